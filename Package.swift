@@ -1,0 +1,81 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// Strict concurrency is the Swift 6 language mode's default; it is stated here so no target can
+/// quietly opt out.
+let strict: [SwiftSetting] = [.swiftLanguageMode(.v6), .enableUpcomingFeature("ExistentialAny")]
+
+let package = Package(
+    name: "peerledger",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "PeerLedger", targets: ["PeerLedger"]),
+        .executable(name: "peerledger", targets: ["peerledger"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+    ],
+    targets: [
+        // The ledger core: event log, domain, projections, the APIv1 dispatcher. No HTTP in here.
+        .target(
+            name: "PeerLedger",
+            dependencies: [
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict,
+            plugins: ["MigrationsPlugin"]
+        ),
+        // The HTTP face: Hummingbird routes, HMAC authentication, request logging.
+        .target(
+            name: "PeerLedgerHTTP",
+            dependencies: [
+                "PeerLedger",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "peerledger",
+            dependencies: [
+                "PeerLedger",
+                "PeerLedgerHTTP",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        // Build-time tool: turns Migrations/*.sql into Swift source so the binary carries its schema.
+        .executableTarget(name: "EmbedMigrations", swiftSettings: strict),
+        .plugin(
+            name: "MigrationsPlugin",
+            capability: .buildTool(),
+            dependencies: ["EmbedMigrations"]
+        ),
+        .testTarget(
+            name: "PeerLedgerTests",
+            dependencies: ["PeerLedger"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "PeerLedgerHTTPTests",
+            dependencies: [
+                "PeerLedger",
+                "PeerLedgerHTTP",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: strict
+        ),
+    ]
+)

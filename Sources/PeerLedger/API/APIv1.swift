@@ -1,0 +1,122 @@
+import Crypto
+import Foundation
+import GRDB
+import Logging
+
+/// ProVision's APIv1 on the ledger: routes `target` and `action` to an action, runs reads on the
+/// projections and writes as one ledger transaction each, and turns every refusal into a clear
+/// `success:0` answer. Transport-agnostic: the HTTP server, replays and tests all call `handle`.
+public struct APIv1: Sendable {
+    public let ledger: Ledger
+    let logger: Logger
+
+    public init(ledger: Ledger, logger: Logger = Logger(label: "peerledger.api")) {
+        self.ledger = ledger
+        self.logger = logger
+    }
+
+    static let targets: [String: [String: Action]] = [
+        "peering": Dictionary(uniqueKeysWithValues: SessionActions.all.map { ($0.name, $0) }),
+        "audit": Dictionary(uniqueKeysWithValues: AuditActions.all.map { ($0.name, $0) }),
+    ]
+
+    public func handle(_ request: APIRequest) async -> APIAnswer {
+        let parameters = request.parameters
+        do {
+            let action = try Self.action(for: parameters)
+            try action.checkParameters(parameters)
+            switch action.body {
+            case let .read(read):
+                if let asOfText = parameters.nonEmpty("as_of") {
+                    guard let moment = Timestamp(parsing: asOfText) else {
+                        throw Refusal("as_of must be a time such as 2014-05-22 23:14:54 (UTC), got '\(Values.quoted(asOfText))'")
+                    }
+                    let past = try await PointInTime.ledger(of: ledger, asOf: moment)
+                    return .success(try await past.read { db in try read(parameters, db) })
+                }
+                return .success(try await ledger.read { db in try read(parameters, db) })
+            case let .write(write):
+                if request.readOnly {
+                    throw Refusal("API key \(request.actor) is read-only; \(action.name) writes")
+                }
+                return .success(try await perform(write, action: action, request: request))
+            }
+        } catch let refusal as Refusal {
+            return .failure(refusal.message)
+        } catch let error as LedgerError {
+            return .failure(error.description)
+        } catch {
+            // Never a stack trace or a 500 to the caller: log the detail, answer plainly.
+            logger.error("action failed", metadata: ["request_id": "\(request.requestID ?? "-")", "error": "\(error)"])
+            return .failure("Internal error (request \(request.requestID ?? "-")); nothing was changed")
+        }
+    }
+
+    static func action(for parameters: Parameters) throws(Refusal) -> Action {
+        guard let target = parameters.nonEmpty("target") else { throw Refusal("target is required (peering or audit)") }
+        guard let actions = targets[target] else {
+            throw Refusal("Unknown target '\(Values.quoted(target))' (expected peering or audit)")
+        }
+        guard let name = parameters.nonEmpty("action") else { throw Refusal("action is required") }
+        guard let action = actions[name] else {
+            throw Refusal("Unknown action '\(Values.quoted(name))' for target \(target)")
+        }
+        return action
+    }
+
+    /// Runs a write in one transaction, honouring an idempotency key: a key already applied with
+    /// the same parameters returns the first answer and appends nothing; with other parameters it
+    /// is refused.
+    private func perform(
+        _ write: @escaping @Sendable (Parameters, LedgerTransaction) throws -> Reply, action: Action, request: APIRequest
+    ) async throws -> Reply {
+        let parameters = request.parameters
+        let key = request.idempotencyKey ?? parameters.nonEmpty("idempotency_key")
+        if let key { _ = try Values.text(key, field: "idempotency_key", maxLength: 200) }
+        let fingerprint = Self.fingerprint(parameters)
+        let metadata = EventMetadata(actor: request.actor, requestID: request.requestID, clientAddress: request.clientAddress)
+        let actor = request.actor
+        return try await ledger.write(metadata) { transaction in
+            if let key, let stored = try Idempotency.lookup(transaction.db, actor: actor, key: key) {
+                guard stored.fingerprint == fingerprint else {
+                    throw Refusal("Idempotency key '\(key)' was already used for a different request; nothing was changed")
+                }
+                return stored.reply
+            }
+            let reply = try write(parameters, transaction)
+            if let key {
+                try Idempotency.store(transaction.db, actor: actor, key: key, fingerprint: fingerprint, reply: reply, position: transaction.lastPosition)
+            }
+            return reply
+        }
+    }
+
+    /// SHA-256 over the action and its parameters, without the signature and routing extras.
+    static func fingerprint(_ parameters: Parameters) -> String {
+        let relevant = parameters.removing(["apiKey", "hash", "time", "idempotency_key"])
+            .pairs.sorted { $0.name < $1.name }
+        var hasher = SHA256()
+        for (name, value) in relevant {
+            hasher.update(data: Array("\(name)\u{1F}\(value)\u{1E}".utf8))
+        }
+        return hasher.finalize().hexString
+    }
+}
+
+/// The first answers of idempotent writes.
+enum Idempotency {
+    static func lookup(_ db: Database, actor: String, key: String) throws -> (fingerprint: String, reply: Reply)? {
+        guard let row = try Row.fetchOne(
+            db, sql: "SELECT fingerprint, answer FROM idempotency_keys WHERE actor = ? AND key = ?", arguments: [actor, key])
+        else { return nil }
+        let answer = try JSON.parse(row["answer"] as String)
+        return (row["fingerprint"], Reply(answer["message"]?.stringValue ?? "", data: answer["data"]))
+    }
+
+    static func store(_ db: Database, actor: String, key: String, fingerprint: String, reply: Reply, position: Int64) throws {
+        let answer = APIAnswer.success(reply).text
+        try db.execute(
+            sql: "INSERT INTO idempotency_keys (actor, key, fingerprint, answer, position) VALUES (?, ?, ?, ?, ?)",
+            arguments: [actor, key, fingerprint, answer, position])
+    }
+}

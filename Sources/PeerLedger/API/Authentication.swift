@@ -1,0 +1,159 @@
+import Crypto
+import Foundation
+import GRDB
+
+/// ProVision's request signature: `hash = base64(HMAC-SHA256(secret, everything before "&hash="))`,
+/// checked over the raw bytes received, never over a decoded and re-encoded copy.
+public enum RequestSignature {
+    /// Signs `message` (the raw query up to `&hash=`) with `secret`.
+    public static func sign(_ message: some StringProtocol, secret: String) -> String {
+        let code = HMAC<SHA256>.authenticationCode(for: Array(message.utf8), using: SymmetricKey(data: Array(secret.utf8)))
+        return Data(code).base64EncodedString()
+    }
+
+    /// Splits raw form text into the signed part and the hash given. The hash is the last
+    /// parameter; it may arrive %-encoded or raw (`+` stays `+`).
+    public static func split(_ raw: String) -> (signed: Substring, hash: String)? {
+        guard let marker = raw.range(of: "&hash=", options: .backwards) else { return nil }
+        var given = raw[marker.upperBound...]
+        if let end = given.firstIndex(of: "&") { given = given[..<end] }
+        let decoded = given.removingPercentEncoding ?? String(given)
+        return (raw[..<marker.lowerBound], decoded.replacingOccurrences(of: " ", with: "+"))
+    }
+
+    /// True when `hash` is the signature of `signed` under `secret`, compared in constant time.
+    public static func isValid(signed: some StringProtocol, hash: String, secret: String) -> Bool {
+        guard let code = Data(base64Encoded: hash) else { return false }
+        return HMAC<SHA256>.isValidAuthenticationCode(
+            code, authenticating: Array(signed.utf8), using: SymmetricKey(data: Array(secret.utf8)))
+    }
+}
+
+/// An API key as the server knows it. The secret never leaves the `api_keys` table except in the
+/// one answer that creates it.
+public struct APIKey: Sendable, Equatable {
+    public var apiKey: String
+    public var name: String
+    public var readOnly: Bool
+    public var createdAt: String
+    public var revokedAt: String?
+
+    public var json: JSON {
+        .object([
+            ("apiKey", .string(apiKey)), ("name", .string(name)), ("read_only", .bool(readOnly)),
+            ("created_at", .string(createdAt)), ("revoked_at", .string(revokedAt)),
+        ])
+    }
+}
+
+/// Why a call was not let in. Every case answers HTTP 401 with the JSON envelope.
+public struct AuthenticationFailure: Error, Equatable {
+    public let message: String
+}
+
+extension Ledger {
+    /// Creates a key: `NN-XXXXXXXXXXXXXXXX` and a 32-hex-digit secret, as ProVision issues them.
+    /// The creation is an event (without the secret).
+    public func createAPIKey(name: String, readOnly: Bool, metadata: EventMetadata) throws -> (key: APIKey, secret: String) {
+        let name = try Values.text(name, field: "name", maxLength: 100)
+        guard !name.isEmpty else { throw Refusal("name must not be empty") }
+        var random = SystemRandomNumberGenerator()
+        let alphabet = Array("ABCDEFGHJKLMNPQRSTUVWXYZ23456789")
+        let suffix = String((0..<16).map { _ in alphabet[Int(random.next() % UInt64(alphabet.count))] })
+        let secret = (0..<16).map { _ in UInt8.random(in: 0...255, using: &random) }.hexString
+        return try writeNow(metadata) { transaction in
+            let db = transaction.db
+            if try Bool.fetchOne(db, sql: "SELECT 1 FROM api_keys WHERE name = ?", arguments: [name]) == true {
+                throw Refusal("an API key named \(name) already exists")
+            }
+            let number = try (Int.fetchOne(db, sql: "SELECT COUNT(*) FROM api_keys") ?? 0) + 1
+            let key = APIKey(
+                apiKey: "\(number)-\(suffix)", name: name, readOnly: readOnly, createdAt: transaction.recordedAt.apiText,
+                revokedAt: nil)
+            try db.execute(
+                sql: "INSERT INTO api_keys (api_key, name, secret, read_only, created_at) VALUES (?, ?, ?, ?, ?)",
+                arguments: [key.apiKey, name, secret, readOnly, key.createdAt])
+            try transaction.append(
+                .apiKeyCreated(APIKeyCreated(apiKey: key.apiKey, name: name, readOnly: readOnly)), to: "apikey-\(key.apiKey)",
+                expecting: .noStream)
+            return (key, secret)
+        }
+    }
+
+    /// Revokes a key, by its name or its apiKey. Revoked keys are refused from then on.
+    public func revokeAPIKey(_ nameOrKey: String, metadata: EventMetadata) throws -> APIKey {
+        try writeNow(metadata) { transaction in
+            guard var key = try Self.apiKeys(transaction.db).first(where: { $0.name == nameOrKey || $0.apiKey == nameOrKey }) else {
+                throw Refusal("no API key named \(Values.quoted(nameOrKey))")
+            }
+            guard key.revokedAt == nil else { throw Refusal("API key \(key.name) is already revoked") }
+            key.revokedAt = transaction.recordedAt.apiText
+            try transaction.db.execute(
+                sql: "UPDATE api_keys SET revoked_at = ? WHERE api_key = ?", arguments: [key.revokedAt, key.apiKey])
+            try transaction.append(
+                .apiKeyRevoked(APIKeyRevoked(apiKey: key.apiKey, name: key.name)), to: "apikey-\(key.apiKey)",
+                expecting: .exactly(1))
+            return key
+        }
+    }
+
+    public func apiKeys() throws -> [APIKey] {
+        try database.read { db in try Self.apiKeys(db) }
+    }
+
+    static func apiKeys(_ db: Database) throws -> [APIKey] {
+        try Row.fetchAll(db, sql: "SELECT * FROM api_keys ORDER BY created_at, api_key").map { row in
+            APIKey(
+                apiKey: row["api_key"], name: row["name"], readOnly: row["read_only"], createdAt: row["created_at"],
+                revokedAt: row["revoked_at"])
+        }
+    }
+
+    /// Checks a call's signature against the raw form text exactly as received, and its `time`
+    /// (when given) against the clock: more than 5 minutes either way is refused as a possible replay.
+    public func authenticate(raw: String, parameters: Parameters) async throws(AuthenticationFailure) -> APIKey {
+        guard let apiKey = parameters.nonEmpty("apiKey"), let (signed, hash) = RequestSignature.split(raw) else {
+            throw AuthenticationFailure(message: "Authentication required: sign the call with apiKey and hash")
+        }
+        let row: Row?
+        do {
+            row = try await database.read { db in
+                try Row.fetchOne(db, sql: "SELECT * FROM api_keys WHERE api_key = ?", arguments: [apiKey])
+            }
+        } catch {
+            throw AuthenticationFailure(message: "Authentication is unavailable right now")
+        }
+        guard let row, (row["revoked_at"] as String?) == nil else {
+            throw AuthenticationFailure(message: "Invalid apiKey or hash")
+        }
+        guard RequestSignature.isValid(signed: signed, hash: hash, secret: row["secret"]) else {
+            throw AuthenticationFailure(message: "Invalid apiKey or hash")
+        }
+        if let timeText = parameters.nonEmpty("time") {
+            guard let seconds = Int64(timeText) else {
+                throw AuthenticationFailure(message: "time must be Unix seconds, got '\(Values.quoted(timeText))'")
+            }
+            let skew = abs(clock.now().millis / 1000 - seconds)
+            guard skew <= 300 else {
+                throw AuthenticationFailure(message: "time is \(skew) seconds away from the server's clock (more than 5 minutes); refused as a possible replay")
+            }
+        }
+        return APIKey(
+            apiKey: row["api_key"], name: row["name"], readOnly: row["read_only"], createdAt: row["created_at"], revokedAt: nil)
+    }
+}
+
+extension Ledger {
+    /// The secret of a named key. Only `serve --demo` uses this, to show the demo key's secret
+    /// again; real keys show theirs once, at creation.
+    public func apiKeySecret(named name: String) throws -> String? {
+        try database.read { db in
+            try String.fetchOne(db, sql: "SELECT secret FROM api_keys WHERE name = ? AND revoked_at IS NULL", arguments: [name])
+        }
+    }
+
+    /// How many events the log holds.
+    public func eventCount() throws -> Int64 {
+        try database.read { db in try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM events") ?? 0 }
+    }
+}

@@ -1,0 +1,102 @@
+/// The parameters of one API call, decoded from `application/x-www-form-urlencoded` text (a query
+/// string or a POST body), in the order they were sent.
+public struct Parameters: Sendable, Equatable {
+    public private(set) var pairs: [(name: String, value: String)]
+
+    public static func == (lhs: Parameters, rhs: Parameters) -> Bool {
+        lhs.pairs.elementsEqual(rhs.pairs) { $0.name == $1.name && $0.value == $1.value }
+    }
+
+    public init(_ pairs: [(name: String, value: String)]) throws(Refusal) {
+        var seen = Set<String>()
+        for (name, _) in pairs where !seen.insert(name).inserted {
+            throw Refusal("parameter \(name) is given more than once")
+        }
+        self.pairs = pairs
+    }
+
+    /// Decodes form-encoded text: `+` is a space, `%XX` a byte; the result must be UTF-8.
+    public init(formEncoded text: String) throws(Refusal) {
+        var pairs: [(name: String, value: String)] = []
+        for piece in text.split(separator: "&", omittingEmptySubsequences: true) {
+            let parts = piece.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let name = try Self.decode(parts[0], what: "a parameter name")
+            let value = parts.count > 1 ? try Self.decode(parts[1], what: "parameter \(name)") : ""
+            pairs.append((name, value))
+        }
+        try self.init(pairs)
+    }
+
+    public subscript(name: String) -> String? {
+        pairs.first { $0.name == name }?.value
+    }
+
+    /// The value of `name` unless it is absent or empty (PHP clients send `cc=&bcc=`).
+    public func nonEmpty(_ name: String) -> String? {
+        guard let value = self[name], !value.isEmpty else { return nil }
+        return value
+    }
+
+    public var names: [String] { pairs.map(\.name) }
+
+    /// The parameters without the ones named, e.g. without the signature for fingerprints.
+    public func removing(_ names: Set<String>) -> Parameters {
+        var copy = self
+        copy.pairs.removeAll { names.contains($0.name) }
+        return copy
+    }
+
+    /// Form-encodes the parameters again (what a client would send).
+    public var formEncoded: String {
+        pairs.map { "\(Self.encode($0.name))=\(Self.encode($0.value))" }.joined(separator: "&")
+    }
+
+    static func decode(_ text: Substring, what: String) throws(Refusal) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count)
+        var iterator = text.utf8.makeIterator()
+        while let byte = iterator.next() {
+            switch byte {
+            case UInt8(ascii: "+"): bytes.append(0x20)
+            case UInt8(ascii: "%"):
+                guard let high = iterator.next().flatMap(hexValue), let low = iterator.next().flatMap(hexValue) else {
+                    throw Refusal("\(what) has a malformed %-escape")
+                }
+                bytes.append(high << 4 | low)
+            default: bytes.append(byte)
+            }
+        }
+        guard let decoded = String(validating: bytes, as: UTF8.self) else {
+            throw Refusal("\(what) is not valid UTF-8")
+        }
+        return decoded
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
+        default: return nil
+        }
+    }
+
+    /// PHP `urlencode`: letters, digits and `-_.` stay, a space is `+`, everything else `%XX`.
+    public static func encode(_ text: String) -> String {
+        var out = ""
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."):
+                out.unicodeScalars.append(Unicode.Scalar(byte))
+            case 0x20: out += "+"
+            default:
+                let hex = Array("0123456789ABCDEF".unicodeScalars)
+                out += "%"
+                out.unicodeScalars.append(hex[Int(byte >> 4)])
+                out.unicodeScalars.append(hex[Int(byte & 0xF)])
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,172 @@
+import GRDB
+
+/// addSession, updateSession, deleteSession and getSessions: BGP sessions as events.
+enum SessionActions {
+    static let all: [Action] = [
+        Action(name: "getSessions", parameters: allFields, body: .read(get)),
+        Action(name: "addSession", parameters: settableFields, body: .write(add)),
+        Action(name: "updateSession", parameters: settableFields.union(["id"]), body: .write(update)),
+        Action(name: "deleteSession", parameters: allFields, body: .write(delete)),
+    ]
+
+    static let allFields = Set(SessionField.allCases.map(\.rawValue))
+    static let settableFields = Set(SessionField.allCases.filter(\.isSettable).map(\.rawValue))
+
+    /// Fields a session cannot be without; updateSession cannot clear them.
+    static let notNullable: Set<SessionField> = [.public_id, .peer_asn, .peer_ipaddr, .ip_type, .state]
+
+    // MARK: getSessions
+
+    static func get(_ parameters: Parameters, _ db: Database) throws -> Reply {
+        guard parameters.nonEmpty("public_id") != nil else {
+            throw Refusal("getSessions needs public_id: the exchange whose sessions to list")
+        }
+        let sessions = try SessionFilter(parameters).fetch(db)
+        guard !sessions.isEmpty else { return Reply("No peers found.") }
+        return Reply("\(sessions.count) sessions found.", data: .array(sessions.map { $0.json() }))
+    }
+
+    // MARK: addSession
+
+    static func add(_ parameters: Parameters, _ transaction: LedgerTransaction) throws -> Reply {
+        var values: [SessionField: FieldValue] = [:]
+        for field in SessionField.allCases where field.isSettable {
+            guard let text = parameters.nonEmpty(field.rawValue) else { continue }
+            values[field] = try field.parse(text)
+        }
+        for field in SessionField.requiredToAdd where values[field] == nil {
+            throw Refusal("addSession needs \(field.rawValue)")
+        }
+        try checkAddressFamilies(&values)
+        if values[.state] == nil { values[.state] = .text(SessionState.notConfigured.rawValue) }
+        try refuseDuplicate(values, excluding: nil, transaction.db)
+
+        let id = try (Int64.fetchOne(transaction.db, sql: "SELECT MAX(id) FROM sessions") ?? 0) + 1
+        var fields: [String: FieldValue] = [:]
+        for (field, value) in values {
+            if field == .password, case let .text(password) = value {
+                fields[field.column] = .text(try transaction.storeSecret(password))
+            } else {
+                fields[field.column] = value
+            }
+        }
+        try transaction.append(
+            .sessionAdded(SessionAdded(sessionID: id, fields: fields)), to: Session.stream(id), expecting: .noStream)
+        let session = try fetch(transaction.db, id: id)
+        return Reply("Session added: \(session.label)", data: session.json(idAsNumber: true))
+    }
+
+    // MARK: updateSession
+
+    static func update(_ parameters: Parameters, _ transaction: LedgerTransaction) throws -> Reply {
+        guard let idText = parameters.nonEmpty("id") else {
+            throw Refusal("updateSession needs id: the session to change")
+        }
+        let id = try Values.identifier(idText, field: "id")
+        guard let current = try Session.fetch(transaction.db, id: id) else {
+            throw Refusal("No session with id \(id) to update")
+        }
+        guard !current.isDeleted else { throw Refusal("Session \(id) is deleted; it cannot be updated") }
+        let expected = try expectedVersion(parameters) ?? current.version
+
+        var next = current.values
+        for field in SessionField.allCases where field.isSettable {
+            guard let text = parameters[field.rawValue] else { continue }
+            if text.isEmpty {
+                guard !notNullable.contains(field) else { throw Refusal("\(field.rawValue) cannot be empty") }
+                next[field] = .null
+            } else {
+                next[field] = try field.parse(text)
+            }
+        }
+        // A new peer address without an ip_type carries its own family.
+        if parameters.nonEmpty("ip_type") == nil, next[.peer_ipaddr] != current.values[.peer_ipaddr] {
+            next[.ip_type] = nil
+        }
+        try checkAddressFamilies(&next)
+        try refuseDuplicate(next, excluding: id, transaction.db)
+
+        var changes: [String: SessionUpdated.FieldChange] = [:]
+        for field in SessionField.allCases where field.isSettable && next[field] != current.values[field] {
+            if field == .password {
+                let newRef: FieldValue =
+                    if case let .text(password) = next[field] { .text(try transaction.storeSecret(password)) } else { .null }
+                changes[field.column] = .init(from: current.passwordRef.map(FieldValue.text) ?? .null, to: newRef)
+            } else {
+                changes[field.column] = .init(from: current.values[field] ?? .null, to: next[field] ?? .null)
+            }
+        }
+        if !changes.isEmpty {
+            try transaction.append(
+                .sessionUpdated(SessionUpdated(sessionID: id, changes: changes)), to: Session.stream(id),
+                expecting: .exactly(expected))
+        } else if expected != current.version {
+            throw LedgerError.conflict(stream: Session.stream(id), expected: expected, actual: current.version)
+        }
+        let session = try fetch(transaction.db, id: id)
+        return Reply("Session updated: \(session.label)", data: session.json())
+    }
+
+    // MARK: deleteSession
+
+    static func delete(_ parameters: Parameters, _ transaction: LedgerTransaction) throws -> Reply {
+        let filter = try SessionFilter(parameters)
+        guard !filter.isEmpty else {
+            throw Refusal("deleteSession needs at least one criterion (for example id=41); without one it would delete every session, so nothing was deleted")
+        }
+        let expected = try expectedVersion(parameters)
+        let sessions = try filter.fetch(transaction.db).filter { !$0.isDeleted }
+        guard !sessions.isEmpty else { throw Refusal("No sessions found to delete.") }
+        for session in sessions {
+            try transaction.append(
+                .sessionDeleted(SessionDeleted(sessionID: session.id)), to: Session.stream(session.id),
+                expecting: .exactly(expected ?? session.version))
+        }
+        return Reply("\(sessions.count) sessions deleted.")
+    }
+
+    // MARK: Rules shared by add and update
+
+    static func expectedVersion(_ parameters: Parameters) throws(Refusal) -> Int64? {
+        guard let text = parameters.nonEmpty("expected_version") else { return nil }
+        return try Values.identifier(text, field: "expected_version")
+    }
+
+    /// Infers `ip_type` from the peer address when absent, and refuses addresses of a family
+    /// other than `ip_type`.
+    static func checkAddressFamilies(_ values: inout [SessionField: FieldValue]) throws(Refusal) {
+        guard let peerText = values[.peer_ipaddr]?.textValue, let peer = IPAddress(peerText) else { return }
+        if let given = values[.ip_type]?.textValue {
+            guard given == peer.type.rawValue else {
+                throw Refusal("peer_ipaddr \(peer) is an \(peer.type.rawValue) address but ip_type is \(given)")
+            }
+        } else {
+            values[.ip_type] = .text(peer.type.rawValue)
+        }
+        if let sourceText = values[.source_ipaddr]?.textValue, let source = IPAddress(sourceText), source.type != peer.type {
+            throw Refusal("source_ipaddr \(source) is an \(source.type.rawValue) address but peer_ipaddr \(peer) is \(peer.type.rawValue)")
+        }
+    }
+
+    /// One live session per peer address on a router at an exchange.
+    static func refuseDuplicate(_ values: [SessionField: FieldValue], excluding id: Int64?, _ db: Database) throws {
+        guard let address = values[.peer_ipaddr]?.textValue, let exchange = values[.public_id]?.intValue else { return }
+        let router = values[.resource_id]?.intValue
+        if let existing = try Int64.fetchOne(
+            db,
+            sql: """
+                SELECT id FROM sessions
+                WHERE deleted = 0 AND public_id = ? AND peer_ipaddr = ? AND resource_id IS ? AND id IS NOT ?
+                """,
+            arguments: [exchange, address, router, id])
+        {
+            let where_ = router.map { "router \($0) at exchange \(exchange)" } ?? "exchange \(exchange)"
+            throw Refusal("peer_ipaddr \(address) already has session \(existing) on \(where_); update or delete that session instead")
+        }
+    }
+
+    static func fetch(_ db: Database, id: Int64) throws -> Session {
+        guard let session = try Session.fetch(db, id: id) else { throw Refusal("No session with id \(id)") }
+        return session
+    }
+}

@@ -1,0 +1,85 @@
+import GRDB
+
+/// A BGP session as the `sessions` projection holds it, with the names the API shows beside it.
+public struct Session: Sendable, Equatable {
+    public var id: Int64
+    /// The version of the session's stream (`session-<id>`): what an update can state it expects.
+    public var version: Int64
+    /// Stored fields by API name (the password by its value, resolved from `secrets`).
+    public var values: [SessionField: FieldValue]
+    /// The ref of the password in `secrets` (what events carry instead of the password).
+    public var passwordRef: String?
+    public var resourceName: String?
+    public var publicName: String?
+
+    public static func stream(_ id: Int64) -> String { "session-\(id)" }
+
+    public func int(_ field: SessionField) -> Int64? { values[field]?.intValue }
+    public func text(_ field: SessionField) -> String? { values[field]?.textValue }
+    public var isDeleted: Bool { int(.deleted) == 1 }
+
+    /// `Amazon.com (AS8038V1.2.3.5) - (AS16509V206.126.236.68)`: how ProVision names a session in
+    /// messages and communications histories. Absent parts are left empty, as ProVision did.
+    public var label: String {
+        let source = "AS\(int(.source_asn).map(String.init) ?? "")V\(text(.source_ipaddr) ?? "")"
+        let peer = "AS\(int(.peer_asn).map(String.init) ?? "")V\(text(.peer_ipaddr) ?? "")"
+        return "\(text(.peer_name) ?? "") (\(source)) - (\(peer))"
+    }
+
+    /// The seed's session shape, field for field. addSession answers `id` as a number; every other
+    /// answer has it as a string, like the rest of the ids.
+    public func json(idAsNumber: Bool = false) -> JSON {
+        func numeric(_ field: SessionField) -> JSON { .numericString(int(field)) }
+        func string(_ field: SessionField) -> JSON { .string(text(field)) }
+        return .object([
+            ("id", idAsNumber ? .int(id) : .string(String(id))),
+            ("source_asn", numeric(.source_asn)),
+            ("source_ipaddr", string(.source_ipaddr)),
+            ("resource_id", numeric(.resource_id)),
+            ("resource_name", .string(resourceName)),
+            ("peer_asn", numeric(.peer_asn)),
+            ("peer_name", string(.peer_name)),
+            ("peer_participant_id", numeric(.peer_participant_id)),
+            ("peer_ipaddr", string(.peer_ipaddr)),
+            ("peer_hostname", string(.peer_hostname)),
+            ("peer_group", string(.peer_group)),
+            ("public_id", numeric(.public_id)),
+            ("public_name", .string(publicName)),
+            ("ip_type", string(.ip_type)),
+            ("type", string(.type)),
+            ("state", string(.state)),
+            ("prfx_max", numeric(.prfx_max)),
+            ("prfx_received", numeric(.prfx_received)),
+            ("password", string(.password)),
+            ("note", string(.note)),
+        ])
+    }
+}
+
+extension Session {
+    /// The SELECT that reads sessions with their password and display names.
+    static let selectSQL = """
+        SELECT s.*, sec.value AS password_value
+        FROM sessions s LEFT JOIN secrets sec ON sec.ref = s.password_ref
+        """
+
+    init(row: Row) {
+        var values: [SessionField: FieldValue] = [:]
+        for field in SessionField.allCases {
+            let dbValue: DatabaseValue = field == .password ? row["password_value"] : row[field.column]
+            switch dbValue.storage {
+            case let .int64(value): values[field] = .int(value)
+            case let .string(value): values[field] = .text(value)
+            default: values[field] = .null
+            }
+        }
+        self.init(
+            id: row["id"], version: row["version"], values: values, passwordRef: row["password_ref"],
+            resourceName: nil, publicName: nil)
+    }
+
+    /// One session by id (deleted ones included), or nil.
+    public static func fetch(_ db: Database, id: Int64) throws -> Session? {
+        try Row.fetchOne(db, sql: selectSQL + " WHERE s.id = ?", arguments: [id]).map(Session.init(row:))
+    }
+}

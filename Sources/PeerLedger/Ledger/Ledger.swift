@@ -1,0 +1,183 @@
+import Crypto
+import Foundation
+import GRDB
+
+/// The event log and its projections in one SQLite database: the single door every write goes
+/// through, and the place reads are served from.
+///
+/// A write is one SQLite `IMMEDIATE` transaction: the command reads the projections, decides,
+/// appends its events (each hashed onto the chain), the projections apply them, and everything
+/// commits together or not at all. Writes are serialized by SQLite's single writer.
+public final class Ledger: Sendable {
+    public let database: any DatabaseWriter
+    public let clock: any LedgerClock
+    public let ids: any IDGenerator
+
+    /// Opens (creating if needed) the ledger at `path`: WAL, `synchronous=FULL`, migrations applied.
+    public static func open(
+        at path: String, clock: any LedgerClock = SystemClock(), ids: any IDGenerator = RandomIDs()
+    ) throws -> Ledger {
+        let pool = try DatabasePool(path: path, configuration: configuration())
+        return try Ledger(database: pool, clock: clock, ids: ids)
+    }
+
+    /// A private in-memory ledger (replays, tests, point-in-time reads).
+    public static func inMemory(
+        clock: any LedgerClock = SystemClock(), ids: any IDGenerator = RandomIDs()
+    ) throws -> Ledger {
+        try Ledger(database: DatabaseQueue(configuration: configuration()), clock: clock, ids: ids)
+    }
+
+    static func configuration() -> Configuration {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(30)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        return configuration
+    }
+
+    init(database: any DatabaseWriter, clock: any LedgerClock, ids: any IDGenerator) throws {
+        self.database = database
+        self.clock = clock
+        self.ids = ids
+        let now = clock.now()
+        try database.barrierWriteWithoutTransaction { db in
+            try Migrator.migrate(db, migrations: Migration.embedded, now: now)
+        }
+        try database.write { db in
+            if try Projector.needsRebuild(db) { _ = try Projector.rebuild(db) }
+        }
+    }
+
+    /// Runs one command as one transaction. Whatever `body` appends is committed with the
+    /// projections it changed, or, if `body` throws, nothing at all is.
+    public func write<T: Sendable>(
+        _ metadata: EventMetadata, _ body: @Sendable (LedgerTransaction) throws -> T
+    ) async throws -> T {
+        let clock = self.clock
+        let ids = self.ids
+        return try await database.write { db in
+            let transaction = try LedgerTransaction(db: db, metadata: metadata, recordedAt: clock.now(), ids: ids)
+            let result = try body(transaction)
+            try transaction.finish()
+            return result
+        }
+    }
+
+    /// The synchronous twin of `write`, for command-line tools.
+    public func writeNow<T>(_ metadata: EventMetadata, _ body: (LedgerTransaction) throws -> T) throws -> T {
+        try database.write { db in
+            let transaction = try LedgerTransaction(db: db, metadata: metadata, recordedAt: clock.now(), ids: ids)
+            let result = try body(transaction)
+            try transaction.finish()
+            return result
+        }
+    }
+
+    /// A read on a consistent snapshot of the projections.
+    public func read<T: Sendable>(_ body: @Sendable (Database) throws -> T) async throws -> T {
+        try await database.read(body)
+    }
+
+    public func readNow<T>(_ body: (Database) throws -> T) throws -> T {
+        try database.read(body)
+    }
+}
+
+/// One command's view of the ledger while it writes: read projections through `db`, append
+/// events with `append`, keep secrets out of the log with `storeSecret`.
+public final class LedgerTransaction {
+    public let db: Database
+    public let metadata: EventMetadata
+    /// One moment for the whole command, so all its events share a time.
+    public let recordedAt: Timestamp
+    let ids: any IDGenerator
+    private var head: (position: Int64, hash: String)
+    private let metadataJSON: String
+    public private(set) var appended: [RecordedEvent] = []
+
+    init(db: Database, metadata: EventMetadata, recordedAt: Timestamp, ids: any IDGenerator) throws {
+        self.db = db
+        self.metadata = metadata
+        self.recordedAt = recordedAt
+        self.ids = ids
+        self.metadataJSON = try CanonicalJSON.encode(metadata)
+        if let row = try Row.fetchOne(db, sql: "SELECT position, hash FROM events ORDER BY position DESC LIMIT 1") {
+            head = (row[0], row[1])
+        } else {
+            head = (0, RecordedEvent.genesisHash)
+        }
+    }
+
+    /// The current version of `stream`, or nil when it has no events.
+    public func version(of stream: String) throws -> Int64? {
+        try Int64.fetchOne(
+            db.cachedStatement(sql: "SELECT MAX(stream_version) FROM events WHERE stream = ?"), arguments: [stream])
+    }
+
+    /// Appends one event to `stream`, refusing with `LedgerError.conflict` when the stream is not
+    /// at the expected version, and applies it to every projection.
+    @discardableResult
+    public func append(_ event: LedgerEvent, to stream: String, expecting expected: ExpectedVersion) throws -> RecordedEvent {
+        let current = try version(of: stream)
+        switch expected {
+        case .noStream where current != nil:
+            throw LedgerError.conflict(stream: stream, expected: nil, actual: current)
+        case let .exactly(version) where current != version:
+            throw LedgerError.conflict(stream: stream, expected: version, actual: current)
+        default: break
+        }
+        let (type, schemaVersion, payload) = try event.encoded()
+        let position = head.position + 1
+        let streamVersion = (current ?? 0) + 1
+        let recordedAtText = recordedAt.iso8601
+        let input = RecordedEvent.hashInput(
+            prevHash: head.hash, position: position, stream: stream, streamVersion: streamVersion, type: type,
+            schemaVersion: schemaVersion, payload: payload, metadata: metadataJSON, recordedAt: recordedAtText)
+        let hash = SHA256.hash(data: Array(input.utf8)).hexString
+        let recorded = RecordedEvent(
+            position: position, stream: stream, streamVersion: streamVersion, type: type, schemaVersion: schemaVersion,
+            payload: payload, metadata: metadataJSON, recordedAt: recordedAtText, prevHash: head.hash, hash: hash)
+        try db.cachedStatement(sql: """
+            INSERT INTO events (position, stream, stream_version, type, schema_version, payload, metadata, recorded_at, prev_hash, hash)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """
+        ).execute(arguments: [
+            position, stream, streamVersion, type, schemaVersion, payload, metadataJSON, recordedAtText, head.hash, hash,
+        ])
+        head = (position, hash)
+        try Projector.apply(event, recorded, db)
+        appended.append(recorded)
+        return recorded
+    }
+
+    /// Stores a secret outside the log and returns the opaque ref that events carry instead.
+    public func storeSecret(_ value: String) throws -> String {
+        let ref = "secret-\(ids.next())"
+        try db.execute(sql: "INSERT INTO secrets (ref, value) VALUES (?, ?)", arguments: [ref, value])
+        return ref
+    }
+
+    /// A fresh opaque identifier from the ledger's (injectable) generator.
+    public func newID() -> String { ids.next() }
+
+    /// The position of the last event in the log, including this command's.
+    public var lastPosition: Int64 { head.position }
+
+    func finish() throws {
+        guard !appended.isEmpty else { return }
+        try Projector.checkpoint(db, position: head.position)
+    }
+}
+
+extension RecordedEvent {
+    init(row: Row) {
+        self.init(
+            position: row["position"], stream: row["stream"], streamVersion: row["stream_version"], type: row["type"],
+            schemaVersion: row["schema_version"], payload: row["payload"], metadata: row["metadata"],
+            recordedAt: row["recorded_at"], prevHash: row["prev_hash"], hash: row["hash"])
+    }
+
+    static let columns = "position, stream, stream_version, type, schema_version, payload, metadata, recorded_at, prev_hash, hash"
+}

@@ -1,0 +1,26 @@
+/// What can go wrong in the ledger itself, each case saying enough for an operator to act.
+public enum LedgerError: Error, Equatable, CustomStringConvertible {
+    /// An append stated a stream version that is no longer current (another writer got there first).
+    case conflict(stream: String, expected: Int64?, actual: Int64?)
+    /// A migration that was applied to this database has different text in this build.
+    case migrationChanged(fileName: String)
+    /// The database has a migration this build does not carry (it was written by a newer build).
+    case unknownMigration(fileName: String)
+    /// An event in the log cannot be read by this build.
+    case unreadableEvent(position: Int64, reason: String)
+
+    public var description: String {
+        switch self {
+        case let .conflict(stream, expected, actual):
+            let expectedText = expected.map { "version \($0)" } ?? "no stream"
+            let actualText = actual.map { "version \($0)" } ?? "no stream"
+            return "Conflict: \(stream) is at \(actualText), the write expected \(expectedText); read it again and retry."
+        case let .migrationChanged(fileName):
+            return "Migration \(fileName) was applied to this database but its text has changed since; refusing to open. Restore the file or add a new migration instead."
+        case let .unknownMigration(fileName):
+            return "This database has migration \(fileName), which this build does not carry (a newer PeerLedger wrote it); refusing to open."
+        case let .unreadableEvent(position, reason):
+            return "Event at position \(position) cannot be read: \(reason)"
+        }
+    }
+}

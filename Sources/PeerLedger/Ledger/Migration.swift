@@ -1,0 +1,75 @@
+import Crypto
+import GRDB
+
+/// One numbered schema file from `Migrations/`, embedded in the binary at build time.
+public struct Migration: Sendable {
+    public let fileName: String
+    public let sql: String
+
+    public init(fileName: String, sql: String) {
+        self.fileName = fileName
+        self.sql = sql
+    }
+
+    /// SHA-256 of the file's text: an applied migration whose text changed is refused.
+    public var checksum: String { SHA256.hash(data: Array(sql.utf8)).hexString }
+}
+
+/// Applies migrations in file-name order, each once and inside its own transaction, and refuses a
+/// database whose applied migrations no longer match the files this build carries.
+enum Migrator {
+    static func migrate(_ db: Database, migrations: [Migration], now: Timestamp) throws {
+        try db.execute(sql: """
+            CREATE TABLE IF NOT EXISTS ledger_migrations (
+                file_name  TEXT PRIMARY KEY,
+                sha256     TEXT NOT NULL,
+                applied_at TEXT NOT NULL
+            ) STRICT
+            """)
+        let applied = try Dictionary(
+            Row.fetchAll(db, sql: "SELECT file_name, sha256 FROM ledger_migrations").map {
+                (row: Row) in (row["file_name"] as String, row["sha256"] as String)
+            },
+            uniquingKeysWith: { first, _ in first })
+        let known = Set(migrations.map(\.fileName))
+        if let unknown = applied.keys.sorted().first(where: { !known.contains($0) }) {
+            throw LedgerError.unknownMigration(fileName: unknown)
+        }
+        for migration in migrations.sorted(by: { $0.fileName < $1.fileName }) {
+            if let checksum = applied[migration.fileName] {
+                guard checksum == migration.checksum else {
+                    throw LedgerError.migrationChanged(fileName: migration.fileName)
+                }
+                continue
+            }
+            try db.inTransaction {
+                try db.execute(sql: migration.sql)
+                try db.execute(
+                    sql: "INSERT INTO ledger_migrations (file_name, sha256, applied_at) VALUES (?, ?, ?)",
+                    arguments: [migration.fileName, migration.checksum, now.iso8601])
+                return .commit
+            }
+        }
+    }
+}
+
+extension Sequence where Element == UInt8 {
+    /// Lowercase hexadecimal, two digits a byte.
+    var hexString: String {
+        let digits = Array("0123456789abcdef".utf8)
+        var bytes: [UInt8] = []
+        for byte in self {
+            bytes.append(digits[Int(byte >> 4)])
+            bytes.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
+
+extension SHA256.Digest {
+    var hexString: String { Array(self).hexString }
+}
+
+extension HashedAuthenticationCode {
+    var bytes: [UInt8] { Array(self) }
+}

@@ -1,0 +1,82 @@
+import Crypto
+import Foundation
+import GRDB
+
+/// Applies events to every projection, in a fixed order, and rebuilds them all from the log.
+enum Projector {
+    /// Order matters: a later projection may read what an earlier one wrote for the same event.
+    static let projections: [any Projection] = [SessionsProjection(), PeerLogProjection()]
+
+    static func apply(_ event: LedgerEvent, _ recorded: RecordedEvent, _ db: Database) throws {
+        for projection in projections {
+            try projection.apply(event, recorded, db)
+        }
+    }
+
+    /// Records that every projection has applied the log up to `position`.
+    static func checkpoint(_ db: Database, position: Int64) throws {
+        for projection in projections {
+            try db.cachedStatement(sql: """
+                INSERT INTO projection_state (name, version, position) VALUES (?, ?, ?)
+                ON CONFLICT (name) DO UPDATE SET version = excluded.version, position = excluded.position
+                """
+            ).execute(arguments: [projection.name, projection.version, position])
+        }
+    }
+
+    /// True when a projection's stored version differs from the code's, or it lags the log.
+    static func needsRebuild(_ db: Database) throws -> Bool {
+        let last = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(position), 0) FROM events") ?? 0
+        let stored = try Dictionary(
+            Row.fetchAll(db, sql: "SELECT name, version, position FROM projection_state").map {
+                (row: Row) in (row["name"] as String, (version: row["version"] as Int, position: row["position"] as Int64))
+            }, uniquingKeysWith: { first, _ in first })
+        return projections.contains { projection in
+            guard let state = stored[projection.name] else { return last > 0 }
+            return state.version != projection.version || state.position != last
+        }
+    }
+
+    /// Empties every projection table and applies the whole log again, streaming it (the log is
+    /// never held in memory). Runs inside the caller's transaction.
+    static func rebuild(_ db: Database, upTo limit: Int64? = nil) throws -> Int64 {
+        for projection in projections {
+            for table in projection.tables {
+                try db.execute(sql: "DELETE FROM \(table.name)")
+            }
+        }
+        try db.execute(sql: "DELETE FROM projection_state")
+        var count: Int64 = 0
+        var last: Int64 = 0
+        let cursor = try Row.fetchCursor(
+            db, sql: "SELECT \(RecordedEvent.columns) FROM events WHERE position <= ? ORDER BY position",
+            arguments: [limit ?? Int64.max])
+        while let row = try cursor.next() {
+            let recorded = RecordedEvent(row: row)
+            try apply(LedgerEvent(recorded), recorded, db)
+            count += 1
+            last = recorded.position
+        }
+        if count > 0 { try checkpoint(db, position: last) }
+        return count
+    }
+
+    /// SHA-256 over every projection row, table by table in a fixed order: equal checksums mean
+    /// equal projections.
+    static func checksum(_ db: Database) throws -> String {
+        var hasher = SHA256()
+        for projection in projections {
+            for table in projection.tables {
+                hasher.update(data: Array("\u{1E}\(table.name)".utf8))
+                let cursor = try Row.fetchCursor(db, sql: "SELECT * FROM \(table.name) ORDER BY \(table.order)")
+                while let row = try cursor.next() {
+                    for value in row.databaseValues {
+                        hasher.update(data: Array("\u{1F}\(value.description)".utf8))
+                    }
+                    hasher.update(data: [0x1E])
+                }
+            }
+        }
+        return hasher.finalize().hexString
+    }
+}

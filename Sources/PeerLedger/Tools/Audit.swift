@@ -1,0 +1,109 @@
+import GRDB
+
+/// Questions asked of the log itself: who changed what, and when.
+public struct AuditQuery: Sendable, Equatable {
+    public var stream: String?
+    public var actor: String?
+    public var type: String?
+    public var since: Timestamp?
+    public var until: Timestamp?
+    public var afterPosition: Int64?
+    public var limit: Int?
+
+    public init(
+        stream: String? = nil, actor: String? = nil, type: String? = nil, since: Timestamp? = nil, until: Timestamp? = nil,
+        afterPosition: Int64? = nil, limit: Int? = nil
+    ) {
+        self.stream = stream
+        self.actor = actor
+        self.type = type
+        self.since = since
+        self.until = until
+        self.afterPosition = afterPosition
+        self.limit = limit
+    }
+
+    /// The matching events in log order.
+    public func events(_ db: Database) throws -> [RecordedEvent] {
+        var clauses: [String] = []
+        var arguments: [any DatabaseValueConvertible] = []
+        if let stream { clauses.append("stream = ?"); arguments.append(stream) }
+        if let actor { clauses.append("json_extract(metadata, '$.actor') = ?"); arguments.append(actor) }
+        if let type { clauses.append("type = ?"); arguments.append(type) }
+        if let since { clauses.append("recorded_at >= ?"); arguments.append(since.iso8601) }
+        if let until { clauses.append("recorded_at <= ?"); arguments.append(until.iso8601) }
+        if let afterPosition { clauses.append("position > ?"); arguments.append(afterPosition) }
+        var sql = "SELECT \(RecordedEvent.columns) FROM events"
+        if !clauses.isEmpty { sql += " WHERE " + clauses.joined(separator: " AND ") }
+        sql += " ORDER BY position"
+        if let limit { sql += " LIMIT \(max(0, limit))" }
+        return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)).map(RecordedEvent.init(row:))
+    }
+}
+
+extension RecordedEvent {
+    /// The event for people and tools: payload and metadata as JSON objects, not strings.
+    public var json: JSON {
+        .object([
+            ("position", .int(position)),
+            ("stream", .string(stream)),
+            ("stream_version", .int(streamVersion)),
+            ("type", .string(type)),
+            ("schema_version", .int(Int64(schemaVersion))),
+            ("recorded_at", .string(recordedAt)),
+            ("payload", (try? JSON.parse(payload)) ?? .string(payload)),
+            ("metadata", (try? JSON.parse(metadata)) ?? .string(metadata)),
+            ("prev_hash", .string(prevHash)),
+            ("hash", .string(hash)),
+        ])
+    }
+
+    /// One line for a terminal: when, who, what.
+    public var summaryLine: String {
+        let actor = (try? JSON.parse(metadata))?["actor"]?.stringValue ?? "?"
+        return "#\(position) \(recordedAt) \(actor) \(stream) v\(streamVersion) \(type) \(payload)"
+    }
+}
+
+/// `target=audit`: getEvents (filters) and getHistory (one stream).
+enum AuditActions {
+    static let all: [Action] = [
+        Action(name: "getEvents", parameters: ["stream", "session", "actor", "type", "since", "until", "after_position", "limit"], body: .read(getEvents)),
+        Action(name: "getHistory", parameters: ["stream", "session"], body: .read(getHistory)),
+    ]
+
+    static func query(_ parameters: Parameters) throws(Refusal) -> AuditQuery {
+        var query = AuditQuery()
+        if let session = parameters.nonEmpty("session") {
+            query.stream = Session.stream(try Values.identifier(session, field: "session"))
+        }
+        if let stream = parameters.nonEmpty("stream") { query.stream = try Values.text(stream, field: "stream") }
+        if let actor = parameters.nonEmpty("actor") { query.actor = try Values.text(actor, field: "actor") }
+        if let type = parameters.nonEmpty("type") { query.type = try Values.text(type, field: "type") }
+        for (name, keyPath) in [("since", \AuditQuery.since), ("until", \AuditQuery.until)] {
+            guard let text = parameters.nonEmpty(name) else { continue }
+            guard let moment = Timestamp(parsing: text) else {
+                throw Refusal("\(name) must be a time such as 2014-05-22 23:14:54 (UTC), got '\(Values.quoted(text))'")
+            }
+            query[keyPath: keyPath] = moment
+        }
+        if let after = parameters.nonEmpty("after_position") { query.afterPosition = try Values.count(after, field: "after_position") }
+        query.limit = Int(try parameters.nonEmpty("limit").map { text throws(Refusal) in try Values.identifier(text, field: "limit") } ?? 1000)
+        return query
+    }
+
+    static func getEvents(_ parameters: Parameters, _ db: Database) throws -> Reply {
+        let events = try query(parameters).events(db)
+        return Reply("\(events.count) events found.", data: .array(events.map(\.json)))
+    }
+
+    static func getHistory(_ parameters: Parameters, _ db: Database) throws -> Reply {
+        guard parameters.nonEmpty("stream") != nil || parameters.nonEmpty("session") != nil else {
+            throw Refusal("getHistory needs stream (e.g. session-41) or session (a session id)")
+        }
+        var query = try query(parameters)
+        query.limit = nil
+        let events = try query.events(db)
+        return Reply("\(events.count) events found.", data: .array(events.map(\.json)))
+    }
+}

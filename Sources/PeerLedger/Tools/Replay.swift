@@ -1,0 +1,96 @@
+import Foundation
+
+/// A recorded scenario (see Replays/README.md): API calls with the exact answers they must give,
+/// run against a fresh in-memory ledger with a fixed clock and fixed ids.
+public struct ReplayScenario: Sendable {
+    public struct Step: Sendable {
+        /// The call as a client sends it, form-encoded (`target=peering&action=...`).
+        public var call: String
+        /// Moves the clock before the call (UTC), so answers and histories show that time.
+        public var at: Timestamp?
+        public var actor: String
+        public var idempotencyKey: String?
+        /// The answer the call must give, compared as JSON (object member order does not matter).
+        public var answer: JSON
+    }
+
+    public var name: String
+    public var description: String
+    public var start: Timestamp
+    public var steps: [Step]
+    /// Event types the log must hold afterwards, in order (when given).
+    public var expectedEventTypes: [String]?
+
+    /// Reads a scenario file's JSON, refusing anything malformed with the step and field named.
+    public init(name: String, json: JSON) throws(Refusal) {
+        self.name = name
+        description = json["description"]?.stringValue ?? ""
+        guard let startText = json["start"]?.stringValue, let start = Timestamp(parsing: startText) else {
+            throw Refusal("\(name): start must be a time such as \"2014-04-07 11:32:37\"")
+        }
+        self.start = start
+        guard let steps = json["steps"]?.arrayValue else { throw Refusal("\(name): steps must be an array") }
+        self.steps = try steps.enumerated().map { index, step throws(Refusal) in
+            guard let call = step["call"]?.stringValue else { throw Refusal("\(name): step \(index + 1) has no call") }
+            guard let answer = step["answer"] else { throw Refusal("\(name): step \(index + 1) has no answer") }
+            var at: Timestamp?
+            if let atText = step["at"]?.stringValue {
+                guard let moment = Timestamp(parsing: atText) else { throw Refusal("\(name): step \(index + 1) has a bad at") }
+                at = moment
+            }
+            return Step(
+                call: call, at: at, actor: step["actor"]?.stringValue ?? "replay",
+                idempotencyKey: step["idempotency_key"]?.stringValue, answer: answer)
+        }
+        expectedEventTypes = try json["events"].map { value throws(Refusal) in
+            guard let types = value.arrayValue?.compactMap(\.stringValue) else {
+                throw Refusal("\(name): events must be an array of event type names")
+            }
+            return types
+        }
+    }
+
+    public static func load(contentsOf url: URL) throws -> ReplayScenario {
+        let text = try String(contentsOf: url, encoding: .utf8)
+        return try ReplayScenario(name: url.lastPathComponent, json: JSON.parse(text))
+    }
+
+    /// Runs every step and returns one description per mismatch (empty: the scenario holds).
+    public func run() async throws -> [String] {
+        let clock = SteppingClock(start: start, stepMillis: 0)
+        let ledger = try Ledger.inMemory(clock: clock, ids: SequentialIDs(prefix: "replay"))
+        let api = APIv1(ledger: ledger)
+        var mismatches: [String] = []
+        for (index, step) in steps.enumerated() {
+            if let at = step.at { clock.set(at) }
+            let answer: APIAnswer
+            do {
+                let parameters = try Parameters(formEncoded: step.call)
+                answer = await api.handle(
+                    APIRequest(
+                        parameters: parameters, actor: step.actor, requestID: "\(name)#\(index + 1)",
+                        idempotencyKey: step.idempotencyKey))
+            } catch let refusal as Refusal {
+                answer = .failure(refusal.message)
+            }
+            if answer.body != step.answer {
+                mismatches.append("""
+                    step \(index + 1): \(step.call)
+                    expected: \(step.answer.pretty())
+                    actual:   \(answer.body.pretty())
+                    """)
+            }
+        }
+        if let expected = expectedEventTypes {
+            let actual = try await ledger.read { db in try AuditQuery().events(db).map(\.type) }
+            if actual != expected {
+                mismatches.append("events: expected \(expected), got \(actual)")
+            }
+        }
+        let report = try ledger.verify()
+        if !report.isValid { mismatches.append("hash chain: \(report.summary)") }
+        let rebuilt = try ledger.rebuild()
+        if !rebuilt.matches { mismatches.append("projections differ after a rebuild from the log") }
+        return mismatches
+    }
+}

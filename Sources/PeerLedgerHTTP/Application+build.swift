@@ -1,0 +1,20 @@
+import Hummingbird
+import Logging
+import NIOCore
+import PeerLedger
+
+/// Builds the HTTP server over a ledger: the APIv1 endpoint and a health check.
+/// `onRunning` receives the bound port (useful with port 0).
+public func buildApplication(
+    ledger: Ledger, host: String, port: Int, logger: Logger,
+    onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+) -> some ApplicationProtocol {
+    let router = Router(context: LedgerRequestContext.self)
+    router.get("/health") { _, _ in "ok\n" }
+    APIController(api: APIv1(ledger: ledger, logger: logger)).addRoutes(to: router)
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(host, port: port), serverName: "PeerLedger"),
+        onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) },
+        logger: logger)
+}

@@ -1,0 +1,164 @@
+import ArgumentParser
+import Foundation
+import PeerLedger
+
+/// `peerledger call`: runs one API action locally as `cli:<user>`, no HTTP, no signature.
+struct Call: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run one API action against the ledger, e.g. 'action=getSessions&public_id=1'.")
+    @OptionGroup var database: DatabaseOptions
+    @Argument(help: "Form-encoded parameters; target defaults to peering.") var call: String
+
+    func run() async throws {
+        let answer = try await perform(call, on: database.open(), extra: [])
+        print(answer.text)
+        if !answer.succeeded { throw ExitCode(1) }
+    }
+}
+
+func perform(_ call: String, on ledger: Ledger, extra: [(name: String, value: String)]) async throws -> APIAnswer {
+    var pairs = try Parameters(formEncoded: call).pairs
+    if !pairs.contains(where: { $0.name == "target" }) { pairs.insert(("target", "peering"), at: 0) }
+    let parameters = try Parameters(pairs + extra)
+    return await APIv1(ledger: ledger).handle(APIRequest(parameters: parameters, actor: EventMetadata.commandLine().actor))
+}
+
+/// `peerledger verify`: walks the hash chain.
+struct Verify: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check the hash chain and the append-only triggers; exit 1 naming the first bad position.")
+    @OptionGroup var database: DatabaseOptions
+
+    func run() async throws {
+        let report = try database.open().verify()
+        print(report.summary)
+        if !report.isValid { throw ExitCode(1) }
+    }
+}
+
+/// `peerledger rebuild`: drops and rebuilds every projection.
+struct Rebuild: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Rebuild every projection from the log and check it equals what was there.")
+    @OptionGroup var database: DatabaseOptions
+
+    func run() async throws {
+        let report = try database.open().rebuild()
+        print(String(format: "rebuilt %lld events in %.3f s (%.0f events/s)", report.events, report.seconds, report.eventsPerSecond))
+        if report.matches {
+            print("projections identical to before (checksum \(report.checksumAfter))")
+        } else {
+            print("projections DIFFER from before: \(report.checksumBefore) -> \(report.checksumAfter)")
+            throw ExitCode(1)
+        }
+    }
+}
+
+/// `peerledger audit`: the log, filtered; or a read action as of a past moment.
+struct Audit: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show events (who changed what, when), or answer a read action as of a past moment.",
+        discussion: """
+            Times are UTC: 2026-11-20, '2026-11-20 14:00:00' or 2026-11-20T14:00:00Z.
+            Examples:
+              peerledger audit --session 41
+              peerledger audit --actor noc-automation --since 2026-11-01 --json
+              peerledger audit --as-of '2026-11-24 09:00:00' 'action=getSessions&public_id=1'
+            """)
+    @OptionGroup var database: DatabaseOptions
+    @Option(help: "Only this stream, e.g. session-41.") var stream: String?
+    @Option(help: "Only this session's stream.") var session: Int64?
+    @Option(help: "Only events written by this actor (an API key's name, or cli:<user>).") var actor: String?
+    @Option(help: "Only events of this type, e.g. SessionUpdated.") var type: String?
+    @Option(help: "Only events recorded at or after this time.") var since: String?
+    @Option(help: "Only events recorded at or before this time.") var until: String?
+    @Option(help: "Answer the read action given as argument as of this time.") var asOf: String?
+    @Flag(help: "JSON lines instead of text.") var json = false
+    @Argument(help: "With --as-of: a read action, form-encoded.") var call: String?
+
+    func run() async throws {
+        let ledger = try database.open()
+        if let asOf {
+            guard let call else { throw ValidationError("--as-of needs a read action, e.g. 'action=getSessions&public_id=1'") }
+            let answer = try await perform(call, on: ledger, extra: [("as_of", asOf)])
+            print(json ? answer.text : answer.body.pretty())
+            if !answer.succeeded { throw ExitCode(1) }
+            return
+        }
+        var query = AuditQuery(stream: stream ?? session.map { "session-\($0)" }, actor: actor, type: type)
+        query.since = try since.map { try moment($0, "--since") }
+        query.until = try until.map { try moment($0, "--until") }
+        let events = try ledger.readNow { db in try query.events(db) }
+        for event in events {
+            print(json ? event.json.serialized() : event.summaryLine)
+        }
+        if !json { printError("\(events.count) events") }
+    }
+
+    func moment(_ text: String, _ option: String) throws -> Timestamp {
+        guard let value = Timestamp(parsing: text) else {
+            throw ValidationError("\(option) must be a time such as 2026-11-20 or '2026-11-20 14:00:00' (UTC)")
+        }
+        return value
+    }
+}
+
+/// `peerledger export`: the log as JSON lines.
+struct Export: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Write the event log as JSON lines (no secrets: events hold none).")
+    @OptionGroup var database: DatabaseOptions
+    @Option(name: .shortAndLong, help: "Write to this file instead of standard output.") var output: String?
+
+    func run() async throws {
+        let ledger = try database.open()
+        if let output {
+            guard FileManager.default.createFile(atPath: output, contents: nil), let handle = FileHandle(forWritingAtPath: output) else {
+                throw ValidationError("cannot write \(output)")
+            }
+            defer { try? handle.close() }
+            try ledger.export { line in handle.write(Data((line + "\n").utf8)) }
+        } else {
+            try ledger.export { line in print(line) }
+        }
+    }
+}
+
+/// `peerledger replay`: runs scenarios from Replays/.
+struct Replay: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run Replays/ scenarios against a fresh in-memory ledger; exit 1 with a diff on any mismatch.")
+    @Argument(help: "Scenario files, or folders of them.") var paths: [String]
+
+    func run() async throws {
+        var failed = 0
+        for url in try scenarioFiles() {
+            let scenario = try ReplayScenario.load(contentsOf: url)
+            let mismatches = try await scenario.run()
+            if mismatches.isEmpty {
+                print("ok   \(url.lastPathComponent) (\(scenario.steps.count) steps)")
+            } else {
+                failed += 1
+                print("FAIL \(url.lastPathComponent)")
+                for mismatch in mismatches { print(mismatch) }
+            }
+        }
+        if failed > 0 { throw ExitCode(1) }
+    }
+
+    func scenarioFiles() throws -> [URL] {
+        var files: [URL] = []
+        for path in paths {
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
+                throw ValidationError("no such file or folder: \(path)")
+            }
+            if isFolder.boolValue {
+                files += try FileManager.default.contentsOfDirectory(atPath: path).filter { $0.hasSuffix(".json") }.sorted()
+                    .map { URL(fileURLWithPath: path).appendingPathComponent($0) }
+            } else {
+                files.append(URL(fileURLWithPath: path))
+            }
+        }
+        return files
+    }
+}

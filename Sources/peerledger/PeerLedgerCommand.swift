@@ -1,0 +1,33 @@
+import ArgumentParser
+import Foundation
+import PeerLedger
+
+/// `peerledger`: the server and the tools that make the ledger trustworthy.
+@main
+struct PeerLedgerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "peerledger",
+        abstract: "An event-sourced peering ledger serving ProVision's APIv1.",
+        subcommands: [
+            Serve.self, Keys.self, Call.self, Verify.self, Rebuild.self, Audit.self, Export.self, Replay.self,
+        ])
+}
+
+/// The database option every command shares.
+struct DatabaseOptions: ParsableArguments {
+    @Option(name: .long, help: "The ledger's SQLite file (created if missing).")
+    var db: String = "peerledger.sqlite"
+
+    func open() throws -> Ledger {
+        do {
+            return try Ledger.open(at: db)
+        } catch let error as LedgerError {
+            throw ValidationError("\(db): \(error.description)")
+        }
+    }
+}
+
+/// Prints to standard error (progress, warnings), keeping standard output for results.
+func printError(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}

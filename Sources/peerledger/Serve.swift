@@ -1,0 +1,36 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import PeerLedger
+import PeerLedgerHTTP
+
+/// `peerledger serve`: the APIv1 server, shut down gracefully on SIGINT/SIGTERM (requests in
+/// flight finish; a write either commits whole or not at all).
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Serve /api/v1/api.php over HTTP.")
+
+    @OptionGroup var database: DatabaseOptions
+    @Option(help: "Address to listen on.") var host = "127.0.0.1"
+    @Option(help: "Port to listen on (0 picks a free one).") var port = 8080
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
+    @Flag(help: "On an empty ledger, add the seed's example sessions and a demo API key, and print how to call the server.")
+    var demo = false
+
+    func run() async throws {
+        guard let level = Logger.Level(rawValue: logLevel) else {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
+        }
+        var logger = Logger(label: "peerledger")
+        logger.logLevel = level
+        let ledger = try database.open()
+        let demoKey = demo ? try await Demo.prepare(ledger) : nil
+        let app = buildApplication(ledger: ledger, host: host, port: port, logger: logger) { [host, db = database.db] port in
+            // Written unbuffered: scripts and tests wait for this line to learn the port.
+            var text = "PeerLedger serving \(db) on http://\(host):\(port)/api/v1/api.php\n"
+            if let demoKey { text += Demo.instructions(key: demoKey, host: host, port: port) + "\n" }
+            FileHandle.standardOutput.write(Data(text.utf8))
+        }
+        try await app.runService()
+    }
+}
