@@ -1,0 +1,219 @@
+import Foundation
+import GRDB
+import Testing
+
+@testable import PeerLedger
+
+@Suite("Event log")
+struct EventLogTests {
+    @Test("UPDATE and DELETE on events fail inside SQLite")
+    func triggersRefuseChanges() async throws {
+        let t = try TestLedger()
+        try await t.call(amazon)
+        let update = #expect(throws: DatabaseError.self) {
+            try executeRaw(t.ledger, "UPDATE events SET payload = '{}' WHERE position = 1")
+        }
+        #expect(update?.message == "events are append-only: UPDATE refused")
+        let delete = #expect(throws: DatabaseError.self) { try executeRaw(t.ledger, "DELETE FROM events") }
+        #expect(delete?.message == "events are append-only: DELETE refused")
+        let gap = #expect(throws: DatabaseError.self) {
+            try executeRaw(t.ledger, """
+                INSERT INTO events (position, stream, stream_version, type, schema_version, payload, metadata, recorded_at, prev_hash, hash)
+                VALUES (5, 's', 1, 'T', 1, '{}', '{}', 'x', 'p', 'h')
+                """)
+        }
+        #expect(gap?.message == "events: position and stream_version must each follow the last one without a gap")
+        #expect(try t.ledger.verify().isValid)
+    }
+
+    @Test("a byte changed in a payload, with the triggers dropped, is found by verify at that position")
+    func verifyFindsTampering() async throws {
+        let t = try TestLedger()
+        try await t.call(amazon)
+        try await t.call(akamai)
+        try await t.call("action=updateSession&id=2&note=hello")
+        #expect(try t.ledger.verify().isValid)
+        try executeRaw(t.ledger, "DROP TRIGGER events_refuse_update")
+        try executeRaw(t.ledger, "UPDATE events SET payload = replace(payload, '20940', '20941') WHERE position = 2")
+        let report = try t.ledger.verify()
+        #expect(report.firstBad?.position == 2)
+        #expect(report.firstBad?.reason == "hash does not match the event's content (the event was altered)")
+        #expect(report.missingTriggers == ["events_refuse_update"])
+        #expect(!report.isValid)
+    }
+
+    @Test("every event's hash chains to the previous one from a genesis of zeros")
+    func hashChain() async throws {
+        let t = try TestLedger()
+        try await t.call(amazon)
+        try await t.call(akamai)
+        let events = try t.events()
+        #expect(events.map(\.position) == [1, 2])
+        #expect(events[0].prevHash == String(repeating: "0", count: 64))
+        #expect(events[1].prevHash == events[0].hash)
+        #expect(events[0].stream == "session-1")
+        #expect(events[0].metadata == #"{"actor":"test"}"#)
+        #expect(events[0].recordedAt == "2026-11-20T09:00:00.000Z")
+    }
+
+    @Test("an append with a stale expected version is a conflict, never an overwrite")
+    func staleExpectationConflicts() async throws {
+        let t = try TestLedger()
+        try await t.call(amazon)
+        let metadata = EventMetadata(actor: "test")
+        await #expect(throws: LedgerError.conflict(stream: "session-1", expected: nil, actual: 1)) {
+            try await t.ledger.write(metadata) { tx in
+                try tx.append(.sessionDeleted(SessionDeleted(sessionID: 1)), to: "session-1", expecting: .noStream)
+            }
+        }
+        await #expect(throws: LedgerError.conflict(stream: "session-1", expected: 3, actual: 1)) {
+            try await t.ledger.write(metadata) { tx in
+                try tx.append(.sessionDeleted(SessionDeleted(sessionID: 1)), to: "session-1", expecting: .exactly(3))
+            }
+        }
+        #expect(try t.eventCount() == 1)
+    }
+
+    @Test("concurrent writers with the same expected version: exactly one wins, the log stays gap-free and verifies")
+    func concurrentWriters() async throws {
+        let path = temporaryDatabasePath()
+        let t = try TestLedger(path: path)
+        try await t.call(amazon)
+        let answers = try await withThrowingTaskGroup(of: APIAnswer.self) { group in
+            for writer in 0..<8 {
+                group.addTask {
+                    try await t.call("action=updateSession&id=1&expected_version=1&note=writer+\(writer)", actor: "writer-\(writer)")
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(answers.filter(\.succeeded).count == 1)
+        let conflicts = answers.filter { !$0.succeeded }
+        #expect(conflicts.count == 7)
+        #expect(conflicts.allSatisfy { $0.message == "Conflict: session-1 is at version 2, the write expected version 1; read it again and retry." })
+        let events = try t.events()
+        #expect(events.map(\.position) == [1, 2])
+        #expect(try t.ledger.verify().isValid)
+    }
+
+    @Test("a refused write appends nothing and leaves the projections as they were")
+    func refusedWriteAppendsNothing() async throws {
+        let t = try TestLedger()
+        try await t.call(amazon)
+        let before = try t.ledger.projectionChecksum()
+        // The second session's address duplicates the first: the whole command is refused.
+        let answer = try await t.call("action=addSession&public_id=1&resource_id=422&peer_asn=16509&peer_ipaddr=206.126.236.68&password=new")
+        #expect(!answer.succeeded)
+        #expect(try t.eventCount() == 1)
+        #expect(try t.ledger.projectionChecksum() == before)
+        let secrets = try t.ledger.readNow { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM secrets") }
+        #expect(secrets == 1)
+    }
+
+    @Test("with a fixed clock and ids, the same calls give byte-identical events, hashes, projections and answers")
+    func determinism() async throws {
+        func run() async throws -> (answers: [String], events: [RecordedEvent], checksum: String) {
+            let t = try TestLedger()
+            var answers: [String] = []
+            for call in [amazon, akamai, "action=updateSession&id=1&note=x", "action=deleteSession&id=2", "action=getSessions&public_id=1&deleted=1"] {
+                answers.append(try await t.call(call).text)
+            }
+            return (answers, try t.events(), try t.ledger.projectionChecksum())
+        }
+        let first = try await run()
+        let second = try await run()
+        #expect(first.answers == second.answers)
+        #expect(first.events == second.events)
+        #expect(first.checksum == second.checksum)
+        #expect(first.events.count == 4)
+    }
+
+    @Test("an idempotency key already applied returns the first answer and appends nothing; other parameters are refused")
+    func idempotency() async throws {
+        let t = try TestLedger()
+        let first = try await t.call(amazon, idempotencyKey: "req-7")
+        let again = try await t.call(amazon, idempotencyKey: "req-7")
+        #expect(first == again)
+        #expect(try t.eventCount() == 1)
+        let other = try await t.call(akamai, idempotencyKey: "req-7")
+        #expect(other.message == "Idempotency key 'req-7' was already used for a different request; nothing was changed")
+        #expect(try t.eventCount() == 1)
+        // The parameter form works too, and keys are per actor.
+        let byParameter = try await t.call(akamai + "&idempotency_key=req-8")
+        #expect(byParameter.succeeded)
+        #expect(try await t.call(akamai + "&idempotency_key=req-8") == byParameter)
+        #expect(try t.eventCount() == 2)
+    }
+
+    @Test("incremental projections equal rebuilt ones after a long random sequence of commands")
+    func incrementalEqualsRebuilt() async throws {
+        var random = SeededGenerator(seed: 20_261_127)
+        let t = try TestLedger()
+        var succeeded = 0
+        for _ in 0..<400 {
+            let id = Int.random(in: 1...30, using: &random)
+            let address = "206.126.236.\(Int.random(in: 1...40, using: &random))"
+            let call: String
+            switch Int.random(in: 0..<10, using: &random) {
+            case 0..<4:
+                call = "action=addSession&public_id=\(Int.random(in: 1...3, using: &random))&peer_asn=\(Int.random(in: 1...65000, using: &random))&peer_ipaddr=\(address)&peer_participant_id=\(Int.random(in: 1...9, using: &random))&peer_name=Net+\(id)&resource_id=\(Int.random(in: 420...422, using: &random))&password=pw\(id)"
+            case 4..<8:
+                call = "action=updateSession&id=\(id)&note=n\(Int.random(in: 0...5, using: &random))&prfx_max=\(Int.random(in: 0...500, using: &random))&password=p\(Int.random(in: 0...3, using: &random))"
+            default:
+                call = "action=deleteSession&id=\(id)"
+            }
+            if try await t.call(call).succeeded { succeeded += 1 }
+        }
+        #expect(succeeded > 100)
+        let incremental = try t.ledger.projectionChecksum()
+        let report = try t.ledger.rebuild()
+        #expect(report.matches)
+        #expect(report.checksumAfter == incremental)
+        #expect(report.events == (try t.eventCount()))
+    }
+
+    @Test("getSessions as_of answers as the ledger stood at that moment")
+    func asOf() async throws {
+        let t = try TestLedger(start: "2026-11-17 10:00:00")
+        try await t.call(akamai)
+        t.clock.set(Timestamp(parsing: "2026-11-18 10:00:00")!)
+        try await t.call("action=updateSession&id=1&peer_group=group+a")
+        t.clock.set(Timestamp(parsing: "2026-11-19 10:00:00")!)
+        try await t.call("action=deleteSession&id=1")
+        let before = try await t.call("action=getSessions&public_id=1&as_of=2026-11-17+12:00:00")
+        #expect(before.data?.arrayValue?.first?["peer_group"] == .string("group b"))
+        let middle = try await t.call("action=getSessions&public_id=1&as_of=2026-11-18T12:00:00Z")
+        #expect(middle.data?.arrayValue?.first?["peer_group"] == .string("group a"))
+        #expect(middle.data?.arrayValue?.first?["password"] == .string("0"))
+        #expect(try await t.call("action=getSessions&public_id=1&as_of=2026-11-19+12:00:00").message == "No peers found.")
+        #expect(try await t.call("action=getSessions&public_id=1&as_of=2026-11-16").message == "No peers found.")
+        #expect(try await t.call("action=getSessions&public_id=1&as_of=last+tuesday").message.hasPrefix("as_of must be a time"))
+    }
+
+    @Test("audit getHistory shows a session's events in order, with who did them")
+    func auditHistory() async throws {
+        let t = try TestLedger()
+        try await t.call(akamai, actor: "noc-automation")
+        try await t.call("action=updateSession&id=1&prfx_max=40", actor: "alice")
+        let history = try await t.call("target=audit&action=getHistory&session=1")
+        let events = try #require(history.data?.arrayValue)
+        #expect(events.map { $0["type"]?.stringValue } == ["SessionAdded", "SessionUpdated"])
+        #expect(events.map { $0["metadata"]?["actor"]?.stringValue } == ["noc-automation", "alice"])
+        let byActor = try await t.call("target=audit&action=getEvents&actor=alice")
+        #expect(byActor.data?.arrayValue?.count == 1)
+        #expect(try await t.call("target=audit&action=getHistory").message.hasPrefix("getHistory needs stream"))
+    }
+}
+
+/// A small deterministic generator (SplitMix64) so property tests repeat exactly.
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

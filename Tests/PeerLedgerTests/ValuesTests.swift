@@ -1,0 +1,70 @@
+import Foundation
+import Testing
+
+@testable import PeerLedger
+
+@Suite("Values, JSON, time and signatures")
+struct ValuesTests {
+    @Test("ProVision's documented signature example is reproduced and verified")
+    func signatureTestVector() {
+        let message = "target=ipam&action=get&type=IP&mask=24&apiKey=32-5DAYTJQY2TZHOFOB"
+        let secret = "48b278ec873bda4738923dbc467f8669"
+        #expect(RequestSignature.sign(message, secret: secret) == "yneSFMyxPPe+3W4IOkVp50K3VStatBcRRak+2ygDUWQ=")
+        let raw = message + "&hash=yneSFMyxPPe%2B3W4IOkVp50K3VStatBcRRak%2B2ygDUWQ%3D"
+        let split = RequestSignature.split(raw)
+        #expect(split?.signed == Substring(message))
+        #expect(split?.hash == "yneSFMyxPPe+3W4IOkVp50K3VStatBcRRak+2ygDUWQ=")
+        #expect(RequestSignature.isValid(signed: message, hash: "yneSFMyxPPe+3W4IOkVp50K3VStatBcRRak+2ygDUWQ=", secret: secret))
+        #expect(!RequestSignature.isValid(signed: message + "0", hash: "yneSFMyxPPe+3W4IOkVp50K3VStatBcRRak+2ygDUWQ=", secret: secret))
+        // A hash sent without %-encoding (raw '+') is read the same way.
+        #expect(RequestSignature.split(message + "&hash=yneSFMyxPPe+3W4IOkVp50K3VStatBcRRak+2ygDUWQ=")?.hash == "yneSFMyxPPe+3W4IOkVp50K3VStatBcRRak+2ygDUWQ=")
+    }
+
+    @Test("form decoding turns + into space and %XX into bytes, refusing malformed escapes and duplicates")
+    func formDecoding() throws {
+        let parameters = try Parameters(formEncoded: "note=I%27m+a+fancy+note.&peer_name=1%261+Internet&empty=")
+        #expect(parameters["note"] == "I'm a fancy note.")
+        #expect(parameters["peer_name"] == "1&1 Internet")
+        #expect(parameters["empty"] == "")
+        #expect(parameters.nonEmpty("empty") == nil)
+        #expect(throws: Refusal("parameter note has a malformed %-escape")) { try Parameters(formEncoded: "note=%zz") }
+        #expect(throws: Refusal("parameter id is given more than once")) { try Parameters(formEncoded: "id=1&id=2") }
+        #expect(throws: Refusal("parameter note is not valid UTF-8")) { try Parameters(formEncoded: "note=%ff") }
+        #expect(Parameters.encode("a b&c/é") == "a+b%26c%2F%C3%A9")
+    }
+
+    @Test("timestamps render in both shapes and parse the forms operators type")
+    func timestamps() {
+        let moment = Timestamp(parsing: "2014-05-22 23:14:54")
+        #expect(moment?.apiText == "2014-05-22 23:14:54")
+        #expect(moment?.iso8601 == "2014-05-22T23:14:54.000Z")
+        #expect(Timestamp(parsing: "2014-05-22T23:14:54.123Z")?.millis == moment.map { $0.millis + 123 })
+        #expect(Timestamp(parsing: "2014-05-22")?.apiText == "2014-05-22 00:00:00")
+        #expect(Timestamp(parsing: "1400800494")?.apiText == "2014-05-22 23:14:54")
+        #expect(Timestamp(parsing: "1969-12-31 23:59:59")?.millis == -1000)
+        #expect(Timestamp(parsing: "2024-02-29 12:00:00")?.apiText == "2024-02-29 12:00:00")
+        #expect(Timestamp(parsing: "2014-13-01") == nil)
+        #expect(Timestamp(parsing: "yesterday") == nil)
+        #expect(Timestamp(parsing: "2014-05-22T23:14:54.123456789Z")?.millis == moment.map { $0.millis + 123 })
+    }
+
+    @Test("JSON keeps member order, escapes control characters, and reads back what it writes")
+    func json() throws {
+        let value = JSON.object([("name", .string("1&1 Internet\n\"x\"")), ("asn", .string("8560")), ("is_peer", .bool(false)), ("id", .int(111)), ("q", .null)])
+        let text = value.serialized()
+        #expect(text == #"{"name":"1&1 Internet\n\"x\"","asn":"8560","is_peer":false,"id":111,"q":null}"#)
+        #expect(try JSON.parse(text) == value)
+        #expect(value.serialized(sortedKeys: true).hasPrefix(#"{"asn":"8560","id":111"#))
+        #expect(try JSON.parse(#"{"a":"\u00e9\ud83d\ude00"}"#)["a"] == .string("é😀"))
+        #expect(throws: JSONParseError.self) { try JSON.parse("{\"a\":}") }
+    }
+
+    @Test("addresses: canonical IPv6, strict IPv4")
+    func addresses() {
+        #expect(IPAddress("2001:DB8:0:0::1")?.text == "2001:db8::1")
+        #expect(IPAddress("206.126.236.68")?.type == .ipv4)
+        for bad in ["206.126.236", "206.126.236.256", "01.2.3.4", "1.2.3.4\n", "1.2.3.4 ", "::g", ""] {
+            #expect(IPAddress(bad) == nil, "\(bad)")
+        }
+    }
+}
