@@ -70,8 +70,8 @@ public struct ReplayScenario: Sendable {
                     APIRequest(
                         parameters: parameters, actor: step.actor, requestID: "\(name)#\(index + 1)",
                         idempotencyKey: step.idempotencyKey))
-            } catch let refusal as Refusal {
-                answer = .failure(refusal.message)
+            } catch {
+                answer = .failure(error.message)
             }
             if answer.body != step.answer {
                 mismatches.append("""
