@@ -44,11 +44,23 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // `peerledger bench`: workloads measured beside baselines in the same run.
+        .target(
+            name: "PeerLedgerBench",
+            dependencies: [
+                "PeerLedger",
+                "PeerLedgerHTTP",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "peerledger",
             dependencies: [
                 "PeerLedger",
                 "PeerLedgerHTTP",
+                "PeerLedgerBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

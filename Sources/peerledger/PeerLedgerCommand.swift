@@ -9,7 +9,7 @@ struct PeerLedgerCommand: AsyncParsableCommand {
         commandName: "peerledger",
         abstract: "An event-sourced peering ledger serving ProVision's APIv1.",
         subcommands: [
-            Serve.self, Keys.self, Call.self, Verify.self, Rebuild.self, Audit.self, Export.self, Replay.self,
+            Serve.self, Keys.self, Call.self, Verify.self, Rebuild.self, Audit.self, Export.self, Replay.self, Bench.self,
         ])
 }
 

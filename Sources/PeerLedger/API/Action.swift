@@ -21,7 +21,7 @@ struct Action: Sendable {
     /// Parameters every call may carry besides its own: routing, signature, replay protection.
     static let envelope: Set<String> = ["target", "action", "apiKey", "hash", "time"]
     /// Extra parameters for writes and reads.
-    static let writeExtras: Set<String> = ["idempotency_key", "expected_version"]
+    static let writeExtras: Set<String> = ["idempotency_key"]
     static let readExtras: Set<String> = ["as_of"]
 
     /// Refuses a parameter the action does not take, so a misspelt one is never silently ignored.

@@ -5,8 +5,8 @@ enum SessionActions {
     static let all: [Action] = [
         Action(name: "getSessions", parameters: allFields, body: .read(get)),
         Action(name: "addSession", parameters: settableFields, body: .write(add)),
-        Action(name: "updateSession", parameters: settableFields.union(["id"]), body: .write(update)),
-        Action(name: "deleteSession", parameters: allFields, body: .write(delete)),
+        Action(name: "updateSession", parameters: settableFields.union(["id", "expected_version"]), body: .write(update)),
+        Action(name: "deleteSession", parameters: allFields.union(["expected_version"]), body: .write(delete)),
     ]
 
     static let allFields = Set(SessionField.allCases.map(\.rawValue))

@@ -79,4 +79,7 @@ public enum ExpectedVersion: Sendable, Equatable {
     case noStream
     /// The stream must be exactly at this version.
     case exactly(Int64)
+    /// Whatever version the stream is at: for events that cannot conflict with a decision, such
+    /// as a state observed on a router.
+    case any
 }

@@ -36,6 +36,11 @@ public struct SessionAdded: EventPayload {
     public var sessionID: Int64
     public var fields: [String: FieldValue]
 
+    public init(sessionID: Int64, fields: [String: FieldValue]) {
+        self.sessionID = sessionID
+        self.fields = fields
+    }
+
     enum CodingKeys: String, CodingKey {
         case sessionID = "session_id"
         case fields
@@ -52,6 +57,16 @@ public struct SessionUpdated: EventPayload {
     public struct FieldChange: Codable, Sendable, Equatable {
         public var from: FieldValue
         public var to: FieldValue
+
+        public init(from: FieldValue, to: FieldValue) {
+            self.from = from
+            self.to = to
+        }
+    }
+
+    public init(sessionID: Int64, changes: [String: FieldChange]) {
+        self.sessionID = sessionID
+        self.changes = changes
     }
 
     enum CodingKeys: String, CodingKey {

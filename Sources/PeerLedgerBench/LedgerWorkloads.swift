@@ -1,0 +1,263 @@
+import Foundation
+import GRDB
+import PeerLedger
+
+/// The ledger's workloads, each measured beside a baseline in the same run on the same machine:
+/// the baselines are plain GRDB doing the same amount of SQLite work without the ledger's
+/// validation, hash chain, triggers or projections.
+public struct LedgerWorkloads {
+    /// How many events the log of the rebuild and audit workloads holds.
+    public let events: Int
+    let folder: URL
+    let log: (String) -> Void
+
+    public init(events: Int, folder: URL, log: @escaping (String) -> Void) {
+        self.events = events
+        self.folder = folder
+        self.log = log
+    }
+
+    /// A plain table of the events table's shape, with no triggers, hash or projection.
+    static let plainSchema = """
+        CREATE TABLE plain (
+            position INTEGER PRIMARY KEY, stream TEXT NOT NULL, stream_version INTEGER NOT NULL, type TEXT NOT NULL,
+            schema_version INTEGER NOT NULL, payload TEXT NOT NULL, metadata TEXT NOT NULL, recorded_at TEXT NOT NULL,
+            prev_hash TEXT NOT NULL, hash TEXT NOT NULL
+        ) STRICT
+        """
+
+    func plainDatabase(_ name: String) throws -> DatabaseQueue {
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+        let queue = try DatabaseQueue(path: folder.appendingPathComponent(name).path, configuration: configuration)
+        try queue.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA journal_mode = WAL")
+            try db.execute(sql: Self.plainSchema)
+        }
+        return queue
+    }
+
+    static func insertPlain(_ db: Database, position: Int, payload: String) throws {
+        try db.cachedStatement(sql: "INSERT INTO plain VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").execute(arguments: [
+            position, "session-\(position)", 1, "SessionAdded", 1, payload, #"{"actor":"bench","request_id":"00000000-0000-0000-0000-000000000000"}"#,
+            "2026-11-27T12:00:00.000Z", String(repeating: "0", count: 64), String(repeating: "f", count: 64),
+        ])
+    }
+
+    static func addSessionCall(_ n: Int) -> String {
+        "target=peering&action=addSession&public_id=\(n % 50 + 1)&source_asn=8038&source_ipaddr=206.126.236.12&resource_id=422&peer_asn=\(n % 60000 + 1)&peer_name=Network+\(n)&peer_participant_id=\(n % 33000 + 1)&peer_ipaddr=10.\(n / 65536 % 256).\(n / 256 % 256).\(n % 256)&peer_group=peers&type=Peer&prfx_max=100"
+    }
+
+    /// Durable single-command writes: one addSession per transaction through the whole path,
+    /// against one plain insert per transaction; chunks alternate so both see the same noise.
+    public func singleWrites(count: Int) async throws -> BenchmarkRow {
+        let ledger = try Ledger.open(at: folder.appendingPathComponent("single.sqlite").path)
+        let api = APIv1(ledger: ledger)
+        let plain = try plainDatabase("single-plain.sqlite")
+        let payload = try samplePayload()
+        var ledgerSeconds = 0.0, plainSeconds = 0.0
+        let chunk = 50
+        for start in stride(from: 0, to: count, by: chunk) {
+            ledgerSeconds += try await Stopwatch.seconds {
+                for n in start..<min(count, start + chunk) {
+                    let answer = await api.handle(APIRequest(parameters: try Parameters(formEncoded: Self.addSessionCall(n)), actor: "bench"))
+                    guard answer.succeeded else { throw BenchmarkFailure("addSession: \(answer.message)") }
+                }
+            }
+            plainSeconds += try Stopwatch.seconds {
+                for n in start..<min(count, start + chunk) {
+                    try plain.write { db in try Self.insertPlain(db, position: n + 1, payload: payload) }
+                }
+            }
+        }
+        log("single writes: ledger \(Int(Double(count) / ledgerSeconds))/s, plain \(Int(Double(count) / plainSeconds))/s")
+        return BenchmarkRow(
+            workload: "durable single-command writes (addSession, synchronous=FULL)", figure: Double(count) / ledgerSeconds,
+            baseline: Double(count) / plainSeconds, unit: "commands/s", higherIsBetter: true, target: ">= 0.70")
+    }
+
+    /// The canonical payload of a typical SessionAdded, so baselines write rows of the same size.
+    func samplePayload() throws -> String {
+        let ledger = try Ledger.inMemory()
+        _ = try ledger.writeNow(EventMetadata(actor: "bench")) { tx in
+            try tx.append(.sessionAdded(Self.session(1)), to: "session-1", expecting: .noStream)
+        }
+        return try ledger.readNow { db in try String.fetchOne(db, sql: "SELECT payload FROM events") ?? "" }
+    }
+
+    static func session(_ id: Int) -> SessionAdded {
+        SessionAdded(sessionID: Int64(id), fields: [
+            "public_id": .int(Int64(id % 50 + 1)), "source_asn": .int(8038), "source_ipaddr": .text("206.126.236.12"),
+            "resource_id": .int(422), "peer_asn": .int(Int64(id % 60000 + 1)), "peer_name": .text("Network \(id)"),
+            "peer_participant_id": .int(Int64(id % 33000 + 1)), "peer_ipaddr": .text("10.\(id / 65536 % 256).\(id / 256 % 256).\(id % 256)"),
+            "peer_group": .text("peers"), "type": .text("Peer"), "state": .text("not configured"), "prfx_max": .int(100),
+            "ip_type": .text("ipv4"),
+        ])
+    }
+
+    /// Builds a log of `events` events with batched appends (1,000 per transaction): 20,000
+    /// sessions (fewer at small scales), then updates of their fields. Measures it against plain
+    /// inserts batched alike. Returns the ledger for the following workloads.
+    public func batchedAppend() throws -> (BenchmarkRow, Ledger) {
+        let path = folder.appendingPathComponent("log.sqlite").path
+        let clock = SteppingClock(start: Timestamp(parsing: "2026-01-01 00:00:00")!, stepMillis: 1000)
+        let ledger = try Ledger.open(at: path, clock: clock, ids: SequentialIDs())
+        let plain = try plainDatabase("log-plain.sqlite")
+        let payload = try samplePayload()
+        let sessions = min(20_000, max(1, events / 5))
+        let batch = 1000
+        var ledgerSeconds = 0.0, plainSeconds = 0.0
+        var written = 0
+        var random = SplitMix(seed: 42)
+        while written < events {
+            let size = min(batch, events - written)
+            let first = written
+            ledgerSeconds += try Stopwatch.seconds {
+                _ = try ledger.writeNow(EventMetadata(actor: "bench")) { tx in
+                    for n in first..<first + size {
+                        if n < sessions {
+                            try tx.append(.sessionAdded(Self.session(n + 1)), to: "session-\(n + 1)", expecting: .noStream)
+                        } else {
+                            let id = Int(random.next() % UInt64(sessions)) + 1
+                            let change = SessionUpdated(sessionID: Int64(id), changes: [
+                                "prfx_max": .init(from: .null, to: .int(Int64(n % 1000))),
+                                "note": .init(from: .null, to: .text("reviewed \(n)")),
+                            ])
+                            try tx.append(.sessionUpdated(change), to: "session-\(id)", expecting: .any)
+                        }
+                    }
+                }
+            }
+            plainSeconds += try Stopwatch.seconds {
+                try plain.write { db in
+                    for n in first..<first + size { try Self.insertPlain(db, position: n + 1, payload: payload) }
+                }
+            }
+            written += size
+            if written % 100_000 == 0 { log("batched append: \(written) events") }
+        }
+        let row = BenchmarkRow(
+            workload: "batched append, 1,000 events per transaction", figure: Double(events) / ledgerSeconds,
+            baseline: Double(events) / plainSeconds, unit: "events/s", higherIsBetter: true, target: ">= 0.50")
+        return (row, ledger)
+    }
+
+    /// Rebuild of every projection from the log, against a plain scan of the events table plus
+    /// plain inserts of as many projection rows (sessions + one history line per event).
+    public func rebuild(_ ledger: Ledger) throws -> [BenchmarkRow] {
+        Memory.resetPeak()
+        let report = try ledger.rebuild()
+        let peak = Memory.peakMegabytes()
+        guard report.matches else { throw BenchmarkFailure("rebuild changed the projections") }
+        let baselineSeconds = try Stopwatch.seconds {
+            try ledger.database.write { db in
+                try db.execute(sql: "CREATE TEMP TABLE IF NOT EXISTS rows (id INTEGER, payload TEXT, hash TEXT)")
+                let cursor = try Row.fetchCursor(db, sql: "SELECT position, payload, hash FROM events ORDER BY position")
+                let insert = try db.makeStatement(sql: "INSERT INTO rows VALUES (?, ?, ?)")
+                while let row = try cursor.next() {
+                    try insert.execute(arguments: [row[0], row[1], row[2]])
+                }
+                try db.execute(sql: "DROP TABLE rows")
+            }
+        }
+        return [
+            BenchmarkRow(
+                workload: "projection rebuild from \(report.events) events", figure: Double(report.events) / report.seconds,
+                baseline: Double(report.events) / baselineSeconds, unit: "events/s", higherIsBetter: true,
+                target: ">= 0.50 and >= 150,000/s"),
+            BenchmarkRow(
+                workload: "projection rebuild: peak resident memory", figure: peak, baseline: nil, unit: "MB",
+                higherIsBetter: false, target: "< 200 MB"),
+        ]
+    }
+
+    /// getSessions for one exchange with `members` sessions, in process, against serializing the
+    /// same answer from an array already in memory with the same JSON writer.
+    public func getSessions(_ ledger: Ledger, members: Int = 1000) async throws -> [BenchmarkRow] {
+        let api = APIv1(ledger: ledger)
+        let exchange = 9_999
+        _ = try ledger.writeNow(EventMetadata(actor: "bench")) { tx in
+            let base = try Int64.fetchOne(tx.db, sql: "SELECT COALESCE(MAX(id), 0) FROM sessions") ?? 0
+            for n in 1...members {
+                var session = Self.session(n)
+                session.sessionID = base + Int64(n)
+                session.fields["public_id"] = .int(Int64(exchange))
+                session.fields["peer_ipaddr"] = .text("100.64.\(n / 256).\(n % 256)")
+                try tx.append(.sessionAdded(session), to: "session-\(session.sessionID)", expecting: .noStream)
+            }
+        }
+        let call = try Parameters(formEncoded: "target=peering&action=getSessions&public_id=\(exchange)")
+        let prepared = await api.handle(APIRequest(parameters: call, actor: "bench"))
+        guard prepared.data?.arrayValue?.count == members else { throw BenchmarkFailure("getSessions: \(prepared.message)") }
+        var samples: [Double] = [], baseline: [Double] = []
+        for _ in 0..<200 {
+            samples.append(try await Stopwatch.seconds {
+                let answer = await api.handle(APIRequest(parameters: call, actor: "bench"))
+                _ = answer.text
+            })
+            baseline.append(Stopwatch.seconds { _ = prepared.body.serialized() })
+        }
+        return [
+            BenchmarkRow(
+                workload: "getSessions, \(members) sessions at one exchange (p50)", figure: Stopwatch.percentile(samples, 0.5) * 1000,
+                baseline: Stopwatch.percentile(baseline, 0.5) * 1000, unit: "ms", higherIsBetter: false, target: "within 2x (>= 0.50)"),
+            BenchmarkRow(
+                workload: "getSessions, \(members) sessions at one exchange (p99)", figure: Stopwatch.percentile(samples, 0.99) * 1000,
+                baseline: Stopwatch.percentile(baseline, 0.99) * 1000, unit: "ms", higherIsBetter: false, target: "reported"),
+        ]
+    }
+
+    /// Audit: one stream's whole history among all events, and getSessions as of the middle of the log.
+    public func audit(_ ledger: Ledger) async throws -> [BenchmarkRow] {
+        let api = APIv1(ledger: ledger)
+        var history: [Double] = []
+        for n in 0..<100 {
+            let call = try Parameters(formEncoded: "target=audit&action=getHistory&session=\(n * 37 % 1000 + 1)")
+            history.append(try await Stopwatch.seconds {
+                let answer = await api.handle(APIRequest(parameters: call, actor: "bench"))
+                guard answer.succeeded else { throw BenchmarkFailure("getHistory: \(answer.message)") }
+            })
+        }
+        let middle = try ledger.readNow { db in
+            try String.fetchOne(db, sql: "SELECT recorded_at FROM events WHERE position = (SELECT MAX(position) / 2 FROM events)") ?? ""
+        }
+        let asOf = try Parameters(formEncoded: "target=peering&action=getSessions&public_id=1&as_of=\(middle)")
+        let asOfSeconds = try await Stopwatch.seconds {
+            let answer = await api.handle(APIRequest(parameters: asOf, actor: "bench"))
+            guard answer.succeeded else { throw BenchmarkFailure("as_of: \(answer.message)") }
+        }
+        return [
+            BenchmarkRow(
+                workload: "audit: one session's history (p50)", figure: Stopwatch.percentile(history, 0.5) * 1000, baseline: nil,
+                unit: "ms", higherIsBetter: false, target: "< 2 ms"),
+            BenchmarkRow(
+                workload: "audit: getSessions as_of the log's middle", figure: asOfSeconds * 1000, baseline: nil, unit: "ms",
+                higherIsBetter: false, target: "< 2,000 ms"),
+        ]
+    }
+}
+
+struct BenchmarkFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// SplitMix64: a small seeded generator so every run builds the same log.
+struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+extension Memory {
+    /// Resets the peak-resident figure (Linux: writing 5 to /proc/self/clear_refs).
+    static func resetPeak() {
+        try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
+    }
+}

@@ -1,0 +1,38 @@
+import ArgumentParser
+import Foundation
+import PeerLedgerBench
+
+/// `peerledger bench`: every workload at the chosen scale on fresh temporary databases, each
+/// beside its baseline measured in the same run.
+struct Bench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure the ledger against plain SQLite baselines in the same run.",
+        discussion: "Ratios are the figures that count: these machines are shared and noisy.")
+
+    @Option(help: "Events in the log: 10k, 100k or 1m (repeat to see how figures grow).") var scale: [String] = ["10k"]
+    @Option(help: "Durable single-command writes to time (each side).") var writes = 1000
+    @Flag(help: "JSON instead of a table.") var json = false
+
+    func run() async throws {
+        var runs: [(String, [BenchmarkRow])] = []
+        for text in scale {
+            guard let events = Self.events(text) else { throw ValidationError("--scale must be 10k, 100k or 1m, got \(text)") }
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("peerledger-bench-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let rows = try await BenchmarkRun(events: events, writes: writes, folder: folder) { printError($0) }.run()
+            runs.append((text, rows))
+            if !json { print("scale \(text) (\(events) events)\n" + BenchmarkTable.render(rows)) }
+        }
+        if json { print(BenchmarkTable.json(runs)) } else if runs.count > 1 { print(BenchmarkTable.growth(runs)) }
+    }
+
+    static func events(_ text: String) -> Int? {
+        switch text.lowercased() {
+        case "10k": return 10_000
+        case "100k": return 100_000
+        case "1m": return 1_000_000
+        default: return nil
+        }
+    }
+}
