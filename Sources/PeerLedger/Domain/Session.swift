@@ -57,29 +57,29 @@ public struct Session: Sendable, Equatable {
 }
 
 extension Session {
-    /// The SELECT that reads sessions with their password and display names.
-    static let selectSQL = """
-        SELECT s.*, sec.value AS password_value
-        FROM sessions s LEFT JOIN secrets sec ON sec.ref = s.password_ref
-        """
+    /// The SELECT that reads sessions with their password: `id`, `version`, `password_ref`, then
+    /// one column per `SessionField` in declaration order. Rows are read by index, not by name.
+    static let selectSQL =
+        "SELECT s.id, s.version, s.password_ref, "
+        + SessionField.allCases.map { $0 == .password ? "sec.value" : "s.\($0.column)" }.joined(separator: ", ")
+        + " FROM sessions s LEFT JOIN secrets sec ON sec.ref = s.password_ref"
 
     init(row: Row) {
         var values: [SessionField: FieldValue] = [:]
-        for field in SessionField.allCases {
-            let dbValue: DatabaseValue = field == .password ? row["password_value"] : row[field.column]
+        values.reserveCapacity(SessionField.allCases.count)
+        for (offset, field) in SessionField.allCases.enumerated() {
+            let dbValue: DatabaseValue = row[offset + 3]
             switch dbValue.storage {
             case let .int64(value): values[field] = .int(value)
             case let .string(value): values[field] = .text(value)
             default: values[field] = .null
             }
         }
-        self.init(
-            id: row["id"], version: row["version"], values: values, passwordRef: row["password_ref"],
-            resourceName: nil, publicName: nil)
+        self.init(id: row[0], version: row[1], values: values, passwordRef: row[2], resourceName: nil, publicName: nil)
     }
 
     /// One session by id (deleted ones included), or nil.
     public static func fetch(_ db: Database, id: Int64) throws -> Session? {
-        try Row.fetchOne(db, sql: selectSQL + " WHERE s.id = ?", arguments: [id]).map(Session.init(row:))
+        try Row.fetchOne(db.cachedStatement(sql: selectSQL + " WHERE s.id = ?"), arguments: [id]).map(Session.init(row:))
     }
 }

@@ -16,19 +16,19 @@ struct SessionsProjection: Projection {
             let columns = ["id", "version", "created", "modified", "deleted"] + fields
             let values: [any DatabaseValueConvertible] =
                 [added.sessionID, recorded.streamVersion, time, time, 0] + fields.map { added.fields[$0]!.databaseValue }
-            try db.execute(
-                sql: "INSERT INTO sessions (\(columns.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))",
-                arguments: StatementArguments(values))
+            // Cached by SQL text: the same set of fields reuses one prepared statement.
+            try db.cachedStatement(
+                sql: "INSERT INTO sessions (\(columns.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))"
+            ).execute(arguments: StatementArguments(values))
         case let .sessionUpdated(updated):
             let fields = try checkedColumns(updated.changes.keys, at: recorded).sorted()
             let assignments = (fields + ["version", "modified"]).map { "\($0) = ?" }.joined(separator: ", ")
             let values: [any DatabaseValueConvertible] =
                 fields.map { updated.changes[$0]!.to.databaseValue } + [recorded.streamVersion, time, updated.sessionID]
-            try db.execute(sql: "UPDATE sessions SET \(assignments) WHERE id = ?", arguments: StatementArguments(values))
+            try db.cachedStatement(sql: "UPDATE sessions SET \(assignments) WHERE id = ?").execute(arguments: StatementArguments(values))
         case let .sessionDeleted(deleted):
-            try db.execute(
-                sql: "UPDATE sessions SET deleted = 1, version = ?, modified = ? WHERE id = ?",
-                arguments: [recorded.streamVersion, time, deleted.sessionID])
+            try db.cachedStatement(sql: "UPDATE sessions SET deleted = 1, version = ?, modified = ? WHERE id = ?")
+                .execute(arguments: [recorded.streamVersion, time, deleted.sessionID])
         default:
             break
         }
