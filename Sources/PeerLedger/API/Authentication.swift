@@ -115,18 +115,22 @@ extension Ledger {
         guard let apiKey = parameters.nonEmpty("apiKey"), let (signed, hash) = RequestSignature.split(raw) else {
             throw AuthenticationFailure(message: "Authentication required: sign the call with apiKey and hash")
         }
-        let row: Row?
+        let found: (key: APIKey, secret: String)?
         do {
-            row = try await database.read { db in
-                try Row.fetchOne(db, sql: "SELECT * FROM api_keys WHERE api_key = ?", arguments: [apiKey])
+            found = try await database.read { db in
+                try Row.fetchOne(db, sql: "SELECT * FROM api_keys WHERE api_key = ?", arguments: [apiKey]).map { row in
+                    let key = APIKey(
+                        apiKey: row["api_key"], name: row["name"], readOnly: row["read_only"], createdAt: row["created_at"],
+                        revokedAt: row["revoked_at"])
+                    return (key, row["secret"] as String)
+                }
             }
         } catch {
             throw AuthenticationFailure(message: "Authentication is unavailable right now")
         }
-        guard let row, (row["revoked_at"] as String?) == nil else {
-            throw AuthenticationFailure(message: "Invalid apiKey or hash")
-        }
-        guard RequestSignature.isValid(signed: signed, hash: hash, secret: row["secret"]) else {
+        guard let found, found.key.revokedAt == nil,
+            RequestSignature.isValid(signed: signed, hash: hash, secret: found.secret)
+        else {
             throw AuthenticationFailure(message: "Invalid apiKey or hash")
         }
         if let timeText = parameters.nonEmpty("time") {
@@ -138,8 +142,7 @@ extension Ledger {
                 throw AuthenticationFailure(message: "time is \(skew) seconds away from the server's clock (more than 5 minutes); refused as a possible replay")
             }
         }
-        return APIKey(
-            apiKey: row["api_key"], name: row["name"], readOnly: row["read_only"], createdAt: row["created_at"], revokedAt: nil)
+        return found.key
     }
 }
 

@@ -115,7 +115,7 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
             guard inet_pton(AF_INET6, input, &address) == 1 else { return nil }
             var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
             guard inet_ntop(AF_INET6, &address, &buffer, socklen_t(buffer.count)) != nil else { return nil }
-            text = String(cString: buffer)
+            text = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             type = .ipv6
         } else {
             let parts = input.split(separator: ".", omittingEmptySubsequences: false)
