@@ -33,6 +33,7 @@ struct EventLogTests {
         try await t.call(akamai)
         try await t.call("action=updateSession&id=2&note=hello")
         #expect(try t.ledger.verify().isValid)
+        #expect(try await t.call("target=audit&action=verify").data?["events"] == .int(3))
         try executeRaw(t.ledger, "DROP TRIGGER events_refuse_update")
         try executeRaw(t.ledger, "UPDATE events SET payload = replace(payload, '20940', '20941') WHERE position = 2")
         let report = try t.ledger.verify()
@@ -40,6 +41,8 @@ struct EventLogTests {
         #expect(report.firstBad?.reason == "hash does not match the event's content (the event was altered)")
         #expect(report.missingTriggers == ["events_refuse_update"])
         #expect(!report.isValid)
+        let overAPI = try await t.call("target=audit&action=verify")
+        #expect(overAPI.text == #"{"success":0,"message":"BAD: position 2: hash does not match the event's content (the event was altered)\nBAD: missing append-only triggers: events_refuse_update"}"#)
     }
 
     @Test("every event's hash chains to the previous one from a genesis of zeros")

@@ -70,7 +70,23 @@ enum AuditActions {
     static let all: [Action] = [
         Action(name: "getEvents", parameters: ["stream", "session", "actor", "type", "since", "until", "after_position", "limit"], body: .read(getEvents)),
         Action(name: "getHistory", parameters: ["stream", "session"], body: .read(getHistory)),
+        Action(name: "verify", parameters: [], body: .read(verify)),
     ]
+
+    /// The hash chain and triggers checked on the server's own copy, over HTTP.
+    static func verify(_ parameters: Parameters, _ db: Database) throws -> Reply {
+        let report = try Verifier.verify(db)
+        let data = JSON.object([
+            ("valid", .bool(report.isValid)),
+            ("events", .int(report.events)),
+            ("last_hash", .string(report.lastHash)),
+            ("first_bad_position", report.firstBad.map { .int($0.position) } ?? .null),
+            ("reason", .string(report.firstBad?.reason)),
+            ("missing_triggers", .array(report.missingTriggers.map(JSON.string))),
+        ])
+        guard report.isValid else { throw Refusal(report.summary) }
+        return Reply(report.summary, data: data)
+    }
 
     static func query(_ parameters: Parameters) throws(Refusal) -> AuditQuery {
         var query = AuditQuery()
