@@ -29,6 +29,9 @@ public struct BenchmarkRun {
         rows += try await workloads.getSessions(ledger)
         log("audit...")
         rows += try await workloads.audit(ledger)
+        log("getSessions over HTTP against nginx...")
+        rows += try await HTTPWorkload(ledger: ledger, folder: folder, log: log)
+            .run(query: "target=peering&action=getSessions&public_id=9999", label: "getSessions, 1,000 sessions")
         rows.append(
             BenchmarkRow(
                 workload: "process resident memory after the run", figure: Memory.residentMegabytes(), baseline: nil,
