@@ -59,7 +59,8 @@ public struct Session: Sendable, Equatable {
 extension Session {
     /// The SELECT that reads sessions with their password and display names.
     static let selectSQL = """
-        SELECT s.*, sec.value AS password_value
+        SELECT s.*, sec.value AS password_value,
+               (SELECT ix.name FROM pdb_ix ix WHERE ix.id = s.public_id) AS public_name
         FROM sessions s LEFT JOIN secrets sec ON sec.ref = s.password_ref
         """
 
@@ -75,7 +76,7 @@ extension Session {
         }
         self.init(
             id: row["id"], version: row["version"], values: values, passwordRef: row["password_ref"],
-            resourceName: nil, publicName: nil)
+            resourceName: nil, publicName: row["public_name"])
     }
 
     /// One session by id (deleted ones included), or nil.
