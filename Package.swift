@@ -44,11 +44,21 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // PeeringDB over HTTP (AsyncHTTPClient), kept out of the core.
+        .target(
+            name: "PeerLedgerPeeringDB",
+            dependencies: [
+                "PeerLedger",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "peerledger",
             dependencies: [
                 "PeerLedger",
                 "PeerLedgerHTTP",
+                "PeerLedgerPeeringDB",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -71,6 +81,7 @@ let package = Package(
             dependencies: [
                 "PeerLedger",
                 "PeerLedgerHTTP",
+                "PeerLedgerPeeringDB",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
