@@ -6,6 +6,13 @@ public struct PeeringDBImportSummary: Sendable, Equatable, CustomStringConvertib
     /// Counts for one object type.
     public struct Counts: Sendable, Equatable {
         public var created = 0, changed = 0, removed = 0, unchanged = 0
+
+        public init(created: Int = 0, changed: Int = 0, removed: Int = 0, unchanged: Int = 0) {
+            self.created = created
+            self.changed = changed
+            self.removed = removed
+            self.unchanged = unchanged
+        }
     }
 
     public var counts: [PeeringDBObjectType: Counts] = [:]
