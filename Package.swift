@@ -55,12 +55,22 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // PeeringDB over HTTP (AsyncHTTPClient), kept out of the core.
+        .target(
+            name: "PeerLedgerPeeringDB",
+            dependencies: [
+                "PeerLedger",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "peerledger",
             dependencies: [
                 "PeerLedger",
                 "PeerLedgerHTTP",
                 "PeerLedgerBench",
+                "PeerLedgerPeeringDB",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -83,6 +93,7 @@ let package = Package(
             dependencies: [
                 "PeerLedger",
                 "PeerLedgerHTTP",
+                "PeerLedgerPeeringDB",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

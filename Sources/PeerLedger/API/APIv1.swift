@@ -16,7 +16,7 @@ public struct APIv1: Sendable {
     }
 
     static let targets: [String: [String: Action]] = [
-        "peering": Dictionary(uniqueKeysWithValues: SessionActions.all.map { ($0.name, $0) }),
+        "peering": Dictionary(uniqueKeysWithValues: (SessionActions.all + PeerActions.all).map { ($0.name, $0) }),
         "audit": Dictionary(uniqueKeysWithValues: AuditActions.all.map { ($0.name, $0) }),
     ]
 

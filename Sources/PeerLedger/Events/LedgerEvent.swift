@@ -5,6 +5,12 @@ public enum LedgerEvent: Sendable, Equatable {
     case sessionDeleted(SessionDeleted)
     case apiKeyCreated(APIKeyCreated)
     case apiKeyRevoked(APIKeyRevoked)
+    case peeringDBObjectCreated(PeeringDBObjectCreated)
+    case peeringDBObjectChanged(PeeringDBObjectChanged)
+    case peeringDBObjectRemoved(PeeringDBObjectRemoved)
+    case ownNetworkSet(OwnNetworkSet)
+    case peerStatusReset(PeerStatusReset)
+    case peerUpdated(PeerUpdated)
 
     /// The payload's type name and schema version, and its canonical JSON.
     func encoded() throws -> (type: String, schemaVersion: Int, payload: String) {
@@ -17,6 +23,12 @@ public enum LedgerEvent: Sendable, Equatable {
         case let .sessionDeleted(p): return try pack(p)
         case let .apiKeyCreated(p): return try pack(p)
         case let .apiKeyRevoked(p): return try pack(p)
+        case let .peeringDBObjectCreated(p): return try pack(p)
+        case let .peeringDBObjectChanged(p): return try pack(p)
+        case let .peeringDBObjectRemoved(p): return try pack(p)
+        case let .ownNetworkSet(p): return try pack(p)
+        case let .peerStatusReset(p): return try pack(p)
+        case let .peerUpdated(p): return try pack(p)
         }
     }
 
@@ -40,6 +52,12 @@ public enum LedgerEvent: Sendable, Equatable {
         case SessionDeleted.type: self = .sessionDeleted(try unpack(SessionDeleted.self))
         case APIKeyCreated.type: self = .apiKeyCreated(try unpack(APIKeyCreated.self))
         case APIKeyRevoked.type: self = .apiKeyRevoked(try unpack(APIKeyRevoked.self))
+        case PeeringDBObjectCreated.type: self = .peeringDBObjectCreated(try unpack(PeeringDBObjectCreated.self))
+        case PeeringDBObjectChanged.type: self = .peeringDBObjectChanged(try unpack(PeeringDBObjectChanged.self))
+        case PeeringDBObjectRemoved.type: self = .peeringDBObjectRemoved(try unpack(PeeringDBObjectRemoved.self))
+        case OwnNetworkSet.type: self = .ownNetworkSet(try unpack(OwnNetworkSet.self))
+        case PeerStatusReset.type: self = .peerStatusReset(try unpack(PeerStatusReset.self))
+        case PeerUpdated.type: self = .peerUpdated(try unpack(PeerUpdated.self))
         default:
             throw LedgerError.unreadableEvent(position: event.position, reason: "unknown event type \(event.type)")
         }

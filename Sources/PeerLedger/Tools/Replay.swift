@@ -12,6 +12,17 @@ public struct ReplayScenario: Sendable {
         public var idempotencyKey: String?
         /// The answer the call must give, compared as JSON (object member order does not matter).
         public var answer: JSON
+        /// Instead of a call: data to load first (a PeeringDB fixture, our own network).
+        public var setup: Setup?
+    }
+
+    /// A step that prepares the ledger rather than calling the API.
+    public enum Setup: Sendable {
+        /// `{"peeringdb": "fixtures/equinix-ashburn/"}`: import a folder of PeeringDB pages,
+        /// relative to the scenario's folder.
+        case peeringdb(String)
+        /// `{"self": 8038}`: configure our own network by its ASN.
+        case own(asn: Int64)
     }
 
     public var name: String
@@ -20,6 +31,8 @@ public struct ReplayScenario: Sendable {
     public var steps: [Step]
     /// Event types the log must hold afterwards, in order (when given).
     public var expectedEventTypes: [String]?
+    /// The folder setup paths are relative to (the scenario's own folder).
+    public var folder: URL?
 
     /// Reads a scenario file's JSON, refusing anything malformed with the step and field named.
     public init(name: String, json: JSON) throws(Refusal) {
@@ -31,6 +44,12 @@ public struct ReplayScenario: Sendable {
         self.start = start
         guard let steps = json["steps"]?.arrayValue else { throw Refusal("\(name): steps must be an array") }
         self.steps = try steps.enumerated().map { index, step throws(Refusal) in
+            if let path = step["peeringdb"]?.stringValue {
+                return Step(call: "", actor: "replay", answer: .null, setup: .peeringdb(path))
+            }
+            if let asn = step["self"]?.intValue {
+                return Step(call: "", actor: "replay", answer: .null, setup: .own(asn: asn))
+            }
             guard let call = step["call"]?.stringValue else { throw Refusal("\(name): step \(index + 1) has no call") }
             guard let answer = step["answer"] else { throw Refusal("\(name): step \(index + 1) has no answer") }
             var at: Timestamp?
@@ -40,7 +59,7 @@ public struct ReplayScenario: Sendable {
             }
             return Step(
                 call: call, at: at, actor: step["actor"]?.stringValue ?? "replay",
-                idempotencyKey: step["idempotency_key"]?.stringValue, answer: answer)
+                idempotencyKey: step["idempotency_key"]?.stringValue, answer: answer, setup: nil)
         }
         expectedEventTypes = try json["events"].map { value throws(Refusal) in
             guard let types = value.arrayValue?.compactMap(\.stringValue) else {
@@ -52,7 +71,9 @@ public struct ReplayScenario: Sendable {
 
     public static func load(contentsOf url: URL) throws -> ReplayScenario {
         let text = try String(contentsOf: url, encoding: .utf8)
-        return try ReplayScenario(name: url.lastPathComponent, json: JSON.parse(text))
+        var scenario = try ReplayScenario(name: url.lastPathComponent, json: JSON.parse(text))
+        scenario.folder = url.deletingLastPathComponent()
+        return scenario
     }
 
     /// Runs every step and returns one description per mismatch (empty: the scenario holds).
@@ -63,6 +84,22 @@ public struct ReplayScenario: Sendable {
         var mismatches: [String] = []
         for (index, step) in steps.enumerated() {
             if let at = step.at { clock.set(at) }
+            if let setup = step.setup {
+                do {
+                    switch setup {
+                    case let .peeringdb(path):
+                        let base = folder ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+                        _ = try await ledger.importPeeringDB(
+                            from: PeeringDBFolder(path: base.appendingPathComponent(path).path),
+                            metadata: EventMetadata(actor: step.actor))
+                    case let .own(asn):
+                        try ledger.setOwnNetwork(asn: asn, metadata: EventMetadata(actor: step.actor))
+                    }
+                } catch {
+                    mismatches.append("step \(index + 1): setup \(setup) failed: \(error)")
+                }
+                continue
+            }
             let answer: APIAnswer
             do {
                 let parameters = try Parameters(formEncoded: step.call)

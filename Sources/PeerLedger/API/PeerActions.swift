@@ -1,0 +1,200 @@
+import GRDB
+
+/// getPeers, getCommunications, resetPeerStatus and updatePeer: the peers at an exchange (from
+/// the PeeringDB projection) and our status with each.
+enum PeerActions {
+    static let all: [Action] = [
+        Action(
+            name: "getPeers",
+            parameters: Set(PeerField.allCases.map(\.rawValue)).union(["include_public_ips", "include_contacts", "include_log_data"]),
+            body: .read(getPeers)),
+        Action(name: "getCommunications", parameters: ["public_id"], body: .read(getCommunications)),
+        Action(name: "resetPeerStatus", parameters: ["participant_id", "public_id"], body: .write(resetPeerStatus)),
+        Action(
+            name: "updatePeer",
+            parameters: ["participant_id", "public_id", "qualified", "is_peer", "request_status", "notes_private", "notes"],
+            body: .write(updatePeer)),
+    ]
+
+    /// The request statuses a peer can have.
+    static let requestStatuses = ["none", "sent", "accepted", "rejected"]
+
+    // MARK: getPeers
+
+    static func getPeers(_ parameters: Parameters, _ db: Database) throws -> Reply {
+        let criteria = try PeerCriteria(parameters)
+        let includeIPs = try flag(parameters, "include_public_ips")
+        let includeContacts = try flag(parameters, "include_contacts")
+        let includeLog = try flag(parameters, "include_log_data")
+        let exchange = try parameters.nonEmpty("public_id").map { text throws(Refusal) in
+            try Values.identifier(text, field: "public_id")
+        }
+        if let exchange { try requireExchange(db, exchange) }
+        let participant = try parameters.nonEmpty("id").map { text throws(Refusal) in try Values.identifier(text, field: "id") }
+        if let participant, !(try PeerDirectory.networkExists(db, participant)) {
+            throw Refusal("No network with id \(participant) in the PeeringDB data")
+        }
+        if let asnText = parameters.nonEmpty("asn") {
+            let asn = try Values.asn(asnText, field: "asn")
+            if try Int64.fetchOne(db, sql: "SELECT id FROM pdb_net WHERE asn = ?", arguments: [asn]) == nil {
+                throw Refusal("No network with asn \(asn) in the PeeringDB data")
+            }
+        }
+        let candidates =
+            if let exchange { try PeerDirectory.members(db, exchange: exchange, participant: participant) } else {
+                try PeerDirectory.networks(db, participant: participant)
+            }
+        let own = try OwnNetwork.fetch(db)
+        let peers = PeerDirectory.sorted(candidates.filter { $0.netID != own?.netID && criteria.matches($0) })
+        guard !peers.isEmpty else { return Reply("No peers found.") }
+        let data = try peers.map { peer in
+            try json(peer, own: own, db, publicIPs: includeIPs, contacts: includeContacts, log: includeLog)
+        }
+        return Reply("\(peers.count) peers found.", data: .array(data))
+    }
+
+    /// The seed's peer shape: `is_peer` as 0/1, ids and counts as strings, three lists.
+    static func json(_ peer: Peer, own: OwnNetwork?, _ db: Database, publicIPs: Bool, contacts: Bool, log: Bool) throws -> JSON {
+        .object([
+            ("id", .string(String(peer.netID))),
+            ("public_id", .numericString(peer.exchange)),
+            ("asn", .numericString(peer.asn)),
+            ("name", .string(peer.name)),
+            ("qualified", peer.qualified(own: own).map(JSON.bool) ?? .null),
+            ("is_peer", .int(peer.isPeer ? 1 : 0)),
+            ("request_status", .string(peer.requestStatus)),
+            ("info_prefixes", .string(PeerField.info_prefixes.value(peer))),
+            ("public_ips", .array(publicIPs ? try PeerDirectory.publicIPs(db, participant: peer.netID, exchange: peer.exchange) : [])),
+            ("contacts", .array(contacts ? try PeerDirectory.contacts(db, participant: peer.netID) : [])),
+            ("log_data", .array(log ? try PeerDirectory.log(db, participant: peer.netID, exchange: peer.exchange) : [])),
+        ])
+    }
+
+    // MARK: getCommunications
+
+    static func getCommunications(_ parameters: Parameters, _ db: Database) throws -> Reply {
+        guard let text = parameters.nonEmpty("public_id") else {
+            throw Refusal("getCommunications needs public_id: the exchange whose peers to list")
+        }
+        let exchange = try Values.identifier(text, field: "public_id")
+        try requireExchange(db, exchange)
+        let own = try OwnNetwork.fetch(db)
+        let peers = PeerDirectory.sorted(try PeerDirectory.members(db, exchange: exchange).filter { $0.netID != own?.netID })
+        let data = try peers.map { peer -> JSON in
+            .object([
+                ("name", .string(peer.name)),
+                ("asn", .numericString(peer.asn)),
+                ("request_status", .string(peer.requestStatus)),
+                ("qualified", peer.qualified(own: own).map(JSON.bool) ?? .null),
+                ("is_peer", .bool(peer.isPeer)),
+                ("id", .string(String(peer.netID))),
+                ("log_data", .array(try PeerLog.entries(db, participant: peer.netID, exchange: exchange))),
+            ])
+        }
+        return Reply("\(peers.count) records found.", data: .array(data))
+    }
+
+    // MARK: resetPeerStatus
+
+    static func resetPeerStatus(_ parameters: Parameters, _ transaction: LedgerTransaction) throws -> Reply {
+        let (participant, exchange) = try peerKey(parameters, action: "resetPeerStatus")
+        let db = transaction.db
+        guard let peer = try PeerDirectory.members(db, exchange: exchange, participant: participant).first else {
+            throw Refusal("Could not find peer matching parameters")
+        }
+        let stream = Peer.stream(participant: participant, exchange: exchange)
+        try transaction.append(
+            .peerStatusReset(PeerStatusReset(participantID: participant, publicID: exchange)), to: stream,
+            expecting: try expected(parameters, stream, transaction))
+        return Reply("\(peer.name) status reset", data: try answer(db, participant: participant, exchange: exchange))
+    }
+
+    // MARK: updatePeer
+
+    static func updatePeer(_ parameters: Parameters, _ transaction: LedgerTransaction) throws -> Reply {
+        let (participant, exchange) = try peerKey(parameters, action: "updatePeer")
+        let db = transaction.db
+        guard let peer = try PeerDirectory.members(db, exchange: exchange, participant: participant).first else {
+            throw Refusal("Could not find peer matching parameters")
+        }
+        if parameters["notes"] != nil, parameters["notes_private"] != nil {
+            throw Refusal("updatePeer takes notes or notes_private (the same field), not both")
+        }
+        var changes: [String: PeerUpdated.Change] = [:]
+        func note(_ field: PeerLocalField, _ from: PeeringDBValue, _ to: PeeringDBValue) {
+            if from != to { changes[field.rawValue] = .init(from: from, to: to) }
+        }
+        let current = (
+            qualified: peer.qualifiedOverride.map(PeeringDBValue.bool) ?? .null,
+            requestStatus: peer.requestStatus.map(PeeringDBValue.text) ?? .null,
+            notes: peer.notesPrivate.map(PeeringDBValue.text) ?? .null
+        )
+        if let text = parameters["qualified"] {
+            // Empty (or `null`) hands `qualified` back to the default rule.
+            let value: PeeringDBValue =
+                text.isEmpty || text.lowercased() == "null" ? .null : .bool(try Values.flag(text, field: "qualified"))
+            note(.qualified, current.qualified, value)
+        }
+        if let text = parameters.nonEmpty("is_peer") {
+            note(.is_peer, .bool(peer.markedPeer), .bool(try Values.flag(text, field: "is_peer")))
+        }
+        if let text = parameters.nonEmpty("request_status") {
+            guard requestStatuses.contains(text) else {
+                throw Refusal("request_status must be one of none, sent, accepted, rejected, got '\(Values.quoted(text))'")
+            }
+            note(.request_status, current.requestStatus, .text(text))
+        }
+        if let text = parameters["notes_private"] ?? parameters["notes"] {
+            let checked = try Values.text(text, field: parameters["notes"] != nil ? "notes" : "notes_private", maxLength: 2000)
+            note(.notes_private, current.notes, checked.isEmpty ? .null : .text(checked))
+        }
+        let stream = Peer.stream(participant: participant, exchange: exchange)
+        let expectedVersion = try expected(parameters, stream, transaction)
+        guard !changes.isEmpty else {
+            return Reply("\(peer.name) unchanged", data: try answer(db, participant: participant, exchange: exchange))
+        }
+        try transaction.append(
+            .peerUpdated(PeerUpdated(participantID: participant, publicID: exchange, changes: changes)), to: stream,
+            expecting: expectedVersion)
+        return Reply("\(peer.name) updated", data: try answer(db, participant: participant, exchange: exchange))
+    }
+
+    // MARK: Shared
+
+    /// The peer after a write, as the seed's resetPeerStatus shows it: with its history.
+    static func answer(_ db: Database, participant: Int64, exchange: Int64) throws -> JSON {
+        guard let peer = try PeerDirectory.members(db, exchange: exchange, participant: participant).first else {
+            throw Refusal("Could not find peer matching parameters")
+        }
+        return try json(peer, own: try OwnNetwork.fetch(db), db, publicIPs: false, contacts: false, log: true)
+    }
+
+    static func peerKey(_ parameters: Parameters, action: String) throws(Refusal) -> (Int64, Int64) {
+        guard let participant = parameters.nonEmpty("participant_id") else {
+            throw Refusal("\(action) needs participant_id: the PeeringDB id of the peer's network")
+        }
+        guard let exchange = parameters.nonEmpty("public_id") else {
+            throw Refusal("\(action) needs public_id: the PeeringDB id of the exchange")
+        }
+        return (try Values.identifier(participant, field: "participant_id"), try Values.identifier(exchange, field: "public_id"))
+    }
+
+    static func expected(_ parameters: Parameters, _ stream: String, _ transaction: LedgerTransaction) throws -> ExpectedVersion {
+        if let text = parameters.nonEmpty("expected_version") {
+            let version = try Values.count(text, field: "expected_version")
+            return version == 0 ? .noStream : .exactly(version)
+        }
+        return try transaction.version(of: stream).map(ExpectedVersion.exactly) ?? .noStream
+    }
+
+    static func requireExchange(_ db: Database, _ exchange: Int64) throws {
+        guard try PeerDirectory.exchangeName(db, exchange) != nil else {
+            throw Refusal("No exchange with public_id \(exchange) in the PeeringDB data")
+        }
+    }
+
+    static func flag(_ parameters: Parameters, _ name: String) throws(Refusal) -> Bool {
+        guard let text = parameters.nonEmpty(name) else { return false }
+        return try Values.flag(text, field: name)
+    }
+}

@@ -1,0 +1,229 @@
+import Foundation
+import GRDB
+
+/// What one import did, per object type, and the records it skipped (`--lenient`).
+public struct PeeringDBImportSummary: Sendable, Equatable, CustomStringConvertible {
+    /// Counts for one object type.
+    public struct Counts: Sendable, Equatable {
+        public var created = 0, changed = 0, removed = 0, unchanged = 0
+
+        public init(created: Int = 0, changed: Int = 0, removed: Int = 0, unchanged: Int = 0) {
+            self.created = created
+            self.changed = changed
+            self.removed = removed
+            self.unchanged = unchanged
+        }
+    }
+
+    public var counts: [PeeringDBObjectType: Counts] = [:]
+    public var eventsAppended = 0
+    public var skipped: [PeeringDBIssue] = []
+
+    /// `org 2 created, 0 changed, 0 removed, 0 unchanged; ...; 14 events appended`.
+    public var description: String {
+        let types = PeeringDBObjectType.allCases.compactMap { type -> String? in
+            guard let c = counts[type] else { return nil }
+            return "\(type.rawValue) \(c.created) created, \(c.changed) changed, \(c.removed) removed, \(c.unchanged) unchanged"
+        }
+        var line = (types.isEmpty ? ["nothing to import"] : types).joined(separator: "; ")
+        line += "; \(eventsAppended) events appended"
+        if !skipped.isEmpty { line += "; \(skipped.count) records skipped" }
+        return line
+    }
+}
+
+/// Turns PeeringDB pages into events: one per object created, changed (with each field from and
+/// to) or removed, and none for an object that is as the ledger already has it. All in one
+/// transaction: a bad record aborts the whole import (nothing appended) unless `lenient`, in
+/// which case it is skipped and reported.
+struct PeeringDBImporter {
+    let pages: [PeeringDBPage]
+    let lenient: Bool
+    /// Called now and then with a progress line (the CLI shows it on a terminal only).
+    let progress: (@Sendable (String) -> Void)?
+
+    func run(_ transaction: LedgerTransaction) throws -> PeeringDBImportSummary {
+        let db = transaction.db
+        var summary = PeeringDBImportSummary()
+        var issues: [PeeringDBIssue] = []
+
+        // 1. Read every page and check each record's shape.
+        var incoming: [PeeringDBObjectType: (page: PeeringDBPage, records: [PeeringDBRecord])] = [:]
+        for page in pages {
+            let (records, pageIssues) = page.records()
+            issues += pageIssues
+            incoming[page.type] = (page, records)
+            progress?("\(page.source): \(records.count) records read")
+        }
+        try refuseUnlessLenient(issues)
+
+        // 2. What is stored, and which objects are alive once the import is done (for references).
+        var stored: [PeeringDBObjectType: [Int64: String]] = [:]
+        var alive: [PeeringDBObjectType: Set<Int64>] = [:]
+        for type in PeeringDBObjectType.allCases {
+            var rows: [Int64: String] = [:]
+            let cursor = try Row.fetchCursor(
+                db, sql: "SELECT id, fields FROM peeringdb_objects WHERE type = ?", arguments: [type.rawValue])
+            while let row = try cursor.next() { rows[row[0]] = row[1] }
+            stored[type] = rows
+            var ids = Set(rows.keys)
+            if let (page, records) = incoming[type] {
+                if page.isSnapshot { ids = [] }
+                for record in records { if record.deleted { ids.remove(record.id) } else { ids.insert(record.id) } }
+                if page.isSnapshot {
+                    // Records skipped for their shape are kept as the ledger had them.
+                    for issue in issues where issue.source == page.source {
+                        if let id = issue.recordID, rows[id] != nil { ids.insert(id) }
+                    }
+                }
+            }
+            alive[type] = ids
+        }
+
+        // 3. References, in dependency order so a skipped record's dependants are skipped too.
+        var accepted: [PeeringDBObjectType: [PeeringDBRecord]] = [:]
+        var referenceIssues: [PeeringDBIssue] = []
+        for type in PeeringDBObjectType.allCases {
+            guard let (page, records) = incoming[type] else { continue }
+            var kept: [PeeringDBRecord] = []
+            kept.reserveCapacity(records.count)
+            for record in records {
+                if !record.deleted, let broken = type.references.first(where: { reference in
+                    guard let target = record.fields[reference.field]?.int else { return false }
+                    return !(alive[reference.type]?.contains(target) ?? false)
+                }) {
+                    let target = record.fields[broken.field]?.int ?? 0
+                    referenceIssues.append(PeeringDBIssue(
+                        source: page.source, recordID: record.id, field: broken.field,
+                        reason: "refers to \(broken.type.rawValue) \(target), which does not exist"))
+                    if stored[type]?[record.id] == nil { alive[type]?.remove(record.id) }
+                    continue
+                }
+                kept.append(record)
+            }
+            accepted[type] = kept
+        }
+        issues += referenceIssues
+        try refuseUnlessLenient(issues)
+        summary.skipped = issues
+
+        // 4. Events: creations and changes parents first, removals children first.
+        for type in PeeringDBObjectType.allCases {
+            guard let (page, records) = incoming[type] else { continue }
+            var counts = PeeringDBImportSummary.Counts()
+            let storedRows = stored[type] ?? [:]
+            for (index, record) in (accepted[type] ?? []).enumerated() where !record.deleted {
+                let text = record.fields.canonicalText
+                if let old = storedRows[record.id] {
+                    if old == text {
+                        counts.unchanged += 1
+                        continue
+                    }
+                    let before = PeeringDBFields.parsingCanonical(old)
+                    var changes: [String: PeeringDBObjectChanged.Change] = [:]
+                    for name in Set(before.keys).union(record.fields.keys) {
+                        let from = before[name] ?? .null, to = record.fields[name] ?? .null
+                        if from != to { changes[name] = .init(from: from, to: to) }
+                    }
+                    guard !changes.isEmpty else {
+                        counts.unchanged += 1
+                        continue
+                    }
+                    try transaction.append(
+                        .peeringDBObjectChanged(PeeringDBObjectChanged(objectType: type, objectID: record.id, changes: changes)),
+                        to: type.stream(record.id), expecting: try expected(type.stream(record.id), transaction))
+                    counts.changed += 1
+                } else {
+                    try transaction.append(
+                        .peeringDBObjectCreated(PeeringDBObjectCreated(objectType: type, objectID: record.id, fields: record.fields)),
+                        to: type.stream(record.id), expecting: try expected(type.stream(record.id), transaction))
+                    counts.created += 1
+                }
+                if (index + 1) % 10_000 == 0 { progress?("\(page.source): \(index + 1) of \(records.count) records compared") }
+            }
+            summary.counts[type] = counts
+        }
+        for type in PeeringDBObjectType.allCases.reversed() {
+            guard let (page, records) = incoming[type] else { continue }
+            let storedRows = stored[type] ?? [:]
+            var removals: [(id: Int64, updated: String?)] = []
+            let deletions = records.filter(\.deleted)
+            for record in deletions where storedRows[record.id] != nil {
+                removals.append((record.id, record.fields["updated"]?.text))
+            }
+            if page.isSnapshot {
+                let keep = alive[type] ?? []
+                let deletedIDs = Set(deletions.map(\.id))
+                for id in storedRows.keys.sorted() where !keep.contains(id) && !deletedIDs.contains(id) {
+                    removals.append((id, nil))
+                }
+            }
+            for removal in removals {
+                try transaction.append(
+                    .peeringDBObjectRemoved(PeeringDBObjectRemoved(objectType: type, objectID: removal.id, updated: removal.updated)),
+                    to: type.stream(removal.id), expecting: try expected(type.stream(removal.id), transaction))
+            }
+            summary.counts[type, default: .init()].removed = removals.count
+        }
+        summary.eventsAppended = transaction.appended.count
+        return summary
+    }
+
+    private func expected(_ stream: String, _ transaction: LedgerTransaction) throws -> ExpectedVersion {
+        try transaction.version(of: stream).map(ExpectedVersion.exactly) ?? .noStream
+    }
+
+    private func refuseUnlessLenient(_ issues: [PeeringDBIssue]) throws {
+        guard !issues.isEmpty, !lenient else { return }
+        var lines = issues.prefix(20).map(\.description)
+        if issues.count > 20 { lines.append("... and \(issues.count - 20) more") }
+        throw Refusal("PeeringDB import refused, nothing was changed: " + lines.joined(separator: "; "))
+    }
+}
+
+extension Ledger {
+    /// Imports from `source`: a full snapshot from a folder, or (over HTTP) only what changed since
+    /// the newest `updated` already in the ledger, per object type. One transaction.
+    public func importPeeringDB(
+        from source: any PeeringDBSource, lenient: Bool = false, metadata: EventMetadata,
+        progress: (@Sendable (String) -> Void)? = nil
+    ) async throws -> PeeringDBImportSummary {
+        let marks = try await read { db in try PeeringDBSync.highWaterMarks(db) }
+        var pages: [PeeringDBPage] = []
+        for type in PeeringDBObjectType.allCases {
+            if let page = try await source.page(type, since: marks[type]) { pages.append(page) }
+        }
+        let importer = PeeringDBImporter(pages: pages, lenient: lenient, progress: progress)
+        return try await write(metadata) { transaction in try importer.run(transaction) }
+    }
+}
+
+/// The incremental sync's starting points.
+public enum PeeringDBSync {
+    /// Per type, the newest `updated` seen, as Unix seconds (what PeeringDB's `since` takes).
+    public static func highWaterMarks(_ db: Database) throws -> [PeeringDBObjectType: Int64] {
+        var marks: [PeeringDBObjectType: Int64] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT type, updated FROM peeringdb_sync") {
+            guard let type = PeeringDBObjectType(rawValue: row["type"]),
+                let moment = Timestamp(parsing: row["updated"] as String)
+            else { continue }
+            marks[type] = moment.millis / 1000
+        }
+        return marks
+    }
+}
+
+/// A folder of PeeringDB API pages: `org.json`, `ix.json`, ... (missing files are skipped). Each
+/// file is a full snapshot of its type.
+public struct PeeringDBFolder: PeeringDBSource {
+    public let url: URL
+
+    public init(path: String) { url = URL(fileURLWithPath: path, isDirectory: true) }
+
+    public func page(_ type: PeeringDBObjectType, since: Int64?) async throws -> PeeringDBPage? {
+        let file = url.appendingPathComponent(type.fileName)
+        guard FileManager.default.fileExists(atPath: file.path) else { return nil }
+        let data = try Data(contentsOf: file)
+        return PeeringDBPage(type: type, source: type.fileName, bytes: Array(data), isSnapshot: true)
+    }
+}

@@ -1,0 +1,141 @@
+/// One PeeringDB API answer for one object type (`{"data":[...],"meta":{...}}`), as a file of a
+/// folder import or the body of an HTTP response, before anything is checked.
+public struct PeeringDBPage: Sendable {
+    public var type: PeeringDBObjectType
+    /// Where it came from (`net.json`, or the URL), for messages.
+    public var source: String
+    public var bytes: [UInt8]
+    /// True when the page lists every live object of its type, so an object missing from it was
+    /// deleted upstream; false for an incremental (`since`) answer.
+    public var isSnapshot: Bool
+
+    public init(type: PeeringDBObjectType, source: String, bytes: [UInt8], isSnapshot: Bool) {
+        self.type = type
+        self.source = source
+        self.bytes = bytes
+        self.isSnapshot = isSnapshot
+    }
+}
+
+/// Where PeeringDB data comes from: a folder of files, or the PeeringDB API over HTTP (in the
+/// PeerLedgerPeeringDB target, so the core carries no HTTP client).
+public protocol PeeringDBSource: Sendable {
+    /// The page for `type`, holding objects updated at or after `since` (Unix seconds) when the
+    /// source can ask for that, or nil when the source has no data for the type.
+    func page(_ type: PeeringDBObjectType, since: Int64?) async throws -> PeeringDBPage?
+}
+
+/// One record of a page, checked against its type's fields.
+struct PeeringDBRecord: Sendable {
+    var id: Int64
+    var deleted: Bool
+    var fields: PeeringDBFields
+}
+
+/// A record the import could not take, with the file, the record id and the field named.
+public struct PeeringDBIssue: Error, Sendable, Equatable, CustomStringConvertible {
+    public var source: String
+    public var recordID: Int64?
+    public var field: String?
+    public var reason: String
+
+    public var description: String {
+        var parts = [source]
+        if let recordID { parts.append("record \(recordID)") }
+        if let field { parts.append("field \(field)") }
+        return parts.joined(separator: ": ") + ": " + reason
+    }
+}
+
+extension PeeringDBPage {
+    /// Reads and checks every record. A page that is not PeeringDB's shape is one issue for the
+    /// whole file; otherwise each bad record is one issue and the good ones are returned.
+    func records() -> (records: [PeeringDBRecord], issues: [PeeringDBIssue]) {
+        let document: JSON
+        do {
+            document = try JSON.parse(bytes)
+        } catch {
+            return ([], [PeeringDBIssue(source: source, reason: "malformed JSON: \(error)")])
+        }
+        guard let data = document["data"]?.arrayValue else {
+            return ([], [PeeringDBIssue(source: source, reason: #"not a PeeringDB page: expected {"data": [...]}"#)])
+        }
+        var records: [PeeringDBRecord] = []
+        var issues: [PeeringDBIssue] = []
+        var seen: [Int64: Int] = [:]
+        records.reserveCapacity(data.count)
+        for (index, item) in data.enumerated() {
+            switch record(item, index: index) {
+            case let .success(record):
+                if let first = seen[record.id] {
+                    issues.append(PeeringDBIssue(
+                        source: source, recordID: record.id, field: "id",
+                        reason: "duplicate id (records \(first + 1) and \(index + 1) of the page)"))
+                    continue
+                }
+                seen[record.id] = index
+                records.append(record)
+            case let .failure(issue):
+                issues.append(issue)
+            }
+        }
+        if !issues.isEmpty {
+            // A duplicated id makes both records suspect: keep neither.
+            let duplicated = Set(issues.filter { $0.field == "id" && $0.reason.hasPrefix("duplicate") }.compactMap(\.recordID))
+            records.removeAll { duplicated.contains($0.id) }
+        }
+        return (records, issues)
+    }
+
+    private func record(_ item: JSON, index: Int) -> Result<PeeringDBRecord, PeeringDBIssue> {
+        guard let members = item.objectMembers else {
+            return .failure(PeeringDBIssue(source: source, reason: "record \(index + 1) of the page is not an object"))
+        }
+        var values: [String: JSON] = [:]
+        for (name, value) in members { values[name] = value }
+        guard let idValue = values["id"] else {
+            return .failure(PeeringDBIssue(source: source, field: "id", reason: "record \(index + 1) of the page has no id"))
+        }
+        guard let id = idValue.intValue, id >= 1, case .int = idValue else {
+            return .failure(PeeringDBIssue(
+                source: source, field: "id", reason: "record \(index + 1) of the page: id must be a positive integer, got \(idValue.serialized())"))
+        }
+        func issue(_ field: String?, _ reason: String) -> Result<PeeringDBRecord, PeeringDBIssue> {
+            .failure(PeeringDBIssue(source: source, recordID: id, field: field, reason: reason))
+        }
+        let status = values["status"]
+        if let status, status.stringValue == nil {
+            return issue("status", "must be text, got \(status.serialized())")
+        }
+        let deleted = status?.stringValue == "deleted"
+        var fields: PeeringDBFields = [:]
+        for (name, kind) in type.fields {
+            let value = values[name] ?? .null
+            if deleted, value == .null { continue }
+            switch (kind, value) {
+            case (.int, .int), (.optionalInt, .int), (.bool, .bool), (.optionalBool, .bool):
+                break
+            case (.text, .string(let text)), (.optionalText, .string(let text)):
+                if text.unicodeScalars.contains(where: { $0.value == 0 }) { return issue(name, "contains a NUL character") }
+            case (.optionalInt, .null), (.optionalText, .null), (.optionalBool, .null):
+                break
+            case (_, .null):
+                return issue(name, values[name] == nil ? "is missing" : "must not be null")
+            default:
+                return issue(name, "must be \(kind.description), got \(value.serialized())")
+            }
+            fields[name] = PeeringDBValue(value) ?? .null
+        }
+        return .success(PeeringDBRecord(id: id, deleted: deleted, fields: fields))
+    }
+}
+
+extension PeeringDBObjectType.Kind: CustomStringConvertible {
+    var description: String {
+        switch self {
+        case .int, .optionalInt: return "an integer"
+        case .text, .optionalText: return "text"
+        case .bool, .optionalBool: return "true or false"
+        }
+    }
+}

@@ -1,0 +1,89 @@
+/// One scalar field of a PeeringDB object as events carry it. PeeringDB's JSON mixes numbers,
+/// booleans and text; keeping the kind means a `true` never reads back as `1`.
+public enum PeeringDBValue: Codable, Sendable, Hashable {
+    case null
+    case bool(Bool)
+    case int(Int64)
+    case text(String)
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() {
+            self = .null
+        } else if let value = try? container.decode(Int64.self) {
+            self = .int(value)
+        } else if let value = try? container.decode(Bool.self) {
+            self = .bool(value)
+        } else {
+            self = .text(try container.decode(String.self))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .null: try container.encodeNil()
+        case let .bool(value): try container.encode(value)
+        case let .int(value): try container.encode(value)
+        case let .text(value): try container.encode(value)
+        }
+    }
+
+    public var int: Int64? { if case let .int(v) = self { return v } else { return nil } }
+    public var text: String? { if case let .text(v) = self { return v } else { return nil } }
+    public var bool: Bool? { if case let .bool(v) = self { return v } else { return nil } }
+
+    /// The value in an API answer: numbers as strings (the API's PHP heritage), text as is.
+    var apiJSON: JSON {
+        switch self {
+        case .null: return .null
+        case let .bool(value): return .bool(value)
+        case let .int(value): return .string(String(value))
+        case let .text(value): return .string(value)
+        }
+    }
+
+    init?(_ json: JSON) {
+        switch json {
+        case .null: self = .null
+        case let .bool(value): self = .bool(value)
+        case let .int(value): self = .int(value)
+        case let .string(value): self = .text(value)
+        default: return nil
+        }
+    }
+
+    var json: JSON {
+        switch self {
+        case .null: return .null
+        case let .bool(value): return .bool(value)
+        case let .int(value): return .int(value)
+        case let .text(value): return .string(value)
+        }
+    }
+}
+
+/// The fields of one PeeringDB object, by PeeringDB's own (v2) names.
+public typealias PeeringDBFields = [String: PeeringDBValue]
+
+extension Dictionary where Key == String, Value == PeeringDBValue {
+    /// Canonical JSON (sorted keys): what the projection stores and imports compare by text.
+    var canonicalText: String {
+        JSON.object(keys.sorted().map { ($0, self[$0]!.json) }).serialized()
+    }
+
+    static func parsingCanonical(_ text: String) -> PeeringDBFields {
+        guard let members = (try? JSON.parse(text))?.objectMembers else { return [:] }
+        var fields: PeeringDBFields = [:]
+        for (name, value) in members { fields[name] = PeeringDBValue(value) ?? .null }
+        return fields
+    }
+}
+
+extension JSON {
+    /// The members of an object in document order, or nil when this is not an object.
+    var objectMembers: [(String, JSON)]? {
+        if case let .object(members) = self { return members }
+        return nil
+    }
+}

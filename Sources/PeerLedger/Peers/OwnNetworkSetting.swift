@@ -1,0 +1,28 @@
+import GRDB
+
+extension Ledger {
+    /// Configures our own network (`peerledger self --asn 8038`): it must be in the PeeringDB data.
+    /// Setting it again to the same values appends nothing.
+    @discardableResult
+    public func setOwnNetwork(asn: Int64, qualifiedPolicies: [String]? = nil, metadata: EventMetadata) throws -> String {
+        try writeNow(metadata) { transaction in
+            let db = transaction.db
+            guard let row = try Row.fetchOne(
+                db, sql: "SELECT id, name FROM pdb_net WHERE asn = ? ORDER BY id LIMIT 1", arguments: [asn])
+            else {
+                throw Refusal("AS\(asn) is not in the PeeringDB data; import PeeringDB first (peerledger peeringdb import)")
+            }
+            let current = try OwnNetwork.fetch(db)
+            let policies = qualifiedPolicies ?? current?.qualifiedPolicies ?? OwnNetwork.defaultPolicies
+            for policy in policies { _ = try Values.text(policy, field: "qualified policy", maxLength: 40) }
+            let event = OwnNetworkSet(netID: row["id"], asn: asn, name: row["name"], qualifiedPolicies: policies)
+            if let current, current.netID == event.netID, current.name == event.name, current.qualifiedPolicies == policies {
+                return "Own network unchanged: \(event.name) (AS\(asn), net \(event.netID))"
+            }
+            try transaction.append(
+                .ownNetworkSet(event), to: OwnNetworkSet.stream,
+                expecting: try transaction.version(of: OwnNetworkSet.stream).map(ExpectedVersion.exactly) ?? .noStream)
+            return "Own network: \(event.name) (AS\(asn), net \(event.netID)); qualified policies: \(policies.joined(separator: ", "))"
+        }
+    }
+}

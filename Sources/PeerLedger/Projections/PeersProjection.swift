@@ -1,0 +1,89 @@
+import GRDB
+
+/// Our own network (`own_network`) and each peer's local status (`peer_status`), with a
+/// communications-history line for every status change.
+struct PeersProjection: Projection {
+    let name = "peers"
+    let version = 1
+    let tables = [(name: "own_network", order: "singleton"), (name: "peer_status", order: "participant_id, public_id")]
+
+    func apply(_ event: LedgerEvent, _ recorded: RecordedEvent, _ db: Database) throws {
+        switch event {
+        case let .ownNetworkSet(own):
+            try db.execute(
+                sql: """
+                    INSERT OR REPLACE INTO own_network (singleton, net_id, asn, name, qualified_policies)
+                    VALUES (1, ?, ?, ?, ?)
+                    """,
+                arguments: [own.netID, own.asn, own.name, JSON.array(own.qualifiedPolicies.map(JSON.string)).serialized()])
+        case let .peerStatusReset(reset):
+            try upsert(reset.participantID, reset.publicID, recorded.streamVersion, db)
+            try db.execute(
+                sql: """
+                    UPDATE peer_status SET request_status = 'none', qualified = NULL, marked_peer = 0
+                    WHERE participant_id = ? AND public_id = ?
+                    """,
+                arguments: [reset.participantID, reset.publicID])
+            try PeerLog.write(
+                db, position: recorded.position, participant: reset.participantID, exchange: reset.publicID,
+                message: "Peer status reset", recordedAt: recorded.recordedAt)
+        case let .peerUpdated(updated):
+            try upsert(updated.participantID, updated.publicID, recorded.streamVersion, db)
+            for (field, change) in updated.changes.sorted(by: { $0.key < $1.key }) {
+                guard let column = PeerLocalField(rawValue: field)?.column else {
+                    throw LedgerError.unreadableEvent(position: recorded.position, reason: "unknown peer field '\(field)'")
+                }
+                let value: DatabaseValue =
+                    switch change.to {
+                    case .null: .null
+                    case let .bool(flag): (flag ? 1 : 0).databaseValue
+                    case let .int(number): number.databaseValue
+                    case let .text(text): text.databaseValue
+                    }
+                try db.execute(
+                    sql: "UPDATE peer_status SET \(column) = ? WHERE participant_id = ? AND public_id = ?",
+                    arguments: [value, updated.participantID, updated.publicID])
+            }
+            try PeerLog.write(
+                db, position: recorded.position, participant: updated.participantID, exchange: updated.publicID,
+                message: "Peer updated: " + PeerLocalField.describe(updated.changes), recordedAt: recorded.recordedAt)
+        default:
+            break
+        }
+    }
+
+    private func upsert(_ participant: Int64, _ exchange: Int64, _ version: Int64, _ db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO peer_status (participant_id, public_id, version) VALUES (?, ?, ?)
+                ON CONFLICT (participant_id, public_id) DO UPDATE SET version = excluded.version
+                """,
+            arguments: [participant, exchange, version])
+    }
+}
+
+/// The fields of a peer that are ours, not PeeringDB's: what updatePeer may set.
+enum PeerLocalField: String, CaseIterable {
+    case qualified, is_peer, request_status, notes_private
+
+    var column: String {
+        switch self {
+        case .is_peer: return "marked_peer"
+        default: return rawValue
+        }
+    }
+
+    /// `request_status none to sent, qualified null to true`: the history line's detail.
+    static func describe(_ changes: [String: PeerUpdated.Change]) -> String {
+        func show(_ value: PeeringDBValue) -> String {
+            switch value {
+            case .null: return "null"
+            case let .bool(flag): return flag ? "true" : "false"
+            case let .int(number): return String(number)
+            case let .text(text): return text
+            }
+        }
+        return changes.sorted { $0.key < $1.key }.map { "\($0.key) \(show($0.value.from)) to \(show($0.value.to))" }
+            .joined(separator: ", ")
+    }
+}
