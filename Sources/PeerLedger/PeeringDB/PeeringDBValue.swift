@@ -69,7 +69,7 @@ public typealias PeeringDBFields = [String: PeeringDBValue]
 extension Dictionary where Key == String, Value == PeeringDBValue {
     /// Canonical JSON (sorted keys): what the projection stores and imports compare by text.
     var canonicalText: String {
-        JSON.object(keys.sorted().map { ($0, self[$0]!.json) }).serialized()
+        JSON.object(sorted { $0.key < $1.key }.map { ($0.key, $0.value.json) }).serialized()
     }
 
     static func parsingCanonical(_ text: String) -> PeeringDBFields {

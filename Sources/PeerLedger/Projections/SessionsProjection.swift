@@ -12,19 +12,21 @@ struct SessionsProjection: Projection {
         let time = Timestamp(parsing: recorded.recordedAt)?.apiText ?? recorded.recordedAt
         switch event {
         case let .sessionAdded(added):
-            let fields = try checkedColumns(added.fields.keys, at: recorded).sorted()
-            let columns = ["id", "version", "created", "modified", "deleted"] + fields
+            try checkColumns(added.fields.keys, at: recorded)
+            let members = added.fields.sorted { $0.key < $1.key }
+            let columns = ["id", "version", "created", "modified", "deleted"] + members.map(\.key)
             let values: [any DatabaseValueConvertible] =
-                [added.sessionID, recorded.streamVersion, time, time, 0] + fields.map { added.fields[$0]!.databaseValue }
+                [added.sessionID, recorded.streamVersion, time, time, 0] + members.map(\.value.databaseValue)
             // Cached by SQL text: the same set of fields reuses one prepared statement.
             try db.cachedStatement(
                 sql: "INSERT INTO sessions (\(columns.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))"
             ).execute(arguments: StatementArguments(values))
         case let .sessionUpdated(updated):
-            let fields = try checkedColumns(updated.changes.keys, at: recorded).sorted()
-            let assignments = (fields + ["version", "modified"]).map { "\($0) = ?" }.joined(separator: ", ")
+            try checkColumns(updated.changes.keys, at: recorded)
+            let members = updated.changes.sorted { $0.key < $1.key }
+            let assignments = (members.map(\.key) + ["version", "modified"]).map { "\($0) = ?" }.joined(separator: ", ")
             let values: [any DatabaseValueConvertible] =
-                fields.map { updated.changes[$0]!.to.databaseValue } + [recorded.streamVersion, time, updated.sessionID]
+                members.map(\.value.to.databaseValue) + [recorded.streamVersion, time, updated.sessionID]
             try db.cachedStatement(sql: "UPDATE sessions SET \(assignments) WHERE id = ?").execute(arguments: StatementArguments(values))
         case let .sessionDeleted(deleted):
             try db.cachedStatement(sql: "UPDATE sessions SET deleted = 1, version = ?, modified = ? WHERE id = ?")
@@ -35,11 +37,10 @@ struct SessionsProjection: Projection {
     }
 
     /// Column names come from the log; only known ones may reach SQL text.
-    private func checkedColumns(_ keys: Dictionary<String, some Any>.Keys, at recorded: RecordedEvent) throws -> [String] {
+    private func checkColumns(_ keys: Dictionary<String, some Any>.Keys, at recorded: RecordedEvent) throws {
         for key in keys where !Self.storedColumns.contains(key) {
             throw LedgerError.unreadableEvent(position: recorded.position, reason: "unknown session field '\(key)'")
         }
-        return Array(keys)
     }
 }
 
