@@ -9,14 +9,20 @@ import Logging
 public struct APIv1: Sendable {
     public let ledger: Ledger
     let logger: Logger
+    /// How configureSession and deleteSession reach routers.
+    public let routers: any RouterConnector
 
-    public init(ledger: Ledger, logger: Logger = Logger(label: "peerledger.api")) {
+    public init(
+        ledger: Ledger, logger: Logger = Logger(label: "peerledger.api"),
+        routers: any RouterConnector = ProcessRouterConnector()
+    ) {
         self.ledger = ledger
         self.logger = logger
+        self.routers = routers
     }
 
     static let targets: [String: [String: Action]] = [
-        "peering": Dictionary(uniqueKeysWithValues: SessionActions.all.map { ($0.name, $0) }),
+        "peering": Dictionary(SessionActions.all.map { ($0.name, $0) } + RouterActions.all.map { ($0.name, $0) }) { _, router in router },
         "audit": Dictionary(uniqueKeysWithValues: AuditActions.all.map { ($0.name, $0) }),
     ]
 
@@ -40,6 +46,14 @@ public struct APIv1: Sendable {
                     throw Refusal("API key \(request.actor) is read-only; \(action.name) writes")
                 }
                 return .success(try await perform(write, action: action, request: request))
+            case let .effect(effect):
+                if request.readOnly {
+                    throw Refusal("API key \(request.actor) is read-only; \(action.name) writes")
+                }
+                let context = ActionContext(
+                    ledger: ledger, routers: routers, request: request,
+                    commit: { body in try await perform(body, action: action, request: request) })
+                return .success(try await effect(parameters, context))
             }
         } catch let refusal as Refusal {
             return .failure(refusal.message)

@@ -59,8 +59,9 @@ public struct Session: Sendable, Equatable {
 extension Session {
     /// The SELECT that reads sessions with their password and display names.
     static let selectSQL = """
-        SELECT s.*, sec.value AS password_value
+        SELECT s.*, sec.value AS password_value, r.name AS resource_name
         FROM sessions s LEFT JOIN secrets sec ON sec.ref = s.password_ref
+        LEFT JOIN routers r ON r.id = s.resource_id AND r.removed = 0
         """
 
     init(row: Row) {
@@ -75,7 +76,7 @@ extension Session {
         }
         self.init(
             id: row["id"], version: row["version"], values: values, passwordRef: row["password_ref"],
-            resourceName: nil, publicName: nil)
+            resourceName: row["resource_name"], publicName: nil)
     }
 
     /// One session by id (deleted ones included), or nil.

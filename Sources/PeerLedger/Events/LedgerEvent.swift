@@ -5,6 +5,12 @@ public enum LedgerEvent: Sendable, Equatable {
     case sessionDeleted(SessionDeleted)
     case apiKeyCreated(APIKeyCreated)
     case apiKeyRevoked(APIKeyRevoked)
+    case routerAdded(RouterAdded)
+    case routerRemoved(RouterRemoved)
+    case sessionConfigurationRequested(SessionConfigurationRequested)
+    case sessionConfigurationApplied(SessionConfigurationApplied)
+    case sessionConfigurationFailed(SessionConfigurationFailed)
+    case sessionStateObserved(SessionStateObserved)
 
     /// The payload's type name and schema version, and its canonical JSON.
     func encoded() throws -> (type: String, schemaVersion: Int, payload: String) {
@@ -17,6 +23,12 @@ public enum LedgerEvent: Sendable, Equatable {
         case let .sessionDeleted(p): return try pack(p)
         case let .apiKeyCreated(p): return try pack(p)
         case let .apiKeyRevoked(p): return try pack(p)
+        case let .routerAdded(p): return try pack(p)
+        case let .routerRemoved(p): return try pack(p)
+        case let .sessionConfigurationRequested(p): return try pack(p)
+        case let .sessionConfigurationApplied(p): return try pack(p)
+        case let .sessionConfigurationFailed(p): return try pack(p)
+        case let .sessionStateObserved(p): return try pack(p)
         }
     }
 
@@ -40,6 +52,12 @@ public enum LedgerEvent: Sendable, Equatable {
         case SessionDeleted.type: self = .sessionDeleted(try unpack(SessionDeleted.self))
         case APIKeyCreated.type: self = .apiKeyCreated(try unpack(APIKeyCreated.self))
         case APIKeyRevoked.type: self = .apiKeyRevoked(try unpack(APIKeyRevoked.self))
+        case RouterAdded.type: self = .routerAdded(try unpack(RouterAdded.self))
+        case RouterRemoved.type: self = .routerRemoved(try unpack(RouterRemoved.self))
+        case SessionConfigurationRequested.type: self = .sessionConfigurationRequested(try unpack(SessionConfigurationRequested.self))
+        case SessionConfigurationApplied.type: self = .sessionConfigurationApplied(try unpack(SessionConfigurationApplied.self))
+        case SessionConfigurationFailed.type: self = .sessionConfigurationFailed(try unpack(SessionConfigurationFailed.self))
+        case SessionStateObserved.type: self = .sessionStateObserved(try unpack(SessionStateObserved.self))
         default:
             throw LedgerError.unreadableEvent(position: event.position, reason: "unknown event type \(event.type)")
         }

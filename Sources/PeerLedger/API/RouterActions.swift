@@ -1,0 +1,222 @@
+import GRDB
+
+/// configureSession and deleteSession: the actions that change a router as well as the ledger.
+/// Each push is recorded as it happens (requested, then applied or failed), so the log shows
+/// every attempt, including the ones the router refused.
+enum RouterActions {
+    static let all: [Action] = [
+        Action(name: "configureSession", parameters: configureParameters, body: .effect(configure)),
+        Action(name: "deleteSession", parameters: SessionActions.allFields.union(["keep_on_router"]), body: .effect(delete)),
+    ]
+
+    /// The router login (`username`, `password`), the text to push (`config`), `dry_run`, and the
+    /// session fields, which override the stored ones for this rendering only (the BGP password
+    /// cannot be overridden: `password` is the router login here, as in ProVision).
+    static let configureParameters = Set(["session_id", "username", "password", "config", "dry_run"])
+        .union(SessionActions.settableFields)
+
+    // MARK: configureSession
+
+    static func configure(_ parameters: Parameters, _ context: ActionContext) async throws -> Reply {
+        guard context.idempotencyKey == nil else {
+            throw Refusal("configureSession does not take an idempotency key: every push attempt is recorded")
+        }
+        guard let idText = parameters.nonEmpty("session_id") else {
+            throw Refusal("configureSession needs session_id: the session to configure")
+        }
+        let id = try Values.identifier(idText, field: "session_id")
+        let dryRun = try parameters.nonEmpty("dry_run").map { text throws(Refusal) in try Values.flag(text, field: "dry_run") } ?? false
+        let credentials = try credentials(parameters)
+        let target = try await context.ledger.read { db in try PushTarget.load(db, sessionID: id) }
+
+        var session = target.session
+        for field in SessionField.allCases where field.isSettable && field != .password {
+            guard let text = parameters.nonEmpty(field.rawValue) else { continue }
+            session.values[field] = try field.parse(text)
+        }
+        let configuration: RouterConfiguration
+        if let text = parameters["config"], !text.isEmpty {
+            configuration = try RouterConfiguration.given(
+                text, platform: target.router.platform, operation: .configure, sessionID: id,
+                secrets: [session.text(.password), credentials?.password, target.storedPassword].compactMap { $0 })
+        } else {
+            configuration = try RouterConfiguration.render(Neighbor(session: session), platform: target.router.platform, operation: .configure)
+        }
+        let connection = context.routers.connection(to: target.router, credentials: credentials, storedPassword: target.storedPassword)
+
+        if dryRun {
+            return try await dryRunReply(configuration, session: session, router: target.router, connection: connection)
+        }
+        try await Push.perform(
+            configuration, session: target.session, router: target.router, givenByCaller: parameters.nonEmpty("config") != nil,
+            connection: connection, context: context)
+        let after = try await context.ledger.read { db in try SessionActions.fetch(db, id: id) }
+        return Reply("Configuration pushed to \(target.router.name): \(after.label)", data: after.json())
+    }
+
+    static func credentials(_ parameters: Parameters) throws(Refusal) -> RouterCredentials? {
+        let username = try parameters.nonEmpty("username").map { text throws(Refusal) in
+            try Values.text(text, field: "username", maxLength: 64)
+        }
+        let password = try parameters.nonEmpty("password").map { text throws(Refusal) in
+            try Values.text(text, field: "password", maxLength: 128)
+        }
+        if let username, username.hasPrefix("-") { throw Refusal("username must not start with '-'") }
+        guard username != nil || password != nil else { return nil }
+        return RouterCredentials(username: username, password: password)
+    }
+
+    static func dryRunReply(
+        _ configuration: RouterConfiguration, session: Session, router: Router, connection: any RouterConnection
+    ) async throws -> Reply {
+        var diff: JSON = .null
+        var message = "Dry run for \(router.name): nothing was pushed"
+        do {
+            let running = try await connection.runningConfiguration()
+            let lines = ConfigurationDiff.lines(configuration, running: running, peer: session.text(.peer_ipaddr) ?? "")
+            diff = .array(lines.map(JSON.string))
+        } catch {
+            message += " (running configuration unavailable: \(error.description))"
+        }
+        return Reply(
+            message,
+            data: .object([
+                ("session_id", .string(String(session.id))),
+                ("resource_id", .string(String(router.id))),
+                ("resource_name", .string(router.name)),
+                ("platform", .string(router.platform.rawValue)),
+                ("config", .string(configuration.redacted)),
+                ("diff", diff),
+            ]))
+    }
+
+    // MARK: deleteSession
+
+    /// ProVision's deleteSession: a session whose neighbor is on a router is removed from the
+    /// router first (unless `keep_on_router=1`); if the router refuses, the session stays.
+    static func delete(_ parameters: Parameters, _ context: ActionContext) async throws -> Reply {
+        let keep = try parameters.nonEmpty("keep_on_router").map { text throws(Refusal) in
+            try Values.flag(text, field: "keep_on_router")
+        } ?? false
+        var rest = parameters.removing(["keep_on_router"])
+        let filter = try SessionFilter(rest)
+        if !keep && !filter.isEmpty {
+            let expected = try SessionActions.expectedVersion(rest)
+            let targets = try await context.ledger.read { db in
+                try filter.fetch(db).filter { !$0.isDeleted }.compactMap { session in
+                    try PushTarget.onRouter(db, session: session)
+                }
+            }
+            for target in targets {
+                if let expected, expected != target.session.version {
+                    throw LedgerError.conflict(stream: Session.stream(target.session.id), expected: expected, actual: target.session.version)
+                }
+                let configuration = try RouterConfiguration.render(
+                    Neighbor(session: target.session), platform: target.router.platform, operation: .remove)
+                let connection = context.routers.connection(to: target.router, credentials: nil, storedPassword: target.storedPassword)
+                do {
+                    try await Push.perform(
+                        configuration, session: target.session, router: target.router, givenByCaller: false,
+                        connection: connection, context: context)
+                } catch let refusal as Refusal {
+                    throw Refusal("\(refusal.message); session \(target.session.id) was not deleted (keep_on_router=1 deletes it from the ledger only)")
+                }
+            }
+            if !targets.isEmpty { rest = rest.removing(["expected_version"]) }
+        }
+        let filtered = rest
+        return try await context.commit { _, transaction in try SessionActions.delete(filtered, transaction) }
+    }
+}
+
+/// A session and the router it is configured on, read together before a push.
+struct PushTarget: Sendable {
+    var session: Session
+    var router: Router
+    var storedPassword: String?
+
+    static func load(_ db: Database, sessionID id: Int64) throws -> PushTarget {
+        guard let session = try Session.fetch(db, id: id) else { throw Refusal("No session with id \(id)") }
+        guard !session.isDeleted else { throw Refusal("Session \(id) is deleted; it cannot be configured") }
+        guard let routerID = session.int(.resource_id) else {
+            throw Refusal("Session \(id) has no resource_id: set the router it belongs to with updateSession")
+        }
+        guard let router = try Router.fetch(db, id: routerID) else {
+            throw Refusal("resource_id \(routerID) of session \(id) is not a registered router (peerledger routers add --id \(routerID) ...)")
+        }
+        return PushTarget(session: session, router: router, storedPassword: try storedPassword(db, router))
+    }
+
+    /// The session's router when its neighbor was pushed there and not removed since.
+    static func onRouter(_ db: Database, session: Session) throws -> PushTarget? {
+        guard let state = try SessionRouterState.fetch(db, session: session.id), state.onRouter,
+            let router = try Router.fetch(db, id: state.routerID)
+        else { return nil }
+        return PushTarget(session: session, router: router, storedPassword: try storedPassword(db, router))
+    }
+
+    static func storedPassword(_ db: Database, _ router: Router) throws -> String? {
+        guard let ref = router.access.passwordRef else { return nil }
+        return try String.fetchOne(db, sql: "SELECT value FROM secrets WHERE ref = ?", arguments: [ref])
+    }
+}
+
+/// One push, recorded: the request (passwords redacted), then the router's answer.
+enum Push {
+    static func perform(
+        _ configuration: RouterConfiguration, session: Session, router: Router, givenByCaller: Bool,
+        connection: any RouterConnection, context: ActionContext
+    ) async throws {
+        let id = session.id
+        let requested = SessionConfigurationRequested(
+            sessionID: id, routerID: router.id, operation: configuration.operation, givenByCaller: givenByCaller,
+            configuration: configuration.redacted)
+        let version = session.version
+        try await context.record { tx in
+            try tx.append(.sessionConfigurationRequested(requested), to: Session.stream(id), expecting: .exactly(version))
+        }
+        do {
+            try await connection.push(configuration)
+        } catch {
+            let failed = SessionConfigurationFailed(
+                sessionID: id, routerID: router.id, operation: configuration.operation, reason: error.reason,
+                message: Redaction.redact(error.message, secrets: []))
+            try await context.record { tx in
+                try tx.append(.sessionConfigurationFailed(failed), to: Session.stream(id), expecting: .exactly(try tx.version(of: Session.stream(id)) ?? 0))
+            }
+            switch error {
+            case .authentication: throw Refusal("Unable to authenticate ")
+            case let .unreachable(message): throw Refusal("Unable to reach router \(router.name): \(message)")
+            case let .rejected(message): throw Refusal("Router \(router.name) rejected the configuration: \(message)")
+            }
+        }
+        let applied = SessionConfigurationApplied(sessionID: id, routerID: router.id, operation: configuration.operation)
+        try await context.record { tx in
+            try tx.append(.sessionConfigurationApplied(applied), to: Session.stream(id), expecting: .exactly(try tx.version(of: Session.stream(id)) ?? 0))
+        }
+    }
+}
+
+/// The lines a push would add (`+`) to the running configuration, and the lines about the same
+/// neighbor it does not have (`-`), passwords redacted.
+enum ConfigurationDiff {
+    static let framing: Set<String> = ["conf t", "configure terminal", "end", "write", "exit-address-family", "exit", "}", "};"]
+
+    static func lines(_ configuration: RouterConfiguration, running: String, peer: String) -> [String] {
+        let wanted = configuration.commandLines.filter { line in
+            !framing.contains(line) && !line.hasPrefix("router bgp ") && !line.hasPrefix("address-family ")
+        }
+        let runningLines = running.split(separator: "\n").map { String($0).trimmingSpaces }.filter { !$0.isEmpty }
+        let present = Set(runningLines)
+        let wantedSet = Set(wanted)
+        var out: [String] = []
+        for line in wanted where !present.contains(line) {
+            out.append("+ " + Redaction.redactLine(line))
+        }
+        for line in runningLines where !wantedSet.contains(line) && !peer.isEmpty {
+            let words = line.split(whereSeparator: { $0 == " " || $0 == ";" }).map(String.init)
+            if words.contains(peer) { out.append("- " + Redaction.redactLine(line)) }
+        }
+        return out
+    }
+}

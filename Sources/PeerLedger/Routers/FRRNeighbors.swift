@@ -1,0 +1,77 @@
+/// Reads FRR's `show bgp neighbors json` into observed neighbors.
+enum FRRNeighbors {
+    static func parse(_ text: String) throws(RouterAccessError) -> [ObservedNeighbor] {
+        let json: JSON
+        do {
+            json = try JSON.parse(text)
+        } catch {
+            throw .rejected("FRR answered 'show bgp neighbors json' with text that is not JSON: \(text.prefix(200))")
+        }
+        guard let members = json.objectMembers else {
+            throw .rejected("FRR answered 'show bgp neighbors json' with something other than an object")
+        }
+        var neighbors: [ObservedNeighbor] = []
+        for (address, info) in members {
+            // Peer groups and dynamic-neighbor ranges are not neighbors.
+            guard IPAddress(address) != nil, let stateName = info["bgpState"]?.stringValue,
+                let state = ObservedNeighbor.state(named: stateName)
+            else { continue }
+            var received: Int64?
+            if let families = info["addressFamilyInfo"]?.objectMembers {
+                for (_, family) in families {
+                    if let count = family["acceptedPrefixCounter"]?.intValue { received = (received ?? 0) + count }
+                }
+            }
+            let reason = info["lastNotificationReason"]?.stringValue
+            neighbors.append(
+                ObservedNeighbor(
+                    address: IPAddress(address)?.text ?? address, remoteASN: info["remoteAs"]?.intValue, state: state,
+                    prefixesReceived: received ?? 0, lastError: state == .established ? nil : reason))
+        }
+        return neighbors
+    }
+}
+
+/// Reads BIRD's `show protocols all` into observed neighbors (one per `BGP` protocol).
+enum BIRDProtocols {
+    static func parse(_ text: String) -> [ObservedNeighbor] {
+        var neighbors: [ObservedNeighbor] = []
+        var current: (isBGP: Bool, state: SessionState?, address: String?, asn: Int64?, routes: Int64?, error: String?)?
+        func flush() {
+            if let c = current, c.isBGP, let address = c.address {
+                let state = c.state ?? .idle
+                neighbors.append(
+                    ObservedNeighbor(
+                        address: address, remoteASN: c.asn, state: state, prefixesReceived: c.routes ?? 0,
+                        lastError: state == .established ? nil : c.error))
+            }
+        }
+        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            let line = String(raw)
+            if line.isEmpty || line.hasPrefix("BIRD ") || line.hasPrefix("Name ") { continue }
+            if line.first != " " {
+                flush()
+                let columns = line.split(separator: " ", omittingEmptySubsequences: true)
+                current = (columns.count > 1 && columns[1] == "BGP", nil, nil, nil, nil, nil)
+                continue
+            }
+            let trimmed = line.trimmingSpaces
+            guard let colon = trimmed.firstIndex(of: ":") else { continue }
+            let key = String(trimmed[..<colon])
+            let value = String(trimmed[trimmed.index(after: colon)...]).trimmingSpaces
+            switch key {
+            case "BGP state": current?.state = ObservedNeighbor.state(named: value)
+            case "Neighbor address": current?.address = IPAddress(value)?.text ?? value
+            case "Neighbor AS": current?.asn = Int64(value)
+            case "Last error": current?.error = value
+            case "Routes":
+                if let first = value.split(separator: " ").first, let count = Int64(first) {
+                    current?.routes = (current?.routes ?? 0) + count
+                }
+            default: break
+            }
+        }
+        flush()
+        return neighbors
+    }
+}

@@ -1,0 +1,116 @@
+import Foundation
+import Testing
+
+@testable import PeerLedger
+
+/// configureSession, poll and deleteSession against a real FRR with a real BIRD 2 peer.
+@Suite("Real BGP lab: FRR as our router, BIRD 2 as the peer")
+struct RouterLabTests {
+    /// Polls until `accept` holds for session 1's state and prefix count, or `seconds` pass.
+    static func pollUntil(
+        _ poller: RouterPoller, _ ledger: Ledger, seconds: Double, _ accept: (SessionRouterState) -> Bool
+    ) async throws -> SessionRouterState? {
+        let deadline = Date().addingTimeInterval(seconds)
+        var last: SessionRouterState?
+        while Date() < deadline {
+            let reports = try await poller.pollAll()
+            if let error = reports.first?.error { throw BGPLab.LabError("poll failed: \(error)") }
+            last = try ledger.readNow { db in try SessionRouterState.fetch(db, session: 1) }
+            if let last, accept(last) { return last }
+            try await Task.sleep(for: .milliseconds(250))
+        }
+        return last
+    }
+
+    @Test("addSession, configureSession, poll: established with every prefix; over prfx_max it goes down with the reason; deleteSession removes the neighbor")
+    func fullCycle() async throws {
+        if let reason = BGPLab.unavailableReason {
+            print("skipped: real BGP lab unavailable: \(reason)")
+            return
+        }
+        let lab = BGPLab(prefixes: 10)
+        do {
+            try await lab.start()
+            try await Self.run(lab)
+        } catch {
+            await lab.tearDown()
+            throw error
+        }
+        await lab.tearDown()
+    }
+
+    static func run(_ lab: BGPLab) async throws {
+        let t = try TestLedger()
+        try t.ledger.addRouter(
+            RouterRegistration(
+                id: 422, name: "ar1.inoc.com", platform: .frr,
+                access: RouterAccess(kind: .local, vtyshSocket: lab.frrSockets, netns: lab.ours)),
+            metadata: EventMetadata(actor: "test"))
+        let api = APIv1(ledger: t.ledger)
+        func call(_ query: String) async throws -> APIAnswer {
+            await api.handle(APIRequest(parameters: try Parameters(formEncoded: "target=peering&" + query), actor: "noc"))
+        }
+        let added = try await call(
+            "action=addSession&public_id=1&source_asn=\(lab.ourASN)&source_ipaddr=\(lab.ourAddress)&resource_id=422&peer_asn=\(lab.peerASN)&peer_name=BIRD+peer&peer_participant_id=2&peer_ipaddr=\(lab.peerAddress)&peer_group=LAB_PEERS&prfx_max=100&note=lab")
+        #expect(added.succeeded, "\(added.message)")
+
+        let configured = try await call("action=configureSession&session_id=1")
+        #expect(configured.succeeded, "\(configured.message)")
+        let running = try await lab.vtysh(["show running-config"])
+        #expect(running.contains("neighbor \(lab.peerAddress) remote-as \(lab.peerASN)"))
+        #expect(running.contains("neighbor \(lab.peerAddress) description BIRD peer"))
+
+        let poller = RouterPoller(ledger: t.ledger)
+        let up = try await pollUntil(poller, t.ledger, seconds: 30) { $0.bgpState == "established" && $0.prefixesReceived == 10 }
+        #expect(up?.bgpState == "established")
+        let sessions = try await call("action=getSessions&public_id=1")
+        let session = sessions.data?.arrayValue?.first
+        #expect(session?["state"] == .string("established"))
+        #expect(session?["prfx_received"] == .string("10"))
+        #expect(session?["resource_name"] == .string("ar1.inoc.com"))
+        // Nothing changed: a poll appends nothing.
+        let count = try t.eventCount()
+        #expect(try await poller.pollAll().first?.eventsAppended == 0)
+        #expect(try t.eventCount() == count)
+
+        // The peer now sends more than prfx_max: FRR tears the session down.
+        #expect(try await call("action=updateSession&id=1&prfx_max=5").succeeded)
+        let reconfigured = try await call("action=configureSession&session_id=1")
+        #expect(reconfigured.succeeded, "\(reconfigured.message)")
+        let down = try await pollUntil(poller, t.ledger, seconds: 30) { $0.bgpState == "idle" && $0.lastError != nil }
+        #expect(down?.bgpState == "idle")
+        #expect(down?.lastError == "Cease/Maximum Number of Prefixes Reached")
+        let after = try await call("action=getSessions&public_id=1")
+        #expect(after.data?.arrayValue?.first?["state"] == .string("idle"))
+
+        // A rejected command answers the router's own message.
+        let rejected = try await call(
+            "action=configureSession&session_id=1&config=" + Parameters.encode("conf t\nrouter bgp \(lab.ourASN)\nneighbor \(lab.peerAddress) bogus\nend"))
+        #expect(rejected.message.hasPrefix("Router ar1.inoc.com rejected the configuration: % Unknown command"), "\(rejected.message)")
+
+        // deleteSession removes the neighbor from FRR.
+        let deleted = try await call("action=deleteSession&id=1")
+        #expect(deleted.message == "1 sessions deleted.")
+        let afterDelete = try await lab.vtysh(["show running-config"])
+        #expect(!afterDelete.contains("neighbor \(lab.peerAddress) "))
+        #expect(try t.ledger.verify().isValid)
+        #expect(try t.ledger.rebuild().matches)
+    }
+
+    @Test("An unreachable router (no daemon on the socket) answers a message saying so")
+    func unreachable() async throws {
+        guard toolAvailable("vtysh") else {
+            print("skipped: vtysh not installed (apt-get install frr)")
+            return
+        }
+        let t = try TestLedger()
+        try t.ledger.addRouter(
+            RouterRegistration(
+                id: 422, name: "ar1.inoc.com", platform: .frr, access: RouterAccess(kind: .local, vtyshSocket: "/nonexistent-peerledger")),
+            metadata: EventMetadata(actor: "test"))
+        try await t.call(akamaiOneWordGroup)
+        let answer = try await t.call("action=configureSession&session_id=1")
+        #expect(answer.message.hasPrefix("Unable to reach router ar1.inoc.com: "), "\(answer.message)")
+        #expect(try t.events().last?.type == "SessionConfigurationFailed")
+    }
+}
