@@ -17,7 +17,7 @@ final class FakeRouter: RouterConnector, RouterConnection, @unchecked Sendable {
     func report(_ neighbors: [ObservedNeighbor]) { lock.withLock { _neighbors = neighbors } }
     func setRunning(_ text: String) { lock.withLock { _running = text } }
 
-    func connection(to router: Router, credentials: RouterCredentials?, storedPassword: String?) -> any RouterConnection {
+    func connection(to router: BGPRouter, credentials: RouterCredentials?, storedPassword: String?) -> any RouterConnection {
         lock.withLock { _credentials.append(credentials) }
         return self
     }

@@ -114,3 +114,57 @@ struct RouterLabTests {
         #expect(try t.events().last?.type == "SessionConfigurationFailed")
     }
 }
+
+/// FRR reached over SSH (vtysh as the remote command) through a local OpenSSH server.
+@Suite("Real FRR over SSH")
+struct RouterSSHTests {
+    @Test("configureSession over ssh pushes with the right key and answers 'Unable to authenticate ' with a wrong one")
+    func sshAccess() async throws {
+        if let reason = BGPLab.unavailableReason ?? LocalSSHServer.unavailableReason {
+            print("skipped: SSH lab unavailable: \(reason)")
+            return
+        }
+        let lab = BGPLab(prefixes: 1)
+        let sshd = LocalSSHServer()
+        do {
+            try await lab.start()
+            try await sshd.start(using: lab)
+            try await Self.run(lab, sshd)
+        } catch {
+            await sshd.stop()
+            await lab.tearDown()
+            throw error
+        }
+        await sshd.stop()
+        await lab.tearDown()
+    }
+
+    static func run(_ lab: BGPLab, _ sshd: LocalSSHServer) async throws {
+        let t = try TestLedger()
+        for (id, name, key) in [(422, "ar1.inoc.com", sshd.clientKey), (423, "ar2.inoc.com", sshd.wrongKey)] {
+            try t.ledger.addRouter(
+                RouterRegistration(
+                    id: Int64(id), name: name, platform: .frr,
+                    access: RouterAccess(
+                        kind: .ssh, vtyshSocket: lab.frrSockets, host: "127.0.0.1", port: sshd.port, user: "root", keyFile: key)),
+                metadata: EventMetadata(actor: "test"))
+        }
+        let api = APIv1(ledger: t.ledger)
+        func call(_ query: String) async throws -> APIAnswer {
+            await api.handle(APIRequest(parameters: try Parameters(formEncoded: "target=peering&" + query), actor: "noc"))
+        }
+        for router in [422, 423] {
+            let added = try await call(
+                "action=addSession&public_id=1&source_asn=\(lab.ourASN)&resource_id=\(router)&peer_asn=\(lab.peerASN)&peer_name=SSH+peer+\(router)&peer_ipaddr=\(lab.peerAddress)")
+            #expect(added.succeeded, "\(added.message)")
+        }
+        let pushed = try await call("action=configureSession&session_id=1")
+        #expect(pushed.succeeded, "\(pushed.message)")
+        #expect(try await lab.vtysh(["show running-config"]).contains("neighbor \(lab.peerAddress) description SSH peer 422"))
+        let refused = try await call("action=configureSession&session_id=2")
+        #expect(refused.text == #"{"success":0,"message":"Unable to authenticate "}"#)
+        let reports = try await RouterPoller(ledger: t.ledger).pollAll()
+        #expect(reports.first { $0.router.id == 422 }?.error == nil)
+        #expect(reports.first { $0.router.id == 423 }?.error?.reason == "authentication")
+    }
+}

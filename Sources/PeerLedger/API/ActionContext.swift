@@ -12,6 +12,7 @@ struct ActionContext: Sendable {
     }
 
     /// Appends what happened (a push requested, its outcome) in its own transaction.
+    @discardableResult
     func record<T: Sendable>(_ body: @escaping @Sendable (LedgerTransaction) throws -> T) async throws -> T {
         try await ledger.write(metadata, body)
     }

@@ -67,7 +67,7 @@ enum RouterActions {
     }
 
     static func dryRunReply(
-        _ configuration: RouterConfiguration, session: Session, router: Router, connection: any RouterConnection
+        _ configuration: RouterConfiguration, session: Session, router: BGPRouter, connection: any RouterConnection
     ) async throws -> Reply {
         var diff: JSON = .null
         var message = "Dry run for \(router.name): nothing was pushed"
@@ -102,8 +102,9 @@ enum RouterActions {
         let filter = try SessionFilter(rest)
         if !keep && !filter.isEmpty {
             let expected = try SessionActions.expectedVersion(rest)
+            let criteria = rest
             let targets = try await context.ledger.read { db in
-                try filter.fetch(db).filter { !$0.isDeleted }.compactMap { session in
+                try SessionFilter(criteria).fetch(db).filter { !$0.isDeleted }.compactMap { session in
                     try PushTarget.onRouter(db, session: session)
                 }
             }
@@ -132,7 +133,7 @@ enum RouterActions {
 /// A session and the router it is configured on, read together before a push.
 struct PushTarget: Sendable {
     var session: Session
-    var router: Router
+    var router: BGPRouter
     var storedPassword: String?
 
     static func load(_ db: Database, sessionID id: Int64) throws -> PushTarget {
@@ -141,7 +142,7 @@ struct PushTarget: Sendable {
         guard let routerID = session.int(.resource_id) else {
             throw Refusal("Session \(id) has no resource_id: set the router it belongs to with updateSession")
         }
-        guard let router = try Router.fetch(db, id: routerID) else {
+        guard let router = try BGPRouter.fetch(db, id: routerID) else {
             throw Refusal("resource_id \(routerID) of session \(id) is not a registered router (peerledger routers add --id \(routerID) ...)")
         }
         return PushTarget(session: session, router: router, storedPassword: try storedPassword(db, router))
@@ -150,12 +151,12 @@ struct PushTarget: Sendable {
     /// The session's router when its neighbor was pushed there and not removed since.
     static func onRouter(_ db: Database, session: Session) throws -> PushTarget? {
         guard let state = try SessionRouterState.fetch(db, session: session.id), state.onRouter,
-            let router = try Router.fetch(db, id: state.routerID)
+            let router = try BGPRouter.fetch(db, id: state.routerID)
         else { return nil }
         return PushTarget(session: session, router: router, storedPassword: try storedPassword(db, router))
     }
 
-    static func storedPassword(_ db: Database, _ router: Router) throws -> String? {
+    static func storedPassword(_ db: Database, _ router: BGPRouter) throws -> String? {
         guard let ref = router.access.passwordRef else { return nil }
         return try String.fetchOne(db, sql: "SELECT value FROM secrets WHERE ref = ?", arguments: [ref])
     }
@@ -164,7 +165,7 @@ struct PushTarget: Sendable {
 /// One push, recorded: the request (passwords redacted), then the router's answer.
 enum Push {
     static func perform(
-        _ configuration: RouterConfiguration, session: Session, router: Router, givenByCaller: Bool,
+        _ configuration: RouterConfiguration, session: Session, router: BGPRouter, givenByCaller: Bool,
         connection: any RouterConnection, context: ActionContext
     ) async throws {
         let id = session.id
@@ -175,7 +176,7 @@ enum Push {
         try await context.record { tx in
             try tx.append(.sessionConfigurationRequested(requested), to: Session.stream(id), expecting: .exactly(version))
         }
-        do {
+        do throws(RouterAccessError) {
             try await connection.push(configuration)
         } catch {
             let failed = SessionConfigurationFailed(

@@ -23,7 +23,7 @@ struct BIRDConnection: RouterConnection {
         } catch {
             throw .unreachable("cannot write \(file.path): \(error.localizedDescription)")
         }
-        do {
+        do throws(RouterAccessError) {
             let output = try await run(["configure"])
             if output.contains("error") || output.contains("Error") || !output.contains("Reconfigur") {
                 throw RouterAccessError.rejected(output.trimmingCharacters(in: .whitespacesAndNewlines))
@@ -71,7 +71,7 @@ public struct ProcessRouterConnector: RouterConnector {
 
     public init(timeout: Double = 30) { self.timeout = timeout }
 
-    public func connection(to router: Router, credentials: RouterCredentials?, storedPassword: String?) -> any RouterConnection {
+    public func connection(to router: BGPRouter, credentials: RouterCredentials?, storedPassword: String?) -> any RouterConnection {
         let access = router.access
         let place: CommandRunner.Place
         switch access.kind {

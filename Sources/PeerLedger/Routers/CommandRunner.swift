@@ -75,55 +75,65 @@ struct CommandRunner: Sendable {
     ) async -> CommandResult {
         await withCheckedContinuation { continuation in
             DispatchQueue.global().async {
-                let process = Process()
-                process.executableURL = URL(fileURLWithPath: executable)
-                process.arguments = arguments
-                var env = ProcessInfo.processInfo.environment
-                for (key, value) in environment { env[key] = value }
-                process.environment = env
-                let out = Pipe()
-                let err = Pipe()
-                let inPipe = Pipe()
-                process.standardOutput = out
-                process.standardError = err
-                process.standardInput = inPipe
-                do {
-                    try process.run()
-                } catch {
-                    continuation.resume(returning: CommandResult(status: 127, output: "", errorOutput: "\(arguments.first ?? executable): \(error)", timedOut: false))
-                    return
-                }
-                if let input { inPipe.fileHandleForWriting.write(Data(input.utf8)) }
-                try? inPipe.fileHandleForWriting.close()
-                let timedOut = LockedFlag()
-                let killer = DispatchWorkItem {
-                    timedOut.set()
-                    process.terminate()
-                }
-                DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: killer)
-                let group = DispatchGroup()
-                let outputBox = LockedData()
-                let errorBox = LockedData()
-                group.enter()
-                DispatchQueue.global().async {
-                    outputBox.set(out.fileHandleForReading.readDataToEndOfFile())
-                    group.leave()
-                }
-                group.enter()
-                DispatchQueue.global().async {
-                    errorBox.set(err.fileHandleForReading.readDataToEndOfFile())
-                    group.leave()
-                }
-                process.waitUntilExit()
-                group.wait()
-                killer.cancel()
-                continuation.resume(
-                    returning: CommandResult(
-                        status: process.terminationStatus, output: String(decoding: outputBox.get(), as: UTF8.self),
-                        errorOutput: String(decoding: errorBox.get(), as: UTF8.self), timedOut: timedOut.get()))
+                continuation.resume(returning: executeBlocking(executable, arguments, input: input, timeout: timeout, environment: environment))
             }
         }
     }
+
+    private static func executeBlocking(
+        _ executable: String, _ arguments: [String], input: String?, timeout: Double, environment: [String: String]
+    ) -> CommandResult {
+        let process = Unchecked(Process())
+        process.value.executableURL = URL(fileURLWithPath: executable)
+        process.value.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        for (key, value) in environment { env[key] = value }
+        process.value.environment = env
+        let out = Unchecked(Pipe())
+        let err = Unchecked(Pipe())
+        let inPipe = Pipe()
+        process.value.standardOutput = out.value
+        process.value.standardError = err.value
+        process.value.standardInput = inPipe
+        do {
+            try process.value.run()
+        } catch {
+            return CommandResult(status: 127, output: "", errorOutput: "\(arguments.first ?? executable): \(error)", timedOut: false)
+        }
+        if let input { inPipe.fileHandleForWriting.write(Data(input.utf8)) }
+        try? inPipe.fileHandleForWriting.close()
+        let timedOut = LockedFlag()
+        let killer = DispatchWorkItem {
+            timedOut.set()
+            process.value.terminate()
+        }
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: killer)
+        let group = DispatchGroup()
+        let outputBox = LockedData()
+        let errorBox = LockedData()
+        group.enter()
+        DispatchQueue.global().async {
+            outputBox.set(out.value.fileHandleForReading.readDataToEndOfFile())
+            group.leave()
+        }
+        group.enter()
+        DispatchQueue.global().async {
+            errorBox.set(err.value.fileHandleForReading.readDataToEndOfFile())
+            group.leave()
+        }
+        process.value.waitUntilExit()
+        group.wait()
+        killer.cancel()
+        return CommandResult(
+            status: process.value.terminationStatus, output: String(decoding: outputBox.get(), as: UTF8.self),
+            errorOutput: String(decoding: errorBox.get(), as: UTF8.self), timedOut: timedOut.get())
+    }
+}
+
+/// A value handed between the threads of one command run; each is used by one thread at a time.
+final class Unchecked<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
 }
 
 /// Small thread-safe boxes for the pipe readers above.

@@ -63,19 +63,24 @@ struct CheckedNeighbor {
         _ n: Neighbor, platform: RouterPlatform, descriptionLimit: Int, groupLimit: Int, passwordLimit: Int,
         group groupCheck: ((String) throws(Refusal) -> String)? = nil
     ) throws(Refusal) {
-        description = try n.description.map { (v) throws(Refusal) in
-            try ConfigurationValues.text(v, field: "peer_name", platform: platform, maxLength: descriptionLimit)
-        }.flatMap { $0.isEmpty ? nil : $0 }
+        if let value = n.description {
+            let text = try ConfigurationValues.text(value, field: "peer_name", platform: platform, maxLength: descriptionLimit)
+            description = text.isEmpty ? nil : text
+        }
         if let value = n.group, !value.isEmpty {
-            group = try groupCheck?(value)
-                ?? ConfigurationValues.word(value, field: "peer_group", platform: platform, maxLength: groupLimit)
+            if let groupCheck {
+                group = try groupCheck(value)
+            } else {
+                group = try ConfigurationValues.word(value, field: "peer_group", platform: platform, maxLength: groupLimit)
+            }
         }
         if let value = n.password, !value.isEmpty {
             password = try ConfigurationValues.secret(value, field: "password", platform: platform, maxLength: passwordLimit)
         }
-        note = try n.note.map { (v) throws(Refusal) in
-            try ConfigurationValues.text(v, field: "note", platform: platform, maxLength: 255)
-        }.flatMap { $0.isEmpty ? nil : $0 }
+        if let value = n.note {
+            let text = try ConfigurationValues.text(value, field: "note", platform: platform, maxLength: 255)
+            note = text.isEmpty ? nil : text
+        }
         if let source = n.localAddress {
             guard let address = IPAddress(source) else {
                 throw Refusal("source_ipaddr '\(Values.quoted(source))' cannot be rendered for \(platform.rawValue): it is not an address")

@@ -66,7 +66,8 @@ enum BIRDProtocols {
             case "Last error": current?.error = value
             case "Routes":
                 if let first = value.split(separator: " ").first, let count = Int64(first) {
-                    current?.routes = (current?.routes ?? 0) + count
+                    let total = (current?.routes ?? 0) + count
+                    current?.routes = total
                 }
             default: break
             }

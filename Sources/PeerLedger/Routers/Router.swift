@@ -68,7 +68,7 @@ public struct RouterAccess: Codable, Sendable, Equatable {
 
 /// One of our routers (`resource_id` / `resource_name` in the API), as the routers projection
 /// holds it.
-public struct Router: Sendable, Equatable {
+public struct BGPRouter: Sendable, Equatable {
     public var id: Int64
     public var name: String
     public var platform: RouterPlatform
@@ -84,13 +84,13 @@ public struct Router: Sendable, Equatable {
     public static func stream(_ id: Int64) -> String { "router-\(id)" }
 
     /// The registered (not removed) router with this id, or nil.
-    public static func fetch(_ db: Database, id: Int64) throws -> Router? {
-        try Row.fetchOne(db, sql: "SELECT * FROM routers WHERE id = ? AND removed = 0", arguments: [id]).flatMap(Router.init(row:))
+    public static func fetch(_ db: Database, id: Int64) throws -> BGPRouter? {
+        try Row.fetchOne(db, sql: "SELECT * FROM routers WHERE id = ? AND removed = 0", arguments: [id]).flatMap(BGPRouter.init(row:))
     }
 
     /// Every registered router, by id.
-    public static func all(_ db: Database) throws -> [Router] {
-        try Row.fetchAll(db, sql: "SELECT * FROM routers WHERE removed = 0 ORDER BY id").compactMap(Router.init(row:))
+    public static func all(_ db: Database) throws -> [BGPRouter] {
+        try Row.fetchAll(db, sql: "SELECT * FROM routers WHERE removed = 0 ORDER BY id").compactMap(BGPRouter.init(row:))
     }
 
     init?(row: Row) {
@@ -112,7 +112,7 @@ public struct Router: Sendable, Equatable {
             ("bird_socket", .string(access.birdSocket)),
             ("bird_config_dir", .string(access.birdConfigDir)),
             ("host", .string(access.host)),
-            ("port", access.port.map { .string(String($0)) } ?? .null),
+            ("port", access.port.map { JSON.string(String($0)) } ?? .null),
             ("user", .string(access.user)),
             ("key_file", .string(access.keyFile)),
             ("password", access.passwordRef == nil ? .null : .string("<stored>")),

@@ -15,7 +15,7 @@ public protocol RouterConnection: Sendable {
 public protocol RouterConnector: Sendable {
     /// A connection to `router`; `credentials` (configureSession's `username`/`password`)
     /// override the stored SSH login when given. `secret(ref)` resolves stored passwords.
-    func connection(to router: Router, credentials: RouterCredentials?, storedPassword: String?) -> any RouterConnection
+    func connection(to router: BGPRouter, credentials: RouterCredentials?, storedPassword: String?) -> any RouterConnection
 }
 
 /// A login given with a call (configureSession's `username` and `password`).

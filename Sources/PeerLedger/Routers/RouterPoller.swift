@@ -16,7 +16,7 @@ public struct RouterPoller: Sendable {
 
     /// What one poll of one router found.
     public struct Report: Sendable {
-        public var router: Router
+        public var router: BGPRouter
         public var error: RouterAccessError?
         public var neighbors = 0
         /// One line per event appended: `session 41 (206.126.236.102): established, 10 prefixes`.
@@ -47,18 +47,18 @@ public struct RouterPoller: Sendable {
 
     public func pollAll() async throws -> [Report] {
         var reports: [Report] = []
-        for router in try await ledger.read({ db in try Router.all(db) }) {
+        for router in try await ledger.read({ db in try BGPRouter.all(db) }) {
             reports.append(try await poll(router))
         }
         return reports
     }
 
-    public func poll(_ router: Router) async throws -> Report {
+    public func poll(_ router: BGPRouter) async throws -> Report {
         var report = Report(router: router)
         let password = try await ledger.read { db in try PushTarget.storedPassword(db, router) }
         let connection = connector.connection(to: router, credentials: nil, storedPassword: password)
         let observed: [ObservedNeighbor]
-        do {
+        do throws(RouterAccessError) {
             observed = try await connection.neighbors()
         } catch {
             report.error = error
@@ -72,7 +72,7 @@ public struct RouterPoller: Sendable {
         return report
     }
 
-    static func record(_ observed: [ObservedNeighbor], router: Router, _ tx: LedgerTransaction) throws -> (
+    static func record(_ observed: [ObservedNeighbor], router: BGPRouter, _ tx: LedgerTransaction) throws -> (
         changes: [String], unknown: [ObservedNeighbor], missing: [Int64]
     ) {
         let sessions = try Row.fetchAll(

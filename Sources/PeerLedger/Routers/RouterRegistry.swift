@@ -60,10 +60,10 @@ public struct RouterRegistration: Sendable {
 extension Ledger {
     /// Registers a router (RouterAdded). Refused when the id or the name is already taken.
     @discardableResult
-    public func addRouter(_ registration: RouterRegistration, metadata: EventMetadata) throws -> Router {
+    public func addRouter(_ registration: RouterRegistration, metadata: EventMetadata) throws -> BGPRouter {
         let checked = try registration.checked()
         return try writeNow(metadata) { tx in
-            if let existing = try Router.fetch(tx.db, id: checked.id) {
+            if let existing = try BGPRouter.fetch(tx.db, id: checked.id) {
                 throw Refusal("router \(checked.id) is already registered as \(existing.name); remove it first")
             }
             if let other = try Int64.fetchOne(
@@ -73,23 +73,23 @@ extension Ledger {
             }
             var access = checked.access
             if let password = checked.sshPassword { access.passwordRef = try tx.storeSecret(password) }
-            let stream = Router.stream(checked.id)
+            let stream = BGPRouter.stream(checked.id)
             try tx.append(
                 .routerAdded(RouterAdded(routerID: checked.id, name: checked.name, platform: checked.platform, access: access)),
                 to: stream, expecting: try tx.version(of: stream).map(ExpectedVersion.exactly) ?? .noStream)
-            return Router(id: checked.id, name: checked.name, platform: checked.platform, access: access)
+            return BGPRouter(id: checked.id, name: checked.name, platform: checked.platform, access: access)
         }
     }
 
     /// Unregisters a router by id or name (RouterRemoved).
     @discardableResult
-    public func removeRouter(_ key: String, metadata: EventMetadata) throws -> Router {
+    public func removeRouter(_ key: String, metadata: EventMetadata) throws -> BGPRouter {
         try writeNow(metadata) { tx in
             let router =
-                try Int64(key).flatMap { try Router.fetch(tx.db, id: $0) }
-                ?? Router.all(tx.db).first { $0.name == key }
+                try Int64(key).flatMap { try BGPRouter.fetch(tx.db, id: $0) }
+                ?? BGPRouter.all(tx.db).first { $0.name == key }
             guard let router else { throw Refusal("No registered router with id or name '\(Values.quoted(key))'") }
-            let stream = Router.stream(router.id)
+            let stream = BGPRouter.stream(router.id)
             try tx.append(
                 .routerRemoved(RouterRemoved(routerID: router.id, name: router.name)), to: stream,
                 expecting: .exactly(try tx.version(of: stream) ?? 0))
@@ -98,7 +98,7 @@ extension Ledger {
     }
 
     /// Every registered router, by id.
-    public func routers() throws -> [Router] {
-        try readNow { db in try Router.all(db) }
+    public func routers() throws -> [BGPRouter] {
+        try readNow { db in try BGPRouter.all(db) }
     }
 }
