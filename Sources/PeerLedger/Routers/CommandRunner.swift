@@ -1,5 +1,9 @@
 import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// The result of one command run for a router.
 struct CommandResult: Sendable {
     var status: Int32
@@ -69,64 +73,108 @@ struct CommandRunner: Sendable {
     }
 
     /// Runs a program to completion (or kills it after `timeout` seconds), reading both outputs
-    /// fully so a chatty program never blocks on a full pipe.
+    /// fully so a chatty program never blocks on a full pipe. The waiting happens on threads of
+    /// its own: Dispatch's global pool has as many threads as cores, and blocking them starves
+    /// everything else (two cores here).
     static func execute(
         _ executable: String, _ arguments: [String], input: String?, timeout: Double, environment: [String: String] = [:]
     ) async -> CommandResult {
         await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
+            Thread.detachNewThread {
                 continuation.resume(returning: executeBlocking(executable, arguments, input: input, timeout: timeout, environment: environment))
             }
         }
     }
 
+    /// posix_spawn and waitpid, not Foundation's Process: Process reaps children from a
+    /// Dispatch source, and a daemon that forks away (zebra -d, bird) was seen left unreaped,
+    /// hanging the caller for good.
     private static func executeBlocking(
         _ executable: String, _ arguments: [String], input: String?, timeout: Double, environment: [String: String]
     ) -> CommandResult {
-        let process = Unchecked(Process())
-        process.value.executableURL = URL(fileURLWithPath: executable)
-        process.value.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         for (key, value) in environment { env[key] = value }
-        process.value.environment = env
-        let out = Unchecked(Pipe())
-        let err = Unchecked(Pipe())
-        let inPipe = Pipe()
-        process.value.standardOutput = out.value
-        process.value.standardError = err.value
-        process.value.standardInput = inPipe
-        do {
-            try process.value.run()
-        } catch {
-            return CommandResult(status: 127, output: "", errorOutput: "\(arguments.first ?? executable): \(error)", timedOut: false)
+        var stdinPipe: [Int32] = [-1, -1]
+        var stdoutPipe: [Int32] = [-1, -1]
+        var stderrPipe: [Int32] = [-1, -1]
+        guard pipe(&stdinPipe) == 0, pipe(&stdoutPipe) == 0, pipe(&stderrPipe) == 0 else {
+            return CommandResult(status: 127, output: "", errorOutput: "cannot create pipes: errno \(errno)", timedOut: false)
         }
-        if let input { inPipe.fileHandleForWriting.write(Data(input.utf8)) }
-        try? inPipe.fileHandleForWriting.close()
+        // Other commands may be starting at the same time: none of these ends may leak into them.
+        for fd in stdinPipe + stdoutPipe + stderrPipe { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, stdinPipe[0], 0)
+        posix_spawn_file_actions_adddup2(&actions, stdoutPipe[1], 1)
+        posix_spawn_file_actions_adddup2(&actions, stderrPipe[1], 2)
+        let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
+        let envp: [UnsafeMutablePointer<CChar>?] = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            for pointer in argv { free(pointer) }
+            for pointer in envp { free(pointer) }
+        }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, envp)
+        close(stdinPipe[0])
+        close(stdoutPipe[1])
+        close(stderrPipe[1])
+        guard spawned == 0 else {
+            close(stdinPipe[1])
+            close(stdoutPipe[0])
+            close(stderrPipe[0])
+            return CommandResult(status: 127, output: "", errorOutput: "\(arguments.first ?? executable): cannot start (error \(spawned))", timedOut: false)
+        }
+        if let input {
+            let bytes = Array(input.utf8)
+            var offset = 0
+            while offset < bytes.count {
+                let written = bytes[offset...].withUnsafeBufferPointer { write(stdinPipe[1], $0.baseAddress, $0.count) }
+                if written <= 0 { break }
+                offset += written
+            }
+        }
+        close(stdinPipe[1])
         let timedOut = LockedFlag()
+        let child = pid
         let killer = DispatchWorkItem {
             timedOut.set()
-            process.value.terminate()
+            kill(child, SIGKILL)
         }
         DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: killer)
         let group = DispatchGroup()
         let outputBox = LockedData()
         let errorBox = LockedData()
-        group.enter()
-        DispatchQueue.global().async {
-            outputBox.set(out.value.fileHandleForReading.readDataToEndOfFile())
-            group.leave()
+        for (fd, box) in [(stdoutPipe[0], outputBox), (stderrPipe[0], errorBox)] {
+            group.enter()
+            Thread.detachNewThread {
+                box.set(readAll(fd))
+                close(fd)
+                group.leave()
+            }
         }
-        group.enter()
-        DispatchQueue.global().async {
-            errorBox.set(err.value.fileHandleForReading.readDataToEndOfFile())
-            group.leave()
-        }
-        process.value.waitUntilExit()
-        group.wait()
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
         killer.cancel()
+        // A daemon that forked may hold the pipes open; its parent's exit is what counts.
+        _ = group.wait(timeout: .now() + 5)
+        let exitStatus: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
         return CommandResult(
-            status: process.value.terminationStatus, output: String(decoding: outputBox.get(), as: UTF8.self),
+            status: exitStatus, output: String(decoding: outputBox.get(), as: UTF8.self),
             errorOutput: String(decoding: errorBox.get(), as: UTF8.self), timedOut: timedOut.get())
+    }
+
+    private static func readAll(_ fd: Int32) -> Data {
+        var data = Data()
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count > 0 {
+                data.append(contentsOf: buffer[0..<count])
+            } else if count == 0 || errno != EINTR {
+                return data
+            }
+        }
     }
 }
 
