@@ -19,6 +19,10 @@ final class BGPLab: @unchecked Sendable {
     let peerASN = 65002
 
     var frrSockets: String { folder.appendingPathComponent("frr").path }
+    /// The folder BIRD's configuration includes (`*.conf`): where PeerLedger writes sessions
+    /// when the peer's BIRD is registered as a router itself.
+    var birdSessions: String { folder.appendingPathComponent("bird.d").path }
+    var birdSocket: String { folder.appendingPathComponent("bird.ctl").path }
 
     /// Why the lab cannot run here, or nil: root, `ip`, FRR's daemons and BIRD are needed.
     static var unavailableReason: String? {
@@ -98,8 +102,10 @@ final class BGPLab: @unchecked Sendable {
         for index in 0..<prefixes {
             routes += "  route 100.\(64 + index / 65536).\(index / 256 % 256).\(index % 256)/32 blackhole;\n"
         }
+        try FileManager.default.createDirectory(atPath: birdSessions, withIntermediateDirectories: true)
         let config = """
             router id \(peerAddress);
+            include "\(birdSessions)/*.conf";
             protocol device {}
             protocol static announced {
               ipv4;

@@ -168,3 +168,64 @@ struct RouterSSHTests {
         #expect(reports.first { $0.router.id == 423 }?.error?.reason == "authentication")
     }
 }
+
+/// A BIRD 2 router: one file per session in the folder its configuration includes.
+@Suite("Real BIRD 2 as our router")
+struct BIRDRouterLabTests {
+    @Test("configureSession writes a protocol block that birdc configure applies; a broken one is refused and undone; deleteSession removes it")
+    func birdRouter() async throws {
+        if let reason = BGPLab.unavailableReason {
+            print("skipped: real BGP lab unavailable: \(reason)")
+            return
+        }
+        let lab = BGPLab(prefixes: 1)
+        do {
+            try await lab.start()
+            try await Self.run(lab)
+        } catch {
+            await lab.tearDown()
+            throw error
+        }
+        await lab.tearDown()
+    }
+
+    static func run(_ lab: BGPLab) async throws {
+        let t = try TestLedger()
+        try t.ledger.addRouter(
+            RouterRegistration(
+                id: 500, name: "rs1.inoc.com", platform: .bird2,
+                access: RouterAccess(kind: .local, netns: lab.peer, birdSocket: lab.birdSocket, birdConfigDir: lab.birdSessions)),
+            metadata: EventMetadata(actor: "test"))
+        let api = APIv1(ledger: t.ledger)
+        func call(_ query: String) async throws -> APIAnswer {
+            await api.handle(APIRequest(parameters: try Parameters(formEncoded: "target=peering&" + query), actor: "noc"))
+        }
+        func protocols() async throws -> String {
+            try await lab.sh(["birdc", "-s", lab.birdSocket, "show", "protocols"])
+        }
+        let added = try await call(
+            "action=addSession&public_id=1&source_asn=\(lab.peerASN)&source_ipaddr=\(lab.peerAddress)&resource_id=500&peer_asn=65009&peer_name=Not+there+yet&peer_ipaddr=10.0.0.9&prfx_max=10")
+        #expect(added.succeeded, "\(added.message)")
+        let configured = try await call("action=configureSession&session_id=1")
+        #expect(configured.succeeded, "\(configured.message)")
+        #expect(try await protocols().contains("peerledger_session_1"))
+
+        let reports = try await RouterPoller(ledger: t.ledger).pollAll()
+        let report = try #require(reports.first)
+        #expect(report.error == nil)
+        // BIRD's own session to FRR is not in the ledger: drift.
+        #expect(report.unknownNeighbors.map(\.address) == [lab.ourAddress])
+        let state = try t.ledger.readNow { db in try SessionRouterState.fetch(db, session: 1) }
+        #expect(["active", "connect", "idle"].contains(state?.bgpState ?? "none"))
+
+        let broken = try await call("action=configureSession&session_id=1&config=" + Parameters.encode("protocol bgp peerledger_session_1 { nonsense; }\n"))
+        #expect(broken.message.hasPrefix("Router rs1.inoc.com rejected the configuration: "), "\(broken.message)")
+        let file = lab.birdSessions + "/peerledger_session_1.conf"
+        #expect(try String(contentsOfFile: file, encoding: .utf8).contains("neighbor 10.0.0.9 as 65009;"))
+
+        let deleted = try await call("action=deleteSession&id=1")
+        #expect(deleted.message == "1 sessions deleted.")
+        #expect(try await !protocols().contains("peerledger_session_1"))
+        #expect(!FileManager.default.fileExists(atPath: file))
+    }
+}
