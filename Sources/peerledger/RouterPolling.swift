@@ -8,7 +8,7 @@ enum RouterPolling {
         let poller = RouterPoller(ledger: ledger)
         while !Task.isCancelled {
             do {
-                for report in try await poller.pollAll() {
+                for report in try await poller.pollAll() where report.notPolled == nil {
                     if let error = report.error {
                         logger.warning("router poll failed", metadata: ["router": "\(report.router.name)", "error": "\(error)"])
                         continue

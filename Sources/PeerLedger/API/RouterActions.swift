@@ -47,6 +47,10 @@ enum RouterActions {
         if dryRun {
             return try await dryRunReply(configuration, session: session, router: target.router, connection: connection)
         }
+        guard Push.platforms.contains(target.router.platform) else {
+            throw Refusal(
+                "\(target.router.name) is a \(target.router.platform.rawValue) router: PeerLedger renders its configuration (dry_run=1) but pushes only to frr and bird2 routers; nothing was pushed")
+        }
         try await Push.perform(
             configuration, session: target.session, router: target.router, givenByCaller: parameters.nonEmpty("config") != nil,
             connection: connection, context: context)
@@ -164,6 +168,9 @@ struct PushTarget: Sendable {
 
 /// One push, recorded: the request (passwords redacted), then the router's answer.
 enum Push {
+    /// The platforms PeerLedger can push to itself (vtysh, birdc).
+    static let platforms: Set<RouterPlatform> = [.frr, .bird2]
+
     static func perform(
         _ configuration: RouterConfiguration, session: Session, router: BGPRouter, givenByCaller: Bool,
         connection: any RouterConnection, context: ActionContext

@@ -25,12 +25,15 @@ public struct RouterPoller: Sendable {
         public var unknownNeighbors: [ObservedNeighbor] = []
         /// Sessions pushed to this router that it does not report.
         public var missingSessions: [Int64] = []
+        /// Why the router was not read (a platform PeerLedger renders for but does not reach).
+        public var notPolled: String?
 
         public var eventsAppended: Int { changes.count }
 
         /// Text lines for `peerledger routers poll`.
         public var lines: [String] {
             var out: [String] = []
+            if let notPolled { return ["\(router.name): not polled: \(notPolled)"] }
             if let error {
                 out.append("\(router.name): \(error.description)")
                 return out
@@ -55,6 +58,10 @@ public struct RouterPoller: Sendable {
 
     public func poll(_ router: BGPRouter) async throws -> Report {
         var report = Report(router: router)
+        guard Push.platforms.contains(router.platform) else {
+            report.notPolled = "PeerLedger reads BGP state from frr and bird2 routers only, this one is \(router.platform.rawValue)"
+            return report
+        }
         let password = try await ledger.read { db in try PushTarget.storedPassword(db, router) }
         let connection = connector.connection(to: router, credentials: nil, storedPassword: password)
         let observed: [ObservedNeighbor]
