@@ -21,6 +21,8 @@ public struct APIv1: Sendable {
         self.routers = routers
     }
 
+    /// RouterActions' deleteSession (which also removes the neighbor from its router) takes the
+    /// place of SessionActions' ledger-only one.
     static let targets: [String: [String: Action]] = [
         "peering": Dictionary(SessionActions.all.map { ($0.name, $0) } + RouterActions.all.map { ($0.name, $0) }) { _, router in router },
         "audit": Dictionary(uniqueKeysWithValues: AuditActions.all.map { ($0.name, $0) }),

@@ -14,7 +14,7 @@ public protocol RouterConnection: Sendable {
 /// birdc, ssh); tests pass their own.
 public protocol RouterConnector: Sendable {
     /// A connection to `router`; `credentials` (configureSession's `username`/`password`)
-    /// override the stored SSH login when given. `secret(ref)` resolves stored passwords.
+    /// override the stored SSH login when given; `storedPassword` is the one kept in `secrets`.
     func connection(to router: BGPRouter, credentials: RouterCredentials?, storedPassword: String?) -> any RouterConnection
 }
 
