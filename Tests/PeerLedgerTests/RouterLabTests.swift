@@ -82,6 +82,13 @@ struct RouterLabTests {
         #expect(down?.lastError == "Cease/Maximum Number of Prefixes Reached")
         let after = try await call("action=getSessions&public_id=1")
         #expect(after.data?.arrayValue?.first?["state"] == .string("idle"))
+        // The audit shows when it went up and when and why it went down.
+        let history = await api.handle(
+            APIRequest(parameters: try Parameters(formEncoded: "target=audit&action=getHistory&session=1"), actor: "noc"))
+        let observed = history.data?.arrayValue?.filter { $0["type"] == .string("SessionStateObserved") } ?? []
+        #expect(observed.contains { $0["payload"]?["state"] == .string("established") })
+        #expect(observed.last?["payload"]?["state"] == .string("idle"))
+        #expect(observed.last?["payload"]?["last_error"] == .string("Cease/Maximum Number of Prefixes Reached"))
 
         // A rejected command answers the router's own message.
         let rejected = try await call(
