@@ -43,6 +43,7 @@ def setup():
     for ns, link in ((NS_A, f"ba{TAG}"), (NS_B, f"bb{TAG}")):
         sh("ip", "-n", ns, "link", "set", "lo", "up"); sh("ip", "-n", ns, "link", "set", link, "up")
     sh("install", "-d", "-o", "frr", "-g", "frr", FRR)
+    sh("install", "-d", "-o", "frr", "-g", "frr", f"{LAB}/frr-etc")  # keeps write away from /etc/frr
     with open(f"{LAB}/frr.conf", "w") as f:
         f.write("frr defaults traditional\nrouter bgp 65001\n bgp router-id 10.0.0.1\n no bgp ebgp-requires-policy\n")
     shutil.chown(f"{LAB}/frr.conf", "frr", "frr")
@@ -128,7 +129,7 @@ def wait_down_vtysh(address):
 def main():
     setup()
     sh(BIN, "routers", "add", "--db", DB, "--id", "422", "--name", "ar1.inoc.com", "--platform", "frr",
-       "--access", "local", "--vtysh-socket", FRR, "--netns", NS_A)
+       "--access", "local", "--vtysh-socket", FRR, "--vtysh-config-dir", f"{LAB}/frr-etc", "--netns", NS_A)
     server = Server()
     added = server.call(action="addSession", public_id="1", source_asn="65001", source_ipaddr="10.0.0.1",
                         resource_id="422", peer_asn="65002", peer_name="BIRD peer", peer_ipaddr="10.0.0.2")

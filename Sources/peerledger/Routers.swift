@@ -13,8 +13,8 @@ struct Routers: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Register a router, e.g. --id 422 --name ar1.inoc.com --platform frr --access local.",
             discussion: """
-                Local FRR: --vtysh-socket DIR (the daemons' vty socket folder), --netns NAME to run vtysh
-                inside a network namespace. Local BIRD 2: --bird-socket FILE, --bird-config-dir DIR (a folder
+                Local FRR: --vtysh-socket DIR (the daemons' vty socket folder), --vtysh-config-dir DIR (where
+                'write' saves, when not /etc/frr), --netns NAME to run vtysh inside a network namespace. Local BIRD 2: --bird-socket FILE, --bird-config-dir DIR (a folder
                 the main configuration includes with include "DIR/*.conf";). SSH: --host, --port, --user and
                 --key-file, or --password-file (the password is kept in the secrets table, never in the log).
                 """)
@@ -24,6 +24,7 @@ struct Routers: AsyncParsableCommand {
         @Option(help: "frr, cisco-ios, junos or bird2.") var platform: String
         @Option(help: "local or ssh.") var access = "local"
         @Option(help: "FRR: vtysh's --vty_socket folder.") var vtyshSocket: String?
+        @Option(help: "FRR: vtysh's --config_dir (where 'write' saves), when not /etc/frr.") var vtyshConfigDir: String?
         @Option(help: "Run the router's commands in this network namespace.") var netns: String?
         @Option(help: "BIRD: the control socket.") var birdSocket: String?
         @Option(help: "BIRD: the folder of per-session files.") var birdConfigDir: String?
@@ -49,7 +50,7 @@ struct Routers: AsyncParsableCommand {
                 let registration = RouterRegistration(
                     id: id, name: name, platform: platform,
                     access: RouterAccess(
-                        kind: kind, vtyshSocket: vtyshSocket, netns: netns, birdSocket: birdSocket, birdConfigDir: birdConfigDir,
+                        kind: kind, vtyshSocket: vtyshSocket, vtyshConfigDir: vtyshConfigDir, netns: netns, birdSocket: birdSocket, birdConfigDir: birdConfigDir,
                         host: host, port: port, user: user, keyFile: keyFile),
                     sshPassword: password)
                 let router = try database.open().addRouter(registration, metadata: .commandLine())

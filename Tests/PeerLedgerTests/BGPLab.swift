@@ -19,6 +19,9 @@ final class BGPLab: @unchecked Sendable {
     let peerASN = 65002
 
     var frrSockets: String { folder.appendingPathComponent("frr").path }
+    /// vtysh's configuration folder for this lab: without it, `write` would save into the
+    /// machine's /etc/frr/frr.conf.
+    var frrConfig: String { folder.appendingPathComponent("frr-etc").path }
     /// The folder BIRD's configuration includes (`*.conf`): where PeerLedger writes sessions
     /// when the peer's BIRD is registered as a router itself.
     var birdSessions: String { folder.appendingPathComponent("bird.d").path }
@@ -74,6 +77,7 @@ final class BGPLab: @unchecked Sendable {
     private func startFRR() async throws {
         let sockets = frrSockets
         try await sh(["install", "-d", "-o", "frr", "-g", "frr", sockets])
+        try await sh(["install", "-d", "-o", "frr", "-g", "frr", frrConfig])
         let config = """
             frr defaults traditional
             router bgp \(ourASN)

@@ -44,7 +44,7 @@ struct RouterLabTests {
         try t.ledger.addRouter(
             RouterRegistration(
                 id: 422, name: "ar1.inoc.com", platform: .frr,
-                access: RouterAccess(kind: .local, vtyshSocket: lab.frrSockets, netns: lab.ours)),
+                access: RouterAccess(kind: .local, vtyshSocket: lab.frrSockets, vtyshConfigDir: lab.frrConfig, netns: lab.ours)),
             metadata: EventMetadata(actor: "test"))
         let api = APIv1(ledger: t.ledger)
         func call(_ query: String) async throws -> APIAnswer {
@@ -153,7 +153,7 @@ struct RouterSSHTests {
                 RouterRegistration(
                     id: Int64(id), name: name, platform: .frr,
                     access: RouterAccess(
-                        kind: .ssh, vtyshSocket: lab.frrSockets, host: "127.0.0.1", port: sshd.port, user: "root", keyFile: key)),
+                        kind: .ssh, vtyshSocket: lab.frrSockets, vtyshConfigDir: lab.frrConfig, host: "127.0.0.1", port: sshd.port, user: "root", keyFile: key)),
                 metadata: EventMetadata(actor: "test"))
         }
         let api = APIv1(ledger: t.ledger)

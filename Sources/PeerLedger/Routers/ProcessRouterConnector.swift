@@ -19,7 +19,8 @@ public struct ProcessRouterConnector: RouterConnector {
         let runner = CommandRunner(place: place, timeout: timeout)
         switch router.platform {
         case .frr:
-            return VtyshConnection(runner: runner, socketDirectory: access.vtyshSocket, routerName: router.name)
+            return VtyshConnection(
+                runner: runner, socketDirectory: access.vtyshSocket, configDirectory: access.vtyshConfigDir, routerName: router.name)
         case .bird2:
             return BIRDConnection(runner: runner, socket: access.birdSocket, configDirectory: access.birdConfigDir, routerName: router.name)
         case .ciscoIOS, .junos:

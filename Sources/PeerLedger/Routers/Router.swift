@@ -24,6 +24,9 @@ public struct RouterAccess: Codable, Sendable, Equatable {
     public var kind: Kind
     /// FRR: the folder of the daemons' vty sockets (`vtysh --vty_socket`).
     public var vtyshSocket: String?
+    /// FRR: vtysh's configuration folder (`vtysh --config_dir`), where `write` saves; for an FRR
+    /// whose files are not in /etc/frr (a lab, a second instance).
+    public var vtyshConfigDir: String?
     /// Run the router's commands inside this network namespace (`ip netns exec`).
     public var netns: String?
     /// BIRD: the control socket (`birdc -s`).
@@ -38,12 +41,13 @@ public struct RouterAccess: Codable, Sendable, Equatable {
     public var passwordRef: String?
 
     public init(
-        kind: Kind, vtyshSocket: String? = nil, netns: String? = nil, birdSocket: String? = nil,
+        kind: Kind, vtyshSocket: String? = nil, vtyshConfigDir: String? = nil, netns: String? = nil, birdSocket: String? = nil,
         birdConfigDir: String? = nil, host: String? = nil, port: Int? = nil, user: String? = nil,
         keyFile: String? = nil, passwordRef: String? = nil
     ) {
         self.kind = kind
         self.vtyshSocket = vtyshSocket
+        self.vtyshConfigDir = vtyshConfigDir
         self.netns = netns
         self.birdSocket = birdSocket
         self.birdConfigDir = birdConfigDir
@@ -57,6 +61,7 @@ public struct RouterAccess: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case kind
         case vtyshSocket = "vtysh_socket"
+        case vtyshConfigDir = "vtysh_config_dir"
         case netns
         case birdSocket = "bird_socket"
         case birdConfigDir = "bird_config_dir"
@@ -108,6 +113,7 @@ public struct BGPRouter: Sendable, Equatable {
             ("platform", .string(platform.rawValue)),
             ("access", .string(access.kind.rawValue)),
             ("vtysh_socket", .string(access.vtyshSocket)),
+            ("vtysh_config_dir", .string(access.vtyshConfigDir)),
             ("netns", .string(access.netns)),
             ("bird_socket", .string(access.birdSocket)),
             ("bird_config_dir", .string(access.birdConfigDir)),

@@ -26,7 +26,7 @@ public struct RouterRegistration: Sendable {
         }
         var access = self.access
         for (field, value) in [
-            ("vtysh-socket", access.vtyshSocket), ("bird-socket", access.birdSocket), ("bird-config-dir", access.birdConfigDir),
+            ("vtysh-socket", access.vtyshSocket), ("vtysh-config-dir", access.vtyshConfigDir), ("bird-socket", access.birdSocket), ("bird-config-dir", access.birdConfigDir),
             ("key-file", access.keyFile),
         ] {
             guard let value else { continue }

@@ -3,9 +3,12 @@
 struct VtyshConnection: RouterConnection {
     let runner: CommandRunner
     let socketDirectory: String?
+    let configDirectory: String?
     let routerName: String
 
-    var vtysh: [String] { ["vtysh"] + (socketDirectory.map { ["--vty_socket", $0] } ?? []) }
+    var vtysh: [String] {
+        ["vtysh"] + (socketDirectory.map { ["--vty_socket", $0] } ?? []) + (configDirectory.map { ["--config_dir", $0] } ?? [])
+    }
 
     func push(_ configuration: RouterConfiguration) async throws(RouterAccessError) {
         let lines = configuration.commandLines
@@ -30,13 +33,19 @@ struct VtyshConnection: RouterConnection {
 
 /// Turns a failed command into the three failures an operator tells apart.
 enum RouterProcessErrors {
+    /// Lines vtysh and ssh print on success too: not the reason for a failure.
+    static let noise = [
+        "Warning: Permanently added", "% Can't open configuration file", "Can't open configuration file",
+        "Note: this version of vtysh never writes vtysh.conf", "Building Configuration...",
+    ]
+
     static func check(_ result: CommandResult, router: String, runner: CommandRunner) throws(RouterAccessError) {
         if result.timedOut {
             throw .unreachable("\(router) did not answer within \(Int(runner.timeout)) s")
         }
         guard result.status != 0 else { return }
         let message = (result.errorOutput + "\n" + result.output).split(separator: "\n").map { String($0).trimmingSpaces }
-            .filter { !$0.isEmpty && !$0.hasPrefix("Warning: Permanently added") }.joined(separator: "; ")
+            .filter { line in !line.isEmpty && !noise.contains { line.hasPrefix($0) } }.joined(separator: "; ")
         if case .ssh = runner.place, result.status == 255 {
             if message.contains("Permission denied") || message.contains("Authentication failed") || message.contains("Too many authentication failures") {
                 throw .authentication(message)
@@ -45,7 +54,7 @@ enum RouterProcessErrors {
         }
         let lower = message.lowercased()
         if lower.contains("exiting: failed to connect") || lower.contains("failed to connect to any daemons")
-            || lower.contains("connection refused") || lower.contains("no such file or directory")
+            || lower.contains("connection refused") || lower.contains("unable to connect to server")
             || lower.contains("cannot open network namespace") || result.status == 127
         {
             throw .unreachable(message)
