@@ -206,6 +206,22 @@ struct ConfigureSessionTests {
         #expect(try r.t.ledger.rebuild().matches)
     }
 
+    @Test("A neighbor configured by hand is observed, reported as never pushed, and its session stays not configured")
+    func observedButNeverPushed() async throws {
+        let r = try RouterTestLedger()
+        try await r.call(akamaiOneWordGroup)
+        r.router.report([
+            ObservedNeighbor(address: "206.126.236.102", remoteASN: 20940, state: .established, prefixesReceived: 7, lastError: nil)
+        ])
+        let report = try #require(try await RouterPoller(ledger: r.t.ledger, connector: r.router).pollAll().first)
+        #expect(report.eventsAppended == 1)
+        #expect(report.unpushedSessions == [1])
+        #expect(report.lines.last == "  drift: session 1 is on ar1.inoc.com but was never pushed by PeerLedger (its state stays not configured)")
+        let session = try #require(try r.session())
+        #expect(session.text(.state) == "not configured")
+        #expect(session.int(.prfx_received) == 7)
+    }
+
     @Test("routers add refuses a taken id, a taken name and names that are not host names")
     func registration() throws {
         let t = try TestLedger()

@@ -44,9 +44,17 @@ struct SessionRouterStateProjection: Projection {
                     WHERE session_id = ?
                     """,
                 arguments: [observed.state, observed.prefixesReceived, observed.lastError, time, observed.sessionID])
+            // A session leaves "not configured" only through a push that was applied.
             try db.execute(
-                sql: "UPDATE sessions SET state = ?, prfx_received = ?, version = ?, modified = ? WHERE id = ?",
-                arguments: [observed.state, observed.prefixesReceived, recorded.streamVersion, time, observed.sessionID])
+                sql: """
+                    UPDATE sessions SET state = CASE WHEN state = ? THEN state ELSE ? END, prfx_received = ?, version = ?,
+                        modified = ?
+                    WHERE id = ?
+                    """,
+                arguments: [
+                    SessionState.notConfigured.rawValue, observed.state, observed.prefixesReceived, recorded.streamVersion, time,
+                    observed.sessionID,
+                ])
         default:
             break
         }

@@ -25,6 +25,9 @@ public struct RouterPoller: Sendable {
         public var unknownNeighbors: [ObservedNeighbor] = []
         /// Sessions pushed to this router that it does not report.
         public var missingSessions: [Int64] = []
+        /// Sessions whose neighbor is on the router though PeerLedger never pushed it (configured
+        /// by hand): observed, but their state stays "not configured".
+        public var unpushedSessions: [Int64] = []
         /// Why the router was not read (a platform PeerLedger renders for but does not reach).
         public var notPolled: String?
 
@@ -44,6 +47,9 @@ public struct RouterPoller: Sendable {
                 "  drift: neighbor \($0.address) (AS\($0.remoteASN.map(String.init) ?? "?"), \($0.state.rawValue)) is on the router but in no session of \(router.name)"
             }
             out += missingSessions.map { "  drift: session \($0) was pushed to \(router.name) but the router has no such neighbor" }
+            out += unpushedSessions.map {
+                "  drift: session \($0) is on \(router.name) but was never pushed by PeerLedger (its state stays not configured)"
+            }
             return out
         }
     }
@@ -76,26 +82,33 @@ public struct RouterPoller: Sendable {
         report.changes = result.changes
         report.unknownNeighbors = result.unknown
         report.missingSessions = result.missing
+        report.unpushedSessions = result.unpushed
         return report
     }
 
     static func record(_ observed: [ObservedNeighbor], router: BGPRouter, _ tx: LedgerTransaction) throws -> (
-        changes: [String], unknown: [ObservedNeighbor], missing: [Int64]
+        changes: [String], unknown: [ObservedNeighbor], missing: [Int64], unpushed: [Int64]
     ) {
         let sessions = try Row.fetchAll(
-            tx.db, sql: "SELECT id, peer_ipaddr FROM sessions WHERE resource_id = ? AND deleted = 0", arguments: [router.id])
+            tx.db, sql: "SELECT id, peer_ipaddr, state FROM sessions WHERE resource_id = ? AND deleted = 0", arguments: [router.id])
         var byAddress: [String: Int64] = [:]
-        for row in sessions { byAddress[row["peer_ipaddr"] as String] = row["id"] }
+        var notConfigured = Set<Int64>()
+        for row in sessions {
+            byAddress[row["peer_ipaddr"] as String] = row["id"]
+            if (row["state"] as String) == SessionState.notConfigured.rawValue { notConfigured.insert(row["id"]) }
+        }
         let states = try SessionRouterState.all(tx.db, router: router.id)
         var changes: [String] = []
         var unknown: [ObservedNeighbor] = []
         var seen = Set<Int64>()
+        var unpushed: [Int64] = []
         for neighbor in observed {
             guard let sessionID = byAddress[neighbor.address] else {
                 unknown.append(neighbor)
                 continue
             }
             guard seen.insert(sessionID).inserted else { continue }
+            if notConfigured.contains(sessionID) { unpushed.append(sessionID) }
             let last = states[sessionID]
             if let last, last.bgpState == neighbor.state.rawValue, last.prefixesReceived == neighbor.prefixesReceived,
                 last.lastError == neighbor.lastError
@@ -115,6 +128,6 @@ public struct RouterPoller: Sendable {
         }
         let live = Set(byAddress.values)
         let missing = states.values.filter { $0.onRouter && live.contains($0.sessionID) && !seen.contains($0.sessionID) }.map(\.sessionID).sorted()
-        return (changes, unknown, missing)
+        return (changes, unknown, missing, unpushed)
     }
 }
