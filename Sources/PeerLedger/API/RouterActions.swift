@@ -65,7 +65,9 @@ enum RouterActions {
         let password = try parameters.nonEmpty("password").map { text throws(Refusal) in
             try Values.text(text, field: "password", maxLength: 128)
         }
-        if let username, username.hasPrefix("-") { throw Refusal("username must not start with '-'") }
+        if let username, username.hasPrefix("-") || !username.unicodeScalars.allSatisfy(ConfigurationValues.isWordScalar) {
+            throw Refusal("username must be a login name (letters, digits, '.', '_', '-'; not starting with '-'), got '\(Values.quoted(username))'")
+        }
         guard username != nil || password != nil else { return nil }
         return RouterCredentials(username: username, password: password)
     }
