@@ -46,10 +46,12 @@ struct RouterLabTests {
                 id: 422, name: "ar1.inoc.com", platform: .frr,
                 access: RouterAccess(kind: .local, vtyshSocket: lab.frrSockets, vtyshConfigDir: lab.frrConfig, netns: lab.ours)),
             metadata: EventMetadata(actor: "test"))
-        let api = APIv1(ledger: t.ledger)
-        func call(_ query: String) async throws -> APIAnswer {
-            await api.handle(APIRequest(parameters: try Parameters(formEncoded: "target=peering&" + query), actor: "noc"))
-        }
+        // Every call goes through the HTTP server, signed, as a ProVision client sends it.
+        try await withHTTPAPI(t.ledger) { http in try await scenario(lab, t, http) }
+    }
+
+    static func scenario(_ lab: BGPLab, _ t: TestLedger, _ http: @escaping @Sendable (String) async throws -> APIAnswer) async throws {
+        func call(_ query: String) async throws -> APIAnswer { try await http("target=peering&" + query) }
         let added = try await call(
             "action=addSession&public_id=1&source_asn=\(lab.ourASN)&source_ipaddr=\(lab.ourAddress)&resource_id=422&peer_asn=\(lab.peerASN)&peer_name=BIRD+peer&peer_participant_id=2&peer_ipaddr=\(lab.peerAddress)&peer_group=LAB_PEERS&prfx_max=100&note=lab")
         #expect(added.succeeded, "\(added.message)")
@@ -83,8 +85,7 @@ struct RouterLabTests {
         let after = try await call("action=getSessions&public_id=1")
         #expect(after.data?.arrayValue?.first?["state"] == .string("idle"))
         // The audit shows when it went up and when and why it went down.
-        let history = await api.handle(
-            APIRequest(parameters: try Parameters(formEncoded: "target=audit&action=getHistory&session=1"), actor: "noc"))
+        let history = try await http("target=audit&action=getHistory&session=1")
         let observed = history.data?.arrayValue?.filter { $0["type"] == .string("SessionStateObserved") } ?? []
         #expect(observed.contains { $0["payload"]?["state"] == .string("established") })
         #expect(observed.last?["payload"]?["state"] == .string("idle"))
