@@ -85,7 +85,14 @@ let package = Package(
         ),
         .testTarget(
             name: "PeerLedgerTests",
-            dependencies: ["PeerLedger"],
+            dependencies: [
+                "PeerLedger",
+                // The real-router lab test drives the API over HTTP.
+                "PeerLedgerHTTP",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

@@ -16,6 +16,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
     @Flag(help: "On an empty ledger, add the seed's example sessions and a demo API key, and print how to call the server.")
     var demo = false
+    @Option(help: "Seconds between polls of every router's BGP neighbors (0: no polling).") var pollInterval = 60
 
     func run() async throws {
         guard let level = Logger.Level(rawValue: logLevel) else {
@@ -31,6 +32,8 @@ struct Serve: AsyncParsableCommand {
             if let demoKey { text += Demo.instructions(key: demoKey, host: host, port: port) + "\n" }
             FileHandle.standardOutput.write(Data(text.utf8))
         }
+        let poller = pollInterval > 0 ? Task { await RouterPolling.run(ledger: ledger, every: pollInterval, logger: logger) } : nil
+        defer { poller?.cancel() }
         try await app.runService()
     }
 }

@@ -9,14 +9,25 @@ import Logging
 public struct APIv1: Sendable {
     public let ledger: Ledger
     let logger: Logger
+    /// How configureSession and deleteSession reach routers.
+    public let routers: any RouterConnector
 
-    public init(ledger: Ledger, logger: Logger = Logger(label: "peerledger.api")) {
+    public init(
+        ledger: Ledger, logger: Logger = Logger(label: "peerledger.api"),
+        routers: any RouterConnector = ProcessRouterConnector()
+    ) {
         self.ledger = ledger
         self.logger = logger
+        self.routers = routers
     }
 
+    /// RouterActions' deleteSession (which also removes the neighbor from its router) takes the
+    /// place of SessionActions' ledger-only one.
     static let targets: [String: [String: Action]] = [
-        "peering": Dictionary(uniqueKeysWithValues: (SessionActions.all + PeerActions.all).map { ($0.name, $0) }),
+        // RouterActions' deleteSession (which also removes the neighbor from the router) replaces
+        // the ledger-only one of SessionActions.
+        "peering": Dictionary(
+            (SessionActions.all + PeerActions.all + RouterActions.all).map { ($0.name, $0) }, uniquingKeysWith: { _, later in later }),
         "audit": Dictionary(uniqueKeysWithValues: AuditActions.all.map { ($0.name, $0) }),
     ]
 
@@ -40,6 +51,14 @@ public struct APIv1: Sendable {
                     throw Refusal("API key \(request.actor) is read-only; \(action.name) writes")
                 }
                 return .success(try await perform(write, action: action, request: request))
+            case let .effect(effect):
+                if request.readOnly {
+                    throw Refusal("API key \(request.actor) is read-only; \(action.name) writes")
+                }
+                let context = ActionContext(
+                    ledger: ledger, routers: routers, request: request,
+                    commit: { body in try await perform(body, action: action, request: request) })
+                return .success(try await effect(parameters, context))
             }
         } catch let refusal as Refusal {
             return .failure(refusal.message)

@@ -7,6 +7,9 @@ struct Action: Sendable {
         case read(@Sendable (Parameters, Database) throws -> Reply)
         /// Runs inside one ledger transaction; what it appends commits with its answer.
         case write(@Sendable (Parameters, LedgerTransaction) throws -> Reply)
+        /// Talks to the outside (a router) between ledger transactions, recording what happened
+        /// as events through the context.
+        case effect(@Sendable (Parameters, ActionContext) async throws -> Reply)
     }
 
     let name: String
@@ -14,8 +17,10 @@ struct Action: Sendable {
     let body: Body
 
     var isWrite: Bool {
-        if case .write = body { return true }
-        return false
+        switch body {
+        case .write, .effect: return true
+        case .read: return false
+        }
     }
 
     /// Parameters every call may carry besides its own: routing, signature, replay protection.

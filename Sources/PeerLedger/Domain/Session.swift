@@ -57,26 +57,28 @@ public struct Session: Sendable, Equatable {
 }
 
 extension Session {
-    /// The SELECT that reads sessions with their password and exchange name: `id`, `version`,
-    /// `password_ref`, `public_name`, then one column per `SessionField` in declaration order.
-    /// Rows are read by index, not by name.
+    /// The SELECT that reads sessions with their password and display names: `id`, `version`,
+    /// `password_ref`, `public_name`, `resource_name`, then one column per `SessionField` in
+    /// declaration order. Rows are read by index, not by name.
     static let selectSQL =
-        "SELECT s.id, s.version, s.password_ref, (SELECT ix.name FROM pdb_ix ix WHERE ix.id = s.public_id), "
+        "SELECT s.id, s.version, s.password_ref, (SELECT ix.name FROM pdb_ix ix WHERE ix.id = s.public_id), r.name, "
         + SessionField.allCases.map { $0 == .password ? "sec.value" : "s.\($0.column)" }.joined(separator: ", ")
         + " FROM sessions s LEFT JOIN secrets sec ON sec.ref = s.password_ref"
+        + " LEFT JOIN routers r ON r.id = s.resource_id AND r.removed = 0"
 
     init(row: Row) {
         var values: [SessionField: FieldValue] = [:]
         values.reserveCapacity(SessionField.allCases.count)
         for (offset, field) in SessionField.allCases.enumerated() {
-            let dbValue: DatabaseValue = row[offset + 4]
+            let dbValue: DatabaseValue = row[offset + 5]
             switch dbValue.storage {
             case let .int64(value): values[field] = .int(value)
             case let .string(value): values[field] = .text(value)
             default: values[field] = .null
             }
         }
-        self.init(id: row[0], version: row[1], values: values, passwordRef: row[2], resourceName: nil, publicName: row[3])
+        self.init(
+            id: row[0], version: row[1], values: values, passwordRef: row[2], resourceName: row[4], publicName: row[3])
     }
 
     /// One session by id (deleted ones included), or nil.

@@ -11,6 +11,12 @@ public enum LedgerEvent: Sendable, Equatable {
     case ownNetworkSet(OwnNetworkSet)
     case peerStatusReset(PeerStatusReset)
     case peerUpdated(PeerUpdated)
+    case routerAdded(RouterAdded)
+    case routerRemoved(RouterRemoved)
+    case sessionConfigurationRequested(SessionConfigurationRequested)
+    case sessionConfigurationApplied(SessionConfigurationApplied)
+    case sessionConfigurationFailed(SessionConfigurationFailed)
+    case sessionStateObserved(SessionStateObserved)
 
     /// The payload's type name and schema version, and its canonical JSON.
     func encoded() throws -> (type: String, schemaVersion: Int, payload: String) {
@@ -29,6 +35,12 @@ public enum LedgerEvent: Sendable, Equatable {
         case let .ownNetworkSet(p): return try pack(p)
         case let .peerStatusReset(p): return try pack(p)
         case let .peerUpdated(p): return try pack(p)
+        case let .routerAdded(p): return try pack(p)
+        case let .routerRemoved(p): return try pack(p)
+        case let .sessionConfigurationRequested(p): return try pack(p)
+        case let .sessionConfigurationApplied(p): return try pack(p)
+        case let .sessionConfigurationFailed(p): return try pack(p)
+        case let .sessionStateObserved(p): return try pack(p)
         }
     }
 
@@ -58,6 +70,12 @@ public enum LedgerEvent: Sendable, Equatable {
         case OwnNetworkSet.type: self = .ownNetworkSet(try unpack(OwnNetworkSet.self))
         case PeerStatusReset.type: self = .peerStatusReset(try unpack(PeerStatusReset.self))
         case PeerUpdated.type: self = .peerUpdated(try unpack(PeerUpdated.self))
+        case RouterAdded.type: self = .routerAdded(try unpack(RouterAdded.self))
+        case RouterRemoved.type: self = .routerRemoved(try unpack(RouterRemoved.self))
+        case SessionConfigurationRequested.type: self = .sessionConfigurationRequested(try unpack(SessionConfigurationRequested.self))
+        case SessionConfigurationApplied.type: self = .sessionConfigurationApplied(try unpack(SessionConfigurationApplied.self))
+        case SessionConfigurationFailed.type: self = .sessionConfigurationFailed(try unpack(SessionConfigurationFailed.self))
+        case SessionStateObserved.type: self = .sessionStateObserved(try unpack(SessionStateObserved.self))
         default:
             throw LedgerError.unreadableEvent(position: event.position, reason: "unknown event type \(event.type)")
         }

@@ -6,7 +6,8 @@ import GRDB
 enum Projector {
     /// Order matters: a later projection may read what an earlier one wrote for the same event.
     static let projections: [any Projection] = [
-        SessionsProjection(), PeerLogProjection(), PeeringDBProjection(), PeersProjection(),
+        SessionsProjection(), PeerLogProjection(), PeeringDBProjection(), PeersProjection(), RoutersProjection(),
+        SessionRouterStateProjection(),
     ]
 
     static func apply(_ event: LedgerEvent, _ recorded: RecordedEvent, _ db: Database) throws {

@@ -1,0 +1,137 @@
+import GRDB
+
+/// configureSession and deleteSession: the actions that change a router as well as the ledger.
+/// Each push is recorded as it happens (requested, then applied or failed), so the log shows
+/// every attempt, including the ones the router refused.
+enum RouterActions {
+    static let all: [Action] = [
+        Action(name: "configureSession", parameters: configureParameters, body: .effect(configure)),
+        Action(name: "deleteSession", parameters: SessionActions.allFields.union(["keep_on_router"]), body: .effect(delete)),
+    ]
+
+    /// The router login (`username`, `password`), the text to push (`config`), `dry_run`, and the
+    /// session fields, which override the stored ones for this rendering only (the BGP password
+    /// cannot be overridden: `password` is the router login here, as in ProVision).
+    static let configureParameters = Set(["session_id", "username", "password", "config", "dry_run"])
+        .union(SessionActions.settableFields)
+
+    // MARK: configureSession
+
+    static func configure(_ parameters: Parameters, _ context: ActionContext) async throws -> Reply {
+        guard context.idempotencyKey == nil else {
+            throw Refusal("configureSession does not take an idempotency key: every push attempt is recorded")
+        }
+        guard let idText = parameters.nonEmpty("session_id") else {
+            throw Refusal("configureSession needs session_id: the session to configure")
+        }
+        let id = try Values.identifier(idText, field: "session_id")
+        let dryRun = try parameters.nonEmpty("dry_run").map { text throws(Refusal) in try Values.flag(text, field: "dry_run") } ?? false
+        let credentials = try credentials(parameters)
+        let target = try await context.ledger.read { db in try PushTarget.load(db, sessionID: id) }
+
+        var session = target.session
+        for field in SessionField.allCases where field.isSettable && field != .password {
+            guard let text = parameters.nonEmpty(field.rawValue) else { continue }
+            session.values[field] = try field.parse(text)
+        }
+        let configuration: RouterConfiguration
+        if let text = parameters["config"], !text.isEmpty {
+            configuration = try RouterConfiguration.given(
+                text, platform: target.router.platform, operation: .configure, sessionID: id,
+                secrets: [session.text(.password), credentials?.password, target.storedPassword].compactMap { $0 })
+        } else {
+            configuration = try RouterConfiguration.render(Neighbor(session: session), platform: target.router.platform, operation: .configure)
+        }
+        let connection = context.routers.connection(to: target.router, credentials: credentials, storedPassword: target.storedPassword)
+
+        if dryRun {
+            return try await dryRunReply(configuration, session: session, router: target.router, connection: connection)
+        }
+        guard Push.platforms.contains(target.router.platform) else {
+            throw Refusal(
+                "\(target.router.name) is a \(target.router.platform.rawValue) router: PeerLedger renders its configuration (dry_run=1) but pushes only to frr and bird2 routers; nothing was pushed")
+        }
+        try await Push.perform(
+            configuration, session: target.session, router: target.router, givenByCaller: parameters.nonEmpty("config") != nil,
+            connection: connection, context: context)
+        let after = try await context.ledger.read { db in try SessionActions.fetch(db, id: id) }
+        return Reply("Configuration pushed to \(target.router.name): \(after.label)", data: after.json())
+    }
+
+    static func credentials(_ parameters: Parameters) throws(Refusal) -> RouterCredentials? {
+        let username = try parameters.nonEmpty("username").map { text throws(Refusal) in
+            try Values.text(text, field: "username", maxLength: 64)
+        }
+        let password = try parameters.nonEmpty("password").map { text throws(Refusal) in
+            try Values.text(text, field: "password", maxLength: 128)
+        }
+        if let username, username.hasPrefix("-") || !username.unicodeScalars.allSatisfy(ConfigurationValues.isWordScalar) {
+            throw Refusal("username must be a login name (letters, digits, '.', '_', '-'; not starting with '-'), got '\(Values.quoted(username))'")
+        }
+        guard username != nil || password != nil else { return nil }
+        return RouterCredentials(username: username, password: password)
+    }
+
+    static func dryRunReply(
+        _ configuration: RouterConfiguration, session: Session, router: BGPRouter, connection: any RouterConnection
+    ) async throws -> Reply {
+        var diff: JSON = .null
+        var message = "Dry run for \(router.name): nothing was pushed"
+        do {
+            let running = try await connection.runningConfiguration()
+            let lines = ConfigurationDiff.lines(configuration, running: running, peer: session.text(.peer_ipaddr) ?? "")
+            diff = .array(lines.map(JSON.string))
+        } catch {
+            message += " (running configuration unavailable: \(error.description))"
+        }
+        return Reply(
+            message,
+            data: .object([
+                ("session_id", .string(String(session.id))),
+                ("resource_id", .string(String(router.id))),
+                ("resource_name", .string(router.name)),
+                ("platform", .string(router.platform.rawValue)),
+                ("config", .string(configuration.redacted)),
+                ("diff", diff),
+            ]))
+    }
+
+    // MARK: deleteSession
+
+    /// ProVision's deleteSession: a session whose neighbor is on a router is removed from the
+    /// router first (unless `keep_on_router=1`); if the router refuses, the session stays.
+    static func delete(_ parameters: Parameters, _ context: ActionContext) async throws -> Reply {
+        let keep = try parameters.nonEmpty("keep_on_router").map { text throws(Refusal) in
+            try Values.flag(text, field: "keep_on_router")
+        } ?? false
+        var rest = parameters.removing(["keep_on_router"])
+        let filter = try SessionFilter(rest)
+        if !keep && !filter.isEmpty {
+            let expected = try SessionActions.expectedVersion(rest)
+            let criteria = rest
+            let targets = try await context.ledger.read { db in
+                try SessionFilter(criteria).fetch(db).filter { !$0.isDeleted }.compactMap { session in
+                    try PushTarget.onRouter(db, session: session)
+                }
+            }
+            for target in targets {
+                if let expected, expected != target.session.version {
+                    throw LedgerError.conflict(stream: Session.stream(target.session.id), expected: expected, actual: target.session.version)
+                }
+                let configuration = try RouterConfiguration.render(
+                    Neighbor(session: target.session), platform: target.router.platform, operation: .remove)
+                let connection = context.routers.connection(to: target.router, credentials: nil, storedPassword: target.storedPassword)
+                do {
+                    try await Push.perform(
+                        configuration, session: target.session, router: target.router, givenByCaller: false,
+                        connection: connection, context: context)
+                } catch let refusal as Refusal {
+                    throw Refusal("\(refusal.message); session \(target.session.id) was not deleted (keep_on_router=1 deletes it from the ledger only)")
+                }
+            }
+            if !targets.isEmpty { rest = rest.removing(["expected_version"]) }
+        }
+        let filtered = rest
+        return try await context.commit { _, transaction in try SessionActions.delete(filtered, transaction) }
+    }
+}

@@ -1,0 +1,111 @@
+/// A router was registered: `resource_id` and `resource_name` in the API, its platform, and how
+/// to reach it (an SSH password only by its ref in `secrets`).
+public struct RouterAdded: EventPayload {
+    public static let type = "RouterAdded"
+    public static let schemaVersion = 1
+    public var routerID: Int64
+    public var name: String
+    public var platform: RouterPlatform
+    public var access: RouterAccess
+
+    enum CodingKeys: String, CodingKey {
+        case routerID = "router_id"
+        case name, platform, access
+    }
+}
+
+/// A router was unregistered. Its sessions keep their `resource_id`.
+public struct RouterRemoved: EventPayload {
+    public static let type = "RouterRemoved"
+    public static let schemaVersion = 1
+    public var routerID: Int64
+    public var name: String
+
+    enum CodingKeys: String, CodingKey {
+        case routerID = "router_id"
+        case name
+    }
+}
+
+/// What a push does to a session's neighbor on its router.
+public enum ConfigurationOperation: String, Codable, Sendable {
+    /// configureSession: create or update the neighbor.
+    case configure
+    /// deleteSession: remove the neighbor.
+    case remove
+}
+
+/// A configuration was about to be pushed for a session: who asked (in the metadata), which
+/// router, and the text with every password replaced by `<redacted>`.
+public struct SessionConfigurationRequested: EventPayload {
+    public static let type = "SessionConfigurationRequested"
+    public static let schemaVersion = 1
+    public var sessionID: Int64
+    public var routerID: Int64
+    public var operation: ConfigurationOperation
+    /// True when the caller gave the text (`config`), false when PeerLedger rendered it.
+    public var givenByCaller: Bool
+    public var configuration: String
+
+    enum CodingKeys: String, CodingKey {
+        case sessionID = "session_id"
+        case routerID = "router_id"
+        case operation
+        case givenByCaller = "given_by_caller"
+        case configuration
+    }
+}
+
+/// The router accepted a push.
+public struct SessionConfigurationApplied: EventPayload {
+    public static let type = "SessionConfigurationApplied"
+    public static let schemaVersion = 1
+    public var sessionID: Int64
+    public var routerID: Int64
+    public var operation: ConfigurationOperation
+
+    enum CodingKeys: String, CodingKey {
+        case sessionID = "session_id"
+        case routerID = "router_id"
+        case operation
+    }
+}
+
+/// A push did not happen or the router refused it, with the router's own message.
+public struct SessionConfigurationFailed: EventPayload {
+    public static let type = "SessionConfigurationFailed"
+    public static let schemaVersion = 1
+    public var sessionID: Int64
+    public var routerID: Int64
+    public var operation: ConfigurationOperation
+    /// `authentication`, `unreachable` or `rejected`.
+    public var reason: String
+    public var message: String
+
+    enum CodingKeys: String, CodingKey {
+        case sessionID = "session_id"
+        case routerID = "router_id"
+        case operation, reason, message
+    }
+}
+
+/// The router reported a change in a session's BGP state, received prefixes or last error.
+/// Appended only when one of them differs from what the ledger last observed.
+public struct SessionStateObserved: EventPayload {
+    public static let type = "SessionStateObserved"
+    public static let schemaVersion = 1
+    public var sessionID: Int64
+    public var routerID: Int64
+    /// idle, connect, active, opensent, openconfirm or established.
+    public var state: String
+    public var prefixesReceived: Int64?
+    public var lastError: String?
+
+    enum CodingKeys: String, CodingKey {
+        case sessionID = "session_id"
+        case routerID = "router_id"
+        case state
+        case prefixesReceived = "prfx_received"
+        case lastError = "last_error"
+    }
+}

@@ -1,0 +1,27 @@
+import GRDB
+
+/// The `routers` table: our routers by `resource_id`, which getSessions names and
+/// configureSession pushes to.
+struct RoutersProjection: Projection {
+    let name = "routers"
+    let version = 1
+    let tables = [(name: "routers", order: "id")]
+
+    func apply(_ event: LedgerEvent, _ recorded: RecordedEvent, _ db: Database) throws {
+        switch event {
+        case let .routerAdded(added):
+            let time = Timestamp(parsing: recorded.recordedAt)?.apiText ?? recorded.recordedAt
+            try db.execute(
+                sql: """
+                    INSERT INTO routers (id, name, platform, access, created, removed) VALUES (?, ?, ?, ?, ?, 0)
+                    ON CONFLICT (id) DO UPDATE SET name = excluded.name, platform = excluded.platform,
+                        access = excluded.access, created = excluded.created, removed = 0
+                    """,
+                arguments: [added.routerID, added.name, added.platform.rawValue, try CanonicalJSON.encode(added.access), time])
+        case let .routerRemoved(removed):
+            try db.execute(sql: "UPDATE routers SET removed = 1 WHERE id = ?", arguments: [removed.routerID])
+        default:
+            break
+        }
+    }
+}

@@ -1,0 +1,105 @@
+import GRDB
+
+/// What the routers did with each session: whether its neighbor is on the router, the last push,
+/// and the last observed BGP state. It also moves the session's own `state` and `prfx_received`
+/// (a session leaves "not configured" only when a push was applied), so it runs after the
+/// sessions projection.
+struct SessionRouterStateProjection: Projection {
+    let name = "session_router_state"
+    let version = 1
+    let tables = [(name: "session_router_state", order: "session_id")]
+
+    func apply(_ event: LedgerEvent, _ recorded: RecordedEvent, _ db: Database) throws {
+        let time = Timestamp(parsing: recorded.recordedAt)?.apiText ?? recorded.recordedAt
+        switch event {
+        case let .sessionConfigurationRequested(requested):
+            try ensureRow(db, session: requested.sessionID, router: requested.routerID)
+            try touchSession(db, requested.sessionID, recorded, time)
+        case let .sessionConfigurationApplied(applied):
+            try ensureRow(db, session: applied.sessionID, router: applied.routerID)
+            let onRouter = applied.operation == .configure ? 1 : 0
+            try db.execute(
+                sql: """
+                    UPDATE session_router_state SET router_id = ?, on_router = ?, last_push = 'applied', last_push_at = ?
+                    WHERE session_id = ?
+                    """,
+                arguments: [applied.routerID, onRouter, time, applied.sessionID])
+            try touchSession(db, applied.sessionID, recorded, time)
+            if applied.operation == .configure {
+                try db.execute(
+                    sql: "UPDATE sessions SET state = ? WHERE id = ? AND state = ?",
+                    arguments: [SessionState.configured.rawValue, applied.sessionID, SessionState.notConfigured.rawValue])
+            }
+        case let .sessionConfigurationFailed(failed):
+            try ensureRow(db, session: failed.sessionID, router: failed.routerID)
+            try db.execute(
+                sql: "UPDATE session_router_state SET last_push = ?, last_push_at = ? WHERE session_id = ?",
+                arguments: ["failed: \(failed.reason)", time, failed.sessionID])
+            try touchSession(db, failed.sessionID, recorded, time)
+        case let .sessionStateObserved(observed):
+            try ensureRow(db, session: observed.sessionID, router: observed.routerID)
+            try db.execute(
+                sql: """
+                    UPDATE session_router_state SET bgp_state = ?, prfx_received = ?, last_error = ?, observed_at = ?
+                    WHERE session_id = ?
+                    """,
+                arguments: [observed.state, observed.prefixesReceived, observed.lastError, time, observed.sessionID])
+            // A session leaves "not configured" only through a push that was applied.
+            try db.execute(
+                sql: """
+                    UPDATE sessions SET state = CASE WHEN state = ? THEN state ELSE ? END, prfx_received = ?, version = ?,
+                        modified = ?
+                    WHERE id = ?
+                    """,
+                arguments: [
+                    SessionState.notConfigured.rawValue, observed.state, observed.prefixesReceived, recorded.streamVersion, time,
+                    observed.sessionID,
+                ])
+        default:
+            break
+        }
+    }
+
+    private func ensureRow(_ db: Database, session: Int64, router: Int64) throws {
+        try db.execute(
+            sql: "INSERT INTO session_router_state (session_id, router_id, on_router) VALUES (?, ?, 0) ON CONFLICT DO NOTHING",
+            arguments: [session, router])
+    }
+
+    /// Events in a session's stream move its version, so updateSession's expected_version stays exact.
+    private func touchSession(_ db: Database, _ id: Int64, _ recorded: RecordedEvent, _ time: String) throws {
+        try db.execute(
+            sql: "UPDATE sessions SET version = ?, modified = ? WHERE id = ?", arguments: [recorded.streamVersion, time, id])
+    }
+}
+
+/// What the ledger last saw of a session on its router.
+public struct SessionRouterState: Sendable, Equatable {
+    public var sessionID: Int64
+    public var routerID: Int64
+    public var onRouter: Bool
+    public var lastPush: String?
+    public var bgpState: String?
+    public var prefixesReceived: Int64?
+    public var lastError: String?
+
+    public static func fetch(_ db: Database, session: Int64) throws -> SessionRouterState? {
+        try Row.fetchOne(db, sql: "SELECT * FROM session_router_state WHERE session_id = ?", arguments: [session]).map(Self.init(row:))
+    }
+
+    /// Every session's state on one router, by session id.
+    public static func all(_ db: Database, router: Int64) throws -> [Int64: SessionRouterState] {
+        let rows = try Row.fetchAll(db, sql: "SELECT * FROM session_router_state WHERE router_id = ?", arguments: [router])
+        return Dictionary(rows.map { (($0["session_id"] as Int64), Self(row: $0)) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    init(row: Row) {
+        sessionID = row["session_id"]
+        routerID = row["router_id"]
+        onRouter = (row["on_router"] as Int64) == 1
+        lastPush = row["last_push"]
+        bgpState = row["bgp_state"]
+        prefixesReceived = row["prfx_received"]
+        lastError = row["last_error"]
+    }
+}

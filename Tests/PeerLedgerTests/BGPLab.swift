@@ -1,0 +1,161 @@
+import Foundation
+
+@testable import PeerLedger
+
+/// A real BGP lab made by a test and removed by it: two network namespaces joined by a veth
+/// pair, FRR (zebra + bgpd) in one as our router (AS65001, 10.0.0.1), BIRD 2 in the other as the
+/// peer (AS65002, 10.0.0.2) announcing `prefixes` routes. Names are unique per lab, so labs
+/// running side by side never collide; `tearDown` kills every daemon by its pid file and deletes
+/// the namespaces, and is safe to call after a partial start.
+final class BGPLab: @unchecked Sendable {
+    let tag: String
+    let folder: URL
+    let ours: String
+    let peer: String
+    let prefixes: Int
+    let ourAddress = "10.0.0.1"
+    let peerAddress = "10.0.0.2"
+    let ourASN = 65001
+    let peerASN = 65002
+
+    var frrSockets: String { folder.appendingPathComponent("frr").path }
+    /// vtysh's configuration folder for this lab: without it, `write` would save into the
+    /// machine's /etc/frr/frr.conf.
+    var frrConfig: String { folder.appendingPathComponent("frr-etc").path }
+    /// The folder BIRD's configuration includes (`*.conf`): where PeerLedger writes sessions
+    /// when the peer's BIRD is registered as a router itself.
+    var birdSessions: String { folder.appendingPathComponent("bird.d").path }
+    var birdSocket: String { folder.appendingPathComponent("bird.ctl").path }
+
+    /// Why the lab cannot run here, or nil: root, `ip`, FRR's daemons and BIRD are needed.
+    static var unavailableReason: String? {
+        if getuid() != 0 { return "not root (network namespaces need root)" }
+        for path in ["/usr/lib/frr/zebra", "/usr/lib/frr/bgpd", "/usr/bin/vtysh"] where !FileManager.default.isExecutableFile(atPath: path) {
+            return "\(path) missing (apt-get install frr)"
+        }
+        for tool in ["bird", "birdc", "ip"] where !toolAvailable(tool) {
+            return "\(tool) missing (apt-get install bird2 iproute2)"
+        }
+        return nil
+    }
+
+    init(prefixes: Int) {
+        tag = String(UUID().uuidString.prefix(6)).lowercased()
+        folder = URL(fileURLWithPath: "/tmp/peerledger-lab-\(tag)")
+        ours = "plA-\(tag)"
+        peer = "plB-\(tag)"
+        self.prefixes = prefixes
+    }
+
+    @discardableResult
+    func sh(_ arguments: [String], timeout: Double = 20) async throws -> String {
+        let result = await CommandRunner.execute("/usr/bin/env", arguments, input: nil, timeout: timeout)
+        guard result.status == 0 else {
+            throw LabError("\(arguments.joined(separator: " ")) exited \(result.status): \(result.errorOutput)\(result.output)")
+        }
+        return result.output
+    }
+
+    func start() async throws {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try await sh(["chmod", "755", folder.path])
+        try await sh(["ip", "netns", "add", ours])
+        try await sh(["ip", "netns", "add", peer])
+        try await sh(["ip", "link", "add", "va\(tag)", "type", "veth", "peer", "name", "vb\(tag)"])
+        try await sh(["ip", "link", "set", "va\(tag)", "netns", ours])
+        try await sh(["ip", "link", "set", "vb\(tag)", "netns", peer])
+        try await sh(["ip", "-n", ours, "addr", "add", "\(ourAddress)/30", "dev", "va\(tag)"])
+        try await sh(["ip", "-n", peer, "addr", "add", "\(peerAddress)/30", "dev", "vb\(tag)"])
+        for (ns, link) in [(ours, "va\(tag)"), (peer, "vb\(tag)")] {
+            try await sh(["ip", "-n", ns, "link", "set", "lo", "up"])
+            try await sh(["ip", "-n", ns, "link", "set", link, "up"])
+        }
+        try await startFRR()
+        try await startBIRD()
+    }
+
+    private func startFRR() async throws {
+        let sockets = frrSockets
+        try await sh(["install", "-d", "-o", "frr", "-g", "frr", sockets])
+        try await sh(["install", "-d", "-o", "frr", "-g", "frr", frrConfig])
+        let config = """
+            frr defaults traditional
+            router bgp \(ourASN)
+             bgp router-id \(ourAddress)
+             no bgp ebgp-requires-policy
+            """
+        try Data((config + "\n").utf8).write(to: folder.appendingPathComponent("frr.conf"))
+        try await sh(["chown", "frr:frr", folder.appendingPathComponent("frr.conf").path])
+        try await sh([
+            "ip", "netns", "exec", ours, "/usr/lib/frr/zebra", "-d", "-f", "/dev/null", "--vty_socket", sockets, "-z",
+            "\(sockets)/zserv.api", "-i", "\(sockets)/zebra.pid",
+        ])
+        try await sh([
+            "ip", "netns", "exec", ours, "/usr/lib/frr/bgpd", "-d", "-f", folder.appendingPathComponent("frr.conf").path,
+            "--vty_socket", sockets, "-z", "\(sockets)/zserv.api", "-i", "\(sockets)/bgpd.pid",
+        ])
+        for _ in 0..<50 {
+            if (try? await vtysh(["show bgp summary json"])) != nil { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw LabError("FRR did not answer vtysh within 5 s")
+    }
+
+    private func startBIRD() async throws {
+        var routes = ""
+        for index in 0..<prefixes {
+            routes += "  route 100.\(64 + index / 65536).\(index / 256 % 256).\(index % 256)/32 blackhole;\n"
+        }
+        try FileManager.default.createDirectory(atPath: birdSessions, withIntermediateDirectories: true)
+        let config = """
+            router id \(peerAddress);
+            include "\(birdSessions)/*.conf";
+            protocol device {}
+            protocol static announced {
+              ipv4;
+            \(routes)}
+            protocol bgp ourrouter {
+              local \(peerAddress) as \(peerASN); neighbor \(ourAddress) as \(ourASN); connect retry time 1;
+              ipv4 { import all; export where proto = "announced"; };
+            }
+            """
+        let file = folder.appendingPathComponent("bird.conf")
+        try Data((config + "\n").utf8).write(to: file)
+        try await sh([
+            "ip", "netns", "exec", peer, "bird", "-c", file.path, "-s", folder.appendingPathComponent("bird.ctl").path, "-P",
+            folder.appendingPathComponent("bird.pid").path,
+        ])
+    }
+
+    /// Runs vtysh commands on our router.
+    func vtysh(_ commands: [String]) async throws -> String {
+        try await sh(["ip", "netns", "exec", ours, "vtysh", "--vty_socket", frrSockets] + commands.flatMap { ["-c", $0] })
+    }
+
+    /// Stops every daemon by its pid file, deletes the namespaces and the folder.
+    func tearDown() async {
+        let pidFiles = [
+            folder.appendingPathComponent("bird.pid").path, "\(frrSockets)/bgpd.pid", "\(frrSockets)/zebra.pid",
+        ]
+        var pids: [pid_t] = []
+        for file in pidFiles {
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8),
+                let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 1
+            else { continue }
+            kill(pid, SIGTERM)
+            pids.append(pid)
+        }
+        for _ in 0..<50 where pids.contains(where: { kill($0, 0) == 0 }) {
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        for pid in pids where kill(pid, 0) == 0 { kill(pid, SIGKILL) }
+        _ = try? await sh(["ip", "netns", "del", ours])
+        _ = try? await sh(["ip", "netns", "del", peer])
+        try? FileManager.default.removeItem(at: folder)
+    }
+
+    struct LabError: Error, CustomStringConvertible {
+        let description: String
+        init(_ description: String) { self.description = description }
+    }
+}

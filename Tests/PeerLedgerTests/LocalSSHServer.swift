@@ -1,0 +1,69 @@
+import Foundation
+
+@testable import PeerLedger
+
+/// An OpenSSH server on a loopback port, started by a test with its own host key, its own
+/// authorized key and its own configuration (nothing of the machine's is touched), stopped by
+/// its pid file.
+final class LocalSSHServer: @unchecked Sendable {
+    let folder: URL
+    let port: Int
+    var clientKey: String { folder.appendingPathComponent("client_key").path }
+    var wrongKey: String { folder.appendingPathComponent("wrong_key").path }
+
+    static var unavailableReason: String? {
+        if getuid() != 0 { return "not root" }
+        for path in ["/usr/sbin/sshd", "/usr/bin/ssh", "/usr/bin/ssh-keygen"] where !FileManager.default.isExecutableFile(atPath: path) {
+            return "\(path) missing (apt-get install openssh-server openssh-client)"
+        }
+        return nil
+    }
+
+    init() {
+        folder = URL(fileURLWithPath: "/tmp/peerledger-sshd-\(UUID().uuidString.prefix(8).lowercased())")
+        port = Int.random(in: 30000...60000)
+    }
+
+    func start(using lab: BGPLab) async throws {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try await lab.sh(["chmod", "700", folder.path])
+        try await lab.sh(["mkdir", "-p", "/run/sshd"])
+        for key in ["host_key", "client_key", "wrong_key"] {
+            try await lab.sh(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", folder.appendingPathComponent(key).path])
+        }
+        try FileManager.default.copyItem(
+            at: folder.appendingPathComponent("client_key.pub"), to: folder.appendingPathComponent("authorized_keys"))
+        let config = """
+            ListenAddress 127.0.0.1
+            Port \(port)
+            HostKey \(folder.appendingPathComponent("host_key").path)
+            PidFile \(folder.appendingPathComponent("sshd.pid").path)
+            AuthorizedKeysFile \(folder.appendingPathComponent("authorized_keys").path)
+            PasswordAuthentication no
+            KbdInteractiveAuthentication no
+            PermitRootLogin prohibit-password
+            StrictModes no
+            UsePAM no
+            """
+        let file = folder.appendingPathComponent("sshd_config")
+        try Data((config + "\n").utf8).write(to: file)
+        // A key remembered for this port from an earlier run would be a "changed host key".
+        _ = await CommandRunner.execute(
+            "/usr/bin/env", ["ssh-keygen", "-R", "[127.0.0.1]:\(port)", "-f", CommandRunner.knownHostsFile], input: nil, timeout: 10)
+        try await lab.sh(["/usr/sbin/sshd", "-f", file.path])
+        for _ in 0..<50 {
+            if FileManager.default.fileExists(atPath: folder.appendingPathComponent("sshd.pid").path) { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw BGPLab.LabError("sshd did not start on port \(port)")
+    }
+
+    func stop() async {
+        if let text = try? String(contentsOf: folder.appendingPathComponent("sshd.pid"), encoding: .utf8),
+            let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 1
+        {
+            kill(pid, SIGTERM)
+        }
+        try? FileManager.default.removeItem(at: folder)
+    }
+}
