@@ -10,6 +10,7 @@ struct PeerLedgerCommand: AsyncParsableCommand {
         abstract: "An event-sourced peering ledger serving ProVision's APIv1.",
         subcommands: [
             Serve.self, Keys.self, Call.self, Verify.self, Rebuild.self, Audit.self, Export.self, Replay.self,
+            OutboxCommand.self,
         ])
 }
 

@@ -9,10 +9,16 @@ import Logging
 public struct APIv1: Sendable {
     public let ledger: Ledger
     let logger: Logger
+    /// getRequests, sendRequest, sendEmail: built from the request settings they need.
+    let requestActions: [String: Action]
 
-    public init(ledger: Ledger, logger: Logger = Logger(label: "peerledger.api")) {
+    public init(
+        ledger: Ledger, logger: Logger = Logger(label: "peerledger.api"),
+        requests: PeeringRequestSettings = PeeringRequestSettings()
+    ) {
         self.ledger = ledger
         self.logger = logger
+        self.requestActions = Dictionary(uniqueKeysWithValues: RequestActions.all(requests).map { ($0.name, $0) })
     }
 
     static let targets: [String: [String: Action]] = [
@@ -23,7 +29,7 @@ public struct APIv1: Sendable {
     public func handle(_ request: APIRequest) async -> APIAnswer {
         let parameters = request.parameters
         do {
-            let action = try Self.action(for: parameters)
+            let action = try requestAction(for: parameters) ?? Self.action(for: parameters)
             try action.checkParameters(parameters)
             switch action.body {
             case let .read(read):
@@ -50,6 +56,11 @@ public struct APIv1: Sendable {
             logger.error("action failed", metadata: ["request_id": "\(request.requestID ?? "-")", "error": "\(error)"])
             return .failure("Internal error (request \(request.requestID ?? "-")); nothing was changed")
         }
+    }
+
+    func requestAction(for parameters: Parameters) -> Action? {
+        guard parameters.nonEmpty("target") == "peering", let name = parameters.nonEmpty("action") else { return nil }
+        return requestActions[name]
     }
 
     static func action(for parameters: Parameters) throws(Refusal) -> Action {

@@ -5,6 +5,11 @@ public enum LedgerEvent: Sendable, Equatable {
     case sessionDeleted(SessionDeleted)
     case apiKeyCreated(APIKeyCreated)
     case apiKeyRevoked(APIKeyRevoked)
+    case peeringRequestSent(PeeringRequestSent)
+    case peeringRequestDelivered(PeeringRequestDelivered)
+    case peeringRequestDeliveryFailed(PeeringRequestDeliveryFailed)
+    case peeringRequestFailedPermanently(PeeringRequestFailedPermanently)
+    case peeringRequestAnswered(PeeringRequestAnswered)
 
     /// The payload's type name and schema version, and its canonical JSON.
     func encoded() throws -> (type: String, schemaVersion: Int, payload: String) {
@@ -17,6 +22,11 @@ public enum LedgerEvent: Sendable, Equatable {
         case let .sessionDeleted(p): return try pack(p)
         case let .apiKeyCreated(p): return try pack(p)
         case let .apiKeyRevoked(p): return try pack(p)
+        case let .peeringRequestSent(p): return try pack(p)
+        case let .peeringRequestDelivered(p): return try pack(p)
+        case let .peeringRequestDeliveryFailed(p): return try pack(p)
+        case let .peeringRequestFailedPermanently(p): return try pack(p)
+        case let .peeringRequestAnswered(p): return try pack(p)
         }
     }
 
@@ -40,6 +50,12 @@ public enum LedgerEvent: Sendable, Equatable {
         case SessionDeleted.type: self = .sessionDeleted(try unpack(SessionDeleted.self))
         case APIKeyCreated.type: self = .apiKeyCreated(try unpack(APIKeyCreated.self))
         case APIKeyRevoked.type: self = .apiKeyRevoked(try unpack(APIKeyRevoked.self))
+        case PeeringRequestSent.type: self = .peeringRequestSent(try unpack(PeeringRequestSent.self))
+        case PeeringRequestDelivered.type: self = .peeringRequestDelivered(try unpack(PeeringRequestDelivered.self))
+        case PeeringRequestDeliveryFailed.type: self = .peeringRequestDeliveryFailed(try unpack(PeeringRequestDeliveryFailed.self))
+        case PeeringRequestFailedPermanently.type:
+            self = .peeringRequestFailedPermanently(try unpack(PeeringRequestFailedPermanently.self))
+        case PeeringRequestAnswered.type: self = .peeringRequestAnswered(try unpack(PeeringRequestAnswered.self))
         default:
             throw LedgerError.unreadableEvent(position: event.position, reason: "unknown event type \(event.type)")
         }

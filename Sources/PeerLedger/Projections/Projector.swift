@@ -5,7 +5,7 @@ import GRDB
 /// Applies events to every projection, in a fixed order, and rebuilds them all from the log.
 enum Projector {
     /// Order matters: a later projection may read what an earlier one wrote for the same event.
-    static let projections: [any Projection] = [SessionsProjection(), PeerLogProjection()]
+    static let projections: [any Projection] = [SessionsProjection(), PeerLogProjection(), RequestsProjection()]
 
     static func apply(_ event: LedgerEvent, _ recorded: RecordedEvent, _ db: Database) throws {
         for projection in projections {
