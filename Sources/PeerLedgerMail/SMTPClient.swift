@@ -112,7 +112,7 @@ final class SMTPSession: Sendable {
             try await command("RCPT TO:<\(recipient)>", expecting: 200..<300)
         }
         try await command("DATA", expecting: 300..<400)
-        try await channel.writeAndFlush(channel.allocator.buffer(bytes: data))
+        try await write(channel.allocator.buffer(bytes: data), what: "the message (end of DATA)")
         let accepted = try await reply(to: "the message (end of DATA)")
         try expect(200..<300, after: "the message (end of DATA)", reply: accepted)
         return accepted
@@ -198,8 +198,20 @@ final class SMTPSession: Sendable {
 
     /// Writes one command line and reads its reply. `named` replaces the line in errors (AUTH).
     private func send(_ line: String, named: String? = nil) async throws -> SMTPReply {
-        try await channel.writeAndFlush(channel.allocator.buffer(string: line + "\r\n"))
+        try await write(channel.allocator.buffer(string: line + "\r\n"), what: named ?? line)
         return try await reply(to: named ?? line)
+    }
+
+    /// Writes to the server. When the connection is already gone, the reason the reply handler
+    /// saw (a failed TLS handshake, a close, a timeout) is the error, rather than NIO's bare
+    /// "I/O on closed channel".
+    private func write(_ buffer: ByteBuffer, what: String) async throws {
+        do {
+            try await channel.writeAndFlush(buffer)
+        } catch {
+            _ = try await reply(to: what)
+            throw SMTPError.connection("\(what): \(error)")
+        }
     }
 
     private func reply(to command: String) async throws -> SMTPReply {

@@ -107,7 +107,9 @@ final class SMTPSink {
     /// Stops the server (by its pid) and waits for it.
     func stop() {
         guard let process, process.isRunning else { return }
-        kill(process.processIdentifier, SIGTERM)
+        // SIGKILL: the sink keeps nothing worth a clean exit, and a test runner may have left
+        // SIGTERM blocked in the child.
+        kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         try? FileManager.default.removeItem(at: folder.appendingPathComponent("ready"))
         self.process = nil
@@ -167,6 +169,7 @@ def ready():
         f.write("ok")
 
 def wait_for_term():
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM])
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *a: stop.set())
     while not stop.is_set():
@@ -264,9 +267,25 @@ if mode in ("starttls", "tls"):
 
 controller = Controller(Handler(), hostname="127.0.0.1", port=port, ready_timeout=10, **kwargs)
 if mode == "tls":
-    # Controller's readiness probe does not speak TLS in this version; start the server by hand.
+    # This version's readiness probe does not speak TLS: start() waits until a client has
+    # connected, so connect once over TLS ourselves while it waits.
     controller._trigger_server = lambda: None
-controller.start()
+    starter = threading.Thread(target=controller.start)
+    starter.start()
+    poke = ssl.create_default_context()
+    poke.check_hostname = False
+    poke.verify_mode = ssl.CERT_NONE
+    for _ in range(100):
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=2) as raw:
+                with poke.wrap_socket(raw) as tls:
+                    tls.recv(100)
+            break
+        except OSError:
+            time.sleep(0.05)
+    starter.join()
+else:
+    controller.start()
 ready()
 wait_for_term()
 controller.stop()
