@@ -177,6 +177,34 @@ struct RequestDeliveryTests {
         #expect(try sink.received().count == 1)
     }
 
+    @Test("peerledger outbox deliver sends what is due, once, and says so")
+    func deliverCommand() async throws {
+        guard SMTPSink.available() else { return }
+        guard let binary = peerledgerBinary() else {
+            print("SKIP deliverCommand: the peerledger binary is not built next to the tests")
+            return
+        }
+        let sink = try SMTPSink()
+        try sink.start()
+        let world = try MailWorld(clock: SteppingClock(start: Timestamp(Date()), stepMillis: 0))
+        #expect(try await world.call(request).message == "Request sent")
+        for expected in ["delivered 1, retrying 0, failed 0\n", "delivered 0, retrying 0, failed 0\n"] {
+            let child = Process()
+            child.executableURL = URL(fileURLWithPath: binary)
+            child.arguments = ["outbox", "deliver", "--db", world.path, "--smtp-port", String(sink.port)]
+            let output = Pipe()
+            child.standardOutput = output
+            child.standardError = FileHandle.nullDevice
+            try child.run()
+            let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            child.waitUntilExit()
+            #expect(printed == expected)
+            #expect(child.terminationStatus == 0)
+        }
+        #expect(try sink.received().count == 1)
+        #expect(try await world.request(1)?["delivery_status"] == .string("delivered"))
+    }
+
     @Test("header injection attempts are refused and nothing is queued or sent", arguments: [
         "subject=Hello%0D%0ABcc%3A+victim%40example.net", "email_to=Eve+%0D%0ABcc%3A+x%40example.net+%3Cpeering%40amazon.com%3E",
         "email_to=peering%40amazon.com%0D%0ARCPT+TO%3A%3Cvictim%40example.net%3E", "cc=noc%406connect.com%0ABcc%3A+victim%40example.net",
