@@ -7,9 +7,12 @@ import PeerLedger
 /// retry, any other failure is not.
 public struct SendmailTransport: MailTransport {
     public let program: String
+    /// A program still running after this long is killed and the attempt counts as failed.
+    public let timeoutSeconds: Double
 
-    public init(program: String = "/usr/sbin/sendmail") {
+    public init(program: String = "/usr/sbin/sendmail", timeoutSeconds: Double = 60) {
         self.program = program
+        self.timeoutSeconds = timeoutSeconds
     }
 
     /// sysexits.h: a temporary failure, try again later.
@@ -17,14 +20,15 @@ public struct SendmailTransport: MailTransport {
 
     public func deliver(_ mail: OutgoingMail) async throws -> String {
         let program = self.program
+        let timeout = timeoutSeconds
         return try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {
-                continuation.resume(with: Result { try Self.run(program, mail) })
+                continuation.resume(with: Result { try Self.run(program, mail, timeout: timeout) })
             }
         }
     }
 
-    static func run(_ program: String, _ mail: OutgoingMail) throws -> String {
+    static func run(_ program: String, _ mail: OutgoingMail, timeout: Double) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: program)
         process.arguments = ["-i", "-f", mail.sender, "--"] + mail.recipients
@@ -48,6 +52,13 @@ public struct SendmailTransport: MailTransport {
         let text = mail.message.replacingOccurrences(of: "\r\n", with: "\n")
         try? input.fileHandleForWriting.write(contentsOf: Data(text.utf8))
         try? input.fileHandleForWriting.close()
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { usleep(10_000) }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            throw MailDeliveryError(reply: "\(program) did not finish within \(Int(timeout)) seconds; killed", permanent: false)
+        }
         process.waitUntilExit()
         let said = String(decoding: collected.wait(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         let status = process.terminationStatus

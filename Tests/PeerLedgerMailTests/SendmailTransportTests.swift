@@ -62,4 +62,15 @@ struct SendmailTransportTests {
             #expect(!error.permanent)
         }
     }
+
+    @Test("a program that hangs is killed after the timeout and the attempt is retried later")
+    func hangs() async throws {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let script = folder.appendingPathComponent("sendmail")
+        try "#!/bin/sh\ncat > /dev/null\nexec sleep 30\n".write(to: script, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script.path)
+        await #expect(throws: MailDeliveryError(reply: "\(script.path) did not finish within 1 seconds; killed", permanent: false)) {
+            try await SendmailTransport(program: script.path, timeoutSeconds: 1).deliver(mail)
+        }
+    }
 }

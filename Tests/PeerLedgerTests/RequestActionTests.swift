@@ -205,6 +205,21 @@ struct RequestActionTests {
         #expect(html.contains("<p>6connect, Inc., AS8038, would like to peer with Amazon.com (AS16509) at our common locations.</p>"))
     }
 
+    @Test("sendRequest type html sends the HTML with a plain-text alternative read from it")
+    func sendRequestHTML() async throws {
+        let t = try TestLedger(requests: seedSettings)
+        let html = "<p>Peering,</p><p>6connect, Inc. &amp; AS8038 would like to peer.</p><table><tr><td>Equinix Ashburn</td><td>206.126.236.68</td></tr></table>"
+        let answer = try await t.call(
+            seedRequest.replacingOccurrences(of: "type=text", with: "type=html").components(separatedBy: "&body=")[0]
+                + "&body=" + Parameters.encode(html))
+        #expect(answer.message == "Request sent")
+        let event = try #require(try t.events().first)
+        #expect(event.payload.contains(#""text_body":"Peering,\n\n6connect, Inc. & AS8038 would like to peer.\n\nEquinix Ashburn 206.126.236.68\n""#))
+        let message: String = try #require(try t.outboxRows().first)["message"]
+        #expect(message.contains("Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nPeering,\r\n\r\n6connect, Inc. & AS8038 would like to peer.\r\n"))
+        #expect(message.contains("Content-Type: text/html; charset=utf-8"))
+    }
+
     @Test("operator templates replace the defaults and a malformed one is refused by name")
     func operatorTemplates() throws {
         let templates = try RequestTemplates(subject: "Peering with AS{{our_asn}}", text: "Hi {{peer_name}}: {{#exchanges}}{{name}};{{/exchanges}}", html: "<p>{{peer_name}}</p>")

@@ -104,7 +104,8 @@ public struct PeeringRequest: Sendable, Equatable {
 }
 
 /// A plain-text reading of an HTML body, for the text alternative of an HTML request: tags
-/// dropped, line breaks where blocks end, the common entities decoded.
+/// dropped, line breaks where blocks start and end (one blank line at most), table cells
+/// separated by a space, runs of spaces collapsed, the common entities decoded.
 enum HTMLText {
     static func plain(_ html: String) -> String {
         var out = ""
@@ -137,7 +138,7 @@ enum HTMLText {
             .replacingOccurrences(of: "&#39;", with: "'").replacingOccurrences(of: "&amp;", with: "&")
         var lines: [String] = []
         for line in decoded.split(separator: "\n", omittingEmptySubsequences: false) {
-            let trimmed = String(line).trimmingSpaces
+            let trimmed = String(line).split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
             if trimmed.isEmpty && (lines.last?.isEmpty ?? true) { continue }
             lines.append(trimmed)
         }
