@@ -284,12 +284,13 @@ func decodedByPython(_ message: String) throws -> String {
     return String(decoding: data, as: UTF8.self)
 }
 
-/// The `peerledger` executable built beside the tests, when there is one.
+/// The `peerledger` executable built beside the tests (`swift test` builds it into the same
+/// folder as the test runner), when there is one.
 func peerledgerBinary() -> String? {
+    let runnerFolder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
     let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    for candidate in [".build/debug/peerledger", ".build/release/peerledger"] {
-        let path = root.appendingPathComponent(candidate).path
-        if FileManager.default.isExecutableFile(atPath: path) { return path }
-    }
-    return nil
+    let candidates = [
+        runnerFolder.appendingPathComponent("peerledger"), root.appendingPathComponent(".build/debug/peerledger"),
+    ]
+    return candidates.map(\.path).first { FileManager.default.isExecutableFile(atPath: $0) }
 }
