@@ -74,6 +74,12 @@ final class SMTPSession: Sendable {
             NIOLoopBound(try channel.pipeline.syncOperations.handler(type: SMTPReplyHandler.self), eventLoop: channel.eventLoop)
         }.get()
         let session = SMTPSession(channel: channel, handler: handler, configuration: configuration)
+        // Each reply has its own timeout; this bounds the whole conversation too (a server that
+        // stops reading would otherwise hold a write forever). Cancelled when the channel closes.
+        let deadline = channel.eventLoop.scheduleTask(in: .nanoseconds(configuration.timeout.nanoseconds * 10)) {
+            handler.value.finish(.timeout(waitingFor: "the whole conversation (10 times the reply timeout)"))
+        }
+        channel.closeFuture.whenComplete { _ in deadline.cancel() }
         do {
             try await session.expect(200..<300, after: "connecting (greeting)", reply: session.reply(to: "connecting (greeting)"))
             try await session.hello()

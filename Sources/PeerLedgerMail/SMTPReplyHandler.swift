@@ -82,7 +82,7 @@ final class SMTPReplyHandler: ChannelInboundHandler {
     }
 
     /// Ends the conversation: fails every waiter with `error` and closes the connection.
-    private func finish(_ error: SMTPError) {
+    func finish(_ error: SMTPError) {
         if finished == nil { finished = error }
         while let waiter = waiters.popFirst() { waiter.fail(error) }
         context?.close(promise: nil)

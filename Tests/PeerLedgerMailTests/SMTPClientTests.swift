@@ -165,6 +165,20 @@ struct SMTPClientTests {
         }
     }
 
+    @Test("a server slow enough to stay under each reply's timeout still hits the conversation's deadline")
+    func deadline() async throws {
+        guard SMTPSink.available() else { return }
+        let sink = try SMTPSink(mode: "slow")
+        try sink.start()
+        var config = configuration(sink)
+        config.timeout = .milliseconds(500)  // 5 s for the whole conversation; it needs over 7 s
+        let recipients = (1...70).map { "peer\($0)@amazon.com" }
+        await #expect(throws: SMTPError.timeout(waitingFor: "the whole conversation (10 times the reply timeout)")) {
+            try await SMTPClient(configuration: config).send(from: "ops@6connect.com", to: recipients, message: message)
+        }
+        #expect(try sink.received().isEmpty)
+    }
+
     @Test("no server listening is a temporary delivery failure")
     func serverDown() async throws {
         let transport = SMTPTransport(configuration: SMTPConfiguration(host: "127.0.0.1", port: try SMTPSink.freePort(), timeout: .seconds(2)))

@@ -9,7 +9,8 @@ import Testing
 /// loopback port, recording each message's envelope and content as a JSON file. Modes:
 /// `plain`, `auth` (AUTH PLAIN/LOGIN, user `peerledger`, password `s3cret-pw`), `auth-login`
 /// (LOGIN only), `starttls` (required), `tls` (implicit); `silent` accepts connections and never
-/// answers; `no-ehlo` answers EHLO with 502 and accepts HELO. Recipients starting with
+/// answers; `no-ehlo` answers EHLO with 502 and accepts HELO; `slow` answers every command
+/// after 0.1 s. Recipients starting with
 /// `reject-` get 550, with `later-` 451.
 final class SMTPSink {
     static let python = "/usr/bin/python3"
@@ -175,7 +176,7 @@ def wait_for_term():
     while not stop.is_set():
         stop.wait(0.2)
 
-if mode in ("silent", "no-ehlo"):
+if mode in ("silent", "no-ehlo", "slow"):
     server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     server.bind(("127.0.0.1", port))
@@ -187,6 +188,8 @@ if mode in ("silent", "no-ehlo"):
                 continue
             f = conn.makefile("rwb")
             def say(line):
+                if mode == "slow":
+                    time.sleep(0.1)
                 f.write(line.encode() + b"\r\n"); f.flush()
             say("220 no-ehlo.test ESMTP-less")
             data, rcpts, sender = False, [], None
@@ -195,7 +198,8 @@ if mode in ("silent", "no-ehlo"):
                 if not line: break
                 text = line.decode().rstrip("\r\n")
                 word = text.split(" ")[0].upper().split(":")[0]
-                if word == "EHLO": say("502 5.5.1 EHLO not implemented")
+                if word == "EHLO" and mode == "slow": say("250 slow.test")
+                elif word == "EHLO": say("502 5.5.1 EHLO not implemented")
                 elif word == "HELO": say("250 no-ehlo.test")
                 elif word == "MAIL": sender = text[10:].strip("<>"); say("250 OK")
                 elif word == "RCPT": rcpts.append(text[8:].strip("<>")); say("250 OK")
