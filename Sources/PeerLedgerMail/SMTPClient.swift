@@ -3,6 +3,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import NIOSSL
+import PeerLedger
 
 /// A small SMTP client (RFC 5321) over SwiftNIO: one connection per message, EHLO (HELO when the
 /// server does not know EHLO), STARTTLS or implicit TLS, AUTH PLAIN or LOGIN, MAIL FROM, one
@@ -107,9 +108,10 @@ final class SMTPSession: Sendable {
         return try NIOSSLContext(configuration: tls)
     }
 
-    /// SNI and certificate checks take a host name; for an IP literal NIOSSL takes none.
+    /// SNI and certificate checks take a host name; for an IP literal NIOSSL takes none (and
+    /// checks the address instead).
     static func serverName(_ host: String) -> String? {
-        host.allSatisfy { $0.isHexDigit || $0 == "." || $0 == ":" } ? nil : host
+        IPAddress(host) == nil ? host : nil
     }
 
     func deliver(from sender: String, to recipients: [String], data: [UInt8]) async throws -> SMTPReply {

@@ -204,3 +204,14 @@ struct SMTPDataTests {
         #expect(encoded("") == ".\r\n")
     }
 }
+
+@Suite("SMTP TLS server names")
+struct SMTPServerNameTests {
+    @Test("a host name is sent for SNI and checked against the certificate; an IP literal is not a name")
+    func names() {
+        #expect(SMTPSession.serverName("smtp.6connect.com") == "smtp.6connect.com")
+        #expect(SMTPSession.serverName("cafe.be") == "cafe.be")
+        #expect(SMTPSession.serverName("127.0.0.1") == nil)
+        #expect(SMTPSession.serverName("2001:504:d::33") == nil)
+    }
+}
