@@ -71,6 +71,7 @@ public struct OutboxWorker: Sendable {
             case .delivered: pass.delivered.append(item.requestID)
             case .retrying: pass.retrying.append(item.requestID)
             case .failed: pass.failed.append(item.requestID)
+            case .alreadySettled: break
             }
         }
         return pass
@@ -93,7 +94,7 @@ public struct OutboxWorker: Sendable {
         }
     }
 
-    enum Outcome { case delivered, retrying, failed }
+    enum Outcome { case delivered, retrying, failed, alreadySettled }
 
     func deliver(_ item: Outbox.Item) async throws -> Outcome {
         let attempt = item.attempts + 1
@@ -108,7 +109,8 @@ public struct OutboxWorker: Sendable {
         let retry = self.retry
         let outcome: Outcome = try await ledger.write(EventMetadata(actor: "outbox")) { tx in
             let id = item.requestID
-            guard try Outbox.state(tx.db, requestID: id) == "pending" else { return .delivered }
+            // Another worker settled it meanwhile (its claim had lapsed): record nothing twice.
+            guard try Outbox.state(tx.db, requestID: id) == "pending" else { return .alreadySettled }
             let stream = "request-\(id)"
             let expected = ExpectedVersion.exactly(try tx.version(of: stream) ?? 0)
             switch result {
@@ -139,6 +141,7 @@ public struct OutboxWorker: Sendable {
         case .delivered: logger.info("request delivered", metadata: ["request_id": "\(item.requestID)", "message_id": "\(item.messageID)"])
         case .retrying: logger.warning("request delivery failed; will retry", metadata: ["request_id": "\(item.requestID)"])
         case .failed: logger.error("request delivery failed for good", metadata: ["request_id": "\(item.requestID)"])
+        case .alreadySettled: logger.warning("request already settled by another worker", metadata: ["request_id": "\(item.requestID)"])
         }
         return outcome
     }
