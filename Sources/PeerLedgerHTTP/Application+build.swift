@@ -6,12 +6,12 @@ import PeerLedger
 /// Builds the HTTP server over a ledger: the APIv1 endpoint and a health check.
 /// `onRunning` receives the bound port (useful with port 0).
 public func buildApplication(
-    ledger: Ledger, host: String, port: Int, logger: Logger,
+    ledger: Ledger, host: String, port: Int, logger: Logger, requests: PeeringRequestSettings = PeeringRequestSettings(),
     onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let router = Router(context: LedgerRequestContext.self)
     router.get("/health") { _, _ in "ok\n" }
-    APIController(api: APIv1(ledger: ledger, logger: logger)).addRoutes(to: router)
+    APIController(api: APIv1(ledger: ledger, logger: logger, requests: requests)).addRoutes(to: router)
     return Application(
         router: router,
         configuration: .init(address: .hostname(host, port: port), serverName: "PeerLedger"),

@@ -11,6 +11,7 @@ struct PeerLedgerCommand: AsyncParsableCommand {
         subcommands: [
             Serve.self, Keys.self, Call.self, Verify.self, Rebuild.self, Audit.self, Export.self, Replay.self, Bench.self,
             PeeringDBCommand.self, SelfCommand.self, GeneratePeeringDB.self, BenchmarkPeers.self, Routers.self,
+            OutboxCommand.self,
         ])
 }
 

@@ -17,6 +17,10 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "On an empty ledger, add the seed's example sessions and a demo API key, and print how to call the server.")
     var demo = false
     @Option(help: "Seconds between polls of every router's BGP neighbors (0: no polling).") var pollInterval = 60
+    @OptionGroup var mail: MailOptions
+    @OptionGroup var requests: RequestOptions
+    @Option(help: "Seconds between outbox delivery passes; 0 leaves delivery to 'peerledger outbox deliver'.")
+    var outboxInterval: Int = 30
 
     func run() async throws {
         guard let level = Logger.Level(rawValue: logLevel) else {
@@ -26,7 +30,17 @@ struct Serve: AsyncParsableCommand {
         logger.logLevel = level
         let ledger = try database.open()
         let demoKey = demo ? try await Demo.prepare(ledger) : nil
-        let app = buildApplication(ledger: ledger, host: host, port: port, logger: logger) { [host, db = database.db] port in
+        let settings = try requests.settings()
+        var outbox: Task<Void, Never>?
+        if outboxInterval > 0 {
+            let worker = OutboxWorker(
+                ledger: ledger, transport: try mail.makeTransport(), retry: mail.retryPolicy, claimSeconds: mail.claimSeconds,
+                logger: logger)
+            let interval = Duration.seconds(outboxInterval)
+            outbox = Task { await worker.run(every: interval) }
+        }
+        defer { outbox?.cancel() }
+        let app = buildApplication(ledger: ledger, host: host, port: port, logger: logger, requests: settings) { [host, db = database.db] port in
             // Written unbuffered: scripts and tests wait for this line to learn the port.
             var text = "PeerLedger serving \(db) on http://\(host):\(port)/api/v1/api.php\n"
             if let demoKey { text += Demo.instructions(key: demoKey, host: host, port: port) + "\n" }

@@ -11,14 +11,18 @@ public struct APIv1: Sendable {
     let logger: Logger
     /// How configureSession and deleteSession reach routers.
     public let routers: any RouterConnector
+    /// getRequests, sendRequest, sendEmail: built from the request settings they need.
+    let requestActions: [String: Action]
 
     public init(
         ledger: Ledger, logger: Logger = Logger(label: "peerledger.api"),
-        routers: any RouterConnector = ProcessRouterConnector()
+        routers: any RouterConnector = ProcessRouterConnector(),
+        requests: PeeringRequestSettings = PeeringRequestSettings()
     ) {
         self.ledger = ledger
         self.logger = logger
         self.routers = routers
+        self.requestActions = Dictionary(uniqueKeysWithValues: RequestActions.all(requests).map { ($0.name, $0) })
     }
 
     /// RouterActions' deleteSession (which also removes the neighbor from its router) takes the
@@ -34,7 +38,7 @@ public struct APIv1: Sendable {
     public func handle(_ request: APIRequest) async -> APIAnswer {
         let parameters = request.parameters
         do {
-            let action = try Self.action(for: parameters)
+            let action = try requestAction(for: parameters) ?? Self.action(for: parameters)
             try action.checkParameters(parameters)
             switch action.body {
             case let .read(read):
@@ -69,6 +73,11 @@ public struct APIv1: Sendable {
             logger.error("action failed", metadata: ["request_id": "\(request.requestID ?? "-")", "error": "\(error)"])
             return .failure("Internal error (request \(request.requestID ?? "-")); nothing was changed")
         }
+    }
+
+    func requestAction(for parameters: Parameters) -> Action? {
+        guard parameters.nonEmpty("target") == "peering", let name = parameters.nonEmpty("action") else { return nil }
+        return requestActions[name]
     }
 
     static func action(for parameters: Parameters) throws(Refusal) -> Action {

@@ -17,6 +17,11 @@ public enum LedgerEvent: Sendable, Equatable {
     case sessionConfigurationApplied(SessionConfigurationApplied)
     case sessionConfigurationFailed(SessionConfigurationFailed)
     case sessionStateObserved(SessionStateObserved)
+    case peeringRequestSent(PeeringRequestSent)
+    case peeringRequestDelivered(PeeringRequestDelivered)
+    case peeringRequestDeliveryFailed(PeeringRequestDeliveryFailed)
+    case peeringRequestFailedPermanently(PeeringRequestFailedPermanently)
+    case peeringRequestAnswered(PeeringRequestAnswered)
 
     /// The payload's type name and schema version, and its canonical JSON.
     func encoded() throws -> (type: String, schemaVersion: Int, payload: String) {
@@ -41,6 +46,11 @@ public enum LedgerEvent: Sendable, Equatable {
         case let .sessionConfigurationApplied(p): return try pack(p)
         case let .sessionConfigurationFailed(p): return try pack(p)
         case let .sessionStateObserved(p): return try pack(p)
+        case let .peeringRequestSent(p): return try pack(p)
+        case let .peeringRequestDelivered(p): return try pack(p)
+        case let .peeringRequestDeliveryFailed(p): return try pack(p)
+        case let .peeringRequestFailedPermanently(p): return try pack(p)
+        case let .peeringRequestAnswered(p): return try pack(p)
         }
     }
 
@@ -76,6 +86,12 @@ public enum LedgerEvent: Sendable, Equatable {
         case SessionConfigurationApplied.type: self = .sessionConfigurationApplied(try unpack(SessionConfigurationApplied.self))
         case SessionConfigurationFailed.type: self = .sessionConfigurationFailed(try unpack(SessionConfigurationFailed.self))
         case SessionStateObserved.type: self = .sessionStateObserved(try unpack(SessionStateObserved.self))
+        case PeeringRequestSent.type: self = .peeringRequestSent(try unpack(PeeringRequestSent.self))
+        case PeeringRequestDelivered.type: self = .peeringRequestDelivered(try unpack(PeeringRequestDelivered.self))
+        case PeeringRequestDeliveryFailed.type: self = .peeringRequestDeliveryFailed(try unpack(PeeringRequestDeliveryFailed.self))
+        case PeeringRequestFailedPermanently.type:
+            self = .peeringRequestFailedPermanently(try unpack(PeeringRequestFailedPermanently.self))
+        case PeeringRequestAnswered.type: self = .peeringRequestAnswered(try unpack(PeeringRequestAnswered.self))
         default:
             throw LedgerError.unreadableEvent(position: event.position, reason: "unknown event type \(event.type)")
         }

@@ -80,10 +80,4 @@ extension Dictionary where Key == String, Value == PeeringDBValue {
     }
 }
 
-extension JSON {
-    /// The members of an object in document order, or nil when this is not an object.
-    var objectMembers: [(String, JSON)]? {
-        if case let .object(members) = self { return members }
-        return nil
-    }
-}
+

@@ -7,7 +7,7 @@ enum Projector {
     /// Order matters: a later projection may read what an earlier one wrote for the same event.
     static let projections: [any Projection] = [
         SessionsProjection(), PeerLogProjection(), PeeringDBProjection(), PeersProjection(), RoutersProjection(),
-        SessionRouterStateProjection(),
+        SessionRouterStateProjection(), RequestsProjection(),
     ]
 
     static func apply(_ event: LedgerEvent, _ recorded: RecordedEvent, _ db: Database) throws {

@@ -46,6 +46,12 @@ public enum JSON: Sendable, Equatable {
         return nil
     }
 
+    /// The members of an object in document order, or nil when this is not an object.
+    public var objectMembers: [(String, JSON)]? {
+        if case let .object(members) = self { return members }
+        return nil
+    }
+
     public var arrayValue: [JSON]? {
         if case let .array(value) = self { return value }
         return nil

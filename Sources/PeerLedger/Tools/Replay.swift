@@ -33,6 +33,9 @@ public struct ReplayScenario: Sendable {
     public var expectedEventTypes: [String]?
     /// The folder setup paths are relative to (the scenario's own folder).
     public var folder: URL?
+    /// Exchanges, networks and contacts the request actions may name (`directory`), standing in
+    /// for PeeringDB data.
+    public var directory: FixedPeeringDirectory?
 
     /// Reads a scenario file's JSON, refusing anything malformed with the step and field named.
     public init(name: String, json: JSON) throws(Refusal) {
@@ -61,6 +64,7 @@ public struct ReplayScenario: Sendable {
                 call: call, at: at, actor: step["actor"]?.stringValue ?? "replay",
                 idempotencyKey: step["idempotency_key"]?.stringValue, answer: answer, setup: nil)
         }
+        directory = try json["directory"].map { value throws(Refusal) in try FixedPeeringDirectory(json: value) }
         expectedEventTypes = try json["events"].map { value throws(Refusal) in
             guard let types = value.arrayValue?.compactMap(\.stringValue) else {
                 throw Refusal("\(name): events must be an array of event type names")
@@ -80,7 +84,8 @@ public struct ReplayScenario: Sendable {
     public func run() async throws -> [String] {
         let clock = SteppingClock(start: start, stepMillis: 0)
         let ledger = try Ledger.inMemory(clock: clock, ids: SequentialIDs(prefix: "replay"))
-        let api = APIv1(ledger: ledger)
+        let api = APIv1(
+            ledger: ledger, requests: PeeringRequestSettings(directory: directory.map { $0 as any PeeringDirectory } ?? EmptyPeeringDirectory()))
         var mismatches: [String] = []
         for (index, step) in steps.enumerated() {
             if let at = step.at { clock.set(at) }
