@@ -25,11 +25,27 @@ public protocol PeeringDBSource: Sendable {
     func page(_ type: PeeringDBObjectType, since: Int64?) async throws -> PeeringDBPage?
 }
 
-/// One record of a page, checked against its type's fields.
+/// One record of a page, checked against its type's fields, kept compact (a full import holds
+/// about 160,000 of them): the tracked fields as canonical JSON text, and the ids it refers to.
 struct PeeringDBRecord: Sendable {
     var id: Int64
     var deleted: Bool
-    var fields: PeeringDBFields
+    /// Canonical JSON of the tracked fields (what the projection stores, compared by text).
+    var text: String
+    /// The targets of the type's `references`, in the same order (nil: no reference given).
+    var references: [Int64?]
+    var updated: String?
+
+    var fields: PeeringDBFields { PeeringDBFields.parsingCanonical(text) }
+}
+
+/// A page read and checked, its bytes let go.
+struct PeeringDBParsedPage: Sendable {
+    var type: PeeringDBObjectType
+    var source: String
+    var isSnapshot: Bool
+    var records: [PeeringDBRecord]
+    var issues: [PeeringDBIssue]
 }
 
 /// A record the import could not take, with the file, the record id and the field named.
@@ -50,6 +66,11 @@ public struct PeeringDBIssue: Error, Sendable, Equatable, CustomStringConvertibl
 extension PeeringDBPage {
     /// Reads and checks every record. A page that is not PeeringDB's shape is one issue for the
     /// whole file; otherwise each bad record is one issue and the good ones are returned.
+    func parsed() -> PeeringDBParsedPage {
+        let (records, issues) = records()
+        return PeeringDBParsedPage(type: type, source: source, isSnapshot: isSnapshot, records: records, issues: issues)
+    }
+
     func records() -> (records: [PeeringDBRecord], issues: [PeeringDBIssue]) {
         let document: JSON
         do {
@@ -126,7 +147,9 @@ extension PeeringDBPage {
             }
             fields[name] = PeeringDBValue(value) ?? .null
         }
-        return .success(PeeringDBRecord(id: id, deleted: deleted, fields: fields))
+        return .success(PeeringDBRecord(
+            id: id, deleted: deleted, text: fields.canonicalText, references: type.references.map { fields[$0.field]?.int },
+            updated: fields["updated"]?.text))
     }
 }
 
