@@ -189,4 +189,27 @@ struct PeerActionTests {
         #expect(try await t.call("action=getPeers&public_id=77").succeeded == false)
         #expect(try await t.call("action=getPeers&id=77").message == "No network with id 77 in the PeeringDB data")
     }
+
+    @Test("common exchanges are those where both we and the peer are present, with both sides' addresses")
+    func commonExchanges() async throws {
+        let (t, fixture) = try await TestLedger.withPeeringDB()
+        // Amazon is at Ashburn and Chicago; we are at Ashburn only.
+        #expect(try t.ledger.commonExchanges(with: 1418) == [
+            CommonExchange(
+                exchangeID: 1, name: "Equinix Ashburn", peerAddresses: ["206.126.236.68", "2001:504:0:2::407d:1"],
+                ourAddresses: ["206.126.236.5", "2001:504:0:2::8038:1"]),
+        ])
+        try fixture.edit(.netixlan) { records in
+            var chicago = records[0]
+            chicago["id"] = 6
+            chicago["ix_id"] = 2
+            chicago["ixlan_id"] = 2
+            chicago["ipaddr4"] = "208.115.136.5"
+            chicago["ipaddr6"] = NSNull()
+            records.append(chicago)
+        }
+        try await t.importPeeringDB(fixture)
+        #expect(try t.ledger.commonExchanges(with: 1418).map(\.name) == ["Equinix Ashburn", "Equinix Chicago"])
+        #expect(try t.ledger.commonExchanges(with: 99999) == [])
+    }
 }

@@ -114,11 +114,19 @@ struct PeeringDBImporter {
         summary.skipped = issues
 
         // 4. Events: creations and changes parents first, removals children first.
+        let started = ContinuousClock.now
+        var done = 0
         for type in PeeringDBObjectType.allCases {
             guard let (page, records) = incoming[type] else { continue }
             var counts = PeeringDBImportSummary.Counts()
             let storedRows = stored[type] ?? [:]
             for (index, record) in (accepted[type] ?? []).enumerated() where !record.deleted {
+                done += 1
+                if let progress, (index + 1) % 10_000 == 0 {
+                    let elapsed = ContinuousClock.now - started
+                    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+                    progress("\(page.source): \(index + 1) of \(records.count) records applied (\(Int(Double(done) / max(seconds, 0.001))) records/s)")
+                }
                 let text = record.text
                 if let old = storedRows[record.id] {
                     if old == text {
@@ -146,7 +154,6 @@ struct PeeringDBImporter {
                         to: type.stream(record.id), expecting: try expected(type.stream(record.id), transaction))
                     counts.created += 1
                 }
-                if (index + 1) % 10_000 == 0 { progress?("\(page.source): \(index + 1) of \(records.count) records compared") }
             }
             summary.counts[type] = counts
         }
