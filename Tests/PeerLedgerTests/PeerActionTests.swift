@@ -212,4 +212,16 @@ struct PeerActionTests {
         #expect(try t.ledger.commonExchanges(with: 1418).map(\.name) == ["Equinix Ashburn", "Equinix Chicago"])
         #expect(try t.ledger.commonExchanges(with: 99999) == [])
     }
+
+    @Test("getCommunications as_of an earlier moment shows the peer's status then")
+    func asOf() async throws {
+        let (t, _) = try await TestLedger.withPeeringDB()
+        t.clock.set(Timestamp(parsing: "2026-11-21 10:00:00")!)
+        try await t.call("action=updatePeer&participant_id=262&public_id=1&request_status=sent")
+        func status(_ query: String) async throws -> JSON? {
+            try await t.call(query).data?.arrayValue?.first { $0["id"] == .string("262") }?["request_status"]
+        }
+        #expect(try await status("action=getCommunications&public_id=1") == .string("sent"))
+        #expect(try await status("action=getCommunications&public_id=1&as_of=2026-11-20+12:00:00") == .null)
+    }
 }

@@ -176,4 +176,15 @@ struct PeeringDBImportTests {
         let json = JSON.object(record.fields.keys.sorted().map { ($0, record.fields[$0]!.json) }).serialized()
         #expect(record.text == json)
     }
+
+    @Test("a folder without PeeringDB pages is refused, not imported as nothing")
+    func emptyFolder() async throws {
+        let t = try TestLedger()
+        let empty = FileManager.default.temporaryDirectory.appendingPathComponent("empty-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
+        await #expect(throws: Refusal.self) {
+            try await t.ledger.importPeeringDB(from: PeeringDBFolder(path: empty.path), metadata: EventMetadata(actor: "test"))
+        }
+        #expect(try t.eventCount() == 0)
+    }
 }

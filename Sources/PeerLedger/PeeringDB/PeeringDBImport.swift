@@ -211,6 +211,9 @@ extension Ledger {
             progress?("\(parsed.source): \(parsed.records.count) records read")
             pages.append(parsed)
         }
+        guard !pages.isEmpty else {
+            throw Refusal("No PeeringDB data found (expected \(PeeringDBObjectType.allCases.map(\.fileName).joined(separator: ", "))); nothing was changed")
+        }
         let importer = PeeringDBImporter(pages: pages, lenient: lenient, progress: progress)
         return try await write(metadata) { transaction in try importer.run(transaction) }
     }
@@ -239,6 +242,10 @@ public struct PeeringDBFolder: PeeringDBSource {
     public init(path: String) { url = URL(fileURLWithPath: path, isDirectory: true) }
 
     public func page(_ type: PeeringDBObjectType, since: Int64?) async throws -> PeeringDBPage? {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder), isFolder.boolValue else {
+            throw Refusal("\(url.path) is not a folder of PeeringDB pages")
+        }
         let file = url.appendingPathComponent(type.fileName)
         guard FileManager.default.fileExists(atPath: file.path) else { return nil }
         let data = try Data(contentsOf: file)
