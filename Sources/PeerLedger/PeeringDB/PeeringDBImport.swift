@@ -1,37 +1,6 @@
 import Foundation
 import GRDB
 
-/// What one import did, per object type, and the records it skipped (`--lenient`).
-public struct PeeringDBImportSummary: Sendable, Equatable, CustomStringConvertible {
-    /// Counts for one object type.
-    public struct Counts: Sendable, Equatable {
-        public var created = 0, changed = 0, removed = 0, unchanged = 0
-
-        public init(created: Int = 0, changed: Int = 0, removed: Int = 0, unchanged: Int = 0) {
-            self.created = created
-            self.changed = changed
-            self.removed = removed
-            self.unchanged = unchanged
-        }
-    }
-
-    public var counts: [PeeringDBObjectType: Counts] = [:]
-    public var eventsAppended = 0
-    public var skipped: [PeeringDBIssue] = []
-
-    /// `org 2 created, 0 changed, 0 removed, 0 unchanged; ...; 14 events appended`.
-    public var description: String {
-        let types = PeeringDBObjectType.allCases.compactMap { type -> String? in
-            guard let c = counts[type] else { return nil }
-            return "\(type.rawValue) \(c.created) created, \(c.changed) changed, \(c.removed) removed, \(c.unchanged) unchanged"
-        }
-        var line = (types.isEmpty ? ["nothing to import"] : types).joined(separator: "; ")
-        line += "; \(eventsAppended) events appended"
-        if !skipped.isEmpty { line += "; \(skipped.count) records skipped" }
-        return line
-    }
-}
-
 /// Turns PeeringDB pages into events: one per object created, changed (with each field from and
 /// to) or removed, and none for an object that is as the ledger already has it. All in one
 /// transaction: a bad record aborts the whole import (nothing appended) unless `lenient`, in
@@ -231,24 +200,5 @@ public enum PeeringDBSync {
             marks[type] = moment.millis / 1000
         }
         return marks
-    }
-}
-
-/// A folder of PeeringDB API pages: `org.json`, `ix.json`, ... (missing files are skipped). Each
-/// file is a full snapshot of its type.
-public struct PeeringDBFolder: PeeringDBSource {
-    public let url: URL
-
-    public init(path: String) { url = URL(fileURLWithPath: path, isDirectory: true) }
-
-    public func page(_ type: PeeringDBObjectType, since: Int64?) async throws -> PeeringDBPage? {
-        var isFolder: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder), isFolder.boolValue else {
-            throw Refusal("\(url.path) is not a folder of PeeringDB pages")
-        }
-        let file = url.appendingPathComponent(type.fileName)
-        guard FileManager.default.fileExists(atPath: file.path) else { return nil }
-        let data = try Data(contentsOf: file)
-        return PeeringDBPage(type: type, source: type.fileName, bytes: Array(data), isSnapshot: true)
     }
 }
