@@ -13,8 +13,10 @@ CREATE TABLE peeringdb_objects (
 
 CREATE INDEX peeringdb_netixlan_by_ix ON peeringdb_objects (json_extract(fields, '$.ix_id'))
     WHERE type = 'netixlan';
-CREATE INDEX peeringdb_by_net ON peeringdb_objects (type, json_extract(fields, '$.net_id'))
-    WHERE type IN ('netixlan', 'poc');
+CREATE INDEX peeringdb_netixlan_by_net ON peeringdb_objects (json_extract(fields, '$.net_id'))
+    WHERE type = 'netixlan';
+CREATE INDEX peeringdb_poc_by_net ON peeringdb_objects (json_extract(fields, '$.net_id'))
+    WHERE type = 'poc';
 CREATE INDEX peeringdb_net_by_asn ON peeringdb_objects (json_extract(fields, '$.asn'))
     WHERE type = 'net';
 

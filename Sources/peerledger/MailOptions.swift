@@ -79,7 +79,7 @@ struct RequestOptions: ParsableArguments {
     @Option(help: "A Mustache file replacing the request HTML template.") var templateHtml: String?
     @Option(help: "sendEmail sends text, or html with a text alternative.") var requestEmailType: String = "text"
 
-    func settings(directory: any PeeringDirectory = EmptyPeeringDirectory()) throws -> PeeringRequestSettings {
+    func settings(directory: any PeeringDirectory = ProjectedPeeringDirectory()) throws -> PeeringRequestSettings {
         guard let type = MailMessage.BodyType(rawValue: requestEmailType) else {
             throw ValidationError("--request-email-type must be text or html")
         }

@@ -189,4 +189,39 @@ struct PeerActionTests {
         #expect(try await t.call("action=getPeers&public_id=77").succeeded == false)
         #expect(try await t.call("action=getPeers&id=77").message == "No network with id 77 in the PeeringDB data")
     }
+
+    @Test("common exchanges are those where both we and the peer are present, with both sides' addresses")
+    func commonExchanges() async throws {
+        let (t, fixture) = try await TestLedger.withPeeringDB()
+        // Amazon is at Ashburn and Chicago; we are at Ashburn only.
+        #expect(try t.ledger.commonExchanges(with: 1418) == [
+            CommonExchange(
+                publicID: 1, name: "Equinix Ashburn", ourAddresses: ["206.126.236.5", "2001:504:0:2::8038:1"],
+                theirAddresses: ["206.126.236.68", "2001:504:0:2::407d:1"]),
+        ])
+        try fixture.edit(.netixlan) { records in
+            var chicago = records[0]
+            chicago["id"] = 6
+            chicago["ix_id"] = 2
+            chicago["ixlan_id"] = 2
+            chicago["ipaddr4"] = "208.115.136.5"
+            chicago["ipaddr6"] = NSNull()
+            records.append(chicago)
+        }
+        try await t.importPeeringDB(fixture)
+        #expect(try t.ledger.commonExchanges(with: 1418).map(\.name) == ["Equinix Ashburn", "Equinix Chicago"])
+        #expect(try t.ledger.commonExchanges(with: 99999) == [])
+    }
+
+    @Test("getCommunications as_of an earlier moment shows the peer's status then")
+    func asOf() async throws {
+        let (t, _) = try await TestLedger.withPeeringDB()
+        t.clock.set(Timestamp(parsing: "2026-11-21 10:00:00")!)
+        try await t.call("action=updatePeer&participant_id=262&public_id=1&request_status=sent")
+        func status(_ query: String) async throws -> JSON? {
+            try await t.call(query).data?.arrayValue?.first { $0["id"] == .string("262") }?["request_status"]
+        }
+        #expect(try await status("action=getCommunications&public_id=1") == .string("sent"))
+        #expect(try await status("action=getCommunications&public_id=1&as_of=2026-11-20+12:00:00") == .null)
+    }
 }

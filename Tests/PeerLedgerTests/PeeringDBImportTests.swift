@@ -160,4 +160,31 @@ struct PeeringDBImportTests {
         #expect(try t.eventCount() == count)
         #expect(try t.events().contains { $0.type == "OwnNetworkSet" && $0.stream == "self" })
     }
+
+    @Test("escaped and non-ASCII text reads as PeeringDB wrote it and is stored in the same canonical text as JSON writes")
+    func escapes() async throws {
+        let page = PeeringDBPage(
+            type: .org, source: "org.json",
+            bytes: Array(#"{"meta": {"x": [1, {"y": null}]}, "data": [{"id": 7, "name": "1\u00261 \"Internet\"\n", "aka": "Zürich\u2028", "notes": "a\\b", "latitude": 1.5, "social_media": [{"service": "website"}], "created": "2010-07-29T00:00:00Z", "updated": "2020-01-01T00:00:00Z", "status": "ok"}]}"#.utf8),
+            isSnapshot: true)
+        let (records, issues) = page.records()
+        #expect(issues.isEmpty)
+        let record = try #require(records.first)
+        #expect(record.fields["name"] == .text("1&1 \"Internet\"\n"))
+        #expect(record.fields["aka"] == .text("Zürich\u{2028}"))
+        #expect(record.fields["notes"] == .text("a\\b"))
+        let json = JSON.object(record.fields.keys.sorted().map { ($0, record.fields[$0]!.json) }).serialized()
+        #expect(record.text == json)
+    }
+
+    @Test("a folder without PeeringDB pages is refused, not imported as nothing")
+    func emptyFolder() async throws {
+        let t = try TestLedger()
+        let empty = FileManager.default.temporaryDirectory.appendingPathComponent("empty-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
+        await #expect(throws: Refusal.self) {
+            try await t.ledger.importPeeringDB(from: PeeringDBFolder(path: empty.path), metadata: EventMetadata(actor: "test"))
+        }
+        #expect(try t.eventCount() == 0)
+    }
 }

@@ -17,7 +17,7 @@ public struct PeeringRequestSettings: Sendable {
     public static let defaultQuietPeriodSeconds: Int64 = 30 * 86_400
 
     public init(
-        directory: any PeeringDirectory = EmptyPeeringDirectory(), ourParticipantID: Int64? = nil, sender: Mailbox? = nil,
+        directory: any PeeringDirectory = ProjectedPeeringDirectory(), ourParticipantID: Int64? = nil, sender: Mailbox? = nil,
         templates: RequestTemplates = .standard(), emailType: MailMessage.BodyType = .text,
         quietPeriodSeconds: Int64 = defaultQuietPeriodSeconds
     ) {

@@ -148,11 +148,11 @@ enum RequestActions {
         let participantID = try Values.identifier(participantText, field: "participant_id")
         let publicID = try Values.identifier(publicText, field: "public_id")
         let force = try parameters.nonEmpty("force").map { text throws(Refusal) in try Values.flag(text, field: "force") } ?? false
-        guard let ourID = settings.ourParticipantID, let sender = settings.sender else {
-            throw Refusal("sendEmail needs our own network and sender address configured (serve --our-participant-id and --mail-from)")
-        }
         let db = tx.db
         let directory = settings.directory
+        guard let ourID = try settings.ourParticipantID ?? directory.ownParticipantID(in: db), let sender = settings.sender else {
+            throw Refusal("sendEmail needs our own network (peerledger self, or serve --our-participant-id) and a sender address (serve --mail-from)")
+        }
         guard let ours = try directory.network(participantID: ourID, in: db) else {
             throw Refusal("Our own network (participant \(ourID)) is not in the PeeringDB data")
         }

@@ -17,6 +17,8 @@ public protocol PeeringDirectory: Sendable {
     func commonExchanges(ours: Int64, theirs: Int64, in db: Database) throws -> [CommonExchange]
     /// The peer as sendRequest answers it (getPeers' shape, with its request_status and log).
     func peer(participantID: Int64, publicID: Int64, in db: Database) throws -> JSON?
+    /// Our own network as the ledger records it (`peerledger self`), if it does.
+    func ownParticipantID(in db: Database) throws -> Int64?
 }
 
 /// A network as the directory knows it.
@@ -64,6 +66,8 @@ public struct CommonExchange: Sendable, Equatable {
 }
 
 extension PeeringDirectory {
+    public func ownParticipantID(in db: Database) throws -> Int64? { nil }
+
     /// A minimal peer until the peers projection answers: the network, its latest request status
     /// at the exchange, and its history there.
     public func peer(participantID: Int64, publicID: Int64, in db: Database) throws -> JSON? {

@@ -96,6 +96,11 @@ public final class LedgerTransaction {
     private var head: (position: Int64, hash: String)
     private let metadataJSON: String
     public private(set) var appended: [RecordedEvent] = []
+    /// How many events this command appended (also when `retainsAppended` is off).
+    public private(set) var appendedCount = 0
+    /// Off for bulk commands (a PeeringDB import appends ~160,000 events) so `appended` does not
+    /// hold them all in memory.
+    public var retainsAppended = true
 
     init(db: Database, metadata: EventMetadata, recordedAt: Timestamp, ids: any IDGenerator) throws {
         self.db = db
@@ -148,7 +153,8 @@ public final class LedgerTransaction {
         ])
         head = (position, hash)
         try Projector.apply(event, recorded, db)
-        appended.append(recorded)
+        appendedCount += 1
+        if retainsAppended { appended.append(recorded) }
         return recorded
     }
 
@@ -166,7 +172,7 @@ public final class LedgerTransaction {
     public var lastPosition: Int64 { head.position }
 
     func finish() throws {
-        guard !appended.isEmpty else { return }
+        guard appendedCount > 0 else { return }
         try Projector.checkpoint(db, position: head.position)
     }
 }

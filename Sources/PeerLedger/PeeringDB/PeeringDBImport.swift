@@ -1,43 +1,12 @@
 import Foundation
 import GRDB
 
-/// What one import did, per object type, and the records it skipped (`--lenient`).
-public struct PeeringDBImportSummary: Sendable, Equatable, CustomStringConvertible {
-    /// Counts for one object type.
-    public struct Counts: Sendable, Equatable {
-        public var created = 0, changed = 0, removed = 0, unchanged = 0
-
-        public init(created: Int = 0, changed: Int = 0, removed: Int = 0, unchanged: Int = 0) {
-            self.created = created
-            self.changed = changed
-            self.removed = removed
-            self.unchanged = unchanged
-        }
-    }
-
-    public var counts: [PeeringDBObjectType: Counts] = [:]
-    public var eventsAppended = 0
-    public var skipped: [PeeringDBIssue] = []
-
-    /// `org 2 created, 0 changed, 0 removed, 0 unchanged; ...; 14 events appended`.
-    public var description: String {
-        let types = PeeringDBObjectType.allCases.compactMap { type -> String? in
-            guard let c = counts[type] else { return nil }
-            return "\(type.rawValue) \(c.created) created, \(c.changed) changed, \(c.removed) removed, \(c.unchanged) unchanged"
-        }
-        var line = (types.isEmpty ? ["nothing to import"] : types).joined(separator: "; ")
-        line += "; \(eventsAppended) events appended"
-        if !skipped.isEmpty { line += "; \(skipped.count) records skipped" }
-        return line
-    }
-}
-
 /// Turns PeeringDB pages into events: one per object created, changed (with each field from and
 /// to) or removed, and none for an object that is as the ledger already has it. All in one
 /// transaction: a bad record aborts the whole import (nothing appended) unless `lenient`, in
 /// which case it is skipped and reported.
 struct PeeringDBImporter {
-    let pages: [PeeringDBPage]
+    let pages: [PeeringDBParsedPage]
     let lenient: Bool
     /// Called now and then with a progress line (the CLI shows it on a terminal only).
     let progress: (@Sendable (String) -> Void)?
@@ -47,26 +16,31 @@ struct PeeringDBImporter {
         var summary = PeeringDBImportSummary()
         var issues: [PeeringDBIssue] = []
 
-        // 1. Read every page and check each record's shape.
-        var incoming: [PeeringDBObjectType: (page: PeeringDBPage, records: [PeeringDBRecord])] = [:]
+        // 1. Every page was read and each record's shape checked (before the transaction).
+        var incoming: [PeeringDBObjectType: (page: PeeringDBParsedPage, records: [PeeringDBRecord])] = [:]
         for page in pages {
-            let (records, pageIssues) = page.records()
-            issues += pageIssues
-            incoming[page.type] = (page, records)
-            progress?("\(page.source): \(records.count) records read")
+            issues += page.issues
+            incoming[page.type] = (page, page.records)
         }
         try refuseUnlessLenient(issues)
+        transaction.retainsAppended = false
 
         // 2. What is stored, and which objects are alive once the import is done (for references).
         var stored: [PeeringDBObjectType: [Int64: String]] = [:]
         var alive: [PeeringDBObjectType: Set<Int64>] = [:]
         for type in PeeringDBObjectType.allCases {
             var rows: [Int64: String] = [:]
-            let cursor = try Row.fetchCursor(
-                db, sql: "SELECT id, fields FROM peeringdb_objects WHERE type = ?", arguments: [type.rawValue])
-            while let row = try cursor.next() { rows[row[0]] = row[1] }
-            stored[type] = rows
-            var ids = Set(rows.keys)
+            var ids = Set<Int64>()
+            if incoming[type] != nil {
+                // Only the types being imported need their stored text (to compare); the others, ids.
+                let cursor = try Row.fetchCursor(
+                    db, sql: "SELECT id, fields FROM peeringdb_objects WHERE type = ?", arguments: [type.rawValue])
+                while let row = try cursor.next() { rows[row[0]] = row[1] }
+                stored[type] = rows
+                ids = Set(rows.keys)
+            } else {
+                ids = Set(try Int64.fetchAll(db, sql: "SELECT id FROM peeringdb_objects WHERE type = ?", arguments: [type.rawValue]))
+            }
             if let (page, records) = incoming[type] {
                 if page.isSnapshot { ids = [] }
                 for record in records { if record.deleted { ids.remove(record.id) } else { ids.insert(record.id) } }
@@ -88,11 +62,12 @@ struct PeeringDBImporter {
             var kept: [PeeringDBRecord] = []
             kept.reserveCapacity(records.count)
             for record in records {
-                if !record.deleted, let broken = type.references.first(where: { reference in
-                    guard let target = record.fields[reference.field]?.int else { return false }
-                    return !(alive[reference.type]?.contains(target) ?? false)
+                if !record.deleted, let index = type.references.indices.first(where: { index in
+                    guard let target = record.references[index] else { return false }
+                    return !(alive[type.references[index].type]?.contains(target) ?? false)
                 }) {
-                    let target = record.fields[broken.field]?.int ?? 0
+                    let broken = type.references[index]
+                    let target = record.references[index] ?? 0
                     referenceIssues.append(PeeringDBIssue(
                         source: page.source, recordID: record.id, field: broken.field,
                         reason: "refers to \(broken.type.rawValue) \(target), which does not exist"))
@@ -108,21 +83,30 @@ struct PeeringDBImporter {
         summary.skipped = issues
 
         // 4. Events: creations and changes parents first, removals children first.
+        let started = ContinuousClock.now
+        var done = 0
         for type in PeeringDBObjectType.allCases {
             guard let (page, records) = incoming[type] else { continue }
             var counts = PeeringDBImportSummary.Counts()
             let storedRows = stored[type] ?? [:]
             for (index, record) in (accepted[type] ?? []).enumerated() where !record.deleted {
-                let text = record.fields.canonicalText
+                done += 1
+                if let progress, (index + 1) % 10_000 == 0 {
+                    let elapsed = ContinuousClock.now - started
+                    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+                    progress("\(page.source): \(index + 1) of \(records.count) records applied (\(Int(Double(done) / max(seconds, 0.001))) records/s)")
+                }
+                let text = record.text
                 if let old = storedRows[record.id] {
                     if old == text {
                         counts.unchanged += 1
                         continue
                     }
                     let before = PeeringDBFields.parsingCanonical(old)
+                    let after = record.fields
                     var changes: [String: PeeringDBObjectChanged.Change] = [:]
-                    for name in Set(before.keys).union(record.fields.keys) {
-                        let from = before[name] ?? .null, to = record.fields[name] ?? .null
+                    for name in Set(before.keys).union(after.keys) {
+                        let from = before[name] ?? .null, to = after[name] ?? .null
                         if from != to { changes[name] = .init(from: from, to: to) }
                     }
                     guard !changes.isEmpty else {
@@ -139,7 +123,6 @@ struct PeeringDBImporter {
                         to: type.stream(record.id), expecting: try expected(type.stream(record.id), transaction))
                     counts.created += 1
                 }
-                if (index + 1) % 10_000 == 0 { progress?("\(page.source): \(index + 1) of \(records.count) records compared") }
             }
             summary.counts[type] = counts
         }
@@ -149,7 +132,7 @@ struct PeeringDBImporter {
             var removals: [(id: Int64, updated: String?)] = []
             let deletions = records.filter(\.deleted)
             for record in deletions where storedRows[record.id] != nil {
-                removals.append((record.id, record.fields["updated"]?.text))
+                removals.append((record.id, record.updated))
             }
             if page.isSnapshot {
                 let keep = alive[type] ?? []
@@ -165,7 +148,7 @@ struct PeeringDBImporter {
             }
             summary.counts[type, default: .init()].removed = removals.count
         }
-        summary.eventsAppended = transaction.appended.count
+        summary.eventsAppended = transaction.appendedCount
         return summary
     }
 
@@ -189,9 +172,16 @@ extension Ledger {
         progress: (@Sendable (String) -> Void)? = nil
     ) async throws -> PeeringDBImportSummary {
         let marks = try await read { db in try PeeringDBSync.highWaterMarks(db) }
-        var pages: [PeeringDBPage] = []
+        var pages: [PeeringDBParsedPage] = []
         for type in PeeringDBObjectType.allCases {
-            if let page = try await source.page(type, since: marks[type]) { pages.append(page) }
+            // Parsed one at a time, so only one page's bytes are held at once.
+            guard let page = try await source.page(type, since: marks[type]) else { continue }
+            let parsed = page.parsed()
+            progress?("\(parsed.source): \(parsed.records.count) records read")
+            pages.append(parsed)
+        }
+        guard !pages.isEmpty else {
+            throw Refusal("No PeeringDB data found (expected \(PeeringDBObjectType.allCases.map(\.fileName).joined(separator: ", "))); nothing was changed")
         }
         let importer = PeeringDBImporter(pages: pages, lenient: lenient, progress: progress)
         return try await write(metadata) { transaction in try importer.run(transaction) }
@@ -210,20 +200,5 @@ public enum PeeringDBSync {
             marks[type] = moment.millis / 1000
         }
         return marks
-    }
-}
-
-/// A folder of PeeringDB API pages: `org.json`, `ix.json`, ... (missing files are skipped). Each
-/// file is a full snapshot of its type.
-public struct PeeringDBFolder: PeeringDBSource {
-    public let url: URL
-
-    public init(path: String) { url = URL(fileURLWithPath: path, isDirectory: true) }
-
-    public func page(_ type: PeeringDBObjectType, since: Int64?) async throws -> PeeringDBPage? {
-        let file = url.appendingPathComponent(type.fileName)
-        guard FileManager.default.fileExists(atPath: file.path) else { return nil }
-        let data = try Data(contentsOf: file)
-        return PeeringDBPage(type: type, source: type.fileName, bytes: Array(data), isSnapshot: true)
     }
 }

@@ -61,6 +61,29 @@ public enum PeeringDBObjectType: String, Sendable, CaseIterable, Codable {
         }
     }
 
+    /// Where each wanted member of a record lands when a page is scanned.
+    struct Layout: Sendable {
+        /// Member name to slot: `id`, `status` and every tracked field.
+        var slots: [String: Int]
+        var idSlot: Int
+        var statusSlot: Int
+        var updatedSlot: Int
+        /// Tracked fields sorted by name (byte order, the canonical text's order).
+        var sortedFields: [(name: String, kind: Kind, slot: Int)]
+        /// The slots of `references`' fields, in order.
+        var referenceSlots: [Int]
+    }
+
+    var layout: Layout {
+        var slots: [String: Int] = ["id": 0, "status": 1]
+        for (index, field) in fields.enumerated() { slots[field.name] = index + 2 }
+        let sorted = fields.sorted { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
+            .map { (name: $0.name, kind: $0.kind, slot: slots[$0.name]!) }
+        return Layout(
+            slots: slots, idSlot: 0, statusSlot: 1, updatedSlot: slots["updated"]!, sortedFields: sorted,
+            referenceSlots: references.map { slots[$0.field]! })
+    }
+
     /// The file of a folder import and the path of the API (`net.json`, `/api/net`).
     public var fileName: String { "\(rawValue).json" }
 

@@ -25,11 +25,27 @@ public protocol PeeringDBSource: Sendable {
     func page(_ type: PeeringDBObjectType, since: Int64?) async throws -> PeeringDBPage?
 }
 
-/// One record of a page, checked against its type's fields.
+/// One record of a page, checked against its type's fields, kept compact (a full import holds
+/// about 160,000 of them): the tracked fields as canonical JSON text, and the ids it refers to.
 struct PeeringDBRecord: Sendable {
     var id: Int64
     var deleted: Bool
-    var fields: PeeringDBFields
+    /// Canonical JSON of the tracked fields (what the projection stores, compared by text).
+    var text: String
+    /// The targets of the type's `references`, in the same order (nil: no reference given).
+    var references: [Int64?]
+    var updated: String?
+
+    var fields: PeeringDBFields { PeeringDBFields.parsingCanonical(text) }
+}
+
+/// A page read and checked, its bytes let go.
+struct PeeringDBParsedPage: Sendable {
+    var type: PeeringDBObjectType
+    var source: String
+    var isSnapshot: Bool
+    var records: [PeeringDBRecord]
+    var issues: [PeeringDBIssue]
 }
 
 /// A record the import could not take, with the file, the record id and the field named.
@@ -50,83 +66,101 @@ public struct PeeringDBIssue: Error, Sendable, Equatable, CustomStringConvertibl
 extension PeeringDBPage {
     /// Reads and checks every record. A page that is not PeeringDB's shape is one issue for the
     /// whole file; otherwise each bad record is one issue and the good ones are returned.
+    func parsed() -> PeeringDBParsedPage {
+        let (records, issues) = records()
+        return PeeringDBParsedPage(type: type, source: source, isSnapshot: isSnapshot, records: records, issues: issues)
+    }
+
     func records() -> (records: [PeeringDBRecord], issues: [PeeringDBIssue]) {
-        let document: JSON
-        do {
-            document = try JSON.parse(bytes)
-        } catch {
-            return ([], [PeeringDBIssue(source: source, reason: "malformed JSON: \(error)")])
-        }
-        guard let data = document["data"]?.arrayValue else {
-            return ([], [PeeringDBIssue(source: source, reason: #"not a PeeringDB page: expected {"data": [...]}"#)])
-        }
+        let layout = type.layout
+        var scanner = PeeringDBScanner(bytes: bytes)
         var records: [PeeringDBRecord] = []
         var issues: [PeeringDBIssue] = []
         var seen: [Int64: Int] = [:]
-        records.reserveCapacity(data.count)
-        for (index, item) in data.enumerated() {
-            switch record(item, index: index) {
-            case let .success(record):
-                if let first = seen[record.id] {
-                    issues.append(PeeringDBIssue(
-                        source: source, recordID: record.id, field: "id",
-                        reason: "duplicate id (records \(first + 1) and \(index + 1) of the page)"))
-                    continue
+        var duplicated = Set<Int64>()
+        do {
+            let sawData = try scanner.scanPage(wanted: layout.slots) { position, element in
+                switch record(element, index: position, layout: layout) {
+                case let .success(record):
+                    if let first = seen[record.id] {
+                        issues.append(PeeringDBIssue(
+                            source: source, recordID: record.id, field: "id",
+                            reason: "duplicate id (records \(first + 1) and \(position + 1) of the page)"))
+                        duplicated.insert(record.id)
+                        return
+                    }
+                    seen[record.id] = position
+                    records.append(record)
+                case let .failure(issue):
+                    issues.append(issue)
                 }
-                seen[record.id] = index
-                records.append(record)
-            case let .failure(issue):
-                issues.append(issue)
             }
+            guard sawData else {
+                return ([], [PeeringDBIssue(source: source, reason: #"not a PeeringDB page: expected {"data": [...]}"#)])
+            }
+        } catch {
+            return ([], [PeeringDBIssue(source: source, reason: "malformed JSON: \(error.description)")])
         }
-        if !issues.isEmpty {
-            // A duplicated id makes both records suspect: keep neither.
-            let duplicated = Set(issues.filter { $0.field == "id" && $0.reason.hasPrefix("duplicate") }.compactMap(\.recordID))
-            records.removeAll { duplicated.contains($0.id) }
-        }
+        // A duplicated id makes both records suspect: keep neither.
+        if !duplicated.isEmpty { records.removeAll { duplicated.contains($0.id) } }
         return (records, issues)
     }
 
-    private func record(_ item: JSON, index: Int) -> Result<PeeringDBRecord, PeeringDBIssue> {
-        guard let members = item.objectMembers else {
+    private func record(
+        _ element: PeeringDBScanner.Element, index: Int, layout: PeeringDBObjectType.Layout
+    ) -> Result<PeeringDBRecord, PeeringDBIssue> {
+        guard case let .object(values) = element else {
             return .failure(PeeringDBIssue(source: source, reason: "record \(index + 1) of the page is not an object"))
         }
-        var values: [String: JSON] = [:]
-        for (name, value) in members { values[name] = value }
-        guard let idValue = values["id"] else {
+        guard let idValue = values[layout.idSlot] else {
             return .failure(PeeringDBIssue(source: source, field: "id", reason: "record \(index + 1) of the page has no id"))
         }
-        guard let id = idValue.intValue, id >= 1, case .int = idValue else {
+        guard case let .value(.int(id)) = idValue, id >= 1 else {
             return .failure(PeeringDBIssue(
-                source: source, field: "id", reason: "record \(index + 1) of the page: id must be a positive integer, got \(idValue.serialized())"))
+                source: source, field: "id",
+                reason: "record \(index + 1) of the page: id must be a positive integer, got \(idValue.description)"))
         }
         func issue(_ field: String?, _ reason: String) -> Result<PeeringDBRecord, PeeringDBIssue> {
             .failure(PeeringDBIssue(source: source, recordID: id, field: field, reason: reason))
         }
-        let status = values["status"]
-        if let status, status.stringValue == nil {
-            return issue("status", "must be text, got \(status.serialized())")
+        var deleted = false
+        switch values[layout.statusSlot] {
+        case nil, .value(.null): break
+        case let .value(.text(status)): deleted = status == "deleted"
+        case let other?: return issue("status", "must be text, got \(other.description)")
         }
-        let deleted = status?.stringValue == "deleted"
-        var fields: PeeringDBFields = [:]
-        for (name, kind) in type.fields {
-            let value = values[name] ?? .null
-            if deleted, value == .null { continue }
+        // The tracked fields in name order: the canonical text is written as they are checked.
+        var fields: [(String, PeeringDBValue)] = []
+        fields.reserveCapacity(layout.sortedFields.count)
+        for (name, kind, slot) in layout.sortedFields {
+            let scanned = values[slot]
+            if deleted, scanned == nil || scanned.map({ if case .value(.null) = $0 { true } else { false } }) == true { continue }
+            guard case let .value(value) = scanned ?? .value(.null) else {
+                return issue(name, "must be \(kind.description), got \(scanned?.description ?? "")")
+            }
             switch (kind, value) {
             case (.int, .int), (.optionalInt, .int), (.bool, .bool), (.optionalBool, .bool):
                 break
-            case (.text, .string(let text)), (.optionalText, .string(let text)):
-                if text.unicodeScalars.contains(where: { $0.value == 0 }) { return issue(name, "contains a NUL character") }
+            case (.text, .text(let text)), (.optionalText, .text(let text)):
+                if text.utf8.contains(0) { return issue(name, "contains a NUL character") }
             case (.optionalInt, .null), (.optionalText, .null), (.optionalBool, .null):
                 break
             case (_, .null):
-                return issue(name, values[name] == nil ? "is missing" : "must not be null")
+                return issue(name, scanned == nil ? "is missing" : "must not be null")
             default:
-                return issue(name, "must be \(kind.description), got \(value.serialized())")
+                return issue(name, "must be \(kind.description), got \(value.json.serialized())")
             }
-            fields[name] = PeeringDBValue(value) ?? .null
+            fields.append((name, value))
         }
-        return .success(PeeringDBRecord(id: id, deleted: deleted, fields: fields))
+        let references = layout.referenceSlots.map { slot -> Int64? in
+            if case let .value(.int(target)) = values[slot] { return target }
+            return nil
+        }
+        var updated: String?
+        if case let .value(.text(text)) = values[layout.updatedSlot] { updated = text }
+        return .success(PeeringDBRecord(
+            id: id, deleted: deleted, text: PeeringDBFields.canonicalText(sorted: fields), references: references,
+            updated: updated))
     }
 }
 

@@ -69,7 +69,48 @@ public typealias PeeringDBFields = [String: PeeringDBValue]
 extension Dictionary where Key == String, Value == PeeringDBValue {
     /// Canonical JSON (sorted keys): what the projection stores and imports compare by text.
     var canonicalText: String {
-        JSON.object(sorted { $0.key < $1.key }.map { ($0.key, $0.value.json) }).serialized()
+        Self.canonicalText(sorted: sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }.map { ($0.key, $0.value) })
+    }
+
+    /// `{"a":1,"b":"x"}` for fields already in byte order of their names: the same text as
+    /// `JSON.serialized()`, written without building a JSON value.
+    static func canonicalText(sorted fields: [(String, PeeringDBValue)]) -> String {
+        var out = "{"
+        out.reserveCapacity(fields.count * 24)
+        for (index, (name, value)) in fields.enumerated() {
+            if index > 0 { out += "," }
+            appendString(name, to: &out)
+            out += ":"
+            switch value {
+            case .null: out += "null"
+            case let .bool(flag): out += flag ? "true" : "false"
+            case let .int(number): out += String(number)
+            case let .text(text): appendString(text, to: &out)
+            }
+        }
+        out += "}"
+        return out
+    }
+
+    /// A JSON string: straight through when nothing needs escaping, else as `JSON` escapes it.
+    private static func appendString(_ text: String, to out: inout String) {
+        var plain = true
+        var previous: (UInt8, UInt8) = (0, 0)
+        for byte in text.utf8 {
+            // Quotes, backslashes, control characters, and U+2028/U+2029 (E2 80 A8/A9) are escaped.
+            if byte < 0x20 || byte == 0x22 || byte == 0x5C || (previous == (0xE2, 0x80) && (byte == 0xA8 || byte == 0xA9)) {
+                plain = false
+                break
+            }
+            previous = (previous.1, byte)
+        }
+        if plain {
+            out += "\""
+            out += text
+            out += "\""
+        } else {
+            JSON.writeString(text, into: &out)
+        }
     }
 
     static func parsingCanonical(_ text: String) -> PeeringDBFields {

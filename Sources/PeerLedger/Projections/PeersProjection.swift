@@ -47,9 +47,24 @@ struct PeersProjection: Projection {
             try PeerLog.write(
                 db, position: recorded.position, participant: updated.participantID, exchange: updated.publicID,
                 message: "Peer updated: " + PeerLocalField.describe(updated.changes), recordedAt: recorded.recordedAt)
+        case let .peeringRequestSent(sent):
+            try setRequestStatus(sent.status, participant: sent.peerParticipantID, exchange: sent.publicID, db)
+        case let .peeringRequestAnswered(answered):
+            try setRequestStatus(answered.status, participant: answered.peerParticipantID, exchange: answered.publicID, db)
         default:
             break
         }
+    }
+
+    /// A request sent or answered sets the peer's request_status (its history line is written by
+    /// the requests projection). The peer's own stream version is left as it is.
+    private func setRequestStatus(_ status: String, participant: Int64, exchange: Int64, _ db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO peer_status (participant_id, public_id, version, request_status) VALUES (?, ?, 0, ?)
+                ON CONFLICT (participant_id, public_id) DO UPDATE SET request_status = excluded.request_status
+                """,
+            arguments: [participant, exchange, status])
     }
 
     private func upsert(_ participant: Int64, _ exchange: Int64, _ version: Int64, _ db: Database) throws {

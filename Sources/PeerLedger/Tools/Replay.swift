@@ -85,7 +85,7 @@ public struct ReplayScenario: Sendable {
         let clock = SteppingClock(start: start, stepMillis: 0)
         let ledger = try Ledger.inMemory(clock: clock, ids: SequentialIDs(prefix: "replay"))
         let api = APIv1(
-            ledger: ledger, requests: PeeringRequestSettings(directory: directory.map { $0 as any PeeringDirectory } ?? EmptyPeeringDirectory()))
+            ledger: ledger, requests: PeeringRequestSettings(directory: directory.map { $0 as any PeeringDirectory } ?? ProjectedPeeringDirectory()))
         var mismatches: [String] = []
         for (index, step) in steps.enumerated() {
             if let at = step.at { clock.set(at) }

@@ -1,0 +1,108 @@
+import GRDB
+
+/// Reading peers from the projections (never from the events table).
+enum PeerDirectory {
+    /// The name of exchange `id`, or nil when PeeringDB has no such exchange.
+    static func exchangeName(_ db: Database, _ id: Int64) throws -> String? {
+        try String.fetchOne(db.cachedStatement(sql: "SELECT name FROM pdb_ix WHERE id = ?"), arguments: [id])
+    }
+
+    static func networkExists(_ db: Database, _ id: Int64) throws -> Bool {
+        try Bool.fetchOne(
+            db.cachedStatement(sql: "SELECT 1 FROM peeringdb_objects WHERE type = 'net' AND id = ?"), arguments: [id]) ?? false
+    }
+
+    /// Every network present at `exchange` (one entry per network, however many addresses).
+    static func members(_ db: Database, exchange: Int64, participant: Int64? = nil) throws -> [Peer] {
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT n.id, n.fields, m.v4, m.v6, ps.request_status, ps.qualified, COALESCE(ps.marked_peer, 0) AS marked_peer, ps.notes_private,
+                       EXISTS (SELECT 1 FROM sessions s WHERE s.public_id = :ix AND s.deleted = 0
+                               AND s.peer_participant_id = n.id) AS has_session
+                FROM (SELECT net_id, MAX(ipaddr4 IS NOT NULL AND ipaddr4 <> '') AS v4,
+                             MAX(ipaddr6 IS NOT NULL AND ipaddr6 <> '') AS v6
+                      FROM pdb_netixlan WHERE ix_id = :ix AND (:net IS NULL OR net_id = :net) GROUP BY net_id) m
+                JOIN peeringdb_objects n ON n.type = 'net' AND n.id = m.net_id
+                LEFT JOIN peer_status ps ON ps.participant_id = n.id AND ps.public_id = :ix
+                """, arguments: ["ix": exchange, "net": participant])
+        return rows.map { peer($0, exchange: exchange) }
+    }
+
+    /// Every network in PeeringDB, without an exchange (getPeers without public_id).
+    static func networks(_ db: Database, participant: Int64? = nil) throws -> [Peer] {
+        try Row.fetchAll(
+            db,
+            sql: """
+                SELECT n.id, n.fields, 0 AS v4, 0 AS v6, NULL AS request_status, NULL AS qualified, 0 AS marked_peer,
+                       NULL AS notes_private,
+                       EXISTS (SELECT 1 FROM sessions s WHERE s.deleted = 0 AND s.peer_participant_id = n.id) AS has_session
+                FROM peeringdb_objects n WHERE n.type = 'net' AND (:net IS NULL OR n.id = :net)
+                """, arguments: ["net": participant]
+        ).map { peer($0, exchange: nil) }
+    }
+
+    private static func peer(_ row: Row, exchange: Int64?) -> Peer {
+        Peer(
+            netID: row["id"], net: PeeringDBFields.parsingCanonical(row["fields"]), exchange: exchange,
+            requestStatus: row["request_status"], qualifiedOverride: row["qualified"], markedPeer: row["marked_peer"],
+            notesPrivate: row["notes_private"], hasSession: row["has_session"], hasIPv4: row["v4"], hasIPv6: row["v6"])
+    }
+
+    /// The network's addresses at the exchange (everywhere, without one).
+    static func publicIPs(_ db: Database, participant: Int64, exchange: Int64?) throws -> [JSON] {
+        try Row.fetchAll(
+            db,
+            sql: """
+                SELECT ix_id, ipaddr4, ipaddr6 FROM pdb_netixlan WHERE net_id = ? AND (? IS NULL OR ix_id = ?) ORDER BY ix_id, id
+                """, arguments: [participant, exchange, exchange]
+        ).flatMap { row -> [JSON] in
+            [("ipv4", row["ipaddr4"] as String?), ("ipv6", row["ipaddr6"] as String?)].compactMap { type, address in
+                guard let address, !address.isEmpty else { return nil }
+                return .object([
+                    ("public_id", .numericString(row["ix_id"])), ("ip_type", .string(type)), ("ipaddr", .string(address)),
+                ])
+            }
+        }
+    }
+
+    /// PeeringDB contacts (poc) visible to the public or to PeeringDB users; private ones never.
+    static func contacts(_ db: Database, participant: Int64) throws -> [JSON] {
+        try Row.fetchAll(
+            db,
+            sql: """
+                SELECT role, name, email, phone FROM pdb_poc WHERE net_id = ? AND visible IN ('Public', 'Users') ORDER BY id
+                """, arguments: [participant]
+        ).map { row in
+            .object([
+                ("role", .string(row["role"] as String?)), ("name", .string(row["name"] as String?)),
+                ("email", .string(row["email"] as String?)), ("phone", .string(row["phone"] as String?)),
+            ])
+        }
+    }
+
+    /// The communications history of the network at the exchange (at every exchange, without one).
+    static func log(_ db: Database, participant: Int64, exchange: Int64?) throws -> [JSON] {
+        if let exchange { return try PeerLog.entries(db, participant: participant, exchange: exchange) }
+        return try Row.fetchAll(
+            db, sql: """
+                SELECT message, time, request_id, session_id, public_id FROM peer_log
+                WHERE peer_participant_id = ? ORDER BY position DESC
+                """, arguments: [participant]
+        ).map { row in
+            .object([
+                ("message", .string(row["message"] as String)), ("time", .string(row["time"] as String)),
+                ("request_id", .numericString(row["request_id"])), ("session_id", .numericString(row["session_id"])),
+                ("public_id", .numericString(row["public_id"])),
+            ])
+        }
+    }
+
+    /// Peers in the API's order: by name, byte order (`tw telecom` after `Zayo`), then id.
+    static func sorted(_ peers: [Peer]) -> [Peer] {
+        peers.sorted { a, b in
+            let x = Array(a.name.utf8), y = Array(b.name.utf8)
+            return x == y ? a.netID < b.netID : x.lexicographicallyPrecedes(y)
+        }
+    }
+}
