@@ -108,7 +108,7 @@ public struct LedgerWorkloads {
         let batch = 1000
         var ledgerSeconds = 0.0, plainSeconds = 0.0
         var written = 0
-        var random = SplitMix(seed: 42)
+        var random = SplitMix64(seed: 42)
         while written < events {
             let size = min(batch, events - written)
             let first = written
@@ -242,18 +242,6 @@ struct BenchmarkFailure: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// SplitMix64: a small seeded generator so every run builds the same log.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 extension Memory {
     /// Resets the peak-resident figure (Linux: writing 5 to /proc/self/clear_refs).

@@ -150,7 +150,7 @@ struct EventLogTests {
 
     @Test("incremental projections equal rebuilt ones after a long random sequence of commands")
     func incrementalEqualsRebuilt() async throws {
-        var random = SeededGenerator(seed: 20_261_127)
+        var random = SplitMix64(seed: 20_261_127)
         let t = try TestLedger()
         var succeeded = 0
         for _ in 0..<400 {
@@ -208,15 +208,3 @@ struct EventLogTests {
     }
 }
 
-/// A small deterministic generator (SplitMix64) so property tests repeat exactly.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
