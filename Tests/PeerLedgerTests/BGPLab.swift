@@ -8,6 +8,24 @@ import Foundation
 /// running side by side never collide; `tearDown` kills every daemon by its pid file and deletes
 /// the namespaces, and is safe to call after a partial start.
 final class BGPLab: @unchecked Sendable {
+    /// Runs `body` with a started lab and tears the lab down whatever happens. Where no lab can
+    /// run (no root, no FRR or BIRD), it prints why and returns.
+    static func with(prefixes: Int, _ body: (BGPLab) async throws -> Void) async throws {
+        if let reason = unavailableReason {
+            print("skipped: real BGP lab unavailable: \(reason)")
+            return
+        }
+        let lab = BGPLab(prefixes: prefixes)
+        do {
+            try await lab.start()
+            try await body(lab)
+        } catch {
+            await lab.tearDown()
+            throw error
+        }
+        await lab.tearDown()
+    }
+
     let tag: String
     let folder: URL
     let ours: String

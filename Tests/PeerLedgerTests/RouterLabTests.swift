@@ -24,19 +24,7 @@ struct RouterLabTests {
 
     @Test("addSession, configureSession, poll: established with every prefix; over prfx_max it goes down with the reason; deleteSession removes the neighbor")
     func fullCycle() async throws {
-        if let reason = BGPLab.unavailableReason {
-            print("skipped: real BGP lab unavailable: \(reason)")
-            return
-        }
-        let lab = BGPLab(prefixes: 10)
-        do {
-            try await lab.start()
-            try await Self.run(lab)
-        } catch {
-            await lab.tearDown()
-            throw error
-        }
-        await lab.tearDown()
+        try await BGPLab.with(prefixes: 10) { lab in try await Self.run(lab) }
     }
 
     static func run(_ lab: BGPLab) async throws {
@@ -182,19 +170,7 @@ struct RouterSSHTests {
 struct BIRDRouterLabTests {
     @Test("configureSession writes a protocol block that birdc configure applies; a broken one is refused and undone; deleteSession removes it")
     func birdRouter() async throws {
-        if let reason = BGPLab.unavailableReason {
-            print("skipped: real BGP lab unavailable: \(reason)")
-            return
-        }
-        let lab = BGPLab(prefixes: 1)
-        do {
-            try await lab.start()
-            try await Self.run(lab)
-        } catch {
-            await lab.tearDown()
-            throw error
-        }
-        await lab.tearDown()
+        try await BGPLab.with(prefixes: 1) { lab in try await Self.run(lab) }
     }
 
     static func run(_ lab: BGPLab) async throws {
