@@ -90,19 +90,27 @@ public struct BGPRouter: Sendable, Equatable {
 
     /// The registered (not removed) router with this id, or nil.
     public static func fetch(_ db: Database, id: Int64) throws -> BGPRouter? {
-        try Row.fetchOne(db, sql: "SELECT * FROM routers WHERE id = ? AND removed = 0", arguments: [id]).flatMap(BGPRouter.init(row:))
+        try Row.fetchOne(db, sql: "SELECT * FROM routers WHERE id = ? AND removed = 0", arguments: [id]).map(BGPRouter.init(row:))
     }
 
     /// Every registered router, by id.
     public static func all(_ db: Database) throws -> [BGPRouter] {
-        try Row.fetchAll(db, sql: "SELECT * FROM routers WHERE removed = 0 ORDER BY id").compactMap(BGPRouter.init(row:))
+        try Row.fetchAll(db, sql: "SELECT * FROM routers WHERE removed = 0 ORDER BY id").map(BGPRouter.init(row:))
     }
 
-    init?(row: Row) {
-        guard let platform = RouterPlatform(rawValue: row["platform"]),
-            let access = try? CanonicalJSON.decode(RouterAccess.self, from: row["access"])
-        else { return nil }
-        self.init(id: row["id"], name: row["name"], platform: platform, access: access)
+    /// A routers row. A row this build cannot read is an error, never a router quietly left out.
+    init(row: Row) throws {
+        let id: Int64 = row["id"]
+        guard let platform = RouterPlatform(rawValue: row["platform"]) else {
+            throw Refusal("router \(id) has platform '\(row["platform"] as String? ?? "")', which this build does not know")
+        }
+        let access: RouterAccess
+        do {
+            access = try CanonicalJSON.decode(RouterAccess.self, from: row["access"])
+        } catch {
+            throw Refusal("router \(id) has access settings this build cannot read: \(error)")
+        }
+        self.init(id: id, name: row["name"], platform: platform, access: access)
     }
 
     /// The router as `routers list` shows it (the password only as whether one is stored).
