@@ -50,6 +50,13 @@ final class ServerProcess: @unchecked Sendable {
         process.waitUntilExit()
     }
 
+    /// Asks for a graceful shutdown and waits for the exit status.
+    func terminate() -> Int32 {
+        Foundation.kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
     deinit { if process.isRunning { kill() } }
 }
 
@@ -123,6 +130,45 @@ struct CrashTests {
         // No command is half-written: a deleteSession removed all three sessions or none.
         #expect(deletedByExchange.values.allSatisfy { $0.count == 3 })
         #expect(acknowledged.count >= 60)
+    }
+}
+
+extension CrashTests {
+    @Test("SIGTERM shuts the server down gracefully: it exits 0 and every acknowledged write is in the ledger")
+    func gracefulShutdown() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("peerledger-term-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let database = folder.appendingPathComponent("ledger.sqlite").path
+        let (key, secret) = try Ledger.open(at: database).createAPIKey(name: "loader", readOnly: false, metadata: EventMetadata(actor: "cli:test"))
+        let server = try ServerProcess(database: database)
+        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        let acknowledged = AcknowledgedWrites()
+        let writers = Task {
+            await withTaskGroup(of: Void.self) { group in
+                for writer in 0..<3 {
+                    group.addTask {
+                        for n in 0..<300 {
+                            let call = "target=peering&action=addSession&public_id=\(writer + 1)&peer_asn=65000&peer_ipaddr=10.\(writer).\(n / 250).\(n % 250 + 1)"
+                            guard let answer = await post(call, client: client, port: server.port, key: key.apiKey, secret: secret),
+                                answer["success"] == .int(1), let id = answer["data"]?["id"]?.intValue
+                            else { return }
+                            acknowledged.addSession(id)
+                        }
+                    }
+                }
+            }
+        }
+        while acknowledged.count < 30 { try await Task.sleep(for: .milliseconds(20)) }
+        let status = server.terminate()
+        await writers.value
+        try await client.shutdown()
+        #expect(status == 0)
+        let ledger = try Ledger.open(at: database)
+        let stored = Set(try ledger.readNow { db in try AuditQuery(type: "SessionAdded").events(db) }.compactMap {
+            try JSON.parse($0.payload)["session_id"]?.intValue
+        })
+        #expect(acknowledged.sessions.isSubset(of: stored))
+        #expect(try ledger.verify().isValid)
     }
 }
 
