@@ -178,11 +178,12 @@ public final class LedgerTransaction {
 }
 
 extension RecordedEvent {
+    /// Reads a row selected as `SELECT \(RecordedEvent.columns) ...`, by index (every caller
+    /// selects exactly `columns`, in that order; by-name lookups cost a rebuild dearly).
     init(row: Row) {
         self.init(
-            position: row["position"], stream: row["stream"], streamVersion: row["stream_version"], type: row["type"],
-            schemaVersion: row["schema_version"], payload: row["payload"], metadata: row["metadata"],
-            recordedAt: row["recorded_at"], prevHash: row["prev_hash"], hash: row["hash"])
+            position: row[0], stream: row[1], streamVersion: row[2], type: row[3], schemaVersion: row[4], payload: row[5],
+            metadata: row[6], recordedAt: row[7], prevHash: row[8], hash: row[9])
     }
 
     static let columns = "position, stream, stream_version, type, schema_version, payload, metadata, recorded_at, prev_hash, hash"

@@ -17,12 +17,33 @@ struct PeerLogProjection: Projection {
         default: return
         }
         // The sessions projection has already applied this event: the row is the session after it.
-        guard let session = try Session.fetch(db, id: sessionID),
+        guard let session = try Self.labelFields(db, id: sessionID),
             let participant = session.int(.peer_participant_id), let exchange = session.int(.public_id)
         else { return }
         try PeerLog.write(
             db, position: recorded.position, participant: participant, exchange: exchange,
             message: "\(verb): \(session.label)", recordedAt: recorded.recordedAt, sessionID: sessionID)
+    }
+
+    /// The fields a history line needs (where the peer is, and the session's label), read with one
+    /// narrow cached statement instead of the full `Session.fetch` with its joins.
+    static let labelColumns: [SessionField] = [
+        .peer_participant_id, .public_id, .peer_name, .source_asn, .source_ipaddr, .peer_asn, .peer_ipaddr,
+    ]
+    static let labelSQL = "SELECT " + labelColumns.map(\.column).joined(separator: ", ") + " FROM sessions WHERE id = ?"
+
+    static func labelFields(_ db: Database, id: Int64) throws -> Session? {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: labelSQL), arguments: [id]) else { return nil }
+        var values: [SessionField: FieldValue] = [:]
+        for (offset, field) in labelColumns.enumerated() {
+            let dbValue: DatabaseValue = row[offset]
+            switch dbValue.storage {
+            case let .int64(value): values[field] = .int(value)
+            case let .string(value): values[field] = .text(value)
+            default: values[field] = .null
+            }
+        }
+        return Session(id: id, version: 0, values: values, passwordRef: nil, resourceName: nil, publicName: nil)
     }
 }
 
@@ -32,7 +53,7 @@ public enum PeerLog {
         _ db: Database, position: Int64, participant: Int64, exchange: Int64, message: String, recordedAt: String,
         requestID: Int64? = nil, sessionID: Int64? = nil
     ) throws {
-        let time = Timestamp(parsing: recordedAt)?.apiText ?? recordedAt
+        let time = RecordedTime.apiText(recordedAt)
         try db.cachedStatement(sql: """
             INSERT INTO peer_log (position, peer_participant_id, public_id, message, time, request_id, session_id)
             VALUES (?, ?, ?, ?, ?, ?, ?)
