@@ -12,6 +12,8 @@ public final class Ledger: Sendable {
     public let database: any DatabaseWriter
     public let clock: any LedgerClock
     public let ids: any IDGenerator
+    /// Answers of list reads, valid while the projections stay at the position they were read at.
+    public let readCache = ReadAnswerCache()
 
     /// Opens (creating if needed) the ledger at `path`: WAL, `synchronous=FULL`, migrations applied.
     public static func open(
