@@ -17,34 +17,23 @@ struct PeerLogProjection: Projection {
         default: return
         }
         // The sessions projection has already applied this event: the row is the session after it.
-        guard let session = try Self.labelFields(db, id: sessionID),
-            let participant = session.int(.peer_participant_id), let exchange = session.int(.public_id)
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: Self.labelSQL), arguments: [sessionID]),
+            let participant = row[0] as Int64?, let exchange = row[1] as Int64?
         else { return }
         try PeerLog.write(
             db, position: recorded.position, participant: participant, exchange: exchange,
-            message: "\(verb): \(session.label)", recordedAt: recorded.recordedAt, sessionID: sessionID)
+            message: "\(verb): \(row[2] as String)", recordedAt: recorded.recordedAt, sessionID: sessionID)
     }
 
-    /// The fields a history line needs (where the peer is, and the session's label), read with one
-    /// narrow cached statement instead of the full `Session.fetch` with its joins.
-    static let labelColumns: [SessionField] = [
-        .peer_participant_id, .public_id, .peer_name, .source_asn, .source_ipaddr, .peer_asn, .peer_ipaddr,
-    ]
-    static let labelSQL = "SELECT " + labelColumns.map(\.column).joined(separator: ", ") + " FROM sessions WHERE id = ?"
-
-    static func labelFields(_ db: Database, id: Int64) throws -> Session? {
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: labelSQL), arguments: [id]) else { return nil }
-        var values: [SessionField: FieldValue] = [:]
-        for (offset, field) in labelColumns.enumerated() {
-            let dbValue: DatabaseValue = row[offset]
-            switch dbValue.storage {
-            case let .int64(value): values[field] = .int(value)
-            case let .string(value): values[field] = .text(value)
-            default: values[field] = .null
-            }
-        }
-        return Session(id: id, version: 0, values: values, passwordRef: nil, resourceName: nil, publicName: nil)
-    }
+    /// Where the peer is and the session's label (`Session.label`), read with one narrow cached
+    /// statement instead of the full `Session.fetch` with its joins. The columns are STRICT
+    /// (integers are integers, text is text), so SQLite's concatenation gives `label`'s exact text.
+    static let labelSQL = """
+        SELECT peer_participant_id, public_id,
+            COALESCE(peer_name, '') || ' (AS' || COALESCE(source_asn, '') || 'V' || COALESCE(source_ipaddr, '')
+            || ') - (AS' || COALESCE(peer_asn, '') || 'V' || COALESCE(peer_ipaddr, '') || ')'
+        FROM sessions WHERE id = ?
+        """
 }
 
 /// Writing and reading communications-history lines.
