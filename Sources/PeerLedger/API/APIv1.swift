@@ -49,6 +49,17 @@ public struct APIv1: Sendable {
                     let past = try await PointInTime.ledger(of: ledger, asOf: moment)
                     return .success(try await past.read { db in try read(parameters, db) })
                 }
+                if let key = ReadAnswerCache.key(action: action.name, parameters: parameters) {
+                    let cache = ledger.readCache
+                    return try await ledger.read { db in
+                        let position = try ReadAnswerCache.position(db)
+                        if let cached = cache.answer(for: key, at: position) { return cached }
+                        var answer = APIAnswer.success(try read(parameters, db))
+                        answer.render()
+                        cache.store(answer, for: key, at: position)
+                        return answer
+                    }
+                }
                 return .success(try await ledger.read { db in try read(parameters, db) })
             case let .write(write):
                 if request.readOnly {

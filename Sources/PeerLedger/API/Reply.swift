@@ -13,7 +13,23 @@ public struct Reply: Sendable, Equatable {
 /// envelope `{"success":1|0,"message":...,"data":...}`.
 public struct APIAnswer: Sendable, Equatable {
     public var status: Int
-    public var body: JSON
+    public var body: JSON {
+        didSet { rendered = nil }
+    }
+    /// The wire text, kept when the answer is served again from the read-answer cache so it is
+    /// not serialized once per call. Never differs from `body.serialized()`.
+    private var rendered: String?
+
+    public init(status: Int, body: JSON) {
+        self.status = status
+        self.body = body
+    }
+
+    /// Two answers are equal when their status and body are.
+    public static func == (lhs: APIAnswer, rhs: APIAnswer) -> Bool { lhs.status == rhs.status && lhs.body == rhs.body }
+
+    /// Serializes the body once and keeps the text.
+    mutating func render() { rendered = body.serialized() }
 
     public static func success(_ reply: Reply) -> APIAnswer {
         var members: [(String, JSON)] = [("success", .int(1)), ("message", .string(reply.message))]
@@ -30,7 +46,7 @@ public struct APIAnswer: Sendable, Equatable {
     public var data: JSON? { body["data"] }
 
     /// The body as sent on the wire.
-    public var text: String { body.serialized() }
+    public var text: String { rendered ?? body.serialized() }
 }
 
 /// One call as the dispatcher sees it, already authenticated.

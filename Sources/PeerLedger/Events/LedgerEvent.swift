@@ -29,8 +29,12 @@ public enum LedgerEvent: Sendable, Equatable {
             (P.type, P.schemaVersion, try CanonicalJSON.encode(payload))
         }
         switch self {
-        case let .sessionAdded(p): return try pack(p)
-        case let .sessionUpdated(p): return try pack(p)
+        case let .sessionAdded(p):
+            if let fast = SessionPayloadCodec.encode(p) { return (SessionAdded.type, SessionAdded.schemaVersion, fast) }
+            return try pack(p)
+        case let .sessionUpdated(p):
+            if let fast = SessionPayloadCodec.encode(p) { return (SessionUpdated.type, SessionUpdated.schemaVersion, fast) }
+            return try pack(p)
         case let .sessionDeleted(p): return try pack(p)
         case let .apiKeyCreated(p): return try pack(p)
         case let .apiKeyRevoked(p): return try pack(p)
@@ -69,8 +73,18 @@ public enum LedgerEvent: Sendable, Equatable {
             }
         }
         switch event.type {
-        case SessionAdded.type: self = .sessionAdded(try unpack(SessionAdded.self))
-        case SessionUpdated.type: self = .sessionUpdated(try unpack(SessionUpdated.self))
+        case SessionAdded.type:
+            if event.schemaVersion == SessionAdded.schemaVersion, let fast = SessionPayloadCodec.decodeSessionAdded(event.payload) {
+                self = .sessionAdded(fast)
+            } else {
+                self = .sessionAdded(try unpack(SessionAdded.self))
+            }
+        case SessionUpdated.type:
+            if event.schemaVersion == SessionUpdated.schemaVersion, let fast = SessionPayloadCodec.decodeSessionUpdated(event.payload) {
+                self = .sessionUpdated(fast)
+            } else {
+                self = .sessionUpdated(try unpack(SessionUpdated.self))
+            }
         case SessionDeleted.type: self = .sessionDeleted(try unpack(SessionDeleted.self))
         case APIKeyCreated.type: self = .apiKeyCreated(try unpack(APIKeyCreated.self))
         case APIKeyRevoked.type: self = .apiKeyRevoked(try unpack(APIKeyRevoked.self))

@@ -17,13 +17,23 @@ struct PeerLogProjection: Projection {
         default: return
         }
         // The sessions projection has already applied this event: the row is the session after it.
-        guard let session = try Session.fetch(db, id: sessionID),
-            let participant = session.int(.peer_participant_id), let exchange = session.int(.public_id)
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: Self.labelSQL), arguments: [sessionID]),
+            let participant = row[0] as Int64?, let exchange = row[1] as Int64?
         else { return }
         try PeerLog.write(
             db, position: recorded.position, participant: participant, exchange: exchange,
-            message: "\(verb): \(session.label)", recordedAt: recorded.recordedAt, sessionID: sessionID)
+            message: "\(verb): \(row[2] as String)", recordedAt: recorded.recordedAt, sessionID: sessionID)
     }
+
+    /// Where the peer is and the session's label (`Session.label`), read with one narrow cached
+    /// statement instead of the full `Session.fetch` with its joins. The columns are STRICT
+    /// (integers are integers, text is text), so SQLite's concatenation gives `label`'s exact text.
+    static let labelSQL = """
+        SELECT peer_participant_id, public_id,
+            COALESCE(peer_name, '') || ' (AS' || COALESCE(source_asn, '') || 'V' || COALESCE(source_ipaddr, '')
+            || ') - (AS' || COALESCE(peer_asn, '') || 'V' || COALESCE(peer_ipaddr, '') || ')'
+        FROM sessions WHERE id = ?
+        """
 }
 
 /// Writing and reading communications-history lines.
@@ -32,7 +42,7 @@ public enum PeerLog {
         _ db: Database, position: Int64, participant: Int64, exchange: Int64, message: String, recordedAt: String,
         requestID: Int64? = nil, sessionID: Int64? = nil
     ) throws {
-        let time = Timestamp(parsing: recordedAt)?.apiText ?? recordedAt
+        let time = RecordedTime.apiText(recordedAt)
         try db.cachedStatement(sql: """
             INSERT INTO peer_log (position, peer_participant_id, public_id, message, time, request_id, session_id)
             VALUES (?, ?, ?, ?, ?, ?, ?)

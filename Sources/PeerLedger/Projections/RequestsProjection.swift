@@ -9,7 +9,7 @@ struct RequestsProjection: Projection {
     let tables = [(name: "requests", order: "id")]
 
     func apply(_ event: LedgerEvent, _ recorded: RecordedEvent, _ db: Database) throws {
-        let time = Timestamp(parsing: recorded.recordedAt)?.apiText ?? recorded.recordedAt
+        let time = RecordedTime.apiText(recorded.recordedAt)
         switch event {
         case let .peeringRequestSent(e):
             try db.execute(

@@ -10,7 +10,7 @@ struct RoutersProjection: Projection {
     func apply(_ event: LedgerEvent, _ recorded: RecordedEvent, _ db: Database) throws {
         switch event {
         case let .routerAdded(added):
-            let time = Timestamp(parsing: recorded.recordedAt)?.apiText ?? recorded.recordedAt
+            let time = RecordedTime.apiText(recorded.recordedAt)
             try db.execute(
                 sql: """
                     INSERT INTO routers (id, name, platform, access, created, removed) VALUES (?, ?, ?, ?, ?, 0)

@@ -10,7 +10,7 @@ struct SessionRouterStateProjection: Projection {
     let tables = [(name: "session_router_state", order: "session_id")]
 
     func apply(_ event: LedgerEvent, _ recorded: RecordedEvent, _ db: Database) throws {
-        let time = Timestamp(parsing: recorded.recordedAt)?.apiText ?? recorded.recordedAt
+        let time = RecordedTime.apiText(recorded.recordedAt)
         switch event {
         case let .sessionConfigurationRequested(requested):
             try ensureRow(db, session: requested.sessionID, router: requested.routerID)

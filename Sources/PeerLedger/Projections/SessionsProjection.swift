@@ -9,7 +9,7 @@ struct SessionsProjection: Projection {
     static let storedColumns = Set(SessionField.allCases.filter(\.isSettable).map(\.column))
 
     func apply(_ event: LedgerEvent, _ recorded: RecordedEvent, _ db: Database) throws {
-        let time = Timestamp(parsing: recorded.recordedAt)?.apiText ?? recorded.recordedAt
+        let time = RecordedTime.apiText(recorded.recordedAt)
         switch event {
         case let .sessionAdded(added):
             try checkColumns(added.fields.keys, at: recorded)

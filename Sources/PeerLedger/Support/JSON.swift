@@ -263,6 +263,18 @@ private struct JSONParser {
 
     mutating func string() throws(JSONParseError) -> String {
         try expect("\"")
+        // Most strings have no escape: take their bytes whole (the same decoding as `flush`).
+        var scan = index
+        while scan < bytes.count {
+            let byte = bytes[scan]
+            if byte == UInt8(ascii: "\"") {
+                let text = String(decoding: bytes[index..<scan], as: UTF8.self)
+                index = scan + 1
+                return text
+            }
+            if byte == UInt8(ascii: "\\") || byte < 0x20 { break }
+            scan += 1
+        }
         var scalars = String.UnicodeScalarView()
         var run = index
         func flush(_ end: Int) {

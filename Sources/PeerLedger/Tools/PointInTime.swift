@@ -13,8 +13,9 @@ enum PointInTime {
                     arguments: [cutoff])
                 while let row = try events.next() {
                     let recorded = RecordedEvent(row: row)
-                    try db.execute(
-                        sql: "INSERT INTO events (\(RecordedEvent.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    try db.cachedStatement(
+                        sql: "INSERT INTO events (\(RecordedEvent.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                    ).execute(
                         arguments: [
                             recorded.position, recorded.stream, recorded.streamVersion, recorded.type, recorded.schemaVersion,
                             recorded.payload, recorded.metadata, recorded.recordedAt, recorded.prevHash, recorded.hash,
@@ -23,7 +24,7 @@ enum PointInTime {
                 // Secrets are looked up by ref; copy them so past answers show the password then in force.
                 let secrets = try Row.fetchCursor(sourceDB, sql: "SELECT ref, value FROM secrets")
                 while let row = try secrets.next() {
-                    try db.execute(sql: "INSERT INTO secrets (ref, value) VALUES (?, ?)", arguments: [row["ref"], row["value"]])
+                    try db.cachedStatement(sql: "INSERT INTO secrets (ref, value) VALUES (?, ?)").execute(arguments: [row[0], row[1]])
                 }
                 _ = try Projector.rebuild(db)
             }

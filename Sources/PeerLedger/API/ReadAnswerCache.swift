@@ -1,0 +1,73 @@
+import Foundation
+import GRDB
+
+/// Answers of the heavy list reads (getSessions, getPeers, getCommunications), kept with the log
+/// position the projections had when they were computed, so a read repeated between writes costs
+/// one tiny query instead of building and serializing the list again.
+///
+/// It can never serve a stale answer: an entry is used only when the position recorded in
+/// `projection_state`, read in the same snapshot as the read itself, is the entry's position.
+/// Every write that changes a projection appends an event and so moves that position (also a
+/// write from another process on the same file). Only reads that are pure functions of the
+/// projections and their parameters are cached: never `as_of`, never audit, never a read of
+/// tables written without an event (the outbox).
+public final class ReadAnswerCache: @unchecked Sendable {
+    /// Read actions of target `peering` whose answers depend only on the projections.
+    static let cachedActions: Set<String> = ["getSessions", "getPeers", "getCommunications"]
+    /// Parameters that authenticate a call but do not change its answer.
+    static let ignoredParameters: Set<String> = ["apiKey", "hash", "time"]
+    /// At most this many answers are kept (all of one position).
+    static let capacity = 64
+
+    private let lock = NSLock()
+    private var position: Int64 = -1
+    private var answers: [String: APIAnswer] = [:]
+
+    public init() {}
+
+    /// The cache key of a call, or nil when its answer must not be cached.
+    static func key(action: String, parameters: Parameters) -> String? {
+        guard parameters.nonEmpty("target") == "peering", cachedActions.contains(action),
+            parameters["as_of"] == nil
+        else { return nil }
+        var key = ""
+        for (name, value) in parameters.pairs where !ignoredParameters.contains(name) {
+            key += name
+            key += "\u{1F}"
+            key += value
+            key += "\u{1E}"
+        }
+        return key
+    }
+
+    /// The position every projection has applied, as this snapshot sees it.
+    static func position(_ db: Database) throws -> Int64 {
+        try Int64.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(MAX(position), 0) FROM projection_state")) ?? 0
+    }
+
+    func answer(for key: String, at position: Int64) -> APIAnswer? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard position == self.position else { return nil }
+        return answers[key]
+    }
+
+    func store(_ answer: APIAnswer, for key: String, at position: Int64) {
+        lock.lock()
+        defer { lock.unlock() }
+        // A reader on an older snapshot must not push out the answers of a newer one.
+        guard position >= self.position else { return }
+        if position != self.position || answers.count >= Self.capacity {
+            answers.removeAll(keepingCapacity: true)
+            self.position = position
+        }
+        answers[key] = answer
+    }
+
+    /// How many answers are kept now (for tests).
+    var count: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return answers.count
+    }
+}

@@ -1,0 +1,146 @@
+import Foundation
+
+/// A hand-written codec for the two payloads that dominate the log (`SessionAdded`,
+/// `SessionUpdated`), because Foundation's `JSONEncoder`/`JSONDecoder` cost most of an append and
+/// of a rebuild.
+///
+/// It must give exactly the bytes `CanonicalJSON` gives (the hash chain and replays pin them), so
+/// it only handles what it can prove identical and answers nil otherwise, letting the caller fall
+/// back to Foundation: keys are ordered by a rank taken from `JSONEncoder` itself (its sorted-keys
+/// order is not plain byte order), strings must be printable ASCII without `"` or `\`, and
+/// decoding accepts only the exact shape Foundation would accept for these structs.
+enum SessionPayloadCodec {
+    /// Each known field name's place in `JSONEncoder`'s sorted-keys order, computed once by
+    /// encoding them all with `JSONEncoder`.
+    static let keyRank: [String: Int] = {
+        var names = Set(SessionField.allCases.map(\.column))
+        names.formUnion(SessionField.allCases.map(\.rawValue))
+        let dictionary = Dictionary(uniqueKeysWithValues: names.map { ($0, 0) })
+        guard let text = try? CanonicalJSON.encode(dictionary), case let .object(members)? = try? JSON.parse(text) else {
+            return [:]
+        }
+        return Dictionary(uniqueKeysWithValues: members.enumerated().map { ($1.0, $0) })
+    }()
+
+    /// True when `JSONEncoder` writes `text` between quotes unchanged.
+    static func isPlain(_ text: String) -> Bool {
+        !text.utf8.contains { $0 < 0x20 || $0 > 0x7E || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }
+    }
+
+    /// The keys of `dictionary` in `JSONEncoder`'s order, or nil when one is not known or not plain.
+    static func orderedKeys<V>(_ dictionary: [String: V]) -> [String]? {
+        var ranked: [(Int, String)] = []
+        ranked.reserveCapacity(dictionary.count)
+        for key in dictionary.keys {
+            guard let rank = keyRank[key], isPlain(key) else { return nil }
+            ranked.append((rank, key))
+        }
+        ranked.sort { $0.0 < $1.0 }
+        return ranked.map(\.1)
+    }
+
+    static func write(_ value: FieldValue, into out: inout String) -> Bool {
+        switch value {
+        case .null: out += "null"
+        case let .int(number): out += String(number)
+        case let .text(text):
+            guard isPlain(text) else { return false }
+            out += "\""
+            out += text
+            out += "\""
+        }
+        return true
+    }
+
+    /// `{"fields":{...},"session_id":N}`, or nil when only Foundation can be trusted with it.
+    static func encode(_ added: SessionAdded) -> String? {
+        guard let keys = orderedKeys(added.fields) else { return nil }
+        var out = "{\"fields\":{"
+        out.reserveCapacity(64 + added.fields.count * 32)
+        for (index, key) in keys.enumerated() {
+            if index > 0 { out += "," }
+            out += "\""
+            out += key
+            out += "\":"
+            guard let value = added.fields[key], write(value, into: &out) else { return nil }
+        }
+        out += "},\"session_id\":"
+        out += String(added.sessionID)
+        out += "}"
+        return out
+    }
+
+    /// `{"changes":{"k":{"from":..,"to":..}},"session_id":N}`, or nil as for `encode(_: SessionAdded)`.
+    static func encode(_ updated: SessionUpdated) -> String? {
+        guard let keys = orderedKeys(updated.changes) else { return nil }
+        var out = "{\"changes\":{"
+        out.reserveCapacity(64 + updated.changes.count * 48)
+        for (index, key) in keys.enumerated() {
+            if index > 0 { out += "," }
+            out += "\""
+            out += key
+            out += "\":{\"from\":"
+            guard let change = updated.changes[key], write(change.from, into: &out) else { return nil }
+            out += ",\"to\":"
+            guard write(change.to, into: &out) else { return nil }
+            out += "}"
+        }
+        out += "},\"session_id\":"
+        out += String(updated.sessionID)
+        out += "}"
+        return out
+    }
+
+    // MARK: Decoding
+
+    /// The members of an object with exactly these keys (no duplicates, no others), or nil.
+    private static func members(_ json: JSON, _ expected: Set<String>) -> [String: JSON]? {
+        guard case let .object(list) = json, list.count == expected.count else { return nil }
+        var result: [String: JSON] = [:]
+        for (key, value) in list {
+            guard expected.contains(key), result.updateValue(value, forKey: key) == nil else { return nil }
+        }
+        return result
+    }
+
+    /// Escapes (`\n`, `\uD800`, ...) are left to `JSONDecoder`, whose reading of them is the reference.
+    private static func hasEscapes(_ text: String) -> Bool { text.utf8.contains(UInt8(ascii: "\\")) }
+
+    private static func fieldValue(_ json: JSON) -> FieldValue? {
+        switch json {
+        case .null: return .null
+        case let .int(value): return .int(value)
+        case let .string(value): return .text(value)
+        default: return nil
+        }
+    }
+
+    /// A `SessionAdded` read from its payload, or nil when the text is not in the shape this codec
+    /// writes (the caller then asks `JSONDecoder`, which gives the authoritative answer or error).
+    static func decodeSessionAdded(_ text: String) -> SessionAdded? {
+        guard !hasEscapes(text), let json = try? JSON.parse(text), let top = members(json, ["fields", "session_id"]),
+            case let .int(id)? = top["session_id"], case let .object(list)? = top["fields"]
+        else { return nil }
+        var fields: [String: FieldValue] = [:]
+        fields.reserveCapacity(list.count)
+        for (key, value) in list {
+            guard let field = fieldValue(value), fields.updateValue(field, forKey: key) == nil else { return nil }
+        }
+        return SessionAdded(sessionID: id, fields: fields)
+    }
+
+    static func decodeSessionUpdated(_ text: String) -> SessionUpdated? {
+        guard !hasEscapes(text), let json = try? JSON.parse(text), let top = members(json, ["changes", "session_id"]),
+            case let .int(id)? = top["session_id"], case let .object(list)? = top["changes"]
+        else { return nil }
+        var changes: [String: SessionUpdated.FieldChange] = [:]
+        changes.reserveCapacity(list.count)
+        for (key, value) in list {
+            guard let change = members(value, ["from", "to"]), let from = change["from"].flatMap(fieldValue),
+                let to = change["to"].flatMap(fieldValue),
+                changes.updateValue(.init(from: from, to: to), forKey: key) == nil
+            else { return nil }
+        }
+        return SessionUpdated(sessionID: id, changes: changes)
+    }
+}
