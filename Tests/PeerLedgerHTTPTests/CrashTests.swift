@@ -64,11 +64,7 @@ final class ServerProcess: @unchecked Sendable {
 struct CrashTests {
     @Test("a server killed mid-write loses nothing acknowledged and leaves no half-written command")
     func killMidWrite() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("peerledger-crash-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let database = folder.appendingPathComponent("ledger.sqlite").path
-        let (key, secret) = try Ledger.open(at: database).createAPIKey(name: "loader", readOnly: false, metadata: EventMetadata(actor: "cli:test"))
-
+        let (database, key, secret) = try ledgerWithWriteKey()
         let server = try ServerProcess(database: database)
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
         let acknowledged = AcknowledgedWrites()
@@ -136,10 +132,7 @@ struct CrashTests {
 extension CrashTests {
     @Test("SIGTERM shuts the server down gracefully: it exits 0 and every acknowledged write is in the ledger")
     func gracefulShutdown() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("peerledger-term-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let database = folder.appendingPathComponent("ledger.sqlite").path
-        let (key, secret) = try Ledger.open(at: database).createAPIKey(name: "loader", readOnly: false, metadata: EventMetadata(actor: "cli:test"))
+        let (database, key, secret) = try ledgerWithWriteKey()
         let server = try ServerProcess(database: database)
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
         let acknowledged = AcknowledgedWrites()
@@ -170,6 +163,15 @@ extension CrashTests {
         #expect(acknowledged.sessions.isSubset(of: stored))
         #expect(try ledger.verify().isValid)
     }
+}
+
+/// A fresh ledger file with a write key named `loader`: the path, the key and its secret.
+func ledgerWithWriteKey() throws -> (database: String, key: APIKey, secret: String) {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("peerledger-served-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    let database = folder.appendingPathComponent("ledger.sqlite").path
+    let (key, secret) = try Ledger.open(at: database).createAPIKey(name: "loader", readOnly: false, metadata: EventMetadata(actor: "cli:test"))
+    return (database, key, secret)
 }
 
 /// Sends a signed POST; nil when the server is gone or answered something unreadable.
