@@ -11,18 +11,29 @@ struct SendmailTransportTests {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sendmail-\(UUID().uuidString)")
 
     func fakeSendmail(exitStatus: Int32, says: String = "") throws -> String {
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let script = folder.appendingPathComponent("sendmail")
-        try """
+        try writeScript(
+            """
             #!/bin/sh
             printf '%s\\n' "$@" > '\(folder.path)/args'
             cat > '\(folder.path)/message'
             printf '%s' '\(says)' >&2
             exit \(exitStatus)
 
-            """.write(to: script, atomically: true, encoding: .utf8)
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script.path)
-        return script.path
+            """)
+    }
+
+    /// Writes an executable script under a fresh name, through a close-on-exec descriptor: a
+    /// process another test starts at the same moment must not inherit it open for writing,
+    /// which would make running the script fail with "text file busy".
+    func writeScript(_ text: String) throws -> String {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let path = folder.appendingPathComponent("sendmail-\(UUID().uuidString.prefix(8))").path
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o755)
+        guard descriptor >= 0 else { throw CocoaError(.fileWriteUnknown) }
+        defer { close(descriptor) }
+        let bytes = Array(text.utf8)
+        guard write(descriptor, bytes, bytes.count) == bytes.count else { throw CocoaError(.fileWriteUnknown) }
+        return path
     }
 
     let mail = OutgoingMail(
@@ -65,12 +76,9 @@ struct SendmailTransportTests {
 
     @Test("a program that hangs is killed after the timeout and the attempt is retried later")
     func hangs() async throws {
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let script = folder.appendingPathComponent("sendmail")
-        try "#!/bin/sh\ncat > /dev/null\nexec sleep 30\n".write(to: script, atomically: true, encoding: .utf8)
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script.path)
-        await #expect(throws: MailDeliveryError(reply: "\(script.path) did not finish within 1 seconds; killed", permanent: false)) {
-            try await SendmailTransport(program: script.path, timeoutSeconds: 1).deliver(mail)
+        let script = try writeScript("#!/bin/sh\ncat > /dev/null\nexec sleep 30\n")
+        await #expect(throws: MailDeliveryError(reply: "\(script) did not finish within 1 seconds; killed", permanent: false)) {
+            try await SendmailTransport(program: script, timeoutSeconds: 1).deliver(mail)
         }
     }
 }
