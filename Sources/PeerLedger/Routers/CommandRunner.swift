@@ -65,10 +65,13 @@ struct CommandRunner: Sendable {
 
     static func askpassScript() -> URL? {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("peerledger-askpass-\(UUID().uuidString)")
-        let script = "#!/bin/sh\nprintf '%s\\n' \"$PEERLEDGER_SSH_PASSWORD\"\n"
-        guard FileManager.default.createFile(atPath: url.path, contents: Data(script.utf8), attributes: [.posixPermissions: 0o700]) else {
-            return nil
-        }
+        let script = Array("#!/bin/sh\nprintf '%s\\n' \"$PEERLEDGER_SSH_PASSWORD\"\n".utf8)
+        // Close-on-exec: a process started at the same moment must not inherit the script open
+        // for writing, or running it fails with "text file busy".
+        let descriptor = open(url.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o700)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        guard write(descriptor, script, script.count) == script.count else { return nil }
         return url
     }
 
