@@ -10,7 +10,7 @@ struct PeerLedgerCommand: AsyncParsableCommand {
         abstract: "An event-sourced peering ledger serving ProVision's APIv1.",
         subcommands: [
             Serve.self, Keys.self, Call.self, Verify.self, Rebuild.self, Audit.self, Export.self, Replay.self, Bench.self,
-            PeeringDBCommand.self, SelfCommand.self, GeneratePeeringDB.self, BenchmarkPeers.self, Routers.self,
+            PeeringDBCommand.self, SelfCommand.self, GeneratePeeringDB.self, BenchmarkPeers.self, Routers.self, SnapshotsCommand.self,
             OutboxCommand.self,
         ])
 }
@@ -20,9 +20,9 @@ struct DatabaseOptions: ParsableArguments {
     @Option(name: .long, help: "The ledger's SQLite file (created if missing).")
     var db: String = "peerledger.sqlite"
 
-    func open() throws -> Ledger {
+    func open(snapshotInterval: Int64 = ProjectionSnapshots.defaultInterval) throws -> Ledger {
         do {
-            return try Ledger.open(at: db)
+            return try Ledger.open(at: db, snapshotInterval: snapshotInterval)
         } catch let error as LedgerError {
             throw ValidationError("\(db): \(error.description)")
         }

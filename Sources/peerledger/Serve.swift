@@ -21,6 +21,8 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var requests: RequestOptions
     @Option(help: "Seconds between outbox delivery passes; 0 leaves delivery to 'peerledger outbox deliver'.")
     var outboxInterval: Int = 30
+    @Option(help: "Events between projection snapshots, which make reads as_of a past moment fast (0: none).")
+    var snapshotEvery: Int64 = ProjectionSnapshots.defaultInterval
 
     func run() async throws {
         guard let level = Logger.Level(rawValue: logLevel) else {
@@ -28,7 +30,7 @@ struct Serve: AsyncParsableCommand {
         }
         var logger = Logger(label: "peerledger")
         logger.logLevel = level
-        let ledger = try database.open()
+        let ledger = try database.open(snapshotInterval: max(1, snapshotEvery))
         let demoKey = demo ? try await Demo.prepare(ledger) : nil
         let settings = try requests.settings()
         var outbox: Task<Void, Never>?
@@ -48,6 +50,8 @@ struct Serve: AsyncParsableCommand {
         }
         let poller = pollInterval > 0 ? Task { await RouterPolling.run(ledger: ledger, every: pollInterval, logger: logger) } : nil
         defer { poller?.cancel() }
+        let snapshotKeeper = snapshotEvery > 0 ? Task { await SnapshotKeeping.run(ledger: ledger, every: 30, logger: logger) } : nil
+        defer { snapshotKeeper?.cancel() }
         try await app.runService()
     }
 }

@@ -46,7 +46,8 @@ public struct APIv1: Sendable {
                     guard let moment = Timestamp(parsing: asOfText) else {
                         throw Refusal("as_of must be a time such as 2014-05-22 23:14:54 (UTC), got '\(Values.quoted(asOfText))'")
                     }
-                    let past = try await PointInTime.ledger(of: ledger, asOf: moment)
+                    let past = try await PointInTime.ledger(
+                        of: ledger, asOf: moment, withLog: parameters.nonEmpty("target") == "audit")
                     return .success(try await past.read { db in try read(parameters, db) })
                 }
                 if let key = ReadAnswerCache.key(action: action.name, parameters: parameters) {

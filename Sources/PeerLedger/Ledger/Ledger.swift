@@ -14,16 +14,20 @@ public final class Ledger: Sendable {
     public let ids: any IDGenerator
     /// Answers of list reads, valid while the projections stay at the position they were read at.
     public let readCache = ReadAnswerCache()
+    /// Copies of the projections at past positions, for reads `as_of` a moment (file ledgers only).
+    public let snapshots: ProjectionSnapshots?
 
     /// Opens (creating if needed) the ledger at `path`: WAL, `synchronous=FULL`, migrations applied.
     public static func open(
-        at path: String, clock: any LedgerClock = SystemClock(), ids: any IDGenerator = RandomIDs()
+        at path: String, clock: any LedgerClock = SystemClock(), ids: any IDGenerator = RandomIDs(),
+        snapshotInterval: Int64 = ProjectionSnapshots.defaultInterval
     ) throws -> Ledger {
         let pool = try DatabasePool(path: path, configuration: configuration())
         // GRDB switches a pool's writer to WAL with `synchronous = NORMAL` after `prepareDatabase`
         // ran, so FULL is set again here, on the one writer connection the pool keeps.
         try pool.barrierWriteWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
-        return try Ledger(database: pool, clock: clock, ids: ids)
+        return try Ledger(
+            database: pool, clock: clock, ids: ids, snapshots: ProjectionSnapshots(ledgerPath: path, interval: snapshotInterval))
     }
 
     /// A private in-memory ledger (replays, tests, point-in-time reads).
@@ -49,14 +53,21 @@ public final class Ledger: Sendable {
         return configuration
     }
 
-    init(database: any DatabaseWriter, clock: any LedgerClock, ids: any IDGenerator) throws {
+    /// `checksProjections: false` takes the projections as they are (a point-in-time copy, whose
+    /// projections stand at a past position while its log is empty or cut short).
+    init(
+        database: any DatabaseWriter, clock: any LedgerClock, ids: any IDGenerator, snapshots: ProjectionSnapshots? = nil,
+        checksProjections: Bool = true
+    ) throws {
         self.database = database
         self.clock = clock
         self.ids = ids
+        self.snapshots = snapshots
         let now = clock.now()
         try database.barrierWriteWithoutTransaction { db in
             try Migrator.migrate(db, migrations: Migration.embedded, now: now)
         }
+        guard checksProjections else { return }
         try database.write { db in
             if try Projector.needsRebuild(db) { _ = try Projector.rebuild(db) }
         }
@@ -102,7 +113,9 @@ public final class Ledger: Sendable {
 public final class LedgerTransaction {
     public let db: Database
     public let metadata: EventMetadata
-    /// One moment for the whole command, so all its events share a time.
+    /// One moment for the whole command, so all its events share a time. Never earlier than the
+    /// last event's: the log's time does not go back (a clock stepped backwards records the
+    /// head's time), so "as of a moment" is always a prefix of the log.
     public let recordedAt: Timestamp
     let ids: any IDGenerator
     private var head: (position: Int64, hash: String)
@@ -117,13 +130,15 @@ public final class LedgerTransaction {
     init(db: Database, metadata: EventMetadata, recordedAt: Timestamp, ids: any IDGenerator) throws {
         self.db = db
         self.metadata = metadata
-        self.recordedAt = recordedAt
         self.ids = ids
         self.metadataJSON = try CanonicalJSON.encode(metadata)
-        if let row = try Row.fetchOne(db, sql: "SELECT position, hash FROM events ORDER BY position DESC LIMIT 1") {
+        if let row = try Row.fetchOne(db, sql: "SELECT position, hash, recorded_at FROM events ORDER BY position DESC LIMIT 1") {
             head = (row[0], row[1])
+            let headTime = Timestamp(parsing: row[2] as String) ?? recordedAt
+            self.recordedAt = max(recordedAt, headTime)
         } else {
             head = (0, RecordedEvent.genesisHash)
+            self.recordedAt = recordedAt
         }
     }
 

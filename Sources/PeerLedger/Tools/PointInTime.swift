@@ -1,16 +1,87 @@
 import GRDB
 
-/// The ledger as it was at a past moment: a private in-memory copy of the log up to that moment,
-/// with projections built by the same `apply` code, so any read action can answer "as of".
+/// The ledger as it was at a past moment: a private in-memory database with the projections as
+/// they stood after the last event recorded at or before that moment, built by the same `apply`
+/// code, so any read action can answer "as of".
+///
+/// The log's `recorded_at` never goes back (appends clamp it to the head's), so "as of a moment"
+/// is a prefix of the log, found by bisecting positions. The projections start from the newest
+/// usable snapshot at or before that prefix's end (`ProjectionSnapshots`) and apply only the
+/// events after it; without one they replay from position 1.
 enum PointInTime {
-    static func ledger(of source: Ledger, asOf moment: Timestamp) async throws -> Ledger {
-        let past = try Ledger.inMemory(clock: source.clock, ids: source.ids)
+    static func ledger(of source: Ledger, asOf moment: Timestamp, withLog: Bool = false) async throws -> Ledger {
+        try await build(of: source, asOf: moment, withLog: withLog).ledger
+    }
+
+    /// The past ledger, with the position whose snapshot it started from (0: the log's start).
+    static func build(of source: Ledger, asOf moment: Timestamp, withLog: Bool) async throws -> (ledger: Ledger, start: Int64) {
+        let past = try DatabaseQueue(configuration: Ledger.configuration())
+        let snapshots = source.snapshots
+        let start: Int64 = try await source.database.read { sourceDB in
+            var start: Int64 = 0
+            let end = try lastPosition(atOrBefore: moment, sourceDB)
+            if withLog {
+                try copyLog(upTo: end, from: sourceDB, into: past, now: moment)
+            } else {
+                start = try snapshots?.restore(atOrBefore: end, source: sourceDB, into: past) ?? 0
+                try past.writeWithoutTransaction { db in
+                    try Migrator.migrate(db, migrations: Migration.embedded, now: moment)
+                    try db.inTransaction {
+                        try applyLog(from: start, through: end, of: sourceDB, to: db)
+                        return .commit
+                    }
+                }
+            }
+            try past.write { db in
+                // Secrets are looked up by ref; copy them so past answers show the password then in force.
+                let secrets = try Row.fetchCursor(sourceDB, sql: "SELECT ref, value FROM secrets")
+                while let row = try secrets.next() {
+                    try db.cachedStatement(sql: "INSERT INTO secrets (ref, value) VALUES (?, ?)").execute(arguments: [row[0], row[1]])
+                }
+            }
+            return start
+        }
+        // As given: the projections are those of the moment (or, for audit reads, not needed at all).
+        return (try Ledger(database: past, clock: source.clock, ids: source.ids, checksProjections: false), start)
+    }
+
+    /// The position of the last event recorded at or before `moment` (0 when none was).
+    static func lastPosition(atOrBefore moment: Timestamp, _ db: Database) throws -> Int64 {
         let cutoff = moment.iso8601
-        try await source.database.read { sourceDB in
-            try past.database.write { db in
+        let statement = try db.cachedStatement(sql: "SELECT recorded_at <= ? FROM events WHERE position = ?")
+        func isAtOrBefore(_ position: Int64) throws -> Bool {
+            try Bool.fetchOne(statement, arguments: [cutoff, position]) ?? false
+        }
+        var low: Int64 = 0  // known at or before (0 stands for "before the log")
+        var high = (try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(position), 0) FROM events") ?? 0) + 1  // known after
+        while high - low > 1 {
+            let middle = low + (high - low) / 2
+            if try isAtOrBefore(middle) { low = middle } else { high = middle }
+        }
+        return low
+    }
+
+    /// Applies the events after `start` through `end` to the projections in `db`.
+    private static func applyLog(from start: Int64, through end: Int64, of source: Database, to db: Database) throws {
+        guard end > start else { return }
+        let events = try Row.fetchCursor(
+            source, sql: "SELECT \(RecordedEvent.columns) FROM events WHERE position > ? AND position <= ? ORDER BY position",
+            arguments: [start, end])
+        while let row = try events.next() {
+            let recorded = RecordedEvent(row: row)
+            try Projector.apply(LedgerEvent(recorded), recorded, db)
+        }
+        try Projector.checkpoint(db, position: end)
+    }
+
+    /// The log itself up to `end`, for audit reads as of a moment (they read events, not projections).
+    private static func copyLog(upTo end: Int64, from source: Database, into past: DatabaseQueue, now: Timestamp) throws {
+        try past.writeWithoutTransaction { db in
+            try Migrator.migrate(db, migrations: Migration.embedded, now: now)
+            try db.inTransaction {
                 let events = try Row.fetchCursor(
-                    sourceDB, sql: "SELECT \(RecordedEvent.columns) FROM events WHERE recorded_at <= ? ORDER BY position",
-                    arguments: [cutoff])
+                    source, sql: "SELECT \(RecordedEvent.columns) FROM events WHERE position <= ? ORDER BY position",
+                    arguments: [end])
                 while let row = try events.next() {
                     let recorded = RecordedEvent(row: row)
                     try db.cachedStatement(
@@ -21,14 +92,8 @@ enum PointInTime {
                             recorded.payload, recorded.metadata, recorded.recordedAt, recorded.prevHash, recorded.hash,
                         ])
                 }
-                // Secrets are looked up by ref; copy them so past answers show the password then in force.
-                let secrets = try Row.fetchCursor(sourceDB, sql: "SELECT ref, value FROM secrets")
-                while let row = try secrets.next() {
-                    try db.cachedStatement(sql: "INSERT INTO secrets (ref, value) VALUES (?, ?)").execute(arguments: [row[0], row[1]])
-                }
-                _ = try Projector.rebuild(db)
+                return .commit
             }
         }
-        return past
     }
 }

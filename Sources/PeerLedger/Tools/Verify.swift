@@ -41,6 +41,7 @@ public enum Verifier {
 
         var expectedPosition: Int64 = 1
         var previous = RecordedEvent.genesisHash
+        var previousTime = ""
         let cursor = try Row.fetchCursor(db, sql: "SELECT \(RecordedEvent.columns) FROM events ORDER BY position")
         while let row = try cursor.next() {
             let event = RecordedEvent(row: row)
@@ -61,7 +62,13 @@ public enum Verifier {
                 report.firstBad = (event.position, "hash does not match the event's content (the event was altered)")
                 return report
             }
+            // Same fixed-width ISO 8601 text throughout, so text order is time order.
+            if event.recordedAt < previousTime {
+                report.firstBad = (event.position, "recorded_at \(event.recordedAt) is earlier than the previous event's \(previousTime)")
+                return report
+            }
             previous = event.hash
+            previousTime = event.recordedAt
             expectedPosition += 1
             report.events += 1
         }

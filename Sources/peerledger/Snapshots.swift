@@ -1,0 +1,78 @@
+import ArgumentParser
+import Foundation
+import Logging
+import PeerLedger
+
+/// `peerledger snapshots list|take|backfill`: the projection snapshots that make reads `as_of`
+/// a past moment fast. They live in `<db>.snapshots/`, hold no secrets, and may be deleted at
+/// any time (reads as of a moment then replay from the log's start).
+struct SnapshotsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "snapshots", abstract: "List, take or backfill the projection snapshots used by as_of reads.",
+        subcommands: [List.self, Take.self, Backfill.self], defaultSubcommand: List.self)
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the snapshots and their size.")
+        @OptionGroup var database: DatabaseOptions
+
+        func run() throws {
+            let ledger = try database.open()
+            guard let snapshots = ledger.snapshots else { return }
+            let positions = snapshots.positions()
+            for position in positions { print("position \(position)") }
+            print("\(positions.count) snapshots in \(snapshots.directory.path), \(snapshots.diskBytes() / 1_048_576) MB")
+        }
+    }
+
+    struct Take: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Snapshot the projections now, if the interval has passed.")
+        @OptionGroup var database: DatabaseOptions
+        @Option(help: "Events between snapshots.") var every: Int64 = ProjectionSnapshots.defaultInterval
+
+        func run() throws {
+            let ledger = try database.open(snapshotInterval: every)
+            if let position = try ledger.takeSnapshotIfDue() {
+                print("snapshot taken at position \(position)")
+            } else {
+                print("no snapshot due: the newest is less than \(every) events old")
+            }
+        }
+    }
+
+    struct Backfill: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Write a snapshot every N events of the log where none exists.")
+        @OptionGroup var database: DatabaseOptions
+        @Option(help: "Events between snapshots.") var every: Int64 = ProjectionSnapshots.defaultInterval
+
+        func run() throws {
+            let ledger = try database.open(snapshotInterval: every)
+            let written = try ledger.backfillSnapshots()
+            print("\(written.count) snapshots written" + (written.isEmpty ? "" : " (positions \(written.map(String.init).joined(separator: ", ")))"))
+        }
+    }
+}
+
+/// The snapshot keeper inside `serve`: backfills a log that has none, then takes one whenever
+/// the log has grown an interval past the newest. Failures are logged; snapshots only save time.
+enum SnapshotKeeping {
+    static func run(ledger: Ledger, every seconds: Int, logger: Logger) async {
+        do {
+            if let snapshots = ledger.snapshots, snapshots.positions().isEmpty {
+                let written = try ledger.backfillSnapshots()
+                if !written.isEmpty { logger.info("snapshots backfilled", metadata: ["count": "\(written.count)"]) }
+            }
+        } catch {
+            logger.warning("snapshot backfill failed", metadata: ["error": "\(error)"])
+        }
+        while !Task.isCancelled {
+            do {
+                if let position = try ledger.takeSnapshotIfDue() {
+                    logger.info("snapshot taken", metadata: ["position": "\(position)"])
+                }
+            } catch {
+                logger.warning("snapshot failed", metadata: ["error": "\(error)"])
+            }
+            try? await Task.sleep(for: .seconds(seconds))
+        }
+    }
+}
