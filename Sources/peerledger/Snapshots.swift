@@ -46,17 +46,24 @@ struct SnapshotsCommand: ParsableCommand {
 
         func run() throws {
             let ledger = try database.open(snapshotInterval: every)
+            let pruned = try ledger.snapshots?.pruneUnusable(ledger) ?? []
+            if !pruned.isEmpty { print("\(pruned.count) unusable snapshots deleted") }
             let written = try ledger.backfillSnapshots()
             print("\(written.count) snapshots written" + (written.isEmpty ? "" : " (positions \(written.map(String.init).joined(separator: ", ")))"))
         }
     }
 }
 
-/// The snapshot keeper inside `serve`: backfills a log that has none, then takes one whenever
-/// the log has grown an interval past the newest. Failures are logged; snapshots only save time.
+/// The snapshot keeper inside `serve`: drops snapshots the ledger cannot use, backfills a log
+/// that has none, then takes one whenever the log has grown an interval past the newest.
+/// Failures are logged; snapshots only save time.
 enum SnapshotKeeping {
     static func run(ledger: Ledger, every seconds: Int, logger: Logger) async {
         do {
+            if let snapshots = ledger.snapshots {
+                let pruned = try snapshots.pruneUnusable(ledger)
+                if !pruned.isEmpty { logger.info("unusable snapshots deleted", metadata: ["count": "\(pruned.count)"]) }
+            }
             if let snapshots = ledger.snapshots, snapshots.positions().isEmpty {
                 let written = try ledger.backfillSnapshots()
                 if !written.isEmpty { logger.info("snapshots backfilled", metadata: ["count": "\(written.count)"]) }

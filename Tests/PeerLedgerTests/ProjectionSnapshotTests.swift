@@ -106,6 +106,8 @@ struct ProjectionSnapshotTests {
         let built = try await PointInTime.build(of: s.ledger, asOf: Timestamp(parsing: "2026-11-01 18:00:00")!, withLog: false)
         #expect(built.start == 0)
         #expect(try await s.groups(asOf: "2026-11-01+18:00:00") == ["mine1", "mine2", "mine3", "mine4"])
+        #expect(try s.ledger.snapshots?.pruneUnusable(s.ledger) == [3, 6])
+        #expect(s.ledger.snapshots?.positions() == [])
     }
 
     @Test("backfill writes a snapshot every interval events of an existing log, equal to live ones")
@@ -140,6 +142,39 @@ struct ProjectionSnapshotTests {
             try moments.map { try PointInTime.lastPosition(atOrBefore: Timestamp(parsing: $0)!, db) }
         }
         #expect(positions == [0, 1, 3, 7])
+    }
+
+    @Test("as_of from a snapshot shows the communications history up to the moment, read from the live table")
+    func historyAsOfComesFromTheLiveTable() async throws {
+        let t = try TestLedger(start: "2026-11-01 12:00:00", path: temporaryDatabasePath(), snapshotInterval: 4)
+        try await t.importPeeringDB(try PeeringDBFixture())
+        try t.ledger.setOwnNetwork(asn: 8038, metadata: EventMetadata(actor: "test"))
+        let base = try t.eventCount()
+        for day in 2...9 {
+            t.clock.set(Timestamp(parsing: String(format: "2026-11-%02d 12:00:00", day))!)
+            let answer = try await t.call(
+                "action=addSession&public_id=1&source_asn=8038&peer_asn=8560&peer_participant_id=262&peer_ipaddr=10.0.1.\(day)&peer_group=day\(day)")
+            #expect(answer.succeeded, "\(answer.message)")
+            try t.ledger.takeSnapshotIfDue()
+        }
+        func lines(_ day: Int) async throws -> [String] {
+            let answer = try await t.call(String(format: "action=getCommunications&public_id=1&as_of=2026-11-%02d+18:00:00", day))
+            let peer = answer.data?.arrayValue?.first { $0["id"] == .string("262") }
+            return (peer?["log_data"]?.arrayValue ?? []).compactMap { $0["message"]?.stringValue }
+        }
+        var fromSnapshots: [Int: [String]] = [:]
+        for day in 2...9 { fromSnapshots[day] = try await lines(day) }
+        #expect(fromSnapshots[9]?.count == 8)
+        #expect(fromSnapshots[5]?.count == 4)
+        #expect(fromSnapshots[5]?.first?.contains("10.0.1.5") == true)
+        let used = try await PointInTime.build(of: t.ledger, asOf: Timestamp(parsing: "2026-11-09 18:00:00")!, withLog: false)
+        #expect(used.start > base)
+        let newest = try #require(t.ledger.snapshots?.positions().last)
+        let snapshot = try DatabaseQueue(path: t.ledger.snapshots!.directory.appendingPathComponent("\(newest).sqlite").path)
+        #expect(try await snapshot.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM peer_log") } == 0)
+
+        try FileManager.default.removeItem(at: t.ledger.snapshots!.directory)
+        for day in 2...9 { #expect(try await lines(day) == fromSnapshots[day], "day \(day)") }
     }
 
     private func checksums(_ snapshots: ProjectionSnapshots, _ positions: [Int64]) throws -> [String] {

@@ -10,11 +10,14 @@ struct TestLedger {
     let api: APIv1
     let clock: SteppingClock
 
-    init(start: String = "2026-11-20 09:00:00", path: String? = nil) throws {
+    init(
+        start: String = "2026-11-20 09:00:00", path: String? = nil,
+        snapshotInterval: Int64 = ProjectionSnapshots.defaultInterval
+    ) throws {
         let clock = SteppingClock(start: Timestamp(parsing: start)!, stepMillis: 0)
         self.clock = clock
         ledger =
-            try path.map { try Ledger.open(at: $0, clock: clock, ids: SequentialIDs()) }
+            try path.map { try Ledger.open(at: $0, clock: clock, ids: SequentialIDs(), snapshotInterval: snapshotInterval) }
             ?? Ledger.inMemory(clock: clock, ids: SequentialIDs())
         api = APIv1(ledger: ledger)
     }

@@ -7,7 +7,9 @@ import GRDB
 /// position 1.
 ///
 /// Snapshots are derived data: deleting the folder loses nothing but speed. Each file is a
-/// database with the ledger's schema, no events, no secrets and no API keys, and a
+/// database with the ledger's schema, no events, no secrets, no API keys and no rows of
+/// append-only projections (the communications history: as of a position, those are the live
+/// table's rows up to it, so copying them into every snapshot would only cost disk), and a
 /// `snapshot_info` row naming the position and the hash of the event there. A snapshot is used
 /// only while that event still has that hash and the projections' versions are the code's, so a
 /// ledger restored from a backup, or a projection whose meaning changed, never answers from a
@@ -136,8 +138,13 @@ public struct ProjectionSnapshots: Sendable {
         return position
     }
 
+    /// Tables whose rows at or before a position are their state then (`Projection.isAppendOnly`):
+    /// not copied into snapshots, read from the live ledger by `as_of` instead.
+    static let appendOnlyTables = Projector.projections.filter(\.isAppendOnly).flatMap(\.tables).map(\.name)
+
     private static func copyProjections(_ db: Database, from schema: String) throws {
-        for table in Projector.projections.flatMap(\.tables).map(\.name) + ["projection_state"] {
+        let copied = Projector.projections.filter { !$0.isAppendOnly }.flatMap(\.tables).map(\.name)
+        for table in copied + ["projection_state"] {
             try db.execute(sql: "INSERT INTO main.\(table) SELECT * FROM \(schema).\(table)")
         }
     }
@@ -164,6 +171,24 @@ public struct ProjectionSnapshots: Sendable {
             return candidate
         }
         return 0
+    }
+
+    /// Deletes the snapshots this ledger can no longer use (another log's, or built by projection
+    /// versions the code no longer has). Returns the positions deleted.
+    public func pruneUnusable(_ ledger: Ledger) throws -> [Int64] {
+        var deleted: [Int64] = []
+        try ledger.database.read { source in
+            for position in positions() {
+                let url = file(at: position)
+                let usable = (try? DatabaseQueue(path: url.path, configuration: Self.readOnlyConfiguration()).read { db in
+                    try Self.isUsable(db, at: position, source: source)
+                }) ?? false
+                guard !usable else { continue }
+                Self.removeDatabaseFiles(url)
+                deleted.append(position)
+            }
+        }
+        return deleted
     }
 
     /// The snapshot names the event the log holds at its position, and was built by projections

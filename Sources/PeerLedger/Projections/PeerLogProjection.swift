@@ -6,6 +6,8 @@ struct PeerLogProjection: Projection {
     let name = "peer_log"
     let version = 1
     let tables = [(name: "peer_log", order: "peer_participant_id, public_id, position")]
+    /// Lines are only ever inserted, each with its event's position.
+    let isAppendOnly = true
 
     func apply(_ event: LedgerEvent, _ recorded: RecordedEvent, _ db: Database) throws {
         let verb: String

@@ -10,4 +10,12 @@ protocol Projection: Sendable {
     /// The tables this projection owns, each with the ORDER BY that makes its checksum stable.
     var tables: [(name: String, order: String)] { get }
     func apply(_ event: LedgerEvent, _ recorded: RecordedEvent, _ db: Database) throws
+    /// True when the tables only ever gain rows, each with the `position` of the event that wrote
+    /// it: the rows at or before a position are then exactly the state at that position, so
+    /// snapshots leave them out and a read `as_of` reads the live table up to that position.
+    var isAppendOnly: Bool { get }
+}
+
+extension Projection {
+    var isAppendOnly: Bool { false }
 }

@@ -17,6 +17,7 @@ enum PointInTime {
     static func build(of source: Ledger, asOf moment: Timestamp, withLog: Bool) async throws -> (ledger: Ledger, start: Int64) {
         let past = try DatabaseQueue(configuration: Ledger.configuration())
         let snapshots = source.snapshots
+        let sourcePath = (source.database as? DatabasePool)?.path
         let start: Int64 = try await source.database.read { sourceDB in
             var start: Int64 = 0
             let end = try lastPosition(atOrBefore: moment, sourceDB)
@@ -30,6 +31,7 @@ enum PointInTime {
                         try applyLog(from: start, through: end, of: sourceDB, to: db)
                         return .commit
                     }
+                    if start > 0, let path = sourcePath { try readAppendOnlyTables(of: path, through: end, in: db) }
                 }
             }
             try past.write { db in
@@ -59,6 +61,17 @@ enum PointInTime {
             if try isAtOrBefore(middle) { low = middle } else { high = middle }
         }
         return low
+    }
+
+    /// A snapshot holds no rows of append-only tables (the communications history): their state
+    /// as of `end` is the live table's rows up to `end`, which never change once written. A
+    /// temporary view of that name over the ledger file, which unqualified names find first,
+    /// shows exactly those rows to the read.
+    private static func readAppendOnlyTables(of path: String, through end: Int64, in db: Database) throws {
+        try db.execute(sql: "ATTACH DATABASE ? AS ledger_now", arguments: [path])
+        for table in ProjectionSnapshots.appendOnlyTables {
+            try db.execute(sql: "CREATE TEMP VIEW \(table) AS SELECT * FROM ledger_now.\(table) WHERE position <= \(end)")
+        }
     }
 
     /// Applies the events after `start` through `end` to the projections in `db`.
