@@ -235,6 +235,9 @@ extension Ledger {
     @discardableResult
     public func takeSnapshotIfDue() throws -> Int64? {
         guard let snapshots, let pool = database as? DatabasePool else { return nil }
+        // Cheap check first, so a ledger with nothing due touches no file.
+        let head = try readNow { db in try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(position), 0) FROM events") ?? 0 }
+        guard head - (snapshots.positions().last ?? 0) >= snapshots.interval else { return nil }
         return try snapshots.takeIfDue(ledgerPath: pool.path, now: clock.now())
     }
 
