@@ -101,13 +101,17 @@ struct ProjectionSnapshotTests {
         for day in 1...4 {
             try await s.call("action=addSession&public_id=1&source_asn=8038&peer_asn=\(65_000 + day)&peer_ipaddr=10.9.0.\(day)&peer_group=mine\(day)")
         }
-        // The other ledger's snapshots copied beside this one, as a restored backup might leave them.
+        // The other ledger's snapshots copied beside this one, as a restored backup might leave them,
+        // and a half-written file of a snapshot interrupted by a crash.
         try FileManager.default.copyItem(at: other.ledger.snapshots!.directory, to: s.ledger.snapshots!.directory)
+        let leftover = s.ledger.snapshots!.directory.appendingPathComponent(".new-interrupted.sqlite")
+        try Data("partial".utf8).write(to: leftover)
         let built = try await PointInTime.build(of: s.ledger, asOf: Timestamp(parsing: "2026-11-01 18:00:00")!, withLog: false)
         #expect(built.start == 0)
         #expect(try await s.groups(asOf: "2026-11-01+18:00:00") == ["mine1", "mine2", "mine3", "mine4"])
         #expect(try s.ledger.snapshots?.pruneUnusable(s.ledger) == [3, 6])
         #expect(s.ledger.snapshots?.positions() == [])
+        #expect(!FileManager.default.fileExists(atPath: leftover.path))
     }
 
     @Test("backfill writes a snapshot every interval events of an existing log, equal to live ones")

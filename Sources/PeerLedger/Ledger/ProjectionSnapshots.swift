@@ -174,8 +174,13 @@ public struct ProjectionSnapshots: Sendable {
     }
 
     /// Deletes the snapshots this ledger can no longer use (another log's, or built by projection
-    /// versions the code no longer has). Returns the positions deleted.
+    /// versions the code no longer has), and files a process killed mid-snapshot left behind.
+    /// Returns the positions deleted.
     public func pruneUnusable(_ ledger: Ledger) throws -> [Int64] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        for name in names where name.hasPrefix(".new-") || name.hasPrefix(".scratch-") {
+            try? FileManager.default.removeItem(at: directory.appendingPathComponent(name))
+        }
         var deleted: [Int64] = []
         try ledger.database.read { source in
             for position in positions() {
