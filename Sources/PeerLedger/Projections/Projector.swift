@@ -17,15 +17,20 @@ enum Projector {
     }
 
     /// Records that every projection has applied the log up to `position`.
+    /// One statement for all of them (it runs once per command, so one upsert of every row beats
+    /// one statement per projection).
     static func checkpoint(_ db: Database, position: Int64) throws {
+        var arguments = StatementArguments()
         for projection in projections {
-            try db.cachedStatement(sql: """
-                INSERT INTO projection_state (name, version, position) VALUES (?, ?, ?)
-                ON CONFLICT (name) DO UPDATE SET version = excluded.version, position = excluded.position
-                """
-            ).execute(arguments: [projection.name, projection.version, position])
+            arguments += [projection.name, projection.version, position]
         }
+        try db.cachedStatement(sql: checkpointSQL).execute(arguments: arguments)
     }
+
+    static let checkpointSQL = """
+        INSERT INTO projection_state (name, version, position) VALUES \(projections.map { _ in "(?, ?, ?)" }.joined(separator: ", "))
+        ON CONFLICT (name) DO UPDATE SET version = excluded.version, position = excluded.position
+        """
 
     /// True when a projection's stored version differs from the code's, or it lags the log.
     static func needsRebuild(_ db: Database) throws -> Bool {
