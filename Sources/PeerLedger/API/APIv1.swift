@@ -113,7 +113,8 @@ public struct APIv1: Sendable {
         let parameters = request.parameters
         let key = request.idempotencyKey ?? parameters.nonEmpty("idempotency_key")
         if let key { _ = try Values.text(key, field: "idempotency_key", maxLength: 200) }
-        let fingerprint = Self.fingerprint(parameters)
+        // Only a keyed write is ever compared with an earlier one.
+        let fingerprint = key == nil ? "" : Self.fingerprint(parameters)
         let metadata = EventMetadata(actor: request.actor, requestID: request.requestID, clientAddress: request.clientAddress)
         let actor = request.actor
         return try await ledger.write(metadata) { transaction in

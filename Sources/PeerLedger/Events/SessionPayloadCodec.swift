@@ -93,6 +93,9 @@ enum SessionPayloadCodec {
 
     // MARK: Decoding
 
+    private static let addedKeys: Set<String> = ["fields", "session_id"]
+    private static let updatedKeys: Set<String> = ["changes", "session_id"]
+
     /// The members of an object with exactly these keys (no duplicates, no others), or nil.
     private static func members(_ json: JSON, _ expected: Set<String>) -> [String: JSON]? {
         guard case let .object(list) = json, list.count == expected.count else { return nil }
@@ -118,7 +121,7 @@ enum SessionPayloadCodec {
     /// A `SessionAdded` read from its payload, or nil when the text is not in the shape this codec
     /// writes (the caller then asks `JSONDecoder`, which gives the authoritative answer or error).
     static func decodeSessionAdded(_ text: String) -> SessionAdded? {
-        guard !hasEscapes(text), let json = try? JSON.parse(text), let top = members(json, ["fields", "session_id"]),
+        guard !hasEscapes(text), let json = try? JSON.parse(text), let top = members(json, addedKeys),
             case let .int(id)? = top["session_id"], case let .object(list)? = top["fields"]
         else { return nil }
         var fields: [String: FieldValue] = [:]
@@ -130,17 +133,32 @@ enum SessionPayloadCodec {
     }
 
     static func decodeSessionUpdated(_ text: String) -> SessionUpdated? {
-        guard !hasEscapes(text), let json = try? JSON.parse(text), let top = members(json, ["changes", "session_id"]),
+        guard !hasEscapes(text), let json = try? JSON.parse(text), let top = members(json, updatedKeys),
             case let .int(id)? = top["session_id"], case let .object(list)? = top["changes"]
         else { return nil }
         var changes: [String: SessionUpdated.FieldChange] = [:]
         changes.reserveCapacity(list.count)
         for (key, value) in list {
-            guard let change = members(value, ["from", "to"]), let from = change["from"].flatMap(fieldValue),
-                let to = change["to"].flatMap(fieldValue),
-                changes.updateValue(.init(from: from, to: to), forKey: key) == nil
-            else { return nil }
+            guard let change = fromTo(value), changes.updateValue(change, forKey: key) == nil else { return nil }
         }
         return SessionUpdated(sessionID: id, changes: changes)
+    }
+
+    /// `{"from":..,"to":..}` (either order, each exactly once, nothing else), read without building
+    /// a dictionary per change as `members` does; the same acceptance as `members(_, ["from", "to"])`.
+    private static func fromTo(_ json: JSON) -> SessionUpdated.FieldChange? {
+        guard case let .object(pair) = json, pair.count == 2 else { return nil }
+        var from: FieldValue?
+        var to: FieldValue?
+        for (key, value) in pair {
+            guard let field = fieldValue(value) else { return nil }
+            switch key {
+            case "from" where from == nil: from = field
+            case "to" where to == nil: to = field
+            default: return nil
+            }
+        }
+        guard let from, let to else { return nil }
+        return .init(from: from, to: to)
     }
 }

@@ -131,7 +131,7 @@ public final class LedgerTransaction {
         self.db = db
         self.metadata = metadata
         self.ids = ids
-        self.metadataJSON = try CanonicalJSON.encode(metadata)
+        self.metadataJSON = try MetadataCodec.encode(metadata)
         if let row = try Row.fetchOne(db, sql: "SELECT position, hash, recorded_at FROM events ORDER BY position DESC LIMIT 1") {
             head = (row[0], row[1])
             let headTime = Timestamp(parsing: row[2] as String) ?? recordedAt
@@ -142,10 +142,17 @@ public final class LedgerTransaction {
         }
     }
 
+    /// The version of each stream this command already read or appended to: only this
+    /// transaction writes to the log while it is open, so a stream it touched needs no query again.
+    private var streamVersions: [String: Int64] = [:]
+
     /// The current version of `stream`, or nil when it has no events.
     public func version(of stream: String) throws -> Int64? {
-        try Int64.fetchOne(
+        if let known = streamVersions[stream] { return known }
+        let version = try Int64.fetchOne(
             db.cachedStatement(sql: "SELECT MAX(stream_version) FROM events WHERE stream = ?"), arguments: [stream])
+        if let version { streamVersions[stream] = version }
+        return version
     }
 
     /// Appends one event to `stream`, refusing with `LedgerError.conflict` when the stream is not
@@ -164,10 +171,9 @@ public final class LedgerTransaction {
         let position = head.position + 1
         let streamVersion = (current ?? 0) + 1
         let recordedAtText = recordedAt.iso8601
-        let input = RecordedEvent.hashInput(
+        let hash = EventHash.hash(
             prevHash: head.hash, position: position, stream: stream, streamVersion: streamVersion, type: type,
             schemaVersion: schemaVersion, payload: payload, metadata: metadataJSON, recordedAt: recordedAtText)
-        let hash = SHA256.hash(data: Array(input.utf8)).hexString
         let recorded = RecordedEvent(
             position: position, stream: stream, streamVersion: streamVersion, type: type, schemaVersion: schemaVersion,
             payload: payload, metadata: metadataJSON, recordedAt: recordedAtText, prevHash: head.hash, hash: hash)
@@ -179,6 +185,7 @@ public final class LedgerTransaction {
             position, stream, streamVersion, type, schemaVersion, payload, metadataJSON, recordedAtText, head.hash, hash,
         ])
         head = (position, hash)
+        streamVersions[stream] = streamVersion
         try Projector.apply(event, recorded, db)
         appendedCount += 1
         if retainsAppended { appended.append(recorded) }

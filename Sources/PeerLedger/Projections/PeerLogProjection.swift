@@ -19,38 +19,78 @@ struct PeerLogProjection: Projection {
         default: return
         }
         // The sessions projection has already applied this event: the row is the session after it.
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: Self.labelSQL), arguments: [sessionID]),
-            let participant = row[0] as Int64?, let exchange = row[1] as Int64?
-        else { return }
-        try PeerLog.write(
-            db, position: recorded.position, participant: participant, exchange: exchange,
-            message: "\(verb): \(row[2] as String)", recordedAt: recorded.recordedAt, sessionID: sessionID)
+        // One INSERT ... SELECT writes the line from that row (no line when the session or its
+        // peer is unknown), instead of reading the label into Swift and inserting it back.
+        try db.cachedStatement(sql: PeerLog.isStaging ? Self.stagedLineSQL : Self.lineSQL).execute(arguments: [
+            recorded.position, verb, RecordedTime.apiText(recorded.recordedAt), sessionID,
+        ])
     }
 
-    /// Where the peer is and the session's label (`Session.label`), read with one narrow cached
-    /// statement instead of the full `Session.fetch` with its joins. The columns are STRICT
-    /// (integers are integers, text is text), so SQLite's concatenation gives `label`'s exact text.
-    static let labelSQL = """
-        SELECT peer_participant_id, public_id,
-            COALESCE(peer_name, '') || ' (AS' || COALESCE(source_asn, '') || 'V' || COALESCE(source_ipaddr, '')
-            || ') - (AS' || COALESCE(peer_asn, '') || 'V' || COALESCE(peer_ipaddr, '') || ')'
-        FROM sessions WHERE id = ?
+    /// The history line of a session event, built by SQLite from the session's row.
+    static func lineSQL(into table: String) -> String {
         """
+        INSERT INTO \(table) (position, peer_participant_id, public_id, message, time, request_id, session_id)
+        SELECT ?1, peer_participant_id, public_id, ?2 || ': ' || \(labelExpression), ?3, NULL, id
+        FROM sessions WHERE id = ?4 AND peer_participant_id IS NOT NULL AND public_id IS NOT NULL
+        """
+    }
+
+    static let lineSQL = lineSQL(into: "peer_log")
+    static let stagedLineSQL = lineSQL(into: "temp.peer_log_staged")
+
+    /// `Session.label`'s text from the STRICT columns (integers are integers, text is text), so
+    /// SQLite's concatenation gives exactly what Swift would.
+    static let labelExpression = """
+        COALESCE(peer_name, '') || ' (AS' || COALESCE(source_asn, '') || 'V' || COALESCE(source_ipaddr, '')
+            || ') - (AS' || COALESCE(peer_asn, '') || 'V' || COALESCE(peer_ipaddr, '') || ')'
+        """
+
+    /// Where the peer is and the session's label (`Session.label`), in one narrow statement.
+    static let labelSQL = "SELECT peer_participant_id, public_id, \(labelExpression) FROM sessions WHERE id = ?"
 }
 
 /// Writing and reading communications-history lines.
 public enum PeerLog {
+    /// True while a rebuild replays the log: lines then go to `temp.peer_log_staged` in log order
+    /// (appends at the end of a rowid table) and enter `peer_log`, a WITHOUT ROWID table keyed by
+    /// peer, once at the end, sorted by that key, instead of one random-key insert per event.
+    @TaskLocal static var isStaging = false
+
+    /// Runs `body` (a rebuild's replay, inside its transaction) with history lines staged, then
+    /// moves them into `peer_log` in key order. Nothing reads `peer_log` during a replay.
+    static func staging(_ db: Database, _ body: () throws -> Void) throws {
+        try db.execute(sql: """
+            CREATE TEMP TABLE IF NOT EXISTS peer_log_staged (
+                position INTEGER NOT NULL, peer_participant_id INTEGER NOT NULL, public_id INTEGER NOT NULL,
+                message TEXT NOT NULL, time TEXT NOT NULL, request_id INTEGER, session_id INTEGER)
+            """)
+        try db.execute(sql: "DELETE FROM temp.peer_log_staged")
+        try $isStaging.withValue(true) { try body() }
+        try db.execute(sql: """
+            INSERT INTO peer_log (position, peer_participant_id, public_id, message, time, request_id, session_id)
+            SELECT position, peer_participant_id, public_id, message, time, request_id, session_id
+            FROM temp.peer_log_staged ORDER BY peer_participant_id, public_id, position
+            """)
+        try db.execute(sql: "DROP TABLE temp.peer_log_staged")
+    }
+
     static func write(
         _ db: Database, position: Int64, participant: Int64, exchange: Int64, message: String, recordedAt: String,
         requestID: Int64? = nil, sessionID: Int64? = nil
     ) throws {
         let time = RecordedTime.apiText(recordedAt)
-        try db.cachedStatement(sql: """
-            INSERT INTO peer_log (position, peer_participant_id, public_id, message, time, request_id, session_id)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
-            """
-        ).execute(arguments: [position, participant, exchange, message, time, requestID, sessionID])
+        try db.cachedStatement(sql: isStaging ? stagedInsertSQL : insertSQL)
+            .execute(arguments: [position, participant, exchange, message, time, requestID, sessionID])
     }
+
+    static let insertSQL = """
+        INSERT INTO peer_log (position, peer_participant_id, public_id, message, time, request_id, session_id)
+        VALUES (?, ?, ?, ?, ?, ?, ?)
+        """
+    static let stagedInsertSQL = """
+        INSERT INTO temp.peer_log_staged (position, peer_participant_id, public_id, message, time, request_id, session_id)
+        VALUES (?, ?, ?, ?, ?, ?, ?)
+        """
 
     /// A peer's history at one exchange, newest first, in the seed's `log_data` shape.
     public static func entries(_ db: Database, participant: Int64, exchange: Int64) throws -> [JSON] {

@@ -17,15 +17,20 @@ enum Projector {
     }
 
     /// Records that every projection has applied the log up to `position`.
+    /// One statement for all of them (it runs once per command, so one upsert of every row beats
+    /// one statement per projection).
     static func checkpoint(_ db: Database, position: Int64) throws {
+        var arguments = StatementArguments()
         for projection in projections {
-            try db.cachedStatement(sql: """
-                INSERT INTO projection_state (name, version, position) VALUES (?, ?, ?)
-                ON CONFLICT (name) DO UPDATE SET version = excluded.version, position = excluded.position
-                """
-            ).execute(arguments: [projection.name, projection.version, position])
+            arguments += [projection.name, projection.version, position]
         }
+        try db.cachedStatement(sql: checkpointSQL).execute(arguments: arguments)
     }
+
+    static let checkpointSQL = """
+        INSERT INTO projection_state (name, version, position) VALUES \(projections.map { _ in "(?, ?, ?)" }.joined(separator: ", "))
+        ON CONFLICT (name) DO UPDATE SET version = excluded.version, position = excluded.position
+        """
 
     /// True when a projection's stored version differs from the code's, or it lags the log.
     static func needsRebuild(_ db: Database) throws -> Bool {
@@ -49,19 +54,40 @@ enum Projector {
             }
         }
         try db.execute(sql: "DELETE FROM projection_state")
+        // Secondary indexes are dropped for the replay and built again once at the end (a sort
+        // and a bottom-up build instead of one random insert per row); no `apply` reads by them.
+        let indexes = try secondaryIndexes(db)
+        for index in indexes { try db.execute(sql: "DROP INDEX \(index.name.quotedDatabaseIdentifier)") }
         var count: Int64 = 0
         var last: Int64 = 0
-        let cursor = try Row.fetchCursor(
-            db, sql: "SELECT \(RecordedEvent.columns) FROM events WHERE position <= ? ORDER BY position",
-            arguments: [limit ?? Int64.max])
-        while let row = try cursor.next() {
-            let recorded = RecordedEvent(row: row)
-            try apply(LedgerEvent(recorded), recorded, db)
-            count += 1
-            last = recorded.position
+        try PeerLog.staging(db) {
+            let cursor = try Row.fetchCursor(
+                db, sql: "SELECT \(RecordedEvent.columns) FROM events WHERE position <= ? ORDER BY position",
+                arguments: [limit ?? Int64.max])
+            while let row = try cursor.next() {
+                let recorded = RecordedEvent(row: row)
+                try apply(LedgerEvent(recorded), recorded, db)
+                count += 1
+                last = recorded.position
+            }
         }
+        for index in indexes { try db.execute(sql: index.sql) }
         if count > 0 { try checkpoint(db, position: last) }
         return count
+    }
+
+    /// The indexes of projection tables that are not their primary key, with their SQL text.
+    static func secondaryIndexes(_ db: Database) throws -> [(name: String, sql: String)] {
+        let tables = projections.flatMap { $0.tables.map(\.name) }
+        return try Row.fetchAll(
+            db,
+            sql: """
+                SELECT name, sql FROM sqlite_master
+                WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN (\(tables.map { _ in "?" }.joined(separator: ", ")))
+                ORDER BY name
+                """,
+            arguments: StatementArguments(tables)
+        ).map { (name: $0[0], sql: $0[1]) }
     }
 
     /// SHA-256 over every projection row, table by table in a fixed order: equal checksums mean

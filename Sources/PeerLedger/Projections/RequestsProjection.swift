@@ -9,7 +9,8 @@ struct RequestsProjection: Projection {
     let tables = [(name: "requests", order: "id")]
 
     func apply(_ event: LedgerEvent, _ recorded: RecordedEvent, _ db: Database) throws {
-        let time = RecordedTime.apiText(recorded.recordedAt)
+        // Computed only for the events this projection handles (most events are not).
+        var time: String { RecordedTime.apiText(recorded.recordedAt) }
         switch event {
         case let .peeringRequestSent(e):
             try db.execute(

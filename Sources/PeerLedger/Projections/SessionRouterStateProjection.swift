@@ -10,7 +10,8 @@ struct SessionRouterStateProjection: Projection {
     let tables = [(name: "session_router_state", order: "session_id")]
 
     func apply(_ event: LedgerEvent, _ recorded: RecordedEvent, _ db: Database) throws {
-        let time = RecordedTime.apiText(recorded.recordedAt)
+        // Computed only for the events this projection handles (most events are not).
+        var time: String { RecordedTime.apiText(recorded.recordedAt) }
         switch event {
         case let .sessionConfigurationRequested(requested):
             try ensureRow(db, session: requested.sessionID, router: requested.routerID)
