@@ -20,21 +20,22 @@ public struct BenchmarkRun {
         var rows: [BenchmarkRow] = []
         log("durable single-command writes (\(writes) each side)...")
         rows.append(try await workloads.singleWrites(count: writes))
-        log("batched append of \(events) events...")
-        let (append, ledger) = try workloads.batchedAppend()
+        log("building the world of \(events) events (batched append)...")
+        let (append, ledger, world) = try await workloads.batchedAppend()
+        log(world.description)
         rows.append(append)
         log("projection rebuild...")
         rows += try workloads.rebuild(ledger)
-        log("getSessions for an exchange with 1,000 sessions...")
-        rows += try await workloads.getSessions(ledger)
+        let reads = ReadWorkloads(ledger: ledger, log: log)
+        log("getSessions, getCommunications and getPeers at the big exchange, in process...")
+        rows += try await reads.run()
         log("audit...")
         rows += try await workloads.audit(ledger)
-        log("getSessions over HTTP against nginx...")
-        rows += try await HTTPWorkload(ledger: ledger, folder: folder, log: log)
-            .run(query: "target=peering&action=getSessions&public_id=9999", label: "getSessions, 1,000 sessions")
+        log("the same reads over HTTP (a lone server process) against nginx...")
+        rows += try await HTTPWorkload(ledger: ledger, databasePath: workloads.worldPath, folder: folder, log: log).run(calls: reads.calls)
         rows.append(
             BenchmarkRow(
-                workload: "process resident memory after the run", figure: Memory.residentMegabytes(), baseline: nil,
+                workload: "bench process resident memory after the run", figure: Memory.residentMegabytes(), baseline: nil,
                 unit: "MB", higherIsBetter: false, target: "reported"))
         return rows
     }

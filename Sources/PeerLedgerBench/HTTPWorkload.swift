@@ -1,18 +1,19 @@
 import Foundation
-import Hummingbird
-import Logging
 import PeerLedger
-import PeerLedgerHTTP
 
-/// getSessions over HTTP under load (wrk, several connections) against nginx serving the same
-/// response bytes as a static file on the same loopback, in the same run.
+/// The list reads over HTTP under load (wrk, several connections) against nginx serving the same
+/// response bytes as static files on the same loopback, in the same run. The server is a lone
+/// `peerledger serve` process (this same binary) on the world's database file, so its resident
+/// memory (idle after start-up, and its peak under the load) is the server's alone.
 public struct HTTPWorkload {
     let ledger: Ledger
+    let databasePath: String
     let folder: URL
     let log: (String) -> Void
 
-    public init(ledger: Ledger, folder: URL, log: @escaping (String) -> Void) {
+    public init(ledger: Ledger, databasePath: String, folder: URL, log: @escaping (String) -> Void) {
         self.ledger = ledger
+        self.databasePath = databasePath
         self.folder = folder
         self.log = log
     }
@@ -21,31 +22,32 @@ public struct HTTPWorkload {
         ["/usr/bin/", "/usr/sbin/", "/usr/local/bin/"].map { $0 + name }.first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
-    public func run(query: String, label: String) async throws -> [BenchmarkRow] {
+    public func run(calls: [(label: String, query: String)]) async throws -> [BenchmarkRow] {
         guard let wrk = Self.tool("wrk"), let nginx = Self.tool("nginx") else {
             log("HTTP workload skipped: wrk and nginx are not installed (apt-get install wrk nginx)")
             return []
         }
         let (key, secret) = try ledger.createAPIKey(name: "bench-\(UUID().uuidString.prefix(8))", readOnly: true, metadata: EventMetadata(actor: "bench"))
-        let message = "\(query)&apiKey=\(key.apiKey)"
-        let signed = "\(message)&hash=\(Parameters.encode(RequestSignature.sign(message, secret: secret)))"
 
-        // PeerLedger, in this process, on a free port.
-        var logger = Logger(label: "bench")
-        logger.logLevel = .error
-        let port = PortBox()
-        let app = buildApplication(ledger: ledger, host: "127.0.0.1", port: 0, logger: logger) { port.set($0) }
-        let server = Task { try await app.run() }
-        defer { server.cancel() }
-        let ourPort = try await port.wait()
-        let url = "http://127.0.0.1:\(ourPort)/api/v1/api.php?\(signed)"
+        // PeerLedger: a lone server process on the world's file.
+        let server = try LoneServer.start(database: databasePath, log: log)
+        defer { server.stop() }
+        try await Task.sleep(for: .seconds(1))
+        let idle = server.memory()
+        log("lone server (pid \(server.process.processIdentifier)): \(String(format: "%.1f", idle.resident)) MB resident after start-up")
 
-        // The same bytes, from nginx.
-        let body = try await fetch(url)
+        // The same bytes, from nginx: one file per call.
         let root = folder.appendingPathComponent("nginx")
         try FileManager.default.createDirectory(at: root.appendingPathComponent("logs"), withIntermediateDirectories: true)
-        try body.write(to: root.appendingPathComponent("answer.json"))
-        let nginxPort = ourPort + 1
+        var urls: [(ours: String, theirs: String)] = []
+        let nginxPort = server.port + 1
+        for (index, call) in calls.enumerated() {
+            let message = "\(call.query)&apiKey=\(key.apiKey)"
+            let signed = "\(message)&hash=\(Parameters.encode(RequestSignature.sign(message, secret: secret)))"
+            let url = "http://127.0.0.1:\(server.port)/api/v1/api.php?\(signed)"
+            try await fetch(url).write(to: root.appendingPathComponent("answer-\(index).json"))
+            urls.append((url, "http://127.0.0.1:\(nginxPort)/answer-\(index).json"))
+        }
         try """
             worker_processes 1;
             error_log \(root.path)/logs/error.log;
@@ -56,7 +58,7 @@ public struct HTTPWorkload {
               default_type application/json;
               server {
                 listen 127.0.0.1:\(nginxPort);
-                location / { root \(root.path); try_files /answer.json =404; }
+                location / { root \(root.path); }
               }
             }
             """.write(to: root.appendingPathComponent("nginx.conf"), atomically: true, encoding: .utf8)
@@ -68,22 +70,33 @@ public struct HTTPWorkload {
         defer { nginxProcess.terminate(); nginxProcess.waitUntilExit() }
         try await Task.sleep(for: .milliseconds(300))
 
-        // Alternate three rounds each so both see the same machine.
-        var ours: [Double] = [], theirs: [Double] = []
-        for _ in 0..<3 {
-            ours.append(try wrkRate(wrk, url: url))
-            theirs.append(try wrkRate(wrk, url: "http://127.0.0.1:\(nginxPort)/api/v1/api.php"))
+        var rows: [BenchmarkRow] = []
+        for (call, url) in zip(calls, urls) {
+            // Alternate three rounds each so both see the same machine.
+            var ours: [Double] = [], theirs: [Double] = []
+            for _ in 0..<3 {
+                ours.append(try wrkRate(wrk, url: url.ours))
+                theirs.append(try wrkRate(wrk, url: url.theirs))
+            }
+            let figure = Stopwatch.percentile(ours, 0.5), baseline = Stopwatch.percentile(theirs, 0.5)
+            log("\(call.label) over HTTP: \(Int(figure)) req/s, nginx \(Int(baseline)) req/s")
+            rows.append(
+                BenchmarkRow(
+                    workload: "\(call.label) over HTTP (wrk, 2 threads, 8 connections)", figure: figure, baseline: baseline,
+                    unit: "req/s", higherIsBetter: true, target: ">= 0.50 of nginx"))
         }
-        let figure = Stopwatch.percentile(ours, 0.5), baseline = Stopwatch.percentile(theirs, 0.5)
-        log("\(label) over HTTP: \(Int(figure)) req/s, nginx \(Int(baseline)) req/s")
-        return [
+        let loaded = server.memory()
+        log("lone server: \(String(format: "%.1f", loaded.resident)) MB resident after the load, peak \(String(format: "%.1f", loaded.peak)) MB")
+        let events = try ledger.readNow { db in try Int64.fetchOne(db, sql: "SELECT MAX(position) FROM events") ?? 0 }
+        rows += [
             BenchmarkRow(
-                workload: "\(label) over HTTP (wrk, 2 threads, 8 connections)", figure: figure, baseline: baseline,
-                unit: "req/s", higherIsBetter: true, target: ">= 0.50 of nginx"),
+                workload: "lone server, \(events) events: resident memory idle after start-up (VmRSS)", figure: idle.resident,
+                baseline: nil, unit: "MB", higherIsBetter: false, target: "< 150 MB"),
             BenchmarkRow(
-                workload: "process resident memory under HTTP load", figure: Memory.residentMegabytes(), baseline: nil, unit: "MB",
-                higherIsBetter: false, target: "< 150 MB"),
+                workload: "lone server: peak resident memory under the HTTP load (VmHWM)", figure: loaded.peak, baseline: nil,
+                unit: "MB", higherIsBetter: false, target: "< 150 MB"),
         ]
+        return rows
     }
 
     func fetch(_ url: String) async throws -> Data {
@@ -117,18 +130,3 @@ public struct HTTPWorkload {
     }
 }
 
-/// Hands the bound port from the server's start callback to the benchmark.
-final class PortBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var port: Int?
-
-    func set(_ value: Int) { lock.withLock { port = value } }
-
-    func wait() async throws -> Int {
-        for _ in 0..<500 {
-            if let port = lock.withLock({ port }) { return port }
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        throw BenchmarkFailure("the server did not start")
-    }
-}

@@ -17,6 +17,9 @@ public struct LedgerWorkloads {
         self.log = log
     }
 
+    /// The world's database file (the lone server of the HTTP workload opens it too).
+    public var worldPath: String { folder.appendingPathComponent("world.sqlite").path }
+
     /// A plain table of the events table's shape, with no triggers, hash or projection.
     static let plainSchema = """
         CREATE TABLE plain (
@@ -95,53 +98,35 @@ public struct LedgerWorkloads {
         ])
     }
 
-    /// Builds a log of `events` events with batched appends (1,000 per transaction): 20,000
-    /// sessions (fewer at small scales), then updates of their fields. Measures it against plain
-    /// inserts batched alike. Returns the ledger for the following workloads.
-    public func batchedAppend() throws -> (BenchmarkRow, Ledger) {
-        let path = folder.appendingPathComponent("log.sqlite").path
-        let clock = SteppingClock(start: Timestamp(parsing: "2026-01-01 00:00:00")!, stepMillis: 1000)
-        let ledger = try Ledger.open(at: path, clock: clock, ids: SequentialIDs())
+    /// Builds the synthetic world of `events` events (`SyntheticWorld`: PeeringDB imported, then
+    /// sessions, requests and history appended 1,000 events per transaction) and measures its
+    /// batched appends against plain inserts batched alike, one plain batch after each of the
+    /// world's so both see the same machine. Returns the world's ledger for the following workloads.
+    public func batchedAppend(seed: UInt64 = 1) async throws -> (BenchmarkRow, Ledger, WorldSummary) {
+        let ledger = try SyntheticWorld.openLedger(at: worldPath)
         let plain = try plainDatabase("log-plain.sqlite")
         let payload = try samplePayload()
-        let sessions = min(20_000, max(1, events / 5))
-        let batch = 1000
-        var ledgerSeconds = 0.0, plainSeconds = 0.0
-        var written = 0
-        var random = SplitMix64(seed: 42)
-        while written < events {
-            let size = min(batch, events - written)
-            let first = written
-            ledgerSeconds += try Stopwatch.seconds {
-                _ = try ledger.writeNow(EventMetadata(actor: "bench")) { tx in
-                    for n in first..<first + size {
-                        if n < sessions {
-                            try tx.append(.sessionAdded(Self.session(n + 1)), to: "session-\(n + 1)", expecting: .noStream)
-                        } else {
-                            let id = Int(random.next() % UInt64(sessions)) + 1
-                            let change = SessionUpdated(sessionID: Int64(id), changes: [
-                                "prfx_max": .init(from: .null, to: .int(Int64(n % 1000))),
-                                "note": .init(from: .null, to: .text("reviewed \(n)")),
-                            ])
-                            try tx.append(.sessionUpdated(change), to: "session-\(id)", expecting: .any)
-                        }
+        var plainSeconds = 0.0
+        var position = 0
+        let summary = try await SyntheticWorld(shape: .scaled(toEvents: events), seed: seed).build(
+            into: ledger, scratch: folder,
+            afterBatch: { count in
+                let first = position
+                position += count
+                plainSeconds += try Stopwatch.seconds {
+                    try plain.write { db in
+                        for n in first..<first + count { try Self.insertPlain(db, position: n + 1, payload: payload) }
                     }
                 }
-            }
-            plainSeconds += try Stopwatch.seconds {
-                try plain.write { db in
-                    for n in first..<first + size { try Self.insertPlain(db, position: n + 1, payload: payload) }
-                }
-            }
-            written += size
-            // As `serve` does: a projection snapshot whenever the log grew an interval (untimed).
-            try ledger.takeSnapshotIfDue()
-            if written % 100_000 == 0 { log("batched append: \(written) events") }
-        }
+                // As `serve` does: a projection snapshot whenever the log grew an interval (untimed).
+                try ledger.takeSnapshotIfDue()
+            },
+            progress: log)
         let row = BenchmarkRow(
-            workload: "batched append, 1,000 events per transaction", figure: Double(events) / ledgerSeconds,
-            baseline: Double(events) / plainSeconds, unit: "events/s", higherIsBetter: true, target: ">= 0.50")
-        return (row, ledger)
+            workload: "batched append, 1,000 events per transaction (the world's \(summary.batchedEvents) sessions, requests, history)",
+            figure: Double(summary.batchedEvents) / summary.batchedSeconds, baseline: Double(summary.batchedEvents) / plainSeconds,
+            unit: "events/s", higherIsBetter: true, target: ">= 0.50")
+        return (row, ledger, summary)
     }
 
     /// Rebuild of every projection from the log, against a plain scan of the events table plus
@@ -173,42 +158,6 @@ public struct LedgerWorkloads {
         ]
     }
 
-    /// getSessions for one exchange with `members` sessions, in process, against serializing the
-    /// same answer from an array already in memory with the same JSON writer.
-    public func getSessions(_ ledger: Ledger, members: Int = 1000) async throws -> [BenchmarkRow] {
-        let api = APIv1(ledger: ledger)
-        let exchange = 9_999
-        _ = try ledger.writeNow(EventMetadata(actor: "bench")) { tx in
-            let base = try Int64.fetchOne(tx.db, sql: "SELECT COALESCE(MAX(id), 0) FROM sessions") ?? 0
-            for n in 1...members {
-                var session = Self.session(n)
-                session.sessionID = base + Int64(n)
-                session.fields["public_id"] = .int(Int64(exchange))
-                session.fields["peer_ipaddr"] = .text("100.64.\(n / 256).\(n % 256)")
-                try tx.append(.sessionAdded(session), to: "session-\(session.sessionID)", expecting: .noStream)
-            }
-        }
-        let call = try Parameters(formEncoded: "target=peering&action=getSessions&public_id=\(exchange)")
-        let prepared = await api.handle(APIRequest(parameters: call, actor: "bench"))
-        guard prepared.data?.arrayValue?.count == members else { throw BenchmarkFailure("getSessions: \(prepared.message)") }
-        var samples: [Double] = [], baseline: [Double] = []
-        for _ in 0..<200 {
-            samples.append(try await Stopwatch.seconds {
-                let answer = await api.handle(APIRequest(parameters: call, actor: "bench"))
-                _ = answer.text
-            })
-            baseline.append(Stopwatch.seconds { _ = prepared.body.serialized() })
-        }
-        return [
-            BenchmarkRow(
-                workload: "getSessions, \(members) sessions at one exchange (p50)", figure: Stopwatch.percentile(samples, 0.5) * 1000,
-                baseline: Stopwatch.percentile(baseline, 0.5) * 1000, unit: "ms", higherIsBetter: false, target: "within 2x (>= 0.50)"),
-            BenchmarkRow(
-                workload: "getSessions, \(members) sessions at one exchange (p99)", figure: Stopwatch.percentile(samples, 0.99) * 1000,
-                baseline: Stopwatch.percentile(baseline, 0.99) * 1000, unit: "ms", higherIsBetter: false, target: "reported"),
-        ]
-    }
-
     /// Audit: one stream's whole history among all events, and getSessions as of the middle of the log.
     public func audit(_ ledger: Ledger) async throws -> [BenchmarkRow] {
         let api = APIv1(ledger: ledger)
@@ -224,16 +173,18 @@ public struct LedgerWorkloads {
         // follows the middle, so nearly a whole interval is applied on top of the snapshot before.
         let interval = ledger.snapshots?.interval ?? 1
         let total = try ledger.eventCount()
-        let boundary = min(total, (total / 2 / interval + 1) * interval)
+        let snapshotPositions = ledger.snapshots?.positions() ?? []
+        let boundary = snapshotPositions.first { $0 > total / 2 } ?? total
         let moments: [(String, String)] = try ledger.readNow { db in
             let time = { (position: Int64) in
                 try String.fetchOne(db, sql: "SELECT recorded_at FROM events WHERE position = ?", arguments: [position]) ?? ""
             }
             let before = Timestamp(parsing: try time(boundary)).map { Timestamp(millis: $0.millis - 1).iso8601 } ?? ""
             let tail = try Int64.fetchOne(db, sql: "SELECT MAX(position) FROM events WHERE recorded_at <= ?", arguments: [before]) ?? 0
+            let from = snapshotPositions.last { $0 <= tail } ?? 0
             return [
                 ("the log's middle (position \(total / 2))", try time(total / 2)),
-                ("a moment just before a snapshot (position \(tail))", before),
+                ("just before a snapshot (position \(tail), \(tail - from) events after the one before)", before),
             ]
         }
         var asOf: [(String, Double)] = []

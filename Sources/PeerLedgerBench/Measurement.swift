@@ -45,13 +45,14 @@ extension Duration {
     var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }
 
-/// Resident and peak memory of this process, from /proc (Linux).
+/// Resident and peak memory of this process (or another), from /proc (Linux).
 enum Memory {
     static func residentMegabytes() -> Double { value("VmRSS:") }
     static func peakMegabytes() -> Double { value("VmHWM:") }
 
-    private static func value(_ key: String) -> Double {
-        guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+    /// A `Vm...:` line of a /proc status file, in MB (0 when it cannot be read).
+    static func value(_ key: String, path: String = "/proc/self/status") -> Double {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8),
             let line = text.split(separator: "\n").first(where: { $0.hasPrefix(key) }),
             let kilobytes = Double(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
         else { return 0 }

@@ -10,7 +10,7 @@ struct PeerLedgerCommand: AsyncParsableCommand {
         abstract: "An event-sourced peering ledger serving ProVision's APIv1.",
         subcommands: [
             Serve.self, Keys.self, Call.self, Verify.self, Rebuild.self, Audit.self, Export.self, Replay.self, Bench.self,
-            PeeringDBCommand.self, SelfCommand.self, GeneratePeeringDB.self, BenchmarkPeers.self, Routers.self, SnapshotsCommand.self,
+            PeeringDBCommand.self, SelfCommand.self, GeneratePeeringDB.self, GenerateWorld.self, Routers.self, SnapshotsCommand.self,
             OutboxCommand.self,
         ])
 }

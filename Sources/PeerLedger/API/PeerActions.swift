@@ -79,7 +79,8 @@ enum PeerActions {
         let exchange = try Values.identifier(text, field: "public_id")
         try requireExchange(db, exchange)
         let own = try OwnNetwork.fetch(db)
-        let peers = PeerDirectory.sorted(try PeerDirectory.members(db, exchange: exchange).filter { $0.netID != own?.netID })
+        let peers = PeerDirectory.sorted(
+            try PeerDirectory.members(db, exchange: exchange, summary: true).filter { $0.netID != own?.netID })
         let data = try peers.map { peer -> JSON in
             .object([
                 ("name", .string(peer.name)),

@@ -64,6 +64,14 @@ public final class ReadAnswerCache: @unchecked Sendable {
         answers[key] = answer
     }
 
+    /// Forgets every answer (the benchmark measures reads that miss the cache this way).
+    public func removeAll() {
+        lock.lock()
+        defer { lock.unlock() }
+        answers.removeAll()
+        position = -1
+    }
+
     /// How many answers are kept now (for tests).
     var count: Int {
         lock.lock()

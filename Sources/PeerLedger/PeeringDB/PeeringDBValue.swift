@@ -116,6 +116,7 @@ extension Dictionary where Key == String, Value == PeeringDBValue {
     static func parsingCanonical(_ text: String) -> PeeringDBFields {
         guard let members = (try? JSON.parse(text))?.objectMembers else { return [:] }
         var fields: PeeringDBFields = [:]
+        fields.reserveCapacity(members.count)
         for (name, value) in members { fields[name] = PeeringDBValue(value) ?? .null }
         return fields
     }

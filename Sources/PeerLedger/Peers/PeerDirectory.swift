@@ -13,40 +13,76 @@ enum PeerDirectory {
     }
 
     /// Every network present at `exchange` (one entry per network, however many addresses).
-    static func members(_ db: Database, exchange: Int64, participant: Int64? = nil) throws -> [Peer] {
-        let rows = try Row.fetchAll(
-            db,
-            sql: """
-                SELECT n.id, n.fields, m.v4, m.v6, ps.request_status, ps.qualified, COALESCE(ps.marked_peer, 0) AS marked_peer, ps.notes_private,
-                       EXISTS (SELECT 1 FROM sessions s WHERE s.public_id = :ix AND s.deleted = 0
-                               AND s.peer_participant_id = n.id) AS has_session
-                FROM (SELECT net_id, MAX(ipaddr4 IS NOT NULL AND ipaddr4 <> '') AS v4,
-                             MAX(ipaddr6 IS NOT NULL AND ipaddr6 <> '') AS v6
-                      FROM pdb_netixlan WHERE ix_id = :ix AND (:net IS NULL OR net_id = :net) GROUP BY net_id) m
-                JOIN peeringdb_objects n ON n.type = 'net' AND n.id = m.net_id
-                LEFT JOIN peer_status ps ON ps.participant_id = n.id AND ps.public_id = :ix
-                """, arguments: ["ix": exchange, "net": participant])
-        return rows.map { peer($0, exchange: exchange) }
+    /// `summary`: only the net's `name`, `asn` and `policy_general` (read by SQLite), which is all
+    /// getCommunications shows or needs for `qualified`, instead of every field parsed in Swift.
+    static func members(_ db: Database, exchange: Int64, participant: Int64? = nil, summary: Bool = false) throws -> [Peer] {
+        let withSessions = try networksWithSessions(db, exchange: exchange)
+        let net =
+            summary
+            ? "json_extract(n.fields, '$.name'), json_extract(n.fields, '$.asn'), json_extract(n.fields, '$.policy_general')"
+            : "n.fields, NULL, NULL"
+        let rows = try Row.fetchCursor(
+            db.cachedStatement(
+                sql: """
+                    SELECT n.id, m.v4, m.v6, ps.request_status, ps.qualified, COALESCE(ps.marked_peer, 0) AS marked_peer, ps.notes_private,
+                           \(net)
+                    FROM (SELECT net_id, MAX(ipaddr4 IS NOT NULL AND ipaddr4 <> '') AS v4,
+                                 MAX(ipaddr6 IS NOT NULL AND ipaddr6 <> '') AS v6
+                          FROM pdb_netixlan WHERE ix_id = :ix AND (:net IS NULL OR net_id = :net) GROUP BY net_id) m
+                    JOIN peeringdb_objects n ON n.type = 'net' AND n.id = m.net_id
+                    LEFT JOIN peer_status ps ON ps.participant_id = n.id AND ps.public_id = :ix
+                    """), arguments: ["ix": exchange, "net": participant])
+        var peers: [Peer] = []
+        while let row = try rows.next() {
+            peers.append(peer(row, exchange: exchange, withSessions: withSessions, summary: summary))
+        }
+        return peers
     }
 
     /// Every network in PeeringDB, without an exchange (getPeers without public_id).
     static func networks(_ db: Database, participant: Int64? = nil) throws -> [Peer] {
-        try Row.fetchAll(
-            db,
-            sql: """
-                SELECT n.id, n.fields, 0 AS v4, 0 AS v6, NULL AS request_status, NULL AS qualified, 0 AS marked_peer,
-                       NULL AS notes_private,
-                       EXISTS (SELECT 1 FROM sessions s WHERE s.deleted = 0 AND s.peer_participant_id = n.id) AS has_session
-                FROM peeringdb_objects n WHERE n.type = 'net' AND (:net IS NULL OR n.id = :net)
-                """, arguments: ["net": participant]
-        ).map { peer($0, exchange: nil) }
+        let withSessions = try networksWithSessions(db, exchange: nil)
+        return try Row.fetchAll(
+            db.cachedStatement(
+                sql: """
+                    SELECT n.id, 0 AS v4, 0 AS v6, NULL AS request_status, NULL AS qualified, 0 AS marked_peer,
+                           NULL AS notes_private, n.fields
+                    FROM peeringdb_objects n WHERE n.type = 'net' AND (:net IS NULL OR n.id = :net)
+                    """), arguments: ["net": participant]
+        ).map { peer($0, exchange: nil, withSessions: withSessions, summary: false) }
     }
 
-    private static func peer(_ row: Row, exchange: Int64?) -> Peer {
-        Peer(
-            netID: row["id"], net: PeeringDBFields.parsingCanonical(row["fields"]), exchange: exchange,
-            requestStatus: row["request_status"], qualifiedOverride: row["qualified"], markedPeer: row["marked_peer"],
-            notesPrivate: row["notes_private"], hasSession: row["has_session"], hasIPv4: row["v4"], hasIPv6: row["v6"])
+    /// The networks we have a non-deleted session with at `exchange` (anywhere, without one): read
+    /// once per call instead of a correlated EXISTS per network, which scanned the exchange's
+    /// sessions once for each member (sessions are indexed by exchange, not by peer).
+    static func networksWithSessions(_ db: Database, exchange: Int64?) throws -> Set<Int64> {
+        let statement =
+            if exchange != nil {
+                try db.cachedStatement(
+                    sql: "SELECT DISTINCT peer_participant_id FROM sessions WHERE public_id = ? AND deleted = 0 AND peer_participant_id IS NOT NULL")
+            } else {
+                try db.cachedStatement(
+                    sql: "SELECT DISTINCT peer_participant_id FROM sessions WHERE deleted = 0 AND peer_participant_id IS NOT NULL")
+            }
+        return Set(try Int64.fetchAll(statement, arguments: exchange.map { [$0] } ?? []))
+    }
+
+    /// Columns by position: id, v4, v6, request_status, qualified, marked_peer, notes_private,
+    /// then the net's canonical fields (or, for a summary, its name, asn and policy_general).
+    private static func peer(_ row: Row, exchange: Int64?, withSessions: Set<Int64>, summary: Bool) -> Peer {
+        let id: Int64 = row[0]
+        var net: PeeringDBFields
+        if summary {
+            net = [:]
+            if let name: String = row[7] { net["name"] = .text(name) }
+            if let asn: Int64 = row[8] { net["asn"] = .int(asn) }
+            if let policy: String = row[9] { net["policy_general"] = .text(policy) }
+        } else {
+            net = PeeringDBFields.parsingCanonical(row[7])
+        }
+        return Peer(
+            netID: id, net: net, exchange: exchange, requestStatus: row[3], qualifiedOverride: row[4], markedPeer: row[5],
+            notesPrivate: row[6], hasSession: withSessions.contains(id), hasIPv4: row[1], hasIPv6: row[2])
     }
 
     /// The network's addresses at the exchange (everywhere, without one).
@@ -100,9 +136,9 @@ enum PeerDirectory {
 
     /// Peers in the API's order: by name, byte order (`tw telecom` after `Zayo`), then id.
     static func sorted(_ peers: [Peer]) -> [Peer] {
-        peers.sorted { a, b in
-            let x = Array(a.name.utf8), y = Array(b.name.utf8)
-            return x == y ? a.netID < b.netID : x.lexicographicallyPrecedes(y)
-        }
+        // Each name's bytes are taken once, not twice per comparison.
+        peers.map { (key: Array($0.name.utf8), peer: $0) }
+            .sorted { a, b in a.key == b.key ? a.peer.netID < b.peer.netID : a.key.lexicographicallyPrecedes(b.key) }
+            .map(\.peer)
     }
 }

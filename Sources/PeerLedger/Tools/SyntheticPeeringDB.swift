@@ -10,6 +10,9 @@ public struct SyntheticPeeringDB: Sendable {
     public var contacts = 30_000
     /// Members of exchange 1 (the one to measure getPeers and getCommunications on).
     public var bigExchangeMembers = 1_000
+    /// Exchanges where net 1 (a member of exchange 1) is present: 1 through this number. The
+    /// world generator makes net 1 our own network; 0 or 1 leaves net 1 at exchange 1 only.
+    public var ownNetworkExchanges = 0
 
     public init() {}
 
@@ -59,9 +62,13 @@ public struct SyntheticPeeringDB: Sendable {
             var perExchange: [Int: Int] = [:]
             for id in 1...netixlans {
                 // The first members fill exchange 1; the rest spread over the others.
+                // Net 1 then joins exchanges 2 through `ownNetworkExchanges`.
                 let (net, ix) =
                     id <= bigExchangeMembers
-                    ? (id, 1) : (Int(random.next() % UInt64(networks)) + 1, Int(random.next() % UInt64(max(exchanges - 1, 1))) + 2)
+                    ? (id, 1)
+                    : id < bigExchangeMembers + ownNetworkExchanges
+                        ? (1, id - bigExchangeMembers + 1)
+                        : (Int(random.next() % UInt64(networks)) + 1, Int(random.next() % UInt64(max(exchanges - 1, 1))) + 2)
                 let host = perExchange[ix, default: 0] + 1
                 perExchange[ix] = host
                 rows.append(#"{"id": \#(id), "net_id": \#(net), "ix_id": \#(ix), "ixlan_id": \#(ix), "name": "Exchange \#(ix)", "asn": \#(64_512 + net), "ipaddr4": "10.\#(ix / 256).\#(ix % 256).\#(host % 250 + 1)", "ipaddr6": "2001:db8:\#(String(ix, radix: 16))::\#(String(host, radix: 16))", "speed": 10000, "is_rs_peer": false, "operational": true, "notes": "", \#(stamp)}"#)

@@ -1,0 +1,160 @@
+import Foundation
+import GRDB
+
+/// A realistic ledger to measure against, the same for the same seed and shape: a synthetic
+/// PeeringDB imported through the real import, our network (net 1) set with `setOwnNetwork`,
+/// then sessions, peering requests and a history of session updates, observed BGP states and
+/// peer status changes, appended with the real event types in transactions of 1,000 events so
+/// every projection is built as in production. No mail is queued or sent.
+public struct SyntheticWorld: Sendable {
+    public var shape: WorldShape
+    public var seed: UInt64
+
+    /// Events per transaction after the PeeringDB import (which is one transaction, as in production).
+    public static let batchSize = 1_000
+    /// Our network: net 1, a member of the big exchange.
+    public static let ownNetID: Int64 = 1
+    /// The exchange with `bigExchangeMembers` members that the read workloads measure.
+    public static let bigExchange: Int64 = 1
+    static let metadata = EventMetadata(actor: "cli:generate-world")
+
+    public init(shape: WorldShape, seed: UInt64 = 1) {
+        self.shape = shape
+        self.seed = seed
+    }
+
+    /// A ledger with a fixed clock (from 2025-01-01, 12 hours per transaction) and sequential
+    /// ids, so building the same world twice gives the same log, hash chain included. `path`
+    /// nil: in memory.
+    public static func openLedger(at path: String?) throws -> Ledger {
+        let clock = SteppingClock(start: Timestamp(millis: 1_735_689_600_000), stepMillis: 12 * 3_600_000)
+        let ids = SequentialIDs(prefix: "world")
+        guard let path else { return try Ledger.inMemory(clock: clock, ids: ids) }
+        return try Ledger.open(at: path, clock: clock, ids: ids)
+    }
+
+    /// The PeeringDB part of this world.
+    public var peeringDB: SyntheticPeeringDB {
+        var set = SyntheticPeeringDB()
+        set.seed = seed
+        set.networks = shape.networks
+        set.exchanges = shape.exchanges
+        set.netixlans = shape.netixlans
+        set.contacts = shape.contacts
+        set.bigExchangeMembers = shape.bigExchangeMembers
+        set.ownNetworkExchanges = shape.ownExchanges
+        return set
+    }
+
+    /// Builds the world into an empty `ledger` (see `openLedger`). `scratch` holds the PeeringDB
+    /// pages while they are imported. `afterBatch` is called after each committed batch with its
+    /// event count, outside the time the summary reports for the batched appends (the benchmark
+    /// runs its baseline batch there, so both see the same machine).
+    public func build(
+        into ledger: Ledger, scratch: URL, afterBatch: (Int) throws -> Void = { _ in },
+        progress: (String) -> Void = { _ in }
+    ) async throws -> WorldSummary {
+        try shape.validate()
+        guard try ledger.readNow({ db in try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM events") ?? 0 }) == 0 else {
+            throw Refusal("the world is built into an empty ledger; this one already has events")
+        }
+        var summary = WorldSummary(shape: shape, seed: seed)
+
+        progress("PeeringDB: \(shape.networks) nets, \(shape.exchanges) exchanges, \(shape.netixlans) netixlan, \(shape.contacts) poc...")
+        let folder = scratch.appendingPathComponent("peeringdb-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try peeringDB.write(to: folder)
+        let imported = try await ledger.importPeeringDB(from: PeeringDBFolder(path: folder.path), metadata: Self.metadata)
+        summary.peeringDBEvents = imported.counts.values.reduce(0) { $0 + $1.created + $1.changed + $1.removed }
+        try? FileManager.default.removeItem(at: folder)
+        try ledger.setOwnNetwork(asn: SyntheticPeeringDB.asn(Self.ownNetID), metadata: Self.metadata)
+
+        let plan = try ledger.readNow { db in try WorldPlan(shape: shape, db) }
+        let appendedSoFar = Int(try ledger.count())
+        let events = WorldEvents(shape: shape, plan: plan, seed: seed, budget: shape.events - appendedSoFar)
+        let clock = ContinuousClock()
+        var batches = 0
+        while !events.finished {
+            let start = clock.now
+            let appended = try ledger.writeNow(Self.metadata) { tx in
+                var count = 0
+                while count < Self.batchSize, let next = events.next() {
+                    try tx.append(next.event, to: next.stream, expecting: next.expected)
+                    count += 1
+                }
+                return count
+            }
+            summary.batchedSeconds += (clock.now - start).secondsValue
+            summary.batchedEvents += appended
+            batches += 1
+            try afterBatch(appended)
+            if batches % 100 == 0 { progress("\(summary.batchedEvents) events appended in batches of \(Self.batchSize)") }
+        }
+        summary.sessionEvents = events.counts.sessions
+        summary.requestEvents = events.counts.requests
+        summary.historyEvents = events.counts.history
+        summary.routerEvents = events.counts.routers
+        summary.bigExchangeSessions = events.counts.bigExchangeSessions
+        summary.bigExchangeRequests = events.counts.bigExchangeRequests
+        summary.totalEvents = try ledger.count()
+        summary.head = try ledger.readNow { db in
+            try String.fetchOne(db, sql: "SELECT hash FROM events ORDER BY position DESC LIMIT 1") ?? ""
+        }
+        return summary
+    }
+}
+
+extension SyntheticPeeringDB {
+    /// The ASN the synthetic data set gives net `id`.
+    public static func asn(_ id: Int64) -> Int64 { 64_512 + id }
+}
+
+extension Ledger {
+    /// Events in the log.
+    func count() throws -> Int64 {
+        try readNow { db in try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(position), 0) FROM events") ?? 0 }
+    }
+}
+
+extension Duration {
+    var secondsValue: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
+
+/// What a built world holds, for the generator's output and the benchmark.
+public struct WorldSummary: Sendable, Equatable {
+    public var shape: WorldShape
+    public var seed: UInt64
+    public var peeringDBEvents = 0
+    public var routerEvents = 0
+    public var sessionEvents = 0
+    public var requestEvents = 0
+    public var historyEvents = 0
+    public var bigExchangeSessions = 0
+    public var bigExchangeRequests = 0
+    public var totalEvents: Int64 = 0
+    /// The hash of the last event: the same seed and shape give the same head.
+    public var head = ""
+    /// The events appended in batches (everything after the import and `self`) and their time.
+    public var batchedEvents = 0
+    public var batchedSeconds = 0.0
+
+    public var description: String {
+        let scale =
+            shape.events >= WorldShape.realistic.events
+            ? "the realistic world (today's PeeringDB scale)"
+            : String(format: "scaled down to %.3g of the realistic world (1,000,000 events)", shape.fraction)
+        var lines = [
+            "World (seed \(seed)), \(scale):",
+            "  PeeringDB: \(shape.networks) nets, \(shape.exchanges) exchanges, \(shape.netixlans) netixlan, \(shape.contacts) poc: \(peeringDBEvents) events (one import)",
+            "  our network: net \(SyntheticWorld.ownNetID) (AS\(SyntheticPeeringDB.asn(SyntheticWorld.ownNetID))) at \(shape.ownExchanges) exchanges, \(routerEvents) routers",
+            "  \(shape.sessions) sessions, \(shape.requests) peering requests (\(requestEvents) request events, no mail)",
+            "  exchange \(SyntheticWorld.bigExchange): \(shape.bigExchangeMembers) members, \(bigExchangeSessions) sessions, \(bigExchangeRequests) requests",
+            "  history: \(historyEvents) session updates, observed states and peer status changes",
+            "  \(totalEvents) events; head \(head.prefix(16))",
+        ]
+        if totalEvents > shape.events {
+            lines.append("  (the world's sessions and requests alone need more than the \(shape.events) events asked for)")
+        }
+        return lines.joined(separator: "\n")
+    }
+}

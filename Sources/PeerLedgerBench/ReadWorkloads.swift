@@ -1,0 +1,75 @@
+import Foundation
+import PeerLedger
+
+/// The list reads at the world's big exchange (1,000 members), in process: each call's p50 and
+/// p99, served as a repeated call is (from the read-answer cache) and as a first call is (the
+/// cache emptied before each call), against serializing the same answer from the JSON value
+/// already in memory with the same JSON writer.
+public struct ReadWorkloads {
+    let ledger: Ledger
+    let exchange: Int64
+    let log: (String) -> Void
+
+    public init(ledger: Ledger, exchange: Int64 = SyntheticWorld.bigExchange, log: @escaping (String) -> Void) {
+        self.ledger = ledger
+        self.exchange = exchange
+        self.log = log
+    }
+
+    /// The calls measured, in process and over HTTP: (label, query).
+    public var calls: [(label: String, query: String)] {
+        [
+            ("getSessions at the big exchange", "target=peering&action=getSessions&public_id=\(exchange)"),
+            ("getCommunications at the big exchange", "target=peering&action=getCommunications&public_id=\(exchange)"),
+            ("getPeers at the big exchange", "target=peering&action=getPeers&public_id=\(exchange)"),
+        ]
+    }
+
+    public func run(samples: Int = 200) async throws -> [BenchmarkRow] {
+        var rows: [BenchmarkRow] = []
+        for (label, query) in calls {
+            rows += try await measure(label: label, query: query, samples: samples)
+        }
+        return rows
+    }
+
+    func measure(label: String, query: String, samples count: Int) async throws -> [BenchmarkRow] {
+        let api = APIv1(ledger: ledger)
+        let call = try Parameters(formEncoded: query)
+        let prepared = await api.handle(APIRequest(parameters: call, actor: "bench"))
+        guard prepared.succeeded, let records = prepared.body["data"]?.arrayValue?.count else {
+            throw BenchmarkFailure("\(query): \(prepared.message)")
+        }
+        let bytes = prepared.text.utf8.count
+        var cached: [Double] = [], cold: [Double] = [], baseline: [Double] = []
+        for _ in 0..<count {
+            cached.append(await Stopwatch.seconds {
+                let answer = await api.handle(APIRequest(parameters: call, actor: "bench"))
+                _ = answer.text
+            })
+            ledger.readCache.removeAll()
+            cold.append(await Stopwatch.seconds {
+                let answer = await api.handle(APIRequest(parameters: call, actor: "bench"))
+                _ = answer.text
+            })
+            baseline.append(Stopwatch.seconds { _ = prepared.body.serialized() })
+        }
+        let p50 = Stopwatch.percentile(baseline, 0.5) * 1000, p99 = Stopwatch.percentile(baseline, 0.99) * 1000
+        log("\(label): \(records) records, \(bytes) bytes; first call p50 \(String(format: "%.2f", Stopwatch.percentile(cold, 0.5) * 1000)) ms, baseline \(String(format: "%.2f", p50)) ms")
+        let what = "\(label), \(records) records, \(bytes / 1024) KiB"
+        return [
+            BenchmarkRow(
+                workload: "\(what), in process, first call (p50)", figure: Stopwatch.percentile(cold, 0.5) * 1000, baseline: p50,
+                unit: "ms", higherIsBetter: false, target: "within 2x (>= 0.50)"),
+            BenchmarkRow(
+                workload: "\(what), in process, first call (p99)", figure: Stopwatch.percentile(cold, 0.99) * 1000, baseline: p99,
+                unit: "ms", higherIsBetter: false, target: "reported"),
+            BenchmarkRow(
+                workload: "\(what), in process, repeated call (p50)", figure: Stopwatch.percentile(cached, 0.5) * 1000, baseline: p50,
+                unit: "ms", higherIsBetter: false, target: "within 2x (>= 0.50)"),
+            BenchmarkRow(
+                workload: "\(what), in process, repeated call (p99)", figure: Stopwatch.percentile(cached, 0.99) * 1000, baseline: p99,
+                unit: "ms", higherIsBetter: false, target: "reported"),
+        ]
+    }
+}
