@@ -104,6 +104,8 @@ public final class LedgerTransaction {
     public let metadata: EventMetadata
     /// One moment for the whole command, so all its events share a time.
     public let recordedAt: Timestamp
+    /// `recordedAt` as stored, formatted once per command rather than once per event.
+    private lazy var recordedAtText = recordedAt.iso8601
     let ids: any IDGenerator
     private var head: (position: Int64, hash: String)
     private let metadataJSON: String
@@ -155,7 +157,7 @@ public final class LedgerTransaction {
         let (type, schemaVersion, payload) = try event.encoded()
         let position = head.position + 1
         let streamVersion = (current ?? 0) + 1
-        let recordedAtText = recordedAt.iso8601
+        let recordedAtText = self.recordedAtText
         let hash = EventHash.hash(
             prevHash: head.hash, position: position, stream: stream, streamVersion: streamVersion, type: type,
             schemaVersion: schemaVersion, payload: payload, metadata: metadataJSON, recordedAt: recordedAtText)
