@@ -121,6 +121,11 @@ enum SessionPayloadCodec {
     /// A `SessionAdded` read from its payload, or nil when the text is not in the shape this codec
     /// writes (the caller then asks `JSONDecoder`, which gives the authoritative answer or error).
     static func decodeSessionAdded(_ text: String) -> SessionAdded? {
+        SessionPayloadScanner.sessionAdded(text) ?? parsedSessionAdded(text)
+    }
+
+    /// `decodeSessionAdded` through a `JSON` tree: any shape Foundation would read the same way.
+    static func parsedSessionAdded(_ text: String) -> SessionAdded? {
         guard !hasEscapes(text), let json = try? JSON.parse(text), let top = members(json, addedKeys),
             case let .int(id)? = top["session_id"], case let .object(list)? = top["fields"]
         else { return nil }
@@ -133,6 +138,10 @@ enum SessionPayloadCodec {
     }
 
     static func decodeSessionUpdated(_ text: String) -> SessionUpdated? {
+        SessionPayloadScanner.sessionUpdated(text) ?? parsedSessionUpdated(text)
+    }
+
+    static func parsedSessionUpdated(_ text: String) -> SessionUpdated? {
         guard !hasEscapes(text), let json = try? JSON.parse(text), let top = members(json, updatedKeys),
             case let .int(id)? = top["session_id"], case let .object(list)? = top["changes"]
         else { return nil }

@@ -117,6 +117,8 @@ public final class LedgerTransaction {
     /// last event's: the log's time does not go back (a clock stepped backwards records the
     /// head's time), so "as of a moment" is always a prefix of the log.
     public let recordedAt: Timestamp
+    /// `recordedAt` as stored, formatted once per command rather than once per event.
+    private lazy var recordedAtText = recordedAt.iso8601
     let ids: any IDGenerator
     private var head: (position: Int64, hash: String)
     private let metadataJSON: String
@@ -170,7 +172,7 @@ public final class LedgerTransaction {
         let (type, schemaVersion, payload) = try event.encoded()
         let position = head.position + 1
         let streamVersion = (current ?? 0) + 1
-        let recordedAtText = recordedAt.iso8601
+        let recordedAtText = self.recordedAtText
         let hash = EventHash.hash(
             prevHash: head.hash, position: position, stream: stream, streamVersion: streamVersion, type: type,
             schemaVersion: schemaVersion, payload: payload, metadata: metadataJSON, recordedAt: recordedAtText)
