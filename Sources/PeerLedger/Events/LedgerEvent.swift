@@ -88,7 +88,12 @@ public enum LedgerEvent: Sendable, Equatable {
         case SessionDeleted.type: self = .sessionDeleted(try unpack(SessionDeleted.self))
         case APIKeyCreated.type: self = .apiKeyCreated(try unpack(APIKeyCreated.self))
         case APIKeyRevoked.type: self = .apiKeyRevoked(try unpack(APIKeyRevoked.self))
-        case PeeringDBObjectCreated.type: self = .peeringDBObjectCreated(try unpack(PeeringDBObjectCreated.self))
+        case PeeringDBObjectCreated.type:
+            if event.schemaVersion == PeeringDBObjectCreated.schemaVersion, let fast = PayloadReader.peeringDBObjectCreated(event.payload) {
+                self = .peeringDBObjectCreated(fast)
+            } else {
+                self = .peeringDBObjectCreated(try unpack(PeeringDBObjectCreated.self))
+            }
         case PeeringDBObjectChanged.type: self = .peeringDBObjectChanged(try unpack(PeeringDBObjectChanged.self))
         case PeeringDBObjectRemoved.type: self = .peeringDBObjectRemoved(try unpack(PeeringDBObjectRemoved.self))
         case OwnNetworkSet.type: self = .ownNetworkSet(try unpack(OwnNetworkSet.self))
@@ -99,7 +104,12 @@ public enum LedgerEvent: Sendable, Equatable {
         case SessionConfigurationRequested.type: self = .sessionConfigurationRequested(try unpack(SessionConfigurationRequested.self))
         case SessionConfigurationApplied.type: self = .sessionConfigurationApplied(try unpack(SessionConfigurationApplied.self))
         case SessionConfigurationFailed.type: self = .sessionConfigurationFailed(try unpack(SessionConfigurationFailed.self))
-        case SessionStateObserved.type: self = .sessionStateObserved(try unpack(SessionStateObserved.self))
+        case SessionStateObserved.type:
+            if event.schemaVersion == SessionStateObserved.schemaVersion, let fast = PayloadReader.sessionStateObserved(event.payload) {
+                self = .sessionStateObserved(fast)
+            } else {
+                self = .sessionStateObserved(try unpack(SessionStateObserved.self))
+            }
         case PeeringRequestSent.type: self = .peeringRequestSent(try unpack(PeeringRequestSent.self))
         case PeeringRequestDelivered.type: self = .peeringRequestDelivered(try unpack(PeeringRequestDelivered.self))
         case PeeringRequestDeliveryFailed.type: self = .peeringRequestDeliveryFailed(try unpack(PeeringRequestDeliveryFailed.self))

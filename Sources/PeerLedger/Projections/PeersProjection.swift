@@ -10,7 +10,7 @@ struct PeersProjection: Projection {
     func apply(_ event: LedgerEvent, _ recorded: RecordedEvent, _ db: Database) throws {
         switch event {
         case let .ownNetworkSet(own):
-            try db.execute(
+            try db.executeCached(
                 sql: """
                     INSERT OR REPLACE INTO own_network (singleton, net_id, asn, name, qualified_policies)
                     VALUES (1, ?, ?, ?, ?)
@@ -18,7 +18,7 @@ struct PeersProjection: Projection {
                 arguments: [own.netID, own.asn, own.name, JSON.array(own.qualifiedPolicies.map(JSON.string)).serialized()])
         case let .peerStatusReset(reset):
             try upsert(reset.participantID, reset.publicID, recorded.streamVersion, db)
-            try db.execute(
+            try db.executeCached(
                 sql: """
                     UPDATE peer_status SET request_status = 'none', qualified = NULL, marked_peer = 0
                     WHERE participant_id = ? AND public_id = ?
@@ -40,7 +40,7 @@ struct PeersProjection: Projection {
                     case let .int(number): number.databaseValue
                     case let .text(text): text.databaseValue
                     }
-                try db.execute(
+                try db.executeCached(
                     sql: "UPDATE peer_status SET \(column) = ? WHERE participant_id = ? AND public_id = ?",
                     arguments: [value, updated.participantID, updated.publicID])
             }
@@ -59,7 +59,7 @@ struct PeersProjection: Projection {
     /// A request sent or answered sets the peer's request_status (its history line is written by
     /// the requests projection). The peer's own stream version is left as it is.
     private func setRequestStatus(_ status: String, participant: Int64, exchange: Int64, _ db: Database) throws {
-        try db.execute(
+        try db.executeCached(
             sql: """
                 INSERT INTO peer_status (participant_id, public_id, version, request_status) VALUES (?, ?, 0, ?)
                 ON CONFLICT (participant_id, public_id) DO UPDATE SET request_status = excluded.request_status
@@ -68,7 +68,7 @@ struct PeersProjection: Projection {
     }
 
     private func upsert(_ participant: Int64, _ exchange: Int64, _ version: Int64, _ db: Database) throws {
-        try db.execute(
+        try db.executeCached(
             sql: """
                 INSERT INTO peer_status (participant_id, public_id, version) VALUES (?, ?, ?)
                 ON CONFLICT (participant_id, public_id) DO UPDATE SET version = excluded.version

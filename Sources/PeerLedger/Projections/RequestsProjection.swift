@@ -13,7 +13,7 @@ struct RequestsProjection: Projection {
         var time: String { RecordedTime.apiText(recorded.recordedAt) }
         switch event {
         case let .peeringRequestSent(e):
-            try db.execute(
+            try db.executeCached(
                 sql: """
                     INSERT INTO requests (id, public_id, source_participant_id, source_asn, peer_participant_id, peer_asn,
                         peer_name, email_type, email_from, email_to, email_cc, email_bcc, subject, body, status, message_id,
@@ -29,7 +29,7 @@ struct RequestsProjection: Projection {
                 db, position: recorded.position, participant: e.peerParticipantID, exchange: e.publicID,
                 message: "Request sent to \(e.emailTo)", recordedAt: recorded.recordedAt, requestID: e.requestID)
         case let .peeringRequestDelivered(e):
-            try db.execute(
+            try db.executeCached(
                 sql: """
                     UPDATE requests SET delivery_status = 'delivered', delivery_attempts = ?, delivery_reply = ?,
                         next_attempt = NULL, delivered = ?, modified = ? WHERE id = ?
@@ -37,14 +37,14 @@ struct RequestsProjection: Projection {
                 arguments: [e.attempt, e.reply, time, time, e.requestID])
         case let .peeringRequestDeliveryFailed(e):
             let next = Timestamp(parsing: e.nextAttemptAt)?.apiText ?? e.nextAttemptAt
-            try db.execute(
+            try db.executeCached(
                 sql: """
                     UPDATE requests SET delivery_status = 'retrying', delivery_attempts = ?, delivery_reply = ?,
                         next_attempt = ?, modified = ? WHERE id = ?
                     """,
                 arguments: [e.attempt, e.reply, next, time, e.requestID])
         case let .peeringRequestFailedPermanently(e):
-            try db.execute(
+            try db.executeCached(
                 sql: """
                     UPDATE requests SET delivery_status = 'failed', delivery_attempts = ?, delivery_reply = ?,
                         next_attempt = NULL, modified = ? WHERE id = ?
@@ -52,7 +52,7 @@ struct RequestsProjection: Projection {
                 arguments: [e.attempts, e.reply, time, e.requestID])
         case let .peeringRequestAnswered(e):
             if let requestID = e.requestID {
-                try db.execute(
+                try db.executeCached(
                     sql: "UPDATE requests SET status = ?, modified = ? WHERE id = ?", arguments: [e.status, time, requestID])
             }
             try PeerLog.write(

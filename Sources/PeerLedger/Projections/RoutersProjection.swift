@@ -11,7 +11,7 @@ struct RoutersProjection: Projection {
         switch event {
         case let .routerAdded(added):
             let time = RecordedTime.apiText(recorded.recordedAt)
-            try db.execute(
+            try db.executeCached(
                 sql: """
                     INSERT INTO routers (id, name, platform, access, created, removed) VALUES (?, ?, ?, ?, ?, 0)
                     ON CONFLICT (id) DO UPDATE SET name = excluded.name, platform = excluded.platform,
@@ -19,7 +19,7 @@ struct RoutersProjection: Projection {
                     """,
                 arguments: [added.routerID, added.name, added.platform.rawValue, try CanonicalJSON.encode(added.access), time])
         case let .routerRemoved(removed):
-            try db.execute(sql: "UPDATE routers SET removed = 1 WHERE id = ?", arguments: [removed.routerID])
+            try db.executeCached(sql: "UPDATE routers SET removed = 1 WHERE id = ?", arguments: [removed.routerID])
         default:
             break
         }

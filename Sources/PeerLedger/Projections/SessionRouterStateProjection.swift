@@ -19,7 +19,7 @@ struct SessionRouterStateProjection: Projection {
         case let .sessionConfigurationApplied(applied):
             try ensureRow(db, session: applied.sessionID, router: applied.routerID)
             let onRouter = applied.operation == .configure ? 1 : 0
-            try db.execute(
+            try db.executeCached(
                 sql: """
                     UPDATE session_router_state SET router_id = ?, on_router = ?, last_push = 'applied', last_push_at = ?
                     WHERE session_id = ?
@@ -27,26 +27,26 @@ struct SessionRouterStateProjection: Projection {
                 arguments: [applied.routerID, onRouter, time, applied.sessionID])
             try touchSession(db, applied.sessionID, recorded, time)
             if applied.operation == .configure {
-                try db.execute(
+                try db.executeCached(
                     sql: "UPDATE sessions SET state = ? WHERE id = ? AND state = ?",
                     arguments: [SessionState.configured.rawValue, applied.sessionID, SessionState.notConfigured.rawValue])
             }
         case let .sessionConfigurationFailed(failed):
             try ensureRow(db, session: failed.sessionID, router: failed.routerID)
-            try db.execute(
+            try db.executeCached(
                 sql: "UPDATE session_router_state SET last_push = ?, last_push_at = ? WHERE session_id = ?",
                 arguments: ["failed: \(failed.reason)", time, failed.sessionID])
             try touchSession(db, failed.sessionID, recorded, time)
         case let .sessionStateObserved(observed):
             try ensureRow(db, session: observed.sessionID, router: observed.routerID)
-            try db.execute(
+            try db.executeCached(
                 sql: """
                     UPDATE session_router_state SET bgp_state = ?, prfx_received = ?, last_error = ?, observed_at = ?
                     WHERE session_id = ?
                     """,
                 arguments: [observed.state, observed.prefixesReceived, observed.lastError, time, observed.sessionID])
             // A session leaves "not configured" only through a push that was applied.
-            try db.execute(
+            try db.executeCached(
                 sql: """
                     UPDATE sessions SET state = CASE WHEN state = ? THEN state ELSE ? END, prfx_received = ?, version = ?,
                         modified = ?
@@ -62,14 +62,14 @@ struct SessionRouterStateProjection: Projection {
     }
 
     private func ensureRow(_ db: Database, session: Int64, router: Int64) throws {
-        try db.execute(
+        try db.executeCached(
             sql: "INSERT INTO session_router_state (session_id, router_id, on_router) VALUES (?, ?, 0) ON CONFLICT DO NOTHING",
             arguments: [session, router])
     }
 
     /// Events in a session's stream move its version, so updateSession's expected_version stays exact.
     private func touchSession(_ db: Database, _ id: Int64, _ recorded: RecordedEvent, _ time: String) throws {
-        try db.execute(
+        try db.executeCached(
             sql: "UPDATE sessions SET version = ?, modified = ? WHERE id = ?", arguments: [recorded.streamVersion, time, id])
     }
 }
