@@ -78,7 +78,7 @@ enum PeerDirectory {
             if let asn: Int64 = row[8] { net["asn"] = .int(asn) }
             if let policy: String = row[9] { net["policy_general"] = .text(policy) }
         } else {
-            net = PeeringDBFields.parsingCanonical(row[7])
+            net = ParsedNetCache.shared.fields(id: id, text: row[7])
         }
         return Peer(
             netID: id, net: net, exchange: exchange, requestStatus: row[3], qualifiedOverride: row[4], markedPeer: row[5],
