@@ -89,7 +89,7 @@ enum PeerActions {
                 ("qualified", peer.qualified(own: own).map(JSON.bool) ?? .null),
                 ("is_peer", .bool(peer.isPeer)),
                 ("id", .string(String(peer.netID))),
-                ("log_data", .array(try PeerLog.entries(db, participant: peer.netID, exchange: exchange))),
+                ("log_data", .array(try PeerDirectory.logEntries(db, participant: peer.netID, exchange: exchange))),
             ])
         }
         return Reply("\(peers.count) records found.", data: .array(data))

@@ -78,7 +78,7 @@ enum PeerDirectory {
             if let asn: Int64 = row[8] { net["asn"] = .int(asn) }
             if let policy: String = row[9] { net["policy_general"] = .text(policy) }
         } else {
-            net = PeeringDBFields.parsingCanonical(row[7])
+            net = ParsedNetCache.shared.fields(id: id, text: row[7])
         }
         return Peer(
             netID: id, net: net, exchange: exchange, requestStatus: row[3], qualifiedOverride: row[4], markedPeer: row[5],
@@ -119,7 +119,7 @@ enum PeerDirectory {
 
     /// The communications history of the network at the exchange (at every exchange, without one).
     static func log(_ db: Database, participant: Int64, exchange: Int64?) throws -> [JSON] {
-        if let exchange { return try PeerLog.entries(db, participant: participant, exchange: exchange) }
+        if let exchange { return try logEntries(db, participant: participant, exchange: exchange) }
         return try Row.fetchAll(
             db, sql: """
                 SELECT message, time, request_id, session_id, public_id FROM peer_log
@@ -132,6 +132,28 @@ enum PeerDirectory {
                 ("public_id", .numericString(row["public_id"])),
             ])
         }
+    }
+
+    /// A peer's history at one exchange, newest first, exactly as `PeerLog.entries` gives it, but
+    /// read through a cursor by column position: getCommunications reads it for every member (40
+    /// lines each at the big exchange of the 1M world), and GRDB's lookups by column name were a
+    /// good part of that.
+    static func logEntries(_ db: Database, participant: Int64, exchange: Int64) throws -> [JSON] {
+        let rows = try Row.fetchCursor(
+            db.cachedStatement(sql: """
+                SELECT message, time, request_id, session_id, public_id FROM peer_log
+                WHERE peer_participant_id = ? AND public_id = ? ORDER BY position DESC
+                """), arguments: [participant, exchange])
+        var entries: [JSON] = []
+        while let row = try rows.next() {
+            entries.append(
+                .object([
+                    ("message", .string(row[0] as String)), ("time", .string(row[1] as String)),
+                    ("request_id", .numericString(row[2])), ("session_id", .numericString(row[3])),
+                    ("public_id", .numericString(row[4])),
+                ]))
+        }
+        return entries
     }
 
     /// Peers in the API's order: by name, byte order (`tw telecom` after `Zayo`), then id.
