@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import GRDB
 import PeerLedger
 
@@ -132,10 +135,9 @@ public struct LedgerWorkloads {
     /// Rebuild of every projection from the log, against a plain scan of the events table plus
     /// plain inserts of as many projection rows (sessions + one history line per event).
     public func rebuild(_ ledger: Ledger) throws -> [BenchmarkRow] {
-        Memory.resetPeak()
         let report = try ledger.rebuild()
-        let peak = Memory.peakMegabytes()
         guard report.matches else { throw BenchmarkFailure("rebuild changed the projections") }
+        let peak = try Self.peakOfLoneRebuild(database: worldPath)
         let baselineSeconds = try Stopwatch.seconds {
             try ledger.database.write { db in
                 try db.execute(sql: "CREATE TEMP TABLE IF NOT EXISTS rows (id INTEGER, payload TEXT, hash TEXT)")
@@ -153,9 +155,26 @@ public struct LedgerWorkloads {
                 baseline: Double(report.events) / baselineSeconds, unit: "events/s", higherIsBetter: true,
                 target: ">= 0.50 and >= 150,000/s"),
             BenchmarkRow(
-                workload: "projection rebuild: peak resident memory", figure: peak, baseline: nil, unit: "MB",
-                higherIsBetter: false, target: "< 200 MB"),
+                workload: "projection rebuild: peak resident memory of a lone `peerledger rebuild`", figure: peak, baseline: nil,
+                unit: "MB", higherIsBetter: false, target: "< 200 MB"),
         ]
+    }
+
+    /// The peak resident memory of `peerledger rebuild` run on its own (this binary as a child
+    /// process), so the figure is the rebuild's, not the benchmark's, which holds the world it built.
+    /// Read from the kernel's account of waited-for children (the first child this run waits for).
+    static func peakOfLoneRebuild(database: String) throws -> Double {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        process.arguments = ["rebuild", "--db", database]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw BenchmarkFailure("peerledger rebuild exited \(process.terminationStatus)") }
+        var usage = rusage()
+        guard getrusage(__rusage_who_t(RUSAGE_CHILDREN.rawValue), &usage) == 0 else { throw BenchmarkFailure("getrusage failed") }
+        return Double(usage.ru_maxrss) / 1024  // KiB on Linux
     }
 
     /// Audit: one stream's whole history among all events, and getSessions as of the middle of the log.
