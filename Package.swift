@@ -53,9 +53,7 @@ let package = Package(
             name: "PeerLedgerBench",
             dependencies: [
                 "PeerLedger",
-                "PeerLedgerHTTP",
                 .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: strict
         ),

@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import GRDB
 import PeerLedger
 
@@ -161,20 +158,23 @@ public struct LedgerWorkloads {
     }
 
     /// The peak resident memory of `peerledger rebuild` run on its own (this binary as a child
-    /// process), so the figure is the rebuild's, not the benchmark's, which holds the world it built.
-    /// Read from the kernel's account of waited-for children (the first child this run waits for).
+    /// process), so the figure is the rebuild's, not the benchmark's, which holds the world it
+    /// built. The child prints its own peak (VmHWM, which a new program starts afresh).
     static func peakOfLoneRebuild(database: String) throws -> Double {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         process.arguments = ["rebuild", "--db", database]
-        process.standardOutput = FileHandle.nullDevice
+        let output = Pipe()
+        process.standardOutput = output
         process.standardError = FileHandle.nullDevice
         try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw BenchmarkFailure("peerledger rebuild exited \(process.terminationStatus)") }
-        var usage = rusage()
-        guard getrusage(__rusage_who_t(RUSAGE_CHILDREN.rawValue), &usage) == 0 else { throw BenchmarkFailure("getrusage failed") }
-        return Double(usage.ru_maxrss) / 1024  // KiB on Linux
+        guard process.terminationStatus == 0 else { throw BenchmarkFailure("peerledger rebuild exited \(process.terminationStatus): \(text)") }
+        guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("peak resident memory ") }),
+            let megabytes = Double(line.dropFirst("peak resident memory ".count).split(separator: " ").first ?? "")
+        else { throw BenchmarkFailure("peerledger rebuild did not report its peak memory: \(text)") }
+        return megabytes
     }
 
     /// Audit: one stream's whole history among all events, and getSessions as of the middle of the log.

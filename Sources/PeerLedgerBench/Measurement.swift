@@ -46,9 +46,9 @@ extension Duration {
 }
 
 /// Resident and peak memory of this process (or another), from /proc (Linux).
-enum Memory {
-    static func residentMegabytes() -> Double { value("VmRSS:") }
-    static func peakMegabytes() -> Double { value("VmHWM:") }
+public enum Memory {
+    public static func residentMegabytes() -> Double { value("VmRSS:") }
+    public static func peakMegabytes() -> Double { value("VmHWM:") }
 
     /// A `Vm...:` line of a /proc status file, in MB (0 when it cannot be read).
     static func value(_ key: String, path: String = "/proc/self/status") -> Double {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PeerLedger
+import PeerLedgerBench
 
 /// `peerledger call`: runs one API action locally as `cli:<user>`, no HTTP, no signature.
 struct Call: AsyncParsableCommand {
@@ -45,6 +46,8 @@ struct Rebuild: AsyncParsableCommand {
     func run() async throws {
         let report = try database.open().rebuild()
         print(String(format: "rebuilt %lld events in %.3f s (%.0f events/s)", report.events, report.seconds, report.eventsPerSecond))
+        let peak = Memory.peakMegabytes()
+        if peak > 0 { print(String(format: "peak resident memory %.1f MB", peak)) }
         if report.matches {
             print("projections identical to before (checksum \(report.checksumAfter))")
         } else {
