@@ -181,6 +181,43 @@ struct ProjectionSnapshotTests {
         for day in 2...9 { #expect(try await lines(day) == fromSnapshots[day], "day \(day)") }
     }
 
+    @Test("a table unchanged since the previous snapshot is shared, not copied; as_of still equals a full replay")
+    func unchangedTablesAreShared() async throws {
+        let t = try TestLedger(start: "2026-11-01 12:00:00", path: temporaryDatabasePath(), snapshotInterval: 3)
+        try await t.importPeeringDB(try PeeringDBFixture())
+        try t.ledger.setOwnNetwork(asn: 8038, metadata: EventMetadata(actor: "test"))
+        try t.ledger.takeSnapshotIfDue()
+        for day in 2...8 {
+            t.clock.set(Timestamp(parsing: String(format: "2026-11-%02d 12:00:00", day))!)
+            try await t.call(
+                "action=addSession&public_id=1&source_asn=8038&peer_asn=8560&peer_participant_id=262&peer_ipaddr=10.0.2.\(day)&peer_group=day\(day)")
+            try t.ledger.takeSnapshotIfDue()
+        }
+        let snapshots = try #require(t.ledger.snapshots)
+        let positions = snapshots.positions()
+        #expect(positions.count == 3)
+        let first = try #require(positions.first), last = try #require(positions.last)
+        let entries = try #require(snapshots.tables(at: last))
+        #expect(entries["peeringdb_objects"]?.origin == first)
+        #expect(entries["sessions"]?.origin == last)
+        let lastFile = try DatabaseQueue(path: snapshots.directory.appendingPathComponent("\(last).sqlite").path)
+        #expect(try await lastFile.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM peeringdb_objects") } == 0)
+
+        func peers(_ day: Int) async throws -> String {
+            try await t.call(String(format: "action=getPeers&public_id=1&include_log_data=1&as_of=2026-11-%02d+18:00:00", day)).text
+        }
+        let built = try await PointInTime.build(of: t.ledger, asOf: Timestamp(parsing: "2026-11-08 18:00:00")!, withLog: false)
+        #expect(built.start == last)
+        var fromSnapshots: [Int: String] = [:]
+        for day in 2...8 { fromSnapshots[day] = try await peers(day) }
+        #expect(fromSnapshots[8]?.contains("10.0.2.8") == true)
+
+        // Without the snapshot that holds the PeeringDB rows, the ones sharing it are unusable.
+        try FileManager.default.removeItem(at: snapshots.directory.appendingPathComponent("\(first).sqlite"))
+        #expect(try snapshots.pruneUnusable(t.ledger) == positions.dropFirst().sorted())
+        for day in 2...8 { #expect(try await peers(day) == fromSnapshots[day], "day \(day)") }
+    }
+
     private func checksums(_ snapshots: ProjectionSnapshots, _ positions: [Int64]) throws -> [String] {
         try positions.map { position in
             let queue = try DatabaseQueue(path: snapshots.directory.appendingPathComponent("\(position).sqlite").path)

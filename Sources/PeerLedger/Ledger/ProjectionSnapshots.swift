@@ -10,10 +10,12 @@ import GRDB
 /// database with the ledger's schema, no events, no secrets, no API keys and no rows of
 /// append-only projections (the communications history: as of a position, those are the live
 /// table's rows up to it, so copying them into every snapshot would only cost disk), and a
-/// `snapshot_info` row naming the position and the hash of the event there. A snapshot is used
-/// only while that event still has that hash and the projections' versions are the code's, so a
-/// ledger restored from a backup, or a projection whose meaning changed, never answers from a
-/// stale copy.
+/// `snapshot_info` row naming the position and the hash of the event there. A table whose rows
+/// are the same as in the previous snapshot (PeeringDB's objects, most of the time) is not copied
+/// again: `snapshot_tables` names, for each table, the checksum of its rows and the snapshot
+/// (`origin`) that holds them. A snapshot is used only while that event still has that hash, its
+/// origins are there and usable too, and the projections' versions are the code's, so a ledger
+/// restored from a backup, or a projection whose meaning changed, never answers from a stale copy.
 public struct ProjectionSnapshots: Sendable {
     public let directory: URL
     /// A new snapshot is due once the log has grown this many events past the newest one.
@@ -59,6 +61,7 @@ public struct ProjectionSnapshots: Sendable {
     @discardableResult
     public func takeIfDue(ledgerPath: String, now: Timestamp) throws -> Int64? {
         let newest = positions().last ?? 0
+        let previous = newest > 0 ? tables(at: newest) ?? [:] : [:]
         return try write(now: now) { db in
             try db.execute(sql: "ATTACH DATABASE ? AS ledger", arguments: [ledgerPath])
             defer { try? db.execute(sql: "DETACH DATABASE ledger") }
@@ -69,7 +72,7 @@ public struct ProjectionSnapshots: Sendable {
                     let position = head[0] as Int64?, position - newest >= interval,
                     try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(position), 0) FROM ledger.projection_state") == position
                 else { return .rollback }
-                try Self.copyProjections(db, from: "ledger")
+                try Self.copyProjections(db, from: "ledger", position: position, previous: previous)
                 try Self.recordInfo(db, position: position, hash: head[1], recordedAt: head[2])
                 copied = position
                 return .commit
@@ -99,11 +102,13 @@ public struct ProjectionSnapshots: Sendable {
                     guard recorded.position % interval == 0, !existing.contains(recorded.position) else { continue }
                     try Projector.checkpoint(db, position: recorded.position)
                     try db.execute(sql: "COMMIT")
+                    let before = (existing.union(written)).filter { $0 < recorded.position }.max()
+                    let previous = before.flatMap { tables(at: $0) } ?? [:]
                     try write(now: now) { snapshot in
                         try snapshot.execute(sql: "ATTACH DATABASE ? AS scratch", arguments: [scratchURL.path])
                         defer { try? snapshot.execute(sql: "DETACH DATABASE scratch") }
                         try snapshot.inTransaction {
-                            try Self.copyProjections(snapshot, from: "scratch")
+                            try Self.copyProjections(snapshot, from: "scratch", position: recorded.position, previous: previous)
                             try Self.recordInfo(snapshot, position: recorded.position, hash: recorded.hash, recordedAt: recorded.recordedAt)
                             return .commit
                         }
@@ -128,6 +133,11 @@ public struct ProjectionSnapshots: Sendable {
         let position: Int64? = try queue.writeWithoutTransaction { db in
             try Migrator.migrate(db, migrations: Migration.embedded, now: now)
             try db.execute(sql: "CREATE TABLE snapshot_info (position INTEGER NOT NULL, hash TEXT NOT NULL, recorded_at TEXT NOT NULL) STRICT")
+            try db.execute(sql: """
+                CREATE TABLE snapshot_tables (
+                    name TEXT PRIMARY KEY, checksum TEXT NOT NULL, origin INTEGER NOT NULL, rows INTEGER NOT NULL
+                ) STRICT
+                """)
             return try fill(db)
         }
         try queue.close()
@@ -142,10 +152,50 @@ public struct ProjectionSnapshots: Sendable {
     /// not copied into snapshots, read from the live ledger by `as_of` instead.
     static let appendOnlyTables = Projector.projections.filter(\.isAppendOnly).flatMap(\.tables).map(\.name)
 
-    private static func copyProjections(_ db: Database, from schema: String) throws {
-        let copied = Projector.projections.filter { !$0.isAppendOnly }.flatMap(\.tables).map(\.name)
-        for table in copied + ["projection_state"] {
-            try db.execute(sql: "INSERT INTO main.\(table) SELECT * FROM \(schema).\(table)")
+    /// What a snapshot says of one projection table: the checksum of its rows, the snapshot that
+    /// holds them, and how many there are.
+    struct TableEntry: Equatable {
+        var checksum: String
+        var origin: Int64
+        var rows: Int64
+    }
+
+    /// The tables a snapshot covers (append-only ones are read from the live ledger instead).
+    static var coveredTables: [(name: String, order: String)] {
+        Projector.projections.filter { !$0.isAppendOnly }.flatMap(\.tables)
+    }
+
+    /// Copies each covered table from `schema` unless its rows equal those of the previous
+    /// snapshot, which then stays their origin; and the projections' state.
+    private static func copyProjections(
+        _ db: Database, from schema: String, position: Int64, previous: [String: TableEntry]
+    ) throws {
+        for table in coveredTables {
+            let checksum = try Projector.checksum(of: table, schema: schema, db)
+            let rows = try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM \(schema).\(table.name)") ?? 0
+            var origin = position
+            if let last = previous[table.name], last.checksum == checksum {
+                origin = last.origin
+            } else {
+                try db.execute(sql: "INSERT INTO main.\(table.name) SELECT * FROM \(schema).\(table.name)")
+            }
+            try db.execute(
+                sql: "INSERT INTO snapshot_tables (name, checksum, origin, rows) VALUES (?, ?, ?, ?)",
+                arguments: [table.name, checksum, origin, rows])
+        }
+        try db.execute(sql: "INSERT INTO main.projection_state SELECT * FROM \(schema).projection_state")
+    }
+
+    /// The table entries of the snapshot at `position`, or nil when it cannot be read.
+    func tables(at position: Int64) -> [String: TableEntry]? {
+        guard let snapshot = try? DatabaseQueue(path: file(at: position).path, configuration: Self.readOnlyConfiguration()) else {
+            return nil
+        }
+        return try? snapshot.read { db in
+            try Dictionary(
+                Row.fetchAll(db, sql: "SELECT name, checksum, origin, rows FROM snapshot_tables").map {
+                    ($0[0] as String, TableEntry(checksum: $0[1], origin: $0[2], rows: $0[3]))
+                }, uniquingKeysWith: { first, _ in first })
         }
     }
 
@@ -162,15 +212,56 @@ public struct ProjectionSnapshots: Sendable {
     /// position; 0 when none is usable (the projections are then left empty).
     func restore(atOrBefore position: Int64, source: Database, into target: DatabaseQueue) throws -> Int64 {
         for candidate in positions().reversed() where candidate <= position {
-            let url = file(at: candidate)
-            guard let snapshot = try? DatabaseQueue(path: url.path, configuration: Self.readOnlyConfiguration()) else { continue }
-            let usable = (try? snapshot.read { db in try Self.isUsable(db, at: candidate, source: source) }) ?? false
-            guard usable else { continue }
-            try snapshot.backup(to: target)
-            try target.writeWithoutTransaction { db in try db.execute(sql: "DROP TABLE snapshot_info") }
+            guard let entries = usableTables(at: candidate, source: source) else { continue }
+            // Start from a page copy of the file holding the most rows, then put in the others.
+            let base = entries.values.max { $0.rows < $1.rows }?.origin ?? candidate
+            let baseFile = try DatabaseQueue(path: file(at: base).path, configuration: Self.readOnlyConfiguration())
+            try baseFile.backup(to: target)
+            try target.writeWithoutTransaction { db in
+                let origins = Set(entries.values.map(\.origin)).union([candidate]).subtracting([base])
+                for origin in origins {
+                    try db.execute(sql: "ATTACH DATABASE ? AS \(Self.alias(origin))", arguments: [file(at: origin).path])
+                }
+                try db.inTransaction {
+                    for (name, entry) in entries where entry.origin != base {
+                        try db.execute(sql: "DELETE FROM main.\(name)")
+                        try db.execute(sql: "INSERT INTO main.\(name) SELECT * FROM \(Self.alias(entry.origin)).\(name)")
+                    }
+                    let state = candidate == base ? "main" : Self.alias(candidate)
+                    if state != "main" {
+                        try db.execute(sql: "DELETE FROM main.projection_state")
+                        try db.execute(sql: "INSERT INTO main.projection_state SELECT * FROM \(state).projection_state")
+                    }
+                    try db.execute(sql: "DROP TABLE main.snapshot_info")
+                    try db.execute(sql: "DROP TABLE main.snapshot_tables")
+                    return .commit
+                }
+                for origin in origins { try db.execute(sql: "DETACH DATABASE \(Self.alias(origin))") }
+            }
             return candidate
         }
         return 0
+    }
+
+    private static func alias(_ position: Int64) -> String { "snapshot_\(position)" }
+
+    /// The table entries of the snapshot at `position` when it and every origin it names are
+    /// usable for the log read through `source`; nil otherwise.
+    func usableTables(at position: Int64, source: Database) -> [String: TableEntry]? {
+        guard isUsable(position, source: source), let entries = tables(at: position),
+            Set(entries.keys) == Set(Self.coveredTables.map(\.name))
+        else { return nil }
+        for origin in Set(entries.values.map(\.origin)) where origin != position {
+            guard origin < position, isUsable(origin, source: source), tables(at: origin)?.isEmpty == false else { return nil }
+        }
+        return entries
+    }
+
+    private func isUsable(_ position: Int64, source: Database) -> Bool {
+        guard let snapshot = try? DatabaseQueue(path: file(at: position).path, configuration: Self.readOnlyConfiguration()) else {
+            return false
+        }
+        return (try? snapshot.read { db in try Self.isUsable(db, at: position, source: source) }) ?? false
     }
 
     /// Deletes the snapshots this ledger can no longer use (another log's, or built by projection
@@ -183,17 +274,18 @@ public struct ProjectionSnapshots: Sendable {
         }
         var deleted: [Int64] = []
         try ledger.database.read { source in
-            for position in positions() {
-                let url = file(at: position)
-                let usable = (try? DatabaseQueue(path: url.path, configuration: Self.readOnlyConfiguration()).read { db in
-                    try Self.isUsable(db, at: position, source: source)
-                }) ?? false
-                guard !usable else { continue }
-                Self.removeDatabaseFiles(url)
-                deleted.append(position)
+            // Until nothing changes: deleting an origin makes the snapshots that share it unusable.
+            var changed = true
+            while changed {
+                changed = false
+                for position in positions() where usableTables(at: position, source: source) == nil {
+                    Self.removeDatabaseFiles(file(at: position))
+                    deleted.append(position)
+                    changed = true
+                }
             }
         }
-        return deleted
+        return deleted.sorted()
     }
 
     /// The snapshot names the event the log holds at its position, and was built by projections

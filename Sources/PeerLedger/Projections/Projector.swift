@@ -112,14 +112,27 @@ enum Projector {
         var hasher = SHA256()
         for projection in projections {
             for table in projection.tables {
-                hasher.update(data: Array("\u{1E}\(table.name)".utf8))
-                let cursor = try Row.fetchCursor(db, sql: "SELECT * FROM \(table.name) ORDER BY \(table.order)")
-                while let row = try cursor.next() {
-                    for value in row.databaseValues { hash(value, into: &hasher) }
-                    hasher.update(data: [0x1E])
-                }
+                try hashRows(of: table, schema: "main", db, into: &hasher)
             }
         }
         return hasher.finalize().hexString
+    }
+
+    /// SHA-256 over one projection table's rows (`schema` names an attached database).
+    static func checksum(of table: (name: String, order: String), schema: String, _ db: Database) throws -> String {
+        var hasher = SHA256()
+        try hashRows(of: table, schema: schema, db, into: &hasher)
+        return hasher.finalize().hexString
+    }
+
+    private static func hashRows(
+        of table: (name: String, order: String), schema: String, _ db: Database, into hasher: inout SHA256
+    ) throws {
+        hasher.update(data: Array("\u{1E}\(table.name)".utf8))
+        let cursor = try Row.fetchCursor(db, sql: "SELECT * FROM \(schema).\(table.name) ORDER BY \(table.order)")
+        while let row = try cursor.next() {
+            for value in row.databaseValues { hash(value, into: &hasher) }
+            hasher.update(data: [0x1E])
+        }
     }
 }
