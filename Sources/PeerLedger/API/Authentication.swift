@@ -118,7 +118,7 @@ extension Ledger {
         let found: (key: APIKey, secret: String)?
         do {
             found = try await database.read { db in
-                try Row.fetchOne(db, sql: "SELECT * FROM api_keys WHERE api_key = ?", arguments: [apiKey]).map { row in
+                try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM api_keys WHERE api_key = ?"), arguments: [apiKey]).map { row in
                     let key = APIKey(
                         apiKey: row["api_key"], name: row["name"], readOnly: row["read_only"], createdAt: row["created_at"],
                         revokedAt: row["revoked_at"])
