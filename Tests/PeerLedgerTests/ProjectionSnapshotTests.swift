@@ -125,6 +125,15 @@ struct ProjectionSnapshotTests {
         #expect(try s.ledger.backfillSnapshots() == [])
     }
 
+    @Test("a ledger shorter than one interval gets no snapshot folder from backfill or the keeper's checks")
+    func shortLedgerTouchesNoFile() async throws {
+        let s = try SnapshottingLedger(interval: 100)
+        try await s.writeHistory(days: 5, snapshotting: true)
+        #expect(try s.ledger.backfillSnapshots() == [])
+        #expect(try s.ledger.snapshots?.pruneUnusable(s.ledger) == [])
+        #expect(!FileManager.default.fileExists(atPath: s.ledger.snapshots!.directory.path))
+    }
+
     @Test("the log's time never goes back: a clock stepped backwards records the last event's time")
     func recordedTimeNeverGoesBack() async throws {
         let s = try SnapshottingLedger(interval: 100)

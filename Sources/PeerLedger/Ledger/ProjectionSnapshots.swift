@@ -85,6 +85,8 @@ public struct ProjectionSnapshots: Sendable {
     /// written before snapshots, or whose folder was deleted), in one streamed pass that applies
     /// the log to a scratch database on disk. Returns the positions written.
     public func backfill(_ ledger: Ledger, now: Timestamp) throws -> [Int64] {
+        let head = try ledger.readNow { db in try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(position), 0) FROM events") ?? 0 }
+        guard head >= interval else { return [] }  // no boundary yet: touch no file
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let existing = Set(positions())
         let scratchURL = directory.appendingPathComponent(".scratch-\(UUID().uuidString).sqlite")
