@@ -125,6 +125,26 @@ struct ProjectionSnapshotTests {
         #expect(try s.ledger.backfillSnapshots() == [])
     }
 
+    @Test("backfill fills a gap between live snapshots and leaves covered boundaries alone")
+    func backfillFillsGaps() async throws {
+        let s = try SnapshottingLedger(interval: 3)
+        try await s.writeHistory(days: 3, snapshotting: true)
+        for day in 4...9 {
+            s.clock.set(Timestamp(parsing: String(format: "2026-11-%02d 12:00:00", day))!)
+            try await s.call("action=updateSession&id=\(day % 3 + 1)&peer_group=day\(day)")
+        }
+        s.clock.set(Timestamp(parsing: "2026-11-10 12:00:00")!)
+        try await s.call("action=updateSession&id=1&peer_group=day10")
+        try s.ledger.takeSnapshotIfDue()
+        #expect(s.ledger.snapshots?.positions() == [3, 10])
+        #expect(s.ledger.snapshots?.missingBoundaries(head: 10) == [6])
+        #expect(try s.ledger.backfillSnapshots() == [6])
+        #expect(s.ledger.snapshots?.positions() == [3, 6, 10])
+        let built = try await PointInTime.build(of: s.ledger, asOf: Timestamp(parsing: "2026-11-08 18:00:00")!, withLog: false)
+        #expect(built.start == 6)
+        #expect(try await s.groups(asOf: "2026-11-08+18:00:00") == ["day6", "day7", "day8"])
+    }
+
     @Test("a ledger shorter than one interval gets no snapshot folder from backfill or the keeper's checks")
     func shortLedgerTouchesNoFile() async throws {
         let s = try SnapshottingLedger(interval: 100)

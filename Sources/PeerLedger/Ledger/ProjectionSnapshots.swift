@@ -81,14 +81,26 @@ public struct ProjectionSnapshots: Sendable {
         }
     }
 
-    /// Writes snapshots for every `interval` events of a log that has none yet (a ledger that was
-    /// written before snapshots, or whose folder was deleted), in one streamed pass that applies
-    /// the log to a scratch database on disk. Returns the positions written.
+    /// The multiples of `interval` up to `head` with no snapshot within half an interval of them:
+    /// where the log lacks a snapshot (a ledger written before snapshots, a deleted folder, or
+    /// events appended while no server was keeping them).
+    public func missingBoundaries(head: Int64) -> [Int64] {
+        let existing = positions()
+        return stride(from: interval, through: head, by: Int(interval)).filter { boundary in
+            !existing.contains { abs($0 - boundary) <= interval / 2 }
+        }
+    }
+
+    /// Writes a snapshot at each missing boundary (`missingBoundaries`), in one streamed pass that
+    /// applies the log to a scratch database on disk; touches no file when none is missing.
+    /// Returns the positions written.
     public func backfill(_ ledger: Ledger, now: Timestamp) throws -> [Int64] {
         let head = try ledger.readNow { db in try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(position), 0) FROM events") ?? 0 }
-        guard head >= interval else { return [] }  // no boundary yet: touch no file
+        let missing = Set(missingBoundaries(head: head))
+        guard !missing.isEmpty else { return [] }
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let existing = Set(positions())
+        let lastMissing = missing.max()
         let scratchURL = directory.appendingPathComponent(".scratch-\(UUID().uuidString).sqlite")
         defer { Self.removeDatabaseFiles(scratchURL) }
         let scratch = try DatabaseQueue(path: scratchURL.path, configuration: Self.scratchConfiguration())
@@ -101,7 +113,7 @@ public struct ProjectionSnapshots: Sendable {
                 while let row = try cursor.next() {
                     let recorded = RecordedEvent(row: row)
                     try Projector.apply(LedgerEvent(recorded), recorded, db)
-                    guard recorded.position % interval == 0, !existing.contains(recorded.position) else { continue }
+                    guard missing.contains(recorded.position) else { continue }
                     try Projector.checkpoint(db, position: recorded.position)
                     try db.execute(sql: "COMMIT")
                     let before = (existing.union(written)).filter { $0 < recorded.position }.max()
@@ -118,6 +130,7 @@ public struct ProjectionSnapshots: Sendable {
                     }
                     written.append(recorded.position)
                     try db.execute(sql: "BEGIN")
+                    if recorded.position == lastMissing { break }  // the rest of the log is covered
                 }
                 try db.execute(sql: "COMMIT")
             }
