@@ -242,10 +242,9 @@ public struct ProjectionSnapshots: Sendable {
                         try db.execute(sql: "DELETE FROM main.\(name)")
                         try db.execute(sql: "INSERT INTO main.\(name) SELECT * FROM \(Self.alias(entry.origin)).\(name)")
                     }
-                    let state = candidate == base ? "main" : Self.alias(candidate)
-                    if state != "main" {
+                    if candidate != base {
                         try db.execute(sql: "DELETE FROM main.projection_state")
-                        try db.execute(sql: "INSERT INTO main.projection_state SELECT * FROM \(state).projection_state")
+                        try db.execute(sql: "INSERT INTO main.projection_state SELECT * FROM \(Self.alias(candidate)).projection_state")
                     }
                     try db.execute(sql: "DROP TABLE main.snapshot_info")
                     try db.execute(sql: "DROP TABLE main.snapshot_tables")
