@@ -24,6 +24,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Events between projection snapshots, which make reads as_of a past moment fast (0: none).")
     var snapshotEvery: Int64 = ProjectionSnapshots.defaultInterval
 
+    func validate() throws {
+        guard snapshotEvery >= 0 else {
+            throw ValidationError("--snapshot-every must be a number of events (0: no snapshots), got \(snapshotEvery)")
+        }
+    }
+
     func run() async throws {
         guard let level = Logger.Level(rawValue: logLevel) else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")

@@ -11,6 +11,10 @@ struct SnapshotsCommand: ParsableCommand {
         commandName: "snapshots", abstract: "List, take or backfill the projection snapshots used by as_of reads.",
         subcommands: [List.self, Take.self, Backfill.self], defaultSubcommand: List.self)
 
+    static func check(every: Int64) throws {
+        guard every >= 1 else { throw ValidationError("--every must be a number of events of 1 or more, got \(every)") }
+    }
+
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the snapshots and their size.")
         @OptionGroup var database: DatabaseOptions
@@ -29,12 +33,14 @@ struct SnapshotsCommand: ParsableCommand {
         @OptionGroup var database: DatabaseOptions
         @Option(help: "Events between snapshots.") var every: Int64 = ProjectionSnapshots.defaultInterval
 
+        func validate() throws { try SnapshotsCommand.check(every: every) }
+
         func run() throws {
             let ledger = try database.open(snapshotInterval: every)
             if let position = try ledger.takeSnapshotIfDue() {
                 print("snapshot taken at position \(position)")
             } else {
-                print("no snapshot due: the newest is less than \(every) events old")
+                print("no snapshot due: the log has grown less than \(every) events since the newest snapshot (or since its start)")
             }
         }
     }
@@ -43,6 +49,8 @@ struct SnapshotsCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Write a snapshot at every N events of the log that has none near it.")
         @OptionGroup var database: DatabaseOptions
         @Option(help: "Events between snapshots.") var every: Int64 = ProjectionSnapshots.defaultInterval
+
+        func validate() throws { try SnapshotsCommand.check(every: every) }
 
         func run() throws {
             let ledger = try database.open(snapshotInterval: every)

@@ -8,7 +8,7 @@
 /// both on payloads with escapes, unicode, nulls and numbers at the edges.
 enum PayloadReader {
     static func peeringDBObjectCreated(_ text: String) -> PeeringDBObjectCreated? {
-        guard let top = members(text, required: ["fields", "object_id", "object_type"]),
+        guard let top = (try? JSON.parse(text))?.members(required: ["fields", "object_id", "object_type"]),
             case let .int(id)? = top["object_id"], case let .string(typeName)? = top["object_type"],
             let type = PeeringDBObjectType(rawValue: typeName), case let .object(list)? = top["fields"]
         else { return nil }
@@ -22,19 +22,39 @@ enum PayloadReader {
 
     static func sessionStateObserved(_ text: String) -> SessionStateObserved? {
         // The synthesized encoder leaves out a nil optional; JSONDecoder also reads null as nil.
-        guard let top = members(text, required: ["router_id", "session_id", "state"], optional: ["last_error", "prfx_received"]),
+        guard let top = (try? JSON.parse(text))?.members(required: ["router_id", "session_id", "state"], optional: ["last_error", "prfx_received"]),
             case let .int(session)? = top["session_id"], case let .int(router)? = top["router_id"],
             case let .string(state)? = top["state"],
             let prefixes = optionalInt(top["prfx_received"]), let lastError = optionalString(top["last_error"])
         else { return nil }
         return SessionStateObserved(
-            sessionID: session, routerID: router, state: state, prefixesReceived: prefixes.value, lastError: lastError.value)
+            sessionID: session, routerID: router, state: state, prefixesReceived: prefixes, lastError: lastError)
     }
 
-    /// The members of a JSON object that has every `required` key, no key outside `required` and
-    /// `optional`, and no key twice; nil otherwise.
-    private static func members(_ text: String, required: Set<String>, optional: Set<String> = []) -> [String: JSON]? {
-        guard let json = try? JSON.parse(text), case let .object(list) = json else { return nil }
+    /// An integer, or null or absent (`.some(nil)`); nil when it is anything else.
+    private static func optionalInt(_ json: JSON?) -> Int64?? {
+        switch json {
+        case nil, .null?: return .some(nil)
+        case let .int(value)?: return value
+        default: return nil
+        }
+    }
+
+    private static func optionalString(_ json: JSON?) -> String?? {
+        switch json {
+        case nil, .null?: return .some(nil)
+        case let .string(value)?: return value
+        default: return nil
+        }
+    }
+}
+
+extension JSON {
+    /// The members of an object that has every `required` key, no key outside `required` and
+    /// `optional`, and no key twice; nil for anything else. The hand-written payload readers
+    /// accept exactly the shape the canonical encoder writes.
+    func members(required: Set<String>, optional: Set<String> = []) -> [String: JSON]? {
+        guard case let .object(list) = self else { return nil }
         var members: [String: JSON] = [:]
         members.reserveCapacity(list.count)
         for (key, value) in list {
@@ -42,22 +62,5 @@ enum PayloadReader {
         }
         guard required.allSatisfy({ members[$0] != nil }) else { return nil }
         return members
-    }
-
-    /// An integer, or null or absent (`value` nil); nil when it is anything else.
-    private static func optionalInt(_ json: JSON?) -> (value: Int64?, Void)? {
-        switch json {
-        case nil, .null?: return (nil, ())
-        case let .int(value)?: return (value, ())
-        default: return nil
-        }
-    }
-
-    private static func optionalString(_ json: JSON?) -> (value: String?, Void)? {
-        switch json {
-        case nil, .null?: return (nil, ())
-        case let .string(value)?: return (value, ())
-        default: return nil
-        }
     }
 }

@@ -96,16 +96,6 @@ enum SessionPayloadCodec {
     private static let addedKeys: Set<String> = ["fields", "session_id"]
     private static let updatedKeys: Set<String> = ["changes", "session_id"]
 
-    /// The members of an object with exactly these keys (no duplicates, no others), or nil.
-    private static func members(_ json: JSON, _ expected: Set<String>) -> [String: JSON]? {
-        guard case let .object(list) = json, list.count == expected.count else { return nil }
-        var result: [String: JSON] = [:]
-        for (key, value) in list {
-            guard expected.contains(key), result.updateValue(value, forKey: key) == nil else { return nil }
-        }
-        return result
-    }
-
     /// Escapes (`\n`, `\uD800`, ...) are left to `JSONDecoder`, whose reading of them is the reference.
     private static func hasEscapes(_ text: String) -> Bool { text.utf8.contains(UInt8(ascii: "\\")) }
 
@@ -126,7 +116,7 @@ enum SessionPayloadCodec {
 
     /// `decodeSessionAdded` through a `JSON` tree: any shape Foundation would read the same way.
     static func parsedSessionAdded(_ text: String) -> SessionAdded? {
-        guard !hasEscapes(text), let json = try? JSON.parse(text), let top = members(json, addedKeys),
+        guard !hasEscapes(text), let json = try? JSON.parse(text), let top = json.members(required: addedKeys),
             case let .int(id)? = top["session_id"], case let .object(list)? = top["fields"]
         else { return nil }
         var fields: [String: FieldValue] = [:]
@@ -142,7 +132,7 @@ enum SessionPayloadCodec {
     }
 
     static func parsedSessionUpdated(_ text: String) -> SessionUpdated? {
-        guard !hasEscapes(text), let json = try? JSON.parse(text), let top = members(json, updatedKeys),
+        guard !hasEscapes(text), let json = try? JSON.parse(text), let top = json.members(required: updatedKeys),
             case let .int(id)? = top["session_id"], case let .object(list)? = top["changes"]
         else { return nil }
         var changes: [String: SessionUpdated.FieldChange] = [:]
@@ -154,7 +144,7 @@ enum SessionPayloadCodec {
     }
 
     /// `{"from":..,"to":..}` (either order, each exactly once, nothing else), read without building
-    /// a dictionary per change as `members` does; the same acceptance as `members(_, ["from", "to"])`.
+    /// a dictionary per change as `members` does; the same acceptance as `members(required: ["from", "to"])`.
     private static func fromTo(_ json: JSON) -> SessionUpdated.FieldChange? {
         guard case let .object(pair) = json, pair.count == 2 else { return nil }
         var from: FieldValue?

@@ -106,6 +106,14 @@ public final class Ledger: Sendable {
     public func readNow<T>(_ body: (Database) throws -> T) throws -> T {
         try database.read(body)
     }
+
+    /// The position of the last event in the log (0 when it is empty); the log is gap-free, so
+    /// this is also how many events it holds.
+    public func headPosition() throws -> Int64 { try readNow(Self.headPosition) }
+
+    static func headPosition(_ db: Database) throws -> Int64 {
+        try Int64.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(MAX(position), 0) FROM events")) ?? 0
+    }
 }
 
 /// One command's view of the ledger while it writes: read projections through `db`, append

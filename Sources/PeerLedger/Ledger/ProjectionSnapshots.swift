@@ -95,7 +95,7 @@ public struct ProjectionSnapshots: Sendable {
     /// applies the log to a scratch database on disk; touches no file when none is missing.
     /// Returns the positions written.
     public func backfill(_ ledger: Ledger, now: Timestamp) throws -> [Int64] {
-        let head = try ledger.readNow { db in try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(position), 0) FROM events") ?? 0 }
+        let head = try ledger.headPosition()
         let missing = Set(missingBoundaries(head: head))
         guard !missing.isEmpty else { return [] }
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -347,7 +347,7 @@ extension Ledger {
     public func takeSnapshotIfDue() throws -> Int64? {
         guard let snapshots, let pool = database as? DatabasePool else { return nil }
         // Cheap check first, so a ledger with nothing due touches no file.
-        let head = try readNow { db in try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(position), 0) FROM events") ?? 0 }
+        let head = try headPosition()
         guard head - (snapshots.positions().last ?? 0) >= snapshots.interval else { return nil }
         return try snapshots.takeIfDue(ledgerPath: pool.path, now: clock.now())
     }

@@ -34,7 +34,7 @@ enum Projector {
 
     /// True when a projection's stored version differs from the code's, or it lags the log.
     static func needsRebuild(_ db: Database) throws -> Bool {
-        let last = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(position), 0) FROM events") ?? 0
+        let last = try Ledger.headPosition(db)
         let stored = try Dictionary(
             Row.fetchAll(db, sql: "SELECT name, version, position FROM projection_state").map {
                 (row: Row) in (row["name"] as String, (version: row["version"] as Int, position: row["position"] as Int64))

@@ -55,7 +55,7 @@ enum PointInTime {
             try Bool.fetchOne(statement, arguments: [cutoff, position]) ?? false
         }
         var low: Int64 = 0  // known at or before (0 stands for "before the log")
-        var high = (try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(position), 0) FROM events") ?? 0) + 1  // known after
+        var high = try Ledger.headPosition(db) + 1  // known after
         while high - low > 1 {
             let middle = low + (high - low) / 2
             if try isAtOrBefore(middle) { low = middle } else { high = middle }

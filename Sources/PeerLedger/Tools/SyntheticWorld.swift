@@ -70,7 +70,7 @@ public struct SyntheticWorld: Sendable {
         try ledger.setOwnNetwork(asn: SyntheticPeeringDB.asn(Self.ownNetID), metadata: Self.metadata)
 
         let plan = try ledger.readNow { db in try WorldPlan(shape: shape, db) }
-        let appendedSoFar = Int(try ledger.count())
+        let appendedSoFar = Int(try ledger.headPosition())
         let events = WorldEvents(shape: shape, plan: plan, seed: seed, budget: shape.events - appendedSoFar)
         let clock = ContinuousClock()
         var batches = 0
@@ -96,7 +96,7 @@ public struct SyntheticWorld: Sendable {
         summary.routerEvents = events.counts.routers
         summary.bigExchangeSessions = events.counts.bigExchangeSessions
         summary.bigExchangeRequests = events.counts.bigExchangeRequests
-        summary.totalEvents = try ledger.count()
+        summary.totalEvents = try ledger.headPosition()
         summary.head = try ledger.readNow { db in
             try String.fetchOne(db, sql: "SELECT hash FROM events ORDER BY position DESC LIMIT 1") ?? ""
         }
@@ -109,12 +109,6 @@ extension SyntheticPeeringDB {
     public static func asn(_ id: Int64) -> Int64 { 64_512 + id }
 }
 
-extension Ledger {
-    /// Events in the log.
-    func count() throws -> Int64 {
-        try readNow { db in try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(position), 0) FROM events") ?? 0 }
-    }
-}
 
 extension Duration {
     var secondsValue: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
