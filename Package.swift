@@ -101,10 +101,13 @@ let package = Package(
             capability: .buildTool(),
             dependencies: ["EmbedMigrations"]
         ),
+        // Test helpers every test target shares (one scratch folder per test process).
+        .target(name: "PeerLedgerTestSupport", path: "Tests/PeerLedgerTestSupport", swiftSettings: strict),
         .testTarget(
             name: "PeerLedgerTests",
             dependencies: [
                 "PeerLedger",
+                "PeerLedgerTestSupport",
                 // The real-router lab test drives the API over HTTP.
                 "PeerLedgerHTTP",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -117,6 +120,7 @@ let package = Package(
             name: "PeerLedgerHTTPTests",
             dependencies: [
                 "PeerLedger",
+                "PeerLedgerTestSupport",
                 "PeerLedgerHTTP",
                 "PeerLedgerPeeringDB",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -129,6 +133,7 @@ let package = Package(
             name: "PeerLedgerMailTests",
             dependencies: [
                 "PeerLedger",
+                "PeerLedgerTestSupport",
                 "PeerLedgerMail",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

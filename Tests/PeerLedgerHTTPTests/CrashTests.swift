@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import PeerLedger
 import Testing
+import PeerLedgerTestSupport
 
 /// The built `peerledger` binary, beside this test bundle.
 func peerledgerBinary() throws -> URL {
@@ -167,7 +168,7 @@ extension CrashTests {
 
 /// A fresh ledger file with a write key named `loader`: the path, the key and its secret.
 func ledgerWithWriteKey() throws -> (database: String, key: APIKey, secret: String) {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("peerledger-served-\(UUID().uuidString)")
+    let folder = Scratch.url("peerledger-served-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     let database = folder.appendingPathComponent("ledger.sqlite").path
     let (key, secret) = try Ledger.open(at: database).createAPIKey(name: "loader", readOnly: false, metadata: EventMetadata(actor: "cli:test"))

@@ -5,6 +5,7 @@ import NIOCore
 import Testing
 
 @testable import PeerLedgerMail
+import PeerLedgerTestSupport
 
 /// The seed's world, as in the core tests: 6connect (2335, AS8038) asks Amazon.com (1418, AS16509).
 let directory = FixedPeeringDirectory(
@@ -28,7 +29,7 @@ struct MailWorld {
     let api: APIv1
 
     init(path: String? = nil, clock: SteppingClock? = nil) throws {
-        self.path = path ?? FileManager.default.temporaryDirectory.appendingPathComponent("mail-\(UUID().uuidString).sqlite").path
+        self.path = path ?? Scratch.url("mail-\(UUID().uuidString).sqlite").path
         self.clock = clock ?? SteppingClock(start: Timestamp(parsing: "2014-04-23 10:31:33")!, stepMillis: 0)
         ledger = try Ledger.open(at: self.path, clock: self.clock, ids: SequentialIDs())
         api = APIv1(
@@ -266,7 +267,7 @@ struct RequestDeliveryTests {
 
 /// Subject and text body as Python's email package decodes them, joined by U+001F.
 func decodedByPython(_ message: String) throws -> String {
-    let file = FileManager.default.temporaryDirectory.appendingPathComponent("msg-\(UUID().uuidString).eml")
+    let file = Scratch.url("msg-\(UUID().uuidString).eml")
     try message.write(to: file, atomically: true, encoding: .utf8)
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import PeerLedgerTestSupport
 
 #if canImport(Glibc)
     import Glibc
@@ -78,7 +79,7 @@ final class SMTPSink {
     init(mode: String = "plain", port: Int? = nil) throws {
         self.port = try port ?? Self.freePort()
         self.mode = mode
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("smtp-sink-\(UUID().uuidString)")
+        folder = Scratch.url("smtp-sink-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         if mode == "starttls" || mode == "tls" { try makeCertificate() }
     }

@@ -3,12 +3,13 @@ import PeerLedger
 import Testing
 
 @testable import PeerLedgerMail
+import PeerLedgerTestSupport
 
 /// `--transport sendmail`: the message piped to a sendmail-compatible program. A small script
 /// stands in for sendmail and records its arguments and standard input.
 @Suite("sendmail transport")
 struct SendmailTransportTests {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sendmail-\(UUID().uuidString)")
+    let folder = Scratch.url("sendmail-\(UUID().uuidString)")
 
     func fakeSendmail(exitStatus: Int32, says: String = "") throws -> String {
         try writeScript(

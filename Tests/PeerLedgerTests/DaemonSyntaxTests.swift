@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import PeerLedger
+import PeerLedgerTestSupport
 
 /// The rendered configurations checked by the daemons' own parsers (installed by .ci/run).
 @Suite("Rendered configurations pass FRR's and BIRD's own parsers")
@@ -11,7 +12,7 @@ struct DaemonSyntaxTests {
     }
 
     static func temporaryFile(_ text: String, suffix: String) throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("peerledger-\(UUID().uuidString)\(suffix)")
+        let url = Scratch.url("peerledger-\(UUID().uuidString)\(suffix)")
         try Data(text.utf8).write(to: url)
         return url
     }

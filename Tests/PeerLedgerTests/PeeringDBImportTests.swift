@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import PeerLedger
+import PeerLedgerTestSupport
 
 @Suite("PeeringDB import")
 struct PeeringDBImportTests {
@@ -180,7 +181,7 @@ struct PeeringDBImportTests {
     @Test("a folder without PeeringDB pages is refused, not imported as nothing")
     func emptyFolder() async throws {
         let t = try TestLedger()
-        let empty = FileManager.default.temporaryDirectory.appendingPathComponent("empty-\(UUID().uuidString)")
+        let empty = Scratch.url("empty-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
         await #expect(throws: Refusal.self) {
             try await t.ledger.importPeeringDB(from: PeeringDBFolder(path: empty.path), metadata: EventMetadata(actor: "test"))

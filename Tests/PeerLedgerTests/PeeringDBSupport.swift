@@ -1,6 +1,7 @@
 import Foundation
 
 @testable import PeerLedger
+import PeerLedgerTestSupport
 
 /// A writable copy of Tests/Fixtures/peeringdb (a small PeeringDB data set of our own making:
 /// Equinix Ashburn and Chicago, 6connect AS8038, 1&1 Internet AS8560, Akamai AS20940, Amazon.com
@@ -12,7 +13,7 @@ struct PeeringDBFixture {
     let folder: URL
 
     init() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("peeringdb-\(UUID().uuidString)")
+        folder = Scratch.url("peeringdb-\(UUID().uuidString)")
         try FileManager.default.copyItem(at: Self.original, to: folder)
     }
 

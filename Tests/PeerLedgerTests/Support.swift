@@ -3,6 +3,7 @@ import GRDB
 import Testing
 
 @testable import PeerLedger
+import PeerLedgerTestSupport
 
 /// A ledger with a fixed clock and fixed ids, and the API over it.
 struct TestLedger {
@@ -44,7 +45,7 @@ let akamai =
     "action=addSession&source_asn=32787&source_ipaddr=1.2.3.4&resource_id=422&peer_asn=20940&peer_name=Akamai+Technologies&peer_participant_id=2&peer_ipaddr=206.126.236.102&peer_group=group+b&public_id=1&type=Peer&prfx_max=20&password=0"
 
 func temporaryDatabasePath() -> String {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("peerledger-tests-\(UUID().uuidString)")
+    let folder = Scratch.url("ledger-\(UUID().uuidString)")
     try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     return folder.appendingPathComponent("ledger.sqlite").path
 }

@@ -3,6 +3,7 @@ import GRDB
 import Testing
 
 @testable import PeerLedger
+import PeerLedgerTestSupport
 
 /// The world generator behind `peerledger generate-world` and the benchmark: deterministic,
 /// built through the real event types, and holding the big exchange the reads are measured on.
@@ -14,7 +15,7 @@ import Testing
 
     static func build(_ shape: WorldShape = small, seed: UInt64 = 7) async throws -> (Ledger, WorldSummary) {
         let ledger = try SyntheticWorld.openLedger(at: nil)
-        let summary = try await SyntheticWorld(shape: shape, seed: seed).build(into: ledger, scratch: FileManager.default.temporaryDirectory)
+        let summary = try await SyntheticWorld(shape: shape, seed: seed).build(into: ledger, scratch: Scratch.folder)
         return (ledger, summary)
     }
 
@@ -117,7 +118,7 @@ import Testing
         shape.networks = 10
         let ledger = try SyntheticWorld.openLedger(at: nil)
         await #expect(throws: Refusal.self) {
-            try await SyntheticWorld(shape: shape).build(into: ledger, scratch: FileManager.default.temporaryDirectory)
+            try await SyntheticWorld(shape: shape).build(into: ledger, scratch: Scratch.folder)
         }
         #expect(try ledger.readNow { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events") } == 0)
     }
