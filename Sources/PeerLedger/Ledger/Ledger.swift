@@ -69,7 +69,7 @@ public final class Ledger: Sendable {
         }
         guard checksProjections else { return }
         try database.write { db in
-            if try Projector.needsRebuild(db) { _ = try Projector.rebuild(db) }
+            if try Projector.needsRebuild(db) { _ = try Projector.rebuild(db, prefetchFrom: database as? DatabasePool) }
         }
     }
 

@@ -17,13 +17,15 @@ struct PeersProjection: Projection {
                     """,
                 arguments: [own.netID, own.asn, own.name, JSON.array(own.qualifiedPolicies.map(JSON.string)).serialized()])
         case let .peerStatusReset(reset):
-            try upsert(reset.participantID, reset.publicID, recorded.streamVersion, db)
+            // One upsert: a new row starts reset, a known one is reset and takes the version.
             try db.executeCached(
                 sql: """
-                    UPDATE peer_status SET request_status = 'none', qualified = NULL, marked_peer = 0
-                    WHERE participant_id = ? AND public_id = ?
+                    INSERT INTO peer_status (participant_id, public_id, version, request_status, qualified, marked_peer)
+                    VALUES (?, ?, ?, 'none', NULL, 0)
+                    ON CONFLICT (participant_id, public_id) DO UPDATE SET version = excluded.version, request_status = 'none',
+                        qualified = NULL, marked_peer = 0
                     """,
-                arguments: [reset.participantID, reset.publicID])
+                arguments: [reset.participantID, reset.publicID, recorded.streamVersion])
             try PeerLog.write(
                 db, position: recorded.position, participant: reset.participantID, exchange: reset.publicID,
                 message: "Peer status reset", recordedAt: recorded.recordedAt)

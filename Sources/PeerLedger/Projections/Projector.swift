@@ -46,8 +46,10 @@ enum Projector {
     }
 
     /// Empties every projection table and applies the whole log again, streaming it (the log is
-    /// never held in memory). Runs inside the caller's transaction.
-    static func rebuild(_ db: Database, upTo limit: Int64? = nil) throws -> Int64 {
+    /// never held in memory). Runs inside the caller's transaction. With `prefetchFrom`, a
+    /// connection of the same pool, events are read and decoded on another thread while this one
+    /// applies them (`EventPrefetcher`).
+    static func rebuild(_ db: Database, upTo limit: Int64? = nil, prefetchFrom reader: (any DatabaseReader)? = nil) throws -> Int64 {
         for projection in projections {
             for table in projection.tables {
                 try db.execute(sql: "DELETE FROM \(table.name)")
@@ -61,6 +63,16 @@ enum Projector {
         var count: Int64 = 0
         var last: Int64 = 0
         try PeerLog.staging(db) {
+            if let reader {
+                let prefetcher = EventPrefetcher(reader: reader, upTo: limit ?? Int64.max)
+                defer { prefetcher.cancel() }
+                while let chunk = try prefetcher.next() {
+                    for (event, recorded) in chunk { try apply(event, recorded, db) }
+                    count += Int64(chunk.count)
+                    last = chunk.last?.recorded.position ?? last
+                }
+                return
+            }
             let cursor = try Row.fetchCursor(
                 db, sql: "SELECT \(RecordedEvent.columns) FROM events WHERE position <= ? ORDER BY position",
                 arguments: [limit ?? Int64.max])

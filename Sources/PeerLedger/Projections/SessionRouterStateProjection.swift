@@ -38,13 +38,18 @@ struct SessionRouterStateProjection: Projection {
                 arguments: ["failed: \(failed.reason)", time, failed.sessionID])
             try touchSession(db, failed.sessionID, recorded, time)
         case let .sessionStateObserved(observed):
-            try ensureRow(db, session: observed.sessionID, router: observed.routerID)
+            // One upsert rather than "ensure the row" then "update it": the most frequent event of
+            // a live network's log pays one statement less (a new row starts off the router).
             try db.executeCached(
                 sql: """
-                    UPDATE session_router_state SET bgp_state = ?, prfx_received = ?, last_error = ?, observed_at = ?
-                    WHERE session_id = ?
+                    INSERT INTO session_router_state (session_id, router_id, on_router, bgp_state, prfx_received, last_error, observed_at)
+                    VALUES (?, ?, 0, ?, ?, ?, ?)
+                    ON CONFLICT (session_id) DO UPDATE SET bgp_state = excluded.bgp_state, prfx_received = excluded.prfx_received,
+                        last_error = excluded.last_error, observed_at = excluded.observed_at
                     """,
-                arguments: [observed.state, observed.prefixesReceived, observed.lastError, time, observed.sessionID])
+                arguments: [
+                    observed.sessionID, observed.routerID, observed.state, observed.prefixesReceived, observed.lastError, time,
+                ])
             // A session leaves "not configured" only through a push that was applied.
             try db.executeCached(
                 sql: """

@@ -29,7 +29,7 @@ extension Ledger {
         try database.write { db in
             let before = try Projector.checksum(db)
             let start = ContinuousClock.now
-            let events = try Projector.rebuild(db)
+            let events = try Projector.rebuild(db, prefetchFrom: database as? DatabasePool)
             let elapsed = ContinuousClock.now - start
             let after = try Projector.checksum(db)
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18

@@ -1,0 +1,76 @@
+import Foundation
+import GRDB
+import Testing
+
+@testable import PeerLedger
+import PeerLedgerTestSupport
+
+/// A file ledger's rebuild reads and decodes the log on another thread (`EventPrefetcher`):
+/// it must give the same projections as applying the log in place, in order, and stop cleanly
+/// at an event it cannot read.
+@Suite struct EventPrefetcherTests {
+    /// More events than the prefetcher keeps waiting (`depth` × `chunkSize`), so the reading
+    /// thread has to wait for the rebuild, and a last chunk that is not full.
+    static let shape = WorldShape(
+        networks: 60, exchanges: 6, netixlans: 90, contacts: 20, bigExchangeMembers: 20, ownExchanges: 4, sessions: 40,
+        requests: 10, events: EventPrefetcher.depth * EventPrefetcher.chunkSize + 777)
+
+    static func world() async throws -> Ledger {
+        let ledger = try SyntheticWorld.openLedger(at: temporaryDatabasePath())
+        _ = try await SyntheticWorld(shape: shape, seed: 3).build(into: ledger, scratch: Scratch.folder)
+        return ledger
+    }
+
+    @Test func itHandsOutEveryEventUpToTheLimitInLogOrder() async throws {
+        let ledger = try await Self.world()
+        let limit = Int64(EventPrefetcher.chunkSize * 2 + 5)
+        let prefetcher = EventPrefetcher(reader: ledger.database, upTo: limit)
+        defer { prefetcher.cancel() }
+        var positions: [Int64] = []
+        var sizes: [Int] = []
+        while let chunk = try prefetcher.next() {
+            positions += chunk.map(\.recorded.position)
+            sizes.append(chunk.count)
+            #expect(chunk.allSatisfy { $0.event.payloadTypeName == $0.recorded.type })
+        }
+        #expect(positions == Array(1...limit))
+        #expect(sizes == [EventPrefetcher.chunkSize, EventPrefetcher.chunkSize, 5])
+    }
+
+    @Test func aFileLedgersRebuildGivesTheProjectionsItKeptWhileWriting() async throws {
+        let ledger = try await Self.world()
+        #expect(ledger.database is DatabasePool)
+        let kept = try ledger.projectionChecksum()
+        let report = try ledger.rebuild()
+        #expect(report.events == Self.shape.events)
+        #expect(report.checksumBefore == kept)
+        #expect(report.checksumAfter == kept)
+    }
+
+    @Test func aRebuildStopsAtAnEventItCannotReadAndChangesNothing() async throws {
+        let ledger = try await Self.world()
+        let head = try ledger.headPosition()
+        try executeRaw(ledger, """
+            INSERT INTO events (position, stream, stream_version, type, schema_version, payload, metadata, recorded_at, prev_hash, hash)
+            SELECT position + 1, 'junk-1', 1, 'NoSuchEvent', 1, '{}', '{}', recorded_at, hash, 'not-a-hash'
+            FROM events ORDER BY position DESC LIMIT 1
+            """)
+        let before = try ledger.projectionChecksum()
+        #expect {
+            try ledger.rebuild()
+        } throws: { error in
+            (error as? LedgerError)?.description == "Event at position \(head + 1) cannot be read: unknown event type NoSuchEvent"
+        }
+        #expect(try ledger.projectionChecksum() == before)
+        #expect(try ledger.headPosition() == head + 1)
+        // The rolled-back rebuild left the ledger answering as before.
+        let answer = try await APIv1(ledger: ledger).handle(
+            APIRequest(parameters: try Parameters(formEncoded: "target=peering&action=getSessions&public_id=1"), actor: "test"))
+        #expect(answer.succeeded)
+    }
+}
+
+extension LedgerEvent {
+    /// The stored type name of this event (what `encoded()` writes in `events.type`).
+    fileprivate var payloadTypeName: String? { try? encoded().type }
+}
