@@ -14,7 +14,7 @@ struct OwnNetwork: Sendable {
     /// policies (default Open, Selective), it is not our own network, and, at an exchange, it is
     /// present there in an address family we also have there.
     func qualifies(_ peer: Peer) -> Bool {
-        guard peer.netID != netID, let policy = peer.net["policy_general"]?.text, qualifiedPolicies.contains(policy)
+        guard peer.netID != netID, let policy = peer.parsedNet.policyGeneral, qualifiedPolicies.contains(policy)
         else { return false }
         guard let exchange = peer.exchange else { return true }
         guard let ours = families[exchange] else { return false }
