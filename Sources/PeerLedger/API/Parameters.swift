@@ -51,7 +51,8 @@ public struct Parameters: Sendable, Equatable {
         pairs.map { "\(Self.encode($0.name))=\(Self.encode($0.value))" }.joined(separator: "&")
     }
 
-    static func decode(_ text: Substring, what: String) throws(Refusal) -> String {
+    /// `what` names the text in a refusal; it is built only for one.
+    static func decode(_ text: Substring, what: @autoclosure () -> String) throws(Refusal) -> String {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(text.utf8.count)
         var iterator = text.utf8.makeIterator()
@@ -60,14 +61,14 @@ public struct Parameters: Sendable, Equatable {
             case UInt8(ascii: "+"): bytes.append(0x20)
             case UInt8(ascii: "%"):
                 guard let high = iterator.next().flatMap(hexValue), let low = iterator.next().flatMap(hexValue) else {
-                    throw Refusal("\(what) has a malformed %-escape")
+                    throw Refusal("\(what()) has a malformed %-escape")
                 }
                 bytes.append(high << 4 | low)
             default: bytes.append(byte)
             }
         }
         guard let decoded = String(validating: bytes, as: UTF8.self) else {
-            throw Refusal("\(what) is not valid UTF-8")
+            throw Refusal("\(what()) is not valid UTF-8")
         }
         return decoded
     }

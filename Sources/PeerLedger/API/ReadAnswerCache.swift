@@ -45,6 +45,17 @@ public final class ReadAnswerCache: @unchecked Sendable {
         try Int64.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(MAX(position), 0) FROM projection_state")) ?? 0
     }
 
+    /// The answer of the call `key` in this snapshot: the one kept for the projections' position,
+    /// else `read`'s reply, serialized once and kept.
+    func answer(for key: String, _ db: Database, read: () throws -> Reply) throws -> APIAnswer {
+        let position = try Self.position(db)
+        if let cached = answer(for: key, at: position) { return cached }
+        var answer = APIAnswer.success(try read())
+        answer.render()
+        store(answer, for: key, at: position)
+        return answer
+    }
+
     func answer(for key: String, at position: Int64) -> APIAnswer? {
         lock.lock()
         defer { lock.unlock() }

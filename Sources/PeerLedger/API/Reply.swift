@@ -1,3 +1,5 @@
+import Foundation
+
 /// A successful answer of an action: the envelope's `message` and, when there is one, `data`.
 public struct Reply: Sendable, Equatable {
     public var message: String
@@ -43,7 +45,7 @@ public struct APIAnswer: Sendable, Equatable {
     public var body: JSON {
         get {
             if let storedBody { return storedBody }
-            return (try? JSON.parse(Array((rendered ?? "").utf8))) ?? .null
+            return (try? JSON.parse(Array((rendered?.text ?? "").utf8))) ?? .null
         }
         set {
             storedBody = newValue
@@ -54,8 +56,9 @@ public struct APIAnswer: Sendable, Equatable {
     /// Nil only for an answer written as text.
     private var storedBody: JSON?
     /// The wire text, kept when the answer is served again from the read-answer cache so it is
-    /// not serialized once per call. Never differs from `body.serialized()`.
-    private var rendered: String?
+    /// not serialized once per call (shared by every copy of the answer). Never differs from
+    /// `body.serialized()`.
+    public private(set) var rendered: RenderedText?
     /// The message of an answer written as text (always a success).
     private var writtenMessage: String?
 
@@ -68,7 +71,7 @@ public struct APIAnswer: Sendable, Equatable {
     private init(message: String, text: String) {
         self.status = 200
         self.writtenMessage = message
-        self.rendered = text
+        self.rendered = RenderedText(text)
     }
 
     /// Two answers are equal when their status and body are.
@@ -76,7 +79,7 @@ public struct APIAnswer: Sendable, Equatable {
 
     /// Serializes the body once and keeps the text.
     mutating func render() {
-        if rendered == nil { rendered = storedBody?.serialized() }
+        if rendered == nil, let storedBody { rendered = RenderedText(storedBody.serialized()) }
     }
 
     public static func success(_ reply: Reply) -> APIAnswer {
@@ -108,7 +111,29 @@ public struct APIAnswer: Sendable, Equatable {
     public var data: JSON? { body["data"] }
 
     /// The body as sent on the wire.
-    public var text: String { rendered ?? storedBody?.serialized() ?? "" }
+    public var text: String { rendered?.text ?? storedBody?.serialized() ?? "" }
+}
+
+/// An answer's wire text, made once and shared by every copy of the answer (the read-answer
+/// cache hands out copies), with one slot where a transport keeps the same text in its own buffer
+/// type, made once too: the HTTP server keeps a NIO `ByteBuffer` there instead of copying the
+/// text into a new buffer for every response (180 KiB for getPeers at a big exchange).
+public final class RenderedText: @unchecked Sendable {
+    public let text: String
+    private let lock = NSLock()
+    private var transportForm: (any Sendable)?
+
+    init(_ text: String) { self.text = text }
+
+    /// The text in the transport's form: made by `make` on first use, then the same value.
+    public func transportForm<Form: Sendable>(_ make: (String) -> Form) -> Form {
+        lock.lock()
+        defer { lock.unlock() }
+        if let kept = transportForm as? Form { return kept }
+        let made = make(text)
+        transportForm = made
+        return made
+    }
 }
 
 /// One call as the dispatcher sees it, already authenticated.
