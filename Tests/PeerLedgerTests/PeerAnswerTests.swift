@@ -152,12 +152,17 @@ import Testing
 
     @Test func aMemberRecordOutsideTheCanonicalShapeFallsBackToTheGeneralQuery() async throws {
         let t = try await Self.variedLedger()
+        // A log of its own: the rows are changed below without an event, which no other ledger's
+        // roster (`ExchangeRoster`, anchored to the log) may be taken for.
+        try await t.call("action=updatePeer&participant_id=1418&public_id=1&notes_private=\(UUID().uuidString)")
         let before = try await t.call("action=getPeers&public_id=1")
         try await t.ledger.database.write { db in
             // Not a shape the projection writes (SQLite still reads net_id as 2).
             try db.execute(sql: #"UPDATE peeringdb_objects SET fields = '{"ix_id":1,"net_id":2.0,"ipaddr6":"2001:db8::2"}' WHERE type = 'netixlan' AND id = 3"#)
         }
+        ExchangeRoster.shared.removeAll()
         try t.ledger.readNow { db in
+            #expect(try ExchangeMembers.roster(db, exchange: 1) == nil)
             #expect(try ExchangeMembers.read(db, exchange: 1, withSessions: []) == nil)
             let members = try PeerDirectory.members(db, exchange: 1)
             #expect(members.map(Self.summary).sorted() == (try PeerDirectory.queriedMembers(db, exchange: 1)).map(Self.summary).sorted())

@@ -4,13 +4,47 @@ import GRDBSQLite
 /// Every member of an exchange with its full PeeringDB net, read in two narrow passes instead of
 /// one query that had SQLite parse each address record's JSON five times and group the result:
 /// the exchange's netixlan texts (through their `ix_id` index) are scanned here for `net_id` and
-/// whether each address is set, then the nets and our status with each are read by id. Net texts
-/// are compared with `ParsedNetCache` byte for byte as SQLite hands them over, never copied into
-/// a String. Gives the same peers as `PeerDirectory.members` (`ExchangeMembersTests`).
+/// whether each address is set, then the nets are read by id. Net texts are compared with
+/// `ParsedNetCache` byte for byte as SQLite hands them over, never copied into a String. That
+/// roster is kept between reads (`ExchangeRoster`); our status with each member is read on every
+/// call. Gives the same peers as `PeerDirectory.queriedMembers` (`PeerAnswerTests`).
 enum ExchangeMembers {
-    /// The members of `exchange`, or nil when an address record is not in the canonical shape
-    /// this reader knows (the caller then uses the general query).
+    /// The members of `exchange` with our status, or nil when an address record is not in the
+    /// canonical shape this reader knows (the caller then uses the general query).
     static func read(_ db: Database, exchange: Int64, withSessions: Set<Int64>) throws -> [Peer]? {
+        let position = try ReadAnswerCache.position(db)
+        guard let roster = try ExchangeRoster.shared.members(db, exchange: exchange, position: position) else { return nil }
+        guard !roster.isEmpty else { return [] }
+        // Our status with each member, by key (peer_status has no index by exchange alone).
+        var ids: [UInt8] = [UInt8(ascii: "[")]
+        ids.reserveCapacity(roster.count * 7)
+        for (index, member) in roster.enumerated() {
+            if index > 0 { ids.append(UInt8(ascii: ",")) }
+            JSONBytes.appendInt(member.netID, to: &ids)
+        }
+        ids.append(UInt8(ascii: "]"))
+        var statuses: [Int64: (requestStatus: String?, qualified: Bool?, markedPeer: Bool, notes: String?)] = [:]
+        let rows = try Row.fetchCursor(
+            db.cachedStatement(
+                sql: """
+                    SELECT ps.participant_id, ps.request_status, ps.qualified, ps.marked_peer, ps.notes_private
+                    FROM json_each(?) j CROSS JOIN peer_status ps ON ps.participant_id = j.value AND ps.public_id = ?
+                    """), arguments: [String(decoding: ids, as: UTF8.self), exchange])
+        while let row = try rows.next() {
+            statuses[row[0]] = (row[1], row[2], row[3], row[4])
+        }
+        return roster.map { member in
+            let status = statuses[member.netID]
+            return Peer(
+                netID: member.netID, parsedNet: member.net, exchange: exchange, requestStatus: status?.requestStatus,
+                qualifiedOverride: status?.qualified, markedPeer: status?.markedPeer ?? false, notesPrivate: status?.notes,
+                hasSession: withSessions.contains(member.netID), hasIPv4: member.hasIPv4, hasIPv6: member.hasIPv6)
+        }
+    }
+
+    /// Who is present at `exchange` (PeeringDB alone), in the API's order (name bytes, then id);
+    /// nil when an address record is not in the canonical shape.
+    static func roster(_ db: Database, exchange: Int64) throws -> [ExchangeRoster.Member]? {
         // 1. Which networks are present, and in which address families.
         var families: [Int64: (v4: Bool, v6: Bool)] = [:]
         var order: [Int64] = []
@@ -29,7 +63,7 @@ enum ExchangeMembers {
         }
         guard !order.isEmpty else { return [] }
 
-        // 2. Their nets and our status with each, by id.
+        // 2. Their nets, by id (a network without its net record is not a member, as in the join).
         var ids: [UInt8] = [UInt8(ascii: "[")]
         ids.reserveCapacity(order.count * 7)
         for (index, id) in order.enumerated() {
@@ -39,25 +73,23 @@ enum ExchangeMembers {
         ids.append(UInt8(ascii: "]"))
         let nets = try db.cachedStatement(
             sql: """
-                SELECT n.id, n.fields, ps.request_status, ps.qualified, COALESCE(ps.marked_peer, 0), ps.notes_private
-                FROM json_each(?) j
-                CROSS JOIN peeringdb_objects n ON n.type = 'net' AND n.id = j.value
-                LEFT JOIN peer_status ps ON ps.participant_id = n.id AND ps.public_id = ?
+                SELECT n.id, n.fields FROM json_each(?) j CROSS JOIN peeringdb_objects n ON n.type = 'net' AND n.id = j.value
                 """)
-        try nets.setArguments([String(decoding: ids, as: UTF8.self), exchange])
-        var peers: [Peer] = []
-        peers.reserveCapacity(order.count)
+        try nets.setArguments([String(decoding: ids, as: UTF8.self)])
+        var members: [ExchangeRoster.Member] = []
+        members.reserveCapacity(order.count)
         let rows = try Row.fetchCursor(nets)
         while let row = try rows.next() {
             let id: Int64 = row[0]
             let family = families[id] ?? (false, false)
-            peers.append(
-                Peer(
-                    netID: id, parsedNet: ParsedNetCache.shared.net(id: id, text: columnBytes(nets, 1)), exchange: exchange,
-                    requestStatus: row[2], qualifiedOverride: row[3], markedPeer: row[4], notesPrivate: row[5],
-                    hasSession: withSessions.contains(id), hasIPv4: family.v4, hasIPv6: family.v6))
+            members.append(
+                ExchangeRoster.Member(
+                    netID: id, net: ParsedNetCache.shared.net(id: id, text: columnBytes(nets, 1)), hasIPv4: family.v4,
+                    hasIPv6: family.v6))
         }
-        return peers
+        return members.sorted { a, b in
+            a.net.nameBytes == b.net.nameBytes ? a.netID < b.netID : a.net.nameBytes.lexicographicallyPrecedes(b.net.nameBytes)
+        }
     }
 
     /// The bytes of a text column of the current row, valid until the statement steps again.
