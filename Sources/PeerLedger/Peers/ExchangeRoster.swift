@@ -14,8 +14,8 @@ import GRDB
 /// projections stand at. Anything else (no anchor, a different hash, a PeeringDB event since, or
 /// more than `reach` events since) reads the roster anew. Our status with each member (peer
 /// status, sessions) is never kept: it is read on every call.
-final class ExchangeRoster: @unchecked Sendable {
-    static let shared = ExchangeRoster()
+public final class ExchangeRoster: @unchecked Sendable {
+    public static let shared = ExchangeRoster()
     /// At most this many exchanges are kept (emptied when full).
     static let capacity = 64
     /// Farther than this many events from the anchor, the roster is read again rather than the
@@ -75,8 +75,8 @@ final class ExchangeRoster: @unchecked Sendable {
         try String.fetchOne(db.cachedStatement(sql: "SELECT hash FROM events WHERE position = ?"), arguments: [position])
     }
 
-    /// Forgets every roster (for tests).
-    func removeAll() {
+    /// Forgets every roster (tests; the benchmark's reads after a PeeringDB change).
+    public func removeAll() {
         lock.lock()
         defer { lock.unlock() }
         entries.removeAll()
