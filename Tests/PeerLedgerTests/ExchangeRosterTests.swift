@@ -31,6 +31,24 @@ import Testing
         #expect(second.text.contains(#""request_status":"accepted""#))
     }
 
+    @Test func aRosterIsAnchoredAgainAtEachCheckAndReadAgainAfterAPeeringDBEvent() async throws {
+        let t = try await PeerAnswerTests.variedLedger()
+        let roster = ExchangeRoster()
+        func members() throws -> [ExchangeRoster.Member]? {
+            try t.ledger.readNow { db in try roster.members(db, exchange: 1, position: try ReadAnswerCache.position(db)) }
+        }
+        let first = try #require(try members())
+        #expect(roster.anchor(of: 1) == (try t.ledger.headPosition()))
+        try await t.call("action=updatePeer&participant_id=2&public_id=1&notes_private=later")
+        #expect(try members()?.map(\.netID) == first.map(\.netID))
+        #expect(roster.anchor(of: 1) == (try t.ledger.headPosition()))
+        let fixture = try PeeringDBFixture()
+        try fixture.edit(.netixlan) { records in records.removeAll { $0["net_id"] as? Int == 2 } }
+        try await t.importPeeringDB(fixture)
+        #expect(try members()?.map(\.netID).contains(2) == false)
+        #expect(roster.anchor(of: 1) == (try t.ledger.headPosition()))
+    }
+
     @Test func aPeeringDBChangeIsSeenByTheNextRead() async throws {
         let t = try TestLedger()
         let fixture = try PeeringDBFixture()

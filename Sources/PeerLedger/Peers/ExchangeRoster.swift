@@ -22,6 +22,7 @@ public final class ExchangeRoster: @unchecked Sendable {
     /// events in between checked.
     static let reach: Int64 = 10_000
 
+    /// One network present at the exchange.
     struct Member: Sendable {
         var netID: Int64
         var net: ParsedNet
@@ -29,6 +30,7 @@ public final class ExchangeRoster: @unchecked Sendable {
         var hasIPv6: Bool
     }
 
+    /// A roster and the log position (with that event's hash) it holds for.
     private struct Entry {
         var position: Int64
         var hash: String
@@ -45,16 +47,26 @@ public final class ExchangeRoster: @unchecked Sendable {
         let kept = entries[exchange]
         lock.unlock()
         if let kept, try Self.stillValid(db, anchor: kept.position, hash: kept.hash, position: position) {
+            // Anchored again here, so the next check looks only at the events after this one.
+            if kept.position < position, let hash = try Self.hash(db, at: position) {
+                keep(Entry(position: position, hash: hash, members: kept.members), for: exchange)
+            }
             return kept.members
         }
         guard let members = try ExchangeMembers.roster(db, exchange: exchange) else { return nil }
         if let hash = try Self.hash(db, at: position) {
-            lock.lock()
-            if entries.count >= Self.capacity { entries.removeAll(keepingCapacity: true) }
-            entries[exchange] = Entry(position: position, hash: hash, members: members)
-            lock.unlock()
+            keep(Entry(position: position, hash: hash, members: members), for: exchange)
         }
         return members
+    }
+
+    /// Keeps `entry` unless a reader on a newer snapshot already anchored one further on.
+    private func keep(_ entry: Entry, for exchange: Int64) {
+        lock.lock()
+        defer { lock.unlock() }
+        if let kept = entries[exchange], kept.position > entry.position { return }
+        if entries[exchange] == nil, entries.count >= Self.capacity { entries.removeAll(keepingCapacity: true) }
+        entries[exchange] = entry
     }
 
     /// True when this snapshot's log holds the anchor event with `hash` and no event that changes
@@ -80,6 +92,13 @@ public final class ExchangeRoster: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         entries.removeAll()
+    }
+
+    /// The position the roster of `exchange` is anchored at (for tests).
+    func anchor(of exchange: Int64) -> Int64? {
+        lock.lock()
+        defer { lock.unlock() }
+        return entries[exchange]?.position
     }
 
     /// How many exchanges are kept now (for tests).
