@@ -188,14 +188,27 @@ extension Ledger {
     /// before that snapshot is refused. A failure is returned, not thrown, so a database error
     /// stays apart from a refusal.
     static func verifiedKey(_ db: Database, _ signature: Signature) throws -> Result<APIKey, AuthenticationFailure> {
-        let found = try Row.fetchOne(
-            db.cachedStatement(sql: "SELECT * FROM api_keys WHERE api_key = ?"), arguments: [signature.apiKey]
-        ).map { row in
+        verified(try storedKey(db, signature.apiKey), signature)
+    }
+
+    /// The key row named `apiKey` with its secret, or nil.
+    static func storedKey(_ db: Database, _ apiKey: String) throws -> StoredKey? {
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM api_keys WHERE api_key = ?"), arguments: [apiKey]).map { row in
             let key = APIKey(
                 apiKey: row["api_key"], name: row["name"], readOnly: row["read_only"], createdAt: row["created_at"],
                 revokedAt: row["revoked_at"])
-            return (key: key, secret: row["secret"] as String)
+            return StoredKey(key: key, secret: row["secret"] as String)
         }
+    }
+
+    /// A key as stored, with the secret that checks its signatures (never logged, never sent).
+    struct StoredKey: Sendable {
+        var key: APIKey
+        var secret: String
+    }
+
+    /// The key when it exists, is not revoked and signed the call.
+    static func verified(_ found: StoredKey?, _ signature: Signature) -> Result<APIKey, AuthenticationFailure> {
         guard let found, found.key.revokedAt == nil,
             RequestSignature.isValid(signed: signature.signed, hash: signature.hash, secret: found.secret)
         else {

@@ -8,9 +8,17 @@ public struct Parameters: Sendable, Equatable {
     }
 
     public init(_ pairs: [(name: String, value: String)]) throws(Refusal) {
-        var seen = Set<String>()
-        for (name, _) in pairs where !seen.insert(name).inserted {
-            throw Refusal("parameter \(name) is given more than once")
+        // A call has a handful of parameters: comparing each with those before it beats hashing
+        // (a long list, such as a large POST body, is checked through a set).
+        if pairs.count <= 16 {
+            for (index, pair) in pairs.enumerated() where pairs[..<index].contains(where: { $0.name == pair.name }) {
+                throw Refusal("parameter \(pair.name) is given more than once")
+            }
+        } else {
+            var seen = Set<String>()
+            for (name, _) in pairs where !seen.insert(name).inserted {
+                throw Refusal("parameter \(name) is given more than once")
+            }
         }
         self.pairs = pairs
     }
@@ -53,6 +61,8 @@ public struct Parameters: Sendable, Equatable {
 
     /// `what` names the text in a refusal; it is built only for one.
     static func decode(_ text: Substring, what: @autoclosure () -> String) throws(Refusal) -> String {
+        // Most names and values have no escape and no `+`: they are the text itself (valid UTF-8).
+        if !text.utf8.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) { return String(text) }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(text.utf8.count)
         var iterator = text.utf8.makeIterator()

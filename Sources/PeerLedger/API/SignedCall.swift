@@ -27,10 +27,11 @@ extension APIv1 {
         // right here rather than on a reader queue, whose two thread hops cost more than that.
         // Building an answer (milliseconds) runs on the reader queue below.
         let probe = try? ledger.readNow { db -> KeptAnswerProbe in
-            switch try Ledger.verifiedKey(db, signature) {
+            let position = try ReadAnswerCache.position(db)
+            switch try Self.verifiedKey(db, signature, cache: cache, position: position) {
             case let .failure(failure): return .refused(failure)
             case let .success(key):
-                guard let kept = cache.answer(for: cacheKey, at: try ReadAnswerCache.position(db)) else { return .notKept }
+                guard let kept = cache.answer(for: cacheKey, at: position) else { return .notKept }
                 return .answered(key, kept)
             }
         }
@@ -62,6 +63,17 @@ extension APIv1 {
         // As `authenticate` does after the key: a call too far from the clock is not answered.
         try ledger.checkTime(parameters)
         return answered
+    }
+
+    /// The key that signed the call, from the key rows kept for this snapshot's position when
+    /// there (`ReadAnswerCache`), else read and kept.
+    static func verifiedKey(
+        _ db: Database, _ signature: Ledger.Signature, cache: ReadAnswerCache, position: Int64
+    ) throws -> Result<APIKey, AuthenticationFailure> {
+        if let kept = cache.storedKey(signature.apiKey, at: position) { return Ledger.verified(kept, signature) }
+        let found = try Ledger.storedKey(db, signature.apiKey)
+        if let found { cache.store(found, at: position) }
+        return Ledger.verified(found, signature)
     }
 
     /// What the quick look for a kept answer found.
