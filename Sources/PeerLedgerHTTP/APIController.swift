@@ -31,22 +31,19 @@ struct APIController: Sendable {
     func respond(raw: String, request: Request, context: LedgerRequestContext) async -> Response {
         let started = ContinuousClock.now
         let requestID = api.ledger.ids.next()
-        var logger = context.logger
-        logger[metadataKey: "request_id"] = "\(requestID)"
-        logger[metadataKey: "method"] = "\(request.method.rawValue)"
+        // The line's metadata is gathered here and handed to the one log call, which builds it
+        // only when the level is on (a handler re-renders its metadata on every change).
+        var routing: (target: String?, action: String?)?, actor: String?
 
         let answer: APIAnswer
         do {
             let parameters = try Parameters(formEncoded: raw)
-            logger[metadataKey: "target"] = "\(Self.loggable(parameters["target"]))"
-            logger[metadataKey: "action"] = "\(Self.loggable(parameters["action"]))"
-            let key = try await api.ledger.authenticate(raw: raw, parameters: parameters)
-            logger[metadataKey: "actor"] = "\(key.name)"
-            answer = await api.handle(
-                APIRequest(
-                    parameters: parameters, actor: key.name, readOnly: key.readOnly, requestID: requestID,
-                    clientAddress: context.remoteAddress?.ipAddress,
-                    idempotencyKey: request.headers[.idempotencyKey]))
+            routing = (parameters["target"], parameters["action"])
+            let (key, answered) = try await api.handle(
+                signed: raw, parameters: parameters, requestID: requestID, clientAddress: context.remoteAddress?.ipAddress,
+                idempotencyKey: request.headers[.idempotencyKey])
+            actor = key.name
+            answer = answered
         } catch let failure as AuthenticationFailure {
             answer = .failure(failure.message, status: 401)
         } catch let refusal as Refusal {
@@ -55,12 +52,11 @@ struct APIController: Sendable {
             answer = .failure("Internal error (request \(requestID)); nothing was changed")
         }
         let elapsed = ContinuousClock.now - started
-        logger.info(
+        context.logger.info(
             "request",
-            metadata: [
-                "status": "\(answer.status)", "success": "\(answer.succeeded ? 1 : 0)",
-                "ms": "\(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)",
-            ])
+            metadata: Self.metadata(
+                requestID: requestID, method: request.method.rawValue, routing: routing, actor: actor, answer: answer,
+                elapsed: elapsed))
         return Self.response(answer, requestID: requestID)
     }
 
@@ -71,7 +67,34 @@ struct APIController: Sendable {
         return Response(
             status: HTTPResponse.Status(code: answer.status),
             headers: headers,
-            body: ResponseBody(byteBuffer: ByteBuffer(string: answer.text)))
+            body: ResponseBody(byteBuffer: body(answer)))
+    }
+
+    /// The answer's bytes: for an answer kept in the read-answer cache, one buffer made on its
+    /// first response and shared by every later one (a ByteBuffer is copy-on-write, and nothing
+    /// writes into this one), instead of a copy of the whole text per response.
+    static func body(_ answer: APIAnswer) -> ByteBuffer {
+        guard let rendered = answer.rendered else { return ByteBuffer(string: answer.text) }
+        return rendered.transportForm { ByteBuffer(string: $0) }
+    }
+
+    /// One request's log line: who called what and how it went. Routing values pass `loggable`.
+    static func metadata(
+        requestID: String, method: String, routing: (target: String?, action: String?)?, actor: String?, answer: APIAnswer,
+        elapsed: Duration
+    ) -> Logger.Metadata {
+        var metadata: Logger.Metadata = [
+            "request_id": "\(requestID)", "method": "\(method)", "status": "\(answer.status)",
+            "success": "\(answer.succeeded ? 1 : 0)",
+            "ms": "\(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)",
+        ]
+        // As before: target and action once the parameters were read, the actor once let in.
+        if let routing {
+            metadata["target"] = "\(loggable(routing.target))"
+            metadata["action"] = "\(loggable(routing.action))"
+        }
+        if let actor { metadata["actor"] = "\(actor)" }
+        return metadata
     }
 
     /// Routing values are logged only when they are short plain names; anything else could be

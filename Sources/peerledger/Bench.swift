@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PeerLedger
 import PeerLedgerBench
 
 /// `peerledger bench`: every workload at the chosen scale on fresh temporary databases, each
@@ -12,8 +13,24 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Events in the log: 10k, 100k or 1m (repeat to see how figures grow).") var scale: [String] = ["10k"]
     @Option(help: "Durable single-command writes to time (each side).") var writes = 1000
     @Flag(help: "JSON instead of a table.") var json = false
+    @Option(help: "Measure only the list reads (in process and over HTTP) on this existing world file (from generate-world); it gains a read-only API key.")
+    var reads: String?
+    @Flag(inversion: .prefixedNo, help: "With --reads: also measure over HTTP against nginx.") var http = true
+    @Option(help: "With --reads: only the calls whose name contains this (e.g. getPeers).") var only: String?
+    @Option(help: "With --reads: samples of each in-process call.") var samples = 200
 
     func run() async throws {
+        if let reads {
+            let ledger = try Ledger.open(at: reads)
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("peerledger-bench-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let workloads = ReadWorkloads(ledger: ledger) { printError($0) }
+            var rows = try await workloads.run(samples: samples, only: only)
+            if http { rows += try await HTTPWorkload(ledger: ledger, databasePath: reads, folder: folder) { printError($0) }.run(calls: workloads.calls(only: only)) }
+            print(json ? BenchmarkTable.json([("reads", rows)]) : BenchmarkTable.render(rows))
+            return
+        }
         var runs: [(String, [BenchmarkRow])] = []
         for text in scale {
             guard let events = Self.events(text) else { throw ValidationError("--scale must be 10k, 100k or 1m, got \(text)") }

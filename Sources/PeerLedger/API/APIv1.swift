@@ -52,14 +52,7 @@ public struct APIv1: Sendable {
                 }
                 if let key = ReadAnswerCache.key(action: action.name, parameters: parameters) {
                     let cache = ledger.readCache
-                    return try await ledger.read { db in
-                        let position = try ReadAnswerCache.position(db)
-                        if let cached = cache.answer(for: key, at: position) { return cached }
-                        var answer = APIAnswer.success(try read(parameters, db))
-                        answer.render()
-                        cache.store(answer, for: key, at: position)
-                        return answer
-                    }
+                    return try await ledger.read { db in try cache.answer(for: key, db) { try read(parameters, db) } }
                 }
                 return .success(try await ledger.read { db in try read(parameters, db) })
             case let .write(write):
@@ -76,14 +69,20 @@ public struct APIv1: Sendable {
                     commit: { body in try await perform(body, action: action, request: request) })
                 return .success(try await effect(parameters, context))
             }
-        } catch let refusal as Refusal {
-            return .failure(refusal.message)
-        } catch let error as LedgerError {
-            return .failure(error.description)
         } catch {
-            // Never a stack trace or a 500 to the caller: log the detail, answer plainly.
-            logger.error("action failed", metadata: ["request_id": "\(request.requestID ?? "-")", "error": "\(error)"])
-            return .failure("Internal error (request \(request.requestID ?? "-")); nothing was changed")
+            return answer(for: error, requestID: request.requestID)
+        }
+    }
+
+    /// The `success:0` answer for an error: a refusal's or the ledger's message, else a plain
+    /// "Internal error" (the detail is logged, never sent: no stack trace or 500 to the caller).
+    func answer(for error: any Error, requestID: String?) -> APIAnswer {
+        switch error {
+        case let refusal as Refusal: return .failure(refusal.message)
+        case let error as LedgerError: return .failure(error.description)
+        default:
+            logger.error("action failed", metadata: ["request_id": "\(requestID ?? "-")", "error": "\(error)"])
+            return .failure("Internal error (request \(requestID ?? "-")); nothing was changed")
         }
     }
 

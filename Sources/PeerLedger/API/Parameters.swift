@@ -8,9 +8,17 @@ public struct Parameters: Sendable, Equatable {
     }
 
     public init(_ pairs: [(name: String, value: String)]) throws(Refusal) {
-        var seen = Set<String>()
-        for (name, _) in pairs where !seen.insert(name).inserted {
-            throw Refusal("parameter \(name) is given more than once")
+        // A call has a handful of parameters: comparing each with those before it beats hashing
+        // (a long list, such as a large POST body, is checked through a set).
+        if pairs.count <= 16 {
+            for (index, pair) in pairs.enumerated() where pairs[..<index].contains(where: { $0.name == pair.name }) {
+                throw Refusal("parameter \(pair.name) is given more than once")
+            }
+        } else {
+            var seen = Set<String>()
+            for (name, _) in pairs where !seen.insert(name).inserted {
+                throw Refusal("parameter \(name) is given more than once")
+            }
         }
         self.pairs = pairs
     }
@@ -51,7 +59,10 @@ public struct Parameters: Sendable, Equatable {
         pairs.map { "\(Self.encode($0.name))=\(Self.encode($0.value))" }.joined(separator: "&")
     }
 
-    static func decode(_ text: Substring, what: String) throws(Refusal) -> String {
+    /// `what` names the text in a refusal; it is built only for one.
+    static func decode(_ text: Substring, what: @autoclosure () -> String) throws(Refusal) -> String {
+        // Most names and values have no escape and no `+`: they are the text itself (valid UTF-8).
+        if !text.utf8.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) { return String(text) }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(text.utf8.count)
         var iterator = text.utf8.makeIterator()
@@ -60,14 +71,14 @@ public struct Parameters: Sendable, Equatable {
             case UInt8(ascii: "+"): bytes.append(0x20)
             case UInt8(ascii: "%"):
                 guard let high = iterator.next().flatMap(hexValue), let low = iterator.next().flatMap(hexValue) else {
-                    throw Refusal("\(what) has a malformed %-escape")
+                    throw Refusal("\(what()) has a malformed %-escape")
                 }
                 bytes.append(high << 4 | low)
             default: bytes.append(byte)
             }
         }
         guard let decoded = String(validating: bytes, as: UTF8.self) else {
-            throw Refusal("\(what) is not valid UTF-8")
+            throw Refusal("\(what()) is not valid UTF-8")
         }
         return decoded
     }

@@ -47,13 +47,14 @@ enum PeerActions {
         let own = try OwnNetwork.fetch(db)
         let peers = PeerDirectory.sorted(candidates.filter { $0.netID != own?.netID && criteria.matches($0) })
         guard !peers.isEmpty else { return Reply("No peers found.") }
-        let data = try peers.map { peer in
-            try json(peer, own: own, db, publicIPs: includeIPs, contacts: includeContacts, log: includeLog)
-        }
-        return Reply("\(peers.count) peers found.", data: .array(data))
+        // Written straight into bytes (the same bytes as `json` for each peer would give).
+        return Reply(
+            "\(peers.count) peers found.",
+            serializedData: try PeerAnswer.data(peers, own: own, db, publicIPs: includeIPs, contacts: includeContacts, log: includeLog))
     }
 
-    /// The seed's peer shape: `is_peer` as 0/1, ids and counts as strings, three lists.
+    /// The seed's peer shape: `is_peer` as 0/1, ids and counts as strings, three lists (getPeers
+    /// writes the same shape as bytes: `PeerAnswer`).
     static func json(_ peer: Peer, own: OwnNetwork?, _ db: Database, publicIPs: Bool, contacts: Bool, log: Bool) throws -> JSON {
         .object([
             ("id", .string(String(peer.netID))),

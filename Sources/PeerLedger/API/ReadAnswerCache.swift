@@ -22,6 +22,10 @@ public final class ReadAnswerCache: @unchecked Sendable {
     private let lock = NSLock()
     private var position: Int64 = -1
     private var answers: [String: APIAnswer] = [:]
+    /// API key rows read at `position`, by apiKey: the same rule holds for them, since creating
+    /// or revoking a key appends an event (moving the position) in the transaction that changes
+    /// the row. A revoked key is read again on the next call, and refused.
+    private var keys: [String: Ledger.StoredKey] = [:]
 
     public init() {}
 
@@ -45,6 +49,17 @@ public final class ReadAnswerCache: @unchecked Sendable {
         try Int64.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(MAX(position), 0) FROM projection_state")) ?? 0
     }
 
+    /// The answer of the call `key` in this snapshot: the one kept for the projections' position,
+    /// else `read`'s reply, serialized once and kept.
+    func answer(for key: String, _ db: Database, read: () throws -> Reply) throws -> APIAnswer {
+        let position = try Self.position(db)
+        if let cached = answer(for: key, at: position) { return cached }
+        var answer = APIAnswer.success(try read())
+        answer.render()
+        store(answer, for: key, at: position)
+        return answer
+    }
+
     func answer(for key: String, at position: Int64) -> APIAnswer? {
         lock.lock()
         defer { lock.unlock() }
@@ -57,11 +72,36 @@ public final class ReadAnswerCache: @unchecked Sendable {
         defer { lock.unlock() }
         // A reader on an older snapshot must not push out the answers of a newer one.
         guard position >= self.position else { return }
-        if position != self.position || answers.count >= Self.capacity {
+        if position != self.position {
+            advance(to: position)
+        } else if answers.count >= Self.capacity {
             answers.removeAll(keepingCapacity: true)
-            self.position = position
         }
         answers[key] = answer
+    }
+
+    /// The key row `apiKey` read at `position`, when it was kept at that very position.
+    func storedKey(_ apiKey: String, at position: Int64) -> Ledger.StoredKey? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard position == self.position else { return nil }
+        return keys[apiKey]
+    }
+
+    func store(_ key: Ledger.StoredKey, at position: Int64) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard position >= self.position else { return }
+        if position != self.position { advance(to: position) }
+        if keys.count >= Self.capacity { keys.removeAll(keepingCapacity: true) }
+        keys[key.key.apiKey] = key
+    }
+
+    /// Forgets what was kept for an older position (under the lock).
+    private func advance(to position: Int64) {
+        answers.removeAll(keepingCapacity: true)
+        keys.removeAll(keepingCapacity: true)
+        self.position = position
     }
 
     /// Forgets every answer (the benchmark measures reads that miss the cache this way).
@@ -69,6 +109,7 @@ public final class ReadAnswerCache: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         answers.removeAll()
+        keys.removeAll()
         position = -1
     }
 

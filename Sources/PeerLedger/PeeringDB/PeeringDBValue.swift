@@ -114,7 +114,11 @@ extension Dictionary where Key == String, Value == PeeringDBValue {
     }
 
     static func parsingCanonical(_ text: String) -> PeeringDBFields {
-        guard let members = (try? JSON.parse(text))?.objectMembers else { return [:] }
+        parsingCanonical(Array(text.utf8))
+    }
+
+    static func parsingCanonical(_ bytes: [UInt8]) -> PeeringDBFields {
+        guard let members = (try? JSON.parse(bytes))?.objectMembers else { return [:] }
         var fields: PeeringDBFields = [:]
         fields.reserveCapacity(members.count)
         for (name, value) in members { fields[name] = PeeringDBValue(value) ?? .null }

@@ -14,7 +14,7 @@ struct OwnNetwork: Sendable {
     /// policies (default Open, Selective), it is not our own network, and, at an exchange, it is
     /// present there in an address family we also have there.
     func qualifies(_ peer: Peer) -> Bool {
-        guard peer.netID != netID, let policy = peer.net["policy_general"]?.text, qualifiedPolicies.contains(policy)
+        guard peer.netID != netID, let policy = peer.parsedNet.policyGeneral, qualifiedPolicies.contains(policy)
         else { return false }
         guard let exchange = peer.exchange else { return true }
         guard let ours = families[exchange] else { return false }
@@ -24,15 +24,16 @@ struct OwnNetwork: Sendable {
     static let defaultPolicies = ["Open", "Selective"]
 
     static func fetch(_ db: Database) throws -> OwnNetwork? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM own_network WHERE singleton = 1") else { return nil }
+        // Cached statements: every list read asks (compiling the view's JSON query was most of it).
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM own_network WHERE singleton = 1")) else { return nil }
         let policies = (try? JSON.parse(row["qualified_policies"] as String))?.arrayValue?.compactMap(\.stringValue) ?? []
         var own = OwnNetwork(netID: row["net_id"], asn: row["asn"], name: row["name"], qualifiedPolicies: policies, families: [:])
         for family in try Row.fetchAll(
-            db,
-            sql: """
-                SELECT ix_id, MAX(ipaddr4 IS NOT NULL AND ipaddr4 <> '') AS v4, MAX(ipaddr6 IS NOT NULL AND ipaddr6 <> '') AS v6
-                FROM pdb_netixlan WHERE net_id = ? GROUP BY ix_id
-                """, arguments: [own.netID])
+            db.cachedStatement(
+                sql: """
+                    SELECT ix_id, MAX(ipaddr4 IS NOT NULL AND ipaddr4 <> '') AS v4, MAX(ipaddr6 IS NOT NULL AND ipaddr6 <> '') AS v6
+                    FROM pdb_netixlan WHERE net_id = ? GROUP BY ix_id
+                    """), arguments: [own.netID])
         {
             own.families[family["ix_id"]] = (family["v4"] as Bool, family["v6"] as Bool)
         }

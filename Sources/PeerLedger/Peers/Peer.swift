@@ -4,8 +4,8 @@ import GRDB
 /// fields and our local status for it. What getPeers, getCommunications and the peer writes show.
 struct Peer: Sendable {
     var netID: Int64
-    /// The PeeringDB net's tracked fields (v2 names).
-    var net: PeeringDBFields
+    /// The PeeringDB net, parsed (shared with every read of the same stored text).
+    var parsedNet: ParsedNet
     var exchange: Int64?
     var requestStatus: String?
     /// Set by updatePeer; nil means the default rule decides.
@@ -18,8 +18,10 @@ struct Peer: Sendable {
     var hasIPv4: Bool
     var hasIPv6: Bool
 
-    var name: String { net["name"]?.text ?? "" }
-    var asn: Int64? { net["asn"]?.int }
+    /// The PeeringDB net's tracked fields (v2 names).
+    var net: PeeringDBFields { parsedNet.fields }
+    var name: String { parsedNet.name }
+    var asn: Int64? { parsedNet.asn }
     var isPeer: Bool { hasSession || markedPeer }
 
     static func stream(participant: Int64, exchange: Int64) -> String { peerStream(participant: participant, exchange: exchange) }

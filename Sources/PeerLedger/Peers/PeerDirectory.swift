@@ -15,8 +15,21 @@ enum PeerDirectory {
     /// Every network present at `exchange` (one entry per network, however many addresses).
     /// `summary`: only the net's `name`, `asn` and `policy_general` (read by SQLite), which is all
     /// getCommunications shows or needs for `qualified`, instead of every field parsed in Swift.
+    /// A whole exchange's members with their full nets are read by `ExchangeMembers` (the same
+    /// peers, fewer JSON parses in SQLite) unless a record is not in its canonical shape.
     static func members(_ db: Database, exchange: Int64, participant: Int64? = nil, summary: Bool = false) throws -> [Peer] {
         let withSessions = try networksWithSessions(db, exchange: exchange)
+        if participant == nil, !summary, let members = try ExchangeMembers.read(db, exchange: exchange, withSessions: withSessions) {
+            return members
+        }
+        return try queriedMembers(db, exchange: exchange, participant: participant, summary: summary, withSessions: withSessions)
+    }
+
+    /// `members` through one general query (every shape of record SQLite's JSON functions read).
+    static func queriedMembers(
+        _ db: Database, exchange: Int64, participant: Int64? = nil, summary: Bool = false, withSessions: Set<Int64>? = nil
+    ) throws -> [Peer] {
+        let withSessions = try withSessions ?? networksWithSessions(db, exchange: exchange)
         let net =
             summary
             ? "json_extract(n.fields, '$.name'), json_extract(n.fields, '$.asn'), json_extract(n.fields, '$.policy_general')"
@@ -71,17 +84,19 @@ enum PeerDirectory {
     /// then the net's canonical fields (or, for a summary, its name, asn and policy_general).
     private static func peer(_ row: Row, exchange: Int64?, withSessions: Set<Int64>, summary: Bool) -> Peer {
         let id: Int64 = row[0]
-        var net: PeeringDBFields
+        let net: ParsedNet
         if summary {
-            net = [:]
-            if let name: String = row[7] { net["name"] = .text(name) }
-            if let asn: Int64 = row[8] { net["asn"] = .int(asn) }
-            if let policy: String = row[9] { net["policy_general"] = .text(policy) }
+            var fields: PeeringDBFields = [:]
+            if let name: String = row[7] { fields["name"] = .text(name) }
+            if let asn: Int64 = row[8] { fields["asn"] = .int(asn) }
+            if let policy: String = row[9] { fields["policy_general"] = .text(policy) }
+            net = ParsedNet(fields: fields)
         } else {
-            net = ParsedNetCache.shared.fields(id: id, text: row[7])
+            var text: String = row[7]
+            net = text.withUTF8 { ParsedNetCache.shared.net(id: id, text: UnsafeRawBufferPointer($0)) }
         }
         return Peer(
-            netID: id, net: net, exchange: exchange, requestStatus: row[3], qualifiedOverride: row[4], markedPeer: row[5],
+            netID: id, parsedNet: net, exchange: exchange, requestStatus: row[3], qualifiedOverride: row[4], markedPeer: row[5],
             notesPrivate: row[6], hasSession: withSessions.contains(id), hasIPv4: row[1], hasIPv6: row[2])
     }
 
@@ -158,9 +173,10 @@ enum PeerDirectory {
 
     /// Peers in the API's order: by name, byte order (`tw telecom` after `Zayo`), then id.
     static func sorted(_ peers: [Peer]) -> [Peer] {
-        // Each name's bytes are taken once, not twice per comparison.
-        peers.map { (key: Array($0.name.utf8), peer: $0) }
-            .sorted { a, b in a.key == b.key ? a.peer.netID < b.peer.netID : a.key.lexicographicallyPrecedes(b.key) }
-            .map(\.peer)
+        // Each name's bytes are taken once per parse (`ParsedNet.nameBytes`), not per comparison.
+        peers.sorted { a, b in
+            let left = a.parsedNet.nameBytes, right = b.parsedNet.nameBytes
+            return left == right ? a.netID < b.netID : left.lexicographicallyPrecedes(right)
+        }
     }
 }

@@ -38,7 +38,7 @@ enum PeerField: String, CaseIterable, Sendable {
             return text(rawValue)
         case .notes_public: return text("notes")
         case .notes_private: return peer.notesPrivate
-        case .info_prefixes: return peer.net["info_prefixes4"]?.int.map(String.init)
+        case .info_prefixes: return peer.parsedNet.infoPrefixes4.map(String.init)
         case .info_lookingglass: return text("looking_glass")
         case .info_routeserver: return text("route_server")
         case .info_unicast, .info_multicast, .info_ipv6: return flag(rawValue)
