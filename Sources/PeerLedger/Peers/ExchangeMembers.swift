@@ -16,20 +16,14 @@ enum ExchangeMembers {
         guard let roster = try ExchangeRoster.shared.members(db, exchange: exchange, position: position) else { return nil }
         guard !roster.isEmpty else { return [] }
         // Our status with each member, by key (peer_status has no index by exchange alone).
-        var ids: [UInt8] = [UInt8(ascii: "[")]
-        ids.reserveCapacity(roster.count * 7)
-        for (index, member) in roster.enumerated() {
-            if index > 0 { ids.append(UInt8(ascii: ",")) }
-            JSONBytes.appendInt(member.netID, to: &ids)
-        }
-        ids.append(UInt8(ascii: "]"))
+        let ids = JSONBytes.intArray(roster.map(\.netID))
         var statuses: [Int64: (requestStatus: String?, qualified: Bool?, markedPeer: Bool, notes: String?)] = [:]
         let rows = try Row.fetchCursor(
             db.cachedStatement(
                 sql: """
                     SELECT ps.participant_id, ps.request_status, ps.qualified, ps.marked_peer, ps.notes_private
                     FROM json_each(?) j CROSS JOIN peer_status ps ON ps.participant_id = j.value AND ps.public_id = ?
-                    """), arguments: [String(decoding: ids, as: UTF8.self), exchange])
+                    """), arguments: [ids, exchange])
         while let row = try rows.next() {
             statuses[row[0]] = (row[1], row[2], row[3], row[4])
         }
@@ -64,18 +58,12 @@ enum ExchangeMembers {
         guard !order.isEmpty else { return [] }
 
         // 2. Their nets, by id (a network without its net record is not a member, as in the join).
-        var ids: [UInt8] = [UInt8(ascii: "[")]
-        ids.reserveCapacity(order.count * 7)
-        for (index, id) in order.enumerated() {
-            if index > 0 { ids.append(UInt8(ascii: ",")) }
-            JSONBytes.appendInt(id, to: &ids)
-        }
-        ids.append(UInt8(ascii: "]"))
+        let ids = JSONBytes.intArray(order)
         let nets = try db.cachedStatement(
             sql: """
                 SELECT n.id, n.fields FROM json_each(?) j CROSS JOIN peeringdb_objects n ON n.type = 'net' AND n.id = j.value
                 """)
-        try nets.setArguments([String(decoding: ids, as: UTF8.self)])
+        try nets.setArguments([ids])
         var members: [ExchangeRoster.Member] = []
         members.reserveCapacity(order.count)
         let rows = try Row.fetchCursor(nets)

@@ -73,6 +73,18 @@ enum JSONBytes {
     }
 
     /// An integer as a JSON string (`"8560"`), or `null`: what `JSON.numericString` writes.
+    /// `[1,2,3]`: the ids a query takes as one `json_each` argument.
+    static func intArray(_ values: [Int64]) -> String {
+        var out: [UInt8] = [UInt8(ascii: "[")]
+        out.reserveCapacity(values.count * 7)
+        for (index, value) in values.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            appendInt(value, to: &out)
+        }
+        out.append(UInt8(ascii: "]"))
+        return String(decoding: out, as: UTF8.self)
+    }
+
     static func appendNumericString(_ value: Int64?, to out: inout [UInt8]) {
         guard let value else { return appendLiteral("null", to: &out) }
         out.append(UInt8(ascii: "\""))
