@@ -61,26 +61,42 @@ public struct Parameters: Sendable, Equatable {
 
     /// `what` names the text in a refusal; it is built only for one.
     static func decode(_ text: Substring, what: @autoclosure () -> String) throws(Refusal) -> String {
-        // Most names and values have no escape and no `+`: they are the text itself (valid UTF-8).
-        if !text.utf8.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) { return String(text) }
+        switch percentDecode(text, plusIsSpace: true) {
+        case let .decoded(decoded): return decoded
+        case .malformedEscape: throw Refusal("\(what()) has a malformed %-escape")
+        case .notUTF8: throw Refusal("\(what()) is not valid UTF-8")
+        }
+    }
+
+    /// What `percentDecode` made of a text.
+    enum PercentDecoding: Equatable {
+        case decoded(String)
+        case malformedEscape
+        case notUTF8
+    }
+
+    /// `%XX` escapes decoded, and `+` as a space when `plusIsSpace` (form values; a signature's
+    /// base64 keeps its `+`). Most names and values have neither: they are the text itself.
+    static func percentDecode(_ text: Substring, plusIsSpace: Bool) -> PercentDecoding {
+        if !text.utf8.contains(where: { $0 == UInt8(ascii: "%") || (plusIsSpace && $0 == UInt8(ascii: "+")) }) {
+            return .decoded(String(text))
+        }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(text.utf8.count)
         var iterator = text.utf8.makeIterator()
         while let byte = iterator.next() {
             switch byte {
-            case UInt8(ascii: "+"): bytes.append(0x20)
+            case UInt8(ascii: "+") where plusIsSpace: bytes.append(0x20)
             case UInt8(ascii: "%"):
                 guard let high = iterator.next().flatMap(hexValue), let low = iterator.next().flatMap(hexValue) else {
-                    throw Refusal("\(what()) has a malformed %-escape")
+                    return .malformedEscape
                 }
                 bytes.append(high << 4 | low)
             default: bytes.append(byte)
             }
         }
-        guard let decoded = String(validating: bytes, as: UTF8.self) else {
-            throw Refusal("\(what()) is not valid UTF-8")
-        }
-        return decoded
+        guard let decoded = String(validating: bytes, as: UTF8.self) else { return .notUTF8 }
+        return .decoded(decoded)
     }
 
     private static func hexValue(_ byte: UInt8) -> UInt8? {
