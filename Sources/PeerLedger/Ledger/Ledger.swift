@@ -160,7 +160,7 @@ public final class LedgerTransaction {
     public func version(of stream: String) throws -> Int64? {
         if let known = streamVersions[stream] { return known }
         let version = try Int64.fetchOne(
-            db.cachedStatement(sql: "SELECT MAX(stream_version) FROM events WHERE stream = ?"), arguments: [stream])
+            db.cachedStatement(sql: "SELECT version FROM stream_heads WHERE stream = ?"), arguments: [stream])
         if let version { streamVersions[stream] = version }
         return version
     }
@@ -187,13 +187,7 @@ public final class LedgerTransaction {
         let recorded = RecordedEvent(
             position: position, stream: stream, streamVersion: streamVersion, type: type, schemaVersion: schemaVersion,
             payload: payload, metadata: metadataJSON, recordedAt: recordedAtText, prevHash: head.hash, hash: hash)
-        try db.cachedStatement(sql: """
-            INSERT INTO events (position, stream, stream_version, type, schema_version, payload, metadata, recorded_at, prev_hash, hash)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """
-        ).execute(arguments: [
-            position, stream, streamVersion, type, schemaVersion, payload, metadataJSON, recordedAtText, head.hash, hash,
-        ])
+        try recorded.insert(db)
         head = (position, hash)
         streamVersions[stream] = streamVersion
         try Projector.apply(event, recorded, db)
@@ -231,4 +225,18 @@ extension RecordedEvent {
     }
 
     static let columns = "position, stream, stream_version, type, schema_version, payload, metadata, recorded_at, prev_hash, hash"
+
+    /// Appends this event to the log. The link to the stream's previous event is read from
+    /// `stream_heads` by the statement itself, so every writer of the log (commands, the copies
+    /// `as_of` reads make) sets it the same way; the triggers check it and move the head.
+    func insert(_ db: Database) throws {
+        try db.cachedStatement(sql: Self.insertSQL).execute(arguments: [
+            position, stream, streamVersion, type, schemaVersion, payload, metadata, recordedAt, prevHash, hash,
+        ])
+    }
+
+    private static let insertSQL = """
+        INSERT INTO events (\(columns), previous_in_stream)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, (SELECT position FROM stream_heads WHERE stream = ?2))
+        """
 }

@@ -27,13 +27,28 @@ public struct AuditQuery: Sendable, Equatable {
     public func events(_ db: Database) throws -> [RecordedEvent] {
         var clauses: [String] = []
         var arguments: [any DatabaseValueConvertible] = []
-        if let stream { clauses.append("stream = ?"); arguments.append(stream) }
+        var sql = ""
+        if let stream {
+            // The log has no index by stream: a stream's events are found by walking back from
+            // its head, one position to the one before (`previous_in_stream`).
+            sql = """
+                WITH RECURSIVE chain(position) AS (
+                    SELECT position FROM stream_heads WHERE stream = ?
+                    UNION ALL
+                    SELECT events.previous_in_stream FROM events JOIN chain USING (position)
+                    WHERE events.previous_in_stream IS NOT NULL
+                )
+
+                """
+            arguments.append(stream)
+            clauses.append("position IN chain")
+        }
         if let actor { clauses.append("json_extract(metadata, '$.actor') = ?"); arguments.append(actor) }
         if let type { clauses.append("type = ?"); arguments.append(type) }
         if let since { clauses.append("recorded_at >= ?"); arguments.append(since.iso8601) }
         if let until { clauses.append("recorded_at <= ?"); arguments.append(until.iso8601) }
         if let afterPosition { clauses.append("position > ?"); arguments.append(afterPosition) }
-        var sql = "SELECT \(RecordedEvent.columns) FROM events"
+        sql += "SELECT \(RecordedEvent.columns) FROM events"
         if !clauses.isEmpty { sql += " WHERE " + clauses.joined(separator: " AND ") }
         sql += " ORDER BY position"
         if let limit { sql += " LIMIT \(max(0, limit))" }

@@ -96,14 +96,7 @@ enum PointInTime {
                     source, sql: "SELECT \(RecordedEvent.columns) FROM events WHERE position <= ? ORDER BY position",
                     arguments: [end])
                 while let row = try events.next() {
-                    let recorded = RecordedEvent(row: row)
-                    try db.cachedStatement(
-                        sql: "INSERT INTO events (\(RecordedEvent.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                    ).execute(
-                        arguments: [
-                            recorded.position, recorded.stream, recorded.streamVersion, recorded.type, recorded.schemaVersion,
-                            recorded.payload, recorded.metadata, recorded.recordedAt, recorded.prevHash, recorded.hash,
-                        ])
+                    try RecordedEvent(row: row).insert(db)
                 }
                 return .commit
             }
