@@ -31,7 +31,10 @@ public struct LedgerWorkloads {
 
     func plainDatabase(_ name: String) throws -> DatabaseQueue {
         var configuration = Configuration()
-        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = \(Ledger.walCheckpointPages)")
+        }
         let queue = try DatabaseQueue(path: folder.appendingPathComponent(name).path, configuration: configuration)
         try queue.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA journal_mode = WAL")
