@@ -78,10 +78,13 @@ public struct ReadWorkloads {
                 + " (after a PeeringDB change, roster read again: \(String(format: "%.2f", Stopwatch.percentile(rosterRead, 0.5) * 1000)) ms),"
                 + " baseline \(String(format: "%.2f", p50)) ms")
         let what = "\(label), \(records) records, \(bytes / 1024) KiB"
+        // The issue sets the in-process target for getCommunications and getPeers; getSessions
+        // built in process is shown for context (its target is over HTTP).
+        let builtTarget = label.contains("getSessions") ? "reported" : "within 2x (>= 0.50)"
         return [
             BenchmarkRow(
                 workload: "\(what), in process, answer not cached (p50)", figure: Stopwatch.percentile(cold, 0.5) * 1000, baseline: p50,
-                unit: "ms", higherIsBetter: false, target: "within 2x (>= 0.50)"),
+                unit: "ms", higherIsBetter: false, target: builtTarget),
             BenchmarkRow(
                 workload: "\(what), in process, answer not cached (p99)", figure: Stopwatch.percentile(cold, 0.99) * 1000, baseline: p99,
                 unit: "ms", higherIsBetter: false, target: "reported"),
