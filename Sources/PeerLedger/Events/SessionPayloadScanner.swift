@@ -7,7 +7,7 @@
 /// `EventPayloadCodecs`.
 struct SessionPayloadScanner {
     private let bytes: UnsafeBufferPointer<UInt8>
-    private(set) var index = 0
+    private var index = 0
 
     init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
