@@ -25,8 +25,9 @@ public enum LedgerEvent: Sendable, Equatable {
 
     /// The payload's type name and schema version, and its canonical JSON.
     func encoded() throws -> (type: String, schemaVersion: Int, payload: String) {
-        func pack<P: EventPayload>(_ payload: P) throws -> (String, Int, String) {
-            (P.type, P.schemaVersion, try CanonicalJSON.encode(payload))
+        /// `fast` is a hand codec's text (`EventPayloadCodecs`); nil leaves the payload to Foundation.
+        func pack<P: EventPayload>(_ payload: P, fast: String? = nil) throws -> (String, Int, String) {
+            (P.type, P.schemaVersion, try fast ?? CanonicalJSON.encode(payload))
         }
         switch self {
         case let .sessionAdded(p):
@@ -42,19 +43,19 @@ public enum LedgerEvent: Sendable, Equatable {
         case let .peeringDBObjectChanged(p): return try pack(p)
         case let .peeringDBObjectRemoved(p): return try pack(p)
         case let .ownNetworkSet(p): return try pack(p)
-        case let .peerStatusReset(p): return try pack(p)
-        case let .peerUpdated(p): return try pack(p)
+        case let .peerStatusReset(p): return try pack(p, fast: EventPayloadCodecs.encode(p))
+        case let .peerUpdated(p): return try pack(p, fast: EventPayloadCodecs.encode(p))
         case let .routerAdded(p): return try pack(p)
         case let .routerRemoved(p): return try pack(p)
         case let .sessionConfigurationRequested(p): return try pack(p)
         case let .sessionConfigurationApplied(p): return try pack(p)
         case let .sessionConfigurationFailed(p): return try pack(p)
-        case let .sessionStateObserved(p): return try pack(p)
+        case let .sessionStateObserved(p): return try pack(p, fast: EventPayloadCodecs.encode(p))
         case let .peeringRequestSent(p): return try pack(p)
-        case let .peeringRequestDelivered(p): return try pack(p)
+        case let .peeringRequestDelivered(p): return try pack(p, fast: EventPayloadCodecs.encode(p))
         case let .peeringRequestDeliveryFailed(p): return try pack(p)
         case let .peeringRequestFailedPermanently(p): return try pack(p)
-        case let .peeringRequestAnswered(p): return try pack(p)
+        case let .peeringRequestAnswered(p): return try pack(p, fast: EventPayloadCodecs.encode(p))
         }
     }
 
@@ -71,6 +72,12 @@ public enum LedgerEvent: Sendable, Equatable {
             } catch {
                 throw LedgerError.unreadableEvent(position: event.position, reason: "\(event.type) payload: \(error)")
             }
+        }
+        /// `fast` (a hand reader) first, for the current schema version; nil from it leaves the
+        /// payload to `JSONDecoder`, whose value or error is the reference.
+        func unpack<P: EventPayload>(_ type: P.Type, fast: (String) -> P?) throws -> P {
+            if event.schemaVersion == P.schemaVersion, let value = fast(event.payload) { return value }
+            return try unpack(type)
         }
         switch event.type {
         case SessionAdded.type:
@@ -97,25 +104,24 @@ public enum LedgerEvent: Sendable, Equatable {
         case PeeringDBObjectChanged.type: self = .peeringDBObjectChanged(try unpack(PeeringDBObjectChanged.self))
         case PeeringDBObjectRemoved.type: self = .peeringDBObjectRemoved(try unpack(PeeringDBObjectRemoved.self))
         case OwnNetworkSet.type: self = .ownNetworkSet(try unpack(OwnNetworkSet.self))
-        case PeerStatusReset.type: self = .peerStatusReset(try unpack(PeerStatusReset.self))
-        case PeerUpdated.type: self = .peerUpdated(try unpack(PeerUpdated.self))
+        case PeerStatusReset.type: self = .peerStatusReset(try unpack(PeerStatusReset.self, fast: EventPayloadCodecs.peerStatusReset))
+        case PeerUpdated.type: self = .peerUpdated(try unpack(PeerUpdated.self, fast: EventPayloadCodecs.peerUpdated))
         case RouterAdded.type: self = .routerAdded(try unpack(RouterAdded.self))
         case RouterRemoved.type: self = .routerRemoved(try unpack(RouterRemoved.self))
         case SessionConfigurationRequested.type: self = .sessionConfigurationRequested(try unpack(SessionConfigurationRequested.self))
         case SessionConfigurationApplied.type: self = .sessionConfigurationApplied(try unpack(SessionConfigurationApplied.self))
         case SessionConfigurationFailed.type: self = .sessionConfigurationFailed(try unpack(SessionConfigurationFailed.self))
         case SessionStateObserved.type:
-            if event.schemaVersion == SessionStateObserved.schemaVersion, let fast = PayloadReader.sessionStateObserved(event.payload) {
-                self = .sessionStateObserved(fast)
-            } else {
-                self = .sessionStateObserved(try unpack(SessionStateObserved.self))
-            }
+            self = .sessionStateObserved(
+                try unpack(SessionStateObserved.self) { EventPayloadCodecs.sessionStateObserved($0) ?? PayloadReader.sessionStateObserved($0) })
         case PeeringRequestSent.type: self = .peeringRequestSent(try unpack(PeeringRequestSent.self))
-        case PeeringRequestDelivered.type: self = .peeringRequestDelivered(try unpack(PeeringRequestDelivered.self))
+        case PeeringRequestDelivered.type:
+            self = .peeringRequestDelivered(try unpack(PeeringRequestDelivered.self, fast: EventPayloadCodecs.peeringRequestDelivered))
         case PeeringRequestDeliveryFailed.type: self = .peeringRequestDeliveryFailed(try unpack(PeeringRequestDeliveryFailed.self))
         case PeeringRequestFailedPermanently.type:
             self = .peeringRequestFailedPermanently(try unpack(PeeringRequestFailedPermanently.self))
-        case PeeringRequestAnswered.type: self = .peeringRequestAnswered(try unpack(PeeringRequestAnswered.self))
+        case PeeringRequestAnswered.type:
+            self = .peeringRequestAnswered(try unpack(PeeringRequestAnswered.self, fast: EventPayloadCodecs.peeringRequestAnswered))
         default:
             throw LedgerError.unreadableEvent(position: event.position, reason: "unknown event type \(event.type)")
         }

@@ -12,23 +12,16 @@ import Foundation
 enum SessionPayloadCodec {
     /// Each known field name's place in `JSONEncoder`'s sorted-keys order, computed once by
     /// encoding them all with `JSONEncoder`.
-    static let keyRank: [String: Int] = {
-        var names = Set(SessionField.allCases.map(\.column))
-        names.formUnion(SessionField.allCases.map(\.rawValue))
-        let dictionary = Dictionary(uniqueKeysWithValues: names.map { ($0, 0) })
-        guard let text = try? CanonicalJSON.encode(dictionary), case let .object(members)? = try? JSON.parse(text) else {
-            return [:]
-        }
-        return Dictionary(uniqueKeysWithValues: members.enumerated().map { ($1.0, $0) })
-    }()
+    static let keyRank = CanonicalJSON.keyRank(SessionField.allCases.map(\.column) + SessionField.allCases.map(\.rawValue))
 
     /// True when `JSONEncoder` writes `text` between quotes unchanged.
     static func isPlain(_ text: String) -> Bool {
         !text.utf8.contains { $0 < 0x20 || $0 > 0x7E || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }
     }
 
-    /// The keys of `dictionary` in `JSONEncoder`'s order, or nil when one is not known or not plain.
-    static func orderedKeys<V>(_ dictionary: [String: V]) -> [String]? {
+    /// The keys of `dictionary` in `JSONEncoder`'s order, or nil when one is not known (not in
+    /// `rank`) or not plain.
+    static func orderedKeys<V>(_ dictionary: [String: V], rank keyRank: [String: Int] = keyRank) -> [String]? {
         var ranked: [(Int, String)] = []
         ranked.reserveCapacity(dictionary.count)
         for key in dictionary.keys {

@@ -3,11 +3,16 @@
 /// zeros, strings of printable ASCII without `"` or `\`), because a rebuild spent a quarter of its
 /// time building a `JSON` tree for them first. Anything else answers nil and is read the general
 /// way; what it accepts is read the same (a test compares the two on random and odd payloads).
+/// Its primitives (`literal`, `string`, `integer`) also read the other canonical payloads in
+/// `EventPayloadCodecs`.
 struct SessionPayloadScanner {
     private let bytes: UnsafeBufferPointer<UInt8>
     private var index = 0
 
-    private init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+    init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+
+    /// True when every byte has been read.
+    var atEnd: Bool { index == bytes.count }
 
     static func sessionUpdated(_ text: String) -> SessionUpdated? {
         text.utf8.withContiguousStorageIfAvailable { buffer -> SessionUpdated? in
@@ -52,7 +57,7 @@ struct SessionPayloadScanner {
         return SessionUpdated(sessionID: id, changes: changes)
     }
 
-    private mutating func literal(_ text: StaticString) -> Bool {
+    mutating func literal(_ text: StaticString) -> Bool {
         let count = text.utf8CodeUnitCount
         guard index + count <= bytes.count else { return false }
         let expected = text.utf8Start
@@ -61,7 +66,7 @@ struct SessionPayloadScanner {
         return true
     }
 
-    private mutating func string() -> String? {
+    mutating func string() -> String? {
         guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { return nil }
         let start = index + 1
         var scan = start
@@ -78,7 +83,7 @@ struct SessionPayloadScanner {
     }
 
     /// `-?(0|[1-9][0-9]*)` within Int64, not followed by a fraction or exponent; "-0" is left out.
-    private mutating func integer() -> Int64? {
+    mutating func integer() -> Int64? {
         var scan = index
         let negative = scan < bytes.count && bytes[scan] == UInt8(ascii: "-")
         if negative { scan += 1 }
