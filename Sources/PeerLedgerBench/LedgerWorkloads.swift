@@ -29,11 +29,12 @@ public struct LedgerWorkloads {
         ) STRICT
         """
 
-    func plainDatabase(_ name: String) throws -> DatabaseQueue {
+    /// A plain database with the ledger's pragmas for transactions of `eventsPerCommit` events.
+    func plainDatabase(_ name: String, eventsPerCommit: Int) throws -> DatabaseQueue {
         var configuration = Configuration()
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
-            try db.execute(sql: "PRAGMA wal_autocheckpoint = \(Ledger.walCheckpointPages)")
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = \(Ledger.walCheckpointPages(forEvents: eventsPerCommit))")
         }
         let queue = try DatabaseQueue(path: folder.appendingPathComponent(name).path, configuration: configuration)
         try queue.writeWithoutTransaction { db in
@@ -59,7 +60,7 @@ public struct LedgerWorkloads {
     public func singleWrites(count: Int) async throws -> BenchmarkRow {
         let ledger = try Ledger.open(at: folder.appendingPathComponent("single.sqlite").path)
         let api = APIv1(ledger: ledger)
-        let plain = try plainDatabase("single-plain.sqlite")
+        let plain = try plainDatabase("single-plain.sqlite", eventsPerCommit: 1)
         let payload = try samplePayload()
         var ledgerSeconds = 0.0, plainSeconds = 0.0
         let chunk = 50
@@ -107,7 +108,7 @@ public struct LedgerWorkloads {
     /// world's so both see the same machine. Returns the world's ledger for the following workloads.
     public func batchedAppend(seed: UInt64 = 1) async throws -> (BenchmarkRow, Ledger, WorldSummary) {
         let ledger = try SyntheticWorld.openLedger(at: worldPath)
-        let plain = try plainDatabase("log-plain.sqlite")
+        let plain = try plainDatabase("log-plain.sqlite", eventsPerCommit: SyntheticWorld.batchSize)
         let payload = try samplePayload()
         var plainSeconds = 0.0
         var position = 0

@@ -40,12 +40,18 @@ public final class Ledger: Sendable {
     /// The writer connection's SQLite page cache, in KiB (readers keep SQLite's default).
     static let writerCacheKiB = 65_536
 
-    /// How many WAL pages a commit may leave before it checkpoints them into the database file
-    /// (SQLite's default is 1,000). A batch of 1,000 history events dirties more than 1,000 pages,
-    /// so with the default every batch was copied into the file again, and the projections' hot
-    /// pages with it; at 10,000 (about 40 MB of WAL) a hot page is copied once for several
-    /// commits. Durability is the WAL's, untouched: each commit is still synced before it returns.
-    public static let walCheckpointPages = 10_000
+    /// How many WAL pages a commit may leave before it checkpoints them into the database file.
+    /// A single command keeps SQLite's default, 1,000: its few pages then overwrite a small WAL
+    /// that is already allocated, which syncs faster than a file that keeps growing. A bulk
+    /// transaction (an import, a batch of `bulkEvents` or more) dirties over 1,000 pages by
+    /// itself, so with the default every one was copied into the file again, the projections' hot
+    /// pages with it; it lets the WAL grow to 10,000 pages (about 40 MB), so a hot page is copied
+    /// once for several commits. Durability is the WAL's either way: every commit is synced
+    /// before it returns.
+    public static func walCheckpointPages(forEvents count: Int) -> Int { count >= bulkEvents ? 10_000 : 1_000 }
+
+    /// The number of events from which a transaction is a bulk one (see `walCheckpointPages`).
+    public static let bulkEvents = 100
 
     static func configuration() -> Configuration {
         var configuration = Configuration()
@@ -55,10 +61,7 @@ public final class Ledger: Sendable {
             // The writer touches pages all over the log's indexes and the projections; with
             // SQLite's default 2 MB cache every append read and re-wrote them through the OS.
             // A page cache changes nothing about durability (WAL, synchronous=FULL, one commit).
-            if !db.configuration.readonly {
-                try db.execute(sql: "PRAGMA cache_size = -\(writerCacheKiB)")
-                try db.execute(sql: "PRAGMA wal_autocheckpoint = \(walCheckpointPages)")
-            }
+            if !db.configuration.readonly { try db.execute(sql: "PRAGMA cache_size = -\(writerCacheKiB)") }
         }
         return configuration
     }
@@ -222,6 +225,9 @@ public final class LedgerTransaction {
     func finish() throws {
         guard appendedCount > 0 else { return }
         try Projector.checkpoint(db, position: head.position)
+        // Read by SQLite when this transaction commits (see `Ledger.walCheckpointPages`).
+        let pages = Ledger.walCheckpointPages(forEvents: appendedCount)
+        try db.cachedStatement(sql: "PRAGMA wal_autocheckpoint = \(pages)").execute()
     }
 }
 
