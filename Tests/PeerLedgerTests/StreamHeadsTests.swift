@@ -54,24 +54,26 @@ struct StreamHeadsTests {
         #expect(try t.ledger.readNow { db in try unknown.events(db) }.isEmpty)
     }
 
+    /// What SQLite says to a raw append of event 7 to session-1 with this version and link.
+    static func refusalOfRawAppend(version: Int, previous: Int, to ledger: Ledger) -> String? {
+        let error = #expect(throws: DatabaseError.self) {
+            try executeRaw(ledger, """
+                INSERT INTO events (position, stream, stream_version, type, schema_version, payload, metadata, recorded_at, prev_hash, hash,
+                                    previous_in_stream)
+                VALUES (7, 'session-1', \(version), 'T', 1, '{}', '{}', 'x', 'p', 'h', \(previous))
+                """)
+        }
+        return error?.message
+    }
+
     @Test func anEventThatDoesNotLinkToItsStreamsLastEventIsRefusedInsideSQLite() async throws {
         let t = try await Self.interleaved()
-        let refused = #expect(throws: DatabaseError.self) {
-            try executeRaw(t.ledger, """
-                INSERT INTO events (position, stream, stream_version, type, schema_version, payload, metadata, recorded_at, prev_hash, hash,
-                                    previous_in_stream)
-                VALUES (7, 'session-1', 4, 'T', 1, '{}', '{}', 'x', 'p', 'h', 1)
-                """)
-        }
-        #expect(refused?.message == "events: previous_in_stream must be the position of the stream's last event")
-        let repeated = #expect(throws: DatabaseError.self) {
-            try executeRaw(t.ledger, """
-                INSERT INTO events (position, stream, stream_version, type, schema_version, payload, metadata, recorded_at, prev_hash, hash,
-                                    previous_in_stream)
-                VALUES (7, 'session-1', 3, 'T', 1, '{}', '{}', 'x', 'p', 'h', 6)
-                """)
-        }
-        #expect(repeated?.message == "events: position and stream_version must each follow the last one without a gap")
+        #expect(
+            Self.refusalOfRawAppend(version: 4, previous: 1, to: t.ledger)
+                == "events: previous_in_stream must be the position of the stream's last event")
+        #expect(
+            Self.refusalOfRawAppend(version: 3, previous: 6, to: t.ledger)
+                == "events: position and stream_version must each follow the last one without a gap")
         #expect(try t.eventCount() == 6)
         #expect(try Self.heads(t.ledger) == ["session-1 v3 @6", "session-2 v2 @5", "session-3 v1 @3"])
     }
