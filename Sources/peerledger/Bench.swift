@@ -18,6 +18,8 @@ struct Bench: AsyncParsableCommand {
     @Flag(inversion: .prefixedNo, help: "With --reads: also measure over HTTP against nginx.") var http = true
     @Option(help: "With --reads: only the calls whose name contains this (e.g. getPeers).") var only: String?
     @Option(help: "With --reads: samples of each in-process call.") var samples = 200
+    @Flag(help: "Measure only the durable single-command writes (a quick run for profiling the write path).")
+    var writesOnly = false
 
     func run() async throws {
         if let reads {
@@ -29,6 +31,14 @@ struct Bench: AsyncParsableCommand {
             var rows = try await workloads.run(samples: samples, only: only)
             if http { rows += try await HTTPWorkload(ledger: ledger, databasePath: reads, folder: folder) { printError($0) }.run(calls: workloads.calls(only: only)) }
             print(json ? BenchmarkTable.json([("reads", rows)]) : BenchmarkTable.render(rows))
+            return
+        }
+        if writesOnly {
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("peerledger-bench-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let row = try await LedgerWorkloads(events: 0, folder: folder) { printError($0) }.singleWrites(count: writes)
+            print(json ? BenchmarkTable.json([("writes", [row])]) : BenchmarkTable.render([row]))
             return
         }
         var runs: [(String, [BenchmarkRow])] = []

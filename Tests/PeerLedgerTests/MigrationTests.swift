@@ -8,12 +8,18 @@ import Testing
 struct MigrationTests {
     let now = Timestamp(parsing: "2026-11-20 09:00:00")!
 
-    @Test("the binary carries every migration file, in order")
-    func embedded() {
+    @Test("the binary carries every migration file, in order, with its text as in Migrations/")
+    func embedded() throws {
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Migrations")
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".sql") }.sorted()
         let names = Migration.embedded.map(\.fileName)
         #expect(names.first == "0001_event_log.sql")
-        #expect(names == names.sorted())
-        #expect(Migration.embedded.allSatisfy { $0.sql.contains("CREATE TABLE") })
+        #expect(names == files)
+        for migration in Migration.embedded {
+            let text = try String(contentsOf: folder.appendingPathComponent(migration.fileName), encoding: .utf8)
+            // The embedded literal ends before the file's last newline.
+            #expect(migration.sql + "\n" == text, "\(migration.fileName) is embedded with other text")
+        }
     }
 
     @Test("re-opening a ledger applies nothing")

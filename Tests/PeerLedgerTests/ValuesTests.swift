@@ -46,6 +46,10 @@ struct ValuesTests {
         #expect(Timestamp(parsing: "2014-13-01") == nil)
         #expect(Timestamp(parsing: "yesterday") == nil)
         #expect(Timestamp(parsing: "2014-05-22T23:14:54.123456789Z")?.millis == moment.map { $0.millis + 123 })
+        // Spaces an operator leaves around a typed time are trimmed, whichever kind they are.
+        #expect(Timestamp(parsing: " 2014-05-22 23:14:54\t") == moment)
+        #expect(Timestamp(parsing: "\u{00A0}2014-05-22 23:14:54") == moment)
+        #expect(Timestamp(parsing: "2014-05-22 23:14:54 x") == nil)
     }
 
     @Test("JSON keeps member order, escapes control characters, and reads back what it writes")

@@ -72,6 +72,19 @@ struct WritePathTests {
         #expect(rows.allSatisfy { $0.2 == 2 })
     }
 
+    @Test("the duplicate-address check of addSession seeks one index entry instead of reading the exchange's sessions")
+    func duplicateCheckSeeksTheIndex() async throws {
+        let t = try TestLedger()
+        try await t.call(amazon)
+        let plan = try t.ledger.readNow { db in
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + SessionActions.duplicateSQL, arguments: [1, "206.126.236.68", 422, nil])
+                .map { $0["detail"] as String }
+        }
+        #expect(plan == ["SEARCH sessions USING INDEX sessions_by_exchange (public_id=? AND deleted=? AND peer_ipaddr=?)"])
+        let again = try await t.call(amazon.replacingOccurrences(of: "peer_asn=16509", with: "peer_asn=16510"))
+        #expect(again.message == "peer_ipaddr 206.126.236.68 already has session 1 on router 422 at exchange 1; update or delete that session instead")
+    }
+
     @Test("a rebuild gives back every projection index as the migrations made it, and the same history lines")
     func rebuildRestoresIndexesAndHistory() async throws {
         let t = try TestLedger()

@@ -155,7 +155,9 @@ public final class LedgerTransaction {
         self.metadata = metadata
         self.ids = ids
         self.metadataJSON = try MetadataCodec.encode(metadata)
-        if let row = try Row.fetchOne(db, sql: "SELECT position, hash, recorded_at FROM events ORDER BY position DESC LIMIT 1") {
+        if let row = try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT position, hash, recorded_at FROM events ORDER BY position DESC LIMIT 1"))
+        {
             head = (row[0], row[1])
             let headTime = Timestamp(parsing: row[2] as String) ?? recordedAt
             self.recordedAt = max(recordedAt, headTime)

@@ -59,7 +59,10 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
     /// Reads the forms an operator types: `2014-04-07`, `2014-04-07 11:32:37`,
     /// `2014-04-07T11:32:37Z`, `2014-04-07T11:32:37.123Z`, or Unix seconds. All are UTC.
     public init?(parsing text: String) {
-        let text = text.trimmingCharacters(in: .whitespaces)
+        // The log's own times have no surrounding space: only a typed one is trimmed (Foundation's
+        // trimming was a visible share of every command, which reads the head's time).
+        let padded = [text.unicodeScalars.first, text.unicodeScalars.last].contains { $0.map(CharacterSet.whitespaces.contains) == true }
+        let text = padded ? text.trimmingCharacters(in: .whitespaces) : text
         if let seconds = Int64(text) {
             self.init(millis: seconds * 1000)
             return
