@@ -27,10 +27,39 @@ struct ValuesTests {
         #expect(parameters["peer_name"] == "1&1 Internet")
         #expect(parameters["empty"] == "")
         #expect(parameters.nonEmpty("empty") == nil)
+        // Pieces split on the bytes & and =: a value keeps its later =, empty pieces are skipped,
+        // a bare name has an empty value, raw UTF-8 passes through.
+        let odd = try Parameters(formEncoded: "&&a=b=c&&flag&é=ü%C3%A9&")
+        #expect(odd.pairs.map(\.name) == ["a", "flag", "é"])
+        #expect(odd["a"] == "b=c")
+        #expect(odd["flag"] == "")
+        #expect(odd["é"] == "üé")
+        #expect(try Parameters(formEncoded: "").pairs.isEmpty)
+        #expect(try Parameters(formEncoded: "=x").pairs.map(\.name) == [""])
         #expect(throws: Refusal("parameter note has a malformed %-escape")) { try Parameters(formEncoded: "note=%zz") }
         #expect(throws: Refusal("parameter id is given more than once")) { try Parameters(formEncoded: "id=1&id=2") }
         #expect(throws: Refusal("parameter note is not valid UTF-8")) { try Parameters(formEncoded: "note=%ff") }
         #expect(Parameters.encode("a b&c/é") == "a+b%26c%2F%C3%A9")
+    }
+
+    @Test("numbers are read as plain digits: AS prefixes in any case, no signs, spaces or other digits")
+    func numbers() throws {
+        #expect(try Values.asn("AS16509", field: "peer_asn") == 16509)
+        #expect(try Values.asn("as16509", field: "peer_asn") == 16509)
+        #expect(try Values.asn("aS4294967295", field: "peer_asn") == 4_294_967_295)
+        #expect(try Values.asn("16509", field: "peer_asn") == 16509)
+        for bad in ["AS", "AS+5", "0", "4294967296", "AS 5", "१२", "5\u{301}", "-5", "ASAS5", ""] {
+            #expect(throws: Refusal("peer_asn must be an AS number from 1 to 4294967295, got '\(Values.quoted(bad))'")) {
+                try Values.asn(bad, field: "peer_asn")
+            }
+        }
+        #expect(try Values.identifier("42", field: "id") == 42)
+        #expect(throws: Refusal("id must be a positive integer, got '+42'")) { try Values.identifier("+42", field: "id") }
+        #expect(throws: Refusal("id must be a positive integer, got '0'")) { try Values.identifier("0", field: "id") }
+        #expect(try Values.count("0", field: "prfx_max") == 0)
+        #expect(throws: Refusal("prfx_max must be a non-negative integer, got ' 1'")) { try Values.count(" 1", field: "prfx_max") }
+        #expect(IPAddress("2001:DB8::1")?.text == "2001:db8::1")
+        #expect(IPAddress("206.126.236.68")?.text == "206.126.236.68")
     }
 
     @Test("timestamps render in both shapes and parse the forms operators type")

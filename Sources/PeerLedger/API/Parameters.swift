@@ -25,11 +25,15 @@ public struct Parameters: Sendable, Equatable {
 
     /// Decodes form-encoded text: `+` is a space, `%XX` a byte; the result must be UTF-8.
     public init(formEncoded text: String) throws(Refusal) {
+        // Split on the bytes `&` and `=` (form encoding is bytes; splitting by Character was a
+        // visible share of a write command).
         var pairs: [(name: String, value: String)] = []
-        for piece in text.split(separator: "&", omittingEmptySubsequences: true) {
-            let parts = piece.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let name = try Self.decode(parts[0], what: "a parameter name")
-            let value = parts.count > 1 ? try Self.decode(parts[1], what: "parameter \(name)") : ""
+        for bytes in text.utf8.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
+            let piece = Substring(bytes)
+            let equals = bytes.firstIndex(of: UInt8(ascii: "="))
+            let name = try Self.decode(equals.map { piece[..<$0] } ?? piece, what: "a parameter name")
+            var value = ""
+            if let equals { value = try Self.decode(piece[piece.utf8.index(after: equals)...], what: "parameter \(name)") }
             pairs.append((name, value))
         }
         try self.init(pairs)

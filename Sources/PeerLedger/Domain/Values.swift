@@ -12,8 +12,9 @@ public enum Values {
     /// An AS number: 1 to 4294967295 (RFC 6793), plain digits (an `AS` prefix is accepted).
     public static func asn(_ text: String, field: String) throws(Refusal) -> Int64 {
         var digits = Substring(text)
-        if digits.uppercased().hasPrefix("AS") { digits = digits.dropFirst(2) }
-        guard let value = Int64(digits), digits.allSatisfy(\.isASCIIDigit), (1...4_294_967_295).contains(value) else {
+        // An "AS" prefix in either case (ASCII letters: `| 0x20` makes them lower case).
+        if digits.utf8.count > 2, digits.utf8.prefix(2).map({ $0 | 0x20 }) == Array("as".utf8) { digits = digits.dropFirst(2) }
+        guard let value = Int64(digits), isDigits(digits), (1...4_294_967_295).contains(value) else {
             throw Refusal("\(field) must be an AS number from 1 to 4294967295, got '\(quoted(text))'")
         }
         return value
@@ -21,7 +22,7 @@ public enum Values {
 
     /// A positive integer identifier (an exchange, a network, a router, a session).
     public static func identifier(_ text: String, field: String) throws(Refusal) -> Int64 {
-        guard let value = Int64(text), text.allSatisfy(\.isASCIIDigit), value >= 1 else {
+        guard let value = Int64(text), isDigits(text), value >= 1 else {
             throw Refusal("\(field) must be a positive integer, got '\(quoted(text))'")
         }
         return value
@@ -29,7 +30,7 @@ public enum Values {
 
     /// A count such as a maximum-prefix limit: 0 to 4294967295.
     public static func count(_ text: String, field: String) throws(Refusal) -> Int64 {
-        guard let value = Int64(text), text.allSatisfy(\.isASCIIDigit), (0...4_294_967_295).contains(value) else {
+        guard let value = Int64(text), isDigits(text), (0...4_294_967_295).contains(value) else {
             throw Refusal("\(field) must be a non-negative integer, got '\(quoted(text))'")
         }
         return value
@@ -47,6 +48,11 @@ public enum Values {
     /// Free text that may end up in a router command or a mail header: printable characters only.
     /// CR, LF, TAB and every other control character are refused, as are Unicode line and
     /// paragraph separators.
+    /// Only the digits 0 to 9 (no sign, no space), read by byte.
+    static func isDigits(_ text: some StringProtocol) -> Bool {
+        text.utf8.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
+    }
+
     public static func text(_ text: String, field: String, maxLength: Int = 255) throws(Refusal) -> String {
         if let bad = text.unicodeScalars.first(where: isControl) {
             throw Refusal("\(field) must not contain control characters (found \(describe(bad))); they would become extra router commands or mail headers")
@@ -110,7 +116,7 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
         guard !input.isEmpty, input.count <= 45, input.unicodeScalars.allSatisfy({ $0.isASCII && !Values.isControl($0) }) else {
             return nil
         }
-        if input.contains(":") {
+        if input.utf8.contains(UInt8(ascii: ":")) {
             var address = in6_addr()
             guard inet_pton(AF_INET6, input, &address) == 1 else { return nil }
             var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
