@@ -14,7 +14,9 @@ struct PeeringDBProjection: Projection {
                 INSERT OR REPLACE INTO peeringdb_objects (type, id, version, fields) VALUES (?, ?, ?, ?)
                 """
             ).execute(arguments: [
-                created.objectType.rawValue, created.objectID, recorded.streamVersion, created.fields.canonicalText,
+                created.objectType.rawValue, created.objectID, recorded.streamVersion,
+                CanonicalFieldsText.extract(from: recorded.payload, objectID: created.objectID, objectType: created.objectType)
+                    ?? created.fields.canonicalText,
             ])
             try advance(created.objectType, to: created.fields["updated"]?.text, db)
         case let .peeringDBObjectChanged(changed):
