@@ -10,13 +10,13 @@ struct SessionRouterStateProjection: Projection {
     let tables = [(name: "session_router_state", order: "session_id")]
 
     func apply(_ event: LedgerEvent, _ recorded: RecordedEvent, _ db: Database) throws {
-        // Computed only for the events this projection handles (most events are not).
-        var time: String { RecordedTime.apiText(recorded.recordedAt) }
+        // The time is computed once, and only for the events this projection handles (most are not).
         switch event {
         case let .sessionConfigurationRequested(requested):
             try ensureRow(db, session: requested.sessionID, router: requested.routerID)
-            try touchSession(db, requested.sessionID, recorded, time)
+            try touchSession(db, requested.sessionID, recorded, RecordedTime.apiText(recorded.recordedAt))
         case let .sessionConfigurationApplied(applied):
+            let time = RecordedTime.apiText(recorded.recordedAt)
             try ensureRow(db, session: applied.sessionID, router: applied.routerID)
             let onRouter = applied.operation == .configure ? 1 : 0
             try Self.applied.execute(db, applied.routerID, onRouter, time, applied.sessionID)
@@ -26,10 +26,12 @@ struct SessionRouterStateProjection: Projection {
                     db, SessionState.configured.rawValue, applied.sessionID, SessionState.notConfigured.rawValue)
             }
         case let .sessionConfigurationFailed(failed):
+            let time = RecordedTime.apiText(recorded.recordedAt)
             try ensureRow(db, session: failed.sessionID, router: failed.routerID)
             try Self.failed.execute(db, "failed: \(failed.reason)", time, failed.sessionID)
             try touchSession(db, failed.sessionID, recorded, time)
         case let .sessionStateObserved(observed):
+            let time = RecordedTime.apiText(recorded.recordedAt)
             // One upsert rather than "ensure the row" then "update it": the most frequent event of
             // a live network's log pays one statement less (a new row starts off the router).
             try Self.observed.execute(
