@@ -171,8 +171,12 @@ final class ProjectionStatement: @unchecked Sendable {
     }
 }
 
-/// SQLite's "copy the bytes now" destructor: the bound text outlives the Swift string's buffer.
-private let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
+/// SQLite's "copy the bytes now" destructor (`SQLITE_TRANSIENT`, a macro Swift does not import):
+/// the bound text outlives the Swift string's buffer. Computed, not a global (which would pay a
+/// lazy-initialization check on every bind).
+@inline(__always) private var transient: sqlite3_destructor_type {
+    unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
+}
 
 /// A value a `ProjectionStatement` binds, exactly as GRDB binds it (same SQLite type and bytes).
 protocol ProjectionValue {
