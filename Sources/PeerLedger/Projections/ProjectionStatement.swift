@@ -10,7 +10,7 @@ import GRDBSQLite
 /// `StatementArguments` from arrays of existentials, validating and binding them through nested
 /// generic closures, and hashing the whole SQL text to find the cached statement. Here an
 /// instance per SQL text (a `static let`) is the cache key, values are bound with
-/// `sqlite3_bind_*` as they come, and the statement is stepped, reset and cleared directly.
+/// `sqlite3_bind_*` as they come, and the statement is reset and stepped directly.
 ///
 /// What this bypasses of GRDB's `Statement.execute`, and why that is sound here:
 /// - Argument validation: the number of values is checked against the statement's parameters.
@@ -29,7 +29,10 @@ import GRDBSQLite
 /// - `statementDidFail`: the error carries SQLite's result code, message and the SQL text. GRDB
 ///   drops a failed statement from its cache; SQLite resets a statement after an error and runs
 ///   it again correctly, so it is kept. The failed statement's own changes are undone by SQLite
-///   (statement rollback), and the caller's transaction rolls back as for any thrown error.
+///   (statement rollback), and the caller's transaction rolls back as for any thrown error. An
+///   error after which SQLite rolled the whole transaction back itself (disk full, I/O) is safe
+///   too: GRDB's rollback asks SQLite whether a transaction is still open, and its next
+///   statement updates its autocommit bookkeeping.
 ///
 /// Statements are per connection: each one is found by its connection (the rebuild and the
 /// commands share the writer; snapshots and `as_of` replays use others) and is GRDB's own cached
