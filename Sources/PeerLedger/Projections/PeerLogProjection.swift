@@ -21,9 +21,8 @@ struct PeerLogProjection: Projection {
         // The sessions projection has already applied this event: the row is the session after it.
         // One INSERT ... SELECT writes the line from that row (no line when the session or its
         // peer is unknown), instead of reading the label into Swift and inserting it back.
-        try db.cachedStatement(sql: PeerLog.isStaging ? Self.stagedLineSQL : Self.lineSQL).execute(arguments: [
-            recorded.position, verb, RecordedTime.apiText(recorded.recordedAt), sessionID,
-        ])
+        try (PeerLog.isStaging ? Self.stagedLine : Self.line).execute(
+            db, recorded.position, verb, RecordedTime.apiText(recorded.recordedAt), sessionID)
     }
 
     /// The history line of a session event, built by SQLite from the session's row.
@@ -35,8 +34,8 @@ struct PeerLogProjection: Projection {
         """
     }
 
-    static let lineSQL = lineSQL(into: "peer_log")
-    static let stagedLineSQL = lineSQL(into: "temp.peer_log_staged")
+    static let line = ProjectionStatement(lineSQL(into: "peer_log"))
+    static let stagedLine = ProjectionStatement(lineSQL(into: "temp.peer_log_staged"))
 
     /// `Session.label`'s text from the STRICT columns (integers are integers, text is text), so
     /// SQLite's concatenation gives exactly what Swift would.
@@ -79,18 +78,17 @@ public enum PeerLog {
         requestID: Int64? = nil, sessionID: Int64? = nil
     ) throws {
         let time = RecordedTime.apiText(recordedAt)
-        try db.cachedStatement(sql: isStaging ? stagedInsertSQL : insertSQL)
-            .execute(arguments: [position, participant, exchange, message, time, requestID, sessionID])
+        try (isStaging ? stagedInsert : insert).execute(db, position, participant, exchange, message, time, requestID, sessionID)
     }
 
-    static let insertSQL = """
+    static let insert = ProjectionStatement("""
         INSERT INTO peer_log (position, peer_participant_id, public_id, message, time, request_id, session_id)
         VALUES (?, ?, ?, ?, ?, ?, ?)
-        """
-    static let stagedInsertSQL = """
+        """)
+    static let stagedInsert = ProjectionStatement("""
         INSERT INTO temp.peer_log_staged (position, peer_participant_id, public_id, message, time, request_id, session_id)
         VALUES (?, ?, ?, ?, ?, ?, ?)
-        """
+        """)
 
     /// A peer's history at one exchange, newest first, in the seed's `log_data` shape.
     public static func entries(_ db: Database, participant: Int64, exchange: Int64) throws -> [JSON] {

@@ -10,14 +10,10 @@ struct PeeringDBProjection: Projection {
     func apply(_ event: LedgerEvent, _ recorded: RecordedEvent, _ db: Database) throws {
         switch event {
         case let .peeringDBObjectCreated(created):
-            try db.cachedStatement(sql: """
-                INSERT OR REPLACE INTO peeringdb_objects (type, id, version, fields) VALUES (?, ?, ?, ?)
-                """
-            ).execute(arguments: [
-                created.objectType.rawValue, created.objectID, recorded.streamVersion,
+            try Self.create.execute(
+                db, created.objectType.rawValue, created.objectID, recorded.streamVersion,
                 CanonicalFieldsText.extract(from: recorded.payload, objectID: created.objectID, objectType: created.objectType)
-                    ?? created.fields.canonicalText,
-            ])
+                    ?? created.fields.canonicalText)
             try advance(created.objectType, to: created.fields["updated"]?.text, db)
         case let .peeringDBObjectChanged(changed):
             let type = changed.objectType.rawValue
@@ -26,12 +22,10 @@ struct PeeringDBProjection: Projection {
                 arguments: [type, changed.objectID])
             var fields = PeeringDBFields.parsingCanonical(stored ?? "{}")
             for (name, change) in changed.changes { fields[name] = change.to }
-            try db.cachedStatement(sql: "UPDATE peeringdb_objects SET fields = ?, version = ? WHERE type = ? AND id = ?")
-                .execute(arguments: [fields.canonicalText, recorded.streamVersion, type, changed.objectID])
+            try Self.change.execute(db, fields.canonicalText, recorded.streamVersion, type, changed.objectID)
             try advance(changed.objectType, to: changed.changes["updated"]?.to.text, db)
         case let .peeringDBObjectRemoved(removed):
-            try db.cachedStatement(sql: "DELETE FROM peeringdb_objects WHERE type = ? AND id = ?")
-                .execute(arguments: [removed.objectType.rawValue, removed.objectID])
+            try Self.remove.execute(db, removed.objectType.rawValue, removed.objectID)
             try advance(removed.objectType, to: removed.updated, db)
         default:
             break
@@ -41,10 +35,15 @@ struct PeeringDBProjection: Projection {
     /// Moves the type's high-water mark forward (never back) to `updated`.
     private func advance(_ type: PeeringDBObjectType, to updated: String?, _ db: Database) throws {
         guard let updated else { return }
-        try db.cachedStatement(sql: """
-            INSERT INTO peeringdb_sync (type, updated) VALUES (?, ?)
-            ON CONFLICT (type) DO UPDATE SET updated = max(updated, excluded.updated)
-            """
-        ).execute(arguments: [type.rawValue, updated])
+        try Self.advance.execute(db, type.rawValue, updated)
     }
+
+    static let create = ProjectionStatement(
+        "INSERT OR REPLACE INTO peeringdb_objects (type, id, version, fields) VALUES (?, ?, ?, ?)")
+    static let change = ProjectionStatement("UPDATE peeringdb_objects SET fields = ?, version = ? WHERE type = ? AND id = ?")
+    static let remove = ProjectionStatement("DELETE FROM peeringdb_objects WHERE type = ? AND id = ?")
+    static let advance = ProjectionStatement("""
+        INSERT INTO peeringdb_sync (type, updated) VALUES (?, ?)
+        ON CONFLICT (type) DO UPDATE SET updated = max(updated, excluded.updated)
+        """)
 }

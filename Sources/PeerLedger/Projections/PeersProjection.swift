@@ -10,29 +10,17 @@ struct PeersProjection: Projection {
     func apply(_ event: LedgerEvent, _ recorded: RecordedEvent, _ db: Database) throws {
         switch event {
         case let .ownNetworkSet(own):
-            try db.executeCached(
-                sql: """
-                    INSERT OR REPLACE INTO own_network (singleton, net_id, asn, name, qualified_policies)
-                    VALUES (1, ?, ?, ?, ?)
-                    """,
-                arguments: [own.netID, own.asn, own.name, JSON.array(own.qualifiedPolicies.map(JSON.string)).serialized()])
+            try Self.ownNetwork.execute(
+                db, own.netID, own.asn, own.name, JSON.array(own.qualifiedPolicies.map(JSON.string)).serialized())
         case let .peerStatusReset(reset):
-            // One upsert: a new row starts reset, a known one is reset and takes the version.
-            try db.executeCached(
-                sql: """
-                    INSERT INTO peer_status (participant_id, public_id, version, request_status, qualified, marked_peer)
-                    VALUES (?, ?, ?, 'none', NULL, 0)
-                    ON CONFLICT (participant_id, public_id) DO UPDATE SET version = excluded.version, request_status = 'none',
-                        qualified = NULL, marked_peer = 0
-                    """,
-                arguments: [reset.participantID, reset.publicID, recorded.streamVersion])
+            try Self.reset.execute(db, reset.participantID, reset.publicID, recorded.streamVersion)
             try PeerLog.write(
                 db, position: recorded.position, participant: reset.participantID, exchange: reset.publicID,
                 message: "Peer status reset", recordedAt: recorded.recordedAt)
         case let .peerUpdated(updated):
             try upsert(updated.participantID, updated.publicID, recorded.streamVersion, db)
             for (field, change) in updated.changes.sorted(by: { $0.key < $1.key }) {
-                guard let column = PeerLocalField(rawValue: field)?.column else {
+                guard let statement = PeerLocalField(rawValue: field).flatMap({ Self.setField[$0] }) else {
                     throw LedgerError.unreadableEvent(position: recorded.position, reason: "unknown peer field '\(field)'")
                 }
                 let value: DatabaseValue =
@@ -42,9 +30,7 @@ struct PeersProjection: Projection {
                     case let .int(number): number.databaseValue
                     case let .text(text): text.databaseValue
                     }
-                try db.executeCached(
-                    sql: "UPDATE peer_status SET \(column) = ? WHERE participant_id = ? AND public_id = ?",
-                    arguments: [value, updated.participantID, updated.publicID])
+                try statement.execute(db, value, updated.participantID, updated.publicID)
             }
             try PeerLog.write(
                 db, position: recorded.position, participant: updated.participantID, exchange: updated.publicID,
@@ -61,22 +47,37 @@ struct PeersProjection: Projection {
     /// A request sent or answered sets the peer's request_status (its history line is written by
     /// the requests projection). The peer's own stream version is left as it is.
     private func setRequestStatus(_ status: String, participant: Int64, exchange: Int64, _ db: Database) throws {
-        try db.executeCached(
-            sql: """
-                INSERT INTO peer_status (participant_id, public_id, version, request_status) VALUES (?, ?, 0, ?)
-                ON CONFLICT (participant_id, public_id) DO UPDATE SET request_status = excluded.request_status
-                """,
-            arguments: [participant, exchange, status])
+        try Self.requestStatus.execute(db, participant, exchange, status)
     }
 
     private func upsert(_ participant: Int64, _ exchange: Int64, _ version: Int64, _ db: Database) throws {
-        try db.executeCached(
-            sql: """
-                INSERT INTO peer_status (participant_id, public_id, version) VALUES (?, ?, ?)
-                ON CONFLICT (participant_id, public_id) DO UPDATE SET version = excluded.version
-                """,
-            arguments: [participant, exchange, version])
+        try Self.upsert.execute(db, participant, exchange, version)
     }
+
+    static let ownNetwork = ProjectionStatement("""
+        INSERT OR REPLACE INTO own_network (singleton, net_id, asn, name, qualified_policies)
+        VALUES (1, ?, ?, ?, ?)
+        """)
+    /// One upsert: a new row starts reset, a known one is reset and takes the version.
+    static let reset = ProjectionStatement("""
+        INSERT INTO peer_status (participant_id, public_id, version, request_status, qualified, marked_peer)
+        VALUES (?, ?, ?, 'none', NULL, 0)
+        ON CONFLICT (participant_id, public_id) DO UPDATE SET version = excluded.version, request_status = 'none',
+            qualified = NULL, marked_peer = 0
+        """)
+    /// One statement per field updatePeer may set (its column name is SQL text, so it is fixed).
+    static let setField = Dictionary(
+        uniqueKeysWithValues: PeerLocalField.allCases.map { field in
+            (field, ProjectionStatement("UPDATE peer_status SET \(field.column) = ? WHERE participant_id = ? AND public_id = ?"))
+        })
+    static let requestStatus = ProjectionStatement("""
+        INSERT INTO peer_status (participant_id, public_id, version, request_status) VALUES (?, ?, 0, ?)
+        ON CONFLICT (participant_id, public_id) DO UPDATE SET request_status = excluded.request_status
+        """)
+    static let upsert = ProjectionStatement("""
+        INSERT INTO peer_status (participant_id, public_id, version) VALUES (?, ?, ?)
+        ON CONFLICT (participant_id, public_id) DO UPDATE SET version = excluded.version
+        """)
 }
 
 /// The fields of a peer that are ours, not PeeringDB's: what updatePeer may set.

@@ -19,12 +19,3 @@ protocol Projection: Sendable {
 extension Projection {
     var isAppendOnly: Bool { false }
 }
-
-extension Database {
-    /// Runs `sql` through a prepared statement kept by the connection: projections run the same
-    /// few statements for every event, so parsing them each time cost a rebuild dearly.
-    /// `sql` must be a constant text (values go in `arguments`), or the cache would grow.
-    func executeCached(sql: String, arguments: StatementArguments = StatementArguments()) throws {
-        try cachedStatement(sql: sql).execute(arguments: arguments)
-    }
-}

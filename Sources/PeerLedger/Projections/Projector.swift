@@ -67,7 +67,11 @@ enum Projector {
                 let prefetcher = EventPrefetcher(reader: reader, upTo: limit ?? Int64.max)
                 defer { prefetcher.cancel() }
                 while let chunk = try prefetcher.next() {
-                    for (event, recorded) in chunk { try apply(event, recorded, db) }
+                    // Each event is read in place rather than copied out of the chunk (a copy
+                    // retained and released every string of every event).
+                    try chunk.withUnsafeBufferPointer { events in
+                        for index in events.indices { try apply(events[index].event, events[index].recorded, db) }
+                    }
                     count += Int64(chunk.count)
                     last = chunk.last?.recorded.position ?? last
                 }

@@ -13,47 +13,23 @@ struct RequestsProjection: Projection {
         var time: String { RecordedTime.apiText(recorded.recordedAt) }
         switch event {
         case let .peeringRequestSent(e):
-            try db.executeCached(
-                sql: """
-                    INSERT INTO requests (id, public_id, source_participant_id, source_asn, peer_participant_id, peer_asn,
-                        peer_name, email_type, email_from, email_to, email_cc, email_bcc, subject, body, status, message_id,
-                        delivery_status, delivery_attempts, created, created_at, modified)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?)
-                    """,
-                arguments: [
-                    e.requestID, e.publicID, e.sourceParticipantID, e.sourceASN, e.peerParticipantID, e.peerASN,
-                    e.peerName, e.emailType, e.emailFrom, e.emailTo, e.cc, e.bcc, e.subject, e.body, e.status,
-                    e.messageID, time, recorded.recordedAt, time,
-                ])
+            try Self.sent.execute(
+                db, e.requestID, e.publicID, e.sourceParticipantID, e.sourceASN, e.peerParticipantID, e.peerASN,
+                e.peerName, e.emailType, e.emailFrom, e.emailTo, e.cc, e.bcc, e.subject, e.body, e.status,
+                e.messageID, time, recorded.recordedAt, time)
             try PeerLog.write(
                 db, position: recorded.position, participant: e.peerParticipantID, exchange: e.publicID,
                 message: "Request sent to \(e.emailTo)", recordedAt: recorded.recordedAt, requestID: e.requestID)
         case let .peeringRequestDelivered(e):
-            try db.executeCached(
-                sql: """
-                    UPDATE requests SET delivery_status = 'delivered', delivery_attempts = ?, delivery_reply = ?,
-                        next_attempt = NULL, delivered = ?, modified = ? WHERE id = ?
-                    """,
-                arguments: [e.attempt, e.reply, time, time, e.requestID])
+            try Self.delivered.execute(db, e.attempt, e.reply, time, time, e.requestID)
         case let .peeringRequestDeliveryFailed(e):
             let next = Timestamp(parsing: e.nextAttemptAt)?.apiText ?? e.nextAttemptAt
-            try db.executeCached(
-                sql: """
-                    UPDATE requests SET delivery_status = 'retrying', delivery_attempts = ?, delivery_reply = ?,
-                        next_attempt = ?, modified = ? WHERE id = ?
-                    """,
-                arguments: [e.attempt, e.reply, next, time, e.requestID])
+            try Self.retrying.execute(db, e.attempt, e.reply, next, time, e.requestID)
         case let .peeringRequestFailedPermanently(e):
-            try db.executeCached(
-                sql: """
-                    UPDATE requests SET delivery_status = 'failed', delivery_attempts = ?, delivery_reply = ?,
-                        next_attempt = NULL, modified = ? WHERE id = ?
-                    """,
-                arguments: [e.attempts, e.reply, time, e.requestID])
+            try Self.failed.execute(db, e.attempts, e.reply, time, e.requestID)
         case let .peeringRequestAnswered(e):
             if let requestID = e.requestID {
-                try db.executeCached(
-                    sql: "UPDATE requests SET status = ?, modified = ? WHERE id = ?", arguments: [e.status, time, requestID])
+                try Self.answered.execute(db, e.status, time, requestID)
             }
             try PeerLog.write(
                 db, position: recorded.position, participant: e.peerParticipantID, exchange: e.publicID,
@@ -62,4 +38,24 @@ struct RequestsProjection: Projection {
             break
         }
     }
+
+    static let sent = ProjectionStatement("""
+        INSERT INTO requests (id, public_id, source_participant_id, source_asn, peer_participant_id, peer_asn,
+            peer_name, email_type, email_from, email_to, email_cc, email_bcc, subject, body, status, message_id,
+            delivery_status, delivery_attempts, created, created_at, modified)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?)
+        """)
+    static let delivered = ProjectionStatement("""
+        UPDATE requests SET delivery_status = 'delivered', delivery_attempts = ?, delivery_reply = ?,
+            next_attempt = NULL, delivered = ?, modified = ? WHERE id = ?
+        """)
+    static let retrying = ProjectionStatement("""
+        UPDATE requests SET delivery_status = 'retrying', delivery_attempts = ?, delivery_reply = ?,
+            next_attempt = ?, modified = ? WHERE id = ?
+        """)
+    static let failed = ProjectionStatement("""
+        UPDATE requests SET delivery_status = 'failed', delivery_attempts = ?, delivery_reply = ?,
+            next_attempt = NULL, modified = ? WHERE id = ?
+        """)
+    static let answered = ProjectionStatement("UPDATE requests SET status = ?, modified = ? WHERE id = ?")
 }

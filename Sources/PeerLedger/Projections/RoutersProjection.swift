@@ -11,17 +11,18 @@ struct RoutersProjection: Projection {
         switch event {
         case let .routerAdded(added):
             let time = RecordedTime.apiText(recorded.recordedAt)
-            try db.executeCached(
-                sql: """
-                    INSERT INTO routers (id, name, platform, access, created, removed) VALUES (?, ?, ?, ?, ?, 0)
-                    ON CONFLICT (id) DO UPDATE SET name = excluded.name, platform = excluded.platform,
-                        access = excluded.access, created = excluded.created, removed = 0
-                    """,
-                arguments: [added.routerID, added.name, added.platform.rawValue, try CanonicalJSON.encode(added.access), time])
+            try Self.added.execute(db, added.routerID, added.name, added.platform.rawValue, try CanonicalJSON.encode(added.access), time)
         case let .routerRemoved(removed):
-            try db.executeCached(sql: "UPDATE routers SET removed = 1 WHERE id = ?", arguments: [removed.routerID])
+            try Self.removed.execute(db, removed.routerID)
         default:
             break
         }
     }
+
+    static let added = ProjectionStatement("""
+        INSERT INTO routers (id, name, platform, access, created, removed) VALUES (?, ?, ?, ?, ?, 0)
+        ON CONFLICT (id) DO UPDATE SET name = excluded.name, platform = excluded.platform,
+            access = excluded.access, created = excluded.created, removed = 0
+        """)
+    static let removed = ProjectionStatement("UPDATE routers SET removed = 1 WHERE id = ?")
 }

@@ -10,73 +10,71 @@ struct SessionRouterStateProjection: Projection {
     let tables = [(name: "session_router_state", order: "session_id")]
 
     func apply(_ event: LedgerEvent, _ recorded: RecordedEvent, _ db: Database) throws {
-        // Computed only for the events this projection handles (most events are not).
-        var time: String { RecordedTime.apiText(recorded.recordedAt) }
+        // The time is computed once, and only for the events this projection handles (most are not).
         switch event {
         case let .sessionConfigurationRequested(requested):
             try ensureRow(db, session: requested.sessionID, router: requested.routerID)
-            try touchSession(db, requested.sessionID, recorded, time)
+            try touchSession(db, requested.sessionID, recorded, RecordedTime.apiText(recorded.recordedAt))
         case let .sessionConfigurationApplied(applied):
+            let time = RecordedTime.apiText(recorded.recordedAt)
             try ensureRow(db, session: applied.sessionID, router: applied.routerID)
             let onRouter = applied.operation == .configure ? 1 : 0
-            try db.executeCached(
-                sql: """
-                    UPDATE session_router_state SET router_id = ?, on_router = ?, last_push = 'applied', last_push_at = ?
-                    WHERE session_id = ?
-                    """,
-                arguments: [applied.routerID, onRouter, time, applied.sessionID])
+            try Self.applied.execute(db, applied.routerID, onRouter, time, applied.sessionID)
             try touchSession(db, applied.sessionID, recorded, time)
             if applied.operation == .configure {
-                try db.executeCached(
-                    sql: "UPDATE sessions SET state = ? WHERE id = ? AND state = ?",
-                    arguments: [SessionState.configured.rawValue, applied.sessionID, SessionState.notConfigured.rawValue])
+                try Self.configured.execute(
+                    db, SessionState.configured.rawValue, applied.sessionID, SessionState.notConfigured.rawValue)
             }
         case let .sessionConfigurationFailed(failed):
+            let time = RecordedTime.apiText(recorded.recordedAt)
             try ensureRow(db, session: failed.sessionID, router: failed.routerID)
-            try db.executeCached(
-                sql: "UPDATE session_router_state SET last_push = ?, last_push_at = ? WHERE session_id = ?",
-                arguments: ["failed: \(failed.reason)", time, failed.sessionID])
+            try Self.failed.execute(db, "failed: \(failed.reason)", time, failed.sessionID)
             try touchSession(db, failed.sessionID, recorded, time)
         case let .sessionStateObserved(observed):
+            let time = RecordedTime.apiText(recorded.recordedAt)
             // One upsert rather than "ensure the row" then "update it": the most frequent event of
             // a live network's log pays one statement less (a new row starts off the router).
-            try db.executeCached(
-                sql: """
-                    INSERT INTO session_router_state (session_id, router_id, on_router, bgp_state, prfx_received, last_error, observed_at)
-                    VALUES (?, ?, 0, ?, ?, ?, ?)
-                    ON CONFLICT (session_id) DO UPDATE SET bgp_state = excluded.bgp_state, prfx_received = excluded.prfx_received,
-                        last_error = excluded.last_error, observed_at = excluded.observed_at
-                    """,
-                arguments: [
-                    observed.sessionID, observed.routerID, observed.state, observed.prefixesReceived, observed.lastError, time,
-                ])
+            try Self.observed.execute(
+                db, observed.sessionID, observed.routerID, observed.state, observed.prefixesReceived, observed.lastError, time)
             // A session leaves "not configured" only through a push that was applied.
-            try db.executeCached(
-                sql: """
-                    UPDATE sessions SET state = CASE WHEN state = ? THEN state ELSE ? END, prfx_received = ?, version = ?,
-                        modified = ?
-                    WHERE id = ?
-                    """,
-                arguments: [
-                    SessionState.notConfigured.rawValue, observed.state, observed.prefixesReceived, recorded.streamVersion, time,
-                    observed.sessionID,
-                ])
+            try Self.observedSession.execute(
+                db, SessionState.notConfigured.rawValue, observed.state, observed.prefixesReceived, recorded.streamVersion, time,
+                observed.sessionID)
         default:
             break
         }
     }
 
     private func ensureRow(_ db: Database, session: Int64, router: Int64) throws {
-        try db.executeCached(
-            sql: "INSERT INTO session_router_state (session_id, router_id, on_router) VALUES (?, ?, 0) ON CONFLICT DO NOTHING",
-            arguments: [session, router])
+        try Self.ensureRow.execute(db, session, router)
     }
 
     /// Events in a session's stream move its version, so updateSession's expected_version stays exact.
     private func touchSession(_ db: Database, _ id: Int64, _ recorded: RecordedEvent, _ time: String) throws {
-        try db.executeCached(
-            sql: "UPDATE sessions SET version = ?, modified = ? WHERE id = ?", arguments: [recorded.streamVersion, time, id])
+        try Self.touchSession.execute(db, recorded.streamVersion, time, id)
     }
+
+    static let applied = ProjectionStatement("""
+        UPDATE session_router_state SET router_id = ?, on_router = ?, last_push = 'applied', last_push_at = ?
+        WHERE session_id = ?
+        """)
+    static let configured = ProjectionStatement("UPDATE sessions SET state = ? WHERE id = ? AND state = ?")
+    static let failed = ProjectionStatement(
+        "UPDATE session_router_state SET last_push = ?, last_push_at = ? WHERE session_id = ?")
+    static let observed = ProjectionStatement("""
+        INSERT INTO session_router_state (session_id, router_id, on_router, bgp_state, prfx_received, last_error, observed_at)
+        VALUES (?, ?, 0, ?, ?, ?, ?)
+        ON CONFLICT (session_id) DO UPDATE SET bgp_state = excluded.bgp_state, prfx_received = excluded.prfx_received,
+            last_error = excluded.last_error, observed_at = excluded.observed_at
+        """)
+    static let observedSession = ProjectionStatement("""
+        UPDATE sessions SET state = CASE WHEN state = ? THEN state ELSE ? END, prfx_received = ?, version = ?,
+            modified = ?
+        WHERE id = ?
+        """)
+    static let ensureRow = ProjectionStatement(
+        "INSERT INTO session_router_state (session_id, router_id, on_router) VALUES (?, ?, 0) ON CONFLICT DO NOTHING")
+    static let touchSession = ProjectionStatement("UPDATE sessions SET version = ?, modified = ? WHERE id = ?")
 }
 
 /// What the ledger last saw of a session on its router.

@@ -1,0 +1,241 @@
+import Foundation
+import GRDB
+import GRDBSQLite
+
+/// One of the projections' hot write statements (a constant INSERT, UPDATE or DELETE on
+/// projection tables), run with its values bound straight onto SQLite's prepared statement.
+///
+/// Why: a rebuild runs a few such statements for each of hundreds of thousands of events, and a
+/// profile of it showed GRDB's per-execution work costing almost as much as SQLite's: building
+/// `StatementArguments` from arrays of existentials, validating and binding them through nested
+/// generic closures, and hashing the whole SQL text to find the cached statement. Here an
+/// instance per SQL text (a `static let`) is the cache key, values are bound with
+/// `sqlite3_bind_*` as they come, and the statement is reset and stepped directly.
+///
+/// What this bypasses of GRDB's `Statement.execute`, and why that is sound here:
+/// - Argument validation: the number of values is checked against the statement's parameters.
+/// - `statementWillExecute`: (1) the aborted-transaction check and (2) autocommit tracking only
+///   matter outside a live transaction, so the fast path runs only when SQLite says a transaction
+///   is open (`sqlite3_get_autocommit` is 0); otherwise the statement goes through GRDB whole.
+///   (3) Region recording (`registerAccess`) only serves ValueObservation while it tracks a read,
+///   and these statements write. (4) Transaction observers (`observationBroker`): PeerLedger
+///   registers none (no ValueObservation, DatabaseRegionObservation, TransactionObserver or
+///   `afterNextTransaction` anywhere); one observing projection tables would miss these changes.
+///   (5) Suspension is off (`observesSuspensionNotifications` is not set). Task cancellation
+///   still interrupts SQLite, but then surfaces as `DatabaseError` SQLITE_INTERRUPT instead of
+///   `CancellationError`; the command fails and rolls back either way.
+/// - `statementDidExecute`: clearing the schema cache is for DDL (none here); autocommit cannot
+///   change inside a transaction by an INSERT/UPDATE/DELETE that succeeds.
+/// - `statementDidFail`: the error carries SQLite's result code, message and the SQL text. GRDB
+///   drops a failed statement from its cache; SQLite resets a statement after an error and runs
+///   it again correctly, so it is kept. The failed statement's own changes are undone by SQLite
+///   (statement rollback), and the caller's transaction rolls back as for any thrown error. An
+///   error after which SQLite rolled the whole transaction back itself (disk full, I/O) is safe
+///   too: GRDB's rollback asks SQLite whether a transaction is still open, and its next
+///   statement updates its autocommit bookkeeping.
+///
+/// Statements are per connection: each one is found by its connection (the rebuild and the
+/// commands share the writer; snapshots and `as_of` replays use others) and is GRDB's own cached
+/// statement for `sql`, held weakly, so GRDB still decides its lifetime (it finalizes its cache
+/// before closing a connection, or after a schema change, and a cleared one is looked up again).
+/// Entries of connections whose statement is gone are dropped, so the table stays bounded by the
+/// connections alive.
+///
+/// Each execution resets the statement, then binds every parameter (their number is checked), so
+/// no value of an earlier execution, ours or GRDB's, can leak into it; the bindings are not
+/// cleared afterwards (SQLite frees its copies when they are bound again), which GRDB's own
+/// `execute(arguments:)` does not need either, as it binds its values anew. A text run through
+/// here must not also be run by GRDB from remembered arguments (`setArguments`, then `execute()`).
+final class ProjectionStatement: @unchecked Sendable {
+    let sql: String
+
+    /// GRDB's statement on one connection, held weakly: GRDB owns it.
+    private final class Entry {
+        weak var statement: Statement?
+        init(_ statement: Statement) { self.statement = statement }
+    }
+
+    // Guarded by `lock`.
+    private let lock = NSLock()
+    private var entries: [SQLiteConnection: Entry] = [:]
+    /// The entry used last: a rebuild runs everything on one connection, so most lookups stop here.
+    private var last: (connection: SQLiteConnection, entry: Entry)?
+    /// Past this many entries, adding one first drops those whose statement GRDB released.
+    private let pruneThreshold = 8
+
+    init(_ sql: String) {
+        self.sql = sql
+    }
+
+    /// Runs the statement once with `values` for its parameters, in order.
+    func execute<each Value: ProjectionValue>(_ db: Database, _ values: repeat each Value) throws {
+        guard let (connection, statement) = try prepared(db) else {
+            // Not inside a transaction: GRDB's checks and bookkeeping matter, take its path.
+            var arguments: [DatabaseValue] = []
+            for value in repeat each values { arguments.append(value.asDatabaseValue) }
+            try db.cachedStatement(sql: sql).execute(arguments: StatementArguments(arguments))
+            return
+        }
+        let handle = statement.sqliteStatement
+        var count: CInt = 0
+        for _ in repeat each values { count += 1 }
+        try check(count, handle)
+        var index: CInt = 0
+        for value in repeat each values {
+            index += 1
+            try bound(value.bind(into: handle, at: index), connection, handle)
+        }
+        try step(handle, connection)
+        withExtendedLifetime(statement) {}
+    }
+
+    /// Runs the statement once with `values`, for statements whose parameters vary in number with
+    /// the event (one per field it sets).
+    func execute(_ db: Database, values: [DatabaseValue]) throws {
+        guard let (connection, statement) = try prepared(db) else {
+            try db.cachedStatement(sql: sql).execute(arguments: StatementArguments(values))
+            return
+        }
+        let handle = statement.sqliteStatement
+        try check(CInt(values.count), handle)
+        var index: CInt = 0
+        for value in values {
+            index += 1
+            try bound(value.bind(into: handle, at: index), connection, handle)
+        }
+        try step(handle, connection)
+        withExtendedLifetime(statement) {}
+    }
+
+    /// The connection and this statement on it, reset (a statement GRDB ran last, or one that
+    /// failed, may not be) and ready to bind; nil outside a transaction.
+    private func prepared(_ db: Database) throws -> (SQLiteConnection, Statement)? {
+        guard let connection = db.sqliteConnection, sqlite3_get_autocommit(connection) == 0 else { return nil }
+        let statement = try statement(db, connection)
+        sqlite3_reset(statement.sqliteStatement)
+        return (connection, statement)
+    }
+
+    /// Refuses a number of values that differs from the statement's parameters, as GRDB does.
+    private func check(_ count: CInt, _ handle: SQLiteStatement) throws {
+        let expected = sqlite3_bind_parameter_count(handle)
+        guard count == expected else {
+            throw DatabaseError(
+                resultCode: .SQLITE_MISUSE, message: "wrong number of statement arguments: \(count), expected \(expected)",
+                sql: sql)
+        }
+    }
+
+    private func bound(_ code: CInt, _ connection: SQLiteConnection, _ handle: SQLiteStatement) throws {
+        guard code == SQLITE_OK else { throw failure(code, connection, handle) }
+    }
+
+    /// Steps to the end (these statements return no rows, but a RETURNING clause would).
+    private func step(_ handle: SQLiteStatement, _ connection: SQLiteConnection) throws {
+        var code = sqlite3_step(handle)
+        while code == SQLITE_ROW { code = sqlite3_step(handle) }
+        guard code == SQLITE_DONE else { throw failure(code, connection, handle) }
+    }
+
+    /// SQLite's error as GRDB would report it, read before the statement is reset.
+    private func failure(_ code: CInt, _ connection: SQLiteConnection, _ handle: SQLiteStatement) -> DatabaseError {
+        let error = DatabaseError(
+            resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(connection)), sql: sql)
+        sqlite3_reset(handle)
+        return error
+    }
+
+    /// This connection's prepared statement for `sql`, from GRDB's cache the first time.
+    private func statement(_ db: Database, _ connection: SQLiteConnection) throws -> Statement {
+        lock.lock()
+        let entry = last?.connection == connection ? last?.entry : entries[connection]
+        let known = entry?.statement
+        lock.unlock()
+        // A statement still alive keeps its connection open, so its handle is this connection's;
+        // checked all the same, it costs nothing.
+        if let known, sqlite3_db_handle(known.sqliteStatement) == connection {
+            if let entry, last?.connection != connection { remember(connection, entry) }
+            return known
+        }
+        let statement = try db.cachedStatement(sql: sql)
+        let fresh = Entry(statement)
+        lock.lock()
+        if entries.count >= pruneThreshold { entries = entries.filter { $0.value.statement != nil } }
+        entries[connection] = fresh
+        lock.unlock()
+        remember(connection, fresh)
+        return statement
+    }
+
+    private func remember(_ connection: SQLiteConnection, _ entry: Entry) {
+        lock.lock()
+        last = (connection, entry)
+        lock.unlock()
+    }
+}
+
+/// SQLite's "copy the bytes now" destructor (`SQLITE_TRANSIENT`, a macro Swift does not import):
+/// the bound text outlives the Swift string's buffer. Computed, not a global (which would pay a
+/// lazy-initialization check on every bind).
+@inline(__always) private var transient: sqlite3_destructor_type {
+    unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
+}
+
+/// A value a `ProjectionStatement` binds, exactly as GRDB binds it (same SQLite type and bytes).
+protocol ProjectionValue {
+    /// Binds the value to parameter `index` (1-based); SQLite's result code.
+    func bind(into statement: SQLiteStatement, at index: CInt) -> CInt
+    /// The same value for GRDB's path (outside a transaction).
+    var asDatabaseValue: DatabaseValue { get }
+}
+
+extension Int64: ProjectionValue {
+    func bind(into statement: SQLiteStatement, at index: CInt) -> CInt { sqlite3_bind_int64(statement, index, self) }
+    var asDatabaseValue: DatabaseValue { databaseValue }
+}
+
+extension Int: ProjectionValue {
+    func bind(into statement: SQLiteStatement, at index: CInt) -> CInt { sqlite3_bind_int64(statement, index, Int64(self)) }
+    var asDatabaseValue: DatabaseValue { databaseValue }
+}
+
+extension Double: ProjectionValue {
+    func bind(into statement: SQLiteStatement, at index: CInt) -> CInt { sqlite3_bind_double(statement, index, self) }
+    var asDatabaseValue: DatabaseValue { databaseValue }
+}
+
+extension String: ProjectionValue {
+    /// As GRDB: a NUL-terminated C string (text ends at an embedded NUL), copied by SQLite.
+    func bind(into statement: SQLiteStatement, at index: CInt) -> CInt {
+        withCString { sqlite3_bind_text(statement, index, $0, -1, transient) }
+    }
+
+    var asDatabaseValue: DatabaseValue { databaseValue }
+}
+
+extension Optional: ProjectionValue where Wrapped: ProjectionValue {
+    func bind(into statement: SQLiteStatement, at index: CInt) -> CInt {
+        switch self {
+        case .none: sqlite3_bind_null(statement, index)
+        case let .some(value): value.bind(into: statement, at: index)
+        }
+    }
+
+    var asDatabaseValue: DatabaseValue { map(\.asDatabaseValue) ?? .null }
+}
+
+extension DatabaseValue: ProjectionValue {
+    func bind(into statement: SQLiteStatement, at index: CInt) -> CInt {
+        switch storage {
+        case .null: sqlite3_bind_null(statement, index)
+        case let .int64(number): number.bind(into: statement, at: index)
+        case let .double(number): number.bind(into: statement, at: index)
+        case let .string(text): text.bind(into: statement, at: index)
+        // As GRDB: empty data has no base address, which SQLite binds as NULL.
+        case let .blob(data):
+            data.withUnsafeBytes { sqlite3_bind_blob(statement, index, $0.baseAddress, CInt($0.count), transient) }
+        }
+    }
+
+    var asDatabaseValue: DatabaseValue { self }
+}
