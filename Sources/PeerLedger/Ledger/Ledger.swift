@@ -174,11 +174,12 @@ public final class LedgerTransaction {
     /// The current version of `stream`, or nil when it has no events.
     public func version(of stream: String) throws -> Int64? {
         if let known = streamVersions[stream] { return known }
-        let version = try Int64.fetchOne(
-            db.cachedStatement(sql: "SELECT version FROM stream_heads WHERE stream = ?"), arguments: [stream])
+        let version = try Self.streamHead.int64(db, stream)
         if let version { streamVersions[stream] = version }
         return version
     }
+
+    private static let streamHead = WriteStatement("SELECT version FROM stream_heads WHERE stream = ?")
 
     /// Appends one event to `stream`, refusing with `LedgerError.conflict` when the stream is not
     /// at the expected version, and applies it to every projection.
@@ -248,13 +249,12 @@ extension RecordedEvent {
     /// `stream_heads` by the statement itself, so every writer of the log (commands, the copies
     /// `as_of` reads make) sets it the same way; the triggers check it and move the head.
     func insert(_ db: Database) throws {
-        try db.cachedStatement(sql: Self.insertSQL).execute(arguments: [
-            position, stream, streamVersion, type, schemaVersion, payload, metadata, recordedAt, prevHash, hash,
-        ])
+        try Self.insertStatement.execute(
+            db, position, stream, streamVersion, type, schemaVersion, payload, metadata, recordedAt, prevHash, hash)
     }
 
-    private static let insertSQL = """
+    private static let insertStatement = WriteStatement("""
         INSERT INTO events (\(columns), previous_in_stream)
         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, (SELECT position FROM stream_heads WHERE stream = ?2))
-        """
+        """)
 }

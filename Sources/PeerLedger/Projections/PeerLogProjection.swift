@@ -34,8 +34,8 @@ struct PeerLogProjection: Projection {
         """
     }
 
-    static let line = ProjectionStatement(lineSQL(into: "peer_log"))
-    static let stagedLine = ProjectionStatement(lineSQL(into: "temp.peer_log_staged"))
+    static let line = WriteStatement(lineSQL(into: "peer_log"))
+    static let stagedLine = WriteStatement(lineSQL(into: "temp.peer_log_staged"))
 
     /// `Session.label`'s text from the STRICT columns (integers are integers, text is text), so
     /// SQLite's concatenation gives exactly what Swift would.
@@ -81,11 +81,11 @@ public enum PeerLog {
         try (isStaging ? stagedInsert : insert).execute(db, position, participant, exchange, message, time, requestID, sessionID)
     }
 
-    static let insert = ProjectionStatement("""
+    static let insert = WriteStatement("""
         INSERT INTO peer_log (position, peer_participant_id, public_id, message, time, request_id, session_id)
         VALUES (?, ?, ?, ?, ?, ?, ?)
         """)
-    static let stagedInsert = ProjectionStatement("""
+    static let stagedInsert = WriteStatement("""
         INSERT INTO temp.peer_log_staged (position, peer_participant_id, public_id, message, time, request_id, session_id)
         VALUES (?, ?, ?, ?, ?, ?, ?)
         """)

@@ -38,11 +38,11 @@ struct PeeringDBProjection: Projection {
         try Self.advance.execute(db, type.rawValue, updated)
     }
 
-    static let create = ProjectionStatement(
+    static let create = WriteStatement(
         "INSERT OR REPLACE INTO peeringdb_objects (type, id, version, fields) VALUES (?, ?, ?, ?)")
-    static let change = ProjectionStatement("UPDATE peeringdb_objects SET fields = ?, version = ? WHERE type = ? AND id = ?")
-    static let remove = ProjectionStatement("DELETE FROM peeringdb_objects WHERE type = ? AND id = ?")
-    static let advance = ProjectionStatement("""
+    static let change = WriteStatement("UPDATE peeringdb_objects SET fields = ?, version = ? WHERE type = ? AND id = ?")
+    static let remove = WriteStatement("DELETE FROM peeringdb_objects WHERE type = ? AND id = ?")
+    static let advance = WriteStatement("""
         INSERT INTO peeringdb_sync (type, updated) VALUES (?, ?)
         ON CONFLICT (type) DO UPDATE SET updated = max(updated, excluded.updated)
         """)

@@ -54,12 +54,12 @@ struct PeersProjection: Projection {
         try Self.upsert.execute(db, participant, exchange, version)
     }
 
-    static let ownNetwork = ProjectionStatement("""
+    static let ownNetwork = WriteStatement("""
         INSERT OR REPLACE INTO own_network (singleton, net_id, asn, name, qualified_policies)
         VALUES (1, ?, ?, ?, ?)
         """)
     /// One upsert: a new row starts reset, a known one is reset and takes the version.
-    static let reset = ProjectionStatement("""
+    static let reset = WriteStatement("""
         INSERT INTO peer_status (participant_id, public_id, version, request_status, qualified, marked_peer)
         VALUES (?, ?, ?, 'none', NULL, 0)
         ON CONFLICT (participant_id, public_id) DO UPDATE SET version = excluded.version, request_status = 'none',
@@ -68,13 +68,13 @@ struct PeersProjection: Projection {
     /// One statement per field updatePeer may set (its column name is SQL text, so it is fixed).
     static let setField = Dictionary(
         uniqueKeysWithValues: PeerLocalField.allCases.map { field in
-            (field, ProjectionStatement("UPDATE peer_status SET \(field.column) = ? WHERE participant_id = ? AND public_id = ?"))
+            (field, WriteStatement("UPDATE peer_status SET \(field.column) = ? WHERE participant_id = ? AND public_id = ?"))
         })
-    static let requestStatus = ProjectionStatement("""
+    static let requestStatus = WriteStatement("""
         INSERT INTO peer_status (participant_id, public_id, version, request_status) VALUES (?, ?, 0, ?)
         ON CONFLICT (participant_id, public_id) DO UPDATE SET request_status = excluded.request_status
         """)
-    static let upsert = ProjectionStatement("""
+    static let upsert = WriteStatement("""
         INSERT INTO peer_status (participant_id, public_id, version) VALUES (?, ?, ?)
         ON CONFLICT (participant_id, public_id) DO UPDATE SET version = excluded.version
         """)

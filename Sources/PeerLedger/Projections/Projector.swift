@@ -20,17 +20,19 @@ enum Projector {
     /// One statement for all of them (it runs once per command, so one upsert of every row beats
     /// one statement per projection).
     static func checkpoint(_ db: Database, position: Int64) throws {
-        var arguments = StatementArguments()
+        var values: [DatabaseValue] = []
+        values.reserveCapacity(projections.count * 3)
         for projection in projections {
-            arguments += [projection.name, projection.version, position]
+            values += [projection.name.databaseValue, projection.version.databaseValue, position.databaseValue]
         }
-        try db.cachedStatement(sql: checkpointSQL).execute(arguments: arguments)
+        try checkpointStatement.execute(db, values: values)
     }
 
     static let checkpointSQL = """
         INSERT INTO projection_state (name, version, position) VALUES \(projections.map { _ in "(?, ?, ?)" }.joined(separator: ", "))
         ON CONFLICT (name) DO UPDATE SET version = excluded.version, position = excluded.position
         """
+    private static let checkpointStatement = WriteStatement(checkpointSQL)
 
     /// True when a projection's stored version differs from the code's, or it lags the log.
     static func needsRebuild(_ db: Database) throws -> Bool {

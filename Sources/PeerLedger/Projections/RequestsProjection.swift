@@ -39,23 +39,23 @@ struct RequestsProjection: Projection {
         }
     }
 
-    static let sent = ProjectionStatement("""
+    static let sent = WriteStatement("""
         INSERT INTO requests (id, public_id, source_participant_id, source_asn, peer_participant_id, peer_asn,
             peer_name, email_type, email_from, email_to, email_cc, email_bcc, subject, body, status, message_id,
             delivery_status, delivery_attempts, created, created_at, modified)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?)
         """)
-    static let delivered = ProjectionStatement("""
+    static let delivered = WriteStatement("""
         UPDATE requests SET delivery_status = 'delivered', delivery_attempts = ?, delivery_reply = ?,
             next_attempt = NULL, delivered = ?, modified = ? WHERE id = ?
         """)
-    static let retrying = ProjectionStatement("""
+    static let retrying = WriteStatement("""
         UPDATE requests SET delivery_status = 'retrying', delivery_attempts = ?, delivery_reply = ?,
             next_attempt = ?, modified = ? WHERE id = ?
         """)
-    static let failed = ProjectionStatement("""
+    static let failed = WriteStatement("""
         UPDATE requests SET delivery_status = 'failed', delivery_attempts = ?, delivery_reply = ?,
             next_attempt = NULL, modified = ? WHERE id = ?
         """)
-    static let answered = ProjectionStatement("UPDATE requests SET status = ?, modified = ? WHERE id = ?")
+    static let answered = WriteStatement("UPDATE requests SET status = ?, modified = ? WHERE id = ?")
 }

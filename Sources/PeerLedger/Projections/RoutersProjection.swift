@@ -19,10 +19,10 @@ struct RoutersProjection: Projection {
         }
     }
 
-    static let added = ProjectionStatement("""
+    static let added = WriteStatement("""
         INSERT INTO routers (id, name, platform, access, created, removed) VALUES (?, ?, ?, ?, ?, 0)
         ON CONFLICT (id) DO UPDATE SET name = excluded.name, platform = excluded.platform,
             access = excluded.access, created = excluded.created, removed = 0
         """)
-    static let removed = ProjectionStatement("UPDATE routers SET removed = 1 WHERE id = ?")
+    static let removed = WriteStatement("UPDATE routers SET removed = 1 WHERE id = ?")
 }

@@ -54,27 +54,27 @@ struct SessionRouterStateProjection: Projection {
         try Self.touchSession.execute(db, recorded.streamVersion, time, id)
     }
 
-    static let applied = ProjectionStatement("""
+    static let applied = WriteStatement("""
         UPDATE session_router_state SET router_id = ?, on_router = ?, last_push = 'applied', last_push_at = ?
         WHERE session_id = ?
         """)
-    static let configured = ProjectionStatement("UPDATE sessions SET state = ? WHERE id = ? AND state = ?")
-    static let failed = ProjectionStatement(
+    static let configured = WriteStatement("UPDATE sessions SET state = ? WHERE id = ? AND state = ?")
+    static let failed = WriteStatement(
         "UPDATE session_router_state SET last_push = ?, last_push_at = ? WHERE session_id = ?")
-    static let observed = ProjectionStatement("""
+    static let observed = WriteStatement("""
         INSERT INTO session_router_state (session_id, router_id, on_router, bgp_state, prfx_received, last_error, observed_at)
         VALUES (?, ?, 0, ?, ?, ?, ?)
         ON CONFLICT (session_id) DO UPDATE SET bgp_state = excluded.bgp_state, prfx_received = excluded.prfx_received,
             last_error = excluded.last_error, observed_at = excluded.observed_at
         """)
-    static let observedSession = ProjectionStatement("""
+    static let observedSession = WriteStatement("""
         UPDATE sessions SET state = CASE WHEN state = ? THEN state ELSE ? END, prfx_received = ?, version = ?,
             modified = ?
         WHERE id = ?
         """)
-    static let ensureRow = ProjectionStatement(
+    static let ensureRow = WriteStatement(
         "INSERT INTO session_router_state (session_id, router_id, on_router) VALUES (?, ?, 0) ON CONFLICT DO NOTHING")
-    static let touchSession = ProjectionStatement("UPDATE sessions SET version = ?, modified = ? WHERE id = ?")
+    static let touchSession = WriteStatement("UPDATE sessions SET version = ?, modified = ? WHERE id = ?")
 }
 
 /// What the ledger last saw of a session on its router.

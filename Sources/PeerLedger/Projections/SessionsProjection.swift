@@ -51,7 +51,7 @@ struct SessionsProjection: Projection {
 
     static let inserts = StatementsByColumns()
     static let updates = StatementsByColumns()
-    static let delete = ProjectionStatement("UPDATE sessions SET deleted = 1, version = ?, modified = ? WHERE id = ?")
+    static let delete = WriteStatement("UPDATE sessions SET deleted = 1, version = ?, modified = ? WHERE id = ?")
 
     /// Column names come from the log; only known ones may reach SQL text.
     private func checkColumns(_ keys: Dictionary<String, some Any>.Keys, at recorded: RecordedEvent) throws {
@@ -76,14 +76,14 @@ extension FieldValue {
 /// builds without keeping.
 final class StatementsByColumns: @unchecked Sendable {
     private let lock = NSLock()
-    private var statements: [[String]: ProjectionStatement] = [:]
+    private var statements: [[String]: WriteStatement] = [:]
     private let limit = 4096
 
-    func statement(for columns: [String], build: ([String]) -> String) -> ProjectionStatement {
+    func statement(for columns: [String], build: ([String]) -> String) -> WriteStatement {
         lock.lock()
         defer { lock.unlock() }
         if let known = statements[columns] { return known }
-        let statement = ProjectionStatement(build(columns))
+        let statement = WriteStatement(build(columns))
         if statements.count < limit { statements[columns] = statement }
         return statement
     }

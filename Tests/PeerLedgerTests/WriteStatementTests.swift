@@ -4,16 +4,16 @@ import Testing
 
 @testable import PeerLedger
 
-/// `ProjectionStatement` binds values straight onto SQLite, bypassing GRDB's arguments: what it
+/// `WriteStatement` binds values straight onto SQLite, bypassing GRDB's arguments: what it
 /// stores must be exactly what GRDB stores, a failure must read as GRDB's would and undo the
 /// statement, and its statements, kept per connection, must never cross from one to another.
-@Suite struct ProjectionStatementTests {
+@Suite struct WriteStatementTests {
     /// A STRICT table whose `value` column is ANY: it keeps each value with the type it was bound as.
     static func kindsTable(_ db: Database) throws {
         try db.execute(sql: "CREATE TABLE kinds (id INTEGER PRIMARY KEY, value ANY, via TEXT NOT NULL) STRICT")
     }
 
-    static let insertKind = ProjectionStatement("INSERT INTO kinds (id, value, via) VALUES (?, ?, 'direct')")
+    static let insertKind = WriteStatement("INSERT INTO kinds (id, value, via) VALUES (?, ?, 'direct')")
 
     static let values: [DatabaseValue] = [
         Int64.max.databaseValue, Int64.min.databaseValue, 0.databaseValue, (-1).databaseValue,
@@ -29,6 +29,29 @@ import Testing
     static func rows(_ db: Database, via: String) throws -> [[DatabaseValue]] {
         try Row.fetchAll(db, sql: "SELECT id % 1000, typeof(value), value FROM kinds WHERE via = ? ORDER BY id", arguments: [via])
             .map { Array($0.databaseValues) }
+    }
+
+    @Test func anIntegerReadAnswersTheValueNilForNoRowOrNullAndLeavesNoReadOpen() throws {
+        let read = WriteStatement("SELECT value FROM kinds WHERE id = ?")
+        let queue = try DatabaseQueue()
+        try queue.write { db in
+            try Self.kindsTable(db)
+            try Self.insertKind.execute(db, 1, 41)
+            try Self.insertKind.execute(db, 2, Int64?.none)
+            #expect(try read.int64(db, 1) == 41)
+            #expect(try read.int64(db, 2) == nil)
+            #expect(try read.int64(db, 3) == nil)
+            // The statement was reset: a write to the table it read, then the commit, go through.
+            try db.execute(sql: "DROP TABLE kinds")
+        }
+        // Outside a transaction it reads through GRDB, with the same answers.
+        try queue.writeWithoutTransaction { db in
+            try Self.kindsTable(db)
+            try db.execute(sql: "INSERT INTO kinds (id, value, via) VALUES (1, 7, 'grdb')")
+            #expect(try read.int64(db, 1) == 7)
+            #expect(try read.int64(db, 9) == nil)
+        }
+        #expect(throws: DatabaseError.self) { try queue.write { db in _ = try read.int64(db, 1, 2) } }
     }
 
     @Test func valuesOfEveryKindComeBackAsGRDBWouldHaveStoredThem() throws {
@@ -101,7 +124,7 @@ import Testing
         #expect(rows == expected)
     }
 
-    static let insertPairs = ProjectionStatement("INSERT INTO pairs (id, name) VALUES (?, ?), (?, ?)")
+    static let insertPairs = WriteStatement("INSERT INTO pairs (id, name) VALUES (?, ?), (?, ?)")
 
     @Test func aConstraintViolationIsADatabaseErrorNamingItAndUndoesTheWholeStatement() throws {
         let queue = try DatabaseQueue()
@@ -154,7 +177,7 @@ import Testing
         #expect(try t.ledger.readNow { db in try Int.fetchOne(db, sql: "SELECT deleted FROM sessions") } == 0)
     }
 
-    static let insertMark = ProjectionStatement("INSERT INTO marks (n) VALUES (?)")
+    static let insertMark = WriteStatement("INSERT INTO marks (n) VALUES (?)")
 
     @Test func oneStatementUsedOnTwoConnectionsKeepsThemApart() throws {
         let first = try DatabaseQueue()

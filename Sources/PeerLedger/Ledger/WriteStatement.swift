@@ -2,8 +2,9 @@ import Foundation
 import GRDB
 import GRDBSQLite
 
-/// One of the projections' hot write statements (a constant INSERT, UPDATE or DELETE on
-/// projection tables), run with its values bound straight onto SQLite's prepared statement.
+/// One of the write path's hot statements, run with its values bound straight onto SQLite's
+/// prepared statement: the projections' constant INSERT, UPDATE and DELETE, the log's append and
+/// checkpoint, and the one read every append makes (its stream's head, `int64`).
 ///
 /// Why: a rebuild runs a few such statements for each of hundreds of thousands of events, and a
 /// profile of it showed GRDB's per-execution work costing almost as much as SQLite's: building
@@ -46,7 +47,7 @@ import GRDBSQLite
 /// cleared afterwards (SQLite frees its copies when they are bound again), which GRDB's own
 /// `execute(arguments:)` does not need either, as it binds its values anew. A text run through
 /// here must not also be run by GRDB from remembered arguments (`setArguments`, then `execute()`).
-final class ProjectionStatement: @unchecked Sendable {
+final class WriteStatement: @unchecked Sendable {
     let sql: String
 
     /// GRDB's statement on one connection, held weakly: GRDB owns it.
@@ -68,15 +69,50 @@ final class ProjectionStatement: @unchecked Sendable {
     }
 
     /// Runs the statement once with `values` for its parameters, in order.
-    func execute<each Value: ProjectionValue>(_ db: Database, _ values: repeat each Value) throws {
+    func execute<each Value: BoundValue>(_ db: Database, _ values: repeat each Value) throws {
         guard let (connection, statement) = try prepared(db) else {
             // Not inside a transaction: GRDB's checks and bookkeeping matter, take its path.
-            var arguments: [DatabaseValue] = []
-            for value in repeat each values { arguments.append(value.asDatabaseValue) }
-            try db.cachedStatement(sql: sql).execute(arguments: StatementArguments(arguments))
+            try db.cachedStatement(sql: sql).execute(arguments: arguments(repeat each values))
             return
         }
         let handle = statement.sqliteStatement
+        try bind(repeat each values, to: handle, connection)
+        try step(handle, connection)
+        withExtendedLifetime(statement) {}
+    }
+
+    /// Runs a read of one integer: the first column of the first row, nil when there is no row or
+    /// the value is NULL (a stream's head version, read by every append). The statement is reset
+    /// before this returns, so no read stays open.
+    func int64<each Value: BoundValue>(_ db: Database, _ values: repeat each Value) throws -> Int64? {
+        guard let (connection, statement) = try prepared(db) else {
+            return try Int64.fetchOne(db.cachedStatement(sql: sql), arguments: arguments(repeat each values))
+        }
+        let handle = statement.sqliteStatement
+        try bind(repeat each values, to: handle, connection)
+        let code = sqlite3_step(handle)
+        defer {
+            sqlite3_reset(handle)
+            withExtendedLifetime(statement) {}
+        }
+        switch code {
+        case SQLITE_ROW: return sqlite3_column_type(handle, 0) == SQLITE_NULL ? nil : sqlite3_column_int64(handle, 0)
+        case SQLITE_DONE: return nil
+        default: throw failure(code, connection, handle)
+        }
+    }
+
+    /// The values as GRDB arguments, for its own path.
+    private func arguments<each Value: BoundValue>(_ values: repeat each Value) -> StatementArguments {
+        var arguments: [DatabaseValue] = []
+        for value in repeat each values { arguments.append(value.asDatabaseValue) }
+        return StatementArguments(arguments)
+    }
+
+    /// Binds every parameter in order, after checking there are as many values as parameters.
+    private func bind<each Value: BoundValue>(
+        _ values: repeat each Value, to handle: SQLiteStatement, _ connection: SQLiteConnection
+    ) throws {
         var count: CInt = 0
         for _ in repeat each values { count += 1 }
         try check(count, handle)
@@ -85,8 +121,6 @@ final class ProjectionStatement: @unchecked Sendable {
             index += 1
             try bound(value.bind(into: handle, at: index), connection, handle)
         }
-        try step(handle, connection)
-        withExtendedLifetime(statement) {}
     }
 
     /// Runs the statement once with `values`, for statements whose parameters vary in number with
@@ -181,30 +215,30 @@ final class ProjectionStatement: @unchecked Sendable {
     unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
 }
 
-/// A value a `ProjectionStatement` binds, exactly as GRDB binds it (same SQLite type and bytes).
-protocol ProjectionValue {
+/// A value a `WriteStatement` binds, exactly as GRDB binds it (same SQLite type and bytes).
+protocol BoundValue {
     /// Binds the value to parameter `index` (1-based); SQLite's result code.
     func bind(into statement: SQLiteStatement, at index: CInt) -> CInt
     /// The same value for GRDB's path (outside a transaction).
     var asDatabaseValue: DatabaseValue { get }
 }
 
-extension Int64: ProjectionValue {
+extension Int64: BoundValue {
     func bind(into statement: SQLiteStatement, at index: CInt) -> CInt { sqlite3_bind_int64(statement, index, self) }
     var asDatabaseValue: DatabaseValue { databaseValue }
 }
 
-extension Int: ProjectionValue {
+extension Int: BoundValue {
     func bind(into statement: SQLiteStatement, at index: CInt) -> CInt { sqlite3_bind_int64(statement, index, Int64(self)) }
     var asDatabaseValue: DatabaseValue { databaseValue }
 }
 
-extension Double: ProjectionValue {
+extension Double: BoundValue {
     func bind(into statement: SQLiteStatement, at index: CInt) -> CInt { sqlite3_bind_double(statement, index, self) }
     var asDatabaseValue: DatabaseValue { databaseValue }
 }
 
-extension String: ProjectionValue {
+extension String: BoundValue {
     /// As GRDB: a NUL-terminated C string (text ends at an embedded NUL), copied by SQLite.
     func bind(into statement: SQLiteStatement, at index: CInt) -> CInt {
         withCString { sqlite3_bind_text(statement, index, $0, -1, transient) }
@@ -213,7 +247,7 @@ extension String: ProjectionValue {
     var asDatabaseValue: DatabaseValue { databaseValue }
 }
 
-extension Optional: ProjectionValue where Wrapped: ProjectionValue {
+extension Optional: BoundValue where Wrapped: BoundValue {
     func bind(into statement: SQLiteStatement, at index: CInt) -> CInt {
         switch self {
         case .none: sqlite3_bind_null(statement, index)
@@ -224,7 +258,7 @@ extension Optional: ProjectionValue where Wrapped: ProjectionValue {
     var asDatabaseValue: DatabaseValue { map(\.asDatabaseValue) ?? .null }
 }
 
-extension DatabaseValue: ProjectionValue {
+extension DatabaseValue: BoundValue {
     func bind(into statement: SQLiteStatement, at index: CInt) -> CInt {
         switch storage {
         case .null: sqlite3_bind_null(statement, index)
