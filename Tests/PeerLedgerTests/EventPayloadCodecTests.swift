@@ -100,6 +100,29 @@ struct EventPayloadCodecTests {
         #expect(readOnly > 20)
     }
 
+    @Test("created PeeringDB objects: Foundation's bytes, or nil when a name or a text is not plain")
+    func peeringDBObjectCreatedMatchesFoundation() throws {
+        var values = Values()
+        // PeeringDB's own names, and some whose byte order could differ from a sorted-key order.
+        let names = ["name", "asn", "info_prefixes4", "info_prefixes10", "Zeta", "_x", "aka", "updated", "é", "a\"b"]
+        var fast = 0
+        for n in 0..<1000 {
+            var fields: PeeringDBFields = [:]
+            // Every other object uses only the plain names, as PeeringDB's objects do.
+            for name in n % 2 == 0 ? names : Array(names.prefix(8)) where values.random.next() % 3 != 0 {
+                fields[name] = values.peerValue()
+            }
+            let type = PeeringDBObjectType.allCases[n % PeeringDBObjectType.allCases.count]
+            let event = PeeringDBObjectCreated(objectType: type, objectID: values.int(), fields: fields)
+            let payload = try CanonicalJSON.encode(event)
+            let plain = fields.keys.allSatisfy(Self.isPlain) && fields.values.allSatisfy { $0.text.map(Self.isPlain) ?? true }
+            #expect(EventPayloadCodecs.encode(event) == (plain ? payload : nil), "\(payload)")
+            #expect(try LedgerEvent.peeringDBObjectCreated(event).encoded().payload == payload)
+            if plain { fast += 1 }
+        }
+        #expect(fast > 200)
+    }
+
     @Test("peer status resets at every integer edge")
     func peerStatusResetMatchesFoundation() throws {
         var values = Values()

@@ -39,7 +39,7 @@ public enum LedgerEvent: Sendable, Equatable {
         case let .sessionDeleted(p): return try pack(p)
         case let .apiKeyCreated(p): return try pack(p)
         case let .apiKeyRevoked(p): return try pack(p)
-        case let .peeringDBObjectCreated(p): return try pack(p)
+        case let .peeringDBObjectCreated(p): return try pack(p, fast: EventPayloadCodecs.encode(p))
         case let .peeringDBObjectChanged(p): return try pack(p)
         case let .peeringDBObjectRemoved(p): return try pack(p)
         case let .ownNetworkSet(p): return try pack(p)
