@@ -19,7 +19,8 @@ struct CanonicalFieldsTextTests {
         for n in 0..<3_000 {
             var fields: PeeringDBFields = [:]
             var plain = true
-            for name in Self.names where random.next() % 3 != 0 {
+            // Every other object has only PeeringDB's kind of names (plain ASCII).
+            for name in n % 2 == 0 ? Self.names : Self.names.filter({ $0 != "é" }) where random.next() % 3 != 0 {
                 switch random.next() % 5 {
                 case 0: fields[name] = .null
                 case 1: fields[name] = .bool(random.next() % 2 == 0)

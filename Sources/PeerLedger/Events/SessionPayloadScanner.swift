@@ -82,6 +82,33 @@ struct SessionPayloadScanner {
         return nil
     }
 
+    /// How many bytes have been read.
+    var offset: Int { index }
+
+    /// The bytes from `range` (offsets read before) as text.
+    func text(_ range: Range<Int>) -> String {
+        String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+    }
+
+    /// A string that needs no escape either in JSON or in `JSON`'s writer: no `"`, `\`, control
+    /// character or U+2028/U+2029, any other UTF-8 allowed. Read without decoding; true when read.
+    mutating func unescapedString() -> Bool {
+        guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { return false }
+        var scan = index + 1
+        while scan < bytes.count {
+            switch bytes[scan] {
+            case UInt8(ascii: "\""):
+                index = scan + 1
+                return true
+            case 0..<0x20, UInt8(ascii: "\\"): return false
+            case 0xE2 where scan + 2 < bytes.count && bytes[scan + 1] == 0x80 && (bytes[scan + 2] == 0xA8 || bytes[scan + 2] == 0xA9):
+                return false
+            default: scan += 1
+            }
+        }
+        return false
+    }
+
     /// `-?(0|[1-9][0-9]*)` within Int64, not followed by a fraction or exponent; "-0" is left out.
     mutating func integer() -> Int64? {
         var scan = index
