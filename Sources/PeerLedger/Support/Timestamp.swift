@@ -61,7 +61,8 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
     public init?(parsing text: String) {
         // The log's own times have no surrounding space: only a typed one is trimmed (Foundation's
         // trimming was a visible share of every command, which reads the head's time).
-        let padded = [text.unicodeScalars.first, text.unicodeScalars.last].contains { $0.map(CharacterSet.whitespaces.contains) == true }
+        let padded = text.unicodeScalars.first.map(CharacterSet.whitespaces.contains) == true
+            || text.unicodeScalars.last.map(CharacterSet.whitespaces.contains) == true
         let text = padded ? text.trimmingCharacters(in: .whitespaces) : text
         if let seconds = Int64(text) {
             self.init(millis: seconds * 1000)
