@@ -16,6 +16,23 @@ enum Projector {
         }
     }
 
+    /// A rebuild's `apply`: observed states are held back in `observed` and written once per run
+    /// of a session's observations; any other event of a session first writes its held run.
+    static func apply(_ event: LedgerEvent, _ recorded: RecordedEvent, _ db: Database, holding observed: ObservedStateBuffer) throws {
+        guard case let .sessionStateObserved(state) = event else {
+            if let session = event.sessionID { try observed.flush(session: session, db) }
+            try apply(event, recorded, db)
+            return
+        }
+        try observed.hold(state, recorded, db)
+        for projection in projectionsBesideRouterState {
+            try projection.apply(event, recorded, db)
+        }
+    }
+
+    /// Every projection but the one `ObservedStateBuffer` stands in for during a rebuild.
+    static let projectionsBesideRouterState = projections.filter { !($0 is SessionRouterStateProjection) }
+
     /// Records that every projection has applied the log up to `position`.
     /// One statement for all of them (it runs once per command, so one upsert of every row beats
     /// one statement per projection).
@@ -51,7 +68,11 @@ enum Projector {
     /// never held in memory). Runs inside the caller's transaction. With `prefetchFrom`, a
     /// connection of the same pool, events are read and decoded on another thread while this one
     /// applies them (`EventPrefetcher`).
-    static func rebuild(_ db: Database, upTo limit: Int64? = nil, prefetchFrom reader: (any DatabaseReader)? = nil) throws -> Int64 {
+    /// `holdingAtMost` bounds the sessions whose observed states are held back (`ObservedStateBuffer`).
+    static func rebuild(
+        _ db: Database, upTo limit: Int64? = nil, prefetchFrom reader: (any DatabaseReader)? = nil,
+        holdingAtMost heldSessions: Int = ObservedStateBuffer.defaultLimit
+    ) throws -> Int64 {
         for projection in projections {
             for table in projection.tables {
                 try db.execute(sql: "DELETE FROM \(table.name)")
@@ -64,6 +85,9 @@ enum Projector {
         for index in indexes { try db.execute(sql: "DROP INDEX \(index.name.quotedDatabaseIdentifier)") }
         var count: Int64 = 0
         var last: Int64 = 0
+        // Observed states are held back and written once per run of each session's (see
+        // `ObservedStateBuffer`): the same rows, a fraction of the writes.
+        let observed = ObservedStateBuffer(limit: heldSessions)
         try PeerLog.staging(db) {
             if let reader {
                 let prefetcher = EventPrefetcher(reader: reader, upTo: limit ?? Int64.max)
@@ -72,22 +96,23 @@ enum Projector {
                     // Each event is read in place rather than copied out of the chunk (a copy
                     // retained and released every string of every event).
                     try chunk.withUnsafeBufferPointer { events in
-                        for index in events.indices { try apply(events[index].event, events[index].recorded, db) }
+                        for index in events.indices { try apply(events[index].event, events[index].recorded, db, holding: observed) }
                     }
                     count += Int64(chunk.count)
                     last = chunk.last?.recorded.position ?? last
                 }
-                return
+            } else {
+                let cursor = try Row.fetchCursor(
+                    db, sql: "SELECT \(RecordedEvent.columns) FROM events WHERE position <= ? ORDER BY position",
+                    arguments: [limit ?? Int64.max])
+                while let row = try cursor.next() {
+                    let recorded = RecordedEvent(row: row)
+                    try apply(LedgerEvent(recorded), recorded, db, holding: observed)
+                    count += 1
+                    last = recorded.position
+                }
             }
-            let cursor = try Row.fetchCursor(
-                db, sql: "SELECT \(RecordedEvent.columns) FROM events WHERE position <= ? ORDER BY position",
-                arguments: [limit ?? Int64.max])
-            while let row = try cursor.next() {
-                let recorded = RecordedEvent(row: row)
-                try apply(LedgerEvent(recorded), recorded, db)
-                count += 1
-                last = recorded.position
-            }
+            try observed.flushAll(db)
         }
         for index in indexes { try db.execute(sql: index.sql) }
         if count > 0 { try checkpoint(db, position: last) }

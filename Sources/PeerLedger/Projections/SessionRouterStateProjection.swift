@@ -31,18 +31,28 @@ struct SessionRouterStateProjection: Projection {
             try Self.failed.execute(db, "failed: \(failed.reason)", time, failed.sessionID)
             try touchSession(db, failed.sessionID, recorded, time)
         case let .sessionStateObserved(observed):
-            let time = RecordedTime.apiText(recorded.recordedAt)
-            // One upsert rather than "ensure the row" then "update it": the most frequent event of
-            // a live network's log pays one statement less (a new row starts off the router).
-            try Self.observed.execute(
-                db, observed.sessionID, observed.routerID, observed.state, observed.prefixesReceived, observed.lastError, time)
-            // A session leaves "not configured" only through a push that was applied.
-            try Self.observedSession.execute(
-                db, SessionState.notConfigured.rawValue, observed.state, observed.prefixesReceived, recorded.streamVersion, time,
-                observed.sessionID)
+            try Self.writeObserved(
+                db, session: observed.sessionID, router: observed.routerID, state: observed.state, sessionState: observed.state,
+                prefixesReceived: observed.prefixesReceived, lastError: observed.lastError, streamVersion: recorded.streamVersion,
+                time: RecordedTime.apiText(recorded.recordedAt))
         default:
             break
         }
+    }
+
+    /// An observed state's two writes (also a rebuild's merged run of them, `ObservedStateBuffer`):
+    /// `state` is the router's BGP state, `sessionState` what the session's `state` becomes unless
+    /// it is "not configured" (one observation: the same).
+    static func writeObserved(
+        _ db: Database, session: Int64, router: Int64, state: String, sessionState: String, prefixesReceived: Int64?,
+        lastError: String?, streamVersion: Int64, time: String
+    ) throws {
+        // One upsert rather than "ensure the row" then "update it": the most frequent event of
+        // a live network's log pays one statement less (a new row starts off the router).
+        try observed.execute(db, session, router, state, prefixesReceived, lastError, time)
+        // A session leaves "not configured" only through a push that was applied.
+        try observedSession.execute(
+            db, SessionState.notConfigured.rawValue, sessionState, prefixesReceived, streamVersion, time, session)
     }
 
     private func ensureRow(_ db: Database, session: Int64, router: Int64) throws {

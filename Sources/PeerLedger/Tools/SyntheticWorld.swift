@@ -146,6 +146,9 @@ public struct WorldSummary: Sendable, Equatable {
             "  history: \(historyEvents) session updates, observed states and peer status changes",
             "  \(totalEvents) events; head \(head.prefix(16))",
         ]
+        if batchedSeconds > 0 {
+            lines.append(String(format: "  %d events appended in batches of %d in %.2f s (%.0f events/s)", batchedEvents, SyntheticWorld.batchSize, batchedSeconds, Double(batchedEvents) / batchedSeconds))
+        }
         if totalEvents > shape.events {
             lines.append("  (the world's sessions and requests alone need more than the \(shape.events) events asked for)")
         }
