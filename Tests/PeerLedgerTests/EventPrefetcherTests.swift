@@ -21,9 +21,11 @@ import PeerLedgerTestSupport
         return ledger
     }
 
-    @Test func itHandsOutEveryEventUpToTheLimitInLogOrder() async throws {
+    /// Also when the chunks are handed back to be emptied and filled again, as a rebuild does.
+    @Test(arguments: [false, true])
+    func itHandsOutEveryEventUpToTheLimitInLogOrder(givingChunksBack: Bool) async throws {
         let ledger = try await Self.world()
-        let limit = Int64(EventPrefetcher.chunkSize * 2 + 5)
+        let limit = Int64(EventPrefetcher.chunkSize * (EventPrefetcher.depth + 1) + 5)
         let prefetcher = EventPrefetcher(reader: ledger.database, upTo: limit)
         defer { prefetcher.cancel() }
         var positions: [Int64] = []
@@ -32,9 +34,10 @@ import PeerLedgerTestSupport
             positions += chunk.map(\.recorded.position)
             sizes.append(chunk.count)
             #expect(chunk.allSatisfy { $0.event.payloadTypeName == $0.recorded.type })
+            if givingChunksBack { prefetcher.giveBack(chunk) }
         }
         #expect(positions == Array(1...limit))
-        #expect(sizes == [EventPrefetcher.chunkSize, EventPrefetcher.chunkSize, 5])
+        #expect(sizes == Array(repeating: EventPrefetcher.chunkSize, count: EventPrefetcher.depth + 1) + [5])
     }
 
     @Test func aFileLedgersRebuildGivesTheProjectionsItKeptWhileWriting() async throws {

@@ -10,7 +10,13 @@ import GRDB
 /// lock for its whole transaction and never changes `events`, so nothing can commit between the
 /// two. Memory stays bounded: at most `depth` chunks of `chunkSize` events wait at any time.
 final class EventPrefetcher: @unchecked Sendable {
-    typealias Decoded = (event: LedgerEvent, recorded: RecordedEvent)
+    /// One event as read and decoded. A struct rather than a tuple: reading a field of a tuple in
+    /// a chunk copied the whole tuple through its generic value witnesses (a retain and a release
+    /// of every string of the event).
+    struct Decoded {
+        let event: LedgerEvent
+        let recorded: RecordedEvent
+    }
 
     static let chunkSize = 512
     static let depth = 4
@@ -18,6 +24,9 @@ final class EventPrefetcher: @unchecked Sendable {
     // Guarded by `condition`.
     private let condition = NSCondition()
     private var chunks: [Result<[Decoded], any Error>] = []
+    /// Chunks the rebuild has applied, handed back (`giveBack`) so that their events are freed
+    /// on the reading thread, which has time to spare, and their storage is filled again.
+    private var spent: [[Decoded]] = []
     private var finished = false
     private var cancelled = false
 
@@ -40,6 +49,27 @@ final class EventPrefetcher: @unchecked Sendable {
         return try chunk.get()
     }
 
+    /// Hands an applied chunk back to the reading thread, to free and fill again.
+    func giveBack(_ chunk: consuming [Decoded]) {
+        condition.lock()
+        defer { condition.unlock() }
+        if spent.count < Self.depth { spent.append(chunk) }
+    }
+
+    /// A chunk to fill: a spent one emptied here (its events freed on this thread), or a new one.
+    private func emptyChunk() -> [Decoded] {
+        condition.lock()
+        let reused = spent.popLast()
+        condition.unlock()
+        guard var chunk = reused else {
+            var fresh: [Decoded] = []
+            fresh.reserveCapacity(Self.chunkSize)
+            return fresh
+        }
+        chunk.removeAll(keepingCapacity: true)
+        return chunk
+    }
+
     /// Stops the reading thread (the rebuild is done or failed); safe to call more than once.
     func cancel() {
         condition.lock()
@@ -53,14 +83,13 @@ final class EventPrefetcher: @unchecked Sendable {
             try reader.read { db in
                 let cursor = try Row.fetchCursor(
                     db, sql: "SELECT \(RecordedEvent.columns) FROM events WHERE position <= ? ORDER BY position", arguments: [limit])
-                var chunk: [Decoded] = []
-                chunk.reserveCapacity(Self.chunkSize)
+                var chunk = emptyChunk()
                 while let row = try cursor.next() {
                     let recorded = RecordedEvent(row: row)
-                    chunk.append((try LedgerEvent(recorded), recorded))
+                    chunk.append(Decoded(event: try LedgerEvent(recorded), recorded: recorded))
                     if chunk.count == Self.chunkSize {
                         guard push(.success(chunk)) else { return }
-                        chunk.removeAll(keepingCapacity: true)
+                        chunk = emptyChunk()
                     }
                 }
                 if !chunk.isEmpty { _ = push(.success(chunk)) }

@@ -100,6 +100,7 @@ enum Projector {
                     }
                     count += Int64(chunk.count)
                     last = chunk.last?.recorded.position ?? last
+                    prefetcher.giveBack(consume chunk)
                 }
             } else {
                 let cursor = try Row.fetchCursor(
