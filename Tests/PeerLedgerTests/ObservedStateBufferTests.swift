@@ -27,11 +27,15 @@ import Testing
 
     /// Session 1 is pushed between its observations; session 2 is never pushed, so it stays
     /// "not configured" whatever is observed; session 3 is updated and deleted between
-    /// observations; session 4's run names two routers; session 9 was never added; session 5
-    /// sees an observation whose state is "not configured", which keeps it there.
+    /// observations; session 4's run names two routers, then an update sets its state; session 9
+    /// was never added; session 5 sees an observation whose state is "not configured", which
+    /// keeps it there; session 6 is updated after its last observation, so the update's version
+    /// stands.
     static let log: [(LedgerEvent, Int64)] = [
         (added(1, state: "not configured"), 1), (added(2, state: "not configured"), 2), (added(3, state: "configured"), 3),
-        (added(4, state: "configured"), 4), (added(5, state: "configured"), 5),
+        (added(4, state: "configured"), 4), (added(5, state: "configured"), 5), (added(6, state: "configured"), 6),
+        (observed(6, "established", prefixes: 9), 6),
+        (.sessionUpdated(SessionUpdated(sessionID: 6, changes: ["note": .init(from: .null, to: .text("checked"))])), 6),
         (observed(1, "active", error: "Connect"), 1), (observed(2, "idle"), 2), (observed(1, "connect"), 1),
         (.sessionConfigurationRequested(
             SessionConfigurationRequested(sessionID: 1, routerID: 1, operation: .configure, givenByCaller: false, configuration: "x")), 1),
@@ -45,10 +49,12 @@ import Testing
         (observed(5, "not configured"), 5), (observed(5, "established", prefixes: 2), 5),
         (observed(3, "established", prefixes: 5), 3), (.sessionDeleted(SessionDeleted(sessionID: 3)), 3),
         (observed(3, "idle"), 3), (observed(2, "active"), 2),
+        (.sessionUpdated(SessionUpdated(sessionID: 4, changes: ["state": .init(from: .text("established"), to: .text("configured"))])), 4),
     ]
 
+    /// A clock that moves a second per call, so a row's modified time names the event that set it.
     static func ledger() throws -> Ledger {
-        let ledger = try Ledger.inMemory()
+        let ledger = try Ledger.inMemory(clock: SteppingClock(start: Timestamp(millis: 1_795_000_000_000), stepMillis: 1000))
         for (event, session) in log {
             _ = try ledger.writeNow(EventMetadata(actor: "test")) { tx in try tx.append(event, to: Session.stream(session), expecting: .any) }
         }
@@ -73,12 +79,22 @@ import Testing
     @Test func aRebuildHoldingObservedStatesLeavesEveryRowAsTheEventsDid() throws {
         let ledger = try Self.ledger()
         let kept = try Self.rows(ledger)
-        let time = RecordedTime.apiText(try #require(try ledger.readNow { db in try String.fetchOne(db, sql: "SELECT MAX(recorded_at) FROM events") }))
+        // The time of a session's last event: what its row's modified time must be.
+        func time(_ session: Int64) throws -> String {
+            let recorded = try ledger.readNow { db in
+                try String.fetchOne(
+                    db, sql: "SELECT recorded_at FROM events WHERE stream = ? ORDER BY position DESC LIMIT 1",
+                    arguments: [Session.stream(session)])
+            }
+            return RecordedTime.apiText(try #require(recorded))
+        }
         // Real values, so a rebuild that agreed with a wrong live projection would not pass.
-        #expect(kept.contains("session 1: established 40 v7 \(time)"))
-        #expect(kept.contains("session 2: not configured - v4 \(time)"))
-        #expect(kept.contains("session 3: idle - v7 \(time) deleted"))
-        #expect(kept.contains("session 5: not configured 2 v3 \(time)"))
+        #expect(kept.contains("session 1: established 40 v7 \(try time(1))"))
+        #expect(kept.contains("session 2: not configured - v4 \(try time(2))"))
+        #expect(kept.contains("session 3: idle - v7 \(try time(3)) deleted"))
+        #expect(kept.contains("session 4: configured 3 v4 \(try time(4))"))
+        #expect(kept.contains("session 5: not configured 2 v3 \(try time(5))"))
+        #expect(kept.contains("session 6: established 9 v3 \(try time(6))"))
         #expect(kept.contains("router state 1: router 1 established 40 - applied"))
         #expect(kept.contains("router state 5: router 1 established 2 - -"))
         #expect(kept.contains("router state 4: router 2 established 3 - -"))

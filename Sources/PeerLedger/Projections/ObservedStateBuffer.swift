@@ -10,9 +10,12 @@ import GRDB
 /// therefore leaves the same rows as its merge written once.
 ///
 /// A run ends, and is written, before any other event of that session is applied
-/// (`LedgerEvent.sessionID`): those events, and the history lines they write, read and write the
-/// same rows. Only events of a session write its two rows (the projections' switch statements say
-/// so), so nothing else can see a held-back observation. At most `limit` sessions' runs are held; a
+/// (`LedgerEvent.sessionID`), with two exceptions: an update that leaves `state` alone, and a
+/// deletion. Those write only other columns of the session's row, and its version and modified
+/// time; their history lines read only the session's label. The run then stays held, and writes
+/// the version and time only if an observation follows them (`Run.movesVersion`). Only events
+/// of a session write its two rows (the projections' switch statements say so), so nothing else
+/// can see a held-back observation. At most `limit` sessions' runs are held; a
 /// new one past that writes them all first, which bounds the memory of a rebuild whatever the log holds.
 final class ObservedStateBuffer {
     /// A session's observations since its rows were last written, merged.
@@ -29,6 +32,9 @@ final class ObservedStateBuffer {
         var lastError: String?
         var streamVersion: Int64
         var recordedAt: String
+        /// False once a later event of the session set its version and modified time, until
+        /// another observation is merged.
+        var movesVersion = true
     }
 
     /// How many sessions' runs are held at most unless told (50,000 runs are a few megabytes).
@@ -54,7 +60,18 @@ final class ObservedStateBuffer {
             lastError: observed.lastError, streamVersion: recorded.streamVersion, recordedAt: recorded.recordedAt)
     }
 
-    /// Writes the run of `session`, if one is held, before another event of that session applies.
+    /// Before `event`, another event of a session than an observed state, applies: writes the
+    /// session's run, or, for an event that `passesHeldRun`, keeps it and leaves the session's
+    /// version and modified time to that event.
+    func prepare(for event: LedgerEvent, session: Int64, _ db: Database) throws {
+        if event.passesHeldRun {
+            runs[session]?.movesVersion = false
+        } else {
+            try flush(session: session, db)
+        }
+    }
+
+    /// Writes the run of `session`, if one is held.
     func flush(session: Int64, _ db: Database) throws {
         guard let run = runs.removeValue(forKey: session) else { return }
         try write(run, session: session, db)
@@ -72,7 +89,8 @@ final class ObservedStateBuffer {
         try SessionRouterStateProjection.writeObserved(
             db, session: session, router: run.routerID, state: run.bgpState, sessionState: run.sessionState,
             prefixesReceived: run.prefixesReceived,
-            lastError: run.lastError, streamVersion: run.streamVersion, time: RecordedTime.apiText(run.recordedAt))
+            lastError: run.lastError, streamVersion: run.streamVersion, time: RecordedTime.apiText(run.recordedAt),
+            movesVersion: run.movesVersion)
     }
 }
 
@@ -86,10 +104,22 @@ extension ObservedStateBuffer.Run {
         lastError = observed.lastError
         streamVersion = recorded.streamVersion
         recordedAt = recorded.recordedAt
+        movesVersion = true
     }
 }
 
 extension LedgerEvent {
+    /// True for the session events a held run of observed states may stay held across: they
+    /// neither read nor write what the run will write (`state`, `prfx_received`, the router state
+    /// row), only the version and modified time, which the run then leaves to them.
+    var passesHeldRun: Bool {
+        switch self {
+        case let .sessionUpdated(updated): updated.changes["state"] == nil && updated.changes["prfx_received"] == nil
+        case .sessionDeleted: true
+        default: false
+        }
+    }
+
     /// The session whose rows this event's projections write or read, if any. Exhaustive on
     /// purpose: a new event type has to say whether it touches a session.
     var sessionID: Int64? {

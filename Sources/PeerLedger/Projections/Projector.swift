@@ -17,10 +17,11 @@ enum Projector {
     }
 
     /// A rebuild's `apply`: observed states are held back in `observed` and written once per run
-    /// of a session's observations; any other event of a session first writes its held run.
+    /// of a session's observations; another event of a session first writes its held run, or
+    /// lets it stay held (`ObservedStateBuffer.prepare`).
     static func apply(_ event: LedgerEvent, _ recorded: RecordedEvent, _ db: Database, holding observed: ObservedStateBuffer) throws {
         guard case let .sessionStateObserved(state) = event else {
-            if let session = event.sessionID { try observed.flush(session: session, db) }
+            if let session = event.sessionID { try observed.prepare(for: event, session: session, db) }
             try apply(event, recorded, db)
             return
         }

@@ -42,17 +42,22 @@ struct SessionRouterStateProjection: Projection {
 
     /// An observed state's two writes (also a rebuild's merged run of them, `ObservedStateBuffer`):
     /// `state` is the router's BGP state, `sessionState` what the session's `state` becomes unless
-    /// it is "not configured" (one observation: the same).
+    /// it is "not configured" (one observation: the same). `movesVersion` false leaves the
+    /// session's version and modified time to a later event of its stream that already set them.
     static func writeObserved(
         _ db: Database, session: Int64, router: Int64, state: String, sessionState: String, prefixesReceived: Int64?,
-        lastError: String?, streamVersion: Int64, time: String
+        lastError: String?, streamVersion: Int64, time: String, movesVersion: Bool = true
     ) throws {
         // One upsert rather than "ensure the row" then "update it": the most frequent event of
         // a live network's log pays one statement less (a new row starts off the router).
         try observed.execute(db, session, router, state, prefixesReceived, lastError, time)
         // A session leaves "not configured" only through a push that was applied.
-        try observedSession.execute(
-            db, SessionState.notConfigured.rawValue, sessionState, prefixesReceived, streamVersion, time, session)
+        if movesVersion {
+            try observedSession.execute(
+                db, SessionState.notConfigured.rawValue, sessionState, prefixesReceived, streamVersion, time, session)
+        } else {
+            try observedSessionState.execute(db, SessionState.notConfigured.rawValue, sessionState, prefixesReceived, session)
+        }
     }
 
     private func ensureRow(_ db: Database, session: Int64, router: Int64) throws {
@@ -82,6 +87,8 @@ struct SessionRouterStateProjection: Projection {
             modified = ?
         WHERE id = ?
         """)
+    static let observedSessionState = WriteStatement(
+        "UPDATE sessions SET state = CASE WHEN state = ? THEN state ELSE ? END, prfx_received = ? WHERE id = ?")
     static let ensureRow = WriteStatement(
         "INSERT INTO session_router_state (session_id, router_id, on_router) VALUES (?, ?, 0) ON CONFLICT DO NOTHING")
     static let touchSession = WriteStatement("UPDATE sessions SET version = ?, modified = ? WHERE id = ?")
