@@ -68,8 +68,8 @@ import Testing
 
     /// The fixture with names that need escaping, a second address of Amazon at Ashburn with no
     /// address set, a net without IPv4 prefixes, and our status set for two peers.
-    static func variedLedger() async throws -> TestLedger {
-        let t = try TestLedger()
+    static func variedLedger(start: String = "2026-11-20 09:00:00") async throws -> TestLedger {
+        let t = try TestLedger(start: start)
         let fixture = try PeeringDBFixture()
         try fixture.set(.net, id: 262, "name", "1&1 \"Internet\" \\ Ionos\tAG")
         try fixture.set(.net, id: 2, "name", "Akamaï 日本 😀 \u{2028}line")
@@ -151,10 +151,12 @@ import Testing
     }
 
     @Test func aMemberRecordOutsideTheCanonicalShapeFallsBackToTheGeneralQuery() async throws {
-        let t = try await Self.variedLedger()
-        // A log of its own: the rows are changed below without an event, which no other ledger's
-        // roster (`ExchangeRoster`, anchored to the log) may be taken for.
-        try await t.call("action=updatePeer&participant_id=1418&public_id=1&notes_private=\(UUID().uuidString)")
+        // A log of its own from its first event (a clock no other test's ledger starts at): the
+        // rows are changed below without an event, and no other ledger's roster
+        // (`ExchangeRoster.shared`, anchored to a position and that event's hash) may be taken for
+        // them. With the shared start, a test running beside this one could anchor a roster at a
+        // position both logs share (they import the same data) between `removeAll` and the read.
+        let t = try await Self.variedLedger(start: "2026-11-20 09:17:43")
         let before = try await t.call("action=getPeers&public_id=1")
         try await t.ledger.database.write { db in
             // Not a shape the projection writes (SQLite still reads net_id as 2).
