@@ -42,7 +42,6 @@ struct PeeringDBImport: AsyncParsableCommand {
                 PeeringDBFolder(path: self.source)
             }
         let started = ContinuousClock.now
-        let onTerminal = isatty(STDERR_FILENO) == 1
         var progress: (@Sendable (String) -> Void)?
         if isatty(STDERR_FILENO) == 1 {
             progress = { line in printError("[\(seconds(since: started)) s] \(line)") }

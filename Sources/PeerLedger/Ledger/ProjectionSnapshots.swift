@@ -118,7 +118,7 @@ public struct ProjectionSnapshots: Sendable {
                     try db.execute(sql: "COMMIT")
                     let before = (existing.union(written)).filter { $0 < recorded.position }.max()
                     let previous = before.flatMap { tables(at: $0) } ?? [:]
-                    try write(now: now) { snapshot in
+                    _ = try write(now: now) { snapshot in
                         try snapshot.execute(sql: "ATTACH DATABASE ? AS scratch", arguments: [scratchURL.path])
                         defer { try? snapshot.execute(sql: "DETACH DATABASE scratch") }
                         try snapshot.inTransaction {

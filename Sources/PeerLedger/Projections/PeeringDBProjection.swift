@@ -35,7 +35,26 @@ struct PeeringDBProjection: Projection {
     /// Moves the type's high-water mark forward (never back) to `updated`.
     private func advance(_ type: PeeringDBObjectType, to updated: String?, _ db: Database) throws {
         guard let updated else { return }
+        if let held = Self.heldMarks {
+            held.advance(type.rawValue, to: updated)
+            return
+        }
         try Self.advance.execute(db, type.rawValue, updated)
+    }
+
+    /// The marks a rebuild is holding (`holdingSyncMarks`), nil otherwise.
+    @TaskLocal static var heldMarks: HeldSyncMarks?
+
+    /// Runs `body` (a rebuild's replay) with the types' high-water marks kept in memory, then
+    /// writes each once. A mark is the maximum of what the events said, whatever their order, and
+    /// only the PeeringDB import reads `peeringdb_sync` (never during a rebuild): the same rows as
+    /// one upsert per PeeringDB event, some 160,000 statements fewer at today's scale.
+    static func holdingSyncMarks(_ db: Database, _ body: () throws -> Void) throws {
+        let marks = HeldSyncMarks()
+        try $heldMarks.withValue(marks) { try body() }
+        for (type, updated) in marks.newest.sorted(by: { $0.key < $1.key }) {
+            try advance.execute(db, type, updated)
+        }
     }
 
     static let create = WriteStatement(
@@ -46,4 +65,16 @@ struct PeeringDBProjection: Projection {
         INSERT INTO peeringdb_sync (type, updated) VALUES (?, ?)
         ON CONFLICT (type) DO UPDATE SET updated = max(updated, excluded.updated)
         """)
+}
+
+/// The newest `updated` per PeeringDB type seen so far by a rebuild. Only the rebuilding thread
+/// touches it (inside `PeeringDBProjection.holdingSyncMarks`), hence unchecked.
+final class HeldSyncMarks: @unchecked Sendable {
+    private(set) var newest: [String: String] = [:]
+
+    /// As SQLite's `max` on the TEXT column: byte order (BINARY), a prefix before what extends it.
+    func advance(_ type: String, to updated: String) {
+        if let known = newest[type], !known.utf8.lexicographicallyPrecedes(updated.utf8) { return }
+        newest[type] = updated
+    }
 }

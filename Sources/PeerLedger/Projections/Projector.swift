@@ -84,41 +84,54 @@ enum Projector {
         // and a bottom-up build instead of one random insert per row); no `apply` reads by them.
         let indexes = try secondaryIndexes(db)
         for index in indexes { try db.execute(sql: "DROP INDEX \(index.name.quotedDatabaseIdentifier)") }
-        var count: Int64 = 0
-        var last: Int64 = 0
         // Observed states are held back and written once per run of each session's (see
-        // `ObservedStateBuffer`): the same rows, a fraction of the writes.
+        // `ObservedStateBuffer`), and PeeringDB's sync marks once per type: the same rows, a
+        // fraction of the writes.
         let observed = ObservedStateBuffer(limit: heldSessions)
+        var replayed: (count: Int64, last: Int64) = (0, 0)
         try PeerLog.staging(db) {
-            if let reader {
-                let prefetcher = EventPrefetcher(reader: reader, upTo: limit ?? Int64.max)
-                defer { prefetcher.cancel() }
-                while let chunk = try prefetcher.next() {
-                    // Each event is read in place rather than copied out of the chunk (a copy
-                    // retained and released every string of every event).
-                    try chunk.withUnsafeBufferPointer { events in
-                        for index in events.indices { try apply(events[index].event, events[index].recorded, db, holding: observed) }
-                    }
-                    count += Int64(chunk.count)
-                    last = chunk.last?.recorded.position ?? last
-                    prefetcher.giveBack(consume chunk)
-                }
-            } else {
-                let cursor = try Row.fetchCursor(
-                    db, sql: "SELECT \(RecordedEvent.columns) FROM events WHERE position <= ? ORDER BY position",
-                    arguments: [limit ?? Int64.max])
-                while let row = try cursor.next() {
-                    let recorded = RecordedEvent(row: row)
-                    try apply(LedgerEvent(recorded), recorded, db, holding: observed)
-                    count += 1
-                    last = recorded.position
-                }
+            try PeeringDBProjection.holdingSyncMarks(db) {
+                replayed = try replay(db, upTo: limit, prefetchFrom: reader, holding: observed)
+                try observed.flushAll(db)
             }
-            try observed.flushAll(db)
         }
         for index in indexes { try db.execute(sql: index.sql) }
-        if count > 0 { try checkpoint(db, position: last) }
-        return count
+        if replayed.count > 0 { try checkpoint(db, position: replayed.last) }
+        return replayed.count
+    }
+
+    /// Applies the log up to `limit` in order (read ahead on another thread when `reader` is
+    /// given); returns how many events and the last position.
+    private static func replay(
+        _ db: Database, upTo limit: Int64?, prefetchFrom reader: (any DatabaseReader)?, holding observed: ObservedStateBuffer
+    ) throws -> (count: Int64, last: Int64) {
+        var count: Int64 = 0
+        var last: Int64 = 0
+        if let reader {
+            let prefetcher = EventPrefetcher(reader: reader, upTo: limit ?? Int64.max)
+            defer { prefetcher.cancel() }
+            while let chunk = try prefetcher.next() {
+                // Each event is read in place rather than copied out of the chunk (a copy
+                // retained and released every string of every event).
+                try chunk.withUnsafeBufferPointer { events in
+                    for index in events.indices { try apply(events[index].event, events[index].recorded, db, holding: observed) }
+                }
+                count += Int64(chunk.count)
+                last = chunk.last?.recorded.position ?? last
+                prefetcher.giveBack(consume chunk)
+            }
+            return (count, last)
+        }
+        let cursor = try Row.fetchCursor(
+            db, sql: "SELECT \(RecordedEvent.columns) FROM events WHERE position <= ? ORDER BY position",
+            arguments: [limit ?? Int64.max])
+        while let row = try cursor.next() {
+            let recorded = RecordedEvent(row: row)
+            try apply(LedgerEvent(recorded), recorded, db, holding: observed)
+            count += 1
+            last = recorded.position
+        }
+        return (count, last)
     }
 
     /// The indexes of projection tables that are not their primary key, with their SQL text.
