@@ -118,6 +118,37 @@ import Testing
         #expect(try Self.rows(ledger) == rows)
     }
 
+    /// `as_of` replays the events after the nearest snapshot the same way (`Projector.replaying`):
+    /// at every moment of the log its sessions and router states equal those of a ledger that
+    /// applied the same events one by one.
+    @Test func asOfEveryMomentEqualsTheEventsAppliedInTurn() async throws {
+        // Both clocks are set to the same second before each event (taking a snapshot reads the clock too).
+        let start = Timestamp(millis: 1_795_000_000_000)
+        let (fileClock, referenceClock) = (SteppingClock(start: start, stepMillis: 0), SteppingClock(start: start, stepMillis: 0))
+        let file = try Ledger.open(at: temporaryDatabasePath(), clock: fileClock, snapshotInterval: 4)
+        let reference = try Ledger.inMemory(clock: referenceClock)
+        let tables = [(name: "sessions", order: "id"), (name: "session_router_state", order: "session_id")]
+        func checksums(_ ledger: Ledger) throws -> [String] {
+            try ledger.readNow { db in try tables.map { try Projector.checksum(of: $0, schema: "main", db) } }
+        }
+        var expected: [[String]] = []
+        for (index, (event, session)) in Self.log.enumerated() {
+            for clock in [fileClock, referenceClock] { clock.set(Timestamp(millis: start.millis + Int64(index) * 1000)) }
+            for ledger in [file, reference] {
+                _ = try ledger.writeNow(EventMetadata(actor: "test")) { tx in try tx.append(event, to: Session.stream(session), expecting: .any) }
+            }
+            try file.takeSnapshotIfDue()
+            expected.append(try checksums(reference))
+        }
+        #expect(file.snapshots?.positions().count == Self.log.count / 4)
+        let times = try file.readNow { db in try String.fetchAll(db, sql: "SELECT recorded_at FROM events ORDER BY position") }
+        for (index, time) in times.enumerated() {
+            let past = try await PointInTime.build(of: file, asOf: try #require(Timestamp(parsing: time)), withLog: false)
+            #expect(past.start == Int64((index + 1) / 4 * 4), "position \(index + 1)")
+            #expect(try checksums(past.ledger) == expected[index], "position \(index + 1)")
+        }
+    }
+
     @Test func aRunKeepsItsFirstRouterAndNotConfiguredButTakesTheLastValues() throws {
         let later = RecordedEvent(
             position: 2, stream: "session-1", streamVersion: 3, type: SessionStateObserved.type, schemaVersion: 1, payload: "{}",

@@ -57,20 +57,21 @@ public enum PeerLog {
 
     /// Runs `body` (a rebuild's replay, inside its transaction) with history lines staged, then
     /// moves them into `peer_log` in key order. Nothing reads `peer_log` during a replay.
-    static func staging(_ db: Database, _ body: () throws -> Void) throws {
+    static func staging<T>(_ db: Database, _ body: () throws -> T) throws -> T {
         try db.execute(sql: """
             CREATE TEMP TABLE IF NOT EXISTS peer_log_staged (
                 position INTEGER NOT NULL, peer_participant_id INTEGER NOT NULL, public_id INTEGER NOT NULL,
                 message TEXT NOT NULL, time TEXT NOT NULL, request_id INTEGER, session_id INTEGER)
             """)
         try db.execute(sql: "DELETE FROM temp.peer_log_staged")
-        try $isStaging.withValue(true) { try body() }
+        let result = try $isStaging.withValue(true) { try body() }
         try db.execute(sql: """
             INSERT INTO peer_log (position, peer_participant_id, public_id, message, time, request_id, session_id)
             SELECT position, peer_participant_id, public_id, message, time, request_id, session_id
             FROM temp.peer_log_staged ORDER BY peer_participant_id, public_id, position
             """)
         try db.execute(sql: "DROP TABLE temp.peer_log_staged")
+        return result
     }
 
     static func write(

@@ -16,10 +16,27 @@ enum Projector {
         }
     }
 
-    /// A rebuild's `apply`: observed states are held back in `observed` and written once per run
+    /// Runs `body`, a replay of a stretch of the log in order (a rebuild, or the events after a
+    /// snapshot for `as_of`), with `apply` that writes less than applying each event in turn and
+    /// leaves the same rows once `body` returns: observed states are held back and written once
+    /// per run of a session's observations (`ObservedStateBuffer`), PeeringDB's sync marks once
+    /// per type (`PeeringDBProjection.holdingSyncMarks`).
+    static func replaying<T>(
+        _ db: Database, holdingAtMost heldSessions: Int = ObservedStateBuffer.defaultLimit,
+        _ body: (_ apply: (LedgerEvent, RecordedEvent) throws -> Void) throws -> T
+    ) throws -> T {
+        let observed = ObservedStateBuffer(limit: heldSessions)
+        return try PeeringDBProjection.holdingSyncMarks(db) {
+            let result = try body { event, recorded in try apply(event, recorded, db, holding: observed) }
+            try observed.flushAll(db)
+            return result
+        }
+    }
+
+    /// A replay's `apply`: observed states are held back in `observed` and written once per run
     /// of a session's observations; another event of a session first writes its held run, or
     /// lets it stay held (`ObservedStateBuffer.prepare`).
-    static func apply(_ event: LedgerEvent, _ recorded: RecordedEvent, _ db: Database, holding observed: ObservedStateBuffer) throws {
+    private static func apply(_ event: LedgerEvent, _ recorded: RecordedEvent, _ db: Database, holding observed: ObservedStateBuffer) throws {
         guard case let .sessionStateObserved(state) = event else {
             if let session = event.sessionID { try observed.prepare(for: event, session: session, db) }
             try apply(event, recorded, db)
@@ -31,7 +48,7 @@ enum Projector {
         }
     }
 
-    /// Every projection but the one `ObservedStateBuffer` stands in for during a rebuild.
+    /// Every projection but the one `ObservedStateBuffer` stands in for during a replay.
     static let projectionsBesideRouterState = projections.filter { !($0 is SessionRouterStateProjection) }
 
     /// Records that every projection has applied the log up to `position`.
@@ -84,26 +101,19 @@ enum Projector {
         // and a bottom-up build instead of one random insert per row); no `apply` reads by them.
         let indexes = try secondaryIndexes(db)
         for index in indexes { try db.execute(sql: "DROP INDEX \(index.name.quotedDatabaseIdentifier)") }
-        // Observed states are held back and written once per run of each session's (see
-        // `ObservedStateBuffer`), and PeeringDB's sync marks once per type: the same rows, a
-        // fraction of the writes.
-        let observed = ObservedStateBuffer(limit: heldSessions)
-        var replayed: (count: Int64, last: Int64) = (0, 0)
-        try PeerLog.staging(db) {
-            try PeeringDBProjection.holdingSyncMarks(db) {
-                replayed = try replay(db, upTo: limit, prefetchFrom: reader, holding: observed)
-                try observed.flushAll(db)
-            }
+        let replayed = try PeerLog.staging(db) {
+            try replaying(db, holdingAtMost: heldSessions) { apply in try replay(db, upTo: limit, prefetchFrom: reader, apply) }
         }
         for index in indexes { try db.execute(sql: index.sql) }
         if replayed.count > 0 { try checkpoint(db, position: replayed.last) }
         return replayed.count
     }
 
-    /// Applies the log up to `limit` in order (read ahead on another thread when `reader` is
-    /// given); returns how many events and the last position.
+    /// Applies the log up to `limit` in order with `apply` (read ahead on another thread when
+    /// `reader` is given); returns how many events and the last position.
     private static func replay(
-        _ db: Database, upTo limit: Int64?, prefetchFrom reader: (any DatabaseReader)?, holding observed: ObservedStateBuffer
+        _ db: Database, upTo limit: Int64?, prefetchFrom reader: (any DatabaseReader)?,
+        _ apply: (LedgerEvent, RecordedEvent) throws -> Void
     ) throws -> (count: Int64, last: Int64) {
         var count: Int64 = 0
         var last: Int64 = 0
@@ -114,7 +124,7 @@ enum Projector {
                 // Each event is read in place rather than copied out of the chunk (a copy
                 // retained and released every string of every event).
                 try chunk.withUnsafeBufferPointer { events in
-                    for index in events.indices { try apply(events[index].event, events[index].recorded, db, holding: observed) }
+                    for index in events.indices { try apply(events[index].event, events[index].recorded) }
                 }
                 count += Int64(chunk.count)
                 last = chunk.last?.recorded.position ?? last
@@ -127,7 +137,7 @@ enum Projector {
             arguments: [limit ?? Int64.max])
         while let row = try cursor.next() {
             let recorded = RecordedEvent(row: row)
-            try apply(LedgerEvent(recorded), recorded, db, holding: observed)
+            try apply(LedgerEvent(recorded), recorded)
             count += 1
             last = recorded.position
         }

@@ -80,9 +80,13 @@ enum PointInTime {
         let events = try Row.fetchCursor(
             source, sql: "SELECT \(RecordedEvent.columns) FROM events WHERE position > ? AND position <= ? ORDER BY position",
             arguments: [start, end])
-        while let row = try events.next() {
-            let recorded = RecordedEvent(row: row)
-            try Projector.apply(LedgerEvent(recorded), recorded, db)
+        // Replayed as a rebuild replays (observed states and sync marks held, `Projector.replaying`):
+        // up to a whole snapshot interval of events lies between a snapshot and the moment asked.
+        try Projector.replaying(db) { apply in
+            while let row = try events.next() {
+                let recorded = RecordedEvent(row: row)
+                try apply(LedgerEvent(recorded), recorded)
+            }
         }
         try Projector.checkpoint(db, position: end)
     }
