@@ -1,7 +1,8 @@
 import GRDB
 
-/// A rebuild's observed BGP states, held back per session so that each session's run of
-/// observations is written once, as its last one left the rows, instead of once per event.
+/// A replay's observed BGP states (a rebuild's, or `as_of`'s after its snapshot), held back per
+/// session so that each session's run of observations is written once, as its last one left the
+/// rows, instead of once per event.
 ///
 /// `SessionStateObserved` is the most frequent event of a live network's log (more than half of
 /// the realistic world's) and each costs two row writes: the session's `session_router_state` row
@@ -15,8 +16,8 @@ import GRDB
 /// time; their history lines read only the session's label. The run then stays held, and writes
 /// the version and time only if an observation follows them (`Run.movesVersion`). Only events
 /// of a session write its two rows (the projections' switch statements say so), so nothing else
-/// can see a held-back observation. At most `limit` sessions' runs are held; a
-/// new one past that writes them all first, which bounds the memory of a rebuild whatever the log holds.
+/// can see a held-back observation. At most `limit` sessions' runs are held; a new one past that
+/// writes them all first, which bounds a replay's memory whatever the log holds.
 final class ObservedStateBuffer {
     /// A session's observations since its rows were last written, merged.
     struct Run {
@@ -56,8 +57,8 @@ final class ObservedStateBuffer {
         if runs.count >= limit { try flushAll(db) }
         runs[observed.sessionID] = Run(
             routerID: observed.routerID, bgpState: observed.state, sessionState: observed.state,
-            prefixesReceived: observed.prefixesReceived,
-            lastError: observed.lastError, streamVersion: recorded.streamVersion, recordedAt: recorded.recordedAt)
+            prefixesReceived: observed.prefixesReceived, lastError: observed.lastError, streamVersion: recorded.streamVersion,
+            recordedAt: recorded.recordedAt)
     }
 
     /// Before `event`, another event of a session than an observed state, applies: writes the
@@ -88,9 +89,8 @@ final class ObservedStateBuffer {
     private func write(_ run: Run, session: Int64, _ db: Database) throws {
         try SessionRouterStateProjection.writeObserved(
             db, session: session, router: run.routerID, state: run.bgpState, sessionState: run.sessionState,
-            prefixesReceived: run.prefixesReceived,
-            lastError: run.lastError, streamVersion: run.streamVersion, time: RecordedTime.apiText(run.recordedAt),
-            movesVersion: run.movesVersion)
+            prefixesReceived: run.prefixesReceived, lastError: run.lastError, streamVersion: run.streamVersion,
+            time: RecordedTime.apiText(run.recordedAt), movesVersion: run.movesVersion)
     }
 }
 
