@@ -42,13 +42,15 @@ struct PeeringDBProjection: Projection {
         try Self.advance.execute(db, type.rawValue, updated)
     }
 
-    /// The marks a rebuild is holding (`holdingSyncMarks`), nil otherwise.
+    /// The marks a replay is holding (`holdingSyncMarks`), nil otherwise. Where it is not seen
+    /// (nil), each event upserts its mark as always: the same rows either way.
     @TaskLocal static var heldMarks: HeldSyncMarks?
 
     /// Runs `body` (a replay of the log, `Projector.replaying`) with the types' high-water marks
-    /// kept in memory, then writes each once. A mark is the maximum of what the events said, whatever their order, and
-    /// only the PeeringDB import reads `peeringdb_sync` (never during a rebuild): the same rows as
-    /// one upsert per PeeringDB event, some 160,000 statements fewer at today's scale.
+    /// kept in memory, then writes each once. A mark is the maximum of what the events said,
+    /// whatever their order, and only the PeeringDB import reads `peeringdb_sync` (never during a
+    /// replay): the same rows as one upsert per PeeringDB event, some 160,000 statements fewer at
+    /// today's scale.
     static func holdingSyncMarks<T>(_ db: Database, _ body: () throws -> T) throws -> T {
         let marks = HeldSyncMarks()
         let result = try $heldMarks.withValue(marks) { try body() }
@@ -68,7 +70,7 @@ struct PeeringDBProjection: Projection {
         """)
 }
 
-/// The newest `updated` per PeeringDB type seen so far by a rebuild. Only the rebuilding thread
+/// The newest `updated` per PeeringDB type seen so far by a replay. Only the replaying thread
 /// touches it (inside `PeeringDBProjection.holdingSyncMarks`), hence unchecked.
 final class HeldSyncMarks: @unchecked Sendable {
     private(set) var newest: [String: String] = [:]

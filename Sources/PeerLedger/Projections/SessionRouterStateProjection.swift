@@ -40,7 +40,7 @@ struct SessionRouterStateProjection: Projection {
         }
     }
 
-    /// An observed state's two writes (also a rebuild's merged run of them, `ObservedStateBuffer`):
+    /// An observed state's two writes (also a replay's merged run of them, `ObservedStateBuffer`):
     /// `state` is the router's BGP state, `sessionState` what the session's `state` becomes unless
     /// it is "not configured" (one observation: the same). `movesVersion` false leaves the
     /// session's version and modified time to a later event of its stream that already set them.
