@@ -121,8 +121,8 @@ enum Projector {
             let prefetcher = EventPrefetcher(reader: reader, upTo: limit ?? Int64.max)
             defer { prefetcher.cancel() }
             while let chunk = try prefetcher.next() {
-                // Each event is read in place rather than copied out of the chunk (a copy
-                // retained and released every string of every event).
+                // Each event is read through the chunk's buffer rather than iterated by value
+                // (a copy per element retained and released every string of every event twice).
                 try chunk.withUnsafeBufferPointer { events in
                     for index in events.indices { try apply(events[index].event, events[index].recorded) }
                 }
