@@ -18,38 +18,42 @@ enum Projector {
 
     /// Runs `body`, a replay of a stretch of the log in order (a rebuild, or the events after a
     /// snapshot for `as_of`), with `apply` that writes less than applying each event in turn and
-    /// leaves the same rows once `body` returns: observed states are held back and written once
-    /// per run of a session's observations (`ObservedStateBuffer`), PeeringDB's sync marks once
-    /// per type (`PeeringDBProjection.holdingSyncMarks`).
+    /// leaves the same rows once `body` returns: each session's run of observed states, updates
+    /// and deletion is held back and written once (`SessionChangeBuffer`), PeeringDB's sync marks
+    /// once per type (`PeeringDBProjection.holdingSyncMarks`).
     static func replaying<T>(
-        _ db: Database, holdingAtMost heldSessions: Int = ObservedStateBuffer.defaultLimit,
+        _ db: Database, holdingAtMost heldSessions: Int = SessionChangeBuffer.defaultLimit,
         _ body: (_ apply: (LedgerEvent, RecordedEvent) throws -> Void) throws -> T
     ) throws -> T {
-        let observed = ObservedStateBuffer(limit: heldSessions)
+        let held = SessionChangeBuffer(limit: heldSessions)
         return try PeeringDBProjection.holdingSyncMarks(db) {
-            let result = try body { event, recorded in try apply(event, recorded, db, holding: observed) }
-            try observed.flushAll(db)
+            let result = try body { event, recorded in try apply(event, recorded, db, holding: held) }
+            try held.flushAll(db)
             return result
         }
     }
 
-    /// A replay's `apply`: observed states are held back in `observed` and written once per run
-    /// of a session's observations; another event of a session first writes its held run, or
-    /// lets it stay held (`ObservedStateBuffer.prepare`).
-    private static func apply(_ event: LedgerEvent, _ recorded: RecordedEvent, _ db: Database, holding observed: ObservedStateBuffer) throws {
-        guard case let .sessionStateObserved(state) = event else {
-            if let session = event.sessionID { try observed.prepare(for: event, session: session, db) }
-            try apply(event, recorded, db)
-            return
+    /// A replay's `apply`: an event that may join its session's held run is held there, and the
+    /// projections it does not stand in for apply it (the history line of an update or a
+    /// deletion, from the session's unchanged label); any other event of a session first writes
+    /// that session's run.
+    private static func apply(_ event: LedgerEvent, _ recorded: RecordedEvent, _ db: Database, holding held: SessionChangeBuffer) throws {
+        guard let session = event.sessionID else { return try apply(event, recorded, db) }
+        guard event.joinsHeldRun else {
+            try held.flush(session: session, db)
+            return try apply(event, recorded, db)
         }
-        try observed.hold(state, recorded, db)
-        for projection in projectionsBesideRouterState {
+        try held.hold(event, session: session, recorded, db)
+        let others = if case .sessionStateObserved = event { projectionsBesideRouterState } else { projectionsBesideSessions }
+        for projection in others {
             try projection.apply(event, recorded, db)
         }
     }
 
-    /// Every projection but the one `ObservedStateBuffer` stands in for during a replay.
+    /// Every projection but the ones `SessionChangeBuffer` stands in for during a replay: for an
+    /// observed state, the router state projection; for an update or a deletion, the sessions one.
     static let projectionsBesideRouterState = projections.filter { !($0 is SessionRouterStateProjection) }
+    static let projectionsBesideSessions = projections.filter { !($0 is SessionsProjection) }
 
     /// Records that every projection has applied the log up to `position`.
     /// One statement for all of them (it runs once per command, so one upsert of every row beats
@@ -86,10 +90,10 @@ enum Projector {
     /// never held in memory). Runs inside the caller's transaction. With `prefetchFrom`, a
     /// connection of the same pool, events are read and decoded on another thread while this one
     /// applies them (`EventPrefetcher`).
-    /// `holdingAtMost` bounds the sessions whose observed states are held back (`ObservedStateBuffer`).
+    /// `holdingAtMost` bounds the sessions whose changes are held back (`SessionChangeBuffer`).
     static func rebuild(
         _ db: Database, upTo limit: Int64? = nil, prefetchFrom reader: (any DatabaseReader)? = nil,
-        holdingAtMost heldSessions: Int = ObservedStateBuffer.defaultLimit
+        holdingAtMost heldSessions: Int = SessionChangeBuffer.defaultLimit
     ) throws -> Int64 {
         for projection in projections {
             for table in projection.tables {

@@ -40,19 +40,19 @@ struct SessionRouterStateProjection: Projection {
         }
     }
 
-    /// An observed state's two writes (also a replay's merged run of them, `ObservedStateBuffer`):
+    /// An observed state's two writes (also a replay's merged run of them, `SessionChangeBuffer`):
     /// `state` is the router's BGP state, `sessionState` what the session's `state` becomes unless
-    /// it is "not configured" (one observation: the same). `movesVersion` false leaves the
-    /// session's version and modified time to a later event of its stream that already set them.
+    /// it is "not configured" (one observation: the same). `streamVersion` nil leaves the
+    /// session's version and modified time to the caller (a run writes them once for all its events).
     static func writeObserved(
         _ db: Database, session: Int64, router: Int64, state: String, sessionState: String, prefixesReceived: Int64?,
-        lastError: String?, streamVersion: Int64, time: String, movesVersion: Bool = true
+        lastError: String?, streamVersion: Int64? = nil, time: String
     ) throws {
         // One upsert rather than "ensure the row" then "update it": the most frequent event of
         // a live network's log pays one statement less (a new row starts off the router).
         try observed.execute(db, session, router, state, prefixesReceived, lastError, time)
         // A session leaves "not configured" only through a push that was applied.
-        if movesVersion {
+        if let streamVersion {
             try observedSession.execute(
                 db, SessionState.notConfigured.rawValue, sessionState, prefixesReceived, streamVersion, time, session)
         } else {

@@ -14,7 +14,7 @@ struct SessionsProjection: Projection {
         var time: String { RecordedTime.apiText(recorded.recordedAt) }
         switch event {
         case let .sessionAdded(added):
-            try checkColumns(added.fields.keys, at: recorded)
+            try Self.checkColumns(added.fields.keys, at: recorded)
             let members = added.fields.sorted { $0.key < $1.key }
             // One statement per set of fields, its text built once, and the values bound as they
             // are: building GRDB arguments and the text for every event were most of a rebuild's
@@ -32,16 +32,10 @@ struct SessionsProjection: Projection {
             }
             try statement.execute(db, values: values)
         case let .sessionUpdated(updated):
-            try checkColumns(updated.changes.keys, at: recorded)
-            let members = updated.changes.sorted { $0.key < $1.key }
-            var values: [DatabaseValue] = []
-            values.reserveCapacity(members.count + 3)
-            for member in members { values.append(member.value.to.databaseValue) }
-            values += [recorded.streamVersion.databaseValue, time.databaseValue, updated.sessionID.databaseValue]
-            let statement = Self.updates.statement(for: members.map(\.key)) { keys in
-                "UPDATE sessions SET \((keys + ["version", "modified"]).map { "\($0) = ?" }.joined(separator: ", ")) WHERE id = ?"
-            }
-            try statement.execute(db, values: values)
+            try Self.checkColumns(updated.changes.keys, at: recorded)
+            try Self.update(
+                db, session: updated.sessionID, columns: updated.changes.sorted { $0.key < $1.key }.map { ($0.key, $0.value.to.databaseValue) },
+                version: recorded.streamVersion, time: time)
         case let .sessionDeleted(deleted):
             try Self.delete.execute(db, recorded.streamVersion, time, deleted.sessionID)
         default:
@@ -49,12 +43,27 @@ struct SessionsProjection: Projection {
         }
     }
 
+    /// Sets `columns` (checked names, in name order) of a session's row, and its version and
+    /// modified time (also a replay's merged changes, `SessionChangeBuffer`).
+    static func update(
+        _ db: Database, session: Int64, columns: [(name: String, value: DatabaseValue)], version: Int64, time: String
+    ) throws {
+        var values: [DatabaseValue] = []
+        values.reserveCapacity(columns.count + 3)
+        for column in columns { values.append(column.value) }
+        values += [version.databaseValue, time.databaseValue, session.databaseValue]
+        let statement = updates.statement(for: columns.map(\.name)) { keys in
+            "UPDATE sessions SET \((keys + ["version", "modified"]).map { "\($0) = ?" }.joined(separator: ", ")) WHERE id = ?"
+        }
+        try statement.execute(db, values: values)
+    }
+
     static let inserts = StatementsByColumns()
     static let updates = StatementsByColumns()
     static let delete = WriteStatement("UPDATE sessions SET deleted = 1, version = ?, modified = ? WHERE id = ?")
 
     /// Column names come from the log; only known ones may reach SQL text.
-    private func checkColumns(_ keys: Dictionary<String, some Any>.Keys, at recorded: RecordedEvent) throws {
+    static func checkColumns(_ keys: Dictionary<String, some Any>.Keys, at recorded: RecordedEvent) throws {
         for key in keys where !Self.storedColumns.contains(key) {
             throw LedgerError.unreadableEvent(position: recorded.position, reason: "unknown session field '\(key)'")
         }

@@ -4,11 +4,12 @@ import Testing
 
 @testable import PeerLedger
 
-/// A rebuild holds observed states back and writes each session's run of them once
-/// (`ObservedStateBuffer`): the rows must come out exactly as applying every event in turn left
-/// them, around pushes, updates, deletions, a session that stays "not configured", an
-/// observation of a session the ledger does not know, and however few runs it may hold.
-@Suite struct ObservedStateBufferTests {
+/// A replay holds each session's observed states, updates and deletion back and writes the run
+/// once (`SessionChangeBuffer`): the rows and history lines must come out exactly as applying
+/// every event in turn left them, around pushes, updates of `state` and of the columns a history
+/// line reads, deletions, a session that stays "not configured", an observation of a session the
+/// ledger does not know, and however few runs it may hold.
+@Suite struct SessionChangeBufferTests {
     static func observed(_ session: Int64, router: Int64 = 1, _ state: String, prefixes: Int64? = nil, error: String? = nil)
         -> LedgerEvent
     {
@@ -25,12 +26,18 @@ import Testing
             ]))
     }
 
+    static func updated(_ session: Int64, _ changes: [String: (FieldValue, FieldValue)]) -> LedgerEvent {
+        .sessionUpdated(SessionUpdated(sessionID: session, changes: changes.mapValues { .init(from: $0.0, to: $0.1) }))
+    }
+
     /// Session 1 is pushed between its observations; session 2 is never pushed, so it stays
     /// "not configured" whatever is observed; session 3 is updated and deleted between
     /// observations; session 4's run names two routers, then an update sets its state; session 9
     /// was never added; session 5 sees an observation whose state is "not configured", which
     /// keeps it there; session 6 is updated after its last observation, so the update's version
-    /// stands.
+    /// stands; session 7 is updated three times (one column twice), renamed in the middle of
+    /// its run (the history lines after it name the new name), deleted and observed after that;
+    /// session 8 is only updated.
     static let log: [(LedgerEvent, Int64)] = [
         (added(1, state: "not configured"), 1), (added(2, state: "not configured"), 2), (added(3, state: "configured"), 3),
         (added(4, state: "configured"), 4), (added(5, state: "configured"), 5), (added(6, state: "configured"), 6),
@@ -50,6 +57,14 @@ import Testing
         (observed(3, "established", prefixes: 5), 3), (.sessionDeleted(SessionDeleted(sessionID: 3)), 3),
         (observed(3, "idle"), 3), (observed(2, "active"), 2),
         (.sessionUpdated(SessionUpdated(sessionID: 4, changes: ["state": .init(from: .text("established"), to: .text("configured"))])), 4),
+        (added(7, state: "configured"), 7), (added(8, state: "configured"), 8),
+        (updated(7, ["prfx_max": (.int(100), .int(200))]), 7), (observed(7, "established", prefixes: 20), 7),
+        (updated(8, ["note": (.null, .text("a"))]), 8),
+        (updated(7, ["prfx_max": (.int(200), .int(300)), "note": (.null, .text("x"))]), 7),
+        (updated(7, ["peer_name": (.text("Network 7"), .text("Renamed 7"))]), 7), (observed(7, "idle"), 7),
+        (updated(8, ["note": (.text("a"), .text("b")), "peer_group": (.null, .text("g"))]), 8),
+        (updated(7, ["note": (.text("x"), .text("y"))]), 7), (.sessionDeleted(SessionDeleted(sessionID: 7)), 7),
+        (observed(7, "active"), 7),
     ]
 
     /// A clock that moves a second per call, so a row's modified time names the event that set it.
@@ -76,7 +91,7 @@ import Testing
         }
     }
 
-    @Test func aRebuildHoldingObservedStatesLeavesEveryRowAsTheEventsDid() throws {
+    @Test func aRebuildHoldingSessionRunsLeavesEveryRowAndLineAsTheEventsDid() throws {
         let ledger = try Self.ledger()
         let kept = try Self.rows(ledger)
         // The time of a session's last event: what its row's modified time must be.
@@ -95,6 +110,21 @@ import Testing
         #expect(kept.contains("session 4: configured 3 v4 \(try time(4))"))
         #expect(kept.contains("session 5: not configured 2 v3 \(try time(5))"))
         #expect(kept.contains("session 6: established 9 v3 \(try time(6))"))
+        #expect(kept.contains("session 7: active - v9 \(try time(7)) deleted"))
+        #expect(kept.contains("session 8: configured - v3 \(try time(8))"))
+        let columns = { try ledger.readNow { db in
+            try Row.fetchAll(db, sql: "SELECT id, peer_name, prfx_max, note, peer_group FROM sessions WHERE id IN (7, 8) ORDER BY id")
+                .map { "\($0[0] as Int64) \($0[1] as String) \($0[2] as Int64) \(($0[3] as String?) ?? "-") \(($0[4] as String?) ?? "-")" }
+        } }
+        let lines = { try ledger.readNow { db in
+            try String.fetchAll(db, sql: "SELECT message FROM peer_log WHERE session_id = 7 ORDER BY position")
+        } }
+        #expect(try columns() == ["7 Renamed 7 300 y -", "8 Network 8 100 b g"])
+        let keptLines = try lines()
+        #expect(keptLines.map { $0.prefix(24) } == [
+            "Session added: Network 7", "Session updated: Network", "Session updated: Network", "Session updated: Renamed",
+            "Session updated: Renamed", "Session deleted: Renamed",
+        ])
         #expect(kept.contains("router state 1: router 1 established 40 - applied"))
         #expect(kept.contains("router state 5: router 1 established 2 - -"))
         #expect(kept.contains("router state 4: router 2 established 3 - -"))
@@ -106,6 +136,8 @@ import Testing
         #expect(report.matches)
         let rebuilt = try Self.rows(ledger)
         #expect(rebuilt == kept)
+        #expect(try columns() == ["7 Renamed 7 300 y -", "8 Network 8 100 b g"])
+        #expect(try lines() == keptLines)
     }
 
     @Test(arguments: [1, 2, 3])
@@ -150,18 +182,37 @@ import Testing
     }
 
     @Test func aRunKeepsItsFirstRouterAndNotConfiguredButTakesTheLastValues() throws {
-        let later = RecordedEvent(
-            position: 2, stream: "session-1", streamVersion: 3, type: SessionStateObserved.type, schemaVersion: 1, payload: "{}",
-            metadata: "{}", recordedAt: "2026-11-27T11:00:00.000Z", prevHash: "", hash: "")
-        var run = ObservedStateBuffer.Run(
-            routerID: 7, bgpState: "active", sessionState: "active", prefixesReceived: nil, lastError: "Connect", streamVersion: 2,
-            recordedAt: "2026-11-27T10:00:00.000Z")
-        run.merge(SessionStateObserved(sessionID: 1, routerID: 8, state: "established", prefixesReceived: 9, lastError: nil), later)
-        #expect(run.routerID == 7 && run.bgpState == "established" && run.sessionState == "established")
-        #expect(run.prefixesReceived == 9 && run.lastError == nil)
-        #expect(run.streamVersion == 3 && run.recordedAt == "2026-11-27T11:00:00.000Z")
-        run.merge(SessionStateObserved(sessionID: 1, routerID: 7, state: "not configured", prefixesReceived: nil, lastError: nil), later)
-        run.merge(SessionStateObserved(sessionID: 1, routerID: 7, state: "idle", prefixesReceived: nil, lastError: "x"), later)
-        #expect(run.bgpState == "idle" && run.sessionState == "not configured" && run.lastError == "x")
+        func recorded(_ version: Int64, _ hour: Int) -> RecordedEvent {
+            RecordedEvent(
+                position: version, stream: "session-1", streamVersion: version, type: "", schemaVersion: 1, payload: "{}",
+                metadata: "{}", recordedAt: "2026-11-27T\(hour):00:00.000Z", prevHash: "", hash: "")
+        }
+        var run = SessionChangeBuffer.Run(streamVersion: 1, recordedAt: "2026-11-27T09:00:00.000Z")
+        run = run.merging(Self.updated(1, ["prfx_max": (.int(1), .int(2))]), recorded(2, 10))
+        #expect(run.observed == nil && run.columns == ["prfx_max": 2.databaseValue] && run.streamVersion == 2)
+        run = run.merging(Self.observed(1, router: 7, "active", error: "Connect"), recorded(3, 11))
+        run = run.merging(Self.observed(1, router: 8, "established", prefixes: 9), recorded(4, 12))
+        run = run.merging(Self.updated(1, ["prfx_max": (.int(2), .int(3)), "note": (.null, .text("n"))]), recorded(5, 13))
+        let observed = try #require(run.observed)
+        #expect(observed.routerID == 7 && observed.bgpState == "established" && observed.sessionState == "established")
+        #expect(observed.prefixesReceived == 9 && observed.lastError == nil && observed.recordedAt == "2026-11-27T12:00:00.000Z")
+        #expect(run.columns == ["prfx_max": 3.databaseValue, "note": "n".databaseValue])
+        #expect(run.streamVersion == 5 && run.recordedAt == "2026-11-27T13:00:00.000Z")
+        run = run.merging(Self.observed(1, router: 7, "not configured"), recorded(6, 14))
+        run = run.merging(Self.observed(1, router: 7, "idle", error: "x"), recorded(7, 15))
+        run = run.merging(.sessionDeleted(SessionDeleted(sessionID: 1)), recorded(8, 16))
+        #expect(run.observed?.bgpState == "idle" && run.observed?.sessionState == "not configured" && run.observed?.lastError == "x")
+        #expect(run.columns["deleted"] == 1.databaseValue && run.streamVersion == 8)
+    }
+
+    @Test func onlyUpdatesThatLeaveTheLineColumnsAndStateAloneJoinARun() {
+        #expect(Self.updated(1, ["prfx_max": (.int(1), .int(2)), "note": (.null, .text("n"))]).joinsHeldRun)
+        #expect(Self.updated(1, [:]).joinsHeldRun)
+        for column in ["peer_name", "source_asn", "source_ipaddr", "peer_asn", "peer_ipaddr", "peer_participant_id", "public_id", "state"] {
+            #expect(!Self.updated(1, ["note": (.null, .text("n")), column: (.null, .int(1))]).joinsHeldRun, "\(column)")
+        }
+        #expect(Self.observed(1, "idle").joinsHeldRun && LedgerEvent.sessionDeleted(SessionDeleted(sessionID: 1)).joinsHeldRun)
+        #expect(!Self.added(1, state: "configured").joinsHeldRun)
+        #expect(!LedgerEvent.sessionConfigurationApplied(SessionConfigurationApplied(sessionID: 1, routerID: 1, operation: .configure)).joinsHeldRun)
     }
 }
