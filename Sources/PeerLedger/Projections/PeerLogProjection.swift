@@ -10,19 +10,32 @@ struct PeerLogProjection: Projection {
     let isAppendOnly = true
 
     func apply(_ event: LedgerEvent, _ recorded: RecordedEvent, _ db: Database) throws {
-        let verb: String
-        let sessionID: Int64
-        switch event {
-        case let .sessionAdded(e): (verb, sessionID) = ("Session added", e.sessionID)
-        case let .sessionUpdated(e): (verb, sessionID) = ("Session updated", e.sessionID)
-        case let .sessionDeleted(e): (verb, sessionID) = ("Session deleted", e.sessionID)
-        default: return
-        }
+        guard let (verb, sessionID) = Self.sessionLine(of: event) else { return }
         // The sessions projection has already applied this event: the row is the session after it.
         // One INSERT ... SELECT writes the line from that row (no line when the session or its
         // peer is unknown), instead of reading the label into Swift and inserting it back.
         try (PeerLog.isStaging ? Self.stagedLine : Self.line).execute(
             db, recorded.position, verb, RecordedTime.apiText(recorded.recordedAt), sessionID)
+    }
+
+    /// The verb of a session event's history line, and its session; nil for other events.
+    static func sessionLine(of event: LedgerEvent) -> (verb: String, session: Int64)? {
+        switch event {
+        case let .sessionAdded(e): ("Session added", e.sessionID)
+        case let .sessionUpdated(e): ("Session updated", e.sessionID)
+        case let .sessionDeleted(e): ("Session deleted", e.sessionID)
+        default: nil
+        }
+    }
+
+    /// The same line as `apply` writes, from a label already read (`SessionChangeBuffer.label`):
+    /// a replay's held updates and deletions leave the label as it was.
+    static func writeSessionLine(
+        _ db: Database, verb: String, session: Int64, label: SessionChangeBuffer.LineLabel, _ recorded: RecordedEvent
+    ) throws {
+        try PeerLog.write(
+            db, position: recorded.position, participant: label.participant, exchange: label.exchange,
+            message: verb + ": " + label.text, recordedAt: recorded.recordedAt, sessionID: session)
     }
 
     /// The history line of a session event, built by SQLite from the session's row.

@@ -34,26 +34,32 @@ enum Projector {
     }
 
     /// A replay's `apply`: an event that may join its session's held run is held there, and the
-    /// projections it does not stand in for apply it (the history line of an update or a
-    /// deletion, from the session's unchanged label); any other event of a session first writes
-    /// that session's run.
+    /// projections it does not stand in for apply it; the history line of a held update or
+    /// deletion is written from the session's label, which the run leaves as it is. Any other
+    /// event of a session first writes that session's run.
     private static func apply(_ event: LedgerEvent, _ recorded: RecordedEvent, _ db: Database, holding held: SessionChangeBuffer) throws {
         guard let session = event.sessionID else { return try apply(event, recorded, db) }
         guard event.joinsHeldRun else {
             try held.flush(session: session, db)
+            held.forgetLabel(of: session)
             return try apply(event, recorded, db)
         }
         try held.hold(event, session: session, recorded, db)
-        let others = if case .sessionStateObserved = event { projectionsBesideRouterState } else { projectionsBesideSessions }
-        for projection in others {
-            try projection.apply(event, recorded, db)
+        if case .sessionStateObserved = event {
+            for projection in projectionsBesideRouterState { try projection.apply(event, recorded, db) }
+            return
         }
+        if let line = PeerLogProjection.sessionLine(of: event), let label = try held.label(of: session, db) {
+            try PeerLogProjection.writeSessionLine(db, verb: line.verb, session: session, label: label, recorded)
+        }
+        for projection in projectionsBesideSessionsAndLog { try projection.apply(event, recorded, db) }
     }
 
-    /// Every projection but the ones `SessionChangeBuffer` stands in for during a replay: for an
-    /// observed state, the router state projection; for an update or a deletion, the sessions one.
+    /// Every projection but the ones a replay stands in for: for an observed state, the router
+    /// state projection (`SessionChangeBuffer`); for an update or a deletion, the sessions
+    /// projection (the buffer) and the history (its line written from the label).
     static let projectionsBesideRouterState = projections.filter { !($0 is SessionRouterStateProjection) }
-    static let projectionsBesideSessions = projections.filter { !($0 is SessionsProjection) }
+    static let projectionsBesideSessionsAndLog = projections.filter { !($0 is SessionsProjection || $0 is PeerLogProjection) }
 
     /// Records that every projection has applied the log up to `position`.
     /// One statement for all of them (it runs once per command, so one upsert of every row beats

@@ -12,8 +12,9 @@ import GRDB
 /// events therefore leaves the same rows as its merge written once.
 ///
 /// What may join a run (`LedgerEvent.joinsHeldRun`): an observed state, a deletion, and an update
-/// that leaves alone `state` and the columns a history line reads (`lineColumns`): the line each
-/// of them writes reads the row's label, which the run does not change. Any other event of the
+/// that leaves alone `state` and the columns a history line reads (`lineColumns`). The line each
+/// update or deletion writes says the session's label, which the run does not change: it is read
+/// from the row once (`label`) and kept until an event that may change it applies. Any other event of the
 /// session (`LedgerEvent.sessionID`: its addition, a push, an update of those columns) writes the
 /// run first. Only events of a session write its two rows (the projections' switch statements
 /// say so), so nothing else can see a held change. At most `limit` sessions' runs are held; a
@@ -52,10 +53,22 @@ final class SessionChangeBuffer {
         "peer_name", "source_asn", "source_ipaddr", "peer_asn", "peer_ipaddr", "peer_participant_id", "public_id", "state",
     ]
 
-    /// How many sessions' runs are held at most unless told (50,000 runs are a few megabytes).
+    /// What a session's history line says of it, as its row gives it: where its peer is and its
+    /// label (`PeerLogProjection.labelExpression`).
+    struct LineLabel {
+        var participant: Int64
+        var exchange: Int64
+        var text: String
+    }
+
+    /// How many sessions' runs (and labels) are held at most unless told (50,000 runs are a few
+    /// megabytes).
     static let defaultLimit = 50_000
     let limit: Int
     private(set) var runs: [Int64: Run] = [:]
+    /// Labels read during the replay; nil for a session that gets no line (no row, or no peer or
+    /// exchange). Forgotten whenever an event that may change them applies (`forgetLabel`).
+    private var labels: [Int64: LineLabel?] = [:]
 
     init(limit: Int = defaultLimit) {
         self.limit = max(limit, 1)
@@ -71,6 +84,26 @@ final class SessionChangeBuffer {
         }
         if runs.count >= limit { try flushAll(db) }
         runs[session] = Run(streamVersion: recorded.streamVersion, recordedAt: recorded.recordedAt).merging(event, recorded)
+    }
+
+    /// The label of `session` for the history line of a held update or deletion: the row's, read
+    /// once and kept until `forgetLabel`. The run never changes the columns it comes from.
+    func label(of session: Int64, _ db: Database) throws -> LineLabel? {
+        if let known = labels[session] { return known }
+        let row = try Row.fetchOne(db.cachedStatement(sql: PeerLogProjection.labelSQL), arguments: [session])
+        var label: LineLabel?
+        if let row, let participant = row[0] as Int64?, let exchange = row[1] as Int64?, let text = row[2] as String? {
+            label = LineLabel(participant: participant, exchange: exchange, text: text)
+        }
+        if labels.count >= limit { labels.removeAll(keepingCapacity: true) }
+        labels[session] = label
+        return label
+    }
+
+    /// Forgets the label of `session`: an event that may change it (its addition, an update of a
+    /// line's column) is about to apply.
+    func forgetLabel(of session: Int64) {
+        labels.removeValue(forKey: session)
     }
 
     /// Writes the run of `session`, if one is held.
