@@ -37,7 +37,8 @@ import Testing
     /// keeps it there; session 6 is updated after its last observation, so the update's version
     /// stands; session 7 is updated three times (one column twice), renamed in the middle of
     /// its run (the history lines after it name the new name), deleted and observed after that;
-    /// session 8 is only updated.
+    /// session 8 is updated, observed, then updated with no change (its version and time are the
+    /// last update's, not the observation's).
     static let log: [(LedgerEvent, Int64)] = [
         (added(1, state: "not configured"), 1), (added(2, state: "not configured"), 2), (added(3, state: "configured"), 3),
         (added(4, state: "configured"), 4), (added(5, state: "configured"), 5), (added(6, state: "configured"), 6),
@@ -64,7 +65,7 @@ import Testing
         (updated(7, ["peer_name": (.text("Network 7"), .text("Renamed 7"))]), 7), (observed(7, "idle"), 7),
         (updated(8, ["note": (.text("a"), .text("b")), "peer_group": (.null, .text("g"))]), 8),
         (updated(7, ["note": (.text("x"), .text("y"))]), 7), (.sessionDeleted(SessionDeleted(sessionID: 7)), 7),
-        (observed(7, "active"), 7),
+        (observed(7, "active"), 7), (observed(8, "idle"), 8), (updated(8, [:]), 8),
     ]
 
     /// A clock that moves a second per call, so a row's modified time names the event that set it.
@@ -111,7 +112,7 @@ import Testing
         #expect(kept.contains("session 5: not configured 2 v3 \(try time(5))"))
         #expect(kept.contains("session 6: established 9 v3 \(try time(6))"))
         #expect(kept.contains("session 7: active - v9 \(try time(7)) deleted"))
-        #expect(kept.contains("session 8: configured - v3 \(try time(8))"))
+        #expect(kept.contains("session 8: idle - v5 \(try time(8))"))
         let columns = { try ledger.readNow { db in
             try Row.fetchAll(db, sql: "SELECT id, peer_name, prfx_max, note, peer_group FROM sessions WHERE id IN (7, 8) ORDER BY id")
                 .map { "\($0[0] as Int64) \($0[1] as String) \($0[2] as Int64) \(($0[3] as String?) ?? "-") \(($0[4] as String?) ?? "-")" }

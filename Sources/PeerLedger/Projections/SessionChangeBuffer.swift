@@ -8,15 +8,15 @@ import GRDB
 /// world's events) and session updates (most of the rest). Each observation writes the session's
 /// `session_router_state` row and its `sessions` row; each update and deletion its `sessions` row.
 /// Every one of those writes is last-write-wins per column, except that a session in "not
-/// configured" stays so whatever is observed, which `Run.merge` keeps exactly. A run of such
+/// configured" stays so whatever is observed, which `Run.merging` keeps exactly. A run of such
 /// events therefore leaves the same rows as its merge written once.
 ///
 /// What may join a run (`LedgerEvent.joinsHeldRun`): an observed state, a deletion, and an update
 /// that leaves alone `state` and the columns a history line reads (`lineColumns`). The line each
 /// update or deletion writes says the session's label, which the run does not change: it is read
-/// from the row once (`label`) and kept until an event that may change it applies. Any other event of the
-/// session (`LedgerEvent.sessionID`: its addition, a push, an update of those columns) writes the
-/// run first. Only events of a session write its two rows (the projections' switch statements
+/// from the row once (`label`) and kept until an event that may change it applies. Any other
+/// event of the session (`LedgerEvent.sessionID`: its addition, a push, an update of those
+/// columns) writes the run first. Only events of a session write its two rows (the projections' switch statements
 /// say so), so nothing else can see a held change. At most `limit` sessions' runs are held; a
 /// new one past that writes them all first, which bounds a replay's memory whatever the log holds.
 final class SessionChangeBuffer {
@@ -39,7 +39,7 @@ final class SessionChangeBuffer {
         /// The last observed BGP state (the router state row's).
         var bgpState: String
         /// What the observations leave in the session's `state`: the last one's, unless one of
-        /// them was "not configured" (see `Run.merge`).
+        /// them was "not configured" (see `Run.merging`).
         var sessionState: String
         var prefixesReceived: Int64?
         var lastError: String?
@@ -122,10 +122,14 @@ final class SessionChangeBuffer {
 
     private func write(_ run: Run, session: Int64, _ db: Database) throws {
         if let observed = run.observed {
+            // A run that sets no column and ends at the observations' time (most runs): the
+            // observation's own statement moves the version and time too, one statement fewer.
+            let observationsEndIt = run.columns.isEmpty && observed.recordedAt == run.recordedAt
             try SessionRouterStateProjection.writeObserved(
                 db, session: session, router: observed.routerID, state: observed.bgpState, sessionState: observed.sessionState,
                 prefixesReceived: observed.prefixesReceived, lastError: observed.lastError,
-                time: RecordedTime.apiText(observed.recordedAt))
+                streamVersion: observationsEndIt ? run.streamVersion : nil, time: RecordedTime.apiText(observed.recordedAt))
+            if observationsEndIt { return }
         }
         try SessionsProjection.update(
             db, session: session, columns: run.columns.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
