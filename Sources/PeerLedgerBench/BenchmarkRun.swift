@@ -7,6 +7,8 @@ public struct BenchmarkRun {
     let writes: Int
     let folder: URL
     let log: (String) -> Void
+    /// Build the world with each batch projected in its own transaction rather than log first.
+    public var projectingEachBatch = false
 
     public init(events: Int, writes: Int, folder: URL, log: @escaping (String) -> Void) {
         self.events = events
@@ -21,9 +23,9 @@ public struct BenchmarkRun {
         log("durable single-command writes (\(writes) each side)...")
         rows.append(try await workloads.singleWrites(count: writes))
         log("building the world of \(events) events (batched append)...")
-        let (append, ledger, world) = try await workloads.batchedAppend()
+        let (append, ledger, world) = try await workloads.batchedAppend(projectingEachBatch: projectingEachBatch)
         log(world.description)
-        rows.append(append)
+        rows += append
         log("projection rebuild...")
         rows += try workloads.rebuild(ledger)
         let reads = ReadWorkloads(ledger: ledger, log: log)

@@ -103,16 +103,20 @@ public struct LedgerWorkloads {
     }
 
     /// Builds the synthetic world of `events` events (`SyntheticWorld`: PeeringDB imported, then
-    /// sessions, requests and history appended 1,000 events per transaction) and measures its
-    /// batched appends against plain inserts batched alike, one plain batch after each of the
-    /// world's so both see the same machine. Returns the world's ledger for the following workloads.
-    public func batchedAppend(seed: UInt64 = 1) async throws -> (BenchmarkRow, Ledger, WorldSummary) {
+    /// sessions, requests and history appended 1,000 events per transaction, log first with the
+    /// projections caught up every 50,000 events, or with `projectingEachBatch` each batch
+    /// projected in its own transaction) and measures its batched appends against plain inserts
+    /// batched alike, one plain batch after each of the world's so both see the same machine.
+    /// Returns the rows and the world's ledger for the following workloads.
+    public func batchedAppend(seed: UInt64 = 1, projectingEachBatch: Bool = false) async throws -> ([BenchmarkRow], Ledger, WorldSummary) {
         let ledger = try SyntheticWorld.openLedger(at: worldPath)
         let plain = try plainDatabase("log-plain.sqlite", eventsPerCommit: SyntheticWorld.batchSize)
         let payload = try samplePayload()
         var plainSeconds = 0.0
         var position = 0
-        let summary = try await SyntheticWorld(shape: .scaled(toEvents: events), seed: seed).build(
+        var world = SyntheticWorld(shape: .scaled(toEvents: events), seed: seed)
+        world.projectingEachBatch = projectingEachBatch
+        let summary = try await world.build(
             into: ledger, scratch: folder,
             afterBatch: { count in
                 let first = position
@@ -130,11 +134,26 @@ public struct LedgerWorkloads {
         // as the keeper of `serve` would give them at start-up (untimed).
         let backfilled = try ledger.backfillSnapshots()
         if !backfilled.isEmpty { log("snapshots backfilled at \(backfilled.map(String.init).joined(separator: ", "))") }
-        let row = BenchmarkRow(
-            workload: "batched append, 1,000 events per transaction (the world's \(summary.batchedEvents) sessions, requests, history)",
-            figure: Double(summary.batchedEvents) / summary.batchedSeconds, baseline: Double(summary.batchedEvents) / plainSeconds,
-            unit: "events/s", higherIsBetter: true, target: ">= 0.50")
-        return (row, ledger, summary)
+        let events = Double(summary.batchedEvents)
+        let what = "the world's \(summary.batchedEvents) sessions, requests, history"
+        guard summary.catchUps > 0 else {
+            let row = BenchmarkRow(
+                workload: "batched append, 1,000 events per transaction, each batch projected in its transaction (\(what))",
+                figure: events / summary.batchedSeconds, baseline: events / plainSeconds, unit: "events/s", higherIsBetter: true,
+                target: ">= 0.50")
+            return ([row], ledger, summary)
+        }
+        let rows = [
+            BenchmarkRow(
+                workload: "batched append, 1,000 events per transaction, log first (\(what))",
+                figure: events / summary.batchedSeconds, baseline: events / plainSeconds, unit: "events/s", higherIsBetter: true,
+                target: ">= 0.50"),
+            BenchmarkRow(
+                workload: "the same batches with the projections' \(summary.catchUps) catch-ups (every \(world.catchUpInterval) events), together",
+                figure: events / (summary.batchedSeconds + summary.catchUpSeconds), baseline: events / plainSeconds, unit: "events/s",
+                higherIsBetter: true, target: "reported"),
+        ]
+        return (rows, ledger, summary)
     }
 
     /// Rebuild of every projection from the log, against a plain scan of the events table plus

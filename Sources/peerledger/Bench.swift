@@ -20,6 +20,8 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "With --reads: samples of each in-process call.") var samples = 200
     @Flag(help: "Measure only the durable single-command writes (a quick run for profiling the write path).")
     var writesOnly = false
+    @Flag(help: "Build the world with each batch projected in its own transaction, instead of log first with catch-ups.")
+    var projectEachBatch = false
 
     func run() async throws {
         if let reads {
@@ -47,7 +49,9 @@ struct Bench: AsyncParsableCommand {
             let folder = FileManager.default.temporaryDirectory.appendingPathComponent("peerledger-bench-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(at: folder) }
-            let rows = try await BenchmarkRun(events: events, writes: writes, folder: folder) { printError($0) }.run()
+            var run = BenchmarkRun(events: events, writes: writes, folder: folder) { printError($0) }
+            run.projectingEachBatch = projectEachBatch
+            let rows = try await run.run()
             runs.append((text, rows))
             if !json { print("scale \(text) (\(events) events)\n" + BenchmarkTable.render(rows)) }
         }

@@ -18,6 +18,8 @@ struct GenerateWorld: AsyncParsableCommand {
     @Option(help: "The new ledger's SQLite file (must not exist).") var db: String
     @Option(help: "Events in the log when done (e.g. 10000, 100000, 1000000).") var events = 1_000_000
     @Option(help: "Random seed (the same seed and events give the same log).") var seed: UInt64 = 1
+    @Flag(help: "Apply each batch's events to the projections in the batch's transaction, instead of appending log first and catching up every 50,000 events.")
+    var projectEachBatch = false
 
     func validate() throws {
         guard events >= 1 else { throw ValidationError("--events must be at least 1") }
@@ -27,8 +29,9 @@ struct GenerateWorld: AsyncParsableCommand {
     func run() async throws {
         let ledger = try SyntheticWorld.openLedger(at: db)
         let scratch = URL(fileURLWithPath: db).deletingLastPathComponent()
-        let summary = try await SyntheticWorld(shape: .scaled(toEvents: events), seed: seed)
-            .build(into: ledger, scratch: scratch, progress: { printError($0) })
+        var world = SyntheticWorld(shape: .scaled(toEvents: events), seed: seed)
+        world.projectingEachBatch = projectEachBatch
+        let summary = try await world.build(into: ledger, scratch: scratch, progress: { printError($0) })
         print(summary.description)
     }
 }

@@ -47,6 +47,28 @@ import PeerLedgerTestSupport
         #expect(report.matches)
     }
 
+    /// Log first with several catch-ups, or each batch projected in its transaction: the same
+    /// log and the same projections.
+    @Test func aWorldAppendedLogFirstEqualsOneProjectedBatchByBatch() async throws {
+        var shape = Self.small
+        shape.events = 6_000
+        var logFirst = SyntheticWorld(shape: shape, seed: 7)
+        logFirst.catchUpInterval = 2_000
+        var eachBatch = logFirst
+        eachBatch.projectingEachBatch = true
+        let (one, two) = (try SyntheticWorld.openLedger(at: nil), try SyntheticWorld.openLedger(at: nil))
+        let first = try await logFirst.build(into: one, scratch: Scratch.folder)
+        let second = try await eachBatch.build(into: two, scratch: Scratch.folder)
+        #expect(first.head == second.head)
+        #expect(first.batchedEvents > 5_000)
+        #expect(first.catchUps == 3)
+        #expect(first.caughtUpEvents == first.batchedEvents)
+        #expect(second.catchUps == 0 && second.caughtUpEvents == 0)
+        #expect(try one.projectionLag() == 0)
+        #expect(try one.projectionChecksum() == two.projectionChecksum())
+        #expect(try one.rebuild().matches)
+    }
+
     @Test func theLogHoldsTheImportOurNetworkSessionsRequestsAndEveryKindOfHistory() async throws {
         let (ledger, summary) = try await Self.build()
         let types = try ledger.readNow { db in

@@ -81,13 +81,13 @@ public final class Ledger: Sendable {
             try Migrator.migrate(db, migrations: Migration.embedded, now: now)
         }
         guard checksProjections else { return }
-        try database.write { db in
-            if try Projector.needsRebuild(db) { _ = try Projector.rebuild(db, prefetchFrom: database as? DatabasePool) }
-        }
+        _ = try database.write { db in try Projector.bringUpToDate(db, prefetchFrom: database as? DatabasePool) }
     }
 
     /// Runs one command as one transaction. Whatever `body` appends is committed with the
-    /// projections it changed, or, if `body` throws, nothing at all is.
+    /// projections it changed, or, if `body` throws, nothing at all is. Projections that lag the
+    /// log (`appendLogFirst`) are brought level first, in the same transaction, so the command
+    /// reads and decides on the whole log.
     public func write<T: Sendable>(
         _ metadata: EventMetadata, _ body: @Sendable (LedgerTransaction) throws -> T
     ) async throws -> T {
@@ -113,6 +113,47 @@ public final class Ledger: Sendable {
                 return result
             }
         }
+    }
+
+    /// Appends in one transaction, as `writeNow`, but to the log alone ("log first"): the
+    /// projections are left standing where they were, to be brought level later in one pass
+    /// (`catchUpProjections`) that merges each session's run of changes and writes each history
+    /// line in key order, as a rebuild does. For bulk loads (`generate-world`): a batch of
+    /// history events on random sessions dirties pages all over the projections, and writing
+    /// them once per catch-up instead of once per batch is most of a batch's cost.
+    ///
+    /// The events are as durable, ordered and chained as any others (same triggers, same hash
+    /// chain, `synchronous=FULL`, one commit). Until the catch-up, readers see the projections as
+    /// of an earlier position, a consistent prefix of the log; the next command (`write`,
+    /// `writeNow`), and the next opening of the ledger, catch them up before anything else, so a
+    /// process that stops in between loses nothing. `body` must not read the projections for
+    /// what it appends.
+    public func appendLogFirst<T>(_ metadata: EventMetadata, _ body: (LedgerTransaction) throws -> T) throws -> T {
+        try database.writeWithoutTransaction { db in
+            try Self.inImmediateTransaction(db) {
+                let transaction = try LedgerTransaction(
+                    db: db, metadata: metadata, recordedAt: clock.now(), ids: ids, projecting: false)
+                let result = try body(transaction)
+                try transaction.finish()
+                return result
+            }
+        }
+    }
+
+    /// Applies the events the projections lack (appended log first), in one transaction;
+    /// returns how many. Nothing to do returns 0 at the cost of one read.
+    @discardableResult
+    public func catchUpProjections() throws -> Int64 {
+        try database.write { db in
+            let projected = try Projector.projectedPosition(db)
+            guard projected < (try Self.headPosition(db)) else { return 0 }
+            return try Projector.catchUp(db, after: projected, prefetchFrom: database as? DatabasePool)
+        }
+    }
+
+    /// How many events the projections lack (0 unless some were appended log first).
+    public func projectionLag() throws -> Int64 {
+        try readNow { db in try Self.headPosition(db) - Projector.projectedPosition(db) }
     }
 
     /// `body` in one `IMMEDIATE` transaction, as GRDB's `write` runs it, but begun and committed
@@ -171,10 +212,14 @@ public final class LedgerTransaction {
     /// hold them all in memory.
     public var retainsAppended = true
 
-    init(db: Database, metadata: EventMetadata, recordedAt: Timestamp, ids: any IDGenerator) throws {
+    /// False for a log-first transaction (`Ledger.appendLogFirst`): its events are not applied.
+    let projecting: Bool
+
+    init(db: Database, metadata: EventMetadata, recordedAt: Timestamp, ids: any IDGenerator, projecting: Bool = true) throws {
         self.db = db
         self.metadata = metadata
         self.ids = ids
+        self.projecting = projecting
         self.metadataJSON = try MetadataCodec.encode(metadata)
         if let row = try Row.fetchOne(
             db.cachedStatement(sql: "SELECT position, hash, recorded_at FROM events ORDER BY position DESC LIMIT 1"))
@@ -182,6 +227,12 @@ public final class LedgerTransaction {
             head = (row[0], row[1])
             let headTime = Timestamp(parsing: row[2] as String) ?? recordedAt
             self.recordedAt = max(recordedAt, headTime)
+            // A command decides on projections that hold the whole log: events appended log
+            // first are applied before it reads anything (one short read when there are none).
+            if projecting {
+                let projected = try Projector.projectedPosition(db)
+                if projected < head.position { _ = try Projector.catchUp(db, after: projected) }
+            }
         } else {
             head = (0, RecordedEvent.genesisHash)
             self.recordedAt = recordedAt
@@ -203,7 +254,8 @@ public final class LedgerTransaction {
     private static let streamHead = WriteStatement("SELECT version FROM stream_heads WHERE stream = ?")
 
     /// Appends one event to `stream`, refusing with `LedgerError.conflict` when the stream is not
-    /// at the expected version, and applies it to every projection.
+    /// at the expected version, and applies it to every projection (not in a log-first
+    /// transaction: `Ledger.appendLogFirst`).
     @discardableResult
     public func append(_ event: LedgerEvent, to stream: String, expecting expected: ExpectedVersion) throws -> RecordedEvent {
         let current = try version(of: stream)
@@ -227,7 +279,7 @@ public final class LedgerTransaction {
         try recorded.insert(db)
         head = (position, hash)
         streamVersions[stream] = streamVersion
-        try Projector.apply(event, recorded, db)
+        if projecting { try Projector.apply(event, recorded, db) }
         appendedCount += 1
         if retainsAppended { appended.append(recorded) }
         return recorded
@@ -248,7 +300,7 @@ public final class LedgerTransaction {
 
     func finish() throws {
         guard appendedCount > 0 else { return }
-        try Projector.checkpoint(db, position: head.position)
+        if projecting { try Projector.checkpoint(db, position: head.position) }
         // Read by SQLite when this transaction commits (see `Ledger.walCheckpointPages`).
         let pages = Ledger.walCheckpointPages(forEvents: appendedCount)
         try db.cachedStatement(sql: "PRAGMA wal_autocheckpoint = \(pages)").execute()

@@ -30,9 +30,9 @@ final class EventPrefetcher: @unchecked Sendable {
     private var finished = false
     private var cancelled = false
 
-    /// Starts reading events at positions up to `limit`, in order, from `reader`.
-    init(reader: any DatabaseReader, upTo limit: Int64) {
-        let thread = Thread { [self] in produce(reader, limit) }
+    /// Starts reading the events after position `start` up to `limit`, in order, from `reader`.
+    init(reader: any DatabaseReader, after start: Int64 = 0, upTo limit: Int64) {
+        let thread = Thread { [self] in produce(reader, start, limit) }
         thread.name = "peerledger.rebuild-prefetch"
         thread.start()
     }
@@ -78,11 +78,12 @@ final class EventPrefetcher: @unchecked Sendable {
         condition.unlock()
     }
 
-    private func produce(_ reader: any DatabaseReader, _ limit: Int64) {
+    private func produce(_ reader: any DatabaseReader, _ start: Int64, _ limit: Int64) {
         do {
             try reader.read { db in
                 let cursor = try Row.fetchCursor(
-                    db, sql: "SELECT \(RecordedEvent.columns) FROM events WHERE position <= ? ORDER BY position", arguments: [limit])
+                    db, sql: "SELECT \(RecordedEvent.columns) FROM events WHERE position > ? AND position <= ? ORDER BY position",
+                    arguments: [start, limit])
                 var chunk = emptyChunk()
                 while let row = try cursor.next() {
                     let recorded = RecordedEvent(row: row)

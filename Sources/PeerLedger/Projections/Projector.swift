@@ -79,17 +79,59 @@ enum Projector {
         """
     private static let checkpointStatement = WriteStatement(checkpointSQL)
 
-    /// True when a projection's stored version differs from the code's, or it lags the log.
-    static func needsRebuild(_ db: Database) throws -> Bool {
+    /// What the projections need before they answer for the log: nothing, the events after the
+    /// position they stand at (appended log first: `Ledger.appendLogFirst`, or by a process that
+    /// stopped before its catch-up), or a rebuild (a projection's stored version differs from the
+    /// code's, or one is missing or stands elsewhere than the others).
+    enum Need: Equatable {
+        case nothing
+        case catchUp(after: Int64)
+        case rebuild
+    }
+
+    static func need(_ db: Database) throws -> Need {
         let last = try Ledger.headPosition(db)
         let stored = try Dictionary(
             Row.fetchAll(db, sql: "SELECT name, version, position FROM projection_state").map {
                 (row: Row) in (row["name"] as String, (version: row["version"] as Int, position: row["position"] as Int64))
             }, uniquingKeysWith: { first, _ in first })
-        return projections.contains { projection in
-            guard let state = stored[projection.name] else { return last > 0 }
-            return state.version != projection.version || state.position != last
+        guard !stored.isEmpty else { return last > 0 ? .rebuild : .nothing }
+        let positions = Set(projections.map { stored[$0.name]?.position })
+        guard projections.allSatisfy({ stored[$0.name]?.version == $0.version }), positions.count == 1,
+            let position = positions.first ?? nil, position <= last
+        else { return .rebuild }
+        return position == last ? .nothing : .catchUp(after: position)
+    }
+
+    /// Brings the projections level with the log (`need`): rebuilds them or applies the events
+    /// they lack. Runs inside the caller's write transaction; returns how many events it applied.
+    @discardableResult
+    static func bringUpToDate(_ db: Database, prefetchFrom reader: (any DatabaseReader)? = nil) throws -> Int64 {
+        switch try need(db) {
+        case .nothing: return 0
+        case let .catchUp(after: position): return try catchUp(db, after: position, prefetchFrom: reader)
+        case .rebuild: return try rebuild(db, prefetchFrom: reader)
         }
+    }
+
+    /// The position every projection stands at, read in one statement a command can afford:
+    /// `Ledger.write` compares it with the head before the command reads anything.
+    static func projectedPosition(_ db: Database) throws -> Int64 {
+        try Int64.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(MIN(position), 0) FROM projection_state")) ?? 0
+    }
+
+    /// Applies the events after `position`, which the projections stand at, as a rebuild replays
+    /// them (session runs held, history lines staged and moved in key order), and records the
+    /// new position. Runs inside the caller's write transaction, which must not have appended
+    /// anything yet when `reader` is given (the reader sees committed events only).
+    static func catchUp(_ db: Database, after position: Int64, prefetchFrom reader: (any DatabaseReader)? = nil) throws -> Int64 {
+        let head = try Ledger.headPosition(db)
+        guard head > position else { return 0 }
+        let replayed = try PeerLog.staging(db) {
+            try replaying(db) { apply in try replay(db, after: position, upTo: head, prefetchFrom: reader, apply) }
+        }
+        try checkpoint(db, position: head)
+        return replayed.count
     }
 
     /// Empties every projection table and applies the whole log again, streaming it (the log is
@@ -112,23 +154,23 @@ enum Projector {
         let indexes = try secondaryIndexes(db)
         for index in indexes { try db.execute(sql: "DROP INDEX \(index.name.quotedDatabaseIdentifier)") }
         let replayed = try PeerLog.staging(db) {
-            try replaying(db, holdingAtMost: heldSessions) { apply in try replay(db, upTo: limit, prefetchFrom: reader, apply) }
+            try replaying(db, holdingAtMost: heldSessions) { apply in try replay(db, after: 0, upTo: limit, prefetchFrom: reader, apply) }
         }
         for index in indexes { try db.execute(sql: index.sql) }
         if replayed.count > 0 { try checkpoint(db, position: replayed.last) }
         return replayed.count
     }
 
-    /// Applies the log up to `limit` in order with `apply` (read ahead on another thread when
-    /// `reader` is given); returns how many events and the last position.
+    /// Applies the log after position `start` up to `limit` in order with `apply` (read ahead on
+    /// another thread when `reader` is given); returns how many events and the last position.
     private static func replay(
-        _ db: Database, upTo limit: Int64?, prefetchFrom reader: (any DatabaseReader)?,
+        _ db: Database, after start: Int64, upTo limit: Int64?, prefetchFrom reader: (any DatabaseReader)?,
         _ apply: (LedgerEvent, RecordedEvent) throws -> Void
     ) throws -> (count: Int64, last: Int64) {
         var count: Int64 = 0
         var last: Int64 = 0
         if let reader {
-            let prefetcher = EventPrefetcher(reader: reader, upTo: limit ?? Int64.max)
+            let prefetcher = EventPrefetcher(reader: reader, after: start, upTo: limit ?? Int64.max)
             defer { prefetcher.cancel() }
             while let chunk = try prefetcher.next() {
                 // Each event is read through the chunk's buffer rather than iterated by value
@@ -143,8 +185,8 @@ enum Projector {
             return (count, last)
         }
         let cursor = try Row.fetchCursor(
-            db, sql: "SELECT \(RecordedEvent.columns) FROM events WHERE position <= ? ORDER BY position",
-            arguments: [limit ?? Int64.max])
+            db, sql: "SELECT \(RecordedEvent.columns) FROM events WHERE position > ? AND position <= ? ORDER BY position",
+            arguments: [start, limit ?? Int64.max])
         while let row = try cursor.next() {
             let recorded = RecordedEvent(row: row)
             try apply(LedgerEvent(recorded), recorded)

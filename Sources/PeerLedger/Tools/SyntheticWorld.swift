@@ -4,11 +4,19 @@ import GRDB
 /// A realistic ledger to measure against, the same for the same seed and shape: a synthetic
 /// PeeringDB imported through the real import, our network (net 1) set with `setOwnNetwork`,
 /// then sessions, peering requests and a history of session updates, observed BGP states and
-/// peer status changes, appended with the real event types in transactions of 1,000 events so
-/// every projection is built as in production. No mail is queued or sent.
+/// peer status changes, appended with the real event types in transactions of 1,000 events. The
+/// batches go to the log first (`Ledger.appendLogFirst`) and the projections catch up every
+/// `catchUpInterval` events and at the end, through the same projections as in production;
+/// `projectingEachBatch` applies each batch's events in its own transaction instead. No mail is
+/// queued or sent.
 public struct SyntheticWorld: Sendable {
     public var shape: WorldShape
     public var seed: UInt64
+    /// Apply each batch's events to the projections in the batch's transaction, as a command
+    /// does, instead of appending log first and catching up.
+    public var projectingEachBatch = false
+    /// Events appended log first between two catch-ups of the projections.
+    public var catchUpInterval = 50_000
 
     /// Events per transaction after the PeeringDB import (which is one transaction, as in production).
     public static let batchSize = 1_000
@@ -47,9 +55,9 @@ public struct SyntheticWorld: Sendable {
     }
 
     /// Builds the world into an empty `ledger` (see `openLedger`). `scratch` holds the PeeringDB
-    /// pages while they are imported. `afterBatch` is called after each committed batch with its
-    /// event count, outside the time the summary reports for the batched appends (the benchmark
-    /// runs its baseline batch there, so both see the same machine).
+    /// pages while they are imported. `afterBatch` is called after each committed batch (and the
+    /// catch-up that follows it, if one is due) with its event count, outside the times the
+    /// summary reports (the benchmark runs its baseline batch there, so both see the same machine).
     public func build(
         into ledger: Ledger, scratch: URL, afterBatch: (Int) throws -> Void = { _ in },
         progress: (String) -> Void = { _ in }
@@ -76,7 +84,7 @@ public struct SyntheticWorld: Sendable {
         var batches = 0
         while !events.finished {
             let start = clock.now
-            let appended = try ledger.writeNow(Self.metadata) { tx in
+            let batch = { (tx: LedgerTransaction) throws -> Int in
                 var count = 0
                 while count < Self.batchSize, let next = events.next() {
                     try tx.append(next.event, to: next.stream, expecting: next.expected)
@@ -84,9 +92,16 @@ public struct SyntheticWorld: Sendable {
                 }
                 return count
             }
+            let appended = try projectingEachBatch ? ledger.writeNow(Self.metadata, batch) : ledger.appendLogFirst(Self.metadata, batch)
             summary.batchedSeconds += (clock.now - start).secondsValue
             summary.batchedEvents += appended
             batches += 1
+            if try !projectingEachBatch && (events.finished || ledger.projectionLag() >= catchUpInterval) {
+                let start = clock.now
+                summary.caughtUpEvents += Int(try ledger.catchUpProjections())
+                summary.catchUpSeconds += (clock.now - start).secondsValue
+                summary.catchUps += 1
+            }
             try afterBatch(appended)
             if batches % 100 == 0 { progress("\(summary.batchedEvents) events appended in batches of \(Self.batchSize)") }
         }
@@ -131,6 +146,10 @@ public struct WorldSummary: Sendable, Equatable {
     /// The events appended in batches (everything after the import and `self`) and their time.
     public var batchedEvents = 0
     public var batchedSeconds = 0.0
+    /// The projections' catch-ups after log-first batches: how many, the events they applied, their time.
+    public var catchUps = 0
+    public var caughtUpEvents = 0
+    public var catchUpSeconds = 0.0
 
     public var description: String {
         let scale =
@@ -147,7 +166,12 @@ public struct WorldSummary: Sendable, Equatable {
             "  \(totalEvents) events; head \(head.prefix(16))",
         ]
         if batchedSeconds > 0 {
-            lines.append(String(format: "  %d events appended in batches of %d in %.2f s (%.0f events/s)", batchedEvents, SyntheticWorld.batchSize, batchedSeconds, Double(batchedEvents) / batchedSeconds))
+            let how = catchUps > 0 ? "log first" : "each batch projected in its transaction"
+            lines.append(String(format: "  %d events appended in batches of %d (%@) in %.2f s (%.0f events/s)", batchedEvents, SyntheticWorld.batchSize, how, batchedSeconds, Double(batchedEvents) / batchedSeconds))
+        }
+        if catchUps > 0 {
+            let total = batchedSeconds + catchUpSeconds
+            lines.append(String(format: "  projections caught up %d times: %d events in %.2f s (%.0f events/s); batches and catch-ups together %.0f events/s", catchUps, caughtUpEvents, catchUpSeconds, Double(caughtUpEvents) / max(catchUpSeconds, 1e-9), Double(batchedEvents) / max(total, 1e-9)))
         }
         if totalEvents > shape.events {
             lines.append("  (the world's sessions and requests alone need more than the \(shape.events) events asked for)")
