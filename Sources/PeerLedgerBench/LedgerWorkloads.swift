@@ -157,12 +157,35 @@ public struct LedgerWorkloads {
     }
 
     /// Rebuild of every projection from the log, against a plain scan of the events table plus
-    /// plain inserts of as many projection rows (sessions + one history line per event).
+    /// plain inserts of as many projection rows (one per event). The figure held to the target is
+    /// `peerledger rebuild` run on its own (this binary as a child process, which reports its
+    /// rate and its peak memory), timed between two baseline runs whose mean is its baseline; the
+    /// rebuild inside this process, which has just built the world and still holds it, is
+    /// reported beside it against the same baseline.
     public func rebuild(_ ledger: Ledger) throws -> [BenchmarkRow] {
         let report = try ledger.rebuild()
         guard report.matches else { throw BenchmarkFailure("rebuild changed the projections") }
-        let peak = try Self.peakOfLoneRebuild(database: worldPath)
-        let baselineSeconds = try Stopwatch.seconds {
+        let before = try baselineScanSeconds(ledger)
+        let lone = try Self.loneRebuild(database: worldPath)
+        let after = try baselineScanSeconds(ledger)
+        let baseline = Double(report.events) / ((before + after) / 2)
+        log("rebuild: lone \(Int(lone.eventsPerSecond)) events/s, in process \(Int(report.eventsPerSecond)) events/s; baseline \(Int(Double(report.events) / before)) and \(Int(Double(report.events) / after)) events/s")
+        return [
+            BenchmarkRow(
+                workload: "projection rebuild from \(lone.events) events (a lone `peerledger rebuild`)", figure: lone.eventsPerSecond,
+                baseline: baseline, unit: "events/s", higherIsBetter: true, target: ">= 0.50 and >= 150,000/s"),
+            BenchmarkRow(
+                workload: "projection rebuild: peak resident memory of that lone `peerledger rebuild`", figure: lone.peakMegabytes,
+                baseline: nil, unit: "MB", higherIsBetter: false, target: "< 200 MB"),
+            BenchmarkRow(
+                workload: "projection rebuild inside the benchmark's process, right after building the world",
+                figure: report.eventsPerSecond, baseline: baseline, unit: "events/s", higherIsBetter: true, target: "reported"),
+        ]
+    }
+
+    /// The baseline of a rebuild: every event read in order and one plain row inserted per event.
+    func baselineScanSeconds(_ ledger: Ledger) throws -> Double {
+        try Stopwatch.seconds {
             try ledger.database.write { db in
                 try db.execute(sql: "CREATE TEMP TABLE IF NOT EXISTS rows (id INTEGER, payload TEXT, hash TEXT)")
                 let cursor = try Row.fetchCursor(db, sql: "SELECT position, payload, hash FROM events ORDER BY position")
@@ -173,21 +196,20 @@ public struct LedgerWorkloads {
                 try db.execute(sql: "DROP TABLE rows")
             }
         }
-        return [
-            BenchmarkRow(
-                workload: "projection rebuild from \(report.events) events", figure: Double(report.events) / report.seconds,
-                baseline: Double(report.events) / baselineSeconds, unit: "events/s", higherIsBetter: true,
-                target: ">= 0.50 and >= 150,000/s"),
-            BenchmarkRow(
-                workload: "projection rebuild: peak resident memory of a lone `peerledger rebuild`", figure: peak, baseline: nil,
-                unit: "MB", higherIsBetter: false, target: "< 200 MB"),
-        ]
     }
 
-    /// The peak resident memory of `peerledger rebuild` run on its own (this binary as a child
-    /// process), so the figure is the rebuild's, not the benchmark's, which holds the world it
-    /// built. The child prints its own peak (VmHWM, which a new program starts afresh).
-    static func peakOfLoneRebuild(database: String) throws -> Double {
+    /// What a lone `peerledger rebuild` reported: events, their rate and its peak memory.
+    struct LoneRebuild {
+        var events: Int64
+        var eventsPerSecond: Double
+        var peakMegabytes: Double
+    }
+
+    /// Runs `peerledger rebuild` on its own (this binary as a child process), so the figures are
+    /// the command's, not the benchmark's, which holds the world it built. The child prints its
+    /// rate and its own peak (VmHWM, which a new program starts afresh), and fails unless its
+    /// projections came out as they were.
+    static func loneRebuild(database: String) throws -> LoneRebuild {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         process.arguments = ["rebuild", "--db", database]
@@ -198,10 +220,14 @@ public struct LedgerWorkloads {
         let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         guard process.terminationStatus == 0 else { throw BenchmarkFailure("peerledger rebuild exited \(process.terminationStatus): \(text)") }
-        guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("peak resident memory ") }),
-            let megabytes = Double(line.dropFirst("peak resident memory ".count).split(separator: " ").first ?? "")
-        else { throw BenchmarkFailure("peerledger rebuild did not report its peak memory: \(text)") }
-        return megabytes
+        let lines = text.split(separator: "\n")
+        // "rebuilt N events in S s (R events/s)" and "peak resident memory M MB".
+        guard let rate = lines.first(where: { $0.hasPrefix("rebuilt ") })?.split(separator: " "), rate.count >= 5,
+            let events = Int64(rate[1]), let seconds = Double(rate[4]), seconds > 0,
+            let peak = lines.first(where: { $0.hasPrefix("peak resident memory ") }),
+            let megabytes = Double(peak.dropFirst("peak resident memory ".count).split(separator: " ").first ?? "")
+        else { throw BenchmarkFailure("peerledger rebuild did not report its rate and peak memory: \(text)") }
+        return LoneRebuild(events: events, eventsPerSecond: Double(events) / seconds, peakMegabytes: megabytes)
     }
 
     /// Audit: one stream's whole history among all events, and getSessions as of the middle of the log.

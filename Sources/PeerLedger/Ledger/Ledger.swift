@@ -221,18 +221,20 @@ public final class LedgerTransaction {
         self.ids = ids
         self.projecting = projecting
         self.metadataJSON = try MetadataCodec.encode(metadata)
+        // The head, and where the projections stand, in one statement.
         if let row = try Row.fetchOne(
-            db.cachedStatement(sql: "SELECT position, hash, recorded_at FROM events ORDER BY position DESC LIMIT 1"))
+            db.cachedStatement(sql: """
+                SELECT position, hash, recorded_at, (SELECT COALESCE(MIN(position), 0) FROM projection_state)
+                FROM events ORDER BY position DESC LIMIT 1
+                """))
         {
             head = (row[0], row[1])
             let headTime = Timestamp(parsing: row[2] as String) ?? recordedAt
             self.recordedAt = max(recordedAt, headTime)
             // A command decides on projections that hold the whole log: events appended log
-            // first are applied before it reads anything (one short read when there are none).
-            if projecting {
-                let projected = try Projector.projectedPosition(db)
-                if projected < head.position { _ = try Projector.catchUp(db, after: projected) }
-            }
+            // first are applied before it reads anything.
+            let projected: Int64 = row[3]
+            if projecting, projected < head.position { _ = try Projector.catchUp(db, after: projected) }
         } else {
             head = (0, RecordedEvent.genesisHash)
             self.recordedAt = recordedAt

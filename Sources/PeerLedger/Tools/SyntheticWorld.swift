@@ -82,15 +82,17 @@ public struct SyntheticWorld: Sendable {
         let events = WorldEvents(shape: shape, plan: plan, seed: seed, budget: shape.events - appendedSoFar)
         let clock = ContinuousClock()
         var batches = 0
+        var pending: [WorldEvents.Next] = []
+        pending.reserveCapacity(Self.batchSize)
         while !events.finished {
+            // The batch is drawn before its transaction: what is timed is the ledger appending
+            // events, as a client hands them over, not the generator making them up.
+            pending.removeAll(keepingCapacity: true)
+            while pending.count < Self.batchSize, let next = events.next() { pending.append(next) }
             let start = clock.now
             let batch = { (tx: LedgerTransaction) throws -> Int in
-                var count = 0
-                while count < Self.batchSize, let next = events.next() {
-                    try tx.append(next.event, to: next.stream, expecting: next.expected)
-                    count += 1
-                }
-                return count
+                for next in pending { try tx.append(next.event, to: next.stream, expecting: next.expected) }
+                return pending.count
             }
             let appended = try projectingEachBatch ? ledger.writeNow(Self.metadata, batch) : ledger.appendLogFirst(Self.metadata, batch)
             summary.batchedSeconds += (clock.now - start).secondsValue
