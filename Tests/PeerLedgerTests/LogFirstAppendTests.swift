@@ -36,8 +36,10 @@ import Testing
         }
     }
 
-    @Test func aCatchUpLeavesWhatProjectingEachBatchLeft() throws {
-        let (reference, subject) = try Self.pair()
+    /// On a file the catch-up reads the log ahead on a second connection (`EventPrefetcher`).
+    @Test(arguments: [false, true])
+    func aCatchUpLeavesWhatProjectingEachBatchLeft(onFile: Bool) throws {
+        let (reference, subject) = try Self.pair(path: onFile ? temporaryDatabasePath() : nil)
         let metadata = EventMetadata(actor: "test")
         let (first, rest) = (Self.batches[0], Self.batches.dropFirst())
         for ledger in [reference, subject] { try ledger.writeNow(metadata) { tx in try Self.append(first, tx) } }

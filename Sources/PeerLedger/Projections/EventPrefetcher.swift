@@ -1,14 +1,15 @@
 import Foundation
 import GRDB
 
-/// Reads and decodes the log on a thread of its own, a few chunks ahead of the rebuild that
-/// applies it on the writer connection.
+/// Reads and decodes the log on a thread of its own, a few chunks ahead of the replay (a rebuild
+/// or a catch-up) that applies it on the writer connection.
 ///
 /// Reading rows and decoding payloads is about a third of a rebuild's replay; on two cores it
 /// then overlaps the projections' SQL instead of adding to it. It reads through a separate
-/// connection of the pool, which sees exactly the rebuild's events: the rebuild holds the write
-/// lock for its whole transaction and never changes `events`, so nothing can commit between the
-/// two. Memory stays bounded: at most `depth` chunks of `chunkSize` events wait at any time.
+/// connection of the pool, which sees exactly the replay's events: the replay holds the write
+/// lock for its whole transaction, appends nothing before it is done, and reads committed events
+/// up to a bound it read itself, so nothing can commit in between that it would miss or see
+/// twice. Memory stays bounded: at most `depth` chunks of `chunkSize` events wait at any time.
 final class EventPrefetcher: @unchecked Sendable {
     /// One event as read and decoded. A struct rather than a tuple: reading a field of a tuple in
     /// a chunk copied the whole tuple through its generic value witnesses (a retain and a release
@@ -24,7 +25,7 @@ final class EventPrefetcher: @unchecked Sendable {
     // Guarded by `condition`.
     private let condition = NSCondition()
     private var chunks: [Result<[Decoded], any Error>] = []
-    /// Chunks the rebuild has applied, handed back (`giveBack`) so that their events are freed
+    /// Chunks the replay has applied, handed back (`giveBack`) so that their events are freed
     /// on the reading thread, which has time to spare, and their storage is filled again.
     private var spent: [[Decoded]] = []
     private var finished = false
@@ -70,7 +71,7 @@ final class EventPrefetcher: @unchecked Sendable {
         return chunk
     }
 
-    /// Stops the reading thread (the rebuild is done or failed); safe to call more than once.
+    /// Stops the reading thread (the replay is done or failed); safe to call more than once.
     func cancel() {
         condition.lock()
         cancelled = true

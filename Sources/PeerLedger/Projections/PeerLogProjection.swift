@@ -63,13 +63,14 @@ struct PeerLogProjection: Projection {
 
 /// Writing and reading communications-history lines.
 public enum PeerLog {
-    /// True while a rebuild replays the log: lines then go to `temp.peer_log_staged` in log order
+    /// True while a rebuild or a catch-up replays the log: lines then go to `temp.peer_log_staged` in log order
     /// (appends at the end of a rowid table) and enter `peer_log`, a WITHOUT ROWID table keyed by
     /// peer, once at the end, sorted by that key, instead of one random-key insert per event.
     @TaskLocal static var isStaging = false
 
-    /// Runs `body` (a rebuild's replay, inside its transaction) with history lines staged, then
-    /// moves them into `peer_log` in key order. Nothing reads `peer_log` during a replay.
+    /// Runs `body` (a rebuild's or a catch-up's replay, inside its transaction) with history lines
+    /// staged, then moves them into `peer_log` in key order. No projection reads `peer_log` while
+    /// it applies an event, so nothing misses the staged lines.
     static func staging<T>(_ db: Database, _ body: () throws -> T) throws -> T {
         try db.execute(sql: """
             CREATE TEMP TABLE IF NOT EXISTS peer_log_staged (

@@ -16,8 +16,8 @@ enum Projector {
         }
     }
 
-    /// Runs `body`, a replay of a stretch of the log in order (a rebuild, or the events after a
-    /// snapshot for `as_of`), with `apply` that writes less than applying each event in turn and
+    /// Runs `body`, a replay of a stretch of the log in order (a rebuild, a catch-up, or the
+    /// events after a snapshot for `as_of`), with `apply` that writes less than applying each event in turn and
     /// leaves the same rows once `body` returns: each session's run of observed states, updates
     /// and deletion is held back and written once (`SessionChangeBuffer`), PeeringDB's sync marks
     /// once per type (`PeeringDBProjection.holdingSyncMarks`).

@@ -1,6 +1,6 @@
 import GRDB
 
-/// A replay's changes to sessions (a rebuild's, or `as_of`'s after its snapshot), held back per
+/// A replay's changes to sessions (a rebuild's, a catch-up's, or `as_of`'s after its snapshot), held back per
 /// session so that each session's run of changes is written once, as its last event left the
 /// rows, instead of once per event.
 ///
