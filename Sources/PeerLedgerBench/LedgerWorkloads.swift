@@ -159,10 +159,10 @@ public struct LedgerWorkloads {
     /// Rebuild of every projection from the log, against a plain scan of the events table plus
     /// plain inserts of as many projection rows (one per event). The figure held to the target is
     /// `peerledger rebuild` run on its own (this binary as a child process, which reports its
-    /// rate and its peak memory), timed between two baseline runs whose mean is its baseline, each
-    /// of the three on a checkpointed file; the
-    /// rebuild inside this process, which has just built the world and still holds it, is
-    /// reported beside it against the same baseline.
+    /// rate and its peak memory), run between two baseline runs (the mean of their times gives
+    /// the baseline), each of the three on a checkpointed file. The rebuild inside this process,
+    /// which has just built the world and still holds it, is reported beside it against the same
+    /// baseline.
     public func rebuild(_ ledger: Ledger) throws -> [BenchmarkRow] {
         let report = try ledger.rebuild()
         guard report.matches else { throw BenchmarkFailure("rebuild changed the projections") }

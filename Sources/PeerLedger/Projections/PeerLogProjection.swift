@@ -63,9 +63,10 @@ struct PeerLogProjection: Projection {
 
 /// Writing and reading communications-history lines.
 public enum PeerLog {
-    /// True while a rebuild or a catch-up replays the log: lines then go to `temp.peer_log_staged` in log order
-    /// (appends at the end of a rowid table) and enter `peer_log`, a WITHOUT ROWID table keyed by
-    /// peer, once at the end, sorted by that key, instead of one random-key insert per event.
+    /// True while a rebuild or a catch-up replays the log: lines then go to
+    /// `temp.peer_log_staged` in log order (appends at the end of a rowid table) and enter
+    /// `peer_log`, a WITHOUT ROWID table keyed by peer, once at the end, sorted by that key,
+    /// instead of one random-key insert per event.
     @TaskLocal static var isStaging = false
 
     /// Runs `body` (a rebuild's or a catch-up's replay, inside its transaction) with history lines

@@ -17,10 +17,10 @@ enum Projector {
     }
 
     /// Runs `body`, a replay of a stretch of the log in order (a rebuild, a catch-up, or the
-    /// events after a snapshot for `as_of`), with `apply` that writes less than applying each event in turn and
-    /// leaves the same rows once `body` returns: each session's run of observed states, updates
-    /// and deletion is held back and written once (`SessionChangeBuffer`), PeeringDB's sync marks
-    /// once per type (`PeeringDBProjection.holdingSyncMarks`).
+    /// events after a snapshot for `as_of`), with `apply` that writes less than applying each
+    /// event in turn and leaves the same rows once `body` returns: each session's run of observed
+    /// states, updates and deletion is held back and written once (`SessionChangeBuffer`),
+    /// PeeringDB's sync marks once per type (`PeeringDBProjection.holdingSyncMarks`).
     static func replaying<T>(
         _ db: Database, holdingAtMost heldSessions: Int = SessionChangeBuffer.defaultLimit,
         _ body: (_ apply: (LedgerEvent, RecordedEvent) throws -> Void) throws -> T
@@ -114,8 +114,8 @@ enum Projector {
         }
     }
 
-    /// The position every projection stands at, read in one statement a command can afford:
-    /// `Ledger.write` compares it with the head before the command reads anything.
+    /// The position every projection stands at (`catchUpProjections`, `projectionLag`; a command
+    /// reads the same in its head query, `LedgerTransaction.init`).
     static func projectedPosition(_ db: Database) throws -> Int64 {
         try Int64.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(MIN(position), 0) FROM projection_state")) ?? 0
     }

@@ -1,8 +1,8 @@
 import GRDB
 
-/// A replay's changes to sessions (a rebuild's, a catch-up's, or `as_of`'s after its snapshot), held back per
-/// session so that each session's run of changes is written once, as its last event left the
-/// rows, instead of once per event.
+/// A replay's changes to sessions (a rebuild's, a catch-up's, or `as_of`'s after its snapshot),
+/// held back per session so that each session's run of changes is written once, as its last
+/// event left the rows, instead of once per event.
 ///
 /// Most of a live network's log is observed BGP states (more than half of the realistic
 /// world's events) and session updates (most of the rest). Each observation writes the session's
