@@ -81,6 +81,25 @@ import Testing
         #expect(try subject.rebuild().matches)
     }
 
+    /// A read during the lag answers from the projections as they stand, a consistent earlier
+    /// state, and its cached answer is not served once a catch-up moved them.
+    @Test func aReadSeesTheProjectionsAsTheyStandAndNothingCachedAfterTheCatchUp() async throws {
+        let (_, subject) = try Self.pair()
+        let api = APIv1(ledger: subject)
+        let metadata = EventMetadata(actor: "test")
+        let getSessions = { () async throws -> String in
+            await api.handle(APIRequest(
+                parameters: try Parameters(formEncoded: "target=peering&action=getSessions&public_id=1"), actor: "test")).message
+        }
+        try subject.writeNow(metadata) { tx in try Self.append(Self.batches[0].prefix(3), tx) }
+        #expect(try await getSessions() == "3 sessions found.")
+        try subject.appendLogFirst(metadata) { tx in try Self.append(Self.batches[0].dropFirst(3), tx) }
+        #expect(try await getSessions() == "3 sessions found.")
+        #expect(try await getSessions() == "3 sessions found.")
+        try subject.catchUpProjections()
+        #expect(try await getSessions() == "6 sessions found.")
+    }
+
     @Test func anAsyncCommandCatchesUpToo() async throws {
         let (_, subject) = try Self.pair()
         try subject.appendLogFirst(EventMetadata(actor: "test")) { tx in try Self.append(Self.batches[0], tx) }
