@@ -67,7 +67,7 @@ import PeerLedgerTestSupport
         #expect(try ledger.projectionChecksum() == before)
         #expect(try ledger.headPosition() == head + 1)
         // The rolled-back rebuild left the ledger answering as before.
-        let answer = try await APIv1(ledger: ledger).handle(
+        let answer = await APIv1(ledger: ledger).handle(
             APIRequest(parameters: try Parameters(formEncoded: "target=peering&action=getSessions&public_id=1"), actor: "test"))
         #expect(answer.succeeded)
     }

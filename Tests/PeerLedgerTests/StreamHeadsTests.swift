@@ -145,7 +145,7 @@ struct StreamHeadsTests {
         #expect(try migrated.verify().isValid)
         #expect(try migrated.projectionChecksum() == projections)
         // And it goes on appending where the old log stopped.
-        let answer = try await APIv1(ledger: migrated).handle(
+        let answer = await APIv1(ledger: migrated).handle(
             APIRequest(parameters: try Parameters(formEncoded: "target=peering&action=updateSession&id=2&note=after"), actor: "test"))
         #expect(answer.succeeded)
         #expect(try Self.heads(migrated) == ["session-1 v3 @6", "session-2 v3 @7", "session-3 v1 @3"])

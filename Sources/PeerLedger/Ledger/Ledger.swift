@@ -91,27 +91,29 @@ public final class Ledger: Sendable {
     public func write<T: Sendable>(
         _ metadata: EventMetadata, _ body: @Sendable (LedgerTransaction) throws -> T
     ) async throws -> T {
-        let clock = self.clock
-        let ids = self.ids
+        let (clock, ids) = (self.clock, self.ids)
         return try await database.writeWithoutTransaction { db in
-            try Self.inImmediateTransaction(db) {
-                let transaction = try LedgerTransaction(db: db, metadata: metadata, recordedAt: clock.now(), ids: ids)
-                let result = try body(transaction)
-                try transaction.finish()
-                return result
-            }
+            try Self.command(db, metadata, clock: clock, ids: ids, projecting: true, body)
         }
     }
 
     /// The synchronous twin of `write`, for command-line tools.
     public func writeNow<T>(_ metadata: EventMetadata, _ body: (LedgerTransaction) throws -> T) throws -> T {
-        try database.writeWithoutTransaction { db in
-            try Self.inImmediateTransaction(db) {
-                let transaction = try LedgerTransaction(db: db, metadata: metadata, recordedAt: clock.now(), ids: ids)
-                let result = try body(transaction)
-                try transaction.finish()
-                return result
-            }
+        try database.writeWithoutTransaction { db in try Self.command(db, metadata, clock: clock, ids: ids, projecting: true, body) }
+    }
+
+    /// One command's transaction on the writer connection: `body` appends through a
+    /// `LedgerTransaction`, whose finish records where the projections stand, then the commit.
+    private static func command<T>(
+        _ db: Database, _ metadata: EventMetadata, clock: any LedgerClock, ids: any IDGenerator, projecting: Bool,
+        _ body: (LedgerTransaction) throws -> T
+    ) throws -> T {
+        try inImmediateTransaction(db) {
+            let transaction = try LedgerTransaction(
+                db: db, metadata: metadata, recordedAt: clock.now(), ids: ids, projecting: projecting)
+            let result = try body(transaction)
+            try transaction.finish()
+            return result
         }
     }
 
@@ -129,15 +131,7 @@ public final class Ledger: Sendable {
     /// process that stops in between loses nothing. `body` must not read the projections for
     /// what it appends.
     public func appendLogFirst<T>(_ metadata: EventMetadata, _ body: (LedgerTransaction) throws -> T) throws -> T {
-        try database.writeWithoutTransaction { db in
-            try Self.inImmediateTransaction(db) {
-                let transaction = try LedgerTransaction(
-                    db: db, metadata: metadata, recordedAt: clock.now(), ids: ids, projecting: false)
-                let result = try body(transaction)
-                try transaction.finish()
-                return result
-            }
-        }
+        try database.writeWithoutTransaction { db in try Self.command(db, metadata, clock: clock, ids: ids, projecting: false, body) }
     }
 
     /// Applies the events the projections lack (appended log first), in one transaction;
