@@ -11,8 +11,9 @@ import Testing
 @Suite struct LogFirstAppendTests {
     typealias Log = SessionChangeBufferTests
 
-    /// Two ledgers on the same clock: `reference` applies each batch in its transaction,
-    /// `subject` appends the same batches, from `logFirstFrom` on, log first.
+    /// Two ledgers on the same clock, so the same batches give the same log, hash chain included:
+    /// the tests project each batch in its transaction on `reference` and append it log first
+    /// on `subject`. `path` puts `subject` on a file.
     static func pair(path: String? = nil) throws -> (reference: Ledger, subject: Ledger) {
         let clock = { SteppingClock(start: Timestamp(millis: 1_795_100_000_000), stepMillis: 1000) }
         let reference = try Ledger.inMemory(clock: clock())
