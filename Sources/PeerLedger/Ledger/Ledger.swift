@@ -139,9 +139,7 @@ public final class Ledger: Sendable {
     @discardableResult
     public func catchUpProjections() throws -> Int64 {
         try database.write { db in
-            let projected = try Projector.projectedPosition(db)
-            guard projected < (try Self.headPosition(db)) else { return 0 }
-            return try Projector.catchUp(db, after: projected, prefetchFrom: database as? DatabasePool)
+            try Projector.catchUp(db, after: Projector.projectedPosition(db), prefetchFrom: database as? DatabasePool)
         }
     }
 

@@ -16,9 +16,10 @@ import GRDB
 /// update or deletion writes says the session's label, which the run does not change: it is read
 /// from the row once (`label`) and kept until an event that may change it applies. Any other
 /// event of the session (`LedgerEvent.sessionID`: its addition, a push, an update of those
-/// columns) writes the run first. Only events of a session write its two rows (the projections' switch statements
-/// say so), so nothing else can see a held change. At most `limit` sessions' runs are held; a
-/// new one past that writes them all first, which bounds a replay's memory whatever the log holds.
+/// columns) writes the run first. Only events of a session write its two rows (the projections'
+/// switch statements say so), so nothing else can see a held change. At most `limit` sessions'
+/// runs are held; a new one past that writes them all first, which bounds a replay's memory
+/// whatever the log holds.
 final class SessionChangeBuffer {
     /// A session's held changes, merged.
     struct Run {

@@ -98,7 +98,9 @@ public struct SyntheticWorld: Sendable {
             summary.batchedSeconds += (clock.now - start).secondsValue
             summary.batchedEvents += appended
             batches += 1
-            if try !projectingEachBatch && (events.finished || ledger.projectionLag() >= catchUpInterval) {
+            // What the projections lack: the batches appended since the last catch-up.
+            let lag = summary.batchedEvents - summary.caughtUpEvents
+            if !projectingEachBatch && (events.finished || lag >= catchUpInterval) {
                 let start = clock.now
                 summary.caughtUpEvents += Int(try ledger.catchUpProjections())
                 summary.catchUpSeconds += (clock.now - start).secondsValue
