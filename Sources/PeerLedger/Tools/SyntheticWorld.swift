@@ -175,7 +175,7 @@ public struct WorldSummary: Sendable, Equatable {
         }
         if catchUps > 0 {
             let total = batchedSeconds + catchUpSeconds
-            lines.append(String(format: "  projections caught up %d times: %d events in %.2f s (%.0f events/s); batches and catch-ups together %.0f events/s", catchUps, caughtUpEvents, catchUpSeconds, Double(caughtUpEvents) / max(catchUpSeconds, 1e-9), Double(batchedEvents) / max(total, 1e-9)))
+            lines.append(String(format: "  projections caught up %d time%@: %d events in %.2f s (%.0f events/s); batches and catch-ups together %.0f events/s", catchUps, catchUps == 1 ? "" : "s", caughtUpEvents, catchUpSeconds, Double(caughtUpEvents) / max(catchUpSeconds, 1e-9), Double(batchedEvents) / max(total, 1e-9)))
         }
         if totalEvents > shape.events {
             lines.append("  (the world's sessions and requests alone need more than the \(shape.events) events asked for)")
