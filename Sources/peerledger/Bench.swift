@@ -22,6 +22,8 @@ struct Bench: AsyncParsableCommand {
     var writesOnly = false
     @Flag(help: "Build the world with each batch projected in its own transaction, instead of log first with catch-ups.")
     var projectEachBatch = false
+    @Option(help: "Measure only the rebuild (a lone `peerledger rebuild` between two baseline scans) on this existing world file; its projections are rebuilt in place.")
+    var rebuild: String?
 
     func run() async throws {
         if let reads {
@@ -33,6 +35,14 @@ struct Bench: AsyncParsableCommand {
             var rows = try await workloads.run(samples: samples, only: only)
             if http { rows += try await HTTPWorkload(ledger: ledger, databasePath: reads, folder: folder) { printError($0) }.run(calls: workloads.calls(only: only)) }
             print(json ? BenchmarkTable.json([("reads", rows)]) : BenchmarkTable.render(rows))
+            return
+        }
+        if let rebuild {
+            let ledger = try Ledger.open(at: rebuild)
+            let events = try ledger.eventCount()
+            let workloads = LedgerWorkloads(events: Int(events), folder: FileManager.default.temporaryDirectory) { printError($0) }
+            let rows = try workloads.loneRebuild(of: ledger, events: events).rows
+            print(json ? BenchmarkTable.json([("rebuild", rows)]) : BenchmarkTable.render(rows))
             return
         }
         if writesOnly {
