@@ -273,3 +273,19 @@ extension DatabaseValue: BoundValue {
 
     var asDatabaseValue: DatabaseValue { self }
 }
+
+/// A NUL-terminated UTF-8 text held elsewhere (`StagedHistory`), bound as a `String` is: up to
+/// its NUL, copied by SQLite.
+struct CText: BoundValue {
+    let bytes: UnsafePointer<UInt8>
+
+    init(_ bytes: UnsafePointer<UInt8>) {
+        self.bytes = bytes
+    }
+
+    func bind(into statement: SQLiteStatement, at index: CInt) -> CInt {
+        bytes.withMemoryRebound(to: CChar.self, capacity: 1) { sqlite3_bind_text(statement, index, $0, -1, transient) }
+    }
+
+    var asDatabaseValue: DatabaseValue { String(cString: bytes).databaseValue }
+}

@@ -14,8 +14,15 @@ struct PeerLogProjection: Projection {
         // The sessions projection has already applied this event: the row is the session after it.
         // One INSERT ... SELECT writes the line from that row (no line when the session or its
         // peer is unknown), instead of reading the label into Swift and inserting it back.
-        try (PeerLog.isStaging ? Self.stagedLine : Self.line).execute(
-            db, recorded.position, verb, RecordedTime.apiText(recorded.recordedAt), sessionID)
+        let time = RecordedTime.apiText(recorded.recordedAt)
+        guard let staged = PeerLog.staged else { return try Self.line.execute(db, recorded.position, verb, time, sessionID) }
+        // A replay holds its lines (`StagedHistory`): the same line, from the same label read alone.
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: Self.labelSQL), arguments: [sessionID]),
+            let participant = row[0] as Int64?, let exchange = row[1] as Int64?, let label = row[2] as String?
+        else { return }
+        try staged.append(
+            db, position: recorded.position, participant: participant, exchange: exchange, message: verb + ": " + label, time: time,
+            requestID: nil, sessionID: sessionID)
     }
 
     /// The verb of a session event's history line, and its session; nil for other events.
@@ -39,16 +46,13 @@ struct PeerLogProjection: Projection {
     }
 
     /// The history line of a session event, built by SQLite from the session's row.
-    static func lineSQL(into table: String) -> String {
-        """
-        INSERT INTO \(table) (position, peer_participant_id, public_id, message, time, request_id, session_id)
+    static let lineSQL = """
+        INSERT INTO peer_log (position, peer_participant_id, public_id, message, time, request_id, session_id)
         SELECT ?1, peer_participant_id, public_id, ?2 || ': ' || \(labelExpression), ?3, NULL, id
         FROM sessions WHERE id = ?4 AND peer_participant_id IS NOT NULL AND public_id IS NOT NULL
         """
-    }
 
-    static let line = WriteStatement(lineSQL(into: "peer_log"))
-    static let stagedLine = WriteStatement(lineSQL(into: "temp.peer_log_staged"))
+    static let line = WriteStatement(lineSQL)
 
     /// `Session.label`'s text from the STRICT columns (integers are integers, text is text), so
     /// SQLite's concatenation gives exactly what Swift would.
@@ -63,29 +67,18 @@ struct PeerLogProjection: Projection {
 
 /// Writing and reading communications-history lines.
 public enum PeerLog {
-    /// True while a rebuild or a catch-up replays the log: lines then go to
-    /// `temp.peer_log_staged` in log order (appends at the end of a rowid table) and enter
-    /// `peer_log`, a WITHOUT ROWID table keyed by peer, once at the end, sorted by that key,
-    /// instead of one random-key insert per event.
-    @TaskLocal static var isStaging = false
+    /// The lines of the replay (a rebuild or a catch-up) running on this task, if any: they are
+    /// held there and enter `peer_log` sorted by its key (`StagedHistory`) instead of one
+    /// random-key insert per event.
+    @TaskLocal static var staged: StagedHistory?
 
     /// Runs `body` (a rebuild's or a catch-up's replay, inside its transaction) with history lines
-    /// staged, then moves them into `peer_log` in key order. No projection reads `peer_log` while
-    /// it applies an event, so nothing misses the staged lines.
-    static func staging<T>(_ db: Database, _ body: () throws -> T) throws -> T {
-        try db.execute(sql: """
-            CREATE TEMP TABLE IF NOT EXISTS peer_log_staged (
-                position INTEGER NOT NULL, peer_participant_id INTEGER NOT NULL, public_id INTEGER NOT NULL,
-                message TEXT NOT NULL, time TEXT NOT NULL, request_id INTEGER, session_id INTEGER)
-            """)
-        try db.execute(sql: "DELETE FROM temp.peer_log_staged")
-        let result = try $isStaging.withValue(true) { try body() }
-        try db.execute(sql: """
-            INSERT INTO peer_log (position, peer_participant_id, public_id, message, time, request_id, session_id)
-            SELECT position, peer_participant_id, public_id, message, time, request_id, session_id
-            FROM temp.peer_log_staged ORDER BY peer_participant_id, public_id, position
-            """)
-        try db.execute(sql: "DROP TABLE temp.peer_log_staged")
+    /// held (`StagedHistory`, at most `limitBytes` at a time), then writes the last of them. No
+    /// projection reads `peer_log` while it applies an event, so nothing misses a held line.
+    static func staging<T>(_ db: Database, limitBytes: Int = StagedHistory.defaultLimit, _ body: () throws -> T) throws -> T {
+        let staged = StagedHistory(limitBytes: limitBytes)
+        let result = try $staged.withValue(staged) { try body() }
+        try staged.flush(db)
         return result
     }
 
@@ -94,15 +87,16 @@ public enum PeerLog {
         requestID: Int64? = nil, sessionID: Int64? = nil
     ) throws {
         let time = RecordedTime.apiText(recordedAt)
-        try (isStaging ? stagedInsert : insert).execute(db, position, participant, exchange, message, time, requestID, sessionID)
+        if let staged {
+            return try staged.append(
+                db, position: position, participant: participant, exchange: exchange, message: message, time: time,
+                requestID: requestID, sessionID: sessionID)
+        }
+        try insert.execute(db, position, participant, exchange, message, time, requestID, sessionID)
     }
 
     static let insert = WriteStatement("""
         INSERT INTO peer_log (position, peer_participant_id, public_id, message, time, request_id, session_id)
-        VALUES (?, ?, ?, ?, ?, ?, ?)
-        """)
-    static let stagedInsert = WriteStatement("""
-        INSERT INTO temp.peer_log_staged (position, peer_participant_id, public_id, message, time, request_id, session_id)
         VALUES (?, ?, ?, ?, ?, ?, ?)
         """)
 

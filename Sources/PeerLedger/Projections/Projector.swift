@@ -121,7 +121,7 @@ enum Projector {
     }
 
     /// Applies the events after `position`, which the projections stand at, as a rebuild replays
-    /// them (session runs held, history lines staged and moved in key order), and records the
+    /// them (session runs held, history lines held and written in key order), and records the
     /// new position. Runs inside the caller's write transaction, which must not have appended
     /// anything yet when `reader` is given (the reader sees committed events only).
     static func catchUp(_ db: Database, after position: Int64, prefetchFrom reader: (any DatabaseReader)? = nil) throws -> Int64 {
@@ -138,10 +138,11 @@ enum Projector {
     /// never held in memory). Runs inside the caller's transaction. With `prefetchFrom`, a
     /// connection of the same pool, events are read and decoded on another thread while this one
     /// applies them (`EventPrefetcher`).
-    /// `holdingAtMost` bounds the sessions whose changes are held back (`SessionChangeBuffer`).
+    /// `holdingAtMost` bounds the sessions whose changes are held back (`SessionChangeBuffer`),
+    /// `historyBytes` the history lines held before they are written (`StagedHistory`).
     static func rebuild(
         _ db: Database, upTo limit: Int64? = nil, prefetchFrom reader: (any DatabaseReader)? = nil,
-        holdingAtMost heldSessions: Int = SessionChangeBuffer.defaultLimit
+        holdingAtMost heldSessions: Int = SessionChangeBuffer.defaultLimit, historyBytes: Int = StagedHistory.defaultLimit
     ) throws -> Int64 {
         for projection in projections {
             for table in projection.tables {
@@ -153,7 +154,7 @@ enum Projector {
         // and a bottom-up build instead of one random insert per row); no `apply` reads by them.
         let indexes = try secondaryIndexes(db)
         for index in indexes { try db.execute(sql: "DROP INDEX \(index.name.quotedDatabaseIdentifier)") }
-        let replayed = try PeerLog.staging(db) {
+        let replayed = try PeerLog.staging(db, limitBytes: historyBytes) {
             try replaying(db, holdingAtMost: heldSessions) { apply in try replay(db, after: 0, upTo: limit, prefetchFrom: reader, apply) }
         }
         for index in indexes { try db.execute(sql: index.sql) }
