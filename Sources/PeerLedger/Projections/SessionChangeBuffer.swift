@@ -8,7 +8,7 @@ import GRDB
 /// world's events) and session updates (most of the rest). Each observation writes the session's
 /// `session_router_state` row and its `sessions` row; each update and deletion its `sessions` row.
 /// Every one of those writes is last-write-wins per column, except that a session in "not
-/// configured" stays so whatever is observed, which `Run.merging` keeps exactly. A run of such
+/// configured" stays so whatever is observed, which `Run.merge` keeps exactly. A run of such
 /// events therefore leaves the same rows as its merge written once.
 ///
 /// What may join a run (`LedgerEvent.joinsHeldRun`): an observed state, a deletion, and an update
@@ -40,7 +40,7 @@ final class SessionChangeBuffer {
         /// The last observed BGP state (the router state row's).
         var bgpState: String
         /// What the observations leave in the session's `state`: the last one's, unless one of
-        /// them was "not configured" (see `Run.merging`).
+        /// them was "not configured" (see `Run.merge`).
         var sessionState: String
         var prefixesReceived: Int64?
         var lastError: String?
@@ -79,12 +79,16 @@ final class SessionChangeBuffer {
     /// naming a column the sessions projection does not know is refused here, as applying it would.
     func hold(_ event: LedgerEvent, session: Int64, _ recorded: RecordedEvent, _ db: Database) throws {
         if case let .sessionUpdated(updated) = event { try SessionsProjection.checkColumns(updated.changes.keys, at: recorded) }
-        if let run = runs[session] {
-            runs[session] = run.merging(event, recorded)
+        // Merged where it is held: a run copied out and stored back cost a retain and a release
+        // of each of its strings and its columns per event.
+        if let index = runs.index(forKey: session) {
+            runs.values[index].merge(event, recorded)
             return
         }
         if runs.count >= limit { try flushAll(db) }
-        runs[session] = Run(streamVersion: recorded.streamVersion, recordedAt: recorded.recordedAt).merging(event, recorded)
+        var run = Run(streamVersion: recorded.streamVersion, recordedAt: recorded.recordedAt)
+        run.merge(event, recorded)
+        runs[session] = run
     }
 
     /// The label of `session` for the history line of a held update or deletion: the row's, read
@@ -139,34 +143,33 @@ final class SessionChangeBuffer {
 }
 
 extension SessionChangeBuffer.Run {
-    /// The run followed by `event`: the last value of each column wins, except that once an
+    /// Adds `event` to the run: the last value of each column wins, except that once an
     /// observation left the session "not configured" it stays so (the `CASE` of
     /// `SessionRouterStateProjection.observedSessionState`); the router is the first observation's.
-    func merging(_ event: LedgerEvent, _ recorded: RecordedEvent) -> Self {
-        var run = self
-        run.streamVersion = recorded.streamVersion
-        run.recordedAt = recorded.recordedAt
+    mutating func merge(_ event: LedgerEvent, _ recorded: RecordedEvent) {
+        streamVersion = recorded.streamVersion
+        recordedAt = recorded.recordedAt
         switch event {
-        case let .sessionStateObserved(observed):
+        case let .sessionStateObserved(observation):
+            // Moved out and back (`take`), so the strings are not copied.
             var merged =
-                run.observed
+                observed.take()
                 ?? SessionChangeBuffer.Observed(
-                    routerID: observed.routerID, bgpState: observed.state, sessionState: observed.state,
+                    routerID: observation.routerID, bgpState: observation.state, sessionState: observation.state,
                     prefixesReceived: nil, lastError: nil, recordedAt: recorded.recordedAt)
-            merged.bgpState = observed.state
-            if merged.sessionState != SessionState.notConfigured.rawValue { merged.sessionState = observed.state }
-            merged.prefixesReceived = observed.prefixesReceived
-            merged.lastError = observed.lastError
+            merged.bgpState = observation.state
+            if merged.sessionState != SessionState.notConfigured.rawValue { merged.sessionState = observation.state }
+            merged.prefixesReceived = observation.prefixesReceived
+            merged.lastError = observation.lastError
             merged.recordedAt = recorded.recordedAt
-            run.observed = merged
+            observed = merged
         case let .sessionUpdated(updated):
-            for (name, change) in updated.changes { run.columns[name] = change.to.databaseValue }
+            for (name, change) in updated.changes { columns[name] = change.to.databaseValue }
         case .sessionDeleted:
-            run.columns["deleted"] = 1.databaseValue
+            columns["deleted"] = 1.databaseValue
         default:
             break
         }
-        return run
     }
 }
 
