@@ -47,17 +47,69 @@ public struct EventMetadata: Codable, Sendable, Equatable {
 }
 
 /// An event as stored: its place in the log, its stream, and the bytes the hash covers.
+///
+/// A value, with its fields kept in one immutable object: a copy is one retain instead of one for
+/// each of its six strings. A replay copies each event out of the read-ahead chunk to apply it,
+/// and those retains and releases were about a twentieth of a rebuild's applying thread.
 public struct RecordedEvent: Sendable, Equatable {
-    public let position: Int64
-    public let stream: String
-    public let streamVersion: Int64
-    public let type: String
-    public let schemaVersion: Int
-    public let payload: String
-    public let metadata: String
-    public let recordedAt: String
-    public let prevHash: String
-    public let hash: String
+    private final class Fields: Sendable {
+        let position: Int64
+        let stream: String
+        let streamVersion: Int64
+        let type: String
+        let schemaVersion: Int
+        let payload: String
+        let metadata: String
+        let recordedAt: String
+        let prevHash: String
+        let hash: String
+
+        init(
+            position: Int64, stream: String, streamVersion: Int64, type: String, schemaVersion: Int, payload: String,
+            metadata: String, recordedAt: String, prevHash: String, hash: String
+        ) {
+            self.position = position
+            self.stream = stream
+            self.streamVersion = streamVersion
+            self.type = type
+            self.schemaVersion = schemaVersion
+            self.payload = payload
+            self.metadata = metadata
+            self.recordedAt = recordedAt
+            self.prevHash = prevHash
+            self.hash = hash
+        }
+    }
+
+    private let fields: Fields
+
+    public init(
+        position: Int64, stream: String, streamVersion: Int64, type: String, schemaVersion: Int, payload: String,
+        metadata: String, recordedAt: String, prevHash: String, hash: String
+    ) {
+        fields = Fields(
+            position: position, stream: stream, streamVersion: streamVersion, type: type, schemaVersion: schemaVersion,
+            payload: payload, metadata: metadata, recordedAt: recordedAt, prevHash: prevHash, hash: hash)
+    }
+
+    public var position: Int64 { fields.position }
+    public var stream: String { fields.stream }
+    public var streamVersion: Int64 { fields.streamVersion }
+    public var type: String { fields.type }
+    public var schemaVersion: Int { fields.schemaVersion }
+    public var payload: String { fields.payload }
+    public var metadata: String { fields.metadata }
+    public var recordedAt: String { fields.recordedAt }
+    public var prevHash: String { fields.prevHash }
+    public var hash: String { fields.hash }
+
+    public static func == (lhs: RecordedEvent, rhs: RecordedEvent) -> Bool {
+        lhs.fields === rhs.fields
+            || (lhs.position == rhs.position && lhs.stream == rhs.stream && lhs.streamVersion == rhs.streamVersion
+                && lhs.type == rhs.type && lhs.schemaVersion == rhs.schemaVersion && lhs.payload == rhs.payload
+                && lhs.metadata == rhs.metadata && lhs.recordedAt == rhs.recordedAt && lhs.prevHash == rhs.prevHash
+                && lhs.hash == rhs.hash)
+    }
 
     /// The bytes that `hash` covers, after `prev_hash`. Fields are joined by U+001F, which canonical
     /// JSON never contains unescaped and the other fields cannot contain.
