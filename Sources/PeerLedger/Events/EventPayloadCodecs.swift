@@ -243,13 +243,15 @@ extension SessionPayloadScanner {
         return (participant, exchange)
     }
 
-    /// `null`, `true`, `false`, a plain string or an integer, as `PeeringDBValue.init(from:)`
-    /// reads each of them.
-    mutating func peeringDBValue() -> PeeringDBValue? {
+    /// `null`, `true`, `false`, a string or an integer, as `PeeringDBValue.init(from:)` reads
+    /// each of them. Strings of printable ASCII only (`string`, what the peer payloads' readers
+    /// accept), or with `anyText` any string without an escape (`unescapedStringValue`: its bytes
+    /// are its text), as a PeeringDB object's fields may hold.
+    mutating func peeringDBValue(anyText: Bool = false) -> PeeringDBValue? {
         if literal("null") { return .null }
         if literal("true") { return .bool(true) }
         if literal("false") { return .bool(false) }
-        if let text = string() { return .text(text) }
+        if let text = anyText ? unescapedStringValue() : string() { return .text(text) }
         return integer().map(PeeringDBValue.int)
     }
 }

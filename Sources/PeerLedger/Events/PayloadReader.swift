@@ -26,7 +26,7 @@ enum PayloadReader {
                 var previous: String?
                 repeat {
                     guard let key = scan.string(), previous.map({ $0.utf8.lexicographicallyPrecedes(key.utf8) }) ?? true,
-                        scan.literal(":"), let value = scan.peeringDBFieldValue()
+                        scan.literal(":"), let value = scan.peeringDBValue(anyText: true)
                     else { return nil }
                     fields[key] = value
                     previous = key

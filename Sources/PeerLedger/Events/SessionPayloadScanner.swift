@@ -117,16 +117,6 @@ struct SessionPayloadScanner {
         return text(start + 1..<index - 1)
     }
 
-    /// `null`, `true`, `false`, a canonical integer or an unescaped string (any UTF-8, where
-    /// `peeringDBValue` takes printable ASCII only) as a PeeringDB object's field.
-    mutating func peeringDBFieldValue() -> PeeringDBValue? {
-        if literal("null") { return .null }
-        if literal("true") { return .bool(true) }
-        if literal("false") { return .bool(false) }
-        if let text = unescapedStringValue() { return .text(text) }
-        return integer().map(PeeringDBValue.int)
-    }
-
     /// `-?(0|[1-9][0-9]*)` within Int64, not followed by a fraction or exponent; "-0" is left out.
     mutating func integer() -> Int64? {
         var scan = index
