@@ -27,7 +27,7 @@ struct Bench: AsyncParsableCommand {
 
     func run() async throws {
         if let reads {
-            let ledger = try Ledger.open(at: reads)
+            let ledger = try Self.existingWorld(reads, option: "--reads")
             let folder = FileManager.default.temporaryDirectory.appendingPathComponent("peerledger-bench-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(at: folder) }
@@ -38,7 +38,7 @@ struct Bench: AsyncParsableCommand {
             return
         }
         if let rebuild {
-            let ledger = try Ledger.open(at: rebuild)
+            let ledger = try Self.existingWorld(rebuild, option: "--rebuild")
             let events = try ledger.eventCount()
             let workloads = LedgerWorkloads(events: Int(events), folder: FileManager.default.temporaryDirectory) { printError($0) }
             let rows = try workloads.loneRebuild(of: ledger, events: events).rows
@@ -66,6 +66,17 @@ struct Bench: AsyncParsableCommand {
             if !json { print("scale \(text) (\(events) events)\n" + BenchmarkTable.render(rows)) }
         }
         if json { print(BenchmarkTable.json(runs)) } else if runs.count > 1 { print(BenchmarkTable.growth(runs)) }
+    }
+
+    /// The ledger of a world file that must exist and hold events (opening a missing path would
+    /// create an empty ledger there and measure nothing).
+    static func existingWorld(_ path: String, option: String) throws -> Ledger {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw ValidationError("\(option): no ledger at \(path); build one with `peerledger generate-world --db \(path)`")
+        }
+        let ledger = try Ledger.open(at: path)
+        guard try ledger.eventCount() > 0 else { throw ValidationError("\(option): the ledger at \(path) holds no events") }
+        return ledger
     }
 
     static func events(_ text: String) -> Int? {

@@ -11,9 +11,9 @@ enum PayloadReader {
         scannedPeeringDBObjectCreated(text) ?? parsedPeeringDBObjectCreated(text)
     }
 
-    /// The canonical payload read straight from its bytes, without a `JSON` tree (building one
-    /// was a third of the read-ahead thread's work in a rebuild of the realistic world, whose
-    /// first 162,500 events are PeeringDB objects): `{"fields":{…},"object_id":N,"object_type":"T"}`
+    /// The canonical payload read straight from its bytes, without a `JSON` tree (decoding
+    /// through one was over a quarter of the read-ahead thread's samples in a rebuild of the
+    /// realistic world, whose first 162,500 events are PeeringDB objects): `{"fields":{…},"object_id":N,"object_type":"T"}`
     /// with keys in strictly increasing byte order and values `null`, `true`, `false`, canonical
     /// integers or strings without an escape, control character or U+2028/U+2029. Anything else
     /// answers nil and goes through the tree (`parsedPeeringDBObjectCreated`), which reads

@@ -25,6 +25,7 @@ extension Ledger {
 
     /// Empties every projection and replays the whole log into it, in one transaction, and
     /// compares the result with what was there.
+    ///
     /// `seconds` is the replay and its commit: the work of a rebuild until it is durable, without
     /// the two checksums that compare the result with what was there.
     public func rebuild() throws -> RebuildReport {
