@@ -14,15 +14,21 @@ struct PeerLogProjection: Projection {
         // The sessions projection has already applied this event: the row is the session after it.
         // One INSERT ... SELECT writes the line from that row (no line when the session or its
         // peer is unknown), instead of reading the label into Swift and inserting it back.
-        let time = RecordedTime.apiText(recorded.recordedAt)
-        guard let staged = PeerLog.staged else { return try Self.line.execute(db, recorded.position, verb, time, sessionID) }
+        guard PeerLog.staged != nil else {
+            return try Self.line.execute(db, recorded.position, verb, RecordedTime.apiText(recorded.recordedAt), sessionID)
+        }
         // A replay holds its lines (`StagedHistory`): the same line, from the same label read alone.
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: Self.labelSQL), arguments: [sessionID]),
-            let participant = row[0] as Int64?, let exchange = row[1] as Int64?, let label = row[2] as String?
-        else { return }
-        try staged.append(
-            db, position: recorded.position, participant: participant, exchange: exchange, message: verb + ": " + label, time: time,
-            requestID: nil, sessionID: sessionID)
+        guard let label = try Self.label(of: sessionID, db) else { return }
+        try Self.writeSessionLine(db, verb: verb, session: sessionID, label: label, recorded)
+    }
+
+    /// Where the session's peer is and its label, as its row gives them (`labelSQL`); nil when
+    /// the session is unknown or has no peer or exchange (it then gets no line).
+    static func label(of session: Int64, _ db: Database) throws -> SessionChangeBuffer.LineLabel? {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: labelSQL), arguments: [session]),
+            let participant = row[0] as Int64?, let exchange = row[1] as Int64?, let text = row[2] as String?
+        else { return nil }
+        return SessionChangeBuffer.LineLabel(participant: participant, exchange: exchange, text: text)
     }
 
     /// The verb of a session event's history line, and its session; nil for other events.

@@ -95,11 +95,7 @@ final class SessionChangeBuffer {
     /// once and kept until `forgetLabel`. The run never changes the columns it comes from.
     func label(of session: Int64, _ db: Database) throws -> LineLabel? {
         if let known = labels[session] { return known }
-        let row = try Row.fetchOne(db.cachedStatement(sql: PeerLogProjection.labelSQL), arguments: [session])
-        var label: LineLabel?
-        if let row, let participant = row[0] as Int64?, let exchange = row[1] as Int64?, let text = row[2] as String? {
-            label = LineLabel(participant: participant, exchange: exchange, text: text)
-        }
+        let label = try PeerLogProjection.label(of: session, db)
         if labels.count >= limit { labels.removeAll(keepingCapacity: true) }
         labels[session] = label
         return label
