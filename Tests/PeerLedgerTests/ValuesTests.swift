@@ -79,6 +79,9 @@ struct ValuesTests {
         #expect(Timestamp(parsing: " 2014-05-22 23:14:54\t") == moment)
         #expect(Timestamp(parsing: "\u{00A0}2014-05-22 23:14:54") == moment)
         #expect(Timestamp(parsing: "2014-05-22 23:14:54 x") == nil)
+        // A line break is not a space: a time that carries one is refused, not trimmed.
+        #expect(Timestamp(parsing: "2014-05-22 23:14:54\n") == nil)
+        #expect(Timestamp(parsing: "\r2014-05-22 23:14:54") == nil)
     }
 
     @Test("JSON keeps member order, escapes control characters, and reads back what it writes")
@@ -99,5 +102,38 @@ struct ValuesTests {
         for bad in ["206.126.236", "206.126.236.256", "01.2.3.4", "1.2.3.4\n", "1.2.3.4 ", "::g", ""] {
             #expect(IPAddress(bad) == nil, "\(bad)")
         }
+        for good in ["0.0.0.0", "255.255.255.255", "10.0.100.9", "192.0.2.1"] {
+            #expect(IPAddress(good)?.text == good, "\(good)")
+        }
+        for bad in ["1.2.3.4.5", "1..2.3", ".1.2.3", "1.2.3.", "1.2.3.0400", "00.1.2.3", "1.2.3.-4", "1.2.3.4\u{0}", "1.2.3.٤", "1.2.3.４"] {
+            #expect(IPAddress(bad) == nil, "\(bad)")
+        }
+    }
+
+    /// The IPv4 reading goes byte by byte; the C library's `inet_pton`, which also refuses
+    /// leading zeros and parts above 255, is the reference it must agree with.
+    @Test("IPv4 addresses are accepted exactly where inet_pton accepts them")
+    func dottedQuadsAgreeWithInetPton() {
+        var random = SplitMix64(seed: 4)
+        func digits() -> String {
+            let length = [0, 1, 1, 2, 2, 3, 3, 4][Int(random.next() % 8)]
+            return String((0..<length).map { _ in Character(String(random.next() % 10)) })
+        }
+        var accepted = 0
+        for _ in 0..<20_000 {
+            // Three to five parts of zero to four digits (leading zeros, 256–9999 and empty
+            // parts among them), now and then with a stray byte in place of a dot.
+            var text = digits()
+            for _ in 0..<[2, 3, 3, 3, 4][Int(random.next() % 5)] {
+                text += random.next() % 50 == 0 ? ["-", " ", ":", "a", "\n"][Int(random.next() % 5)] : "."
+                text += digits()
+            }
+            var address = in_addr()
+            let reference = inet_pton(AF_INET, text, &address) == 1
+            #expect((IPAddress(text)?.type == .ipv4) == reference, "\(text)")
+            if reference { accepted += 1 }
+        }
+        // The corpus holds real addresses, not only refusals.
+        #expect(accepted > 300)
     }
 }

@@ -54,6 +54,45 @@ import Testing
         #expect(throws: DatabaseError.self) { try queue.write { db in _ = try read.int64(db, 1, 2) } }
     }
 
+    @Test func aRowReadGivesEveryColumnAsGRDBReadsItInOrOutsideATransaction() throws {
+        let read = WriteStatement("SELECT id, value, typeof(value) FROM kinds WHERE id = ?")
+        let blob = Data([0, 1, 0xFF, 0x7F])
+        let queue = try DatabaseQueue()
+        try queue.write { db in
+            try Self.kindsTable(db)
+            for (offset, value) in Self.values.enumerated() { try Self.insertKind.execute(db, Int64(offset), value) }
+            try db.execute(sql: "INSERT INTO kinds (id, value, via) VALUES (?, ?, 'grdb')", arguments: [500, blob])
+            try db.execute(sql: "INSERT INTO kinds (id, value, via) VALUES (501, x'', 'grdb')")
+        }
+        /// Each id's columns as `firstRow` reads them, and as GRDB's `Row` holds them.
+        func compare(_ db: Database) throws {
+            for id in Array(0..<Int64(Self.values.count)) + [500, 501] {
+                let direct = try read.firstRow(db, id) { columns in (0..<3).map { columns.value($0) } }
+                let grdb = try Row.fetchOne(db, sql: read.sql, arguments: [id]).map { Array($0.databaseValues) }
+                #expect(direct == grdb, "id \(id)")
+            }
+            #expect(try read.firstRow(db, 500) { $0.value(1) } == blob.databaseValue)
+            #expect(try read.firstRow(db, 6) { $0.text(1) } == "Zürich — 東京 🚀 ﬁ")
+            #expect(try read.firstRow(db, 6) { $0.int64(1) } == .some(nil))
+            #expect(try read.firstRow(db, 0) { $0.int64(1) } == Int64.max)
+            #expect(try read.firstRow(db, 14) { $0.text(1) } == .some(nil))
+            // No row: nil, and `read` is not called.
+            #expect(try read.firstRow(db, 999) { _ in Issue.record("read called without a row") } == nil)
+        }
+        try queue.write { db in try compare(db) }
+        // A wrong number of values is refused, as GRDB refuses it.
+        #expect(throws: DatabaseError.self) { try queue.write { db in _ = try read.firstRow(db, 1, 2) { $0.value(0) } } }
+        try queue.writeWithoutTransaction { db in
+            #expect(!db.isInsideTransaction)
+            try compare(db)
+        }
+        // The direct read was reset: the table it read can be dropped in the same transaction.
+        try queue.write { db in
+            _ = try read.firstRow(db, 1) { $0.value(0) }
+            try db.execute(sql: "DROP TABLE kinds")
+        }
+    }
+
     @Test func valuesOfEveryKindComeBackAsGRDBWouldHaveStoredThem() throws {
         let queue = try DatabaseQueue()
         try queue.write { db in

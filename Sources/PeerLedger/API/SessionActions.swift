@@ -41,7 +41,7 @@ enum SessionActions {
         if values[.state] == nil { values[.state] = .text(SessionState.notConfigured.rawValue) }
         try refuseDuplicate(values, excluding: nil, transaction.db)
 
-        let id = try (Int64.fetchOne(transaction.db.cachedStatement(sql: "SELECT MAX(id) FROM sessions")) ?? 0) + 1
+        let id = try (lastID.int64(transaction.db) ?? 0) + 1
         var fields: [String: FieldValue] = [:]
         for (field, value) in values {
             if field == .password, case let .text(password) = value {
@@ -152,9 +152,7 @@ enum SessionActions {
     static func refuseDuplicate(_ values: [SessionField: FieldValue], excluding id: Int64?, _ db: Database) throws {
         guard let address = values[.peer_ipaddr]?.textValue, let exchange = values[.public_id]?.intValue else { return }
         let router = values[.resource_id]?.intValue
-        if let existing = try Int64.fetchOne(
-            db.cachedStatement(sql: duplicateSQL), arguments: [exchange, address, router, id])
-        {
+        if let existing = try duplicate.int64(db, exchange, address, router, id) {
             let where_ = router.map { "router \($0) at exchange \(exchange)" } ?? "exchange \(exchange)"
             throw Refusal("peer_ipaddr \(address) already has session \(existing) on \(where_); update or delete that session instead")
         }
@@ -162,10 +160,12 @@ enum SessionActions {
 
     /// The live session with an address at an exchange (on a router, other than a session): one
     /// seek in `sessions_by_exchange` (public_id, deleted, peer_ipaddr), not a scan of the exchange.
-    static let duplicateSQL = """
+    static let duplicate = WriteStatement("""
         SELECT id FROM sessions
         WHERE public_id = ? AND deleted = 0 AND peer_ipaddr = ? AND resource_id IS ? AND id IS NOT ?
-        """
+        """)
+
+    static let lastID = WriteStatement("SELECT MAX(id) FROM sessions")
 
     static func fetch(_ db: Database, id: Int64) throws -> Session {
         guard let session = try Session.fetch(db, id: id) else { throw Refusal("No session with id \(id)") }

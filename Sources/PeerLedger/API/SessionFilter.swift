@@ -39,6 +39,6 @@ struct SessionFilter {
         let whereClause = clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND ")
         return try Row.fetchAll(
             db, sql: Session.selectSQL + whereClause + " ORDER BY s.id", arguments: StatementArguments(arguments)
-        ).map(Session.init(row:))
+        ).map { try Session(row: $0) }
     }
 }

@@ -66,23 +66,34 @@ extension Session {
         + " FROM sessions s LEFT JOIN secrets sec ON sec.ref = s.password_ref"
         + " LEFT JOIN routers r ON r.id = s.resource_id AND r.removed = 0"
 
-    init(row: Row) {
+    /// A session from a row selected by `selectSQL`, its columns read by index.
+    init(row: Row) throws {
+        try self.init(columns: ColumnValues(row: row))
+    }
+
+    init(columns: ColumnValues) throws {
+        guard let id = columns.int64(0), let version = columns.int64(1) else {
+            throw DatabaseError(resultCode: .SQLITE_MISMATCH, message: "a session row without an integer id and version")
+        }
         var values: [SessionField: FieldValue] = [:]
         values.reserveCapacity(SessionField.allCases.count)
         for (offset, field) in SessionField.allCases.enumerated() {
-            let dbValue: DatabaseValue = row[offset + 5]
-            switch dbValue.storage {
+            switch columns.value(offset + 5).storage {
             case let .int64(value): values[field] = .int(value)
             case let .string(value): values[field] = .text(value)
             default: values[field] = .null
             }
         }
         self.init(
-            id: row[0], version: row[1], values: values, passwordRef: row[2], resourceName: row[4], publicName: row[3])
+            id: id, version: version, values: values, passwordRef: columns.text(2), resourceName: columns.text(4),
+            publicName: columns.text(3))
     }
 
-    /// One session by id (deleted ones included), or nil.
+    /// One session by id (deleted ones included), or nil. Its columns are read straight from
+    /// SQLite (`WriteStatement.firstRow`): every command that changes a session answers with it.
     public static func fetch(_ db: Database, id: Int64) throws -> Session? {
-        try Row.fetchOne(db.cachedStatement(sql: selectSQL + " WHERE s.id = ?"), arguments: [id]).map(Session.init(row:))
+        try byID.firstRow(db, id) { try Session(columns: $0) }
     }
+
+    private static let byID = WriteStatement(selectSQL + " WHERE s.id = ?")
 }

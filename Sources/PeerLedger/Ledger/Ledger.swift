@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import GRDB
+import GRDBSQLite
 
 /// The event log and its projections in one SQLite database: the single door every write goes
 /// through, and the place reads are served from.
@@ -214,24 +215,27 @@ public final class LedgerTransaction {
         self.projecting = projecting
         self.metadataJSON = try MetadataCodec.encode(metadata)
         // The head, and where the projections stand, in one statement.
-        if let row = try Row.fetchOne(
-            db.cachedStatement(sql: """
-                SELECT position, hash, recorded_at, (SELECT COALESCE(MIN(position), 0) FROM projection_state)
-                FROM events ORDER BY position DESC LIMIT 1
-                """))
-        {
-            head = (row[0], row[1])
-            let headTime = Timestamp(parsing: row[2] as String) ?? recordedAt
-            self.recordedAt = max(recordedAt, headTime)
+        if let row = try Self.headStatement.firstRow(db, read: { columns in
+            (columns.int64(0), columns.text(1), columns.text(2), columns.int64(3))
+        }) {
+            guard let position = row.0, let hash = row.1, let time = row.2, let projected = row.3 else {
+                throw DatabaseError(resultCode: .SQLITE_MISMATCH, message: "the log's last event has no position, hash or time")
+            }
+            head = (position, hash)
+            self.recordedAt = max(recordedAt, Timestamp(parsing: time) ?? recordedAt)
             // A command decides on projections that hold the whole log: events appended log
             // first are applied before it reads anything.
-            let projected: Int64 = row[3]
             if projecting, projected < head.position { _ = try Projector.catchUp(db, after: projected) }
         } else {
             head = (0, RecordedEvent.genesisHash)
             self.recordedAt = recordedAt
         }
     }
+
+    private static let headStatement = WriteStatement("""
+        SELECT position, hash, recorded_at, (SELECT COALESCE(MIN(position), 0) FROM projection_state)
+        FROM events ORDER BY position DESC LIMIT 1
+        """)
 
     /// The version of each stream this command already read or appended to: only this
     /// transaction writes to the log while it is open, so a stream it touched needs no query again.
@@ -297,7 +301,10 @@ public final class LedgerTransaction {
         if projecting { try Projector.checkpoint(db, position: head.position) }
         // Read by SQLite when this transaction commits (see `Ledger.walCheckpointPages`).
         let pages = Ledger.walCheckpointPages(forEvents: appendedCount)
-        try db.cachedStatement(sql: "PRAGMA wal_autocheckpoint = \(pages)").execute()
+        // What `PRAGMA wal_autocheckpoint` does, without a statement to find and run per command.
+        guard let connection = db.sqliteConnection, sqlite3_wal_autocheckpoint(connection, CInt(pages)) == SQLITE_OK else {
+            throw DatabaseError(resultCode: .SQLITE_MISUSE, message: "could not set wal_autocheckpoint to \(pages)")
+        }
     }
 }
 

@@ -4,7 +4,8 @@ import GRDBSQLite
 
 /// One of the write path's hot statements, run with its values bound straight onto SQLite's
 /// prepared statement: the projections' constant INSERT, UPDATE and DELETE, the log's append and
-/// checkpoint, and the one read every append makes (its stream's head, `int64`).
+/// checkpoint, and the few reads every command makes (its stream's head and the other one-value
+/// reads, `int64`; the log's head and the session a command answers with, `firstRow`).
 ///
 /// Why: a rebuild runs a few such statements for each of hundreds of thousands of events, and a
 /// profile of it showed GRDB's per-execution work costing almost as much as SQLite's: building
@@ -18,8 +19,8 @@ import GRDBSQLite
 /// - `statementWillExecute`: (1) the aborted-transaction check and (2) autocommit tracking only
 ///   matter outside a live transaction, so the fast path runs only when SQLite says a transaction
 ///   is open (`sqlite3_get_autocommit` is 0); otherwise the statement goes through GRDB whole.
-///   (3) Region recording (`registerAccess`) only serves ValueObservation while it tracks a read,
-///   and these statements write. (4) Transaction observers (`observationBroker`): PeerLedger
+///   (3) Region recording (`registerAccess`) only serves ValueObservation while it tracks a read;
+///   PeerLedger has none (below), so the reads here need not record what they read either. (4) Transaction observers (`observationBroker`): PeerLedger
 ///   registers none (no ValueObservation, DatabaseRegionObservation, TransactionObserver or
 ///   `afterNextTransaction` anywhere); one observing projection tables would miss these changes.
 ///   (5) Suspension is off (`observesSuspensionNotifications` is not set). Task cancellation
@@ -99,6 +100,30 @@ final class WriteStatement: @unchecked Sendable {
         case SQLITE_ROW: return sqlite3_column_type(handle, 0) == SQLITE_NULL ? nil : sqlite3_column_int64(handle, 0)
         case SQLITE_DONE: return nil
         default: throw failure(code, connection, handle)
+        }
+    }
+
+    /// Runs a read and hands its first row to `read`, column by column straight from SQLite's
+    /// statement (no GRDB `Row` is built, so no column is copied that `read` does not take); nil
+    /// when there is no row. Outside a transaction the row comes through GRDB, and `read` sees
+    /// the same values. The statement is reset before this returns, so no read stays open.
+    func firstRow<T, each Value: BoundValue>(
+        _ db: Database, _ values: repeat each Value, read: (ColumnValues) throws -> T
+    ) throws -> T? {
+        guard let (connection, statement) = try prepared(db) else {
+            return try Row.fetchOne(db.cachedStatement(sql: sql), arguments: arguments(repeat each values))
+                .map { try read(ColumnValues(row: $0)) }
+        }
+        let handle = statement.sqliteStatement
+        defer {
+            sqlite3_reset(handle)
+            withExtendedLifetime(statement) {}
+        }
+        try bind(repeat each values, to: handle, connection)
+        switch sqlite3_step(handle) {
+        case SQLITE_ROW: return try read(ColumnValues(handle: handle))
+        case SQLITE_DONE: return nil
+        case let code: throw failure(code, connection, handle)
         }
     }
 
@@ -205,6 +230,42 @@ final class WriteStatement: @unchecked Sendable {
         lock.lock()
         last = (connection, entry)
         lock.unlock()
+    }
+}
+
+/// The columns of the row a `WriteStatement.firstRow` read stands on, by 0-based index: read
+/// from SQLite's statement with GRDB's own `DatabaseValue(sqliteStatement:index:)`, or from
+/// GRDB's `Row` when the read went through GRDB.
+struct ColumnValues {
+    private enum Source {
+        case statement(SQLiteStatement)
+        case row(Row)
+    }
+
+    private let source: Source
+
+    init(handle: SQLiteStatement) { source = .statement(handle) }
+
+    init(row: Row) { source = .row(row) }
+
+    /// The column as GRDB's `DatabaseValue` (GRDB's own reading of a statement's column).
+    func value(_ index: Int) -> DatabaseValue {
+        switch source {
+        case let .statement(handle): DatabaseValue(sqliteStatement: handle, index: CInt(index))
+        case let .row(row): row[index]
+        }
+    }
+
+    /// The column as an integer, nil when it is NULL or of another type.
+    func int64(_ index: Int) -> Int64? {
+        guard case let .int64(number) = value(index).storage else { return nil }
+        return number
+    }
+
+    /// The column as text, nil when it is NULL or of another type.
+    func text(_ index: Int) -> String? {
+        guard case let .string(text) = value(index).storage else { return nil }
+        return text
     }
 }
 

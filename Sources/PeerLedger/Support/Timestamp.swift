@@ -56,13 +56,19 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
     }
 
+    /// `CharacterSet.whitespaces` (Unicode's spaces and the tab), asked only beyond ASCII, where
+    /// its answer is not simply a space or a tab.
+    static func isWhitespace(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.isASCII ? scalar == " " || scalar == "\t" : CharacterSet.whitespaces.contains(scalar)
+    }
+
     /// Reads the forms an operator types: `2014-04-07`, `2014-04-07 11:32:37`,
     /// `2014-04-07T11:32:37Z`, `2014-04-07T11:32:37.123Z`, or Unix seconds. All are UTC.
     public init?(parsing text: String) {
         // The log's own times have no surrounding space: only a typed one is trimmed (Foundation's
         // trimming was a visible share of every command, which reads the head's time).
-        let padded = text.unicodeScalars.first.map(CharacterSet.whitespaces.contains) == true
-            || text.unicodeScalars.last.map(CharacterSet.whitespaces.contains) == true
+        let padded = text.unicodeScalars.first.map(Self.isWhitespace) == true
+            || text.unicodeScalars.last.map(Self.isWhitespace) == true
         let text = padded ? text.trimmingCharacters(in: .whitespaces) : text
         if let seconds = Int64(text) {
             self.init(millis: seconds * 1000)
