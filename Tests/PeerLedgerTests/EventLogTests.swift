@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 import Testing
 
 @testable import PeerLedger
@@ -97,6 +98,56 @@ struct EventLogTests {
         let events = try t.events()
         #expect(events.map(\.position) == [1, 2])
         #expect(try t.ledger.verify().isValid)
+    }
+
+    /// `Ledger.write` runs a lone command on the caller's thread; one that finds another in
+    /// flight must wait its turn suspended (GRDB's asynchronous access), not block a second
+    /// thread of the pool on the writer queue, and both must commit, in the order they took it.
+    @Test("a write that finds another in flight waits its turn queued; both commit in order")
+    func aWriteBehindAnotherIsQueued() async throws {
+        let ledger = try Ledger.open(at: temporaryDatabasePath())
+        let metadata = EventMetadata(actor: "test")
+        let flags = HandOff()
+        let first = Task.detached {
+            try await ledger.write(metadata) { tx in
+                flags.entered.store(true, ordering: .releasing)
+                // Holds the writer (and this task's thread, as a lone command's fsync does).
+                var waited = 0
+                while !flags.release.load(ordering: .acquiring), waited < 10_000 {
+                    usleep(1_000)
+                    waited += 1
+                }
+                try tx.append(.peerStatusReset(PeerStatusReset(participantID: 1, publicID: 1)), to: Peer.stream(participant: 1, exchange: 1), expecting: .any)
+            }
+        }
+        // Polled without blocking this task's thread: the first holds one already.
+        for _ in 0..<10_000 where !flags.entered.load(ordering: .acquiring) { try await Task.sleep(for: .milliseconds(1)) }
+        let entered = flags.entered.load(ordering: .acquiring)
+        #expect(entered)
+        let queuedBefore = ledger.queuedWrites.load(ordering: .relaxed)
+        #expect(queuedBefore == 0)
+        let second = Task.detached {
+            try await ledger.write(metadata) { tx in
+                try tx.append(.peerStatusReset(PeerStatusReset(participantID: 2, publicID: 1)), to: Peer.stream(participant: 2, exchange: 1), expecting: .any)
+            }
+        }
+        for _ in 0..<10_000 where ledger.queuedWrites.load(ordering: .relaxed) == 0 { try await Task.sleep(for: .milliseconds(1)) }
+        // The second is waiting behind the first, which has not committed.
+        let queued = ledger.queuedWrites.load(ordering: .relaxed)
+        #expect(queued == 1)
+        #expect(try ledger.headPosition() == 0)
+        flags.release.store(true, ordering: .releasing)
+        _ = try await first.value
+        _ = try await second.value
+        let streams = try ledger.readNow { db in try String.fetchAll(db, sql: "SELECT stream FROM events ORDER BY position") }
+        #expect(streams == [Peer.stream(participant: 1, exchange: 1), Peer.stream(participant: 2, exchange: 1)])
+        // Alone again, a write runs on its caller's thread: nothing more is queued.
+        _ = try await ledger.write(metadata) { tx in
+            try tx.append(.peerStatusReset(PeerStatusReset(participantID: 3, publicID: 1)), to: Peer.stream(participant: 3, exchange: 1), expecting: .any)
+        }
+        let queuedAfter = ledger.queuedWrites.load(ordering: .relaxed)
+        #expect(queuedAfter == 1)
+        #expect(try ledger.verify().isValid)
     }
 
     @Test("a refused write appends nothing and leaves the projections as they were")
@@ -208,3 +259,8 @@ struct EventLogTests {
     }
 }
 
+/// Two flags a test's tasks hand each other.
+final class HandOff: Sendable {
+    let entered = Atomic<Bool>(false)
+    let release = Atomic<Bool>(false)
+}

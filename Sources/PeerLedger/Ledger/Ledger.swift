@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import GRDB
 import GRDBSQLite
+import Synchronization
 
 /// The event log and its projections in one SQLite database: the single door every write goes
 /// through, and the place reads are served from.
@@ -89,14 +90,35 @@ public final class Ledger: Sendable {
     /// projections it changed, or, if `body` throws, nothing at all is. Projections that lag the
     /// log (`appendLogFirst`) are brought level first, in the same transaction, so the command
     /// reads and decides on the whole log.
+    ///
+    /// Where it runs: when no other `write` of this ledger is in flight, on the caller's thread
+    /// (GRDB's synchronous access, which takes the free writer queue without a thread switch);
+    /// otherwise it waits its turn through GRDB's asynchronous access, suspended, not blocking a
+    /// thread. So at most one thread of Swift's pool ever waits on the disk for a command, and
+    /// concurrent writers queue on the writer as before. The hop onto the writer queue and back
+    /// (two thread wake-ups) cost a lone client's command more CPU than its SQL did: with fsync
+    /// made a no-op, about 2,500 commands/s with the hop and 4,150 without. The transaction, its
+    /// durability and its order are the same on either path.
     public func write<T: Sendable>(
         _ metadata: EventMetadata, _ body: @Sendable (LedgerTransaction) throws -> T
     ) async throws -> T {
         let (clock, ids) = (self.clock, self.ids)
+        if writesInFlight.compareExchange(expected: 0, desired: 1, ordering: .acquiring).exchanged {
+            defer { writesInFlight.subtract(1, ordering: .releasing) }
+            return try writeNow(metadata, body)
+        }
+        writesInFlight.add(1, ordering: .acquiring)
+        defer { writesInFlight.subtract(1, ordering: .releasing) }
+        queuedWrites.add(1, ordering: .relaxed)
         return try await database.writeWithoutTransaction { db in
             try Self.command(db, metadata, clock: clock, ids: ids, projecting: true, body)
         }
     }
+
+    /// The `write`s running or waiting their turn (see `write`).
+    private let writesInFlight = Atomic<Int>(0)
+    /// How many `write`s found another in flight and waited their turn (tests read it).
+    let queuedWrites = Atomic<Int>(0)
 
     /// The synchronous twin of `write`, for command-line tools.
     public func writeNow<T>(_ metadata: EventMetadata, _ body: (LedgerTransaction) throws -> T) throws -> T {
