@@ -94,8 +94,9 @@ public final class Ledger: Sendable {
     /// Where it runs: when no other `write` of this ledger is in flight, on the caller's thread
     /// (GRDB's synchronous access, which takes the free writer queue without a thread switch);
     /// otherwise it waits its turn through GRDB's asynchronous access, suspended, not blocking a
-    /// thread. So at most one thread of Swift's pool ever waits on the disk for a command, and
-    /// concurrent writers queue on the writer as before. The hop onto the writer queue and back
+    /// thread. So at most one thread of Swift's pool ever waits on the disk (or on another
+    /// process's write lock, up to the busy timeout) for a command, and concurrent writers queue
+    /// on the writer as before. The hop onto the writer queue and back
     /// (two thread wake-ups) cost a lone client's command more CPU than its SQL did: with fsync
     /// made a no-op, about 2,500 commands/s with the hop and 4,150 without. The transaction, its
     /// durability and its order are the same on either path.

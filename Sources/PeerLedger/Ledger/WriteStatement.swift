@@ -20,9 +20,10 @@ import GRDBSQLite
 ///   matter outside a live transaction, so the fast path runs only when SQLite says a transaction
 ///   is open (`sqlite3_get_autocommit` is 0); otherwise the statement goes through GRDB whole.
 ///   (3) Region recording (`registerAccess`) only serves ValueObservation while it tracks a read;
-///   PeerLedger has none (below), so the reads here need not record what they read either. (4) Transaction observers (`observationBroker`): PeerLedger
-///   registers none (no ValueObservation, DatabaseRegionObservation, TransactionObserver or
-///   `afterNextTransaction` anywhere); one observing projection tables would miss these changes.
+///   PeerLedger has none (below), so the reads here need not record what they read either.
+///   (4) Transaction observers (`observationBroker`): PeerLedger registers none (no
+///   ValueObservation, DatabaseRegionObservation, TransactionObserver or `afterNextTransaction`
+///   anywhere); one observing projection tables would miss these changes.
 ///   (5) Suspension is off (`observesSuspensionNotifications` is not set). Task cancellation
 ///   still interrupts SQLite, but then surfaces as `DatabaseError` SQLITE_INTERRUPT instead of
 ///   `CancellationError`; the command fails and rolls back either way.
