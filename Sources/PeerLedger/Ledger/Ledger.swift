@@ -95,8 +95,8 @@ public final class Ledger: Sendable {
     /// (GRDB's synchronous access, which takes the free writer queue without a thread switch);
     /// otherwise it waits its turn through GRDB's asynchronous access, suspended, not blocking a
     /// thread. So at most one thread of Swift's pool ever waits on the disk (or on another
-    /// process's write lock, up to the busy timeout) for a command, and concurrent writers queue
-    /// on the writer as before. The hop onto the writer queue and back
+    /// process's write lock, up to the busy timeout) for a command, none on a single processor
+    /// (`writesOnCallerThread`), and concurrent writers queue on the writer as before. The hop onto the writer queue and back
     /// (two thread wake-ups) cost a lone client's command more CPU than its SQL did: with fsync
     /// made a no-op, about 2,500 commands/s with the hop and 4,150 without. The transaction, its
     /// durability and its order are the same on either path.
@@ -104,7 +104,7 @@ public final class Ledger: Sendable {
         _ metadata: EventMetadata, _ body: @Sendable (LedgerTransaction) throws -> T
     ) async throws -> T {
         let (clock, ids) = (self.clock, self.ids)
-        if writesInFlight.compareExchange(expected: 0, desired: 1, ordering: .acquiring).exchanged {
+        if Self.writesOnCallerThread, writesInFlight.compareExchange(expected: 0, desired: 1, ordering: .acquiring).exchanged {
             defer { writesInFlight.subtract(1, ordering: .releasing) }
             return try writeNow(metadata, body)
         }
@@ -115,6 +115,11 @@ public final class Ledger: Sendable {
             try Self.command(db, metadata, clock: clock, ids: ids, projecting: true, body)
         }
     }
+
+    /// Whether a lone command may run on its caller's thread: not on a single processor, where
+    /// Swift's pool has one thread, which a command waiting on the disk (or on another process's
+    /// write lock) would take from every other task.
+    static let writesOnCallerThread = ProcessInfo.processInfo.activeProcessorCount > 1
 
     /// The `write`s running or waiting their turn (see `write`).
     private let writesInFlight = Atomic<Int>(0)
