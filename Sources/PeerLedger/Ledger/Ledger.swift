@@ -103,7 +103,6 @@ public final class Ledger: Sendable {
     public func write<T: Sendable>(
         _ metadata: EventMetadata, _ body: @Sendable (LedgerTransaction) throws -> T
     ) async throws -> T {
-        let (clock, ids) = (self.clock, self.ids)
         if Self.writesOnCallerThread, writesInFlight.compareExchange(expected: 0, desired: 1, ordering: .acquiring).exchanged {
             defer { writesInFlight.subtract(1, ordering: .releasing) }
             return try writeNow(metadata, body)
@@ -111,6 +110,7 @@ public final class Ledger: Sendable {
         writesInFlight.add(1, ordering: .acquiring)
         defer { writesInFlight.subtract(1, ordering: .releasing) }
         queuedWrites.add(1, ordering: .relaxed)
+        let (clock, ids) = (self.clock, self.ids)
         return try await database.writeWithoutTransaction { db in
             try Self.command(db, metadata, clock: clock, ids: ids, projecting: true, body)
         }
