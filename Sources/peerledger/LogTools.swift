@@ -46,6 +46,7 @@ struct Rebuild: AsyncParsableCommand {
     func run() async throws {
         let report = try database.open().rebuild()
         print(String(format: "rebuilt %lld events in %.3f s (%.0f events/s)", report.events, report.seconds, report.eventsPerSecond))
+        for phase in report.phases { print(String(format: "  %7.3f s  %@", phase.seconds, phase.name)) }
         let peak = Memory.peakMegabytes()
         if peak > 0 { print(String(format: "peak resident memory %.1f MB", peak)) }
         if report.matches {

@@ -71,6 +71,46 @@ import PeerLedgerTestSupport
             APIRequest(parameters: try Parameters(formEncoded: "target=peering&action=getSessions&public_id=1"), actor: "test"))
         #expect(answer.succeeded)
     }
+
+    /// A replay reads only what projections read (`RecordedEvent.forEachReplayed`): each event's
+    /// position, stream version, type, schema version, payload and time as stored, and nothing
+    /// of its stream, metadata or hashes; every known type name comes out equal to the stored one.
+    @Test func aReplayReadsWhatProjectionsReadOfEachEventAndLeavesTheRestEmpty() async throws {
+        let ledger = try await Self.world()
+        let stored = try ledger.readNow { db in
+            try Row.fetchAll(db, sql: "SELECT \(RecordedEvent.columns) FROM events ORDER BY position").map(RecordedEvent.init(row:))
+        }
+        var replayed: [RecordedEvent] = []
+        try ledger.readNow { db in try RecordedEvent.forEachReplayed(db, after: 0, upTo: .max) { replayed.append($0) } }
+        #expect(replayed.count == stored.count)
+        #expect(replayed.map(\.position) == stored.map(\.position))
+        #expect(replayed.map(\.streamVersion) == stored.map(\.streamVersion))
+        #expect(replayed.map(\.type) == stored.map(\.type))
+        #expect(replayed.map(\.schemaVersion) == stored.map(\.schemaVersion))
+        #expect(replayed.map(\.payload) == stored.map(\.payload))
+        #expect(replayed.map(\.recordedAt) == stored.map(\.recordedAt))
+        #expect(replayed.allSatisfy { $0.stream.isEmpty && $0.metadata.isEmpty && $0.prevHash.isEmpty && $0.hash.isEmpty })
+        #expect(Set(stored.map(\.type)).isSuperset(of: ["SessionStateObserved", "SessionUpdated", "PeeringDBObjectCreated"]))
+        // Bounds as the prefetcher's: after the first position, up to and including the limit.
+        var window: [Int64] = []
+        try ledger.readNow { db in try RecordedEvent.forEachReplayed(db, after: 10, upTo: 20) { window.append($0.position) } }
+        #expect(window == Array(11...20))
+    }
+
+    /// `peerledger rebuild` says where its time went: each phase once, in the order it runs,
+    /// together no longer than the time it reports.
+    @Test func aRebuildReportsItsPhasesInOrder() async throws {
+        let ledger = try await Self.world()
+        let report = try ledger.rebuild()
+        #expect(report.phases.map(\.name) == [
+            "empty the projections and drop their indexes", "replay the log", "write the held sessions and sync marks",
+            "sort and write the history", "build the indexes", "commit",
+        ])
+        #expect(report.phases.allSatisfy { $0.seconds >= 0 })
+        let total = report.phases.reduce(0) { $0 + $1.seconds }
+        #expect(total > 0)
+        #expect(total <= report.seconds + 1e-6)
+    }
 }
 
 extension LedgerEvent {

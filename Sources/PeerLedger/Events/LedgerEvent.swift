@@ -80,40 +80,41 @@ public enum LedgerEvent: Sendable, Equatable {
             return try unpack(type)
         }
         switch event.type {
-        case SessionAdded.type:
-            if event.schemaVersion == SessionAdded.schemaVersion, let fast = SessionPayloadCodec.decodeSessionAdded(event.payload) {
-                self = .sessionAdded(fast)
-            } else {
-                self = .sessionAdded(try unpack(SessionAdded.self))
-            }
+        // The most frequent types of a live network's log first: the cases are tried in order.
+        case SessionStateObserved.type:
+            self = .sessionStateObserved(
+                try unpack(SessionStateObserved.self) { EventPayloadCodecs.sessionStateObserved($0) ?? PayloadReader.sessionStateObserved($0) })
         case SessionUpdated.type:
             if event.schemaVersion == SessionUpdated.schemaVersion, let fast = SessionPayloadCodec.decodeSessionUpdated(event.payload) {
                 self = .sessionUpdated(fast)
             } else {
                 self = .sessionUpdated(try unpack(SessionUpdated.self))
             }
-        case SessionDeleted.type: self = .sessionDeleted(try unpack(SessionDeleted.self))
-        case APIKeyCreated.type: self = .apiKeyCreated(try unpack(APIKeyCreated.self))
-        case APIKeyRevoked.type: self = .apiKeyRevoked(try unpack(APIKeyRevoked.self))
         case PeeringDBObjectCreated.type:
             if event.schemaVersion == PeeringDBObjectCreated.schemaVersion, let fast = PayloadReader.peeringDBObjectCreated(event.payload) {
                 self = .peeringDBObjectCreated(fast)
             } else {
                 self = .peeringDBObjectCreated(try unpack(PeeringDBObjectCreated.self))
             }
+        case PeerUpdated.type: self = .peerUpdated(try unpack(PeerUpdated.self, fast: EventPayloadCodecs.peerUpdated))
+        case PeerStatusReset.type: self = .peerStatusReset(try unpack(PeerStatusReset.self, fast: EventPayloadCodecs.peerStatusReset))
+        case SessionAdded.type:
+            if event.schemaVersion == SessionAdded.schemaVersion, let fast = SessionPayloadCodec.decodeSessionAdded(event.payload) {
+                self = .sessionAdded(fast)
+            } else {
+                self = .sessionAdded(try unpack(SessionAdded.self))
+            }
+        case SessionDeleted.type: self = .sessionDeleted(try unpack(SessionDeleted.self))
+        case APIKeyCreated.type: self = .apiKeyCreated(try unpack(APIKeyCreated.self))
+        case APIKeyRevoked.type: self = .apiKeyRevoked(try unpack(APIKeyRevoked.self))
         case PeeringDBObjectChanged.type: self = .peeringDBObjectChanged(try unpack(PeeringDBObjectChanged.self))
         case PeeringDBObjectRemoved.type: self = .peeringDBObjectRemoved(try unpack(PeeringDBObjectRemoved.self))
         case OwnNetworkSet.type: self = .ownNetworkSet(try unpack(OwnNetworkSet.self))
-        case PeerStatusReset.type: self = .peerStatusReset(try unpack(PeerStatusReset.self, fast: EventPayloadCodecs.peerStatusReset))
-        case PeerUpdated.type: self = .peerUpdated(try unpack(PeerUpdated.self, fast: EventPayloadCodecs.peerUpdated))
         case RouterAdded.type: self = .routerAdded(try unpack(RouterAdded.self))
         case RouterRemoved.type: self = .routerRemoved(try unpack(RouterRemoved.self))
         case SessionConfigurationRequested.type: self = .sessionConfigurationRequested(try unpack(SessionConfigurationRequested.self))
         case SessionConfigurationApplied.type: self = .sessionConfigurationApplied(try unpack(SessionConfigurationApplied.self))
         case SessionConfigurationFailed.type: self = .sessionConfigurationFailed(try unpack(SessionConfigurationFailed.self))
-        case SessionStateObserved.type:
-            self = .sessionStateObserved(
-                try unpack(SessionStateObserved.self) { EventPayloadCodecs.sessionStateObserved($0) ?? PayloadReader.sessionStateObserved($0) })
         case PeeringRequestSent.type: self = .peeringRequestSent(try unpack(PeeringRequestSent.self))
         case PeeringRequestDelivered.type:
             self = .peeringRequestDelivered(try unpack(PeeringRequestDelivered.self, fast: EventPayloadCodecs.peeringRequestDelivered))

@@ -82,17 +82,17 @@ final class EventPrefetcher: @unchecked Sendable {
     private func produce(_ reader: any DatabaseReader, _ start: Int64, _ limit: Int64) {
         do {
             try reader.read { db in
-                let cursor = try Row.fetchCursor(
-                    db, sql: "SELECT \(RecordedEvent.columns) FROM events WHERE position > ? AND position <= ? ORDER BY position",
-                    arguments: [start, limit])
                 var chunk = emptyChunk()
-                while let row = try cursor.next() {
-                    let recorded = RecordedEvent(row: row)
-                    chunk.append(Decoded(event: try LedgerEvent(recorded), recorded: recorded))
-                    if chunk.count == Self.chunkSize {
-                        guard push(.success(chunk)) else { return }
-                        chunk = emptyChunk()
+                do {
+                    try RecordedEvent.forEachReplayed(db, after: start, upTo: limit) { recorded in
+                        chunk.append(Decoded(event: try LedgerEvent(recorded), recorded: recorded))
+                        if chunk.count == Self.chunkSize {
+                            guard push(.success(chunk)) else { throw Cancelled() }
+                            chunk = emptyChunk()
+                        }
                     }
+                } catch is Cancelled {
+                    return
                 }
                 if !chunk.isEmpty { _ = push(.success(chunk)) }
             }
@@ -104,6 +104,9 @@ final class EventPrefetcher: @unchecked Sendable {
         condition.broadcast()
         condition.unlock()
     }
+
+    /// Stops the read once the replay has cancelled it.
+    private struct Cancelled: Error {}
 
     /// Hands a chunk over, waiting while `depth` chunks are waiting; false once cancelled.
     private func push(_ chunk: Result<[Decoded], any Error>) -> Bool {

@@ -9,6 +9,9 @@ protocol Projection: Sendable {
     var version: Int { get }
     /// The tables this projection owns, each with the ORDER BY that makes its checksum stable.
     var tables: [(name: String, order: String)] { get }
+    /// Applies one event. Of `recorded` it may read the position, stream version, type, schema
+    /// version, payload and time only: a replay leaves its stream, metadata and hashes empty
+    /// (`RecordedEvent.forEachReplayed`).
     func apply(_ event: LedgerEvent, _ recorded: RecordedEvent, _ db: Database) throws
     /// True when the tables only ever gain rows, each with the `position` of the event that wrote
     /// it: the rows at or before a position are then exactly the state at that position, so

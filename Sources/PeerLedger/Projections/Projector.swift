@@ -139,10 +139,12 @@ enum Projector {
     /// connection of the same pool, events are read and decoded on another thread while this one
     /// applies them (`EventPrefetcher`).
     /// `holdingAtMost` bounds the sessions whose changes are held back (`SessionChangeBuffer`),
-    /// `historyBytes` the history lines held before they are written (`StagedHistory`).
+    /// `historyBytes` the history lines held before they are written (`StagedHistory`); `timing`
+    /// records how long each phase took.
     static func rebuild(
         _ db: Database, upTo limit: Int64? = nil, prefetchFrom reader: (any DatabaseReader)? = nil,
-        holdingAtMost heldSessions: Int = SessionChangeBuffer.defaultLimit, historyBytes: Int = StagedHistory.defaultLimit
+        holdingAtMost heldSessions: Int = SessionChangeBuffer.defaultLimit, historyBytes: Int = StagedHistory.defaultLimit,
+        timing phases: PhaseClock? = nil
     ) throws -> Int64 {
         for projection in projections {
             for table in projection.tables {
@@ -154,10 +156,19 @@ enum Projector {
         // and a bottom-up build instead of one random insert per row); no `apply` reads by them.
         let indexes = try secondaryIndexes(db)
         for index in indexes { try db.execute(sql: "DROP INDEX \(index.name.quotedDatabaseIdentifier)") }
+        phases?.end("empty the projections and drop their indexes")
         let replayed = try PeerLog.staging(db, limitBytes: historyBytes) {
-            try replaying(db, holdingAtMost: heldSessions) { apply in try replay(db, after: 0, upTo: limit, prefetchFrom: reader, apply) }
+            let replayed = try replaying(db, holdingAtMost: heldSessions) { apply in
+                let replayed = try replay(db, after: 0, upTo: limit, prefetchFrom: reader, apply)
+                phases?.end("replay the log")
+                return replayed
+            }
+            phases?.end("write the held sessions and sync marks")
+            return replayed
         }
+        phases?.end("sort and write the history")
         for index in indexes { try db.execute(sql: index.sql) }
+        phases?.end("build the indexes")
         if replayed.count > 0 { try checkpoint(db, position: replayed.last) }
         return replayed.count
     }
@@ -185,11 +196,7 @@ enum Projector {
             }
             return (count, last)
         }
-        let cursor = try Row.fetchCursor(
-            db, sql: "SELECT \(RecordedEvent.columns) FROM events WHERE position > ? AND position <= ? ORDER BY position",
-            arguments: [start, limit ?? Int64.max])
-        while let row = try cursor.next() {
-            let recorded = RecordedEvent(row: row)
+        try RecordedEvent.forEachReplayed(db, after: start, upTo: limit ?? Int64.max) { recorded in
             try apply(LedgerEvent(recorded), recorded)
             count += 1
             last = recorded.position
@@ -257,3 +264,4 @@ enum Projector {
         }
     }
 }
+

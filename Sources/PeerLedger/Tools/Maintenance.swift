@@ -7,9 +7,36 @@ public struct RebuildReport: Sendable, Equatable {
     public var seconds: Double
     public var checksumBefore: String
     public var checksumAfter: String
+    /// Where `seconds` went, in order: emptying, the replay, the held writes, the history, the
+    /// indexes, the commit.
+    public var phases: [RebuildPhase]
 
     public var matches: Bool { checksumBefore == checksumAfter }
     public var eventsPerSecond: Double { seconds > 0 ? Double(events) / seconds : Double(events) }
+}
+
+/// One phase of a rebuild and how long it took.
+public struct RebuildPhase: Sendable, Equatable {
+    public var name: String
+    public var seconds: Double
+}
+
+/// Times consecutive phases: each `end` closes the phase that began at the previous one.
+/// Used by one rebuild on one thread (the writer's), hence unchecked.
+final class PhaseClock: @unchecked Sendable {
+    private(set) var phases: [RebuildPhase] = []
+    private var start = ContinuousClock.now
+
+    /// Starts the next phase now, or at `instant`, without recording the time since the last.
+    func restart(at instant: ContinuousClock.Instant = .now) { start = instant }
+
+    func end(_ name: String) {
+        let now = ContinuousClock.now
+        let elapsed = now - start
+        phases.append(RebuildPhase(
+            name: name, seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18))
+        start = now
+    }
 }
 
 extension Ledger {
@@ -31,16 +58,21 @@ extension Ledger {
     public func rebuild() throws -> RebuildReport {
         var replaySeconds = 0.0
         var committing = ContinuousClock.now
+        let phases = PhaseClock()
         var report = try database.write { db in
             let before = try Projector.checksum(db)
             let start = ContinuousClock.now
-            let events = try Projector.rebuild(db, prefetchFrom: database as? DatabasePool)
+            phases.restart()
+            let events = try Projector.rebuild(db, prefetchFrom: database as? DatabasePool, timing: phases)
             replaySeconds = Self.seconds(since: start)
             let after = try Projector.checksum(db)
             committing = ContinuousClock.now
-            return RebuildReport(events: events, seconds: 0, checksumBefore: before, checksumAfter: after)
+            return RebuildReport(events: events, seconds: 0, checksumBefore: before, checksumAfter: after, phases: [])
         }
         report.seconds = replaySeconds + Self.seconds(since: committing)
+        phases.restart(at: committing)
+        phases.end("commit")
+        report.phases = phases.phases
         return report
     }
 
