@@ -167,6 +167,18 @@ final class WriteStatement: @unchecked Sendable {
         withExtendedLifetime(statement) {}
     }
 
+    /// Clears this statement's bindings on `db`'s connection, if it was prepared there: what a
+    /// holder of `HeldText` does before it frees the text.
+    func clearBindings(_ db: Database) {
+        guard let connection = db.sqliteConnection else { return }
+        lock.lock()
+        let statement = (last?.connection == connection ? last?.entry : entries[connection])?.statement
+        lock.unlock()
+        guard let statement, sqlite3_db_handle(statement.sqliteStatement) == connection else { return }
+        sqlite3_reset(statement.sqliteStatement)
+        sqlite3_clear_bindings(statement.sqliteStatement)
+    }
+
     /// The connection and this statement on it, reset (a statement GRDB ran last, or one that
     /// failed, may not be) and ready to bind; nil outside a transaction.
     private func prepared(_ db: Database) throws -> (SQLiteConnection, Statement)? {
@@ -336,18 +348,25 @@ extension DatabaseValue: BoundValue {
     var asDatabaseValue: DatabaseValue { self }
 }
 
-/// A NUL-terminated UTF-8 text held elsewhere (`StagedHistory`), bound as a `String` is: up to
-/// its NUL, copied by SQLite.
-struct CText: BoundValue {
+/// UTF-8 text held elsewhere (`StagedHistory`, which cuts it at its first NUL as a `String` is
+/// bound), bound where it lies with its length: SQLite reads it in place (`SQLITE_STATIC`)
+/// instead of copying it. The holder keeps the bytes until it clears the statement's bindings
+/// (`WriteStatement.clearBindings`), as SQLite requires of a static binding.
+struct HeldText: BoundValue {
     let bytes: UnsafePointer<UInt8>
+    let count: UInt32
 
-    init(_ bytes: UnsafePointer<UInt8>) {
+    init(_ bytes: UnsafePointer<UInt8>, count: UInt32) {
         self.bytes = bytes
+        self.count = count
     }
 
     func bind(into statement: SQLiteStatement, at index: CInt) -> CInt {
-        bytes.withMemoryRebound(to: CChar.self, capacity: 1) { sqlite3_bind_text(statement, index, $0, -1, transient) }
+        guard count <= CInt.max else { return SQLITE_TOOBIG }
+        return bytes.withMemoryRebound(to: CChar.self, capacity: Int(count)) { sqlite3_bind_text(statement, index, $0, CInt(count), nil) }
     }
 
-    var asDatabaseValue: DatabaseValue { String(cString: bytes).databaseValue }
+    var asDatabaseValue: DatabaseValue {
+        String(decoding: UnsafeBufferPointer(start: bytes, count: Int(count)), as: UTF8.self).databaseValue
+    }
 }

@@ -21,8 +21,8 @@ import GRDB
 /// for one replay, inside one write transaction, and used only by that replay on the writer
 /// connection, which GRDB runs one statement at a time.
 final class StagedHistory: @unchecked Sendable {
-    /// One held line: its key, its optional columns, and where its text is: the message and the
-    /// time, each ended by a NUL (56 bytes a line; the text is about 80 more).
+    /// One held line: its key, its optional columns, and where its text is: the message, then
+    /// the time, with their lengths (56 bytes a line; the text is about 80 more).
     private struct Line {
         var participant: Int64
         var exchange: Int64
@@ -31,6 +31,8 @@ final class StagedHistory: @unchecked Sendable {
         var sessionID: Int64
         var chunk: UInt32
         var offset: UInt32
+        var messageCount: UInt32
+        var timeCount: UInt16
         var hasRequest: Bool
         var hasSession: Bool
     }
@@ -63,46 +65,65 @@ final class StagedHistory: @unchecked Sendable {
     var heldBytes: Int { lines.capacity * MemoryLayout<Line>.stride + chunkBytesHeld }
 
     /// Holds one line; writes every held line into `peer_log` first when the limit is reached.
-    /// Each text is held up to its first NUL and ended by one, and bound as a C string, which is
-    /// how a `String` is bound (`BoundValue`): a held line reads back exactly as one inserted
-    /// directly.
+    /// Each text is held up to its first NUL, which is how a `String` is bound (`BoundValue`): a
+    /// held line reads back exactly as one inserted directly.
     func append(
         _ db: Database, position: Int64, participant: Int64, exchange: Int64, message: String, time: String,
         requestID: Int64?, sessionID: Int64?
     ) throws {
         if heldBytes >= limitBytes { try flush(db) }
-        let messageBytes = message.utf8.prefix { $0 != 0 }
-        let timeBytes = time.utf8.prefix { $0 != 0 }
-        let needed = messageBytes.count + timeBytes.count + 2
-        if chunks.isEmpty || used + needed > chunks[chunks.count - 1].count {
-            let chunk = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(Self.chunkBytes, needed))
-            chunks.append(chunk)
-            chunkBytesHeld += chunk.count
-            used = 0
+        var message = message
+        var time = time
+        try message.withUTF8 { message in
+            try time.withUTF8 { time in
+                let messageBytes = Self.prefixBeforeNUL(message)
+                let timeBytes = Self.prefixBeforeNUL(time)
+                guard messageBytes.count <= UInt32.max, timeBytes.count <= UInt16.max else {
+                    throw DatabaseError(resultCode: .SQLITE_TOOBIG, message: "history line too long to hold (position \(position))")
+                }
+                let needed = messageBytes.count + timeBytes.count
+                if chunks.isEmpty || used + needed > chunks[chunks.count - 1].count {
+                    let chunk = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(Self.chunkBytes, needed))
+                    chunks.append(chunk)
+                    chunkBytesHeld += chunk.count
+                    used = 0
+                }
+                let chunk = chunks[chunks.count - 1]
+                let start = used
+                // Plain copies: a byte-wise copy of each text was a tenth of the replay's own code.
+                if let source = messageBytes.baseAddress { (chunk.baseAddress! + used).initialize(from: source, count: messageBytes.count) }
+                used += messageBytes.count
+                if let source = timeBytes.baseAddress { (chunk.baseAddress! + used).initialize(from: source, count: timeBytes.count) }
+                used += timeBytes.count
+                lines.append(Line(
+                    participant: participant, exchange: exchange, position: position, requestID: requestID ?? 0,
+                    sessionID: sessionID ?? 0, chunk: UInt32(chunks.count - 1), offset: UInt32(start),
+                    messageCount: UInt32(messageBytes.count), timeCount: UInt16(timeBytes.count), hasRequest: requestID != nil,
+                    hasSession: sessionID != nil))
+            }
         }
-        let chunk = chunks[chunks.count - 1]
-        let start = used
-        used = chunk[start...].initialize(fromContentsOf: messageBytes)
-        chunk.initializeElement(at: used, to: 0)
-        used = chunk[(used + 1)...].initialize(fromContentsOf: timeBytes)
-        chunk.initializeElement(at: used, to: 0)
-        used += 1
-        lines.append(Line(
-            participant: participant, exchange: exchange, position: position, requestID: requestID ?? 0,
-            sessionID: sessionID ?? 0, chunk: UInt32(chunks.count - 1), offset: UInt32(start), hasRequest: requestID != nil,
-            hasSession: sessionID != nil))
+    }
+
+    /// The bytes before the first NUL (all of them when there is none).
+    private static func prefixBeforeNUL(_ bytes: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
+        guard let base = bytes.baseAddress, let nul = memchr(base, 0, bytes.count) else { return bytes }
+        return UnsafeBufferPointer(rebasing: bytes[..<(UnsafeRawPointer(nul) - UnsafeRawPointer(base))])
     }
 
     /// Writes every held line into `peer_log` in key order and lets go of them.
     func flush(_ db: Database) throws {
         guard !lines.isEmpty else { return }
         lines.sort { ($0.participant, $0.exchange, $0.position) < ($1.participant, $1.exchange, $1.position) }
+        // The texts are bound where they are held, with their lengths, not copied by SQLite: they
+        // stay put until the bindings are cleared below (`HeldText`).
+        defer { PeerLog.insert.clearBindings(db) }
         for line in lines {
             let message = UnsafePointer(chunks[Int(line.chunk)].baseAddress! + Int(line.offset))
-            let time = message + strlen(message) + 1
+            let time = message + Int(line.messageCount)
             try PeerLog.insert.execute(
-                db, line.position, line.participant, line.exchange, CText(message), CText(time),
-                line.hasRequest ? line.requestID : nil, line.hasSession ? line.sessionID : nil)
+                db, line.position, line.participant, line.exchange, HeldText(message, count: line.messageCount),
+                HeldText(time, count: UInt32(line.timeCount)), line.hasRequest ? line.requestID : nil,
+                line.hasSession ? line.sessionID : nil)
         }
         // Let go of the entries' storage too: counted as reserved, kept it would soon fill the limit alone.
         lines.removeAll()
