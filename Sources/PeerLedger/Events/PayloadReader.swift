@@ -29,7 +29,7 @@ enum PayloadReader {
             if !scan.literal("}") {
                 var previous: String?
                 repeat {
-                    guard let key = scan.string(), previous.map({ $0.utf8.lexicographicallyPrecedes(key.utf8) }) ?? true,
+                    guard let key = scan.string(), previous.map({ $0.utf8Precedes(key) }) ?? true,
                         scan.literal(":"), let value = scan.peeringDBValue(anyText: true)
                     else { return nil }
                     fields[key] = value

@@ -25,7 +25,7 @@ enum CanonicalFieldsText {
             if !scan.literal("}") {
                 var previous: String?
                 repeat {
-                    guard let key = scan.string(), previous.map({ $0.utf8.lexicographicallyPrecedes(key.utf8) }) ?? true,
+                    guard let key = scan.string(), previous.map({ $0.utf8Precedes(key) }) ?? true,
                         scan.literal(":"), scan.canonicalFieldValue()
                     else { return nil }
                     previous = key

@@ -77,7 +77,7 @@ final class HeldSyncMarks: @unchecked Sendable {
 
     /// As SQLite's `max` on the TEXT column: byte order (BINARY), a prefix before what extends it.
     func advance(_ type: String, to updated: String) {
-        if let known = newest[type], !known.utf8.lexicographicallyPrecedes(updated.utf8) { return }
+        if let known = newest[type], !known.utf8Precedes(updated) { return }
         newest[type] = updated
     }
 }
