@@ -170,11 +170,9 @@ final class WriteStatement: @unchecked Sendable {
     /// Clears this statement's bindings on `db`'s connection, if it was prepared there: what a
     /// holder of `HeldText` does before it frees the text.
     func clearBindings(_ db: Database) {
-        guard let connection = db.sqliteConnection else { return }
-        lock.lock()
-        let statement = (last?.connection == connection ? last?.entry : entries[connection])?.statement
-        lock.unlock()
-        guard let statement, sqlite3_db_handle(statement.sqliteStatement) == connection else { return }
+        guard let connection = db.sqliteConnection, let statement = entry(of: connection)?.statement,
+            sqlite3_db_handle(statement.sqliteStatement) == connection
+        else { return }
         sqlite3_reset(statement.sqliteStatement)
         sqlite3_clear_bindings(statement.sqliteStatement)
     }
@@ -219,10 +217,8 @@ final class WriteStatement: @unchecked Sendable {
 
     /// This connection's prepared statement for `sql`, from GRDB's cache the first time.
     private func statement(_ db: Database, _ connection: SQLiteConnection) throws -> Statement {
-        lock.lock()
-        let entry = last?.connection == connection ? last?.entry : entries[connection]
+        let entry = entry(of: connection)
         let known = entry?.statement
-        lock.unlock()
         // A statement still alive keeps its connection open, so its handle is this connection's;
         // checked all the same, it costs nothing.
         if let known, sqlite3_db_handle(known.sqliteStatement) == connection {
@@ -237,6 +233,13 @@ final class WriteStatement: @unchecked Sendable {
         lock.unlock()
         remember(connection, fresh)
         return statement
+    }
+
+    /// The entry of `connection`, if this statement was prepared there.
+    private func entry(of connection: SQLiteConnection) -> Entry? {
+        lock.lock()
+        defer { lock.unlock() }
+        return last?.connection == connection ? last?.entry : entries[connection]
     }
 
     private func remember(_ connection: SQLiteConnection, _ entry: Entry) {

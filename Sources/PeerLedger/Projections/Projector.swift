@@ -158,18 +158,17 @@ enum Projector {
         for index in indexes { try db.execute(sql: "DROP INDEX \(index.name.quotedDatabaseIdentifier)") }
         phases?.end("empty the projections and drop their indexes")
         let replayed = try PeerLog.staging(db, limitBytes: historyBytes) {
-            let replayed = try replaying(db, holdingAtMost: heldSessions) { apply in
-                let replayed = try replay(db, after: 0, upTo: limit, prefetchFrom: reader, apply)
-                phases?.end("replay the log")
-                return replayed
+            let result = try replaying(db, holdingAtMost: heldSessions) { apply in
+                defer { phases?.end("replay the log") }
+                return try replay(db, after: 0, upTo: limit, prefetchFrom: reader, apply)
             }
             phases?.end("write the held sessions and sync marks")
-            return replayed
+            return result
         }
         phases?.end("sort and write the history")
         for index in indexes { try db.execute(sql: index.sql) }
-        phases?.end("build the indexes")
         if replayed.count > 0 { try checkpoint(db, position: replayed.last) }
+        phases?.end("build the indexes")
         return replayed.count
     }
 

@@ -21,22 +21,23 @@ public struct RebuildPhase: Sendable, Equatable {
     public var seconds: Double
 }
 
-/// Times consecutive phases: each `end` closes the phase that began at the previous one.
-/// Used by one rebuild on one thread (the writer's), hence unchecked.
+/// Times consecutive phases: each `end` closes the phase that began at the previous `end` or
+/// `restart`. Used by one rebuild on one thread (the writer's), hence unchecked.
 final class PhaseClock: @unchecked Sendable {
     private(set) var phases: [RebuildPhase] = []
     private var start = ContinuousClock.now
 
-    /// Starts the next phase now, or at `instant`, without recording the time since the last.
-    func restart(at instant: ContinuousClock.Instant = .now) { start = instant }
+    /// Starts the next phase now, leaving the time since the last out of every phase.
+    func restart() { start = .now }
 
     func end(_ name: String) {
         let now = ContinuousClock.now
-        let elapsed = now - start
-        phases.append(RebuildPhase(
-            name: name, seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18))
+        phases.append(RebuildPhase(name: name, seconds: (now - start).secondsValue))
         start = now
     }
+
+    /// The phases' time together.
+    var total: Double { phases.reduce(0) { $0 + $1.seconds } }
 }
 
 extension Ledger {
@@ -56,29 +57,20 @@ extension Ledger {
     /// `seconds` is the replay and its commit: the work of a rebuild until it is durable, without
     /// the two checksums that compare the result with what was there.
     public func rebuild() throws -> RebuildReport {
-        var replaySeconds = 0.0
-        var committing = ContinuousClock.now
         let phases = PhaseClock()
         var report = try database.write { db in
             let before = try Projector.checksum(db)
-            let start = ContinuousClock.now
             phases.restart()
             let events = try Projector.rebuild(db, prefetchFrom: database as? DatabasePool, timing: phases)
-            replaySeconds = Self.seconds(since: start)
             let after = try Projector.checksum(db)
-            committing = ContinuousClock.now
+            // The checksums compare the result; they are not the rebuild's work.
+            phases.restart()
             return RebuildReport(events: events, seconds: 0, checksumBefore: before, checksumAfter: after, phases: [])
         }
-        report.seconds = replaySeconds + Self.seconds(since: committing)
-        phases.restart(at: committing)
         phases.end("commit")
         report.phases = phases.phases
+        report.seconds = phases.total
         return report
-    }
-
-    private static func seconds(since start: ContinuousClock.Instant) -> Double {
-        let elapsed = ContinuousClock.now - start
-        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     }
 
     /// Writes the log as JSON lines, one event a line, in order. Events hold no secrets, so
