@@ -45,6 +45,17 @@ struct MigrationTests {
         #expect(LedgerError.migrationChanged(fileName: "0001_a.sql").description.contains("Migration 0001_a.sql was applied"))
     }
 
+    @Test("a ledger file SQLite cannot create is refused with SQLite's reason and what to check, and nothing is made")
+    func unopenableLedgerRefused() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("no-such-dir-\(UUID().uuidString)")
+        let path = directory.appendingPathComponent("ledger.sqlite").path
+        #expect(throws: LedgerError.cannotOpen(reason: "unable to open database file")) { try Ledger.open(at: path) }
+        #expect(!FileManager.default.fileExists(atPath: directory.path))
+        #expect(
+            LedgerError.cannotOpen(reason: "unable to open database file").description
+                == "Cannot open the ledger file (unable to open database file); check that its directory exists and that this user may write there.")
+    }
+
     @Test("a failing migration leaves nothing behind: each runs in its own transaction")
     func failingMigrationRollsBack() throws {
         let queue = try DatabaseQueue()

@@ -24,7 +24,12 @@ public final class Ledger: Sendable {
         at path: String, clock: any LedgerClock = SystemClock(), ids: any IDGenerator = RandomIDs(),
         snapshotInterval: Int64 = ProjectionSnapshots.defaultInterval
     ) throws -> Ledger {
-        let pool = try DatabasePool(path: path, configuration: configuration())
+        let pool: DatabasePool
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration())
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_CANTOPEN {
+            throw LedgerError.cannotOpen(reason: error.message ?? "SQLite could not open the file")
+        }
         // GRDB switches a pool's writer to WAL with `synchronous = NORMAL` after `prepareDatabase`
         // ran, so FULL is set again here, on the one writer connection the pool keeps.
         try pool.barrierWriteWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }

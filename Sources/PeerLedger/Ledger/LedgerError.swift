@@ -8,6 +8,8 @@ public enum LedgerError: Error, Equatable, CustomStringConvertible {
     case unknownMigration(fileName: String)
     /// An event in the log cannot be read by this build.
     case unreadableEvent(position: Int64, reason: String)
+    /// SQLite could not open or create the ledger's file (a missing directory, no permission).
+    case cannotOpen(reason: String)
 
     public var description: String {
         switch self {
@@ -21,6 +23,8 @@ public enum LedgerError: Error, Equatable, CustomStringConvertible {
             return "This database has migration \(fileName), which this build does not carry (a newer PeerLedger wrote it); refusing to open."
         case let .unreadableEvent(position, reason):
             return "Event at position \(position) cannot be read: \(reason)"
+        case let .cannotOpen(reason):
+            return "Cannot open the ledger file (\(reason)); check that its directory exists and that this user may write there."
         }
     }
 }
