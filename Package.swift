@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
     ],
     targets: [
         // The ledger core: event log, domain, projections, the APIv1 dispatcher. No HTTP in here.
@@ -35,6 +36,8 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Mustache", package: "swift-mustache"),
+                // Router commands (vtysh, birdc, ssh): one deadline over each whole exchange.
+                .product(name: "Subprocess", package: "swift-subprocess"),
             ],
             swiftSettings: strict,
             plugins: ["MigrationsPlugin"]

@@ -7,15 +7,16 @@ import Foundation
 /// peer (AS65002, 10.0.0.2) announcing `prefixes` routes. Names are unique per lab, so labs
 /// running side by side never collide; `tearDown` kills every daemon by its pid file and deletes
 /// the namespaces, and is safe to call after a partial start.
+///
+/// Tests that use it carry `.enabled(if: BGPLab.isAvailable)`, so a machine without root, FRR
+/// or BIRD reports them skipped, never passed.
 final class BGPLab: @unchecked Sendable {
-    /// Runs `body` with a started lab and tears the lab down whatever happens. Where no lab can
-    /// run (no root, no FRR or BIRD), it prints why and returns.
-    static func with(prefixes: Int, _ body: (BGPLab) async throws -> Void) async throws {
-        if let reason = unavailableReason {
-            print("skipped: real BGP lab unavailable: \(reason)")
-            return
-        }
-        let lab = BGPLab(prefixes: prefixes)
+    /// Runs `body` with a started lab and tears the lab down whatever happens.
+    /// `integratedConfig` false leaves vtysh.conf out of FRR's configuration folder, so `write`
+    /// falls back to asking each daemon to save its own file (which bgpd cannot do here).
+    static func with(prefixes: Int, integratedConfig: Bool = true, _ body: (BGPLab) async throws -> Void) async throws {
+        if let reason = unavailableReason { throw LabError("real BGP lab unavailable: \(reason)") }
+        let lab = BGPLab(prefixes: prefixes, integratedConfig: integratedConfig)
         do {
             try await lab.start()
             try await body(lab)
@@ -31,6 +32,7 @@ final class BGPLab: @unchecked Sendable {
     let ours: String
     let peer: String
     let prefixes: Int
+    let integratedConfig: Bool
     let ourAddress = "10.0.0.1"
     let peerAddress = "10.0.0.2"
     let ourASN = 65001
@@ -38,12 +40,15 @@ final class BGPLab: @unchecked Sendable {
 
     var frrSockets: String { folder.appendingPathComponent("frr").path }
     /// vtysh's configuration folder for this lab: without it, `write` would save into the
-    /// machine's /etc/frr/frr.conf.
+    /// machine's /etc/frr/frr.conf. With `integratedConfig` it holds the vtysh.conf FRR needs to
+    /// save at all here (docs/routers.md), and `write` saves to frr.conf in it.
     var frrConfig: String { folder.appendingPathComponent("frr-etc").path }
     /// The folder BIRD's configuration includes (`*.conf`): where PeerLedger writes sessions
     /// when the peer's BIRD is registered as a router itself.
     var birdSessions: String { folder.appendingPathComponent("bird.d").path }
     var birdSocket: String { folder.appendingPathComponent("bird.ctl").path }
+
+    static var isAvailable: Bool { unavailableReason == nil }
 
     /// Why the lab cannot run here, or nil: root, `ip`, FRR's daemons and BIRD are needed.
     static var unavailableReason: String? {
@@ -57,17 +62,18 @@ final class BGPLab: @unchecked Sendable {
         return nil
     }
 
-    init(prefixes: Int) {
+    init(prefixes: Int, integratedConfig: Bool = true) {
         tag = String(UUID().uuidString.prefix(6)).lowercased()
         folder = URL(fileURLWithPath: "/tmp/peerledger-lab-\(tag)")
         ours = "plA-\(tag)"
         peer = "plB-\(tag)"
         self.prefixes = prefixes
+        self.integratedConfig = integratedConfig
     }
 
     @discardableResult
-    func sh(_ arguments: [String], timeout: Double = 20) async throws -> String {
-        let result = await CommandRunner.execute("/usr/bin/env", arguments, input: nil, timeout: timeout)
+    func sh(_ arguments: [String], timeout: Duration = .seconds(20)) async throws -> String {
+        let result = try await CommandRunner.execute(arguments, timeout: timeout)
         guard result.status == 0 else {
             throw LabError("\(arguments.joined(separator: " ")) exited \(result.status): \(result.errorOutput)\(result.output)")
         }
@@ -96,6 +102,9 @@ final class BGPLab: @unchecked Sendable {
         let sockets = frrSockets
         try await sh(["install", "-d", "-o", "frr", "-g", "frr", sockets])
         try await sh(["install", "-d", "-o", "frr", "-g", "frr", frrConfig])
+        if integratedConfig {
+            try Data("service integrated-vtysh-config\n".utf8).write(to: URL(fileURLWithPath: frrConfig).appendingPathComponent("vtysh.conf"))
+        }
         let config = """
             frr defaults traditional
             router bgp \(ourASN)
@@ -144,6 +153,9 @@ final class BGPLab: @unchecked Sendable {
             folder.appendingPathComponent("bird.pid").path,
         ])
     }
+
+    /// The integrated configuration file `write` saves to (with `integratedConfig`).
+    var savedConfig: String { frrConfig + "/frr.conf" }
 
     /// Runs vtysh commands on our router.
     func vtysh(_ commands: [String]) async throws -> String {

@@ -3,7 +3,7 @@ import Testing
 
 @testable import PeerLedger
 
-@Suite("Running router commands")
+@Suite("Running router commands", .timeLimit(.minutes(1)))
 struct CommandRunnerTests {
     @Test("Arguments for the remote shell are single-quoted, a quote inside closed and escaped")
     func shellQuoting() {
@@ -12,43 +12,97 @@ struct CommandRunnerTests {
     }
 
     @Test("A command's exit status, output, error output and input are carried exactly")
-    func statusAndOutput() async {
-        let result = await CommandRunner.execute(
-            "/bin/sh", ["-c", "read line; echo \"got $line\"; echo oops >&2; exit 3"], input: "hello\n", timeout: 10)
-        #expect(result.status == 3)
-        #expect(result.output == "got hello\n")
-        #expect(result.errorOutput == "oops\n")
-        #expect(!result.timedOut)
+    func statusAndOutput() async throws {
+        let result = try await CommandRunner.execute(
+            ["sh", "-c", "read line; echo \"got $line\"; echo oops >&2; exit 3"], input: "hello\n", timeout: .seconds(10))
+        #expect(result == CommandResult(status: 3, output: "got hello\n", errorOutput: "oops\n"))
     }
 
-    @Test("A command that outlives its timeout is killed and reported as timed out")
-    func timeout() async {
-        let result = await CommandRunner.execute("/bin/sh", ["-c", "sleep 30"], input: nil, timeout: 0.3)
-        #expect(result.timedOut)
-        #expect(result.status != 0)
+    @Test("A child that never reads its standard input is killed at the deadline, and the caller hears so within the limit")
+    func childThatNeverReads() async throws {
+        let megabyte = String(repeating: "neighbor 10.0.0.2 remote-as 65002\n", count: 1 << 20 / 34 + 1)
+        #expect(megabyte.utf8.count > 1 << 20)
+        let started = ContinuousClock.now
+        do {
+            let result = try await CommandRunner.execute(["sleep", "60"], input: megabyte, timeout: .milliseconds(500))
+            Issue.record("sleep 60 returned \(result) instead of timing out")
+        } catch {
+            #expect(error == CommandFailure(command: "sleep 60", kind: .timedOut(limit: .milliseconds(500))))
+            #expect(error.description == "sleep 60 did not finish within 0.5 s and was killed")
+        }
+        let waited = ContinuousClock.now - started
+        #expect(waited >= .milliseconds(500))
+        #expect(waited < .seconds(5), "waited \(waited)")
     }
 
-    @Test("A router that does not answer in time is unreachable, with the time waited")
-    func timeoutIsUnreachable() {
-        let runner = CommandRunner(place: .local(netns: nil), timeout: 30)
-        let result = CommandResult(status: 137, output: "", errorOutput: "", timedOut: true)
-        #expect(throws: RouterAccessError.unreachable("ar1.inoc.com did not answer within 30 s")) {
+    @Test("A command that outlives its deadline is killed with what it started, and named with the limit")
+    func deadline() async throws {
+        let started = ContinuousClock.now
+        await #expect(throws: CommandFailure(command: "sh -c 'sleep 30 & sleep 30'", kind: .timedOut(limit: .milliseconds(300)))) {
+            try await CommandRunner.execute(["sh", "-c", "sleep 30 & sleep 30"], timeout: .milliseconds(300))
+        }
+        #expect(ContinuousClock.now - started < .seconds(5))
+    }
+
+    @Test("A command that prints a lot is read in full, both outputs at once, without blocking on a full pipe")
+    func largeOutput() async throws {
+        // 8 MiB on standard output and 1 MiB on standard error, far past a pipe's 64 KiB.
+        let result = try await CommandRunner.execute(
+            ["sh", "-c", "head -c 8388608 /dev/zero | tr '\\0' 'a'; head -c 1048576 /dev/zero | tr '\\0' 'e' >&2"],
+            timeout: .seconds(30))
+        #expect(result.status == 0)
+        #expect(result.output.utf8.count == 8_388_608)
+        #expect(result.output.utf8.allSatisfy { $0 == UInt8(ascii: "a") })
+        #expect(result.errorOutput.utf8.count == 1_048_576)
+    }
+
+    @Test("A nonzero exit carries the program's error output; a router's rejection is its own message")
+    func nonzeroExit() async throws {
+        let result = try await CommandRunner.execute(
+            ["sh", "-c", "echo '% Unknown command: neighbor 10.0.0.2 bogus' >&2; exit 1"], timeout: .seconds(10))
+        #expect(result == CommandResult(status: 1, output: "", errorOutput: "% Unknown command: neighbor 10.0.0.2 bogus\n"))
+        let runner = CommandRunner(place: .local(netns: nil))
+        #expect(throws: RouterAccessError.rejected("% Unknown command: neighbor 10.0.0.2 bogus")) {
             try RouterProcessErrors.check(result, router: "ar1.inoc.com", runner: runner)
         }
+    }
+
+    @Test("A program that is not installed cannot be started, and the message names it")
+    func missingProgram() async throws {
+        await #expect(throws: CommandFailure(
+            command: "peerledger-no-such-tool -c x",
+            kind: .cannotStart(reason: "peerledger-no-such-tool is not installed (not found on PATH)"))) {
+            try await CommandRunner.execute(["peerledger-no-such-tool", "-c", "x"], timeout: .seconds(10))
+        }
+    }
+
+    @Test("Passwords in a command never reach a message: the command is shown redacted")
+    func commandShownRedacted() {
+        #expect(
+            CommandRunner.display(["vtysh", "-c", "neighbor 10.0.0.2 password s3cr3tpw"])
+                == "vtysh -c 'neighbor 10.0.0.2 password <redacted>'")
+    }
+
+    @Test("A router whose command times out is unreachable, naming the command and the limit")
+    func timeoutIsUnreachable() {
+        let failure = CommandFailure(command: "vtysh -c 'show bgp neighbors json'", kind: .timedOut(limit: .seconds(30)))
+        #expect(
+            RouterProcessErrors.failure(failure, router: "ar1.inoc.com")
+                == .unreachable("ar1.inoc.com did not answer: vtysh -c 'show bgp neighbors json' did not finish within 30 s and was killed"))
     }
 
     @Test("ssh's 'Permission denied' is an authentication failure; other ssh failures are unreachable")
     func sshFailures() {
         let runner = CommandRunner(place: .ssh(host: "192.0.2.7", port: 22, user: "noc", keyFile: nil, password: nil))
-        let denied = CommandResult(status: 255, output: "", errorOutput: "noc@192.0.2.7: Permission denied (publickey,password).\n", timedOut: false)
+        let denied = CommandResult(status: 255, output: "", errorOutput: "noc@192.0.2.7: Permission denied (publickey,password).\n")
         #expect(throws: RouterAccessError.authentication("noc@192.0.2.7: Permission denied (publickey,password).")) {
             try RouterProcessErrors.check(denied, router: "ar2.inoc.com", runner: runner)
         }
-        let refused = CommandResult(status: 255, output: "", errorOutput: "ssh: connect to host 192.0.2.7 port 22: Connection refused\n", timedOut: false)
+        let refused = CommandResult(status: 255, output: "", errorOutput: "ssh: connect to host 192.0.2.7 port 22: Connection refused\n")
         #expect(throws: RouterAccessError.unreachable("ssh: connect to host 192.0.2.7 port 22: Connection refused")) {
             try RouterProcessErrors.check(refused, router: "ar2.inoc.com", runner: runner)
         }
-        let rejected = CommandResult(status: 1, output: "% Unknown command: neighbor 10.0.0.2 bogus\n", errorOutput: "", timedOut: false)
+        let rejected = CommandResult(status: 1, output: "% Unknown command: neighbor 10.0.0.2 bogus\n", errorOutput: "")
         #expect(throws: RouterAccessError.rejected("% Unknown command: neighbor 10.0.0.2 bogus")) {
             try RouterProcessErrors.check(rejected, router: "ar2.inoc.com", runner: runner)
         }

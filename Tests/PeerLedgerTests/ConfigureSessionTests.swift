@@ -119,6 +119,128 @@ struct ConfigureSessionTests {
         #expect(try r.t.eventCount() == before)
     }
 
+    /// The seed's Akamai session as FRR prints it once configured (`frr defaults traditional`):
+    /// no `activate` under IPv4 unicast, which FRR applies by itself.
+    static let akamaiRunning = """
+        Building configuration...
+
+        Current configuration:
+        !
+        frr version 8.4.4
+        frr defaults traditional
+        hostname ar1
+        !
+        router bgp 32787
+         neighbor group_b peer-group
+         neighbor 206.126.236.102 remote-as 20940
+         neighbor 206.126.236.102 peer-group group_b
+         neighbor 206.126.236.102 description Akamai Technologies
+         neighbor 206.126.236.102 password 0
+         neighbor 206.126.236.102 update-source 1.2.3.4
+         !
+         address-family ipv4 unicast
+          neighbor 206.126.236.102 maximum-prefix 20
+         exit-address-family
+        exit
+        !
+        end
+
+        """
+
+    @Test("dry_run of a session already on the router shows no difference, though FRR prints no IPv4 'activate'")
+    func dryRunOfPresentSession() async throws {
+        let r = try RouterTestLedger()
+        try await r.call(akamaiOneWordGroup)
+        r.router.setRunning(Self.akamaiRunning)
+        let answer = try await r.call("action=configureSession&session_id=1&dry_run=1")
+        #expect(answer.data?["diff"] == .array([]))
+        // With `no bgp default ipv4-unicast` FRR prints the activate line, so its absence is a difference.
+        r.router.setRunning(Self.akamaiRunning.replacingOccurrences(of: "router bgp 32787\n", with: "router bgp 32787\n no bgp default ipv4-unicast\n"))
+        let explicit = try await r.call("action=configureSession&session_id=1&dry_run=1")
+        #expect(explicit.data?["diff"] == .array([.string("+ neighbor 206.126.236.102 activate")]))
+    }
+
+    @Test("dry_run compares block by block: an IPv6 neighbor's activate belongs under address-family ipv6 unicast")
+    func dryRunComparesBlocks() throws {
+        var neighbor = akamaiNeighbor(group: nil, password: nil)
+        neighbor.address = IPAddress("2001:504:0:2::6509:1")!
+        neighbor.localAddress = nil
+        let configuration = try RouterConfiguration.render(neighbor, platform: .frr, operation: .configure)
+        let present = """
+            router bgp 32787
+             neighbor 2001:504:0:2::6509:1 remote-as 20940
+             neighbor 2001:504:0:2::6509:1 description Akamai Technologies
+             !
+             address-family ipv6 unicast
+              neighbor 2001:504:0:2::6509:1 activate
+              neighbor 2001:504:0:2::6509:1 maximum-prefix 20
+             exit-address-family
+            exit
+            """
+        #expect(ConfigurationDiff.lines(configuration, running: present, peer: "2001:504:0:2::6509:1") == [])
+        // The same lines under IPv4 unicast are not the session: the IPv6 ones are missing, the
+        // IPv4 limit is extra (the IPv4 activate is implied there, so it is no difference).
+        let elsewhere = present.replacingOccurrences(of: "address-family ipv6 unicast", with: "address-family ipv4 unicast")
+        #expect(ConfigurationDiff.lines(configuration, running: elsewhere, peer: "2001:504:0:2::6509:1") == [
+            "+ neighbor 2001:504:0:2::6509:1 activate", "+ neighbor 2001:504:0:2::6509:1 maximum-prefix 20",
+            "- neighbor 2001:504:0:2::6509:1 maximum-prefix 20",
+        ])
+    }
+
+    @Test("configureSession records the peer group's router-safe name in SessionConfigurationRequested")
+    func routerSafeNameRecorded() async throws {
+        let r = try RouterTestLedger()
+        try await r.call(akamai)
+        let answer = try await r.call("action=configureSession&session_id=1")
+        #expect(answer.succeeded, "\(answer.message)")
+        #expect(r.router.pushed.first?.text.contains("neighbor 206.126.236.102 peer-group group-b\n") == true)
+        let requested = try #require(try r.t.events().first { $0.type == "SessionConfigurationRequested" })
+        #expect(requested.payload.contains(#""router_peer_group":"group-b""#))
+        // The session keeps its own name.
+        #expect(answer.data?["peer_group"] == .string("group b"))
+    }
+
+    @Test("Two peer groups that would share one name on the router are refused, naming both, and nothing is pushed")
+    func sharedRouterNameRefused() async throws {
+        let r = try RouterTestLedger()
+        try await r.call(akamai)
+        try await r.call(amazon.replacingOccurrences(of: "LAME-PEERS", with: "group-b"))
+        let before = try r.t.eventCount()
+        let answer = try await r.call("action=configureSession&session_id=1")
+        #expect(answer.message == "peer_group 'group b' is configured on ar1.inoc.com as 'group-b', the same name as peer_group 'group-b' of session 2; rename one of the two peer groups so each keeps its own group on the router. Nothing was pushed")
+        let other = try await r.call("action=configureSession&session_id=2&dry_run=1")
+        #expect(other.message.hasPrefix("peer_group 'group-b' is configured on ar1.inoc.com as 'group-b', the same name as peer_group 'group b' of session 1"))
+        #expect(r.router.pushed.isEmpty)
+        #expect(try r.t.eventCount() == before)
+        // Once the other group has a name of its own, the push goes through.
+        #expect(try await r.call("action=updateSession&id=2&peer_group=LAME-PEERS").succeeded)
+        #expect(try await r.call("action=configureSession&session_id=1").succeeded)
+    }
+
+    @Test("A push the router runs but does not save is recorded as failed (not_saved), with the router's reason")
+    func notSavedIsFailed() async throws {
+        let r = try RouterTestLedger()
+        try await r.call(akamaiOneWordGroup)
+        r.router.fail(with: .notSaved("FRR did not save the configuration (vtysh write exited 0): Can't open configuration file /etc/frr/bgpd.conf.Xy12Ab."))
+        let answer = try await r.call("action=configureSession&session_id=1")
+        #expect(answer.message == "Router ar1.inoc.com runs the configuration but did not save it, so the push is recorded as failed: FRR did not save the configuration (vtysh write exited 0): Can't open configuration file /etc/frr/bgpd.conf.Xy12Ab.")
+        let failed = try #require(try r.t.events().last)
+        #expect(failed.type == "SessionConfigurationFailed")
+        #expect(failed.payload.contains(#""reason":"not_saved""#))
+        #expect(try r.session()?.text(.state) == "not configured")
+    }
+
+    @Test("config with a tab or another control character inside a line is refused, naming config; line breaks separate commands")
+    func configControlCharacters() async throws {
+        let r = try RouterTestLedger()
+        try await r.call(akamaiOneWordGroup)
+        let before = try r.t.eventCount()
+        let tabbed = try await r.call("action=configureSession&session_id=1&config=" + Parameters.encode("conf t\nrouter bgp 32787\nneighbor 206.126.236.102\tdescription x\nend"))
+        #expect(tabbed.message == "config must not contain control characters other than line breaks (found a tab)")
+        #expect(try r.t.eventCount() == before)
+        #expect(r.router.pushed.isEmpty)
+    }
+
     @Test("configureSession refuses a session whose peer name would inject a command, and appends nothing")
     func injectionThroughAPI() async throws {
         let r = try RouterTestLedger(platform: .junos)

@@ -48,8 +48,8 @@ final class LocalSSHServer: @unchecked Sendable {
         let file = folder.appendingPathComponent("sshd_config")
         try Data((config + "\n").utf8).write(to: file)
         // A key remembered for this port from an earlier run would be a "changed host key".
-        _ = await CommandRunner.execute(
-            "/usr/bin/env", ["ssh-keygen", "-R", "[127.0.0.1]:\(port)", "-f", CommandRunner.knownHostsFile], input: nil, timeout: 10)
+        _ = try? await CommandRunner.execute(
+            ["ssh-keygen", "-R", "[127.0.0.1]:\(port)", "-f", CommandRunner.knownHostsFile], timeout: .seconds(10))
         try await lab.sh(["/usr/sbin/sshd", "-f", file.path])
         for _ in 0..<50 {
             if FileManager.default.fileExists(atPath: folder.appendingPathComponent("sshd.pid").path) { return }

@@ -74,14 +74,57 @@ struct RenderingTests {
         #expect(!long.redacted.contains("TopSecret42"))
     }
 
-    @Test("A peer group of two words (the seed's 'group b') is refused for FRR, naming peer_group")
-    func seedGroupRefusedForFRR() {
-        #expect(throws: Refusal.self) { try RouterConfiguration.render(akamaiNeighbor(group: "group b"), platform: .frr, operation: .configure) }
-        do {
-            _ = try RouterConfiguration.render(akamaiNeighbor(group: "group b"), platform: .frr, operation: .configure)
-        } catch {
-            #expect(error.message.hasPrefix("peer_group 'group b' cannot be rendered for frr"))
+    @Test("The seed's peer groups 'group a' and 'group b' render on every platform under their router-safe names")
+    func seedGroupsRender() throws {
+        let expected: [RouterPlatform: String] = [.frr: "group-a", .ciscoIOS: "group-a", .junos: "group-a", .bird2: "group_a"]
+        for platform in RouterPlatform.allCases {
+            let configuration = try RouterConfiguration.render(akamaiNeighbor(group: "group a"), platform: platform, operation: .configure)
+            let name = try #require(expected[platform])
+            #expect(configuration.peerGroup == name)
+            switch platform {
+            case .frr, .ciscoIOS:
+                #expect(configuration.commandLines.contains("neighbor \(name) peer-group"))
+                #expect(configuration.commandLines.contains("neighbor 206.126.236.102 peer-group \(name)"))
+            case .junos:
+                #expect(configuration.commandLines.first == "set protocols bgp group \(name) type external")
+            case .bird2:
+                #expect(configuration.commandLines.contains("protocol bgp peerledger_session_2 from \(name) {"))
+            }
+            #expect(!configuration.text.contains("group a"))
         }
+        let junosRemove = try RouterConfiguration.render(akamaiNeighbor(group: "group b"), platform: .junos, operation: .remove)
+        #expect(junosRemove.text == "delete protocols bgp group group-b neighbor 206.126.236.102\n")
+    }
+
+    @Test("A router-safe name: runs of other characters become one separator, none at the ends, at most 64 characters")
+    func routerSafeNames() throws {
+        func name(_ value: String, _ platform: RouterPlatform = .frr) throws -> String {
+            try ConfigurationValues.routerName(value, field: "peer_group", platform: platform)
+        }
+        // Names the platform accepts are kept as they are.
+        #expect(try name("LAME-PEERS") == "LAME-PEERS")
+        #expect(try name("ix.peers_v4") == "ix.peers_v4")
+        #expect(try name("LAB_PEERS", .bird2) == "LAB_PEERS")
+        // Others are mapped, the same way every time.
+        #expect(try name("group a") == "group-a")
+        #expect(try name("  Équipe / Paris  ") == "Equipe-Paris")
+        #expect(try name("Übergabe Köln", .bird2) == "Ubergabe_Koln")
+        #expect(try name("Transit (Tier 1)") == "Transit-Tier-1")
+        #expect(try name("LAME-PEERS", .bird2) == "LAME_PEERS")
+        #expect(try name("ix.peers", .bird2) == "ix_peers")
+        #expect(try name("1st tier", .bird2) == "_1st_tier")
+        #expect(try name("1st tier") == "1st-tier")
+        let long = String(repeating: "peer group ", count: 10)
+        let cut = try name(long)
+        #expect(cut.count <= 64)
+        #expect(cut == String(String(repeating: "peer-group-", count: 6).prefix(64)).trimmingCharacters(in: ["-"]))
+        #expect(try name(long) == cut)
+        // Nothing to make a name of, or a sign of injection: refused, naming the parameter.
+        #expect(throws: Refusal("peer_group '東京 ÷' cannot be rendered for frr: it has no ASCII letter or digit to make a router-safe name of")) {
+            try name("東京 ÷")
+        }
+        #expect(throws: Refusal.self) { try name("group a\nneighbor 192.0.2.66 remote-as 666") }
+        #expect(throws: Refusal.self) { try name("group a; delete protocols bgp", .junos) }
     }
 
     @Test("Injection attempts in peer name, group, password and note are refused for every platform, naming the field",

@@ -10,7 +10,7 @@ enum Push {
         let id = session.id
         let requested = SessionConfigurationRequested(
             sessionID: id, routerID: router.id, operation: configuration.operation, givenByCaller: givenByCaller,
-            configuration: configuration.redacted)
+            configuration: configuration.redacted, routerPeerGroup: configuration.peerGroup)
         let version = session.version
         try await context.record { tx in
             try tx.append(.sessionConfigurationRequested(requested), to: Session.stream(id), expecting: .exactly(version))
@@ -28,6 +28,8 @@ enum Push {
             case .authentication: throw Refusal("Unable to authenticate ")
             case let .unreachable(message): throw Refusal("Unable to reach router \(router.name): \(message)")
             case let .rejected(message): throw Refusal("Router \(router.name) rejected the configuration: \(message)")
+            case let .notSaved(message):
+                throw Refusal("Router \(router.name) runs the configuration but did not save it, so the push is recorded as failed: \(message)")
             }
         }
         let applied = SessionConfigurationApplied(sessionID: id, routerID: router.id, operation: configuration.operation)

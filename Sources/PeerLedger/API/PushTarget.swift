@@ -26,6 +26,19 @@ struct PushTarget: Sendable {
         return PushTarget(session: session, router: router, storedPassword: try storedPassword(db, router))
     }
 
+    /// The peer groups of the router's other live sessions, by session id.
+    static func peerGroups(_ db: Database, router: Int64, except session: Int64) throws -> [(session: Int64, group: String)] {
+        try Row.fetchAll(
+            db,
+            sql: """
+                SELECT id, peer_group FROM sessions
+                WHERE resource_id = ? AND deleted = 0 AND id != ? AND peer_group IS NOT NULL AND peer_group != ''
+                ORDER BY id
+                """,
+            arguments: [router, session]
+        ).map { row in (row["id"], row["peer_group"]) }
+    }
+
     static func storedPassword(_ db: Database, _ router: BGPRouter) throws -> String? {
         guard let ref = router.access.passwordRef else { return nil }
         return try String.fetchOne(db, sql: "SELECT value FROM secrets WHERE ref = ?", arguments: [ref])

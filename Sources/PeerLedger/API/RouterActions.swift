@@ -41,6 +41,10 @@ enum RouterActions {
                 secrets: [session.text(.password), credentials?.password, target.storedPassword].compactMap { $0 })
         } else {
             configuration = try RouterConfiguration.render(Neighbor(session: session), platform: target.router.platform, operation: .configure)
+            if let routerGroup = configuration.peerGroup, let group = session.text(.peer_group) {
+                let others = try await context.ledger.read { db in try PushTarget.peerGroups(db, router: target.router.id, except: id) }
+                try refuseSharedGroupName(group, as: routerGroup, router: target.router, others: others)
+            }
         }
         let connection = context.routers.connection(to: target.router, credentials: credentials, storedPassword: target.storedPassword)
 
@@ -56,6 +60,22 @@ enum RouterActions {
             connection: connection, context: context)
         let after = try await context.ledger.read { db in try SessionActions.fetch(db, id: id) }
         return Reply("Configuration pushed to \(target.router.name): \(after.label)", data: after.json())
+    }
+
+    /// Two different peer groups must not become one group on the router: when another live
+    /// session of the router has a different `peer_group` with the same router-safe name
+    /// (`group a` and `group-a` are both `group-a` on FRR), the push is refused, naming both,
+    /// whichever of the two sessions is configured first.
+    static func refuseSharedGroupName(
+        _ group: String, as routerGroup: String, router: BGPRouter, others: [(session: Int64, group: String)]
+    ) throws(Refusal) {
+        for other in others where other.group != group {
+            guard (try? ConfigurationValues.routerName(other.group, field: "peer_group", platform: router.platform)) == routerGroup else {
+                continue
+            }
+            throw Refusal(
+                "peer_group '\(Values.quoted(group))' is configured on \(router.name) as '\(routerGroup)', the same name as peer_group '\(Values.quoted(other.group))' of session \(other.session); rename one of the two peer groups so each keeps its own group on the router. Nothing was pushed")
+        }
     }
 
     static func credentials(_ parameters: Parameters) throws(Refusal) -> RouterCredentials? {

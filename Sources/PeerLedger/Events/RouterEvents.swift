@@ -46,6 +46,10 @@ public struct SessionConfigurationRequested: EventPayload {
     /// True when the caller gave the text (`config`), false when PeerLedger rendered it.
     public var givenByCaller: Bool
     public var configuration: String
+    /// The peer group the neighbor is configured in, as named on the router: the router-safe
+    /// form of the session's `peer_group` (`group a` becomes `group-a` on FRR). Absent when the
+    /// configuration names no group, and in events written before this field existed.
+    public var routerPeerGroup: String?
 
     enum CodingKeys: String, CodingKey {
         case sessionID = "session_id"
@@ -53,6 +57,7 @@ public struct SessionConfigurationRequested: EventPayload {
         case operation
         case givenByCaller = "given_by_caller"
         case configuration
+        case routerPeerGroup = "router_peer_group"
     }
 }
 
@@ -78,7 +83,8 @@ public struct SessionConfigurationFailed: EventPayload {
     public var sessionID: Int64
     public var routerID: Int64
     public var operation: ConfigurationOperation
-    /// `authentication`, `unreachable` or `rejected`.
+    /// `authentication`, `unreachable`, `rejected` or `not_saved` (the router runs the change but
+    /// did not save it).
     public var reason: String
     public var message: String
 

@@ -47,7 +47,12 @@ struct BIRDConnection: RouterConnection {
     }
 
     private func run(_ arguments: [String]) async throws(RouterAccessError) -> String {
-        let result = await runner.run(birdc + arguments)
+        let result: CommandResult
+        do {
+            result = try await runner.run(birdc + arguments)
+        } catch {
+            throw RouterProcessErrors.failure(error, router: routerName)
+        }
         try RouterProcessErrors.check(result, router: routerName, runner: runner)
         if result.output.contains("Unable to connect to server") {
             throw .unreachable(result.output.trimmingCharacters(in: .whitespacesAndNewlines))

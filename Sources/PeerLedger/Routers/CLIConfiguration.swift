@@ -1,7 +1,7 @@
 /// The IOS-style CLI that FRR and IOS share.
 enum CLIConfiguration {
     static func configure(_ n: Neighbor, platform: RouterPlatform) throws(Refusal) -> String {
-        let checked = try CheckedNeighbor(n, platform: platform, descriptionLimit: 80, groupLimit: 64, passwordLimit: 80)
+        let checked = try CheckedNeighbor(n, platform: platform, descriptionLimit: 80, passwordLimit: 80)
         let peer = n.address.text
         var lines = ["conf t", "router bgp \(n.localASN)"]
         if let note = checked.note { lines.append("! \(note)") }

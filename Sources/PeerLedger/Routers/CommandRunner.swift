@@ -1,15 +1,56 @@
 import Foundation
+import Subprocess
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
-/// The result of one command run for a router.
-struct CommandResult: Sendable {
+/// What one finished command did: its exit status (128 + the signal's number when a signal
+/// ended it) and both outputs in full.
+struct CommandResult: Sendable, Equatable {
     var status: Int32
     var output: String
     var errorOutput: String
-    var timedOut: Bool
+}
+
+/// Why a command gave no result: the runner's own failures, never the program's (a program
+/// that fails says so by its exit status and its output).
+struct CommandFailure: Error, Equatable, CustomStringConvertible {
+    enum Kind: Equatable {
+        /// The deadline passed before the exchange was over; the command was killed.
+        case timedOut(limit: Duration)
+        /// The program could not be started (not installed, not executable).
+        case cannotStart(reason: String)
+        /// The program printed more than the runner keeps.
+        case outputTooLarge(limit: Int)
+        /// The caller stopped waiting (its task was cancelled); the command was killed.
+        case cancelled
+    }
+
+    /// The command as an operator would type it, passwords redacted.
+    var command: String
+    var kind: Kind
+
+    var description: String {
+        switch kind {
+        case let .timedOut(limit):
+            return "\(command) did not finish within \(Self.seconds(limit)) and was killed"
+        case let .cannotStart(reason):
+            return "\(command) could not be started: \(reason)"
+        case let .outputTooLarge(limit):
+            return "\(command) printed more than \(limit / (1 << 20)) MiB, more than PeerLedger reads; it was stopped"
+        case .cancelled:
+            return "\(command) was stopped because its caller went away"
+        }
+    }
+
+    /// `30 s`, `0.3 s`: how a limit reads in a message.
+    static func seconds(_ duration: Duration) -> String {
+        let (seconds, attoseconds) = duration.components
+        if attoseconds == 0 { return "\(seconds) s" }
+        let fraction = Double(seconds) + Double(attoseconds) / 1e18
+        return "\((fraction * 1000).rounded() / 1000) s"
+    }
 }
 
 /// Where a router's commands run: on this host (optionally in a network namespace) or on
@@ -22,15 +63,22 @@ struct CommandRunner: Sendable {
     }
 
     var place: Place
-    var timeout: Double = 30
+    /// One deadline over each whole exchange: starting, writing standard input, reading both
+    /// outputs and waiting for the exit.
+    var timeout: Duration = .seconds(30)
 
-    func run(_ arguments: [String], input: String? = nil) async -> CommandResult {
+    /// Standard output kept per command: a route server's `show bgp neighbors json` runs to tens
+    /// of megabytes; anything past this is a runaway program, not an answer.
+    static let outputLimit = 128 << 20
+    /// Standard error kept per command: error messages, never data.
+    static let errorOutputLimit = 16 << 20
+
+    func run(_ arguments: [String], input: String? = nil) async throws(CommandFailure) -> CommandResult {
+        let command = Self.display(arguments)
         switch place {
         case let .local(netns):
-            if let netns {
-                return await Self.execute("/usr/bin/env", ["ip", "netns", "exec", netns] + arguments, input: input, timeout: timeout)
-            }
-            return await Self.execute("/usr/bin/env", arguments, input: input, timeout: timeout)
+            let wrapped = netns.map { ["ip", "netns", "exec", $0] + arguments } ?? arguments
+            return try await Self.execute(wrapped, input: input, timeout: timeout, command: command)
         case let .ssh(host, port, user, keyFile, password):
             var sshArguments = [
                 "ssh", "-p", String(port), "-o", "StrictHostKeyChecking=accept-new", "-o", "ConnectTimeout=10",
@@ -49,9 +97,9 @@ struct CommandRunner: Sendable {
             }
             sshArguments.append(user.map { "\($0)@\(host)" } ?? host)
             sshArguments.append(arguments.map(Self.shellQuoted).joined(separator: " "))
-            let result = await Self.execute("/usr/bin/env", sshArguments, input: input, timeout: timeout, environment: environment)
-            if let askpass { try? FileManager.default.removeItem(at: askpass) }
-            return result
+            defer { if let askpass { try? FileManager.default.removeItem(at: askpass) } }
+            return try await Self.execute(
+                sshArguments, input: input, timeout: timeout, environment: environment, command: "\(command) (over ssh to \(host))")
         }
     }
 
@@ -61,6 +109,18 @@ struct CommandRunner: Sendable {
 
     static func shellQuoted(_ argument: String) -> String {
         "'" + argument.replacingAll("'", with: "'\\''") + "'"
+    }
+
+    /// The command for messages: each argument redacted as a configuration line would be (a
+    /// `-c 'neighbor ... password X'` shows `<redacted>`), quoted when it has spaces, and cut
+    /// short, since a push can carry dozens of lines.
+    static func display(_ arguments: [String]) -> String {
+        let words = arguments.map { argument in
+            let redacted = Redaction.redactLine(argument)
+            return redacted.contains(" ") || redacted.isEmpty ? "'\(redacted)'" : redacted
+        }
+        let text = words.joined(separator: " ")
+        return text.count > 160 ? String(text.prefix(160)) + " …" : text
     }
 
     static func askpassScript() -> URL? {
@@ -75,135 +135,99 @@ struct CommandRunner: Sendable {
         return url
     }
 
-    /// Runs a program to completion (or kills it after `timeout` seconds), reading both outputs
-    /// fully so a chatty program never blocks on a full pipe. The waiting happens on threads of
-    /// its own: Dispatch's global pool has as many threads as cores, and blocking them starves
-    /// everything else (two cores here).
+    /// A child that exits without reading all of its input closes the pipe under the writer;
+    /// without this, the kernel's SIGPIPE would end the whole server instead of failing one write.
+    private static let brokenPipesIgnored: Void = { signal(SIGPIPE, SIG_IGN) }()
+
+    /// Runs `arguments` (the program, found on PATH, then its arguments) with `input` on its
+    /// standard input, under one deadline for the whole exchange: when `timeout` passes first,
+    /// the command and everything it started in its process group are killed, and the caller
+    /// gets `.timedOut` naming `command` and the limit. No thread waits: the child's pipes and
+    /// exit are watched by swift-subprocess's event loop.
     static func execute(
-        _ executable: String, _ arguments: [String], input: String?, timeout: Double, environment: [String: String] = [:]
-    ) async -> CommandResult {
-        await withCheckedContinuation { continuation in
-            Thread.detachNewThread {
-                continuation.resume(returning: executeBlocking(executable, arguments, input: input, timeout: timeout, environment: environment))
+        _ arguments: [String], input: String? = nil, timeout: Duration, environment: [String: String] = [:],
+        command: String? = nil
+    ) async throws(CommandFailure) -> CommandResult {
+        _ = brokenPipesIgnored
+        let name = command ?? display(arguments)
+        guard let program = arguments.first else {
+            throw CommandFailure(command: name, kind: .cannotStart(reason: "no program named"))
+        }
+        var options = PlatformOptions()
+        // Its own process group, so the deadline stops what it started too (ssh, a shell's children).
+        options.processGroupID = 0
+        options.teardownSequence = [.send(signal: .kill, toProcessGroup: true, allowedDurationToNextStep: .seconds(1))]
+        var overrides: [Environment.Key: String?] = [:]
+        for (key, value) in environment {
+            guard let key = Environment.Key(rawValue: key) else {
+                throw CommandFailure(command: name, kind: .cannotStart(reason: "the environment variable name '\(key)' is not valid"))
             }
+            overrides[key] = value
+        }
+        let configuration = Configuration(
+            executable: program.contains("/") ? .path(.init(program)) : .name(program),
+            arguments: Arguments(Array(arguments.dropFirst())),
+            environment: .inherit.updating(overrides),
+            platformOptions: options)
+        let bytes = Array((input ?? "").utf8)
+
+        let outcome = await withTaskGroup(of: Outcome.self) { group in
+            group.addTask {
+                do {
+                    let result = try await Subprocess.run(
+                        configuration, input: .array(bytes), output: .bytes(limit: outputLimit),
+                        error: .bytes(limit: errorOutputLimit))
+                    let status: Int32
+                    switch result.terminationStatus {
+                    case let .exited(code): status = code
+                    case let .signaled(signal): status = 128 + signal
+                    }
+                    return .finished(
+                        CommandResult(
+                            status: status, output: String(decoding: result.standardOutput, as: UTF8.self),
+                            errorOutput: String(decoding: result.standardError, as: UTF8.self)))
+                } catch let error as SubprocessError {
+                    return .failed(error)
+                } catch {
+                    return .cancelled
+                }
+            }
+            group.addTask {
+                do {
+                    try await Task.sleep(for: timeout)
+                    return .deadline
+                } catch {
+                    return .cancelled
+                }
+            }
+            // The first to finish decides; cancelling the other kills the child if it is still
+            // running, and the group waits until it has been reaped.
+            let first = await group.next() ?? .cancelled
+            group.cancelAll()
+            return first
+        }
+        switch outcome {
+        case let .finished(result):
+            return result
+        case .deadline:
+            throw CommandFailure(command: name, kind: .timedOut(limit: timeout))
+        case .cancelled:
+            throw CommandFailure(command: name, kind: .cancelled)
+        case let .failed(error):
+            if error.code == .outputLimitExceeded {
+                throw CommandFailure(command: name, kind: .outputTooLarge(limit: outputLimit))
+            }
+            if error.code == .executableNotFound {
+                throw CommandFailure(command: name, kind: .cannotStart(reason: "\(program) is not installed (not found on PATH)"))
+            }
+            throw CommandFailure(command: name, kind: .cannotStart(reason: error.description))
         }
     }
 
-    /// posix_spawn and waitpid, not Foundation's Process: Process reaps children from a
-    /// Dispatch source, and a daemon that forks away (zebra -d, bird) was seen left unreaped,
-    /// hanging the caller for good.
-    private static func executeBlocking(
-        _ executable: String, _ arguments: [String], input: String?, timeout: Double, environment: [String: String]
-    ) -> CommandResult {
-        var env = ProcessInfo.processInfo.environment
-        for (key, value) in environment { env[key] = value }
-        var stdinPipe: [Int32] = [-1, -1]
-        var stdoutPipe: [Int32] = [-1, -1]
-        var stderrPipe: [Int32] = [-1, -1]
-        guard pipe(&stdinPipe) == 0, pipe(&stdoutPipe) == 0, pipe(&stderrPipe) == 0 else {
-            return CommandResult(status: 127, output: "", errorOutput: "cannot create pipes: errno \(errno)", timedOut: false)
-        }
-        // Other commands may be starting at the same time: none of these ends may leak into them.
-        for fd in stdinPipe + stdoutPipe + stderrPipe { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, stdinPipe[0], 0)
-        posix_spawn_file_actions_adddup2(&actions, stdoutPipe[1], 1)
-        posix_spawn_file_actions_adddup2(&actions, stderrPipe[1], 2)
-        let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
-        let envp: [UnsafeMutablePointer<CChar>?] = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            for pointer in argv { free(pointer) }
-            for pointer in envp { free(pointer) }
-        }
-        // Its own process group, so a timeout stops whatever it started too (ssh, a shell's children).
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP))
-        posix_spawnattr_setpgroup(&attributes, 0)
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
-        close(stdinPipe[0])
-        close(stdoutPipe[1])
-        close(stderrPipe[1])
-        guard spawned == 0 else {
-            close(stdinPipe[1])
-            close(stdoutPipe[0])
-            close(stderrPipe[0])
-            return CommandResult(status: 127, output: "", errorOutput: "\(arguments.first ?? executable): cannot start (error \(spawned))", timedOut: false)
-        }
-        if let input {
-            let bytes = Array(input.utf8)
-            var offset = 0
-            while offset < bytes.count {
-                let written = bytes[offset...].withUnsafeBufferPointer { write(stdinPipe[1], $0.baseAddress, $0.count) }
-                if written <= 0 { break }
-                offset += written
-            }
-        }
-        close(stdinPipe[1])
-        let timedOut = LockedFlag()
-        let child = pid
-        let killer = DispatchWorkItem {
-            timedOut.set()
-            kill(-child, SIGKILL)
-        }
-        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: killer)
-        let group = DispatchGroup()
-        let outputBox = LockedData()
-        let errorBox = LockedData()
-        for (fd, box) in [(stdoutPipe[0], outputBox), (stderrPipe[0], errorBox)] {
-            group.enter()
-            Thread.detachNewThread {
-                box.set(readAll(fd))
-                close(fd)
-                group.leave()
-            }
-        }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-        killer.cancel()
-        // A daemon that forked may hold the pipes open; its parent's exit is what counts.
-        _ = group.wait(timeout: .now() + 5)
-        let exitStatus: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        return CommandResult(
-            status: exitStatus, output: String(decoding: outputBox.get(), as: UTF8.self),
-            errorOutput: String(decoding: errorBox.get(), as: UTF8.self), timedOut: timedOut.get())
+    private enum Outcome: Sendable {
+        case finished(CommandResult)
+        case failed(SubprocessError)
+        case deadline
+        case cancelled
     }
-
-    private static func readAll(_ fd: Int32) -> Data {
-        var data = Data()
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if count > 0 {
-                data.append(contentsOf: buffer[0..<count])
-            } else if count == 0 || errno != EINTR {
-                return data
-            }
-        }
-    }
-}
-
-/// A value handed between the threads of one command run; each is used by one thread at a time.
-final class Unchecked<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
-}
-
-/// Small thread-safe boxes for the pipe readers above.
-final class LockedData: @unchecked Sendable {
-    private let lock = NSLock()
-    private var data = Data()
-    func set(_ value: Data) { lock.withLock { data = value } }
-    func get() -> Data { lock.withLock { data } }
-}
-
-final class LockedFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = false
-    func set() { lock.withLock { value = true } }
-    func get() -> Bool { lock.withLock { value } }
 }

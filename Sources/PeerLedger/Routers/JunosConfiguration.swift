@@ -5,7 +5,7 @@ enum JunosConfiguration {
     static let defaultGroup = "peerledger"
 
     static func configure(_ n: Neighbor) throws(Refusal) -> String {
-        let checked = try CheckedNeighbor(n, platform: .junos, descriptionLimit: 255, groupLimit: 64, passwordLimit: 126)
+        let checked = try CheckedNeighbor(n, platform: .junos, descriptionLimit: 255, passwordLimit: 126)
         let group = checked.group ?? defaultGroup
         let prefix = "set protocols bgp group \(group)"
         let neighbor = "\(prefix) neighbor \(n.address.text)"
@@ -23,7 +23,7 @@ enum JunosConfiguration {
     }
 
     static func remove(_ n: Neighbor) throws(Refusal) -> String {
-        let checked = try CheckedNeighbor(n, platform: .junos, descriptionLimit: 255, groupLimit: 64, passwordLimit: 126)
+        let checked = try CheckedNeighbor(n, platform: .junos, descriptionLimit: 255, passwordLimit: 126)
         return "delete protocols bgp group \(checked.group ?? defaultGroup) neighbor \(n.address.text)\n"
     }
 }

@@ -1,8 +1,9 @@
 /// The real connector: vtysh for FRR, birdc for BIRD, on this host or (FRR) over SSH.
 public struct ProcessRouterConnector: RouterConnector {
-    public var timeout: Double
+    /// The deadline of each command's whole exchange with the router.
+    public var timeout: Duration
 
-    public init(timeout: Double = 30) { self.timeout = timeout }
+    public init(timeout: Duration = .seconds(30)) { self.timeout = timeout }
 
     public func connection(to router: BGPRouter, credentials: RouterCredentials?, storedPassword: String?) -> any RouterConnection {
         let access = router.access

@@ -7,13 +7,21 @@ public struct RouterConfiguration: Sendable, Equatable {
     public var sessionID: Int64
     public var text: String
     public var redacted: String
+    /// The peer group the neighbor is configured in, as named on the router (the router-safe
+    /// form of the session's `peer_group`, or Junos's `peerledger`); nil when the configuration
+    /// names none or the caller gave the text.
+    public var peerGroup: String?
 
-    public init(platform: RouterPlatform, operation: ConfigurationOperation, sessionID: Int64, text: String, secrets: [String] = []) {
+    public init(
+        platform: RouterPlatform, operation: ConfigurationOperation, sessionID: Int64, text: String, secrets: [String] = [],
+        peerGroup: String? = nil
+    ) {
         self.platform = platform
         self.operation = operation
         self.sessionID = sessionID
         self.text = text
         self.redacted = Redaction.redact(text, secrets: secrets)
+        self.peerGroup = peerGroup
     }
 
     /// The command lines, without blank lines and comments (`!` on FRR/IOS, `#` on BIRD).
@@ -37,17 +45,26 @@ public struct RouterConfiguration: Sendable, Equatable {
         case (.bird2, .configure): text = try BIRDConfiguration.configure(neighbor)
         case (.bird2, .remove): text = try BIRDConfiguration.remove(neighbor)
         }
+        var peerGroup: String?
+        if operation == .configure {
+            if let value = neighbor.group, !value.isEmpty {
+                peerGroup = try ConfigurationValues.routerName(value, field: "peer_group", platform: platform)
+            } else if platform == .junos {
+                peerGroup = JunosConfiguration.defaultGroup
+            }
+        }
         return RouterConfiguration(
             platform: platform, operation: operation, sessionID: neighbor.sessionID, text: text,
-            secrets: neighbor.password.map { [$0] } ?? [])
+            secrets: neighbor.password.map { [$0] } ?? [], peerGroup: peerGroup)
     }
 
-    /// A caller's own text (configureSession's `config`), pushed as given. Only line breaks and
-    /// tabs are allowed among control characters: anything else is refused, naming `config`.
+    /// A caller's own text (configureSession's `config`), pushed as given, one command a line.
+    /// Line breaks separate commands; every other control character, a tab included, would
+    /// travel inside a router command and is refused, naming `config`.
     public static func given(
         _ text: String, platform: RouterPlatform, operation: ConfigurationOperation, sessionID: Int64, secrets: [String]
     ) throws(Refusal) -> RouterConfiguration {
-        if let bad = text.unicodeScalars.first(where: { Values.isControl($0) && $0 != "\n" && $0 != "\r" && $0 != "\t" }) {
+        if let bad = text.unicodeScalars.first(where: { Values.isControl($0) && $0 != "\n" && $0 != "\r" }) {
             throw Refusal("config must not contain control characters other than line breaks (found \(Values.describe(bad)))")
         }
         guard text.utf8.count <= 1_000_000 else { throw Refusal("config is longer than 1,000,000 bytes") }

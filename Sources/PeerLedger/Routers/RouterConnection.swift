@@ -29,7 +29,7 @@ public struct RouterCredentials: Sendable, Equatable {
     }
 }
 
-/// Why a router could not be used, in the three ways an operator must tell apart.
+/// Why a router could not be used, in the four ways an operator must tell apart.
 public enum RouterAccessError: Error, Equatable, CustomStringConvertible {
     /// The router refused our credentials.
     case authentication(String)
@@ -37,18 +37,22 @@ public enum RouterAccessError: Error, Equatable, CustomStringConvertible {
     case unreachable(String)
     /// The router was reached and refused a command; the text is its own message.
     case rejected(String)
+    /// The router took every command but did not save them: it runs the change and would lose
+    /// it at its next restart. The text says what the saved configuration lacks and why.
+    case notSaved(String)
 
     public var reason: String {
         switch self {
         case .authentication: return "authentication"
         case .unreachable: return "unreachable"
         case .rejected: return "rejected"
+        case .notSaved: return "not_saved"
         }
     }
 
     public var message: String {
         switch self {
-        case let .authentication(text), let .unreachable(text), let .rejected(text): return text
+        case let .authentication(text), let .unreachable(text), let .rejected(text), let .notSaved(text): return text
         }
     }
 

@@ -10,10 +10,48 @@ struct VtyshConnection: RouterConnection {
         ["vtysh"] + (socketDirectory.map { ["--vty_socket", $0] } ?? []) + (configDirectory.map { ["--config_dir", $0] } ?? [])
     }
 
+    /// Applies the configuration's lines, saves with `write memory` (whether or not the lines
+    /// ended with a save of their own), then proves the save: the `router bgp` blocks of the
+    /// files `write` named (or, when it named none, of the integrated frr.conf in the
+    /// configuration folder) must equal the running ones. Otherwise the push is `.notSaved`
+    /// with FRR's own words: the router runs the change but would lose it at its next restart.
     func push(_ configuration: RouterConfiguration) async throws(RouterAccessError) {
-        let lines = configuration.commandLines
-        guard !lines.isEmpty else { return }
-        _ = try await run(lines)
+        let lines = configuration.commandLines.filter { !CLIStatements.saveCommands.contains(CLIStatements.normalisedLine($0)) }
+        if !lines.isEmpty { _ = try await run(lines) }
+        let written = try await execute(vtysh + ["-c", "write memory"])
+        let writeOutput = written.output + "\n" + written.errorOutput
+        if written.status != 0 {
+            do throws(RouterAccessError) {
+                try RouterProcessErrors.check(written, router: routerName, runner: runner)
+            } catch {
+                guard case .rejected = error else { throw error }
+                throw .notSaved(
+                    FRRSave.reason(
+                        writeOutput: writeOutput, finding: "write reported an error", status: written.status,
+                        configDirectory: configDirectory))
+            }
+        }
+        let running = try await run(["show running-config"])
+        let files = FRRSave.savedFiles(writeOutput)
+        var saved: [String] = []
+        for file in files.isEmpty ? [(configDirectory ?? "/etc/frr") + "/frr.conf"] : files {
+            let read = try await execute(["cat", file])
+            guard read.status == 0 else {
+                let why = (read.errorOutput + read.output).split(whereSeparator: \.isNewline).first.map(String.init) ?? "exit status \(read.status)"
+                let finding = files.isEmpty ? "write named no saved file, and \(file) cannot be read (\(why))" : "cannot read back \(file) (\(why))"
+                throw .notSaved(FRRSave.reason(writeOutput: writeOutput, finding: finding, status: written.status, configDirectory: configDirectory))
+            }
+            saved.append(read.output)
+        }
+        let differences = FRRSave.differences(running: running, saved: saved)
+        guard differences.isEmpty else {
+            let shown = differences.prefix(5).joined(separator: ", ") + (differences.count > 5 ? ", and \(differences.count - 5) more" : "")
+            let source = files.isEmpty ? "write named no saved file, and \(saved.count == 1 ? "the integrated file" : "the saved files")" : files.joined(separator: ", ")
+            throw .notSaved(
+                FRRSave.reason(
+                    writeOutput: writeOutput, finding: "\(source) and the running configuration differ in router bgp (\(shown))",
+                    status: written.status, configDirectory: configDirectory))
+        }
     }
 
     func runningConfiguration() async throws(RouterAccessError) -> String {
@@ -24,10 +62,20 @@ struct VtyshConnection: RouterConnection {
         try FRRNeighbors.parse(try await run(["show bgp neighbors json"]))
     }
 
+    /// Runs vtysh commands, each its own `-c`, and fails as the router failed.
     private func run(_ commands: [String]) async throws(RouterAccessError) -> String {
-        let result = await runner.run(vtysh + commands.flatMap { ["-c", $0] })
+        let result = try await execute(vtysh + commands.flatMap { ["-c", $0] })
         try RouterProcessErrors.check(result, router: routerName, runner: runner)
         return result.output
+    }
+
+    /// Runs a command on the router's host; a command that never finishes is an unreachable router.
+    private func execute(_ arguments: [String]) async throws(RouterAccessError) -> CommandResult {
+        do {
+            return try await runner.run(arguments)
+        } catch {
+            throw RouterProcessErrors.failure(error, router: routerName)
+        }
     }
 }
 
@@ -39,10 +87,16 @@ enum RouterProcessErrors {
         "Note: this version of vtysh never writes vtysh.conf", "Building Configuration...",
     ]
 
-    static func check(_ result: CommandResult, router: String, runner: CommandRunner) throws(RouterAccessError) {
-        if result.timedOut {
-            throw .unreachable("\(router) did not answer within \(Int(runner.timeout)) s")
+    /// The runner's own failures: a deadline passed or the program is missing, so the router
+    /// did not answer; a runaway output is the router's answer, refused.
+    static func failure(_ failure: CommandFailure, router: String) -> RouterAccessError {
+        switch failure.kind {
+        case .timedOut, .cannotStart, .cancelled: return .unreachable("\(router) did not answer: \(failure.description)")
+        case .outputTooLarge: return .rejected("\(router): \(failure.description)")
         }
+    }
+
+    static func check(_ result: CommandResult, router: String, runner: CommandRunner) throws(RouterAccessError) {
         guard result.status != 0 else { return }
         let message = (result.errorOutput + "\n" + result.output).split(separator: "\n").map { String($0).trimmingSpaces }
             .filter { line in !line.isEmpty && !noise.contains { line.hasPrefix($0) } }.joined(separator: "; ")
