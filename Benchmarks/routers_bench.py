@@ -44,6 +44,9 @@ def setup():
         sh("ip", "-n", ns, "link", "set", "lo", "up"); sh("ip", "-n", ns, "link", "set", link, "up")
     sh("install", "-d", "-o", "frr", "-g", "frr", FRR)
     sh("install", "-d", "-o", "frr", "-g", "frr", f"{LAB}/frr-etc")  # keeps write away from /etc/frr
+    # Without it vtysh asks bgpd to save its own file, which it cannot here, and the push is not_saved.
+    with open(f"{LAB}/frr-etc/vtysh.conf", "w") as f:
+        f.write("service integrated-vtysh-config\n")
     with open(f"{LAB}/frr.conf", "w") as f:
         f.write("frr defaults traditional\nrouter bgp 65001\n bgp router-id 10.0.0.1\n no bgp ebgp-requires-policy\n")
     shutil.chown(f"{LAB}/frr.conf", "frr", "frr")

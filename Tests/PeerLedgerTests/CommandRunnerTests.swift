@@ -37,11 +37,24 @@ struct CommandRunnerTests {
 
     @Test("A command that outlives its deadline is killed with what it started, and named with the limit")
     func deadline() async throws {
+        let pidFile = FileManager.default.temporaryDirectory.appendingPathComponent("peerledger-runner-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: pidFile) }
+        let script = "sleep 30 & echo $! > \(pidFile); wait"
         let started = ContinuousClock.now
-        await #expect(throws: CommandFailure(command: "sh -c 'sleep 30 & sleep 30'", kind: .timedOut(limit: .milliseconds(300)))) {
-            try await CommandRunner.execute(["sh", "-c", "sleep 30 & sleep 30"], timeout: .milliseconds(300))
+        await #expect(throws: CommandFailure(command: "sh -c '\(script)'", kind: .timedOut(limit: .milliseconds(300)))) {
+            try await CommandRunner.execute(["sh", "-c", script], timeout: .milliseconds(300))
         }
         #expect(ContinuousClock.now - started < .seconds(5))
+        // The shell's own child is gone too (or a zombie waiting for its new parent to reap it).
+        let text = try String(contentsOfFile: pidFile, encoding: .utf8)
+        let child = try #require(Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)))
+        var alive = true
+        for _ in 0..<40 where alive {
+            let stat = (try? String(contentsOfFile: "/proc/\(child)/stat", encoding: .utf8)) ?? ""
+            alive = !stat.isEmpty && !stat.contains(") Z ")
+            if alive { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        #expect(!alive, "sleep 30 (pid \(child)) outlived the deadline")
     }
 
     @Test("A command that prints a lot is read in full, both outputs at once, without blocking on a full pipe")

@@ -3,7 +3,7 @@ import Foundation
 /// The checks every value passes before it is written into a router configuration, so that no
 /// value can end a command and start another: no control characters anywhere, none of the
 /// characters that delimit statements or strings on any platform (`;`, `"`, `{`, `}`, `\`, `` ` ``),
-/// single words where the platform wants a word, and lengths the platform accepts.
+/// names (peer groups) in a form the platform takes as one word, and lengths the platform accepts.
 ///
 /// The rules are the same for every platform where they can be: an operator moving a session
 /// from FRR to Junos should not discover that its name was only ever safe on one of them.

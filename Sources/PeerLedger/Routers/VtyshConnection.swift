@@ -11,46 +11,47 @@ struct VtyshConnection: RouterConnection {
     }
 
     /// Applies the configuration's lines, saves with `write memory` (whether or not the lines
-    /// ended with a save of their own), then proves the save: the `router bgp` blocks of the
-    /// files `write` named (or, when it named none, of the integrated frr.conf in the
-    /// configuration folder) must equal the running ones. Otherwise the push is `.notSaved`
-    /// with FRR's own words: the router runs the change but would lose it at its next restart.
+    /// ended with a save of their own), then proves the save (`proveSaved`). A push FRR runs
+    /// but did not save is `.notSaved`: the router would lose it at its next restart.
     func push(_ configuration: RouterConfiguration) async throws(RouterAccessError) {
         let lines = configuration.commandLines.filter { !CLIStatements.saveCommands.contains(CLIStatements.normalisedLine($0)) }
         if !lines.isEmpty { _ = try await run(lines) }
         let written = try await execute(vtysh + ["-c", "write memory"])
+        try await proveSaved(written)
+    }
+
+    /// The `router bgp` blocks of the files `write` named (or, when it named none, of the
+    /// integrated frr.conf in the configuration folder) must equal the running ones; anything
+    /// else is `.notSaved` with FRR's own words and what is missing.
+    private func proveSaved(_ written: CommandResult) async throws(RouterAccessError) {
         let writeOutput = written.output + "\n" + written.errorOutput
+        func notSaved(_ finding: String) -> RouterAccessError {
+            .notSaved(FRRSave.reason(writeOutput: writeOutput, finding: finding, status: written.status, configDirectory: configDirectory))
+        }
         if written.status != 0 {
             do throws(RouterAccessError) {
                 try RouterProcessErrors.check(written, router: routerName, runner: runner)
             } catch {
                 guard case .rejected = error else { throw error }
-                throw .notSaved(
-                    FRRSave.reason(
-                        writeOutput: writeOutput, finding: "write reported an error", status: written.status,
-                        configDirectory: configDirectory))
+                throw notSaved("write reported an error")
             }
         }
         let running = try await run(["show running-config"])
-        let files = FRRSave.savedFiles(writeOutput)
+        let named = FRRSave.savedFiles(writeOutput)
+        let files = named.isEmpty ? [(configDirectory ?? "/etc/frr") + "/frr.conf"] : named
         var saved: [String] = []
-        for file in files.isEmpty ? [(configDirectory ?? "/etc/frr") + "/frr.conf"] : files {
+        for file in files {
             let read = try await execute(["cat", file])
             guard read.status == 0 else {
                 let why = (read.errorOutput + read.output).split(whereSeparator: \.isNewline).first.map(String.init) ?? "exit status \(read.status)"
-                let finding = files.isEmpty ? "write named no saved file, and \(file) cannot be read (\(why))" : "cannot read back \(file) (\(why))"
-                throw .notSaved(FRRSave.reason(writeOutput: writeOutput, finding: finding, status: written.status, configDirectory: configDirectory))
+                throw notSaved(named.isEmpty ? "write named no saved file, and \(file) cannot be read (\(why))" : "cannot read back \(file) (\(why))")
             }
             saved.append(read.output)
         }
         let differences = FRRSave.differences(running: running, saved: saved)
         guard differences.isEmpty else {
             let shown = differences.prefix(5).joined(separator: ", ") + (differences.count > 5 ? ", and \(differences.count - 5) more" : "")
-            let source = files.isEmpty ? "write named no saved file, and \(saved.count == 1 ? "the integrated file" : "the saved files")" : files.joined(separator: ", ")
-            throw .notSaved(
-                FRRSave.reason(
-                    writeOutput: writeOutput, finding: "\(source) and the running configuration differ in router bgp (\(shown))",
-                    status: written.status, configDirectory: configDirectory))
+            throw notSaved("\(files.joined(separator: ", ")) and the running configuration differ in router bgp (\(shown))")
         }
     }
 
