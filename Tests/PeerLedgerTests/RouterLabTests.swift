@@ -6,7 +6,7 @@ import Testing
 /// configureSession, poll and deleteSession against a real FRR with a real BIRD 2 peer.
 @Suite("Real BGP lab: FRR as our router, BIRD 2 as the peer")
 struct RouterLabTests {
-    /// Polls until `accept` holds for session 1's state and prefix count, or `seconds` pass.
+    /// Polls until `accept` holds for the state and prefix count of session 1, or `seconds` pass.
     static func pollUntil(
         _ poller: RouterPoller, _ ledger: Ledger, seconds: Double, _ accept: (SessionRouterState) -> Bool
     ) async throws -> SessionRouterState? {
