@@ -9,12 +9,10 @@ import Foundation
 /// the namespaces, and is safe to call after a partial start.
 final class BGPLab: @unchecked Sendable {
     /// Runs `body` with a started lab and tears the lab down whatever happens. Where no lab can
-    /// run (no root, no FRR or BIRD), it prints why and returns.
+    /// run (no root, no FRR or BIRD) it throws, so a test that uses it is marked
+    /// `.enabled(if: BGPLab.unavailableReason == nil, ...)` and reported skipped there instead.
     static func with(prefixes: Int, _ body: (BGPLab) async throws -> Void) async throws {
-        if let reason = unavailableReason {
-            print("skipped: real BGP lab unavailable: \(reason)")
-            return
-        }
+        if let reason = unavailableReason { throw LabError("real BGP lab unavailable: \(reason)") }
         let lab = BGPLab(prefixes: prefixes)
         do {
             try await lab.start()

@@ -6,7 +6,7 @@ import Testing
 /// configureSession, poll and deleteSession against a real FRR with a real BIRD 2 peer.
 @Suite("Real BGP lab: FRR as our router, BIRD 2 as the peer")
 struct RouterLabTests {
-    /// Polls until `accept` holds for session 1's state and prefix count, or `seconds` pass.
+    /// Polls until `accept` holds for the state and prefix count of session 1, or `seconds` pass.
     static func pollUntil(
         _ poller: RouterPoller, _ ledger: Ledger, seconds: Double, _ accept: (SessionRouterState) -> Bool
     ) async throws -> SessionRouterState? {
@@ -22,7 +22,9 @@ struct RouterLabTests {
         return last
     }
 
-    @Test("addSession, configureSession, poll: established with every prefix; over prfx_max it goes down with the reason; deleteSession removes the neighbor")
+    @Test(
+        "addSession, configureSession, poll: established with every prefix; over prfx_max it goes down with the reason; deleteSession removes the neighbor",
+        .enabled(if: BGPLab.unavailableReason == nil, "needs root, FRR, BIRD 2 and iproute2"))
     func fullCycle() async throws {
         try await BGPLab.with(prefixes: 10) { lab in try await Self.run(lab) }
     }
@@ -93,12 +95,10 @@ struct RouterLabTests {
         #expect(try t.ledger.rebuild().matches)
     }
 
-    @Test("An unreachable router (no daemon on the socket) answers a message saying so")
+    @Test(
+        "An unreachable router (no daemon on the socket) answers a message saying so",
+        .enabled(if: toolAvailable("vtysh"), "needs vtysh (apt-get install frr)"))
     func unreachable() async throws {
-        guard toolAvailable("vtysh") else {
-            print("skipped: vtysh not installed (apt-get install frr)")
-            return
-        }
         let t = try TestLedger()
         try t.ledger.addRouter(
             RouterRegistration(
@@ -114,12 +114,11 @@ struct RouterLabTests {
 /// FRR reached over SSH (vtysh as the remote command) through a local OpenSSH server.
 @Suite("Real FRR over SSH")
 struct RouterSSHTests {
-    @Test("configureSession over ssh pushes with the right key and answers 'Unable to authenticate ' with a wrong one")
+    @Test(
+        "configureSession over ssh pushes with the right key and answers 'Unable to authenticate ' with a wrong one",
+        .enabled(if: BGPLab.unavailableReason == nil, "needs root, FRR, BIRD 2 and iproute2"),
+        .enabled(if: LocalSSHServer.unavailableReason == nil, "needs root and OpenSSH's sshd, ssh and ssh-keygen"))
     func sshAccess() async throws {
-        if let reason = BGPLab.unavailableReason ?? LocalSSHServer.unavailableReason {
-            print("skipped: SSH lab unavailable: \(reason)")
-            return
-        }
         let lab = BGPLab(prefixes: 1)
         let sshd = LocalSSHServer()
         do {
@@ -168,7 +167,9 @@ struct RouterSSHTests {
 /// A BIRD 2 router: one file per session in the folder its configuration includes.
 @Suite("Real BIRD 2 as our router")
 struct BIRDRouterLabTests {
-    @Test("configureSession writes a protocol block that birdc configure applies; a broken one is refused and undone; deleteSession removes it")
+    @Test(
+        "configureSession writes a protocol block that birdc configure applies; a broken one is refused and undone; deleteSession removes it",
+        .enabled(if: BGPLab.unavailableReason == nil, "needs root, FRR, BIRD 2 and iproute2"))
     func birdRouter() async throws {
         try await BGPLab.with(prefixes: 1) { lab in try await Self.run(lab) }
     }
