@@ -78,8 +78,8 @@ public struct ReadWorkloads {
                 + " (after a PeeringDB change, roster read again: \(String(format: "%.2f", Stopwatch.percentile(rosterRead, 0.5) * 1000)) ms),"
                 + " baseline \(String(format: "%.2f", p50)) ms")
         let what = "\(label), \(records) records, \(bytes / 1024) KiB"
-        // The issue sets the in-process target for getCommunications and getPeers; getSessions
-        // built in process is shown for context (its target is over HTTP).
+        // getCommunications and getPeers have an in-process target; getSessions built in process
+        // is shown for context (its target is over HTTP).
         let builtTarget = label.contains("getSessions") ? "reported" : "within 2x (>= 0.50)"
         return [
             BenchmarkRow(

@@ -8,23 +8,51 @@ import PeerLedger
 /// bytes, hands it to `APIv1`, and writes one log line per request with no secret in it.
 struct APIController: Sendable {
     let api: APIv1
-    let maxBodyBytes = 1 << 20
+    /// The largest call accepted, as a POST body or as a GET query: 1 MiB.
+    static let maxCallBytes = 1 << 20
+    /// The methods the API path answers; any other gets 405 with these in `Allow`.
+    static let allowedMethods = "GET, POST"
 
     func addRoutes(to router: Router<LedgerRequestContext>) {
-        router.get("/api/v1/api.php") { request, context in
-            await respond(raw: request.uri.query ?? "", request: request, context: context)
+        let path = RouterPath("/api/v1/api.php")
+        router.get(path) { request, context in
+            let query = request.uri.query ?? ""
+            guard query.utf8.count <= Self.maxCallBytes else {
+                return Self.response(
+                    .failure("The query is larger than \(Self.maxCallBytes) bytes (1 MiB); nothing was changed", status: 414),
+                    requestID: "-")
+            }
+            return await respond(raw: query, request: request, context: context)
         }
-        router.post("/api/v1/api.php") { request, context in
+        router.post(path) { request, context in
             var request = request
             let raw: String
             do {
-                let body = try await request.collectBody(upTo: maxBodyBytes)
-                raw = body.readableBytes > 0 ? String(buffer: body) : (request.uri.query ?? "")
+                let body = try await request.collectBody(upTo: Self.maxCallBytes)
+                let query = request.uri.query ?? ""
+                if body.readableBytes > 0, !query.isEmpty {
+                    return Self.response(
+                        .failure(
+                            "A POST carries its parameters in its body or in its query, not both: one of them would not be signed",
+                            status: 401),
+                        requestID: "-")
+                }
+                raw = body.readableBytes > 0 ? String(buffer: body) : query
             } catch {
                 return Self.response(
-                    .failure("The request body is larger than \(maxBodyBytes) bytes", status: 413), requestID: "-")
+                    .failure("The request body is larger than \(Self.maxCallBytes) bytes (1 MiB); nothing was changed", status: 413),
+                    requestID: "-")
             }
             return await respond(raw: raw, request: request, context: context)
+        }
+        for method in [HTTPRequest.Method.put, .delete, .patch, .options, .trace] {
+            router.on(path, method: method) { request, _ in
+                var response = Self.response(
+                    .failure("\(request.method.rawValue) is not supported: call the API with GET or POST", status: 405),
+                    requestID: "-")
+                response.headers[.allow] = Self.allowedMethods
+                return response
+            }
         }
     }
 
@@ -33,24 +61,23 @@ struct APIController: Sendable {
         let requestID = api.ledger.ids.next()
         // The line's metadata is gathered here and handed to the one log call, which builds it
         // only when the level is on (a handler re-renders its metadata on every change).
-        var routing: (target: String?, action: String?)?, actor: String?
+        var actor: String?
+        var parameters: PeerLedger.Parameters?
 
         let answer: APIAnswer
         do {
-            let parameters = try Parameters(formEncoded: raw)
-            routing = (parameters["target"], parameters["action"])
-            let (key, answered) = try await api.handle(
-                signed: raw, parameters: parameters, requestID: requestID, clientAddress: context.remoteAddress?.ipAddress,
+            let (key, answered, decoded) = try await api.handle(
+                signed: raw, requestID: requestID, clientAddress: context.remoteAddress?.ipAddress,
                 idempotencyKey: request.headers[.idempotencyKey])
             actor = key.name
             answer = answered
-        } catch let failure as AuthenticationFailure {
-            answer = .failure(failure.message, status: 401)
-        } catch let refusal as Refusal {
-            answer = .failure(refusal.message)
+            parameters = decoded
         } catch {
-            answer = .failure("Internal error (request \(requestID)); nothing was changed")
+            answer = .failure(error.message, status: 401)
+            // A refused call's routing is logged too; its parameters are decoded for that alone.
+            if context.logger.logLevel <= .info { parameters = try? PeerLedger.Parameters(formEncoded: raw) }
         }
+        let routing = parameters.map { ($0["target"], $0["action"]) }
         let elapsed = ContinuousClock.now - started
         context.logger.info(
             "request",

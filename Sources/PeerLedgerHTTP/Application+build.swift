@@ -14,6 +14,7 @@ public func buildApplication(
     APIController(api: APIv1(ledger: ledger, logger: logger, requests: requests)).addRoutes(to: router)
     return Application(
         router: router,
+        server: .guardedHTTP1,
         configuration: .init(address: .hostname(host, port: port), serverName: "PeerLedger"),
         onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) },
         logger: logger)

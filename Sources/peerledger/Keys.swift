@@ -14,7 +14,7 @@ struct Keys: AsyncParsableCommand {
         @Flag(help: "The key may call read actions only.") var readOnly = false
 
         func run() async throws {
-            let ledger = try database.open()
+            let ledger = try database.open(.createIfMissing)
             do {
                 let (key, secret) = try ledger.createAPIKey(name: name, readOnly: readOnly, metadata: .commandLine())
                 print(JSON.object([("apiKey", .string(key.apiKey)), ("secret", .string(secret))]).serialized())
@@ -29,7 +29,7 @@ struct Keys: AsyncParsableCommand {
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
-            for key in try database.open().apiKeys() {
+            for key in try database.open(.existing).apiKeys() {
                 print(key.json.serialized())
             }
         }
@@ -42,7 +42,7 @@ struct Keys: AsyncParsableCommand {
 
         func run() async throws {
             do {
-                let revoked = try database.open().revokeAPIKey(key, metadata: .commandLine())
+                let revoked = try database.open(.existing).revokeAPIKey(key, metadata: .commandLine())
                 print("revoked \(revoked.name) (\(revoked.apiKey))")
             } catch let refusal as Refusal {
                 throw ValidationError(refusal.message)

@@ -11,7 +11,7 @@ struct Call: AsyncParsableCommand {
     @Argument(help: "Form-encoded parameters; target defaults to peering.") var call: String
 
     func run() async throws {
-        let answer = try await perform(call, on: database.open(), extra: [])
+        let answer = try await perform(call, on: database.open(.existing), extra: [])
         print(answer.text)
         if !answer.succeeded { throw ExitCode(1) }
     }
@@ -31,7 +31,7 @@ struct Verify: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOptions
 
     func run() async throws {
-        let report = try database.open().verify()
+        let report = try database.open(.readOnly).verify()
         print(report.summary)
         if !report.isValid { throw ExitCode(1) }
     }
@@ -44,7 +44,7 @@ struct Rebuild: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOptions
 
     func run() async throws {
-        let report = try database.open().rebuild()
+        let report = try database.open(.existing).rebuild()
         print(String(format: "rebuilt %lld events in %.3f s (%.0f events/s)", report.events, report.seconds, report.eventsPerSecond))
         for phase in report.phases { print(String(format: "  %7.3f s  %@", phase.seconds, phase.name)) }
         let peak = Memory.peakMegabytes()
@@ -81,7 +81,7 @@ struct Audit: AsyncParsableCommand {
     @Argument(help: "With --as-of: a read action, form-encoded.") var call: String?
 
     func run() async throws {
-        let ledger = try database.open()
+        let ledger = try database.open(.readOnly)
         if let asOf {
             guard let call else { throw ValidationError("--as-of needs a read action, e.g. 'action=getSessions&public_id=1'") }
             let answer = try await perform(call, on: ledger, extra: [("as_of", asOf)])
@@ -114,7 +114,7 @@ struct Export: AsyncParsableCommand {
     @Option(name: .shortAndLong, help: "Write to this file instead of standard output.") var output: String?
 
     func run() async throws {
-        let ledger = try database.open()
+        let ledger = try database.open(.readOnly)
         if let output {
             guard FileManager.default.createFile(atPath: output, contents: nil), let handle = FileHandle(forWritingAtPath: output) else {
                 throw ValidationError("cannot write \(output)")
@@ -127,13 +127,33 @@ struct Export: AsyncParsableCommand {
     }
 }
 
-/// `peerledger replay`: runs scenarios from Replays/.
+/// `peerledger replay`: runs scenarios from Replays/, or replays a ledger's own log.
 struct Replay: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run Replays/ scenarios against a fresh in-memory ledger; exit 1 with a diff on any mismatch.")
-    @Argument(help: "Scenario files, or folders of them.") var paths: [String]
+        abstract: "Run Replays/ scenarios against a fresh in-memory ledger; exit 1 with a diff on any mismatch.",
+        discussion: """
+            With --db instead of scenarios: replay that ledger's log into fresh projections in memory
+            and compare them with the ledger's own, reading the file only (exit 1 when they differ).
+            """)
+    @Argument(help: "Scenario files, or folders of them.") var paths: [String] = []
+    @Option(help: "A ledger whose log to replay (opened read-only) instead of scenarios.") var db: String?
+
+    func validate() throws {
+        if db != nil, !paths.isEmpty { throw ValidationError("give scenario files or --db, not both") }
+        if db == nil, paths.isEmpty { throw ValidationError("give scenario files or folders, or --db PATH") }
+    }
 
     func run() async throws {
+        if let db {
+            let check = try await DatabaseOptions.open(db, .readOnly).replayCheck()
+            if check.matches {
+                print("replayed \(check.events) events: projections identical to the ledger's (checksum \(check.stored))")
+            } else {
+                print("replayed \(check.events) events: projections DIFFER from the ledger's: \(check.stored) -> \(check.replayed)")
+                throw ExitCode(1)
+            }
+            return
+        }
         var failed = 0
         for url in try scenarioFiles() {
             let scenario = try ReplayScenario.load(contentsOf: url)

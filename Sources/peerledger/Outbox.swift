@@ -16,7 +16,7 @@ struct OutboxCommand: AsyncParsableCommand {
         @OptionGroup var mail: MailOptions
 
         func run() async throws {
-            let ledger = try database.open()
+            let ledger = try database.open(.existing)
             let worker = OutboxWorker(
                 ledger: ledger, transport: try mail.makeTransport(), retry: mail.retryPolicy, claimSeconds: mail.claimSeconds,
                 logger: Logger(label: "peerledger.outbox"))
@@ -32,7 +32,7 @@ struct OutboxCommand: AsyncParsableCommand {
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
-            let counts = try database.open().readNow { db in try Outbox.counts(db) }
+            let counts = try database.open(.existing).readNow { db in try Outbox.counts(db) }
             for state in ["pending", "delivered", "failed"] { print("\(state) \(counts[state] ?? 0)") }
         }
     }

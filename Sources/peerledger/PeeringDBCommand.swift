@@ -34,7 +34,7 @@ struct PeeringDBImport: AsyncParsableCommand {
     var lenient = false
 
     func run() async throws {
-        let ledger = try database.open()
+        let ledger = try database.open(.existing)
         let source: any PeeringDBSource =
             if self.source.hasPrefix("http://") || self.source.hasPrefix("https://") {
                 PeeringDBAPI(baseURL: self.source, apiKey: apiKey ?? ProcessInfo.processInfo.environment["PEERINGDB_API_KEY"])
@@ -78,7 +78,7 @@ struct SelfCommand: AsyncParsableCommand {
     var qualifiedPolicies: String?
 
     func run() async throws {
-        let ledger = try database.open()
+        let ledger = try database.open(.existing)
         do {
             let asn = try Values.asn(asn, field: "asn")
             let policies = qualifiedPolicies.map {

@@ -53,7 +53,7 @@ struct Routers: AsyncParsableCommand {
                         kind: kind, vtyshSocket: vtyshSocket, vtyshConfigDir: vtyshConfigDir, netns: netns, birdSocket: birdSocket, birdConfigDir: birdConfigDir,
                         host: host, port: port, user: user, keyFile: keyFile),
                     sshPassword: password)
-                let router = try database.open().addRouter(registration, metadata: .commandLine())
+                let router = try database.open(.existing).addRouter(registration, metadata: .commandLine())
                 print(router.json.serialized())
             } catch let refusal as Refusal {
                 throw ValidationError(refusal.message)
@@ -66,7 +66,7 @@ struct Routers: AsyncParsableCommand {
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
-            for router in try database.open().routers() {
+            for router in try database.open(.existing).routers() {
                 print(router.json.serialized())
             }
         }
@@ -79,7 +79,7 @@ struct Routers: AsyncParsableCommand {
 
         func run() async throws {
             do {
-                let removed = try database.open().removeRouter(router, metadata: .commandLine())
+                let removed = try database.open(.existing).removeRouter(router, metadata: .commandLine())
                 print("removed \(removed.name) (\(removed.id))")
             } catch let refusal as Refusal {
                 throw ValidationError(refusal.message)
@@ -93,7 +93,7 @@ struct Routers: AsyncParsableCommand {
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
-            let reports = try await RouterPoller(ledger: database.open()).pollAll()
+            let reports = try await RouterPoller(ledger: database.open(.existing)).pollAll()
             for report in reports {
                 for line in report.lines { print(line) }
             }

@@ -36,7 +36,7 @@ struct Serve: AsyncParsableCommand {
         }
         var logger = Logger(label: "peerledger")
         logger.logLevel = level
-        let ledger = try database.open(snapshotInterval: max(1, snapshotEvery))
+        let ledger = try database.open(.createIfMissing, snapshotInterval: max(1, snapshotEvery))
         let demoKey = demo ? try await Demo.prepare(ledger) : nil
         let settings = try requests.settings()
         var outbox: Task<Void, Never>?

@@ -20,7 +20,7 @@ struct SnapshotsCommand: ParsableCommand {
         @OptionGroup var database: DatabaseOptions
 
         func run() throws {
-            let ledger = try database.open()
+            let ledger = try database.open(.existing)
             guard let snapshots = ledger.snapshots else { return }
             let positions = snapshots.positions()
             for position in positions { print("position \(position)") }
@@ -36,7 +36,7 @@ struct SnapshotsCommand: ParsableCommand {
         func validate() throws { try SnapshotsCommand.check(every: every) }
 
         func run() throws {
-            let ledger = try database.open(snapshotInterval: every)
+            let ledger = try database.open(.existing, snapshotInterval: every)
             if let position = try ledger.takeSnapshotIfDue() {
                 print("snapshot taken at position \(position)")
             } else {
@@ -53,7 +53,7 @@ struct SnapshotsCommand: ParsableCommand {
         func validate() throws { try SnapshotsCommand.check(every: every) }
 
         func run() throws {
-            let ledger = try database.open(snapshotInterval: every)
+            let ledger = try database.open(.existing, snapshotInterval: every)
             let pruned = try ledger.snapshots?.pruneUnusable(ledger) ?? []
             if !pruned.isEmpty { print("\(pruned.count) unusable snapshots deleted") }
             let written = try ledger.backfillSnapshots()

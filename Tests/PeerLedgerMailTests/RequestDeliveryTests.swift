@@ -62,11 +62,10 @@ let request =
     + "&subject=Peering+request+from+6connect%2C+Inc.+%E2%80%93+M%C3%BCnchen+too"
     + "&body=Peering%2C%0D%0A%0D%0A6connect%2C+Inc.%2C+8038%2C+would+like+to+peer+with+Amazon.com.%0D%0A.%0D%0ASch%C3%B6ne+Gr%C3%BC%C3%9Fe%0D%0A"
 
-@Suite("Peering requests by SMTP", .serialized)
+@Suite("Peering requests by SMTP", .serialized, .enabled(if: SMTPSink.available(), "needs /usr/bin/python3 with aiosmtpd"))
 struct RequestDeliveryTests {
     @Test("the message as received: headers, RFC 2047 subject, quoted-printable body, Bcc in the envelope only")
     func receivedMessage() async throws {
-        guard SMTPSink.available() else { return }
         let sink = try SMTPSink()
         try sink.start()
         let world = try MailWorld()
@@ -99,7 +98,6 @@ struct RequestDeliveryTests {
 
     @Test("server down at send time: recorded and queued; when it comes up the worker delivers it once")
     func serverDownThenUp() async throws {
-        guard SMTPSink.available() else { return }
         let sink = try SMTPSink()
         let world = try MailWorld()
         #expect(try await world.call(request).message == "Request sent")
@@ -124,7 +122,6 @@ struct RequestDeliveryTests {
 
     @Test("killed between commit and delivery: after the restart the message is delivered once")
     func restart() async throws {
-        guard SMTPSink.available() else { return }
         let sink = try SMTPSink()
         try sink.start()
         let path: String
@@ -140,13 +137,11 @@ struct RequestDeliveryTests {
         #expect(try sink.received().count == 1)
     }
 
-    @Test("a child process killed after the commit leaves the message to be delivered once by the next one")
+    @Test(
+        "a child process killed after the commit leaves the message to be delivered once by the next one",
+        .enabled(if: peerledgerBinary() != nil, "needs the peerledger binary built beside the tests (swift build)"))
     func killedChild() async throws {
-        guard SMTPSink.available() else { return }
-        guard let binary = peerledgerBinary() else {
-            print("SKIP killedChild: the peerledger binary is not built next to the tests")
-            return
-        }
+        let binary = try #require(peerledgerBinary())
         let sink = try SMTPSink()
         try sink.start()
         let silent = try SMTPSink(mode: "silent")
@@ -178,13 +173,11 @@ struct RequestDeliveryTests {
         #expect(try sink.received().count == 1)
     }
 
-    @Test("peerledger outbox deliver sends what is due, once, and says so")
+    @Test(
+        "peerledger outbox deliver sends what is due, once, and says so",
+        .enabled(if: peerledgerBinary() != nil, "needs the peerledger binary built beside the tests (swift build)"))
     func deliverCommand() async throws {
-        guard SMTPSink.available() else { return }
-        guard let binary = peerledgerBinary() else {
-            print("SKIP deliverCommand: the peerledger binary is not built next to the tests")
-            return
-        }
+        let binary = try #require(peerledgerBinary())
         let sink = try SMTPSink()
         try sink.start()
         let world = try MailWorld(clock: SteppingClock(start: Timestamp(Date()), stepMillis: 0))
@@ -212,7 +205,6 @@ struct RequestDeliveryTests {
         "email_from=Operations%0D%0AX-Evil%3A+1+%3Cops%406connect.com%3E",
     ])
     func injection(_ change: String) async throws {
-        guard SMTPSink.available() else { return }
         let sink = try SMTPSink()
         try sink.start()
         let world = try MailWorld()
@@ -230,7 +222,6 @@ struct RequestDeliveryTests {
 
     @Test("a crash after the server accepted but before the record resends with the same Message-ID")
     func duplicateIsRecognisable() async throws {
-        guard SMTPSink.available() else { return }
         let sink = try SMTPSink()
         try sink.start()
         let world = try MailWorld()
@@ -250,7 +241,6 @@ struct RequestDeliveryTests {
 
     @Test("sendEmail's default request reaches the Policy contact with both addresses at the common exchange")
     func sendEmail() async throws {
-        guard SMTPSink.available() else { return }
         let sink = try SMTPSink()
         try sink.start()
         let world = try MailWorld()

@@ -7,11 +7,10 @@ import Foundation
 /// peer (AS65002, 10.0.0.2) announcing `prefixes` routes. Names are unique per lab, so labs
 /// running side by side never collide; `tearDown` kills every daemon by its pid file and deletes
 /// the namespaces, and is safe to call after a partial start.
-///
-/// Tests that use it carry `.enabled(if: BGPLab.isAvailable)`, so a machine without root, FRR
-/// or BIRD reports them skipped, never passed.
 final class BGPLab: @unchecked Sendable {
-    /// Runs `body` with a started lab and tears the lab down whatever happens.
+    /// Runs `body` with a started lab and tears the lab down whatever happens. Where no lab can
+    /// run (no root, no FRR or BIRD) it throws, so a test that uses it is marked
+    /// `.enabled(if: BGPLab.unavailableReason == nil, ...)` and reported skipped there instead.
     /// `integratedConfig` false leaves vtysh.conf out of FRR's configuration folder, so `write`
     /// falls back to asking each daemon to save its own file (which bgpd cannot do here).
     static func with(prefixes: Int, integratedConfig: Bool = true, _ body: (BGPLab) async throws -> Void) async throws {
@@ -47,8 +46,6 @@ final class BGPLab: @unchecked Sendable {
     /// when the peer's BIRD is registered as a router itself.
     var birdSessions: String { folder.appendingPathComponent("bird.d").path }
     var birdSocket: String { folder.appendingPathComponent("bird.ctl").path }
-
-    static var isAvailable: Bool { unavailableReason == nil }
 
     /// Why the lab cannot run here, or nil: root, `ip`, FRR's daemons and BIRD are needed.
     static var unavailableReason: String? {

@@ -30,7 +30,9 @@ struct DaemonSyntaxTests {
         ]
     }
 
-    @Test("vtysh --dryrun accepts every rendered FRR configuration (and refuses a broken one)", .enabled(if: toolAvailable("vtysh")))
+    @Test(
+        "vtysh --dryrun accepts every rendered FRR configuration (and refuses a broken one)",
+        .enabled(if: toolAvailable("vtysh"), "needs vtysh (apt-get install frr; .ci/run installs it)"))
     func frrDryRun() async throws {
         for neighbor in Self.neighbors {
             for operation in [ConfigurationOperation.configure, .remove] {
@@ -48,7 +50,9 @@ struct DaemonSyntaxTests {
         #expect(try await Self.run(["vtysh", "--dryrun", "-f", broken.path]).status != 0)
     }
 
-    @Test("bird -p accepts every rendered BIRD 2 block (and refuses a broken one)", .enabled(if: toolAvailable("bird")))
+    @Test(
+        "bird -p accepts every rendered BIRD 2 block (and refuses a broken one)",
+        .enabled(if: toolAvailable("bird"), "needs bird (apt-get install bird2; .ci/run installs it)"))
     func birdParse() async throws {
         for neighbor in Self.neighbors {
             let block = try RouterConfiguration.render(neighbor, platform: .bird2, operation: .configure).text

@@ -5,7 +5,9 @@ import Testing
 
 /// What a push to a real FRR records and shows: a save FRR did not make is a failure, a session
 /// already on the router shows no difference, and the seed's own peer group configures.
-@Suite("Real FRR: saved pushes, normalised diffs, router-safe names", .enabled(if: BGPLab.isAvailable), .timeLimit(.minutes(3)))
+@Suite(
+    "Real FRR: saved pushes, normalised diffs, router-safe names",
+    .enabled(if: BGPLab.unavailableReason == nil, "needs root, FRR, BIRD 2 and iproute2"), .timeLimit(.minutes(3)))
 struct FRRLabTests {
     /// A ledger with the lab's FRR registered as ar1.inoc.com (router 422) and the seed's
     /// Akamai session pointed at the lab's peer, with `group`.

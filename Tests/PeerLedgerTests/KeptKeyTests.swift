@@ -36,24 +36,23 @@ import Testing
         let (key, secret) = try t.ledger.createAPIKey(name: "dashboard", readOnly: true, metadata: EventMetadata(actor: "test"))
         let message = "target=peering&action=getSessions&public_id=1&apiKey=\(key.apiKey)"
         let raw = "\(message)&hash=\(Parameters.encode(RequestSignature.sign(message, secret: secret)))"
-        let parameters = try Parameters(formEncoded: raw)
         for _ in 0..<3 {
-            let (by, answer) = try await t.api.handle(signed: raw, parameters: parameters)
+            let (by, answer, _) = try await t.api.handle(signed: raw)
             #expect(by.name == "dashboard")
             #expect(answer.succeeded)
         }
         _ = try t.ledger.revokeAPIKey("dashboard", metadata: EventMetadata(actor: "test"))
         await #expect(throws: AuthenticationFailure(message: "Invalid apiKey or hash")) {
-            _ = try await t.api.handle(signed: raw, parameters: parameters)
+            _ = try await t.api.handle(signed: raw)
         }
         // A wrong signature is refused even while the key's row is kept.
         let other = try t.ledger.createAPIKey(name: "other", readOnly: true, metadata: EventMetadata(actor: "test"))
         let otherMessage = "target=peering&action=getSessions&public_id=1&apiKey=\(other.key.apiKey)"
         let good = "\(otherMessage)&hash=\(Parameters.encode(RequestSignature.sign(otherMessage, secret: other.secret)))"
-        _ = try await t.api.handle(signed: good, parameters: try Parameters(formEncoded: good))
+        _ = try await t.api.handle(signed: good)
         let forged = "\(otherMessage)&hash=\(Parameters.encode(RequestSignature.sign(otherMessage, secret: secret)))"
         await #expect(throws: AuthenticationFailure(message: "Invalid apiKey or hash")) {
-            _ = try await t.api.handle(signed: forged, parameters: try Parameters(formEncoded: forged))
+            _ = try await t.api.handle(signed: forged)
         }
     }
 }

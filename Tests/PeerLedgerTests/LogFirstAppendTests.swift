@@ -62,7 +62,7 @@ import Testing
         #expect(try Log.rows(subject) == Log.rows(reference))
         #expect(try Self.lines(subject) == Self.lines(reference))
         #expect(try subject.projectionChecksum() == reference.projectionChecksum())
-        // Real values: session 7's row as the events left it (see SessionChangeBufferTests).
+        // Real values: the row of session 7 as the events left it (see SessionChangeBufferTests).
         #expect(try Log.rows(subject).contains { $0.hasPrefix("session 7: active - v9 ") && $0.hasSuffix(" deleted") })
     }
 

@@ -6,7 +6,7 @@ import Testing
 /// configureSession, poll and deleteSession against a real FRR with a real BIRD 2 peer.
 @Suite("Real BGP lab: FRR as our router, BIRD 2 as the peer", .timeLimit(.minutes(3)))
 struct RouterLabTests {
-    /// Polls until `accept` holds for session 1's state and prefix count, or `seconds` pass.
+    /// Polls until `accept` holds for the state and prefix count of session 1, or `seconds` pass.
     static func pollUntil(
         _ poller: RouterPoller, _ ledger: Ledger, seconds: Double, _ accept: (SessionRouterState) -> Bool
     ) async throws -> SessionRouterState? {
@@ -24,7 +24,7 @@ struct RouterLabTests {
 
     @Test(
         "addSession, configureSession, poll: established with every prefix; over prfx_max it goes down with the reason; deleteSession removes the neighbor",
-        .enabled(if: BGPLab.isAvailable))
+        .enabled(if: BGPLab.unavailableReason == nil, "needs root, FRR, BIRD 2 and iproute2"))
     func fullCycle() async throws {
         try await BGPLab.with(prefixes: 10) { lab in try await Self.run(lab) }
     }
@@ -95,7 +95,9 @@ struct RouterLabTests {
         #expect(try t.ledger.rebuild().matches)
     }
 
-    @Test("An unreachable router (no daemon on the socket) answers a message saying so", .enabled(if: toolAvailable("vtysh")))
+    @Test(
+        "An unreachable router (no daemon on the socket) answers a message saying so",
+        .enabled(if: toolAvailable("vtysh"), "needs vtysh (apt-get install frr)"))
     func unreachable() async throws {
         let t = try TestLedger()
         try t.ledger.addRouter(
@@ -114,7 +116,8 @@ struct RouterLabTests {
 struct RouterSSHTests {
     @Test(
         "configureSession over ssh pushes with the right key and answers 'Unable to authenticate ' with a wrong one",
-        .enabled(if: BGPLab.isAvailable && LocalSSHServer.unavailableReason == nil))
+        .enabled(if: BGPLab.unavailableReason == nil, "needs root, FRR, BIRD 2 and iproute2"),
+        .enabled(if: LocalSSHServer.unavailableReason == nil, "needs root and OpenSSH's sshd, ssh and ssh-keygen"))
     func sshAccess() async throws {
         let lab = BGPLab(prefixes: 1)
         let sshd = LocalSSHServer()
@@ -166,7 +169,7 @@ struct RouterSSHTests {
 struct BIRDRouterLabTests {
     @Test(
         "configureSession writes a protocol block that birdc configure applies; a broken one is refused and undone; deleteSession removes it",
-        .enabled(if: BGPLab.isAvailable))
+        .enabled(if: BGPLab.unavailableReason == nil, "needs root, FRR, BIRD 2 and iproute2"))
     func birdRouter() async throws {
         try await BGPLab.with(prefixes: 1) { lab in try await Self.run(lab) }
     }

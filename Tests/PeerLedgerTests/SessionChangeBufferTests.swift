@@ -32,7 +32,7 @@ import Testing
 
     /// Session 1 is pushed between its observations; session 2 is never pushed, so it stays
     /// "not configured" whatever is observed; session 3 is updated and deleted between
-    /// observations; session 4's run names two routers, then an update sets its state; session 9
+    /// observations; the run of session 4 names two routers, then an update sets its state; session 9
     /// was never added; session 5 sees an observation whose state is "not configured", which
     /// keeps it there; session 6 is updated after its last observation, so the update's version
     /// stands; session 7 is updated three times (one column twice), renamed in the middle of

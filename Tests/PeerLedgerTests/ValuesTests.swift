@@ -11,13 +11,14 @@ struct ValuesTests {
         let secret = "48b278ec873bda4738923dbc467f8669"
         #expect(RequestSignature.sign(message, secret: secret) == "yneSFMyxPPe+3W4IOkVp50K3VStatBcRRak+2ygDUWQ=")
         let raw = message + "&hash=yneSFMyxPPe%2B3W4IOkVp50K3VStatBcRRak%2B2ygDUWQ%3D"
-        let split = RequestSignature.split(raw)
+        let split = try? CallSignature(raw: raw)
         #expect(split?.signed == Substring(message))
         #expect(split?.hash == "yneSFMyxPPe+3W4IOkVp50K3VStatBcRRak+2ygDUWQ=")
+        #expect(split?.apiKey == "32-5DAYTJQY2TZHOFOB")
         #expect(RequestSignature.isValid(signed: message, hash: "yneSFMyxPPe+3W4IOkVp50K3VStatBcRRak+2ygDUWQ=", secret: secret))
         #expect(!RequestSignature.isValid(signed: message + "0", hash: "yneSFMyxPPe+3W4IOkVp50K3VStatBcRRak+2ygDUWQ=", secret: secret))
         // A hash sent without %-encoding (raw '+') is read the same way.
-        #expect(RequestSignature.split(message + "&hash=yneSFMyxPPe+3W4IOkVp50K3VStatBcRRak+2ygDUWQ=")?.hash == "yneSFMyxPPe+3W4IOkVp50K3VStatBcRRak+2ygDUWQ=")
+        #expect((try? CallSignature(raw: message + "&hash=yneSFMyxPPe+3W4IOkVp50K3VStatBcRRak+2ygDUWQ="))?.hash == "yneSFMyxPPe+3W4IOkVp50K3VStatBcRRak+2ygDUWQ=")
     }
 
     @Test("form decoding turns + into space and %XX into bytes, refusing malformed escapes and duplicates")

@@ -80,6 +80,13 @@ public struct APIv1: Sendable {
         switch error {
         case let refusal as Refusal: return .failure(refusal.message)
         case let error as LedgerError: return .failure(error.description)
+        case let error as DatabaseError where error.resultCode == .SQLITE_FULL:
+            logger.error("ledger storage full", metadata: ["request_id": "\(requestID ?? "-")", "error": "\(error)"])
+            return .failure(
+                "The ledger's storage is full (request \(requestID ?? "-")); nothing was changed. Free space where the ledger's file lives and try again")
+        case let error as DatabaseError where error.resultCode == .SQLITE_BUSY:
+            return .failure(
+                "The ledger is busy: another process has held its write lock too long (request \(requestID ?? "-")); nothing was changed. Try again")
         default:
             logger.error("action failed", metadata: ["request_id": "\(requestID ?? "-")", "error": "\(error)"])
             return .failure("Internal error (request \(requestID ?? "-")); nothing was changed")

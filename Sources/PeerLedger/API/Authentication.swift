@@ -11,27 +11,6 @@ public enum RequestSignature {
         return Data(code).base64EncodedString()
     }
 
-    /// Splits raw form text into the signed part and the hash given. The hash is the last
-    /// parameter; it may arrive %-encoded or raw (`+` stays `+`).
-    /// The text is searched as UTF-8 bytes (every request passes here; Foundation's string search
-    /// and percent-decoding were a tenth of a small cached read's time).
-    public static func split(_ raw: String) -> (signed: Substring, hash: String)? {
-        let bytes = raw.utf8
-        let marker = Array("&hash=".utf8)
-        var start = bytes.endIndex
-        var found: String.Index?
-        while start != bytes.startIndex, found == nil {
-            start = bytes.index(before: start)
-            if bytes[start] == marker[0], bytes[start...].starts(with: marker) { found = start }
-        }
-        guard let found else { return nil }
-        let valueStart = bytes.index(found, offsetBy: marker.count)
-        let valueEnd = bytes[valueStart...].firstIndex(of: UInt8(ascii: "&")) ?? bytes.endIndex
-        let given = raw[valueStart..<valueEnd]
-        let decoded = percentDecoded(given) ?? String(given)
-        return (raw[..<found], decoded.replacingSpaces(with: "+"))
-    }
-
     /// `%XX` escapes decoded (`+` stays `+`), as Foundation's `removingPercentEncoding`: nil for a
     /// malformed escape or bytes that are not UTF-8.
     static func percentDecoded(_ text: Substring) -> String? {
@@ -44,14 +23,6 @@ public enum RequestSignature {
         guard let code = Data(base64Encoded: hash) else { return false }
         return HMAC<SHA256>.isValidAuthenticationCode(
             code, authenticating: Array(signed.utf8), using: SymmetricKey(data: Array(secret.utf8)))
-    }
-}
-
-extension String {
-    /// The text with every space replaced (a `+` of a base64 hash decoded as a space by a client).
-    fileprivate func replacingSpaces(with replacement: Character) -> String {
-        guard utf8.contains(0x20) else { return self }
-        return String(map { $0 == " " ? replacement : $0 })
     }
 }
 
@@ -135,10 +106,10 @@ extension Ledger {
         }
     }
 
-    /// Checks a call's signature against the raw form text exactly as received, and its `time`
-    /// (when given) against the clock: more than 5 minutes either way is refused as a possible replay.
-    public func authenticate(raw: String, parameters: Parameters) async throws(AuthenticationFailure) -> APIKey {
-        let signature = try Self.signature(raw: raw, parameters: parameters)
+    /// The key that signed `signature`, checked against the signed bytes exactly as received,
+    /// and the call's `time` (when given) against the clock: more than 5 minutes either way is
+    /// refused as a possible replay.
+    public func authenticate(_ signature: CallSignature) async throws(AuthenticationFailure) -> APIKey {
         let found: Result<APIKey, AuthenticationFailure>
         do {
             found = try await database.read { db in try Self.verifiedKey(db, signature) }
@@ -146,28 +117,14 @@ extension Ledger {
             throw AuthenticationFailure(message: "Authentication is unavailable right now")
         }
         let key = try found.get()
-        try checkTime(parameters)
+        try checkTime(signature)
         return key
-    }
-
-    /// What a call is signed with: its `apiKey`, the signed text and the hash given.
-    struct Signature: Sendable {
-        var apiKey: String
-        var signed: Substring
-        var hash: String
-    }
-
-    static func signature(raw: String, parameters: Parameters) throws(AuthenticationFailure) -> Signature {
-        guard let apiKey = parameters.nonEmpty("apiKey"), let (signed, hash) = RequestSignature.split(raw) else {
-            throw AuthenticationFailure(message: "Authentication required: sign the call with apiKey and hash")
-        }
-        return Signature(apiKey: apiKey, signed: signed, hash: hash)
     }
 
     /// The key that signed the call, read in the caller's snapshot: a key revoked by a commit
     /// before that snapshot is refused. A failure is returned, not thrown, so a database error
     /// stays apart from a refusal.
-    static func verifiedKey(_ db: Database, _ signature: Signature) throws -> Result<APIKey, AuthenticationFailure> {
+    static func verifiedKey(_ db: Database, _ signature: CallSignature) throws -> Result<APIKey, AuthenticationFailure> {
         verified(try storedKey(db, signature.apiKey), signature)
     }
 
@@ -188,7 +145,7 @@ extension Ledger {
     }
 
     /// The key when it exists, is not revoked and signed the call.
-    static func verified(_ found: StoredKey?, _ signature: Signature) -> Result<APIKey, AuthenticationFailure> {
+    static func verified(_ found: StoredKey?, _ signature: CallSignature) -> Result<APIKey, AuthenticationFailure> {
         guard let found, found.key.revokedAt == nil,
             RequestSignature.isValid(signed: signature.signed, hash: signature.hash, secret: found.secret)
         else {
@@ -197,15 +154,19 @@ extension Ledger {
         return .success(found.key)
     }
 
-    /// Refuses a `time` more than 5 minutes from the clock (a possible replay).
-    func checkTime(_ parameters: Parameters) throws(AuthenticationFailure) {
-        guard let timeText = parameters.nonEmpty("time") else { return }
+    /// Refuses a `time` more than 5 minutes from the clock (a possible replay). The distance is
+    /// computed with checked arithmetic: any 64-bit value is a refusal, never a trap.
+    func checkTime(_ signature: CallSignature) throws(AuthenticationFailure) {
+        guard let timeText = signature.time, !timeText.isEmpty else { return }
         guard let seconds = Int64(timeText) else {
             throw AuthenticationFailure(message: "time must be Unix seconds, got '\(Values.quoted(timeText))'")
         }
-        let skew = abs(clock.now().millis / 1000 - seconds)
-        guard skew <= 300 else {
-            throw AuthenticationFailure(message: "time is \(skew) seconds away from the server's clock (more than 5 minutes); refused as a possible replay")
+        let now = clock.now().millis / 1000
+        let (difference, overflow) = now.subtractingReportingOverflow(seconds)
+        guard !overflow, difference.magnitude <= 300 else {
+            let away = overflow ? "more than 2^63 seconds" : "\(difference.magnitude) seconds"
+            throw AuthenticationFailure(
+                message: "time is \(away) away from the server's clock (more than 5 minutes); refused as a possible replay")
         }
     }
 }

@@ -7,20 +7,31 @@ import GRDB
 /// the key and another for the answer. A key revoked by any commit before that snapshot is
 /// refused as before; every other call is authenticated first, then handled.
 extension APIv1 {
-    /// The key that signed the call and the answer. Throws when the call is not let in.
+    /// The key that signed the call, the answer, and the call's parameters (nil when they did not
+    /// decode). Throws when the call is not let in.
+    ///
+    /// Authentication comes first and reads only the raw bytes (`CallSignature`): a call that is
+    /// not exactly signed is refused with 401 whatever else it gets wrong. Only then are its
+    /// parameters decoded and validated.
     public func handle(
-        signed raw: String, parameters: Parameters, requestID: String? = nil, clientAddress: String? = nil,
-        idempotencyKey: String? = nil
-    ) async throws(AuthenticationFailure) -> (key: APIKey, answer: APIAnswer) {
+        signed raw: String, requestID: String? = nil, clientAddress: String? = nil, idempotencyKey: String? = nil
+    ) async throws(AuthenticationFailure) -> (key: APIKey, answer: APIAnswer, parameters: Parameters?) {
+        let signature = try CallSignature(raw: raw)
+        let parameters: Parameters
+        do {
+            parameters = try Parameters(formEncoded: raw)
+        } catch {
+            let key = try await ledger.authenticate(signature)
+            return (key, .failure(error.message), nil)
+        }
         guard let (cacheKey, read) = cachedRead(parameters) else {
-            let key = try await ledger.authenticate(raw: raw, parameters: parameters)
+            let key = try await ledger.authenticate(signature)
             let answer = await handle(
                 APIRequest(
                     parameters: parameters, actor: key.name, readOnly: key.readOnly, requestID: requestID,
                     clientAddress: clientAddress, idempotencyKey: idempotencyKey))
-            return (key, answer)
+            return (key, answer, parameters)
         }
-        let signature = try Ledger.signature(raw: raw, parameters: parameters)
         let cache = ledger.readCache
         let outcome: Result<(key: APIKey, answer: APIAnswer), AuthenticationFailure>
         // A kept answer costs a few microseconds of SQLite (the key, the position): it is read
@@ -38,8 +49,8 @@ extension APIv1 {
         switch probe {
         case let .refused(failure)?: throw failure
         case let .answered(key, answer)?:
-            try ledger.checkTime(parameters)
-            return (key, answer)
+            try ledger.checkTime(signature)
+            return (key, answer, parameters)
         case .notKept?, nil:
             // Not kept, or the read failed (the read below reports that).
             break
@@ -61,14 +72,14 @@ extension APIv1 {
         }
         let answered = try outcome.get()
         // As `authenticate` does after the key: a call too far from the clock is not answered.
-        try ledger.checkTime(parameters)
-        return answered
+        try ledger.checkTime(signature)
+        return (answered.key, answered.answer, parameters)
     }
 
     /// The key that signed the call, from the key rows kept for this snapshot's position when
     /// there (`ReadAnswerCache`), else read and kept.
     static func verifiedKey(
-        _ db: Database, _ signature: Ledger.Signature, cache: ReadAnswerCache, position: Int64
+        _ db: Database, _ signature: CallSignature, cache: ReadAnswerCache, position: Int64
     ) throws -> Result<APIKey, AuthenticationFailure> {
         if let kept = cache.storedKey(signature.apiKey, at: position) { return Ledger.verified(kept, signature) }
         let found = try Ledger.storedKey(db, signature.apiKey)

@@ -19,11 +19,17 @@ public final class Ledger: Sendable {
     /// Copies of the projections at past positions, for reads `as_of` a moment (file ledgers only).
     public let snapshots: ProjectionSnapshots?
 
-    /// Opens (creating if needed) the ledger at `path`: WAL, `synchronous=FULL`, migrations applied.
+    /// Opens the ledger at `path`: WAL, `synchronous=FULL`, migrations applied.
+    ///
+    /// `access` says whether the file may be created (`serve`, `keys create`, `init` only), must
+    /// already hold a ledger, or is only read. A read-only ledger writes nothing to the file: no
+    /// migration, no projection catch-up, no snapshot; it opens a file on read-only media.
     public static func open(
-        at path: String, clock: any LedgerClock = SystemClock(), ids: any IDGenerator = RandomIDs(),
-        snapshotInterval: Int64 = ProjectionSnapshots.defaultInterval
+        at path: String, access: LedgerAccess = .createIfMissing, clock: any LedgerClock = SystemClock(),
+        ids: any IDGenerator = RandomIDs(), snapshotInterval: Int64 = ProjectionSnapshots.defaultInterval
     ) throws -> Ledger {
+        if access != .createIfMissing { try LedgerFile.requireLedger(at: path) }
+        if access == .readOnly { return try openReadOnly(at: path, clock: clock, ids: ids) }
         let pool: DatabasePool
         do {
             pool = try DatabasePool(path: path, configuration: configuration())
@@ -35,6 +41,23 @@ public final class Ledger: Sendable {
         try pool.barrierWriteWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         return try Ledger(
             database: pool, clock: clock, ids: ids, snapshots: ProjectionSnapshots(ledgerPath: path, interval: snapshotInterval))
+    }
+
+    /// A ledger opened with SQLite's read-only flag. Where SQLite could not keep its WAL index
+    /// beside the file (a read-only directory or medium, no `-wal` file left), the file is opened
+    /// as immutable: nothing else can be writing to it there.
+    static func openReadOnly(at path: String, clock: any LedgerClock, ids: any IDGenerator) throws -> Ledger {
+        var configuration = configuration()
+        configuration.readonly = true
+        let location = LedgerFile.canKeepWALIndex(besides: path) ? path : LedgerFile.immutableURI(path)
+        let queue: DatabaseQueue
+        do {
+            queue = try DatabaseQueue(path: location, configuration: configuration)
+            try queue.read { db in try Migrator.check(db, migrations: Migration.embedded) }
+        } catch let error as DatabaseError {
+            throw LedgerError.cannotOpen(reason: error.message ?? "SQLite could not read the file")
+        }
+        return try Ledger(database: queue, clock: clock, ids: ids, readOnly: true)
     }
 
     /// A private in-memory ledger (replays, tests, point-in-time reads).
@@ -75,14 +98,16 @@ public final class Ledger: Sendable {
 
     /// `checksProjections: false` takes the projections as they are (a point-in-time copy, whose
     /// projections stand at a past position while its log is empty or cut short).
+    /// `readOnly: true` takes the schema as it is (checked by the caller) and changes nothing.
     init(
         database: any DatabaseWriter, clock: any LedgerClock, ids: any IDGenerator, snapshots: ProjectionSnapshots? = nil,
-        checksProjections: Bool = true
+        checksProjections: Bool = true, readOnly: Bool = false
     ) throws {
         self.database = database
         self.clock = clock
         self.ids = ids
         self.snapshots = snapshots
+        guard !readOnly else { return }
         let now = clock.now()
         try database.barrierWriteWithoutTransaction { db in
             try Migrator.migrate(db, migrations: Migration.embedded, now: now)

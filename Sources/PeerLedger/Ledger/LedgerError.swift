@@ -1,3 +1,5 @@
+import GRDB
+
 /// What can go wrong in the ledger itself, each case saying enough for an operator to act.
 public enum LedgerError: Error, Equatable, CustomStringConvertible {
     /// An append stated a stream version that is no longer current (another writer got there first).
@@ -10,6 +12,14 @@ public enum LedgerError: Error, Equatable, CustomStringConvertible {
     case unreadableEvent(position: Int64, reason: String)
     /// SQLite could not open or create the ledger's file (a missing directory, no permission).
     case cannotOpen(reason: String)
+    /// A command that needs an existing ledger was given a path with no file.
+    case notFound(path: String)
+    /// A command that needs an existing ledger was given a file of zero bytes.
+    case emptyFile(path: String)
+    /// The file is not a ledger this build can read.
+    case notALedger(path: String, reason: String)
+    /// The ledger's schema is older than this build's and the command may not upgrade it.
+    case schemaBehind(missing: String)
 
     public var description: String {
         switch self {
@@ -25,6 +35,23 @@ public enum LedgerError: Error, Equatable, CustomStringConvertible {
             return "Event at position \(position) cannot be read: \(reason)"
         case let .cannotOpen(reason):
             return "Cannot open the ledger file (\(reason)); check that its directory exists and that this user may write there."
+        case let .notFound(path):
+            return "No ledger at \(path): the file does not exist. Check the path; only 'peerledger serve', 'keys create' and 'init' create a ledger."
+        case let .emptyFile(path):
+            return "No ledger at \(path): the file is empty (0 bytes). Check the path; only 'peerledger serve', 'keys create' and 'init' create a ledger."
+        case let .notALedger(path, reason):
+            return "\(path) is not a PeerLedger ledger: \(reason)."
+        case let .schemaBehind(missing):
+            return "This ledger was written by an older PeerLedger (it lacks migration \(missing)); open it once with a command that writes, such as 'peerledger serve', to upgrade it."
         }
+    }
+}
+
+extension LedgerError {
+    /// A storage (SQLite) error's text for an operator, or nil when `error` is not one. Callers
+    /// add the file's path, which SQLite's message does not name.
+    public static func storageDescription(of error: any Error) -> String? {
+        guard let error = error as? DatabaseError else { return nil }
+        return "SQLite error \(error.resultCode.rawValue): \(error.message ?? "\(error.resultCode)")"
     }
 }

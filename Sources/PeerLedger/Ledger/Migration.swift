@@ -53,6 +53,29 @@ enum Migrator {
     }
 }
 
+extension Migrator {
+    /// Checks, without writing, that the database carries exactly this build's migrations: what a
+    /// read-only open needs, since it may not apply any.
+    static func check(_ db: Database, migrations: [Migration]) throws {
+        guard try db.tableExists("ledger_migrations") else {
+            throw LedgerError.cannotOpen(reason: "the file has no ledger_migrations table: it is not a PeerLedger ledger")
+        }
+        let applied = try Dictionary(
+            Row.fetchAll(db, sql: "SELECT file_name, sha256 FROM ledger_migrations").map {
+                (row: Row) in (row["file_name"] as String, row["sha256"] as String)
+            },
+            uniquingKeysWith: { first, _ in first })
+        let known = Set(migrations.map(\.fileName))
+        if let unknown = applied.keys.sorted().first(where: { !known.contains($0) }) {
+            throw LedgerError.unknownMigration(fileName: unknown)
+        }
+        for migration in migrations.sorted(by: { $0.fileName < $1.fileName }) {
+            guard let checksum = applied[migration.fileName] else { throw LedgerError.schemaBehind(missing: migration.fileName) }
+            guard checksum == migration.checksum else { throw LedgerError.migrationChanged(fileName: migration.fileName) }
+        }
+    }
+}
+
 extension Sequence where Element == UInt8 {
     /// Lowercase hexadecimal, two digits a byte.
     var hexString: String {

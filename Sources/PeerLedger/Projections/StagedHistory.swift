@@ -7,10 +7,10 @@ import GRDB
 ///
 /// `peer_log` is a WITHOUT ROWID table keyed by peer, and a replay produces lines in log order:
 /// inserted as they come, each would land on a random page. Held and sorted here, they are
-/// appended in key order instead. Until session 8 the lines went through a temporary table and
-/// SQLite's sorter (`INSERT ... SELECT ... ORDER BY`), which sorted whole records and was about a
-/// fifth of a rebuild of 1,000,000 events; here only small fixed-size entries are sorted, and the
-/// text is bound straight from where it was copied once.
+/// appended in key order instead. A temporary table and SQLite's sorter (`INSERT ... SELECT ...
+/// ORDER BY`) would sort whole records, about a fifth of a rebuild of 1,000,000 events; here only
+/// small fixed-size entries are sorted, and the text is bound straight from where it was copied
+/// once.
 ///
 /// Memory stays bounded: past `limitBytes` (entries and text together) the lines held so far go
 /// into `peer_log`, sorted, and the next ones are held afresh. Each such batch lands on pages in

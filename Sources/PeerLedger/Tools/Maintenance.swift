@@ -40,7 +40,28 @@ final class PhaseClock: @unchecked Sendable {
     var total: Double { phases.reduce(0) { $0 + $1.seconds } }
 }
 
+/// What replaying a ledger's log into fresh projections found (`Ledger.replayCheck`).
+public struct ReplayCheck: Sendable, Equatable {
+    /// The events replayed: the log up to where the ledger's projections stand.
+    public var events: Int64
+    /// SHA-256 over the ledger's own projection rows.
+    public var stored: String
+    /// SHA-256 over the rows the replay produced.
+    public var replayed: String
+
+    public var matches: Bool { stored == replayed }
+}
+
 extension Ledger {
+    /// Replays the log, up to the position the projections stand at, into fresh projections in
+    /// memory and compares them with the ledger's own. Unlike `rebuild` it writes nothing, so it
+    /// runs on a read-only ledger (`peerledger replay --db`).
+    public func replayCheck() async throws -> ReplayCheck {
+        let (position, stored) = try await database.read { db in (try Projector.projectedPosition(db), try Projector.checksum(db)) }
+        let replayed = try await PointInTime.replayed(of: self, through: position).projectionChecksum()
+        return ReplayCheck(events: position, stored: stored, replayed: replayed)
+    }
+
     /// Walks the hash chain and checks the append-only triggers.
     public func verify() throws -> VerifyReport {
         try database.read { db in try Verifier.verify(db) }

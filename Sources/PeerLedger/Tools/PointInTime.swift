@@ -47,6 +47,23 @@ enum PointInTime {
         return (try Ledger(database: past, clock: source.clock, ids: source.ids, checksProjections: false), start)
     }
 
+    /// Fresh projections in memory with the log's events 1 through `end` applied by the same
+    /// `apply` code: what the source's projections must equal. Nothing is written to the source.
+    static func replayed(of source: Ledger, through end: Int64) async throws -> Ledger {
+        let fresh = try DatabaseQueue(configuration: Ledger.configuration())
+        let now = source.clock.now()
+        try await source.database.read { sourceDB in
+            try fresh.writeWithoutTransaction { db in
+                try Migrator.migrate(db, migrations: Migration.embedded, now: now)
+                try db.inTransaction {
+                    try applyLog(from: 0, through: end, of: sourceDB, to: db)
+                    return .commit
+                }
+            }
+        }
+        return try Ledger(database: fresh, clock: source.clock, ids: source.ids, checksProjections: false)
+    }
+
     /// The position of the last event recorded at or before `moment` (0 when none was).
     static func lastPosition(atOrBefore moment: Timestamp, _ db: Database) throws -> Int64 {
         let cutoff = moment.iso8601

@@ -1,0 +1,127 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A plain TCP connection to a loopback port that sends bytes exactly as given: what a test
+/// needs to speak HTTP/1.0, send a request no HTTP client library would build, and see whether
+/// the server closed the connection. Every read is bounded by a time limit.
+///
+/// The socket calls block, so each runs on a Dispatch thread, never on Swift's cooperative pool:
+/// an in-process server answers on that pool, and a test blocking it would wait on itself.
+final class RawHTTPConnection: @unchecked Sendable {
+    private let socket: Int32
+    private var buffer: [UInt8] = []
+
+    /// One HTTP response as read off the wire.
+    struct Response: Sendable {
+        var statusLine: String
+        var headers: [(name: String, value: String)]
+        var body: String
+
+        var status: Int? { statusLine.split(separator: " ").dropFirst().first.flatMap { Int($0) } }
+        func header(_ name: String) -> String? { headers.first { $0.name.lowercased() == name.lowercased() }?.value }
+    }
+
+    init(port: Int, timeoutSeconds: Int = 10) throws {
+        socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard socket >= 0 else { throw Failure("socket() failed: errno \(errno)") }
+        var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
+        setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(socket, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else {
+            close(socket)
+            throw Failure("connect to port \(port) failed: errno \(errno)")
+        }
+    }
+
+    deinit { close(socket) }
+
+    /// Sends every byte it can; a server that closes early (after refusing a huge request) ends
+    /// the sending quietly (MSG_NOSIGNAL: no SIGPIPE), and the answer is read as usual.
+    func send(_ text: String) async { await offPool { self.sendNow(Array(text.utf8)) } }
+
+    /// Reads one response (head and a Content-Length body); nil when the connection ended or the
+    /// time limit passed first.
+    func readResponse() async -> Response? { await offPool { self.readResponseNow() } }
+
+    /// True when the server closes the connection within `seconds` (a read sees the end), false
+    /// when the connection is still open then.
+    func isClosedByServer(within seconds: Int) async -> Bool { await offPool { self.isClosedNow(within: seconds) } }
+
+    private func offPool<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(returning: work()) }
+        }
+    }
+
+    private func sendNow(_ bytes: [UInt8]) {
+        var offset = 0
+        while offset < bytes.count {
+            let sent = bytes[offset...].withUnsafeBytes { Glibc.send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            guard sent > 0 else { return }
+            offset += sent
+        }
+    }
+
+    private func readResponseNow() -> Response? {
+        guard let headEnd = readUntil(Array("\r\n\r\n".utf8)) else { return nil }
+        let head = String(decoding: buffer[..<headEnd], as: UTF8.self)
+        buffer.removeFirst(headEnd + 4)
+        var lines = head.components(separatedBy: "\r\n")
+        let statusLine = lines.removeFirst()
+        let headers = lines.compactMap { line -> (name: String, value: String)? in
+            guard let colon = line.firstIndex(of: ":") else { return nil }
+            return (String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
+        }
+        let length = headers.first { $0.name.lowercased() == "content-length" }.flatMap { Int($0.value) } ?? 0
+        while buffer.count < length {
+            guard readMore() else { return nil }
+        }
+        let body = String(decoding: buffer[..<length], as: UTF8.self)
+        buffer.removeFirst(length)
+        return Response(statusLine: statusLine, headers: headers, body: body)
+    }
+
+    private func isClosedNow(within seconds: Int) -> Bool {
+        var timeout = timeval(tv_sec: seconds, tv_usec: 0)
+        setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var byte: UInt8 = 0
+        let read = recv(socket, &byte, 1, 0)
+        if read == 0 { return true }
+        if read < 0 { return errno == ECONNRESET }
+        buffer.append(byte)
+        return false
+    }
+
+    private func readUntil(_ marker: [UInt8]) -> Int? {
+        while true {
+            if let found = firstIndex(of: marker) { return found }
+            guard readMore() else { return nil }
+        }
+    }
+
+    private func firstIndex(of marker: [UInt8]) -> Int? {
+        guard buffer.count >= marker.count else { return nil }
+        for start in 0...(buffer.count - marker.count) where buffer[start..<(start + marker.count)].elementsEqual(marker) {
+            return start
+        }
+        return nil
+    }
+
+    private func readMore() -> Bool {
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        let read = chunk.withUnsafeMutableBytes { recv(socket, $0.baseAddress, $0.count, 0) }
+        guard read > 0 else { return false }
+        buffer.append(contentsOf: chunk[..<read])
+        return true
+    }
+}
