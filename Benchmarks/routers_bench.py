@@ -131,6 +131,7 @@ def wait_down_vtysh(address):
 
 def main():
     setup()
+    sh(BIN, "init", "--db", DB)  # only serve, keys create and init create a ledger
     sh(BIN, "routers", "add", "--db", DB, "--id", "422", "--name", "ar1.inoc.com", "--platform", "frr",
        "--access", "local", "--vtysh-socket", FRR, "--vtysh-config-dir", f"{LAB}/frr-etc", "--netns", NS_A)
     server = Server()
