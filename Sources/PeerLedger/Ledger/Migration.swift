@@ -26,22 +26,7 @@ enum Migrator {
                 applied_at TEXT NOT NULL
             ) STRICT
             """)
-        let applied = try Dictionary(
-            Row.fetchAll(db, sql: "SELECT file_name, sha256 FROM ledger_migrations").map {
-                (row: Row) in (row["file_name"] as String, row["sha256"] as String)
-            },
-            uniquingKeysWith: { first, _ in first })
-        let known = Set(migrations.map(\.fileName))
-        if let unknown = applied.keys.sorted().first(where: { !known.contains($0) }) {
-            throw LedgerError.unknownMigration(fileName: unknown)
-        }
-        for migration in migrations.sorted(by: { $0.fileName < $1.fileName }) {
-            if let checksum = applied[migration.fileName] {
-                guard checksum == migration.checksum else {
-                    throw LedgerError.migrationChanged(fileName: migration.fileName)
-                }
-                continue
-            }
+        for migration in try pending(db, migrations: migrations) {
             try db.inTransaction {
                 try db.execute(sql: migration.sql)
                 try db.execute(
@@ -51,15 +36,21 @@ enum Migrator {
             }
         }
     }
-}
 
-extension Migrator {
     /// Checks, without writing, that the database carries exactly this build's migrations: what a
     /// read-only open needs, since it may not apply any.
     static func check(_ db: Database, migrations: [Migration]) throws {
         guard try db.tableExists("ledger_migrations") else {
             throw LedgerError.cannotOpen(reason: "the file has no ledger_migrations table: it is not a PeerLedger ledger")
         }
+        if let missing = try pending(db, migrations: migrations).first {
+            throw LedgerError.schemaBehind(missing: missing.fileName)
+        }
+    }
+
+    /// The migrations not applied yet, in file-name order, after refusing a database with a
+    /// migration this build does not carry or one whose text has changed since it was applied.
+    private static func pending(_ db: Database, migrations: [Migration]) throws -> [Migration] {
         let applied = try Dictionary(
             Row.fetchAll(db, sql: "SELECT file_name, sha256 FROM ledger_migrations").map {
                 (row: Row) in (row["file_name"] as String, row["sha256"] as String)
@@ -69,9 +60,10 @@ extension Migrator {
         if let unknown = applied.keys.sorted().first(where: { !known.contains($0) }) {
             throw LedgerError.unknownMigration(fileName: unknown)
         }
-        for migration in migrations.sorted(by: { $0.fileName < $1.fileName }) {
-            guard let checksum = applied[migration.fileName] else { throw LedgerError.schemaBehind(missing: migration.fileName) }
+        return try migrations.sorted(by: { $0.fileName < $1.fileName }).filter { migration in
+            guard let checksum = applied[migration.fileName] else { return true }
             guard checksum == migration.checksum else { throw LedgerError.migrationChanged(fileName: migration.fileName) }
+            return false
         }
     }
 }
