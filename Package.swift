@@ -9,6 +9,7 @@ let package = Package(
     name: "peerledger",
     platforms: [.macOS(.v14)],
     products: [
+        .library(name: "PeerLedgerDomain", targets: ["PeerLedgerDomain"]),
         .library(name: "PeerLedger", targets: ["PeerLedger"]),
         .executable(name: "peerledger", targets: ["peerledger"]),
     ],
@@ -26,10 +27,18 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
     ],
     targets: [
-        // The ledger core: event log, domain, projections, the APIv1 dispatcher. No HTTP in here.
+        // The domain: event types and their payload codecs, values (ASN, address, timestamp...),
+        // refusals. Pure: no GRDB, no SQL, no HTTP, no I/O.
+        .target(
+            name: "PeerLedgerDomain",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
+        // The ledger core: event log, projections, the APIv1 dispatcher. No HTTP in here.
         .target(
             name: "PeerLedger",
             dependencies: [
+                "PeerLedgerDomain",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 // SQLite's C API, for the few reads that take column bytes without a copy.
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
@@ -47,6 +56,7 @@ let package = Package(
             name: "PeerLedgerHTTP",
             dependencies: [
                 "PeerLedger",
+                "PeerLedgerDomain",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -61,6 +71,7 @@ let package = Package(
             name: "PeerLedgerBench",
             dependencies: [
                 "PeerLedger",
+                "PeerLedgerDomain",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strict
@@ -70,6 +81,7 @@ let package = Package(
             name: "PeerLedgerPeeringDB",
             dependencies: [
                 "PeerLedger",
+                "PeerLedgerDomain",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: strict
@@ -80,6 +92,7 @@ let package = Package(
             name: "PeerLedgerMail",
             dependencies: [
                 "PeerLedger",
+                "PeerLedgerDomain",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -92,6 +105,7 @@ let package = Package(
             name: "peerledger",
             dependencies: [
                 "PeerLedger",
+                "PeerLedgerDomain",
                 "PeerLedgerHTTP",
                 "PeerLedgerBench",
                 "PeerLedgerPeeringDB",
@@ -115,6 +129,7 @@ let package = Package(
             name: "PeerLedgerTests",
             dependencies: [
                 "PeerLedger",
+                "PeerLedgerDomain",
                 "PeerLedgerTestSupport",
                 // The real-router lab test drives the API over HTTP.
                 "PeerLedgerHTTP",
@@ -128,6 +143,7 @@ let package = Package(
             name: "PeerLedgerHTTPTests",
             dependencies: [
                 "PeerLedger",
+                "PeerLedgerDomain",
                 "PeerLedgerTestSupport",
                 "PeerLedgerHTTP",
                 "PeerLedgerPeeringDB",
@@ -141,6 +157,7 @@ let package = Package(
             name: "PeerLedgerMailTests",
             dependencies: [
                 "PeerLedger",
+                "PeerLedgerDomain",
                 "PeerLedgerTestSupport",
                 "PeerLedgerMail",
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -1,5 +1,6 @@
 import Foundation
 import PeerLedger
+import PeerLedgerDomain
 
 /// One full run of the suite at one scale.
 public struct BenchmarkRun {

@@ -1,5 +1,6 @@
 import Foundation
 import PeerLedger
+import PeerLedgerDomain
 
 /// The list reads at the world's big exchange (1,000 members), in process: each call's p50 and
 /// p99, served as a repeated call is (from the read-answer cache) and as a call after a write is

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import PeerLedger
+import PeerLedgerDomain
 
 /// Serves ProVision's `/api/v1/api.php` over the ledger: authenticates each call on its raw
 /// bytes, hands it to `APIv1`, and writes one log line per request with no secret in it.

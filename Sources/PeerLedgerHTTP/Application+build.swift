@@ -2,6 +2,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import PeerLedger
+import PeerLedgerDomain
 
 /// Builds the HTTP server over a ledger: the APIv1 endpoint and a health check.
 /// `onRunning` receives the bound port (useful with port 0).

@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import PeerLedger
+import PeerLedgerDomain
 
 /// Hummingbird's HTTP/1 channel with the API's own limits and one guard in front of it, so every
 /// answer a client gets is the JSON envelope and an HTTP/1.0 connection ends as HTTP/1.0 says.

@@ -4,6 +4,7 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 import PeerLedger
+import PeerLedgerDomain
 
 /// A small SMTP client (RFC 5321) over SwiftNIO: one connection per message, EHLO (HELO when the
 /// server does not know EHLO), STARTTLS or implicit TLS, AUTH PLAIN or LOGIN, MAIL FROM, one

@@ -1,4 +1,5 @@
 import PeerLedger
+import PeerLedgerDomain
 
 /// The outbox's SMTP delivery: one `SMTPClient` conversation per message, its outcome turned into
 /// what the ledger records (the acceptance reply, or a `MailDeliveryError` with the server's

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PeerLedger
+import PeerLedgerDomain
 import PeerLedgerBench
 
 /// `peerledger bench`: every workload at the chosen scale on fresh temporary databases, each

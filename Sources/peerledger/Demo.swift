@@ -1,5 +1,6 @@
 import Foundation
 import PeerLedger
+import PeerLedgerDomain
 
 /// Demo data for a first look: the seed's example sessions at Equinix Ashburn and a key named
 /// `demo` whose secret is printed (it is a demo key; real keys show their secret only once).

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PeerLedger
+import PeerLedgerDomain
 
 /// `peerledger generate-peeringdb OUT`: a synthetic PeeringDB data set for benchmarks.
 struct GeneratePeeringDB: AsyncParsableCommand {

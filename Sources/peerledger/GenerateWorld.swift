@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PeerLedger
+import PeerLedgerDomain
 
 /// `peerledger generate-world --db FILE --events N --seed S`: a realistic ledger (PeeringDB at
 /// today's scale, our network, sessions, requests and their history), the same for the same

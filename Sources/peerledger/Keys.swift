@@ -1,5 +1,6 @@
 import ArgumentParser
 import PeerLedger
+import PeerLedgerDomain
 
 /// `peerledger keys`: API keys for HMAC authentication.
 struct Keys: AsyncParsableCommand {

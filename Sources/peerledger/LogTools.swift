@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PeerLedger
+import PeerLedgerDomain
 import PeerLedgerBench
 
 /// `peerledger call`: runs one API action locally as `cli:<user>`, no HTTP, no signature.

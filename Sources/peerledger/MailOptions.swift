@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import NIOCore
 import PeerLedger
+import PeerLedgerDomain
 import PeerLedgerMail
 
 /// How the outbox reaches a mail server: SMTP (host, port, TLS mode, credentials) or a

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import PeerLedger
+import PeerLedgerDomain
 
 /// `peerledger outbox`: the queue of peering-request messages.
 struct OutboxCommand: AsyncParsableCommand {

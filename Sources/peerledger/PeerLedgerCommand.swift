@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PeerLedger
+import PeerLedgerDomain
 import Synchronization
 
 /// `peerledger`: the server and the tools that make the ledger trustworthy.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PeerLedger
+import PeerLedgerDomain
 import PeerLedgerPeeringDB
 
 #if canImport(Glibc)

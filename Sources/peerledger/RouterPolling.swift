@@ -1,5 +1,6 @@
 import Logging
 import PeerLedger
+import PeerLedgerDomain
 
 /// The periodic poll inside `serve`: every router, every `interval` seconds, until cancelled.
 /// Failures are logged and the next round tries again.

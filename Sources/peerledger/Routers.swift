@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PeerLedger
+import PeerLedgerDomain
 
 /// `peerledger routers`: our routers (`resource_id`/`resource_name`), as events, and their live
 /// BGP state read back into the ledger.

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import PeerLedger
+import PeerLedgerDomain
 import PeerLedgerHTTP
 
 /// `peerledger serve`: the APIv1 server, shut down gracefully on SIGINT/SIGTERM (requests in

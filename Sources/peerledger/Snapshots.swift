@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import PeerLedger
+import PeerLedgerDomain
 
 /// `peerledger snapshots list|take|backfill`: the projection snapshots that make reads `as_of`
 /// a past moment fast. They live in `<db>.snapshots/`, hold no secrets, and may be deleted at

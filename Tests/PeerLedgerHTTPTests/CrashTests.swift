@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import PeerLedger
+import PeerLedgerDomain
 import Testing
 import PeerLedgerTestSupport
 

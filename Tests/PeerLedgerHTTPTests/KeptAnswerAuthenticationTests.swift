@@ -4,6 +4,7 @@ import HummingbirdTesting
 import Logging
 import NIOCore
 import PeerLedger
+import PeerLedgerDomain
 import PeerLedgerHTTP
 import Testing
 import PeerLedgerTestSupport

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import PeerLedger
+import PeerLedgerDomain
 import PeerLedgerPeeringDB
 import Testing
 

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import PeerLedger
+import PeerLedgerDomain
 import PeerLedgerTestSupport
 import Testing
 

@@ -5,6 +5,7 @@ import HummingbirdTesting
 import Logging
 import NIOCore
 import PeerLedger
+import PeerLedgerDomain
 import PeerLedgerHTTP
 import PeerLedgerTestSupport
 import Testing

@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import PeerLedger
+import PeerLedgerDomain
 import Testing
 
 @testable import PeerLedgerMail

@@ -1,5 +1,6 @@
 import Foundation
 import PeerLedger
+import PeerLedgerDomain
 import Testing
 
 @testable import PeerLedgerMail

@@ -1,6 +1,7 @@
 import Foundation
 
 @testable import PeerLedger
+@testable import PeerLedgerDomain
 
 /// A real BGP lab made by a test and removed by it: two network namespaces joined by a veth
 /// pair, FRR (zebra + bgpd) in one as our router (AS65001, 10.0.0.1), BIRD 2 in the other as the

@@ -1,6 +1,7 @@
 import Testing
 
 @testable import PeerLedger
+@testable import PeerLedgerDomain
 
 /// `utf8Precedes` orders strings by their UTF-8 bytes exactly as `utf8.lexicographicallyPrecedes`
 /// (and SQLite's BINARY collation) does, which the canonical key order and the sync marks rely on.

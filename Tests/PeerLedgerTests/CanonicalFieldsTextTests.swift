@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import PeerLedger
+@testable import PeerLedgerDomain
 
 @Suite("PeeringDB fields text taken from the payload")
 struct CanonicalFieldsTextTests {

@@ -3,6 +3,7 @@ import GRDB
 import Testing
 
 @testable import PeerLedger
+@testable import PeerLedgerDomain
 
 /// A test ledger with ar1.inoc.com registered and a router in memory behind it.
 struct RouterTestLedger {

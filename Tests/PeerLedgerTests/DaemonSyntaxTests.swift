@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import PeerLedger
+@testable import PeerLedgerDomain
 import PeerLedgerTestSupport
 
 /// The rendered configurations checked by the daemons' own parsers (installed by .ci/run).

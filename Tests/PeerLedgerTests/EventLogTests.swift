@@ -4,6 +4,7 @@ import Synchronization
 import Testing
 
 @testable import PeerLedger
+@testable import PeerLedgerDomain
 
 @Suite("Event log")
 struct EventLogTests {

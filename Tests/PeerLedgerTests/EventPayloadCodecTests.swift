@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import PeerLedger
+@testable import PeerLedgerDomain
 
 /// The hand codecs of `EventPayloadCodecs` must write Foundation's canonical bytes exactly (or
 /// leave the payload to it), and read back what `JSONDecoder` reads, leaving every other text,

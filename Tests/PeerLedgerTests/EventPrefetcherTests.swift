@@ -3,6 +3,7 @@ import GRDB
 import Testing
 
 @testable import PeerLedger
+@testable import PeerLedgerDomain
 import PeerLedgerTestSupport
 
 /// A file ledger's rebuild reads and decodes the log on another thread (`EventPrefetcher`):

@@ -3,6 +3,7 @@ import GRDB
 import Testing
 
 @testable import PeerLedger
+@testable import PeerLedgerDomain
 import PeerLedgerTestSupport
 
 /// The roster of an exchange kept between reads (`ExchangeRoster`): used while the log it was

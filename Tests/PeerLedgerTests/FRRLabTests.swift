@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import PeerLedger
+@testable import PeerLedgerDomain
 
 /// What a push to a real FRR records and shows: a save FRR did not make is a failure, a session
 /// already on the router shows no difference, and the seed's own peer group configures.

@@ -1,6 +1,7 @@
 import Testing
 
 @testable import PeerLedger
+@testable import PeerLedgerDomain
 
 /// Reading what `vtysh -c write` printed and comparing the saved files with what FRR runs.
 @Suite("FRR's save, checked")

@@ -4,6 +4,7 @@ import Logging
 import PeerLedgerHTTP
 
 @testable import PeerLedger
+@testable import PeerLedgerDomain
 
 /// Runs `body` with a caller that goes through the real HTTP server on a loopback port, signing
 /// each GET as a ProVision client does (`apiKey` last, then `hash`).

@@ -3,6 +3,7 @@ import GRDB
 import Testing
 
 @testable import PeerLedger
+@testable import PeerLedgerDomain
 
 /// API key rows kept beside the read-answer cache's answers: valid at the one position they were
 /// read at, so a key created or revoked (an event, a new position) is read again.

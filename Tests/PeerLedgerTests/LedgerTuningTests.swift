@@ -2,6 +2,7 @@ import GRDB
 import Testing
 
 @testable import PeerLedger
+@testable import PeerLedgerDomain
 
 /// The writer's page cache and checkpoint interval are sized for the log's random-access pages,
 /// with durability unchanged.

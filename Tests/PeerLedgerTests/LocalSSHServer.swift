@@ -1,6 +1,7 @@
 import Foundation
 
 @testable import PeerLedger
+@testable import PeerLedgerDomain
 
 /// An OpenSSH server on a loopback port, started by a test with its own host key, its own
 /// authorized key and its own configuration (nothing of the machine's is touched), stopped by

@@ -3,6 +3,7 @@ import GRDB
 import Testing
 
 @testable import PeerLedger
+@testable import PeerLedgerDomain
 
 /// Events appended log first (`Ledger.appendLogFirst`) are in the log as durably as any others
 /// but wait for a catch-up to reach the projections: the catch-up must leave exactly what

@@ -3,6 +3,7 @@ import GRDB
 import Testing
 
 @testable import PeerLedger
+@testable import PeerLedgerDomain
 
 @Suite("Outbox worker")
 struct OutboxWorkerTests {

@@ -1,6 +1,7 @@
 import Testing
 
 @testable import PeerLedger
+@testable import PeerLedgerDomain
 
 /// The parsed-net cache behind getPeers: reused only for the very text it was parsed from.
 @Suite struct ParsedNetCacheTests {

@@ -3,6 +3,7 @@ import GRDB
 import Testing
 
 @testable import PeerLedger
+@testable import PeerLedgerDomain
 
 /// getPeers written straight into bytes (`JSONBytes`, `PeerAnswer`) and its members read in two
 /// narrow passes (`ExchangeMembers`): the same bytes and the same peers as the JSON values and

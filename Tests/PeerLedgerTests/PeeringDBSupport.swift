@@ -1,6 +1,7 @@
 import Foundation
 
 @testable import PeerLedger
+@testable import PeerLedgerDomain
 import PeerLedgerTestSupport
 
 /// A writable copy of Tests/Fixtures/peeringdb (a small PeeringDB data set of our own making:

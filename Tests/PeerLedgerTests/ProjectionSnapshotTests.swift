@@ -3,6 +3,7 @@ import GRDB
 import Testing
 
 @testable import PeerLedger
+@testable import PeerLedgerDomain
 
 /// A file ledger that snapshots its projections every `interval` events, with a clock the test
 /// moves by hand.

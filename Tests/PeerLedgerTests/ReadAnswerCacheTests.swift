@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import PeerLedger
+@testable import PeerLedgerDomain
 
 /// The read-answer cache serves repeated list reads between writes, and never a stale one.
 struct ReadAnswerCacheTests {

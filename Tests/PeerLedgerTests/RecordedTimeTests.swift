@@ -1,6 +1,7 @@
 import Testing
 
 @testable import PeerLedger
+@testable import PeerLedgerDomain
 
 /// The projections' fast time conversion gives what parsing and formatting gave.
 struct RecordedTimeTests {

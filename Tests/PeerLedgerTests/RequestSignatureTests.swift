@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import PeerLedger
+@testable import PeerLedgerDomain
 
 /// `CallSignature` reads a call's raw form text before anything in it is trusted: the signed
 /// bytes are everything before the one `&hash=`, which must end the text.

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 
 @testable import PeerLedger
+@testable import PeerLedgerDomain
 
 /// The seed's getRequests world: 6connect (AS8038, participant 2335) asks Amazon.com (AS16509,
 /// participant 1418); Equinix Ashburn, Palo Alto and San Jose are common, LINX LON1 is theirs only.

@@ -3,6 +3,7 @@ import GRDB
 import Testing
 
 @testable import PeerLedger
+@testable import PeerLedgerDomain
 
 /// sendRequest and sendEmail over the real PeeringDB projections (not a stand-in directory).
 @Suite("Peering requests on PeeringDB data")

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import PeerLedger
+@testable import PeerLedgerDomain
 
 /// configureSession, poll and deleteSession against a real FRR with a real BIRD 2 peer.
 @Suite("Real BGP lab: FRR as our router, BIRD 2 as the peer", .timeLimit(.minutes(3)))

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import PeerLedger
+@testable import PeerLedgerDomain
 
 /// The hand-written session payload codec must give Foundation's canonical bytes exactly.
 struct SessionPayloadCodecTests {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import PeerLedger
+@testable import PeerLedgerDomain
 
 /// The byte scanner for session payloads reads what it accepts exactly as the JSON-tree path and
 /// Foundation do, and leaves everything else to them.

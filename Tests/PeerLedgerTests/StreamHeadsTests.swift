@@ -3,6 +3,7 @@ import GRDB
 import Testing
 
 @testable import PeerLedger
+@testable import PeerLedgerDomain
 
 /// The log's per-stream bookkeeping (migration 0006): `stream_heads` and
 /// `events.previous_in_stream`, kept by SQLite triggers instead of a stream index.

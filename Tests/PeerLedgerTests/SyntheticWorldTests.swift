@@ -3,6 +3,7 @@ import GRDB
 import Testing
 
 @testable import PeerLedger
+@testable import PeerLedgerDomain
 import PeerLedgerTestSupport
 
 /// The world generator behind `peerledger generate-world` and the benchmark: deterministic,

@@ -3,6 +3,7 @@ import GRDB
 import Testing
 
 @testable import PeerLedger
+@testable import PeerLedgerDomain
 
 /// Observed BGP states and peer status resets are applied as one upsert each: a new row must
 /// start as "insert, then update" left it, and a known row must keep what the event does not set.

@@ -3,6 +3,7 @@ import GRDB
 import Testing
 
 @testable import PeerLedger
+@testable import PeerLedgerDomain
 
 /// The shortcuts of the write and rebuild paths give exactly what the plain way gave.
 @Suite("Event log: write and rebuild paths")

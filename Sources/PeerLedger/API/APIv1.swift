@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import GRDB
 import Logging
+import PeerLedgerDomain
 
 /// ProVision's APIv1 on the ledger: routes `target` and `action` to an action, runs reads on the
 /// projections and writes as one ledger transaction each, and turns every refusal into a clear

@@ -1,4 +1,5 @@
 import GRDB
+import PeerLedgerDomain
 
 /// One API action: its name, the parameters it takes, and whether it reads or writes.
 struct Action: Sendable {

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import GRDB
+import PeerLedgerDomain
 
 /// ProVision's request signature: `hash = base64(HMAC-SHA256(secret, everything before "&hash="))`,
 /// checked over the raw bytes received, never over a decoded and re-encoded copy.

@@ -1,4 +1,5 @@
 import GRDB
+import PeerLedgerDomain
 
 /// getPeers, getCommunications, resetPeerStatus and updatePeer: the peers at an exchange (from
 /// the PeeringDB projection) and our status with each.

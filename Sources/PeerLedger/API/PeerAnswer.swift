@@ -1,4 +1,5 @@
 import GRDB
+import PeerLedgerDomain
 
 /// getPeers' `data` written straight into bytes from the peers, without a JSON value per peer
 /// in between: byte for byte `JSON.array(peers.map(PeerActions.json)).serialized()`, which the

@@ -1,3 +1,4 @@
+import PeerLedgerDomain
 /// What the request actions are configured with: where PeeringDB knowledge comes from, who we
 /// are when sendEmail writes on our behalf, the templates, and the quiet period between two
 /// requests to one network. Given to `APIv1` by whoever assembles the server.

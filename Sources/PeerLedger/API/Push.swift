@@ -1,3 +1,4 @@
+import PeerLedgerDomain
 /// One push, recorded: the request (passwords redacted), then the router's answer.
 enum Push {
     /// The platforms PeerLedger can push to itself (vtysh, birdc).

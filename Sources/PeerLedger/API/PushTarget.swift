@@ -1,4 +1,5 @@
 import GRDB
+import PeerLedgerDomain
 
 /// A session and the router it is configured on, read together before a push.
 struct PushTarget: Sendable {

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import PeerLedgerDomain
 
 /// Answers of the heavy list reads (getSessions, getPeers, getCommunications), kept with the log
 /// position the projections had when they were computed, so a read repeated between writes costs

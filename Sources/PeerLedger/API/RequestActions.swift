@@ -1,4 +1,5 @@
 import GRDB
+import PeerLedgerDomain
 
 /// getRequests, sendRequest and sendEmail: peering requests as events, their messages queued in
 /// the outbox in the same transaction, delivered afterwards by the `OutboxWorker`.

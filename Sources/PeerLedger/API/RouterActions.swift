@@ -1,4 +1,5 @@
 import GRDB
+import PeerLedgerDomain
 
 /// configureSession and deleteSession: the actions that change a router as well as the ledger.
 /// Each push is recorded as it happens (requested, then applied or failed), so the log shows

@@ -1,4 +1,5 @@
 import GRDB
+import PeerLedgerDomain
 
 /// addSession, updateSession, deleteSession and getSessions: BGP sessions as events.
 enum SessionActions {

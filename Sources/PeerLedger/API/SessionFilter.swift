@@ -1,4 +1,5 @@
 import GRDB
+import PeerLedgerDomain
 
 /// Criteria over session fields, from the parameters of getSessions or deleteSession, turned into
 /// a parameterized WHERE clause (values are bound, never spliced into SQL).

@@ -1,4 +1,5 @@
 import GRDB
+import PeerLedgerDomain
 
 /// A call as the HTTP server receives it (raw form text, signed with an API key), authenticated
 /// and answered. A list read the read-answer cache may answer (getSessions, getPeers,

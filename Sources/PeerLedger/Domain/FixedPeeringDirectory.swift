@@ -1,4 +1,5 @@
 import GRDB
+import PeerLedgerDomain
 
 /// A directory given as values rather than read from PeeringDB data: for tests, replays and
 /// demos. Presence at an exchange is a network's addresses there.

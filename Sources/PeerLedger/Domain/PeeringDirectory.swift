@@ -1,4 +1,5 @@
 import GRDB
+import PeerLedgerDomain
 
 /// What the request actions need to know about exchanges and networks, which PeeringDB data
 /// (its projections) provides. A protocol so the requests code does not depend on how that data

@@ -1,4 +1,5 @@
 import GRDB
+import PeerLedgerDomain
 
 /// A BGP session as the `sessions` projection holds it, with the names the API shows beside it.
 public struct Session: Sendable, Equatable {

@@ -3,6 +3,7 @@ import Foundation
 import GRDB
 import GRDBSQLite
 import Synchronization
+import PeerLedgerDomain
 
 /// The event log and its projections in one SQLite database: the single door every write goes
 /// through, and the place reads are served from.

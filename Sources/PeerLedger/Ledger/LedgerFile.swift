@@ -1,4 +1,5 @@
 import Foundation
+import PeerLedgerDomain
 
 /// How a command may open a ledger's file.
 public enum LedgerAccess: Sendable, Equatable {

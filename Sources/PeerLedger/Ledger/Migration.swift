@@ -1,5 +1,6 @@
 import Crypto
 import GRDB
+import PeerLedgerDomain
 
 /// One numbered schema file from `Migrations/`, embedded in the binary at build time.
 public struct Migration: Sendable {
@@ -66,26 +67,4 @@ enum Migrator {
             return false
         }
     }
-}
-
-extension Sequence where Element == UInt8 {
-    /// Lowercase hexadecimal, two digits a byte.
-    var hexString: String {
-        let digits = Array("0123456789abcdef".utf8)
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(underestimatedCount * 2)
-        for byte in self {
-            bytes.append(digits[Int(byte >> 4)])
-            bytes.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: bytes, as: UTF8.self)
-    }
-}
-
-extension SHA256.Digest {
-    var hexString: String { Array(self).hexString }
-}
-
-extension HashedAuthenticationCode {
-    var bytes: [UInt8] { Array(self) }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import GRDBSQLite
+import PeerLedgerDomain
 
 /// One of the write path's hot statements, run with its values bound straight onto SQLite's
 /// prepared statement: the projections' constant INSERT, UPDATE and DELETE, the log's append and

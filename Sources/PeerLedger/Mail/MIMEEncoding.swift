@@ -1,4 +1,5 @@
 import Foundation
+import PeerLedgerDomain
 
 /// The encodings a message needs to carry UTF-8 text through 7-bit mail: RFC 2047 encoded words
 /// for headers, quoted-printable (RFC 2045) for bodies, and the RFC 5322 date.

@@ -1,3 +1,4 @@
+import PeerLedgerDomain
 /// One message ready to hand to a mail server: the envelope (who the server delivers to, Bcc
 /// included) and the RFC 5322 text (which never names the Bcc recipients).
 public struct OutgoingMail: Sendable, Equatable {

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import PeerLedgerDomain
 
 /// The transactional outbox: each request's message is stored by the command that records the
 /// request, in the same transaction, so a request is never recorded without its message nor its

@@ -1,3 +1,4 @@
+import PeerLedgerDomain
 /// The canonical text of a created PeeringDB object's fields (`fields.canonicalText`, what
 /// `peeringdb_objects` stores), taken straight out of the event's payload when the payload
 /// already holds exactly that text.

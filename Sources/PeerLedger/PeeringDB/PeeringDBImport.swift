@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import PeerLedgerDomain
 
 /// Turns PeeringDB pages into events: one per object created, changed (with each field from and
 /// to) or removed, and none for an object that is as the ledger already has it. All in one

@@ -1,4 +1,5 @@
 import Foundation
+import PeerLedgerDomain
 
 /// What one import did, per object type, and the records it skipped (`--lenient`).
 public struct PeeringDBImportSummary: Sendable, Equatable, CustomStringConvertible {

@@ -1,3 +1,4 @@
+import PeerLedgerDomain
 /// One PeeringDB API answer for one object type (`{"data":[...],"meta":{...}}`), as a file of a
 /// folder import or the body of an HTTP response, before anything is checked.
 public struct PeeringDBPage: Sendable {
@@ -165,7 +166,7 @@ extension PeeringDBPage {
 }
 
 extension PeeringDBObjectType.Kind: CustomStringConvertible {
-    var description: String {
+    public var description: String {
         switch self {
         case .int, .optionalInt: return "an integer"
         case .text, .optionalText: return "text"

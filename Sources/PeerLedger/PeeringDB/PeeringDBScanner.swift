@@ -1,3 +1,4 @@
+import PeerLedgerDomain
 /// A reader made for PeeringDB pages: it walks `{"data":[{...},...]}` once, keeps only the
 /// top-level fields of each record that the ledger tracks, and skips the rest without building
 /// them (a full `net.json` is 23 MB; building a tree of it is most of an import's time).

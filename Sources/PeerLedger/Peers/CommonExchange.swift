@@ -1,4 +1,5 @@
 import GRDB
+import PeerLedgerDomain
 
 extension PeerDirectory {
     /// The exchanges where our network and `participant` are both present, by name (byte order).

@@ -1,5 +1,6 @@
 import GRDB
 import GRDBSQLite
+import PeerLedgerDomain
 
 /// Every member of an exchange with its full PeeringDB net, read in two narrow passes instead of
 /// one query that had SQLite parse each address record's JSON five times and group the result:

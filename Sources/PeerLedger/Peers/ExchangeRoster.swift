@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import PeerLedgerDomain
 
 /// Who is present at an exchange, from PeeringDB alone (each member's net, parsed, and whether
 /// it has an IPv4 / IPv6 address there), kept between reads: getPeers after a write (the

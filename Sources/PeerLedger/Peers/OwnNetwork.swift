@@ -1,4 +1,5 @@
 import GRDB
+import PeerLedgerDomain
 
 /// Our own network (`peerledger self`) and where it is present, for the `qualified` rule and the
 /// "common exchanges" with a peer.

@@ -1,4 +1,5 @@
 import Foundation
+import PeerLedgerDomain
 
 /// One PeeringDB net parsed from its canonical text, with what every list read asks of it taken
 /// out once: the name (and its bytes, the sort key), the ASN, IPv4 prefixes and general policy.

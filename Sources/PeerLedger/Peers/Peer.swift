@@ -1,4 +1,5 @@
 import GRDB
+import PeerLedgerDomain
 
 /// A network as seen at one exchange (or, without an exchange, the network alone): its PeeringDB
 /// fields and our local status for it. What getPeers, getCommunications and the peer writes show.

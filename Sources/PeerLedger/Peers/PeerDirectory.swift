@@ -1,4 +1,5 @@
 import GRDB
+import PeerLedgerDomain
 
 /// Reading peers from the projections (never from the events table).
 enum PeerDirectory {

@@ -1,3 +1,4 @@
+import PeerLedgerDomain
 /// APIv1's peer fields (PeeringDB v1 names) read from a PeeringDB v2 net: the mapping getPeers
 /// filters on. Fields v2 no longer publishes (`policy_nopublic`, `policy_noprivate`) are null.
 enum PeerField: String, CaseIterable, Sendable {

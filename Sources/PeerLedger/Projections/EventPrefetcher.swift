@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import PeerLedgerDomain
 
 /// Reads and decodes the log on a thread of its own, a few chunks ahead of the replay (a rebuild
 /// or a catch-up) that applies it on the writer connection.

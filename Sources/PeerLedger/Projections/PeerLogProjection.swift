@@ -1,4 +1,5 @@
 import GRDB
+import PeerLedgerDomain
 
 /// The communications history of each peer (a network at an exchange): what getCommunications
 /// and `include_log_data` show, newest first.

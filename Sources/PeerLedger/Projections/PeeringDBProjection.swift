@@ -1,4 +1,5 @@
 import GRDB
+import PeerLedgerDomain
 
 /// The PeeringDB objects as the last import left them (`peeringdb_objects`), and the newest
 /// `updated` seen per type (`peeringdb_sync`), which is where the next incremental sync starts.

@@ -1,4 +1,5 @@
 import GRDB
+import PeerLedgerDomain
 
 /// Our own network (`own_network`) and each peer's local status (`peer_status`), with a
 /// communications-history line for every status change.
@@ -80,28 +81,3 @@ struct PeersProjection: Projection {
         """)
 }
 
-/// The fields of a peer that are ours, not PeeringDB's: what updatePeer may set.
-enum PeerLocalField: String, CaseIterable {
-    case qualified, is_peer, request_status, notes_private
-
-    var column: String {
-        switch self {
-        case .is_peer: return "marked_peer"
-        default: return rawValue
-        }
-    }
-
-    /// `request_status none to sent, qualified null to true`: the history line's detail.
-    static func describe(_ changes: [String: PeerUpdated.Change]) -> String {
-        func show(_ value: PeeringDBValue) -> String {
-            switch value {
-            case .null: return "null"
-            case let .bool(flag): return flag ? "true" : "false"
-            case let .int(number): return String(number)
-            case let .text(text): return text
-            }
-        }
-        return changes.sorted { $0.key < $1.key }.map { "\($0.key) \(show($0.value.from)) to \(show($0.value.to))" }
-            .joined(separator: ", ")
-    }
-}

@@ -1,4 +1,5 @@
 import GRDB
+import PeerLedgerDomain
 
 /// A read model kept from the log: tables that `apply` changes for each event, and that can be
 /// emptied and rebuilt from position 1 to come out identical.

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import GRDB
+import PeerLedgerDomain
 
 /// Applies events to every projection, in a fixed order, and rebuilds them all from the log.
 enum Projector {

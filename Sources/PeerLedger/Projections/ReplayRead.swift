@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import GRDBSQLite
+import PeerLedgerDomain
 
 /// How a replay (a rebuild, a catch-up) reads the log: only the columns that projections and
 /// `LedgerEvent.init` read, straight from SQLite's statement.

@@ -1,4 +1,5 @@
 import GRDB
+import PeerLedgerDomain
 
 /// The `requests` table behind getRequests: one row per peering request, with the delivery's
 /// progress (queued, retrying, delivered, failed) as the outbox worker recorded it. It also

@@ -1,4 +1,5 @@
 import GRDB
+import PeerLedgerDomain
 
 /// The `routers` table: our routers by `resource_id`, which getSessions names and
 /// configureSession pushes to.

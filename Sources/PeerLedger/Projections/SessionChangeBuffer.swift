@@ -1,4 +1,5 @@
 import GRDB
+import PeerLedgerDomain
 
 /// A replay's changes to sessions (a rebuild's, a catch-up's, or `as_of`'s after its snapshot),
 /// held back per session so that each session's run of changes is written once, as its last

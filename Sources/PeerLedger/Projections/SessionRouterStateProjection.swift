@@ -1,4 +1,5 @@
 import GRDB
+import PeerLedgerDomain
 
 /// What the routers did with each session: whether its neighbor is on the router, the last push,
 /// and the last observed BGP state. It also moves the session's own `state` and `prfx_received`

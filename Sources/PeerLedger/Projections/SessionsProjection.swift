@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import PeerLedgerDomain
 
 /// The `sessions` table: one row per BGP session ever added, deleted ones kept with `deleted` = 1.
 struct SessionsProjection: Projection {

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import PeerLedgerDomain
 
 /// The history lines of a replay (a rebuild or a catch-up), held in memory and written into
 /// `peer_log` in its key order (peer, exchange, position) whenever they reach `limitBytes`, and

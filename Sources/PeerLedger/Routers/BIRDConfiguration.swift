@@ -1,3 +1,4 @@
+import PeerLedgerDomain
 /// A BIRD 2 `protocol bgp` block, one per session, named `peerledger_session_<id>`; the peer
 /// group is a BIRD template (`from GROUP`, GROUP the peer group's router-safe name), which the
 /// main configuration must define.

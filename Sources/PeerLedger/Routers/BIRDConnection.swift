@@ -1,4 +1,5 @@
 import Foundation
+import PeerLedgerDomain
 
 /// BIRD 2 on this host: each session's `protocol bgp` block is a file
 /// `peerledger_session_<id>.conf` in the folder the main configuration includes

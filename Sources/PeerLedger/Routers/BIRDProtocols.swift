@@ -1,3 +1,4 @@
+import PeerLedgerDomain
 /// Reads BIRD's `show protocols all` into observed neighbors (one per `BGP` protocol).
 enum BIRDProtocols {
     static func parse(_ text: String) -> [ObservedNeighbor] {

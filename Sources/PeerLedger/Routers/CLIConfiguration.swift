@@ -1,3 +1,4 @@
+import PeerLedgerDomain
 /// The IOS-style CLI that FRR and IOS share.
 enum CLIConfiguration {
     static func configure(_ n: Neighbor, platform: RouterPlatform) throws(Refusal) -> String {

@@ -1,3 +1,4 @@
+import PeerLedgerDomain
 /// One statement of an FRR or IOS configuration with the blocks it sits in (`router bgp 32787`,
 /// `address-family ipv6 unicast`), so that the same neighbor line under IPv4 and under IPv6 stays
 /// two different things.

@@ -1,3 +1,4 @@
+import PeerLedgerDomain
 /// A neighbor's text fields after the platform's checks: safe to write into its configuration.
 struct CheckedNeighbor {
     var description: String?

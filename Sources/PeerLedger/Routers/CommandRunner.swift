@@ -1,5 +1,6 @@
 import Foundation
 import Subprocess
+import PeerLedgerDomain
 
 #if canImport(Glibc)
     import Glibc

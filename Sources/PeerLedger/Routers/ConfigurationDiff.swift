@@ -1,3 +1,4 @@
+import PeerLedgerDomain
 /// The lines a push would add (`+`) to the running configuration, and the lines about the same
 /// neighbor it does not have (`-`), passwords redacted. A session already on the router shows no
 /// difference: FRR's and IOS's configurations are compared as normalised statements

@@ -1,4 +1,5 @@
 import Foundation
+import PeerLedgerDomain
 
 /// The checks every value passes before it is written into a router configuration, so that no
 /// value can end a command and start another: no control characters anywhere, none of the

@@ -1,3 +1,4 @@
+import PeerLedgerDomain
 /// FRR's vtysh commands for a neighbor, in the seed's shape (`conf t` ... `end`, `write`), with
 /// the address-family part explicit so IPv6 neighbors are activated where they belong.
 enum FRRConfiguration {

@@ -1,3 +1,4 @@
+import PeerLedgerDomain
 /// Reads FRR's `show bgp neighbors json` into observed neighbors.
 enum FRRNeighbors {
     static func parse(_ text: String) throws(RouterAccessError) -> [ObservedNeighbor] {

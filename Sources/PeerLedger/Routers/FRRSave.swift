@@ -1,3 +1,4 @@
+import PeerLedgerDomain
 /// Whether FRR really saved a push. `vtysh -c write` exits 0 even when a daemon could not write
 /// its own file (FRR without `service integrated-vtysh-config` in vtysh.conf asks each daemon to
 /// save itself, and bgpd may not be allowed to write next to its configuration), so the exit

@@ -1,3 +1,4 @@
+import PeerLedgerDomain
 /// Cisco IOS commands: FRR's shape, with the password's encryption type (`0`, clear text) and
 /// no `update-source` (IOS takes an interface there, not an address).
 enum IOSConfiguration {

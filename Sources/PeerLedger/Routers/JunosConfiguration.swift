@@ -1,3 +1,4 @@
+import PeerLedgerDomain
 /// Junos `set`/`delete` lines under `protocols bgp group`. Junos needs a group for every
 /// neighbor: the session's `peer_group`, or `peerledger`. Our AS is router-wide on Junos
 /// (`routing-options autonomous-system`), so it is not repeated per neighbor.

@@ -1,3 +1,4 @@
+import PeerLedgerDomain
 /// The real connector: vtysh for FRR, birdc for BIRD, on this host or (FRR) over SSH.
 public struct ProcessRouterConnector: RouterConnector {
     /// The deadline of each command's whole exchange with the router.

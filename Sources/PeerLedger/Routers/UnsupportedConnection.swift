@@ -1,3 +1,4 @@
+import PeerLedgerDomain
 /// Routers PeerLedger can render for but not reach itself (Junos, IOS without SSH access): every
 /// use says so, as an unreachable router.
 struct UnsupportedConnection: RouterConnection {

@@ -1,3 +1,4 @@
+import PeerLedgerDomain
 /// FRR through `vtysh`, on this host or over SSH: each configuration line is one `-c` argument,
 /// so vtysh keeps its mode from one line to the next and stops at the first rejected one.
 struct VtyshConnection: RouterConnection {

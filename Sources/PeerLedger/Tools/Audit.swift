@@ -1,4 +1,5 @@
 import GRDB
+import PeerLedgerDomain
 
 /// Questions asked of the log itself: who changed what, and when.
 public struct AuditQuery: Sendable, Equatable {

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import PeerLedgerDomain
 
 /// What a rebuild did, and whether the projections came out as they were.
 public struct RebuildReport: Sendable, Equatable {

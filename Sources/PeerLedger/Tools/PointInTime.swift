@@ -1,4 +1,5 @@
 import GRDB
+import PeerLedgerDomain
 
 /// The ledger as it was at a past moment: a private in-memory database with the projections as
 /// they stood after the last event recorded at or before that moment, built by the same `apply`

@@ -1,4 +1,5 @@
 import Foundation
+import PeerLedgerDomain
 
 /// A recorded scenario (see Replays/README.md): API calls with the exact answers they must give,
 /// run against a fresh in-memory ledger with a fixed clock and fixed ids.

@@ -1,4 +1,5 @@
 import Foundation
+import PeerLedgerDomain
 
 /// A PeeringDB-shaped data set at any scale, the same for the same seed: for benchmarks of the
 /// import and of getPeers/getCommunications at real scale (ix 1 is the big exchange).

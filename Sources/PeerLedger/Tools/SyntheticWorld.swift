@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import PeerLedgerDomain
 
 /// A realistic ledger to measure against, the same for the same seed and shape: a synthetic
 /// PeeringDB imported through the real import, our network (net 1) set with `setOwnNetwork`,

@@ -1,5 +1,6 @@
 import Crypto
 import GRDB
+import PeerLedgerDomain
 
 /// What `verify` found: the chain checked end to end, and the guards in place.
 public struct VerifyReport: Sendable, Equatable {

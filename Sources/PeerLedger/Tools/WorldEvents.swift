@@ -1,4 +1,5 @@
 import GRDB
+import PeerLedgerDomain
 
 /// Who is where, read from the imported PeeringDB projections: our addresses and the other
 /// members at each of our exchanges. The world's sessions and requests are built from it.

@@ -34,7 +34,7 @@ public enum PeeringDBValue: Codable, Sendable, Hashable {
     public var bool: Bool? { if case let .bool(v) = self { return v } else { return nil } }
 
     /// The value in an API answer: numbers as strings (the API's PHP heritage), text as is.
-    var apiJSON: JSON {
+    public var apiJSON: JSON {
         switch self {
         case .null: return .null
         case let .bool(value): return .bool(value)
@@ -43,7 +43,7 @@ public enum PeeringDBValue: Codable, Sendable, Hashable {
         }
     }
 
-    init?(_ json: JSON) {
+    public init?(_ json: JSON) {
         switch json {
         case .null: self = .null
         case let .bool(value): self = .bool(value)
@@ -53,7 +53,7 @@ public enum PeeringDBValue: Codable, Sendable, Hashable {
         }
     }
 
-    var json: JSON {
+    public var json: JSON {
         switch self {
         case .null: return .null
         case let .bool(value): return .bool(value)
@@ -68,13 +68,13 @@ public typealias PeeringDBFields = [String: PeeringDBValue]
 
 extension Dictionary where Key == String, Value == PeeringDBValue {
     /// Canonical JSON (sorted keys): what the projection stores and imports compare by text.
-    var canonicalText: String {
+    public var canonicalText: String {
         Self.canonicalText(sorted: sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }.map { ($0.key, $0.value) })
     }
 
     /// `{"a":1,"b":"x"}` for fields already in byte order of their names: the same text as
     /// `JSON.serialized()`, written without building a JSON value.
-    static func canonicalText(sorted fields: [(String, PeeringDBValue)]) -> String {
+    public static func canonicalText(sorted fields: [(String, PeeringDBValue)]) -> String {
         var out = "{"
         out.reserveCapacity(fields.count * 24)
         for (index, (name, value)) in fields.enumerated() {
@@ -113,11 +113,11 @@ extension Dictionary where Key == String, Value == PeeringDBValue {
         }
     }
 
-    static func parsingCanonical(_ text: String) -> PeeringDBFields {
+    public static func parsingCanonical(_ text: String) -> PeeringDBFields {
         parsingCanonical(Array(text.utf8))
     }
 
-    static func parsingCanonical(_ bytes: [UInt8]) -> PeeringDBFields {
+    public static func parsingCanonical(_ bytes: [UInt8]) -> PeeringDBFields {
         guard let members = (try? JSON.parse(bytes))?.objectMembers else { return [:] }
         var fields: PeeringDBFields = [:]
         fields.reserveCapacity(members.count)

@@ -24,7 +24,7 @@ public enum LedgerEvent: Sendable, Equatable {
     case peeringRequestAnswered(PeeringRequestAnswered)
 
     /// The payload's type name and schema version, and its canonical JSON.
-    func encoded() throws -> (type: String, schemaVersion: Int, payload: String) {
+    public func encoded() throws -> (type: String, schemaVersion: Int, payload: String) {
         /// `fast` is a hand codec's text (`EventPayloadCodecs`); nil leaves the payload to Foundation.
         func pack<P: EventPayload>(_ payload: P, fast: String? = nil) throws -> (String, Int, String) {
             (P.type, P.schemaVersion, try fast ?? CanonicalJSON.encode(payload))

@@ -6,8 +6,14 @@ public struct PeeringDBObjectCreated: EventPayload {
     public var objectID: Int64
     public var fields: PeeringDBFields
 
-    enum CodingKeys: String, CodingKey {
+    public enum CodingKeys: String, CodingKey {
         case objectType = "object_type", objectID = "object_id", fields
+    }
+
+    public init(objectType: PeeringDBObjectType, objectID: Int64, fields: PeeringDBFields) {
+        self.objectType = objectType
+        self.objectID = objectID
+        self.fields = fields
     }
 }
 
@@ -21,14 +27,25 @@ public struct PeeringDBObjectChanged: EventPayload {
     public struct Change: Codable, Sendable, Equatable {
         public var from: PeeringDBValue
         public var to: PeeringDBValue
+
+        public init(from: PeeringDBValue, to: PeeringDBValue) {
+            self.from = from
+            self.to = to
+        }
     }
 
     public var objectType: PeeringDBObjectType
     public var objectID: Int64
     public var changes: [String: Change]
 
-    enum CodingKeys: String, CodingKey {
+    public enum CodingKeys: String, CodingKey {
         case objectType = "object_type", objectID = "object_id", changes
+    }
+
+    public init(objectType: PeeringDBObjectType, objectID: Int64, changes: [String: Change]) {
+        self.objectType = objectType
+        self.objectID = objectID
+        self.changes = changes
     }
 }
 
@@ -41,7 +58,13 @@ public struct PeeringDBObjectRemoved: EventPayload {
     /// Upstream's `updated` of the deletion, when it said (it moves the sync's high-water mark).
     public var updated: String?
 
-    enum CodingKeys: String, CodingKey {
+    public enum CodingKeys: String, CodingKey {
         case objectType = "object_type", objectID = "object_id", updated
+    }
+
+    public init(objectType: PeeringDBObjectType, objectID: Int64, updated: String? = nil) {
+        self.objectType = objectType
+        self.objectID = objectID
+        self.updated = updated
     }
 }

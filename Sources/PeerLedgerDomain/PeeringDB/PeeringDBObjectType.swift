@@ -6,10 +6,10 @@ public enum PeeringDBObjectType: String, Sendable, CaseIterable, Codable {
     case org, ix, ixlan, ixpfx, net, netixlan, poc
 
     /// What a field holds. `optional` fields may be JSON `null`.
-    enum Kind: Sendable { case int, text, bool, optionalInt, optionalText, optionalBool }
+    public enum Kind: Sendable { case int, text, bool, optionalInt, optionalText, optionalBool }
 
     /// The tracked fields and their kinds (`id` and `status` are handled apart).
-    var fields: [(name: String, kind: Kind)] {
+    public var fields: [(name: String, kind: Kind)] {
         let dates: [(String, Kind)] = [("created", .text), ("updated", .text)]
         switch self {
         case .org:
@@ -49,7 +49,7 @@ public enum PeeringDBObjectType: String, Sendable, CaseIterable, Codable {
     }
 
     /// Fields that name another object, which must exist once the import is done.
-    var references: [(field: String, type: PeeringDBObjectType)] {
+    public var references: [(field: String, type: PeeringDBObjectType)] {
         switch self {
         case .org: return []
         case .ix: return [("org_id", .org)]
@@ -62,19 +62,28 @@ public enum PeeringDBObjectType: String, Sendable, CaseIterable, Codable {
     }
 
     /// Where each wanted member of a record lands when a page is scanned.
-    struct Layout: Sendable {
+    public struct Layout: Sendable {
         /// Member name to slot: `id`, `status` and every tracked field.
-        var slots: [String: Int]
-        var idSlot: Int
-        var statusSlot: Int
-        var updatedSlot: Int
+        public var slots: [String: Int]
+        public var idSlot: Int
+        public var statusSlot: Int
+        public var updatedSlot: Int
         /// Tracked fields sorted by name (byte order, the canonical text's order).
-        var sortedFields: [(name: String, kind: Kind, slot: Int)]
+        public var sortedFields: [(name: String, kind: Kind, slot: Int)]
         /// The slots of `references`' fields, in order.
-        var referenceSlots: [Int]
+        public var referenceSlots: [Int]
+
+        public init(slots: [String: Int], idSlot: Int, statusSlot: Int, updatedSlot: Int, sortedFields: [(name: String, kind: Kind, slot: Int)], referenceSlots: [Int]) {
+            self.slots = slots
+            self.idSlot = idSlot
+            self.statusSlot = statusSlot
+            self.updatedSlot = updatedSlot
+            self.sortedFields = sortedFields
+            self.referenceSlots = referenceSlots
+        }
     }
 
-    var layout: Layout {
+    public var layout: Layout {
         var slots: [String: Int] = ["id": 0, "status": 1]
         for (index, field) in fields.enumerated() { slots[field.name] = index + 2 }
         let sorted = fields.sorted { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }

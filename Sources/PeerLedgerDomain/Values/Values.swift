@@ -49,7 +49,7 @@ public enum Values {
     /// CR, LF, TAB and every other control character are refused, as are Unicode line and
     /// paragraph separators.
     /// Only the digits 0 to 9 (no sign, no space), read by byte.
-    static func isDigits(_ text: some StringProtocol) -> Bool {
+    public static func isDigits(_ text: some StringProtocol) -> Bool {
         text.utf8.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
     }
 
@@ -63,11 +63,11 @@ public enum Values {
         return text
     }
 
-    static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+    public static func isControl(_ scalar: Unicode.Scalar) -> Bool {
         scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar.value == 0x2028 || scalar.value == 0x2029
     }
 
-    static func describe(_ scalar: Unicode.Scalar) -> String {
+    public static func describe(_ scalar: Unicode.Scalar) -> String {
         switch scalar {
         case "\n": return "a line feed (LF)"
         case "\r": return "a carriage return (CR)"
@@ -77,7 +77,7 @@ public enum Values {
     }
 
     /// The given text with control characters shown as escapes, safe to put in a message or log.
-    static func quoted(_ text: String) -> String {
+    public static func quoted(_ text: String) -> String {
         var out = ""
         for scalar in text.unicodeScalars.prefix(80) {
             out += isControl(scalar) ? String(format: "\\u{%X}", scalar.value) : String(scalar)
@@ -134,7 +134,7 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
 
     /// Four decimal parts of 0–255 joined by dots, each 1–3 digits with no leading zero (which
     /// some parsers read as octal) unless it is "0".
-    static func isDottedQuad(_ bytes: String.UTF8View) -> Bool {
+    public static func isDottedQuad(_ bytes: String.UTF8View) -> Bool {
         var parts = 0
         var digits = 0
         var value = 0

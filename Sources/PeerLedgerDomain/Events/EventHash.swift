@@ -4,8 +4,8 @@ import Crypto
 /// instead of joining them into one string and copying that into an array first: every append
 /// and every `verify` step hashes, and the joined copy cost more than the digest. The digest is
 /// exactly SHA-256 over `RecordedEvent.hashInput` (a test compares the two).
-enum EventHash {
-    static func hash(
+public enum EventHash {
+    public static func hash(
         prevHash: String, position: Int64, stream: String, streamVersion: Int64, type: String,
         schemaVersion: Int, payload: String, metadata: String, recordedAt: String
     ) -> String {

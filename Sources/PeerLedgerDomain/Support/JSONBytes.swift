@@ -1,16 +1,16 @@
 /// JSON written straight into a byte buffer, byte for byte what `JSON.serialized()` writes for the
 /// same values: answers built from rows (getPeers) skip the intermediate JSON value and the
 /// String appends of the generic writer. `JSONBytesTests` compares both on every kind of value.
-enum JSONBytes {
+public enum JSONBytes {
     /// A JSON string, escaped as `JSON.writeString` escapes it: `"`, `\`, `\n`, `\r`, `\t`, other
     /// control characters as `\u00xx`, and U+2028/U+2029 (bytes E2 80 A8/A9) as `\u2028`/`\u2029`.
-    static func appendString(_ value: String, to out: inout [UInt8]) {
+    public static func appendString(_ value: String, to out: inout [UInt8]) {
         var value = value
         value.withUTF8 { bytes in appendString(bytes, to: &out) }
     }
 
     /// The same, for the UTF-8 bytes of a valid string.
-    static func appendString(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+    public static func appendString(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         var plain = true
         for byte in bytes where byte < 0x20 || byte == 0x22 || byte == 0x5C || byte == 0xE2 {
@@ -48,12 +48,12 @@ enum JSONBytes {
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
     /// A JSON string or `null`.
-    static func appendString(_ value: String?, to out: inout [UInt8]) {
+    public static func appendString(_ value: String?, to out: inout [UInt8]) {
         if let value { appendString(value, to: &out) } else { appendLiteral("null", to: &out) }
     }
 
     /// An integer as JSON writes `.int`.
-    static func appendInt(_ value: Int64, to out: inout [UInt8]) {
+    public static func appendInt(_ value: Int64, to out: inout [UInt8]) {
         if value >= 0, value < 10 {
             out.append(UInt8(ascii: "0") + UInt8(value))
             return
@@ -74,7 +74,7 @@ enum JSONBytes {
 
     /// An integer as a JSON string (`"8560"`), or `null`: what `JSON.numericString` writes.
     /// `[1,2,3]`: the ids a query takes as one `json_each` argument.
-    static func intArray(_ values: [Int64]) -> String {
+    public static func intArray(_ values: [Int64]) -> String {
         var out: [UInt8] = [UInt8(ascii: "[")]
         out.reserveCapacity(values.count * 7)
         for (index, value) in values.enumerated() {
@@ -85,7 +85,7 @@ enum JSONBytes {
         return String(decoding: out, as: UTF8.self)
     }
 
-    static func appendNumericString(_ value: Int64?, to out: inout [UInt8]) {
+    public static func appendNumericString(_ value: Int64?, to out: inout [UInt8]) {
         guard let value else { return appendLiteral("null", to: &out) }
         out.append(UInt8(ascii: "\""))
         appendInt(value, to: &out)
@@ -93,7 +93,7 @@ enum JSONBytes {
     }
 
     /// `true`, `false` or `null`.
-    static func appendBool(_ value: Bool?, to out: inout [UInt8]) {
+    public static func appendBool(_ value: Bool?, to out: inout [UInt8]) {
         switch value {
         case true?: appendLiteral("true", to: &out)
         case false?: appendLiteral("false", to: &out)
@@ -102,12 +102,12 @@ enum JSONBytes {
     }
 
     /// Any JSON value, through the generic writer (for the rare parts of an answer built as values).
-    static func append(_ value: JSON, to out: inout [UInt8]) {
+    public static func append(_ value: JSON, to out: inout [UInt8]) {
         out.append(contentsOf: value.serialized().utf8)
     }
 
     /// ASCII text as is (punctuation, member names known to need no escape, literals).
-    static func appendLiteral(_ text: StaticString, to out: inout [UInt8]) {
+    public static func appendLiteral(_ text: StaticString, to out: inout [UInt8]) {
         text.withUTF8Buffer { out.append(contentsOf: $0) }
     }
 }

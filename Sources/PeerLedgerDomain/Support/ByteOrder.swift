@@ -5,7 +5,7 @@ extension String {
     /// sorts them (a prefix before what extends it): `utf8.lexicographicallyPrecedes`, with one
     /// `memcmp` instead of its generic byte-by-byte loop, which ran for every key of every
     /// PeeringDB object in a rebuild (about 2% of its applying thread).
-    func utf8Precedes(_ other: String) -> Bool {
+    public func utf8Precedes(_ other: String) -> Bool {
         var left = self
         var right = other
         return left.withUTF8 { left in

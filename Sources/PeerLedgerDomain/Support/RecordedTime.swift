@@ -1,14 +1,14 @@
 /// The API's `YYYY-MM-DD HH:MM:SS` form of a time stored in the log, computed for every event a
 /// projection applies, so it takes a byte-slicing fast path for the canonical form the ledger
 /// writes (`2014-04-07T11:32:37.000Z`) and parses only anything else.
-enum RecordedTime {
+public enum RecordedTime {
     /// Exactly `Timestamp(parsing: text)?.apiText ?? text`.
-    static func apiText(_ text: String) -> String {
+    public static func apiText(_ text: String) -> String {
         if let fast = canonicalAPIText(text) { return fast }
         return Timestamp(parsing: text)?.apiText ?? text
     }
 
-    static func daysIn(_ month: Int, _ year: Int) -> Int {
+    public static func daysIn(_ month: Int, _ year: Int) -> Int {
         switch month {
         case 2: return year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28
         case 4, 6, 9, 11: return 30
@@ -18,7 +18,7 @@ enum RecordedTime {
 
     /// The API form of a canonical ISO 8601 text whose fields are already in range (so parsing
     /// and formatting again could not move them), or nil.
-    static func canonicalAPIText(_ text: String) -> String? {
+    public static func canonicalAPIText(_ text: String) -> String? {
         let utf8 = text.utf8
         guard utf8.count == 24 else { return nil }
         return utf8.withContiguousStorageIfAvailable { bytes -> String? in

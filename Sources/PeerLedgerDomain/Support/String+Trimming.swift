@@ -1,7 +1,7 @@
 extension String {
     /// The text without leading and trailing spaces (only U+0020: tabs and line breaks are refused
     /// elsewhere, never silently trimmed).
-    var trimmingSpaces: String {
+    public var trimmingSpaces: String {
         var scalars = Substring(self)
         while scalars.first == " " { scalars = scalars.dropFirst() }
         while scalars.last == " " { scalars = scalars.dropLast() }

@@ -24,8 +24,8 @@ public enum FieldValue: Codable, Sendable, Hashable {
         }
     }
 
-    var intValue: Int64? { if case let .int(v) = self { return v } else { return nil } }
-    var textValue: String? { if case let .text(v) = self { return v } else { return nil } }
+    public var intValue: Int64? { if case let .int(v) = self { return v } else { return nil } }
+    public var textValue: String? { if case let .text(v) = self { return v } else { return nil } }
 }
 
 /// A BGP session was recorded. `fields` holds every stored column that has a value, by column
@@ -41,7 +41,7 @@ public struct SessionAdded: EventPayload {
         self.fields = fields
     }
 
-    enum CodingKeys: String, CodingKey {
+    public enum CodingKeys: String, CodingKey {
         case sessionID = "session_id"
         case fields
     }
@@ -69,7 +69,7 @@ public struct SessionUpdated: EventPayload {
         self.changes = changes
     }
 
-    enum CodingKeys: String, CodingKey {
+    public enum CodingKeys: String, CodingKey {
         case sessionID = "session_id"
         case changes
     }
@@ -81,8 +81,12 @@ public struct SessionDeleted: EventPayload {
     public static let schemaVersion = 1
     public var sessionID: Int64
 
-    enum CodingKeys: String, CodingKey {
+    public enum CodingKeys: String, CodingKey {
         case sessionID = "session_id"
+    }
+
+    public init(sessionID: Int64) {
+        self.sessionID = sessionID
     }
 }
 
@@ -94,10 +98,16 @@ public struct APIKeyCreated: EventPayload {
     public var name: String
     public var readOnly: Bool
 
-    enum CodingKeys: String, CodingKey {
+    public enum CodingKeys: String, CodingKey {
         case apiKey = "api_key"
         case name
         case readOnly = "read_only"
+    }
+
+    public init(apiKey: String, name: String, readOnly: Bool) {
+        self.apiKey = apiKey
+        self.name = name
+        self.readOnly = readOnly
     }
 }
 
@@ -107,8 +117,13 @@ public struct APIKeyRevoked: EventPayload {
     public var apiKey: String
     public var name: String
 
-    enum CodingKeys: String, CodingKey {
+    public enum CodingKeys: String, CodingKey {
         case apiKey = "api_key"
         case name
+    }
+
+    public init(apiKey: String, name: String) {
+        self.apiKey = apiKey
+        self.name = name
     }
 }

@@ -9,19 +9,19 @@ import Foundation
 /// back to Foundation: keys are ordered by a rank taken from `JSONEncoder` itself (its sorted-keys
 /// order is not plain byte order), strings must be printable ASCII without `"` or `\`, and
 /// decoding accepts only the exact shape Foundation would accept for these structs.
-enum SessionPayloadCodec {
+public enum SessionPayloadCodec {
     /// Each known field name's place in `JSONEncoder`'s sorted-keys order, computed once by
     /// encoding them all with `JSONEncoder`.
-    static let keyRank = CanonicalJSON.keyRank(SessionField.allCases.map(\.column) + SessionField.allCases.map(\.rawValue))
+    public static let keyRank = CanonicalJSON.keyRank(SessionField.allCases.map(\.column) + SessionField.allCases.map(\.rawValue))
 
     /// True when `JSONEncoder` writes `text` between quotes unchanged.
-    static func isPlain(_ text: String) -> Bool {
+    public static func isPlain(_ text: String) -> Bool {
         !text.utf8.contains { $0 < 0x20 || $0 > 0x7E || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }
     }
 
     /// The keys of `dictionary` in `JSONEncoder`'s order, or nil when one is not known (not in
     /// `rank`) or not plain.
-    static func orderedKeys<V>(_ dictionary: [String: V], rank keyRank: [String: Int] = keyRank) -> [String]? {
+    public static func orderedKeys<V>(_ dictionary: [String: V], rank keyRank: [String: Int] = keyRank) -> [String]? {
         var ranked: [(Int, String)] = []
         ranked.reserveCapacity(dictionary.count)
         for key in dictionary.keys {
@@ -32,7 +32,7 @@ enum SessionPayloadCodec {
         return ranked.map(\.1)
     }
 
-    static func write(_ value: FieldValue, into out: inout String) -> Bool {
+    public static func write(_ value: FieldValue, into out: inout String) -> Bool {
         switch value {
         case .null: out += "null"
         case let .int(number): out += String(number)
@@ -46,7 +46,7 @@ enum SessionPayloadCodec {
     }
 
     /// `{"fields":{...},"session_id":N}`, or nil when only Foundation can be trusted with it.
-    static func encode(_ added: SessionAdded) -> String? {
+    public static func encode(_ added: SessionAdded) -> String? {
         guard let keys = orderedKeys(added.fields) else { return nil }
         var out = "{\"fields\":{"
         out.reserveCapacity(64 + added.fields.count * 32)
@@ -64,7 +64,7 @@ enum SessionPayloadCodec {
     }
 
     /// `{"changes":{"k":{"from":..,"to":..}},"session_id":N}`, or nil as for `encode(_: SessionAdded)`.
-    static func encode(_ updated: SessionUpdated) -> String? {
+    public static func encode(_ updated: SessionUpdated) -> String? {
         guard let keys = orderedKeys(updated.changes) else { return nil }
         var out = "{\"changes\":{"
         out.reserveCapacity(64 + updated.changes.count * 48)
@@ -103,12 +103,12 @@ enum SessionPayloadCodec {
 
     /// A `SessionAdded` read from its payload, or nil when the text is not in the shape this codec
     /// writes (the caller then asks `JSONDecoder`, which gives the authoritative answer or error).
-    static func decodeSessionAdded(_ text: String) -> SessionAdded? {
+    public static func decodeSessionAdded(_ text: String) -> SessionAdded? {
         SessionPayloadScanner.sessionAdded(text) ?? parsedSessionAdded(text)
     }
 
     /// `decodeSessionAdded` through a `JSON` tree: any shape Foundation would read the same way.
-    static func parsedSessionAdded(_ text: String) -> SessionAdded? {
+    public static func parsedSessionAdded(_ text: String) -> SessionAdded? {
         guard !hasEscapes(text), let json = try? JSON.parse(text), let top = json.members(required: addedKeys),
             case let .int(id)? = top["session_id"], case let .object(list)? = top["fields"]
         else { return nil }
@@ -120,11 +120,11 @@ enum SessionPayloadCodec {
         return SessionAdded(sessionID: id, fields: fields)
     }
 
-    static func decodeSessionUpdated(_ text: String) -> SessionUpdated? {
+    public static func decodeSessionUpdated(_ text: String) -> SessionUpdated? {
         SessionPayloadScanner.sessionUpdated(text) ?? parsedSessionUpdated(text)
     }
 
-    static func parsedSessionUpdated(_ text: String) -> SessionUpdated? {
+    public static func parsedSessionUpdated(_ text: String) -> SessionUpdated? {
         guard !hasEscapes(text), let json = try? JSON.parse(text), let top = json.members(required: updatedKeys),
             case let .int(id)? = top["session_id"], case let .object(list)? = top["changes"]
         else { return nil }

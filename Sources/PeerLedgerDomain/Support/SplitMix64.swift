@@ -1,7 +1,7 @@
 /// A small seeded random generator (SplitMix64): the same numbers on every platform and every
 /// run, for generated data sets, benchmarks and property tests.
 public struct SplitMix64: RandomNumberGenerator, Sendable {
-    var state: UInt64
+    public var state: UInt64
 
     public init(seed: UInt64) { state = seed }
 
@@ -11,5 +11,9 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
+    }
+
+    public init(state: UInt64) {
+        self.state = state
     }
 }

@@ -58,7 +58,7 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
 
     /// `CharacterSet.whitespaces` (Unicode's spaces and the tab), asked only beyond ASCII, where
     /// its answer is not simply a space or a tab.
-    static func isWhitespace(_ scalar: Unicode.Scalar) -> Bool {
+    public static func isWhitespace(_ scalar: Unicode.Scalar) -> Bool {
         scalar.isASCII ? scalar == " " || scalar == "\t" : CharacterSet.whitespaces.contains(scalar)
     }
 

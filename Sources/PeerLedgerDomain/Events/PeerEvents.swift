@@ -9,11 +9,18 @@ public struct OwnNetworkSet: EventPayload {
     /// `policy_general` values a peer must have to be qualified by default (e.g. Open, Selective).
     public var qualifiedPolicies: [String]
 
-    enum CodingKeys: String, CodingKey {
+    public enum CodingKeys: String, CodingKey {
         case netID = "net_id", asn, name, qualifiedPolicies = "qualified_policies"
     }
 
     public static let stream = "self"
+
+    public init(netID: Int64, asn: Int64, name: String, qualifiedPolicies: [String]) {
+        self.netID = netID
+        self.asn = asn
+        self.name = name
+        self.qualifiedPolicies = qualifiedPolicies
+    }
 }
 
 /// resetPeerStatus: the peer's request status back to `none`, its local marks cleared.
@@ -23,8 +30,13 @@ public struct PeerStatusReset: EventPayload {
     public var participantID: Int64
     public var publicID: Int64
 
-    enum CodingKeys: String, CodingKey {
+    public enum CodingKeys: String, CodingKey {
         case participantID = "participant_id", publicID = "public_id"
+    }
+
+    public init(participantID: Int64, publicID: Int64) {
+        self.participantID = participantID
+        self.publicID = publicID
     }
 }
 
@@ -37,14 +49,25 @@ public struct PeerUpdated: EventPayload {
     public struct Change: Codable, Sendable, Equatable {
         public var from: PeeringDBValue
         public var to: PeeringDBValue
+
+        public init(from: PeeringDBValue, to: PeeringDBValue) {
+            self.from = from
+            self.to = to
+        }
     }
 
     public var participantID: Int64
     public var publicID: Int64
     public var changes: [String: Change]
 
-    enum CodingKeys: String, CodingKey {
+    public enum CodingKeys: String, CodingKey {
         case participantID = "participant_id", publicID = "public_id", changes
+    }
+
+    public init(participantID: Int64, publicID: Int64, changes: [String: Change]) {
+        self.participantID = participantID
+        self.publicID = publicID
+        self.changes = changes
     }
 }
 

@@ -13,9 +13,9 @@ import Foundation
 /// `SessionPayloadScanner`'s primitives, and answers nil for anything else, so `JSONDecoder` keeps
 /// the last word (value or error) on every other shape. `EventPayloadCodecTests` compares both
 /// ways with Foundation on generated payloads.
-enum EventPayloadCodecs {
+public enum EventPayloadCodecs {
     /// Each struct's keys as these encoders write them, and `{"from":..,"to":..}`.
-    static let keyOrders: [[String]] = [
+    public static let keyOrders: [[String]] = [
         ["last_error", "prfx_received", "router_id", "session_id", "state"],
         ["changes", "participant_id", "public_id"],
         ["from", "to"],
@@ -27,16 +27,16 @@ enum EventPayloadCodecs {
 
     /// True when `JSONEncoder` sorts every list of `keyOrders` as it is written; if it ever did
     /// not, every encoder here answers nil and Foundation writes the payloads.
-    static let keyOrderHolds = keyOrders.allSatisfy { CanonicalJSON.keyOrder($0) == $0 }
+    public static let keyOrderHolds = keyOrders.allSatisfy { CanonicalJSON.keyOrder($0) == $0 }
 
     /// The names a `PeerUpdated` change may carry, ranked in `JSONEncoder`'s order.
-    static let peerFieldRank = CanonicalJSON.keyRank(PeerLocalField.allCases.map(\.rawValue))
+    public static let peerFieldRank = CanonicalJSON.keyRank(PeerLocalField.allCases.map(\.rawValue))
 
     // MARK: Encoding
 
     /// `{"last_error":"..","prfx_received":N,"router_id":N,"session_id":N,"state":".."}`, the
     /// two optionals left out when nil.
-    static func encode(_ observed: SessionStateObserved) -> String? {
+    public static func encode(_ observed: SessionStateObserved) -> String? {
         guard keyOrderHolds, SessionPayloadCodec.isPlain(observed.state) else { return nil }
         var out = "{"
         out.reserveCapacity(96)
@@ -54,7 +54,7 @@ enum EventPayloadCodecs {
 
     /// `{"changes":{"k":{"from":..,"to":..}},"participant_id":N,"public_id":N}`, or nil when a
     /// change's name is not a `PeerLocalField` or a value is not plain.
-    static func encode(_ updated: PeerUpdated) -> String? {
+    public static func encode(_ updated: PeerUpdated) -> String? {
         guard keyOrderHolds, let keys = SessionPayloadCodec.orderedKeys(updated.changes, rank: peerFieldRank) else { return nil }
         var out = #"{"changes":{"#
         out.reserveCapacity(96 + updated.changes.count * 48)
@@ -207,12 +207,12 @@ enum EventPayloadCodecs {
 
 /// Remembers, per list of names already in byte order, whether `JSONEncoder`'s `.sortedKeys`
 /// writes them in that order. Bounded: past `limit` lists it asks without keeping.
-final class KeyOrderMemo: @unchecked Sendable {
+public final class KeyOrderMemo: @unchecked Sendable {
     private let lock = NSLock()
     private var known: [[String]: Bool] = [:]
     private let limit = 256
 
-    func holds(for names: [String]) -> Bool {
+    public func holds(for names: [String]) -> Bool {
         lock.lock()
         let remembered = known[names]
         lock.unlock()
@@ -227,7 +227,7 @@ final class KeyOrderMemo: @unchecked Sendable {
 
 extension SessionPayloadScanner {
     /// `read` applied to the bytes of `text`; nil unless it read them all.
-    static func reading<T>(_ text: String, _ read: (inout SessionPayloadScanner) -> T?) -> T? {
+    public static func reading<T>(_ text: String, _ read: (inout SessionPayloadScanner) -> T?) -> T? {
         text.utf8.withContiguousStorageIfAvailable { buffer -> T? in
             var scanner = SessionPayloadScanner(buffer)
             guard let value = read(&scanner), scanner.atEnd else { return nil }
@@ -236,7 +236,7 @@ extension SessionPayloadScanner {
     }
 
     /// `"participant_id":N,"public_id":N}`: the peer both peer payloads end with.
-    mutating func peerKeyAndEnd() -> (participant: Int64, exchange: Int64)? {
+    public mutating func peerKeyAndEnd() -> (participant: Int64, exchange: Int64)? {
         guard literal(#""participant_id":"#), let participant = integer(), literal(#","public_id":"#), let exchange = integer(),
             literal("}")
         else { return nil }
@@ -247,7 +247,7 @@ extension SessionPayloadScanner {
     /// each of them. Strings of printable ASCII only (`string`, what the peer payloads' readers
     /// accept), or with `anyText` any string without an escape (`unescapedStringValue`: its bytes
     /// are its text), as a PeeringDB object's fields may hold.
-    mutating func peeringDBValue(anyText: Bool = false) -> PeeringDBValue? {
+    public mutating func peeringDBValue(anyText: Bool = false) -> PeeringDBValue? {
         if literal("null") { return .null }
         if literal("true") { return .bool(true) }
         if literal("false") { return .bool(false) }
@@ -259,14 +259,14 @@ extension SessionPayloadScanner {
 extension CanonicalJSON {
     /// `names` in the order `JSONEncoder`'s `.sortedKeys` writes them (not necessarily plain byte
     /// order), found by encoding them once; empty if that fails.
-    static func keyOrder(_ names: some Sequence<String>) -> [String] {
+    public static func keyOrder(_ names: some Sequence<String>) -> [String] {
         let dictionary = Dictionary(Set(names).map { ($0, 0) }, uniquingKeysWith: { first, _ in first })
         guard let text = try? encode(dictionary), case let .object(members)? = try? JSON.parse(text) else { return [] }
         return members.map(\.0)
     }
 
     /// Each of `names`' place in `keyOrder(names)`.
-    static func keyRank(_ names: some Sequence<String>) -> [String: Int] {
+    public static func keyRank(_ names: some Sequence<String>) -> [String: Int] {
         Dictionary(keyOrder(names).enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
     }
 }

@@ -4,13 +4,13 @@
 /// three keys sort the same in every order, absent values are left out as the synthesized
 /// `Encodable` does, and any text that is not printable ASCII without `"` or `\` falls back to
 /// Foundation.
-enum MetadataCodec {
-    static func encode(_ metadata: EventMetadata) throws -> String {
+public enum MetadataCodec {
+    public static func encode(_ metadata: EventMetadata) throws -> String {
         guard let fast = fastEncode(metadata) else { return try CanonicalJSON.encode(metadata) }
         return fast
     }
 
-    static func fastEncode(_ metadata: EventMetadata) -> String? {
+    public static func fastEncode(_ metadata: EventMetadata) -> String? {
         var out = "{\"actor\":\""
         guard SessionPayloadCodec.isPlain(metadata.actor) else { return nil }
         out += metadata.actor

@@ -8,14 +8,14 @@ public protocol EventPayload: Codable, Sendable, Equatable {
 }
 
 /// Canonical JSON for the log: sorted keys, no escaped slashes, the same bytes for the same value.
-enum CanonicalJSON {
-    static func encode<T: Encodable>(_ value: T) throws -> String {
+public enum CanonicalJSON {
+    public static func encode<T: Encodable>(_ value: T) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 
-    static func decode<T: Decodable>(_ type: T.Type, from text: String) throws -> T {
+    public static func decode<T: Decodable>(_ type: T.Type, from text: String) throws -> T {
         try JSONDecoder().decode(type, from: Data(text.utf8))
     }
 }
@@ -33,7 +33,7 @@ public struct EventMetadata: Codable, Sendable, Equatable {
         self.clientAddress = clientAddress
     }
 
-    enum CodingKeys: String, CodingKey {
+    public enum CodingKeys: String, CodingKey {
         case actor
         case requestID = "request_id"
         case clientAddress = "client_address"
@@ -53,18 +53,18 @@ public struct EventMetadata: Codable, Sendable, Equatable {
 /// and those retains and releases were about a twentieth of a rebuild's applying thread.
 public struct RecordedEvent: Sendable, Equatable {
     private final class Fields: Sendable {
-        let position: Int64
-        let stream: String
-        let streamVersion: Int64
-        let type: String
-        let schemaVersion: Int
-        let payload: String
-        let metadata: String
-        let recordedAt: String
-        let prevHash: String
-        let hash: String
+        public let position: Int64
+        public let stream: String
+        public let streamVersion: Int64
+        public let type: String
+        public let schemaVersion: Int
+        public let payload: String
+        public let metadata: String
+        public let recordedAt: String
+        public let prevHash: String
+        public let hash: String
 
-        init(
+        public init(
             position: Int64, stream: String, streamVersion: Int64, type: String, schemaVersion: Int, payload: String,
             metadata: String, recordedAt: String, prevHash: String, hash: String
         ) {
@@ -113,7 +113,7 @@ public struct RecordedEvent: Sendable, Equatable {
 
     /// The bytes that `hash` covers, after `prev_hash`. Fields are joined by U+001F, which canonical
     /// JSON never contains unescaped and the other fields cannot contain.
-    static func hashInput(
+    public static func hashInput(
         prevHash: String, position: Int64, stream: String, streamVersion: Int64, type: String,
         schemaVersion: Int, payload: String, metadata: String, recordedAt: String
     ) -> String {

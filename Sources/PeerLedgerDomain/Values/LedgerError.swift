@@ -1,5 +1,3 @@
-import GRDB
-
 /// What can go wrong in the ledger itself, each case saying enough for an operator to act.
 public enum LedgerError: Error, Equatable, CustomStringConvertible {
     /// An append stated a stream version that is no longer current (another writer got there first).
@@ -44,14 +42,5 @@ public enum LedgerError: Error, Equatable, CustomStringConvertible {
         case let .schemaBehind(missing):
             return "This ledger was written by an older PeerLedger (it lacks migration \(missing)); open it once with a command that writes, such as 'peerledger serve', to upgrade it."
         }
-    }
-}
-
-extension LedgerError {
-    /// A storage (SQLite) error's text for an operator, or nil when `error` is not one. Callers
-    /// add the file's path, which SQLite's message does not name.
-    public static func storageDescription(of error: any Error) -> String? {
-        guard let error = error as? DatabaseError else { return nil }
-        return "SQLite error \(error.resultCode.rawValue): \(error.message ?? "\(error.resultCode)")"
     }
 }

@@ -6,8 +6,8 @@
 /// other key, each value of its kind) and returns nil for anything else; the caller then asks
 /// `JSONDecoder`, which gives the authoritative answer or error. `PayloadReaderTests` compares
 /// both on payloads with escapes, unicode, nulls and numbers at the edges.
-enum PayloadReader {
-    static func peeringDBObjectCreated(_ text: String) -> PeeringDBObjectCreated? {
+public enum PayloadReader {
+    public static func peeringDBObjectCreated(_ text: String) -> PeeringDBObjectCreated? {
         scannedPeeringDBObjectCreated(text) ?? parsedPeeringDBObjectCreated(text)
     }
 
@@ -18,7 +18,7 @@ enum PayloadReader {
     /// integers or strings without an escape, control character or U+2028/U+2029. Anything else
     /// answers nil and goes through the tree (`parsedPeeringDBObjectCreated`), which reads
     /// everything this accepts to the same value (`PayloadReaderTests`).
-    static func scannedPeeringDBObjectCreated(_ text: String) -> PeeringDBObjectCreated? {
+    public static func scannedPeeringDBObjectCreated(_ text: String) -> PeeringDBObjectCreated? {
         SessionPayloadScanner.reading(text) { scan in
             guard scan.literal(#"{"fields":{"#) else { return nil }
             var fields: PeeringDBFields = [:]
@@ -45,7 +45,7 @@ enum PayloadReader {
     }
 
     /// Any payload of the canonical shape, read through the project's `JSON` tree.
-    static func parsedPeeringDBObjectCreated(_ text: String) -> PeeringDBObjectCreated? {
+    public static func parsedPeeringDBObjectCreated(_ text: String) -> PeeringDBObjectCreated? {
         guard let top = (try? JSON.parse(text))?.members(required: ["fields", "object_id", "object_type"]),
             case let .int(id)? = top["object_id"], case let .string(typeName)? = top["object_type"],
             let type = PeeringDBObjectType(rawValue: typeName), case let .object(list)? = top["fields"]
@@ -58,7 +58,7 @@ enum PayloadReader {
         return PeeringDBObjectCreated(objectType: type, objectID: id, fields: fields)
     }
 
-    static func sessionStateObserved(_ text: String) -> SessionStateObserved? {
+    public static func sessionStateObserved(_ text: String) -> SessionStateObserved? {
         // The synthesized encoder leaves out a nil optional; JSONDecoder also reads null as nil.
         guard let top = (try? JSON.parse(text))?.members(required: ["router_id", "session_id", "state"], optional: ["last_error", "prfx_received"]),
             case let .int(session)? = top["session_id"], case let .int(router)? = top["router_id"],
@@ -91,7 +91,7 @@ extension JSON {
     /// The members of an object that has every `required` key, no key outside `required` and
     /// `optional`, and no key twice; nil for anything else. The hand-written payload readers
     /// accept exactly the shape the canonical encoder writes.
-    func members(required: Set<String>, optional: Set<String> = []) -> [String: JSON]? {
+    public func members(required: Set<String>, optional: Set<String> = []) -> [String: JSON]? {
         guard case let .object(list) = self else { return nil }
         var members: [String: JSON] = [:]
         members.reserveCapacity(list.count)

@@ -8,9 +8,16 @@ public struct RouterAdded: EventPayload {
     public var platform: RouterPlatform
     public var access: RouterAccess
 
-    enum CodingKeys: String, CodingKey {
+    public enum CodingKeys: String, CodingKey {
         case routerID = "router_id"
         case name, platform, access
+    }
+
+    public init(routerID: Int64, name: String, platform: RouterPlatform, access: RouterAccess) {
+        self.routerID = routerID
+        self.name = name
+        self.platform = platform
+        self.access = access
     }
 }
 
@@ -21,9 +28,14 @@ public struct RouterRemoved: EventPayload {
     public var routerID: Int64
     public var name: String
 
-    enum CodingKeys: String, CodingKey {
+    public enum CodingKeys: String, CodingKey {
         case routerID = "router_id"
         case name
+    }
+
+    public init(routerID: Int64, name: String) {
+        self.routerID = routerID
+        self.name = name
     }
 }
 
@@ -51,13 +63,22 @@ public struct SessionConfigurationRequested: EventPayload {
     /// configuration names no group, and in events written before this field existed.
     public var routerPeerGroup: String?
 
-    enum CodingKeys: String, CodingKey {
+    public enum CodingKeys: String, CodingKey {
         case sessionID = "session_id"
         case routerID = "router_id"
         case operation
         case givenByCaller = "given_by_caller"
         case configuration
         case routerPeerGroup = "router_peer_group"
+    }
+
+    public init(sessionID: Int64, routerID: Int64, operation: ConfigurationOperation, givenByCaller: Bool, configuration: String, routerPeerGroup: String? = nil) {
+        self.sessionID = sessionID
+        self.routerID = routerID
+        self.operation = operation
+        self.givenByCaller = givenByCaller
+        self.configuration = configuration
+        self.routerPeerGroup = routerPeerGroup
     }
 }
 
@@ -69,10 +90,16 @@ public struct SessionConfigurationApplied: EventPayload {
     public var routerID: Int64
     public var operation: ConfigurationOperation
 
-    enum CodingKeys: String, CodingKey {
+    public enum CodingKeys: String, CodingKey {
         case sessionID = "session_id"
         case routerID = "router_id"
         case operation
+    }
+
+    public init(sessionID: Int64, routerID: Int64, operation: ConfigurationOperation) {
+        self.sessionID = sessionID
+        self.routerID = routerID
+        self.operation = operation
     }
 }
 
@@ -88,10 +115,18 @@ public struct SessionConfigurationFailed: EventPayload {
     public var reason: String
     public var message: String
 
-    enum CodingKeys: String, CodingKey {
+    public enum CodingKeys: String, CodingKey {
         case sessionID = "session_id"
         case routerID = "router_id"
         case operation, reason, message
+    }
+
+    public init(sessionID: Int64, routerID: Int64, operation: ConfigurationOperation, reason: String, message: String) {
+        self.sessionID = sessionID
+        self.routerID = routerID
+        self.operation = operation
+        self.reason = reason
+        self.message = message
     }
 }
 
@@ -107,11 +142,19 @@ public struct SessionStateObserved: EventPayload {
     public var prefixesReceived: Int64?
     public var lastError: String?
 
-    enum CodingKeys: String, CodingKey {
+    public enum CodingKeys: String, CodingKey {
         case sessionID = "session_id"
         case routerID = "router_id"
         case state
         case prefixesReceived = "prfx_received"
         case lastError = "last_error"
+    }
+
+    public init(sessionID: Int64, routerID: Int64, state: String, prefixesReceived: Int64? = nil, lastError: String? = nil) {
+        self.sessionID = sessionID
+        self.routerID = routerID
+        self.state = state
+        self.prefixesReceived = prefixesReceived
+        self.lastError = lastError
     }
 }

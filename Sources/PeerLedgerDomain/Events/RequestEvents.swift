@@ -28,7 +28,7 @@ public struct PeeringRequestSent: EventPayload {
     /// True when the quiet period was overridden with force=1.
     public var forced: Bool
 
-    enum CodingKeys: String, CodingKey {
+    public enum CodingKeys: String, CodingKey {
         case requestID = "request_id"
         case publicID = "public_id"
         case sourceParticipantID = "source_participant_id"
@@ -45,6 +45,27 @@ public struct PeeringRequestSent: EventPayload {
         case messageID = "message_id"
         case forced
     }
+
+    public init(requestID: Int64, publicID: Int64, sourceParticipantID: Int64, sourceASN: Int64? = nil, peerParticipantID: Int64, peerASN: Int64, peerName: String, emailType: String, emailFrom: String, emailTo: String, cc: String? = nil, bcc: String? = nil, subject: String, body: String, textBody: String? = nil, status: String, messageID: String, forced: Bool) {
+        self.requestID = requestID
+        self.publicID = publicID
+        self.sourceParticipantID = sourceParticipantID
+        self.sourceASN = sourceASN
+        self.peerParticipantID = peerParticipantID
+        self.peerASN = peerASN
+        self.peerName = peerName
+        self.emailType = emailType
+        self.emailFrom = emailFrom
+        self.emailTo = emailTo
+        self.cc = cc
+        self.bcc = bcc
+        self.subject = subject
+        self.body = body
+        self.textBody = textBody
+        self.status = status
+        self.messageID = messageID
+        self.forced = forced
+    }
 }
 
 /// The mail server accepted the request's message: its reply is the proof.
@@ -55,9 +76,15 @@ public struct PeeringRequestDelivered: EventPayload {
     public var reply: String
     public var attempt: Int
 
-    enum CodingKeys: String, CodingKey {
+    public enum CodingKeys: String, CodingKey {
         case requestID = "request_id"
         case reply, attempt
+    }
+
+    public init(requestID: Int64, reply: String, attempt: Int) {
+        self.requestID = requestID
+        self.reply = reply
+        self.attempt = attempt
     }
 }
 
@@ -71,10 +98,17 @@ public struct PeeringRequestDeliveryFailed: EventPayload {
     /// When the next attempt is due (ISO 8601, UTC).
     public var nextAttemptAt: String
 
-    enum CodingKeys: String, CodingKey {
+    public enum CodingKeys: String, CodingKey {
         case requestID = "request_id"
         case reply, attempt
         case nextAttemptAt = "next_attempt_at"
+    }
+
+    public init(requestID: Int64, reply: String, attempt: Int, nextAttemptAt: String) {
+        self.requestID = requestID
+        self.reply = reply
+        self.attempt = attempt
+        self.nextAttemptAt = nextAttemptAt
     }
 }
 
@@ -86,9 +120,15 @@ public struct PeeringRequestFailedPermanently: EventPayload {
     public var reply: String
     public var attempts: Int
 
-    enum CodingKeys: String, CodingKey {
+    public enum CodingKeys: String, CodingKey {
         case requestID = "request_id"
         case reply, attempts
+    }
+
+    public init(requestID: Int64, reply: String, attempts: Int) {
+        self.requestID = requestID
+        self.reply = reply
+        self.attempts = attempts
     }
 }
 
@@ -102,10 +142,17 @@ public struct PeeringRequestAnswered: EventPayload {
     public var publicID: Int64
     public var status: String
 
-    enum CodingKeys: String, CodingKey {
+    public enum CodingKeys: String, CodingKey {
         case requestID = "request_id"
         case peerParticipantID = "peer_participant_id"
         case publicID = "public_id"
         case status
+    }
+
+    public init(requestID: Int64? = nil, peerParticipantID: Int64, publicID: Int64, status: String) {
+        self.requestID = requestID
+        self.peerParticipantID = peerParticipantID
+        self.publicID = publicID
+        self.status = status
     }
 }

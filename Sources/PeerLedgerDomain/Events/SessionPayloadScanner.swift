@@ -5,23 +5,23 @@
 /// way; what it accepts is read the same (a test compares the two on random and odd payloads).
 /// Its primitives (`literal`, `string`, `integer`) also read the other canonical payloads in
 /// `EventPayloadCodecs`.
-struct SessionPayloadScanner {
+public struct SessionPayloadScanner {
     private let bytes: UnsafeBufferPointer<UInt8>
     private var index = 0
 
-    init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+    public init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
     /// True when every byte has been read.
-    var atEnd: Bool { index == bytes.count }
+    public var atEnd: Bool { index == bytes.count }
 
-    static func sessionUpdated(_ text: String) -> SessionUpdated? {
+    public static func sessionUpdated(_ text: String) -> SessionUpdated? {
         text.utf8.withContiguousStorageIfAvailable { buffer -> SessionUpdated? in
             var scanner = SessionPayloadScanner(buffer)
             return scanner.updated()
         } ?? nil
     }
 
-    static func sessionAdded(_ text: String) -> SessionAdded? {
+    public static func sessionAdded(_ text: String) -> SessionAdded? {
         text.utf8.withContiguousStorageIfAvailable { buffer -> SessionAdded? in
             var scanner = SessionPayloadScanner(buffer)
             return scanner.added()
@@ -57,7 +57,7 @@ struct SessionPayloadScanner {
         return SessionUpdated(sessionID: id, changes: changes)
     }
 
-    mutating func literal(_ text: StaticString) -> Bool {
+    public mutating func literal(_ text: StaticString) -> Bool {
         let count = text.utf8CodeUnitCount
         guard index + count <= bytes.count else { return false }
         let expected = text.utf8Start
@@ -66,7 +66,7 @@ struct SessionPayloadScanner {
         return true
     }
 
-    mutating func string() -> String? {
+    public mutating func string() -> String? {
         guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { return nil }
         let start = index + 1
         var scan = start
@@ -83,16 +83,16 @@ struct SessionPayloadScanner {
     }
 
     /// How many bytes have been read.
-    var offset: Int { index }
+    public var offset: Int { index }
 
     /// The bytes from `range` (offsets read before) as text.
-    func text(_ range: Range<Int>) -> String {
+    public func text(_ range: Range<Int>) -> String {
         String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
     }
 
     /// A string that needs no escape either in JSON or in `JSON`'s writer: no `"`, `\`, control
     /// character or U+2028/U+2029, any other UTF-8 allowed. Read without decoding; true when read.
-    mutating func unescapedString() -> Bool {
+    public mutating func unescapedString() -> Bool {
         guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { return false }
         var scan = index + 1
         while scan < bytes.count {
@@ -111,14 +111,14 @@ struct SessionPayloadScanner {
 
     /// The text of a string that `unescapedString` accepts (any UTF-8 but `"`, `\`, control
     /// characters and U+2028/U+2029), decoded; nil, reading nothing, for any other.
-    mutating func unescapedStringValue() -> String? {
+    public mutating func unescapedStringValue() -> String? {
         let start = index
         guard unescapedString() else { return nil }
         return text(start + 1..<index - 1)
     }
 
     /// `-?(0|[1-9][0-9]*)` within Int64, not followed by a fraction or exponent; "-0" is left out.
-    mutating func integer() -> Int64? {
+    public mutating func integer() -> Int64? {
         var scan = index
         let negative = scan < bytes.count && bytes[scan] == UInt8(ascii: "-")
         if negative { scan += 1 }

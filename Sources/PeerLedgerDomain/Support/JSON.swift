@@ -93,7 +93,7 @@ extension JSON {
         }
     }
 
-    func write(into out: inout String, sortedKeys: Bool) {
+    public func write(into out: inout String, sortedKeys: Bool) {
         switch self {
         case .null: out += "null"
         case let .bool(value): out += value ? "true" : "false"
@@ -121,7 +121,7 @@ extension JSON {
         }
     }
 
-    static func writeString(_ value: String, into out: inout String) {
+    public static func writeString(_ value: String, into out: inout String) {
         out += "\""
         // Most strings need no escaping: copy them whole.
         if !value.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 == 0xE2 }) {
@@ -153,6 +153,11 @@ public struct JSONParseError: Error, CustomStringConvertible {
     public let offset: Int
     public let reason: String
     public var description: String { "invalid JSON at byte \(offset): \(reason)" }
+
+    public init(offset: Int, reason: String) {
+        self.offset = offset
+        self.reason = reason
+    }
 }
 
 extension JSON {
@@ -172,18 +177,18 @@ extension JSON {
 
 /// A small recursive-descent JSON reader (RFC 8259) that keeps member order.
 private struct JSONParser {
-    let bytes: [UInt8]
-    var index = 0
+    public let bytes: [UInt8]
+    public var index = 0
 
-    init(bytes: [UInt8]) { self.bytes = bytes }
+    public init(bytes: [UInt8]) { self.bytes = bytes }
 
-    func error(_ reason: String) -> JSONParseError { JSONParseError(offset: index, reason: reason) }
+    public func error(_ reason: String) -> JSONParseError { JSONParseError(offset: index, reason: reason) }
 
-    mutating func skipSpace() {
+    public mutating func skipSpace() {
         while index < bytes.count, [0x20, 0x0A, 0x0D, 0x09].contains(bytes[index]) { index += 1 }
     }
 
-    mutating func value(depth: Int) throws(JSONParseError) -> JSON {
+    public mutating func value(depth: Int) throws(JSONParseError) -> JSON {
         guard depth < 512 else { throw error("nested too deeply") }
         skipSpace()
         guard index < bytes.count else { throw error("unexpected end of text") }
@@ -220,19 +225,19 @@ private struct JSONParser {
         }
     }
 
-    mutating func expect(_ character: Unicode.Scalar) throws(JSONParseError) {
+    public mutating func expect(_ character: Unicode.Scalar) throws(JSONParseError) {
         guard index < bytes.count, bytes[index] == UInt8(ascii: character) else { throw error("expected '\(character)'") }
         index += 1
     }
 
-    mutating func commaOrEnd(_ end: Unicode.Scalar) throws(JSONParseError) -> Bool {
+    public mutating func commaOrEnd(_ end: Unicode.Scalar) throws(JSONParseError) -> Bool {
         guard index < bytes.count else { throw error("unexpected end of text") }
         if bytes[index] == UInt8(ascii: ",") { index += 1; return false }
         if bytes[index] == UInt8(ascii: end) { index += 1; return true }
         throw error("expected ',' or '\(end)'")
     }
 
-    mutating func literal(_ word: String) throws(JSONParseError) {
+    public mutating func literal(_ word: String) throws(JSONParseError) {
         let expected = Array(word.utf8)
         guard index + expected.count <= bytes.count, Array(bytes[index..<index + expected.count]) == expected else {
             throw error("expected \(word)")
@@ -240,7 +245,7 @@ private struct JSONParser {
         index += expected.count
     }
 
-    mutating func number() throws(JSONParseError) -> JSON {
+    public mutating func number() throws(JSONParseError) -> JSON {
         let start = index
         var isInteger = true
         while index < bytes.count {
@@ -261,7 +266,7 @@ private struct JSONParser {
         throw error("unexpected character")
     }
 
-    mutating func string() throws(JSONParseError) -> String {
+    public mutating func string() throws(JSONParseError) -> String {
         try expect("\"")
         // Most strings have no escape: take their bytes whole (the same decoding as `flush`).
         var scan = index
@@ -323,7 +328,7 @@ private struct JSONParser {
         throw error("unterminated string")
     }
 
-    mutating func hex4() throws(JSONParseError) -> UInt32 {
+    public mutating func hex4() throws(JSONParseError) -> UInt32 {
         guard index + 4 <= bytes.count, let value = UInt32(String(decoding: bytes[index..<index + 4], as: UTF8.self), radix: 16) else {
             throw error("invalid \\u escape")
         }
