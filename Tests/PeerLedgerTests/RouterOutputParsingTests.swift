@@ -39,7 +39,7 @@ struct RouterOutputParsingTests {
     @Test("BIRD's show protocols all gives each BGP protocol's neighbor, state, routes and last error")
     func birdProtocols() throws {
         let text = try String(contentsOf: testsFile("Golden/routers/bird-show-protocols-all.txt"), encoding: .utf8)
-        let neighbors = BIRDProtocols.parse(text)
+        let neighbors = try BIRDProtocols.parse(text)
         #expect(neighbors.count == 1)
         #expect(neighbors.first?.address == "10.99.0.1")
         #expect(neighbors.first?.state == .established)
@@ -54,7 +54,7 @@ struct RouterOutputParsingTests {
                 Neighbor AS:      20940
                 Last error:       Socket: Connection closed
             """
-        let active = try #require(BIRDProtocols.parse(down).first)
+        let active = try #require(try BIRDProtocols.parse(down).first)
         #expect(active.state == .active)
         #expect(active.lastError == "Socket: Connection closed")
         #expect(active.address == "206.126.236.102")

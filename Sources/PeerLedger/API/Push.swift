@@ -3,10 +3,13 @@ enum Push {
     /// The platforms PeerLedger can push to itself (vtysh, birdc).
     static let platforms: Set<RouterPlatform> = [.frr, .bird2]
 
+    /// Returns the session's stream version after the outcome was recorded, so a write that
+    /// follows the push (deleteSession's) can expect exactly that version.
+    @discardableResult
     static func perform(
         _ configuration: RouterConfiguration, session: Session, router: BGPRouter, givenByCaller: Bool,
         connection: any RouterConnection, context: ActionContext
-    ) async throws {
+    ) async throws -> Int64 {
         let id = session.id
         let requested = SessionConfigurationRequested(
             sessionID: id, routerID: router.id, operation: configuration.operation, givenByCaller: givenByCaller,
@@ -31,8 +34,10 @@ enum Push {
             }
         }
         let applied = SessionConfigurationApplied(sessionID: id, routerID: router.id, operation: configuration.operation)
-        try await context.record { tx in
-            try tx.append(.sessionConfigurationApplied(applied), to: Session.stream(id), expecting: .exactly(try tx.version(of: Session.stream(id)) ?? 0))
+        return try await context.record { tx in
+            let version = try tx.version(of: Session.stream(id)) ?? 0
+            try tx.append(.sessionConfigurationApplied(applied), to: Session.stream(id), expecting: .exactly(version))
+            return version + 1
         }
     }
 }

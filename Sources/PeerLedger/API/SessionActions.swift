@@ -1,16 +1,13 @@
 import GRDB
 
-/// addSession, updateSession, deleteSession and getSessions: BGP sessions as events.
+/// addSession, updateSession and getSessions: BGP sessions as events; and the ledger's part of
+/// deleteSession, which `RouterActions` serves (it removes the neighbor from its router first).
 enum SessionActions {
     static let all: [Action] = [
-        Action(name: "getSessions", parameters: allFields, body: .read(get)),
-        Action(name: "addSession", parameters: settableFields, body: .write(add)),
-        Action(name: "updateSession", parameters: settableFields.union(["id", "expected_version"]), body: .write(update)),
-        Action(name: "deleteSession", parameters: allFields.union(["expected_version"]), body: .write(delete)),
+        Action(target: "peering", name: "getSessions", body: .read(get)),
+        Action(target: "peering", name: "addSession", body: .write(add)),
+        Action(target: "peering", name: "updateSession", body: .write(update)),
     ]
-
-    static let allFields = Set(SessionField.allCases.map(\.rawValue))
-    static let settableFields = Set(SessionField.allCases.filter(\.isSettable).map(\.rawValue))
 
     /// Fields a session cannot be without; updateSession cannot clear them.
     static let notNullable: Set<SessionField> = [.public_id, .peer_asn, .peer_ipaddr, .ip_type, .state]
@@ -109,18 +106,29 @@ enum SessionActions {
 
     // MARK: deleteSession
 
-    static func delete(_ parameters: Parameters, _ transaction: LedgerTransaction) throws -> Reply {
+    /// The ledger's part of deleteSession: every live session matching the criteria, each at the
+    /// version expected of it. `decided` is what the caller read and acted on (session id to the
+    /// version it must still have): such a session that no longer matches, or has moved on, is a
+    /// conflict, and so is a newly matching one at any version but `expected_version`.
+    static func delete(_ parameters: Parameters, _ transaction: LedgerTransaction, decided: [Int64: Int64]? = nil) throws -> Reply {
         let filter = try SessionFilter(parameters)
         guard !filter.isEmpty else {
             throw Refusal("deleteSession needs at least one criterion (for example id=41); without one it would delete every session, so nothing was deleted")
         }
         let expected = try expectedVersion(parameters)
         let sessions = try filter.fetch(transaction.db).filter { !$0.isDeleted }
+        if let decided {
+            let matching = Set(sessions.map(\.id))
+            for (id, version) in decided.sorted(by: { $0.key < $1.key }) where !matching.contains(id) {
+                let actual = try Session.fetch(transaction.db, id: id)?.version ?? 0
+                throw LedgerError.conflict(stream: Session.stream(id), expected: version, actual: actual)
+            }
+        }
         guard !sessions.isEmpty else { throw Refusal("No sessions found to delete.") }
         for session in sessions {
             try transaction.append(
                 .sessionDeleted(SessionDeleted(sessionID: session.id)), to: Session.stream(session.id),
-                expecting: .exactly(expected ?? session.version))
+                expecting: .exactly(decided?[session.id] ?? expected ?? session.version))
         }
         return Reply("\(sessions.count) sessions deleted.")
     }
