@@ -209,7 +209,8 @@ public enum ParameterTable {
             case .modified: ("2014-04-07 11:32:37", "when the session last changed (a day such as 2014-04-07 matches that day)")
             case .deleted: ("0", "1 for deleted sessions, 0 for live ones")
             }
-        return DocumentedParameter(field.rawValue, required: required, example: example, meaning ?? (filter ? "matches sessions whose \(field.rawValue) is this: " : "") + description)
+        let text = meaning ?? (filter ? "sessions with this value only: \(description)" : description)
+        return DocumentedParameter(field.rawValue, required: required, example: example, text)
     }
 
     /// A getPeers filter, with the seed's examples (GTT's where the seed gives them; the network
