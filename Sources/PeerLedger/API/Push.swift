@@ -3,13 +3,20 @@ enum Push {
     /// The platforms PeerLedger can push to itself (vtysh, birdc).
     static let platforms: Set<RouterPlatform> = [.frr, .bird2]
 
-    /// Returns the session's stream version after the outcome was recorded, so a write that
-    /// follows the push (deleteSession's) can expect exactly that version.
+    /// Where the session's stream stood once an applied push was recorded.
+    struct Recorded: Sendable {
+        /// The stream's version after the outcome: what a write that follows the push
+        /// (deleteSession's) expects.
+        var version: Int64
+        /// False when another write reached the session between the request and its outcome.
+        var uninterrupted: Bool
+    }
+
     @discardableResult
     static func perform(
         _ configuration: RouterConfiguration, session: Session, router: BGPRouter, givenByCaller: Bool,
         connection: any RouterConnection, context: ActionContext
-    ) async throws -> Int64 {
+    ) async throws -> Recorded {
         let id = session.id
         let requested = SessionConfigurationRequested(
             sessionID: id, routerID: router.id, operation: configuration.operation, givenByCaller: givenByCaller,
@@ -35,9 +42,9 @@ enum Push {
         }
         let applied = SessionConfigurationApplied(sessionID: id, routerID: router.id, operation: configuration.operation)
         return try await context.record { tx in
-            let version = try tx.version(of: Session.stream(id)) ?? 0
-            try tx.append(.sessionConfigurationApplied(applied), to: Session.stream(id), expecting: .exactly(version))
-            return version + 1
+            let current = try tx.version(of: Session.stream(id)) ?? 0
+            try tx.append(.sessionConfigurationApplied(applied), to: Session.stream(id), expecting: .exactly(current))
+            return Recorded(version: current + 1, uninterrupted: current == version + 1)
         }
     }
 }

@@ -125,13 +125,19 @@ enum RouterActions {
                 let configuration = try RouterConfiguration.render(
                     Neighbor(session: target.session), platform: target.router.platform, operation: .remove)
                 let connection = context.routers.connection(to: target.router, credentials: nil, storedPassword: target.storedPassword)
+                let recorded: Push.Recorded
                 do {
-                    versions[target.session.id] = try await Push.perform(
+                    recorded = try await Push.perform(
                         configuration, session: target.session, router: target.router, givenByCaller: false,
                         connection: connection, context: context)
                 } catch let refusal as Refusal {
                     throw Refusal("\(refusal.message); session \(target.session.id) was not deleted (keep_on_router=1 deletes it from the ledger only)")
                 }
+                guard recorded.uninterrupted || expected == nil else {
+                    throw Refusal(
+                        "Conflict: session \(target.session.id) changed while its neighbor was being removed from \(target.router.name) (it is now at version \(recorded.version)); the neighbor is off the router but the session was not deleted: read it again and retry")
+                }
+                versions[target.session.id] = recorded.version
             }
             if expected != nil || !targets.isEmpty { decided = versions }
         }
