@@ -20,6 +20,9 @@ public final class OutboxWake: Sendable {
 
     public init() {}
 
+    /// True when a signal is kept for the next wait.
+    var hasPendingSignal: Bool { state.withLock { $0.pending } }
+
     /// Wakes every waiting worker, or the next one to wait.
     public func signal() {
         let woken = state.withLock { state -> [CheckedContinuation<Void, Never>] in
