@@ -112,4 +112,23 @@ struct DeleteSessionVersionTests {
         #expect(try await call("action=deleteSession&id=1").message == "1 sessions deleted.")
         #expect(router.pushed == 2)
     }
+
+    @Test("the sessions deleted are the ones found before the removal push, even when the push changed what the criteria match")
+    func criteriaMovedByThePush() async throws {
+        // A clock that moves a second per reading, so the removal push changes `modified`.
+        let ledger = try Ledger.inMemory(clock: SteppingClock(start: Timestamp(parsing: "2026-11-20 09:00:00")!, stepMillis: 1000), ids: SequentialIDs())
+        try registerAR1(ledger)
+        let router = FakeRouter()
+        let api = APIv1(ledger: ledger, routers: router)
+        func call(_ query: String) async throws -> APIAnswer {
+            await api.handle(APIRequest(parameters: try Parameters(formEncoded: "target=peering&" + query), actor: "noc"))
+        }
+        #expect(try await call(akamaiOneWordGroup).succeeded)
+        #expect(try await call("action=configureSession&session_id=1").succeeded)
+        let modified = try #require(try ledger.readNow { db in try Session.fetch(db, id: 1) }?.text(.modified))
+        let answer = try await call("action=deleteSession&modified=\(Parameters.encode(modified))&expected_version=3")
+        #expect(answer.message == "1 sessions deleted.")
+        #expect(router.pushed.last?.text.contains("no neighbor 206.126.236.102") == true)
+        #expect(try ledger.readNow { db in try Session.fetch(db, id: 1) }?.isDeleted == true)
+    }
 }

@@ -101,8 +101,9 @@ enum RouterActions {
     ///
     /// With `expected_version`, every matching session must be at that version before anything
     /// is pushed, and the deletion commits only if each is still exactly as decided (at that
-    /// version, or at the version the removal push left it at): a write in between is a
-    /// conflict and nothing is deleted.
+    /// version, or at the version its removal push left it at): a write in between is a
+    /// conflict and nothing is deleted. Once a neighbor has been removed, the sessions deleted
+    /// are the ones read and acted on, not those the criteria match afterwards.
     static func delete(_ parameters: Parameters, _ context: ActionContext) async throws -> Reply {
         let keep = try parameters.nonEmpty("keep_on_router").map { text throws(Refusal) in
             try Values.flag(text, field: "keep_on_router")

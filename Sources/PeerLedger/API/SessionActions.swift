@@ -106,31 +106,28 @@ enum SessionActions {
 
     // MARK: deleteSession
 
-    /// The ledger's part of deleteSession: every live session matching the criteria, each at the
-    /// version expected of it. `decided` is what the caller read and acted on (session id to the
-    /// version it must still have): such a session that no longer matches, or has moved on, is a
-    /// conflict, and so is a newly matching one at any version but `expected_version`.
+    /// The ledger's part of deleteSession: every live session matching the criteria, each at
+    /// `expected_version` when given. `decided` is what the caller already read and acted on
+    /// (session id to the version it must still have, its own removal push included): exactly
+    /// those are deleted, and one that has moved on since is a conflict.
     static func delete(_ parameters: Parameters, _ transaction: LedgerTransaction, decided: [Int64: Int64]? = nil) throws -> Reply {
         let filter = try SessionFilter(parameters)
         guard !filter.isEmpty else {
             throw Refusal("deleteSession needs at least one criterion (for example id=41); without one it would delete every session, so nothing was deleted")
         }
         let expected = try expectedVersion(parameters)
-        let sessions = try filter.fetch(transaction.db).filter { !$0.isDeleted }
-        if let decided {
-            let matching = Set(sessions.map(\.id))
-            for (id, version) in decided.sorted(by: { $0.key < $1.key }) where !matching.contains(id) {
-                let actual = try Session.fetch(transaction.db, id: id)?.version ?? 0
-                throw LedgerError.conflict(stream: Session.stream(id), expected: version, actual: actual)
+        let chosen: [(id: Int64, version: Int64)] =
+            if let decided {
+                decided.sorted { $0.key < $1.key }.map { (id: $0.key, version: $0.value) }
+            } else {
+                try filter.fetch(transaction.db).filter { !$0.isDeleted }.map { (id: $0.id, version: expected ?? $0.version) }
             }
-        }
-        guard !sessions.isEmpty else { throw Refusal("No sessions found to delete.") }
-        for session in sessions {
+        guard !chosen.isEmpty else { throw Refusal("No sessions found to delete.") }
+        for (id, version) in chosen {
             try transaction.append(
-                .sessionDeleted(SessionDeleted(sessionID: session.id)), to: Session.stream(session.id),
-                expecting: .exactly(decided?[session.id] ?? expected ?? session.version))
+                .sessionDeleted(SessionDeleted(sessionID: id)), to: Session.stream(id), expecting: .exactly(version))
         }
-        return Reply("\(sessions.count) sessions deleted.")
+        return Reply("\(chosen.count) sessions deleted.")
     }
 
     // MARK: Rules shared by add and update
