@@ -78,7 +78,8 @@ final class SMTPSession: Sendable {
         let session = SMTPSession(channel: channel, handler: handler, configuration: configuration)
         // Each reply has its own timeout; this bounds the whole conversation too (a server that
         // stops reading would otherwise hold a write forever). Cancelled when the channel closes.
-        let deadline = channel.eventLoop.scheduleTask(in: .nanoseconds(configuration.timeout.nanoseconds * 10)) {
+        let (whole, overflow) = configuration.timeout.nanoseconds.multipliedReportingOverflow(by: 10)
+        let deadline = channel.eventLoop.scheduleTask(in: .nanoseconds(overflow ? Int64.max : whole)) {
             handler.value.finish(.timeout(waitingFor: "the whole conversation (10 times the reply timeout)"))
         }
         channel.closeFuture.whenComplete { _ in deadline.cancel() }

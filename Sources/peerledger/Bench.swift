@@ -26,6 +26,11 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Measure only the rebuild (a lone `peerledger rebuild` between two baseline scans) on this existing world file; its projections are rebuilt in place.")
     var rebuild: String?
 
+    func validate() throws {
+        try require(writes, in: 1...10_000_000, option: "--writes")
+        try require(samples, in: 1...10_000_000, option: "--samples")
+    }
+
     func run() async throws {
         if let reads {
             let ledger = try Self.existingWorld(reads, option: "--reads")

@@ -18,6 +18,14 @@ struct GeneratePeeringDB: AsyncParsableCommand {
     @Option(help: "Members of exchange 1.") var bigExchangeMembers = 1_000
 
     func validate() throws {
+        // Ids and ASNs are derived from these counts (AS64512 + id): a count in the billions
+        // would leave the ASN range.
+        for (value, option) in [
+            (networks, "--networks"), (exchanges, "--exchanges"), (netixlans, "--netixlans"), (contacts, "--contacts"),
+            (bigExchangeMembers, "--big-exchange-members"),
+        ] {
+            try require(value, in: 0...10_000_000, option: option)
+        }
         guard networks >= bigExchangeMembers, bigExchangeMembers >= 1, exchanges >= 2, netixlans >= bigExchangeMembers,
             contacts >= 1
         else {

@@ -23,7 +23,7 @@ struct GenerateWorld: AsyncParsableCommand {
     var projectEachBatch = false
 
     func validate() throws {
-        guard events >= 1 else { throw ValidationError("--events must be at least 1") }
+        try require(events, in: 1...100_000_000, option: "--events")
         guard !FileManager.default.fileExists(atPath: db) else { throw ValidationError("\(db) exists; the world is built into a new file") }
     }
 

@@ -27,7 +27,16 @@ struct MailOptions: ParsableArguments {
     @Option(help: "Delivery attempts before a request is failed for good.") var maxAttempts: Int = 6
     @Option(help: "Seconds before the first retry; each further retry waits twice as long, at most an hour.") var retryDelay: Int = 60
 
+    /// The numbers' ranges: each is turned into seconds, milliseconds or nanoseconds later.
+    func check() throws {
+        if let smtpPort { try require(smtpPort, in: 1...65535, option: "--smtp-port") }
+        try require(smtpTimeout, in: 1...3600, option: "--smtp-timeout", unit: "seconds")
+        try require(maxAttempts, in: 1...1000, option: "--max-attempts")
+        try require(retryDelay, in: 1...longestIntervalSeconds, option: "--retry-delay", unit: "seconds")
+    }
+
     func makeTransport() throws -> any MailTransport {
+        try check()
         let environment = ProcessInfo.processInfo.environment
         let kindText = transport?.rawValue ?? environment["PEERLEDGER_MAIL_TRANSPORT"] ?? "smtp"
         guard let kind = TransportKind(rawValue: kindText) else { throw ValidationError("--transport must be smtp or sendmail") }
@@ -54,7 +63,6 @@ struct MailOptions: ParsableArguments {
                 throw ValidationError("cannot read --smtp-password-file \(file)")
             }
         }
-        guard smtpTimeout > 0 else { throw ValidationError("--smtp-timeout must be positive") }
         return SMTPTransport(
             configuration: SMTPConfiguration(
                 host: smtpHost ?? environment["PEERLEDGER_SMTP_HOST"] ?? "127.0.0.1", port: port, security: security,
@@ -80,11 +88,17 @@ struct RequestOptions: ParsableArguments {
     @Option(help: "A Mustache file replacing the request HTML template.") var templateHtml: String?
     @Option(help: "sendEmail sends text, or html with a text alternative.") var requestEmailType: String = "text"
 
+    /// The quiet period becomes seconds and our participant id a lookup: both checked first.
+    func check() throws {
+        try require(quietPeriodDays, in: 0...36_500, option: "--quiet-period-days", unit: "days")
+        if let ourParticipantId { try require(ourParticipantId, in: 1...Int64.max, option: "--our-participant-id") }
+    }
+
     func settings(directory: any PeeringDirectory = ProjectedPeeringDirectory()) throws -> PeeringRequestSettings {
         guard let type = MailMessage.BodyType(rawValue: requestEmailType) else {
             throw ValidationError("--request-email-type must be text or html")
         }
-        guard quietPeriodDays >= 0 else { throw ValidationError("--quiet-period-days must not be negative") }
+        try check()
         do {
             return PeeringRequestSettings(
                 directory: directory, ourParticipantID: ourParticipantId,

@@ -26,6 +26,11 @@ struct Serve: AsyncParsableCommand {
     var snapshotEvery: Int64 = ProjectionSnapshots.defaultInterval
 
     func validate() throws {
+        try require(port, in: 0...65535, option: "--port")
+        try require(pollInterval, in: 0...longestIntervalSeconds, option: "--poll-interval", unit: "seconds")
+        try require(outboxInterval, in: 0...longestIntervalSeconds, option: "--outbox-interval", unit: "seconds")
+        try mail.check()
+        try requests.check()
         guard snapshotEvery >= 0 else {
             throw ValidationError("--snapshot-every must be a number of events (0: no snapshots), got \(snapshotEvery)")
         }

@@ -102,6 +102,12 @@ struct PeeringDBImportTests {
         ("not a PeeringDB page", .ix, { try $0.write(.ix, raw: #"[{"id": 1}]"#) }, #"ix.json: not a PeeringDB page"#),
         ("wrong type", .net, { try $0.set(.net, id: 262, "asn", "AS8560") }, #"net.json: record 262: field asn: must be an integer, got "AS8560""#),
         ("missing field", .poc, { try $0.edit(.poc) { $0[0].removeValue(forKey: "role") } }, "poc.json: record 9001: field role: is missing"),
+        // Numbers no AS or id can be: refused with the record, never carried into arithmetic.
+        ("ASN beyond 32 bits", .net, { try $0.set(.net, id: 262, "asn", 99_999_999_999) }, "net.json: record 262: field asn: must be from 1 to 4294967295, got 99999999999"),
+        ("ASN zero", .netixlan, { try $0.set(.netixlan, id: 4, "asn", 0) }, "netixlan.json: record 4: field asn: must be from 1 to 4294967295, got 0"),
+        ("ASN beyond 64 bits", .net, { try $0.replace(.net, "\"asn\":8560", with: "\"asn\":9223372036854775808") }, "net.json: record 262: field asn: must be an integer, got 9223372036854775808"),
+        ("id beyond 64 bits", .net, { try $0.replace(.net, "\"id\":262", with: "\"id\":99999999999999999999999") }, "net.json: field id: record 2 of the page: id must be a positive integer, got 99999999999999999999999"),
+        ("negative prefix count", .net, { try $0.set(.net, id: 262, "info_prefixes4", -150) }, "net.json: record 262: field info_prefixes4: must be from 0 to 9223372036854775807, got -150"),
         ("duplicate id", .net, { try $0.set(.net, id: 2, "id", 262) }, "net.json: record 262: field id: duplicate id"),
         ("unknown reference", .netixlan, { try $0.set(.netixlan, id: 4, "net_id", 99999) }, "netixlan.json: record 4: field net_id: refers to net 99999, which does not exist"),
     ]

@@ -36,6 +36,16 @@ struct PeeringDBFixture {
         }
     }
 
+    /// Replaces text in a page as `edit` writes it, compact (for numbers JSONSerialization
+    /// cannot write).
+    func replace(_ type: PeeringDBObjectType, _ text: String, with replacement: String) throws {
+        let url = folder.appendingPathComponent(type.fileName)
+        try edit(type) { _ in }
+        let page = try String(contentsOf: url, encoding: .utf8)
+        guard page.contains(text) else { throw CocoaError(.fileReadCorruptFile) }
+        try Data(page.replacingOccurrences(of: text, with: replacement).utf8).write(to: url)
+    }
+
     /// Replaces a whole page with raw text (for malformed input).
     func write(_ type: PeeringDBObjectType, raw: String) throws {
         try Data(raw.utf8).write(to: folder.appendingPathComponent(type.fileName))

@@ -26,13 +26,10 @@ public struct APIv1: Sendable {
         self.requestActions = Dictionary(uniqueKeysWithValues: RequestActions.all(requests).map { ($0.name, $0) })
     }
 
-    /// RouterActions' deleteSession (which also removes the neighbor from its router) takes the
-    /// place of SessionActions' ledger-only one.
+    /// Every action but the request ones (built from settings), by target and name. Each takes
+    /// its parameters from `ParameterTable`.
     static let targets: [String: [String: Action]] = [
-        // RouterActions' deleteSession (which also removes the neighbor from the router) replaces
-        // the ledger-only one of SessionActions.
-        "peering": Dictionary(
-            (SessionActions.all + PeerActions.all + RouterActions.all).map { ($0.name, $0) }, uniquingKeysWith: { _, later in later }),
+        "peering": Dictionary(uniqueKeysWithValues: (SessionActions.all + PeerActions.all + RouterActions.all).map { ($0.name, $0) }),
         "audit": Dictionary(uniqueKeysWithValues: AuditActions.all.map { ($0.name, $0) }),
     ]
 
@@ -44,9 +41,7 @@ public struct APIv1: Sendable {
             switch action.body {
             case let .read(read):
                 if let asOfText = parameters.nonEmpty("as_of") {
-                    guard let moment = Timestamp(parsing: asOfText) else {
-                        throw Refusal("as_of must be a time such as 2014-05-22 23:14:54 (UTC), got '\(Values.quoted(asOfText))'")
-                    }
+                    let moment = try Values.time(asOfText, field: "as_of")
                     let past = try await PointInTime.ledger(
                         of: ledger, asOf: moment, withLog: parameters.nonEmpty("target") == "audit")
                     return .success(try await past.read { db in try read(parameters, db) })
@@ -124,19 +119,23 @@ public struct APIv1: Sendable {
         let fingerprint = key == nil ? "" : Self.fingerprint(parameters)
         let metadata = EventMetadata(actor: request.actor, requestID: request.requestID, clientAddress: request.clientAddress)
         let actor = request.actor
-        return try await ledger.write(metadata) { transaction in
+        let (reply, queuedMail) = try await ledger.write(metadata) { transaction in
             if let key, let stored = try Idempotency.lookup(transaction.db, actor: actor, key: key) {
                 guard stored.fingerprint == fingerprint else {
                     throw Refusal("Idempotency key '\(key)' was already used for a different request; nothing was changed")
                 }
-                return stored.reply
+                return (stored.reply, false)
             }
             let reply = try write(parameters, transaction)
             if let key {
                 try Idempotency.store(transaction.db, actor: actor, key: key, fingerprint: fingerprint, reply: reply, position: transaction.lastPosition)
             }
-            return reply
+            // Every request queues its message with its PeeringRequestSent.
+            return (reply, transaction.appended.contains { $0.type == PeeringRequestSent.type })
         }
+        // Committed: the worker may send it now rather than at its next pass.
+        if queuedMail { ledger.outboxWake.signal() }
+        return reply
     }
 
     /// SHA-256 over the action and its parameters, without the signature and routing extras.

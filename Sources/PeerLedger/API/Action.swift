@@ -1,7 +1,8 @@
 import GRDB
 import PeerLedgerDomain
 
-/// One API action: its name, the parameters it takes, and whether it reads or writes.
+/// One API action: its name, the parameters it takes (its row of `ParameterTable`), and whether
+/// it reads or writes.
 struct Action: Sendable {
     enum Body: Sendable {
         /// Reads projections only (or, for audit, the log). May be asked `as_of` a past moment.
@@ -14,8 +15,15 @@ struct Action: Sendable {
     }
 
     let name: String
+    /// The parameters it takes besides the envelope: exactly the documented ones.
     let parameters: Set<String>
     let body: Body
+
+    init(target: String, name: String, body: Body) {
+        self.name = name
+        self.parameters = Set(ParameterTable.parameters(target: target, action: name).map(\.name))
+        self.body = body
+    }
 
     var isWrite: Bool {
         switch body {
@@ -26,14 +34,10 @@ struct Action: Sendable {
 
     /// Parameters every call may carry besides its own: routing, signature, replay protection.
     static let envelope: Set<String> = ["target", "action", "apiKey", "hash", "time"]
-    /// Extra parameters for writes and reads.
-    static let writeExtras: Set<String> = ["idempotency_key"]
-    static let readExtras: Set<String> = ["as_of"]
 
     /// Refuses a parameter the action does not take, so a misspelt one is never silently ignored.
     func checkParameters(_ given: Parameters) throws(Refusal) {
-        let allowed = parameters.union(Self.envelope).union(isWrite ? Self.writeExtras : Self.readExtras)
-        if let unknown = given.names.first(where: { !allowed.contains($0) }) {
+        if let unknown = given.names.first(where: { !parameters.contains($0) && !Self.envelope.contains($0) }) {
             throw Refusal("\(name) does not take parameter \(unknown)")
         }
     }

@@ -5,16 +5,10 @@ import PeerLedgerDomain
 /// the PeeringDB projection) and our status with each.
 enum PeerActions {
     static let all: [Action] = [
-        Action(
-            name: "getPeers",
-            parameters: Set(PeerField.allCases.map(\.rawValue)).union(["include_public_ips", "include_contacts", "include_log_data"]),
-            body: .read(getPeers)),
-        Action(name: "getCommunications", parameters: ["public_id"], body: .read(getCommunications)),
-        Action(name: "resetPeerStatus", parameters: ["participant_id", "public_id"], body: .write(resetPeerStatus)),
-        Action(
-            name: "updatePeer",
-            parameters: ["participant_id", "public_id", "qualified", "is_peer", "request_status", "notes_private", "notes"],
-            body: .write(updatePeer)),
+        Action(target: "peering", name: "getPeers", body: .read(getPeers)),
+        Action(target: "peering", name: "getCommunications", body: .read(getCommunications)),
+        Action(target: "peering", name: "resetPeerStatus", body: .write(resetPeerStatus)),
+        Action(target: "peering", name: "updatePeer", body: .write(updatePeer)),
     ]
 
     /// The request statuses a peer can have.

@@ -4,10 +4,20 @@ enum Push {
     /// The platforms PeerLedger can push to itself (vtysh, birdc).
     static let platforms: Set<RouterPlatform> = [.frr, .bird2]
 
+    /// Where the session's stream stood once an applied push was recorded.
+    struct Recorded: Sendable {
+        /// The stream's version after the outcome: what a write that follows the push
+        /// (deleteSession's) expects.
+        var version: Int64
+        /// False when another write reached the session between the request and its outcome.
+        var uninterrupted: Bool
+    }
+
+    @discardableResult
     static func perform(
         _ configuration: RouterConfiguration, session: Session, router: BGPRouter, givenByCaller: Bool,
         connection: any RouterConnection, context: ActionContext
-    ) async throws {
+    ) async throws -> Recorded {
         let id = session.id
         let requested = SessionConfigurationRequested(
             sessionID: id, routerID: router.id, operation: configuration.operation, givenByCaller: givenByCaller,
@@ -34,8 +44,10 @@ enum Push {
             }
         }
         let applied = SessionConfigurationApplied(sessionID: id, routerID: router.id, operation: configuration.operation)
-        try await context.record { tx in
-            try tx.append(.sessionConfigurationApplied(applied), to: Session.stream(id), expecting: .exactly(try tx.version(of: Session.stream(id)) ?? 0))
+        return try await context.record { tx in
+            let current = try tx.version(of: Session.stream(id)) ?? 0
+            try tx.append(.sessionConfigurationApplied(applied), to: Session.stream(id), expecting: .exactly(current))
+            return Recorded(version: current + 1, uninterrupted: current == version + 1)
         }
     }
 }

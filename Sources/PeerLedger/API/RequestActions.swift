@@ -6,25 +6,21 @@ import PeerLedgerDomain
 enum RequestActions {
     static func all(_ settings: PeeringRequestSettings) -> [Action] {
         [
-            Action(name: "getRequests", parameters: ["peer_participant_id"], body: .read(get)),
             Action(
-                name: "sendRequest",
-                parameters: [
-                    "public_id", "peer_participant_id", "source_participant_id", "peer_name", "peer_asn", "email_from",
-                    "email_to", "subject", "body", "type", "status", "cc", "bcc", "source_asn", "force",
-                ],
-                body: .write { parameters, tx in
-                    try record(PeeringRequest(sendRequest: parameters), settings: settings, tx)
-                }),
+                target: "peering", name: "getRequests",
+                body: .read { parameters, db in try get(parameters, db, directory: settings.directory) }),
             Action(
-                name: "sendEmail", parameters: ["participant_id", "public_id", "force"],
+                target: "peering", name: "sendRequest",
+                body: .write { parameters, tx in try record(PeeringRequest(sendRequest: parameters), settings: settings, tx) }),
+            Action(
+                target: "peering", name: "sendEmail",
                 body: .write { parameters, tx in try sendEmail(parameters, settings: settings, tx) }),
         ]
     }
 
     // MARK: getRequests
 
-    static func get(_ parameters: Parameters, _ db: Database) throws -> Reply {
+    static func get(_ parameters: Parameters, _ db: Database, directory: any PeeringDirectory) throws -> Reply {
         var sql = "SELECT * FROM requests"
         var arguments: [any DatabaseValueConvertible] = []
         if let text = parameters.nonEmpty("peer_participant_id") {
@@ -33,16 +29,28 @@ enum RequestActions {
         }
         let rows = try Row.fetchAll(db, sql: sql + " ORDER BY id DESC", arguments: StatementArguments(arguments))
         guard !rows.isEmpty else { return Reply("No request found.", data: .array([])) }
-        return Reply("\(rows.count) request found.", data: .array(rows.map(json)))
+        // Requests recorded before the source ASN was filled in from the directory show it too.
+        var sourceASNs: [Int64: Int64?] = [:]
+        let data = try rows.map { row -> JSON in
+            var sourceASN: Int64? = row["source_asn"]
+            if sourceASN == nil, let participant: Int64 = row["source_participant_id"] {
+                if sourceASNs[participant] == nil {
+                    sourceASNs[participant] = .some(try directory.network(participantID: participant, in: db)?.asn)
+                }
+                sourceASN = sourceASNs[participant] ?? nil
+            }
+            return json(row, sourceASN: sourceASN)
+        }
+        return Reply("\(rows.count) request found.", data: .array(data))
     }
 
     /// The seed's shape (ids and ASNs as strings), then the delivery's progress.
-    static func json(_ row: Row) -> JSON {
+    static func json(_ row: Row, sourceASN: Int64?) -> JSON {
         .object([
             ("id", .numericString(row["id"])),
             ("public_id", .numericString(row["public_id"])),
             ("source_participant_id", .numericString(row["source_participant_id"])),
-            ("source_asn", .numericString(row["source_asn"])),
+            ("source_asn", .numericString(sourceASN)),
             ("peer_participant_id", .numericString(row["peer_participant_id"])),
             ("peer_asn", .numericString(row["peer_asn"])),
             ("peer_name", .string(row["peer_name"] as String?)),
@@ -78,8 +86,12 @@ enum RequestActions {
         guard peer.asn == request.peerASN else {
             throw Refusal("peer_asn \(request.peerASN) does not match \(peer.name) (peer_participant_id \(peer.participantID)), which is AS\(peer.asn)")
         }
-        guard try directory.network(participantID: request.sourceParticipantID, in: db) != nil else {
+        guard let source = try directory.network(participantID: request.sourceParticipantID, in: db) else {
             throw Refusal("No network with source_participant_id \(request.sourceParticipantID)")
+        }
+        if let given = request.sourceASN, given != source.asn {
+            throw Refusal(
+                "source_asn \(given) does not match \(source.name) (source_participant_id \(source.participantID)), which is AS\(source.asn)")
         }
         guard try directory.isPresent(participantID: request.peerParticipantID, atExchange: request.publicID, in: db) else {
             throw Refusal("\(peer.name) (peer_participant_id \(peer.participantID)) is not present at \(exchange) (public_id \(request.publicID))")
@@ -95,7 +107,8 @@ enum RequestActions {
             .peeringRequestSent(
                 PeeringRequestSent(
                     requestID: id, publicID: request.publicID, sourceParticipantID: request.sourceParticipantID,
-                    sourceASN: request.sourceASN, peerParticipantID: request.peerParticipantID, peerASN: request.peerASN,
+                    // The source network's ASN is known: recorded even when the caller named only its id.
+                    sourceASN: request.sourceASN ?? source.asn, peerParticipantID: request.peerParticipantID, peerASN: request.peerASN,
                     peerName: request.peerName, emailType: request.type.rawValue, emailFrom: request.from.description,
                     emailTo: request.to.map(\.description).joined(separator: ", "),
                     cc: request.cc.isEmpty ? nil : request.cc.map(\.description).joined(separator: ", "),
@@ -130,7 +143,7 @@ enum RequestActions {
                 arguments: [request.peerParticipantID]),
             let sentAt = Timestamp(parsing: last["created_at"] as String)
         else { return }
-        let allowedFrom = Timestamp(millis: sentAt.millis + settings.quietPeriodSeconds * 1000)
+        let allowedFrom = sentAt.advanced(bySeconds: settings.quietPeriodSeconds)
         guard tx.recordedAt < allowedFrom else { return }
         let id: Int64 = last["id"]
         let created: String = last["created"]

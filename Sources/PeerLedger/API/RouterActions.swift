@@ -5,16 +5,14 @@ import PeerLedgerDomain
 /// Each push is recorded as it happens (requested, then applied or failed), so the log shows
 /// every attempt, including the ones the router refused.
 enum RouterActions {
+    /// configureSession takes the router login (`username`, `password`), the text to push
+    /// (`config`), `dry_run`, and the session fields, which override the stored ones for this
+    /// rendering only (the BGP password cannot be overridden: `password` is the router login
+    /// here, as in ProVision).
     static let all: [Action] = [
-        Action(name: "configureSession", parameters: configureParameters, body: .effect(configure)),
-        Action(name: "deleteSession", parameters: SessionActions.allFields.union(["keep_on_router"]), body: .effect(delete)),
+        Action(target: "peering", name: "configureSession", body: .effect(configure)),
+        Action(target: "peering", name: "deleteSession", body: .effect(delete)),
     ]
-
-    /// The router login (`username`, `password`), the text to push (`config`), `dry_run`, and the
-    /// session fields, which override the stored ones for this rendering only (the BGP password
-    /// cannot be overridden: `password` is the router login here, as in ProVision).
-    static let configureParameters = Set(["session_id", "username", "password", "config", "dry_run"])
-        .union(SessionActions.settableFields)
 
     // MARK: configureSession
 
@@ -121,38 +119,51 @@ enum RouterActions {
 
     /// ProVision's deleteSession: a session whose neighbor is on a router is removed from the
     /// router first (unless `keep_on_router=1`); if the router refuses, the session stays.
+    ///
+    /// With `expected_version`, every matching session must be at that version before anything
+    /// is pushed, and the deletion commits only if each is still exactly as decided (at that
+    /// version, or at the version its removal push left it at): a write in between is a
+    /// conflict and nothing is deleted. Once a neighbor has been removed, the sessions deleted
+    /// are the ones read and acted on, not those the criteria match afterwards.
     static func delete(_ parameters: Parameters, _ context: ActionContext) async throws -> Reply {
         let keep = try parameters.nonEmpty("keep_on_router").map { text throws(Refusal) in
             try Values.flag(text, field: "keep_on_router")
         } ?? false
-        var rest = parameters.removing(["keep_on_router"])
+        let rest = parameters.removing(["keep_on_router"])
         let filter = try SessionFilter(rest)
-        if !keep && !filter.isEmpty {
-            let expected = try SessionActions.expectedVersion(rest)
+        let expected = try SessionActions.expectedVersion(rest)
+        var decided: [Int64: Int64]?
+        if !filter.isEmpty && (expected != nil || !keep) {
             let criteria = rest
-            let targets = try await context.ledger.read { db in
-                try SessionFilter(criteria).fetch(db).filter { !$0.isDeleted }.compactMap { session in
-                    try PushTarget.onRouter(db, session: session)
-                }
+            let matched = try await context.ledger.read { db in try SessionFilter(criteria).fetch(db).filter { !$0.isDeleted } }
+            if let expected, let stale = matched.first(where: { $0.version != expected }) {
+                throw LedgerError.conflict(stream: Session.stream(stale.id), expected: expected, actual: stale.version)
+            }
+            var versions = Dictionary(uniqueKeysWithValues: matched.map { ($0.id, $0.version) })
+            let targets = keep ? [] : try await context.ledger.read { db in
+                try matched.compactMap { session in try PushTarget.onRouter(db, session: session) }
             }
             for target in targets {
-                if let expected, expected != target.session.version {
-                    throw LedgerError.conflict(stream: Session.stream(target.session.id), expected: expected, actual: target.session.version)
-                }
                 let configuration = try RouterConfiguration.render(
                     Neighbor(session: target.session), platform: target.router.platform, operation: .remove)
                 let connection = context.routers.connection(to: target.router, credentials: nil, storedPassword: target.storedPassword)
+                let recorded: Push.Recorded
                 do {
-                    try await Push.perform(
+                    recorded = try await Push.perform(
                         configuration, session: target.session, router: target.router, givenByCaller: false,
                         connection: connection, context: context)
                 } catch let refusal as Refusal {
                     throw Refusal("\(refusal.message); session \(target.session.id) was not deleted (keep_on_router=1 deletes it from the ledger only)")
                 }
+                guard recorded.uninterrupted || expected == nil else {
+                    throw Refusal(
+                        "Conflict: session \(target.session.id) changed while its neighbor was being removed from \(target.router.name) (it is now at version \(recorded.version)); the neighbor is off the router but the session was not deleted: read it again and retry")
+                }
+                versions[target.session.id] = recorded.version
             }
-            if !targets.isEmpty { rest = rest.removing(["expected_version"]) }
+            if expected != nil || !targets.isEmpty { decided = versions }
         }
-        let filtered = rest
-        return try await context.commit { _, transaction in try SessionActions.delete(filtered, transaction) }
+        let chosen = decided
+        return try await context.commit { _, transaction in try SessionActions.delete(rest, transaction, decided: chosen) }
     }
 }

@@ -1,17 +1,14 @@
 import GRDB
 import PeerLedgerDomain
 
-/// addSession, updateSession, deleteSession and getSessions: BGP sessions as events.
+/// addSession, updateSession and getSessions: BGP sessions as events; and the ledger's part of
+/// deleteSession, which `RouterActions` serves (it removes the neighbor from its router first).
 enum SessionActions {
     static let all: [Action] = [
-        Action(name: "getSessions", parameters: allFields, body: .read(get)),
-        Action(name: "addSession", parameters: settableFields, body: .write(add)),
-        Action(name: "updateSession", parameters: settableFields.union(["id", "expected_version"]), body: .write(update)),
-        Action(name: "deleteSession", parameters: allFields.union(["expected_version"]), body: .write(delete)),
+        Action(target: "peering", name: "getSessions", body: .read(get)),
+        Action(target: "peering", name: "addSession", body: .write(add)),
+        Action(target: "peering", name: "updateSession", body: .write(update)),
     ]
-
-    static let allFields = Set(SessionField.allCases.map(\.rawValue))
-    static let settableFields = Set(SessionField.allCases.filter(\.isSettable).map(\.rawValue))
 
     /// Fields a session cannot be without; updateSession cannot clear them.
     static let notNullable: Set<SessionField> = [.public_id, .peer_asn, .peer_ipaddr, .ip_type, .state]
@@ -110,20 +107,28 @@ enum SessionActions {
 
     // MARK: deleteSession
 
-    static func delete(_ parameters: Parameters, _ transaction: LedgerTransaction) throws -> Reply {
+    /// The ledger's part of deleteSession: every live session matching the criteria, each at
+    /// `expected_version` when given. `decided` is what the caller already read and acted on
+    /// (session id to the version it must still have, its own removal push included): exactly
+    /// those are deleted, and one that has moved on since is a conflict.
+    static func delete(_ parameters: Parameters, _ transaction: LedgerTransaction, decided: [Int64: Int64]? = nil) throws -> Reply {
         let filter = try SessionFilter(parameters)
         guard !filter.isEmpty else {
             throw Refusal("deleteSession needs at least one criterion (for example id=41); without one it would delete every session, so nothing was deleted")
         }
         let expected = try expectedVersion(parameters)
-        let sessions = try filter.fetch(transaction.db).filter { !$0.isDeleted }
-        guard !sessions.isEmpty else { throw Refusal("No sessions found to delete.") }
-        for session in sessions {
+        let chosen: [(id: Int64, version: Int64)] =
+            if let decided {
+                decided.sorted { $0.key < $1.key }.map { (id: $0.key, version: $0.value) }
+            } else {
+                try filter.fetch(transaction.db).filter { !$0.isDeleted }.map { (id: $0.id, version: expected ?? $0.version) }
+            }
+        guard !chosen.isEmpty else { throw Refusal("No sessions found to delete.") }
+        for (id, version) in chosen {
             try transaction.append(
-                .sessionDeleted(SessionDeleted(sessionID: session.id)), to: Session.stream(session.id),
-                expecting: .exactly(expected ?? session.version))
+                .sessionDeleted(SessionDeleted(sessionID: id)), to: Session.stream(id), expecting: .exactly(version))
         }
-        return Reply("\(sessions.count) sessions deleted.")
+        return Reply("\(chosen.count) sessions deleted.")
     }
 
     // MARK: Rules shared by add and update

@@ -16,7 +16,7 @@ struct SessionFilter {
     init(_ parameters: Parameters) throws(Refusal) {
         for field in SessionField.allCases {
             guard let text = parameters.nonEmpty(field.rawValue) else { continue }
-            if field.kind == .timestamp, text.count == 10, Timestamp(parsing: text) != nil {
+            if field.kind == .timestamp, Timestamp.isDay(text) {
                 clauses.append("substr(s.\(field.column), 1, 10) = ?")
                 arguments.append(text)
                 continue

@@ -72,20 +72,20 @@ extension FixedPeeringDirectory {
         var members: [(String, JSON)] = []
         if case let .object(given) = json["exchanges"] { members = given }
         for (key, value) in members {
-            guard let id = Int64(key), let name = value.stringValue else { throw Refusal("directory: bad exchange \(key)") }
+            guard let id = Int64(key), id >= 1, let name = value.stringValue else { throw Refusal("directory: bad exchange \(key)") }
             exchanges[id] = name
         }
-        func int(_ value: JSON?, _ what: String) throws(Refusal) -> Int64 {
-            if let number = value?.intValue { return number }
-            if let text = value?.stringValue, let number = Int64(text) { return number }
-            throw Refusal("directory: \(what) needs a number")
+        // Ids are positive and ASNs 1 to 4294967295, as the API's own parameters are.
+        func int(_ value: JSON?, _ what: String, in range: ClosedRange<Int64> = 1...Int64.max) throws(Refusal) -> Int64 {
+            if let number = value?.intValue ?? value?.stringValue.flatMap({ Int64($0) }), range.contains(number) { return number }
+            throw Refusal("directory: \(what) needs a number from \(range.lowerBound) to \(range.upperBound)")
         }
         var networks: [DirectoryNetwork] = []
         for network in json["networks"]?.arrayValue ?? [] {
             guard let name = network["name"]?.stringValue else { throw Refusal("directory: a network has no name") }
             networks.append(
                 DirectoryNetwork(
-                    participantID: try int(network["id"], "network id"), asn: try int(network["asn"], "network asn"), name: name,
+                    participantID: try int(network["id"], "network id"), asn: try int(network["asn"], "network asn", in: 1...4_294_967_295), name: name,
                     peeringDBURL: network["peeringdb_url"]?.stringValue))
         }
         var presences: [Presence] = []

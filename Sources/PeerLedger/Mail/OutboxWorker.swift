@@ -18,7 +18,9 @@ public struct RetryPolicy: Sendable, Equatable {
     /// The wait after failed attempt number `attempt` (1-based).
     public func delay(afterAttempt attempt: Int) -> Int64 {
         let exponent = min(max(attempt - 1, 0), 30)
-        return min(firstDelaySeconds << Int64(exponent), maximumDelaySeconds)
+        // Multiplied with a check: a shift would drop the high bits of a large first delay.
+        let (delay, overflow) = firstDelaySeconds.multipliedReportingOverflow(by: Int64(1) << Int64(exponent))
+        return overflow ? maximumDelaySeconds : min(delay, maximumDelaySeconds)
     }
 }
 
@@ -63,7 +65,7 @@ public struct OutboxWorker: Sendable {
     @discardableResult
     public func deliverDue() async throws -> Pass {
         let now = ledger.clock.now()
-        let until = Timestamp(millis: now.millis + claimSeconds * 1000)
+        let until = now.advanced(bySeconds: claimSeconds)
         let limit = batchSize
         let items = try await ledger.database.write { db in try Outbox.claimDue(db, now: now, until: until, limit: limit) }
         var pass = Pass()
@@ -78,7 +80,8 @@ public struct OutboxWorker: Sendable {
         return pass
     }
 
-    /// Passes every `interval` until the task is cancelled; a failing pass is logged, not fatal.
+    /// Passes every `interval`, and at once whenever a command queues mail
+    /// (`Ledger.outboxWake`), until the task is cancelled; a failing pass is logged, not fatal.
     public func run(every interval: Duration) async {
         while !Task.isCancelled {
             do {
@@ -91,7 +94,7 @@ public struct OutboxWorker: Sendable {
             } catch {
                 logger.error("outbox pass failed", metadata: ["error": "\(error)"])
             }
-            try? await Task.sleep(for: interval)
+            await ledger.outboxWake.wait(atMost: interval)
         }
     }
 
@@ -129,7 +132,7 @@ public struct OutboxWorker: Sendable {
                 try Outbox.update(tx.db, requestID: id, state: "failed", attempts: attempt, reply: error.reply, nextAttempt: nil)
                 return .failed
             case let .failure(error):
-                let next = Timestamp(millis: tx.recordedAt.millis + retry.delay(afterAttempt: attempt) * 1000)
+                let next = tx.recordedAt.advanced(bySeconds: retry.delay(afterAttempt: attempt))
                 try tx.append(
                     .peeringRequestDeliveryFailed(
                         PeeringRequestDeliveryFailed(requestID: id, reply: error.reply, attempt: attempt, nextAttemptAt: next.iso8601)),

@@ -133,14 +133,18 @@ extension PeeringDBPage {
         // The tracked fields in name order: the canonical text is written as they are checked.
         var fields: [(String, PeeringDBValue)] = []
         fields.reserveCapacity(layout.sortedFields.count)
-        for (name, kind, slot) in layout.sortedFields {
+        for (name, kind, slot, range) in layout.sortedFields {
             let scanned = values[slot]
             if deleted, scanned == nil || scanned.map({ if case .value(.null) = $0 { true } else { false } }) == true { continue }
             guard case let .value(value) = scanned ?? .value(.null) else {
                 return issue(name, "must be \(kind.description), got \(scanned?.description ?? "")")
             }
             switch (kind, value) {
-            case (.int, .int), (.optionalInt, .int), (.bool, .bool), (.optionalBool, .bool):
+            case (.int, .int(let number)), (.optionalInt, .int(let number)):
+                if let range, !range.contains(number) {
+                    return issue(name, "must be from \(range.lowerBound) to \(range.upperBound), got \(number)")
+                }
+            case (.bool, .bool), (.optionalBool, .bool):
                 break
             case (.text, .text(let text)), (.optionalText, .text(let text)):
                 if text.utf8.contains(0) { return issue(name, "contains a NUL character") }

@@ -6,7 +6,8 @@ extension Ledger {
     /// Setting it again to the same values appends nothing.
     @discardableResult
     public func setOwnNetwork(asn: Int64, qualifiedPolicies: [String]? = nil, metadata: EventMetadata) throws -> String {
-        try writeNow(metadata) { transaction in
+        guard (1...4_294_967_295).contains(asn) else { throw Refusal("asn must be an AS number from 1 to 4294967295, got \(asn)") }
+        return try writeNow(metadata) { transaction in
             let db = transaction.db
             guard let row = try Row.fetchOne(
                 db, sql: "SELECT id, name FROM pdb_net WHERE asn = ? ORDER BY id LIMIT 1", arguments: [asn])

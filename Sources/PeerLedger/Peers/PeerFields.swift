@@ -67,10 +67,8 @@ struct PeerCriteria: Sendable {
             case .info_prefixes: value = String(try Values.count(text, field: "info_prefixes"))
             case .info_unicast, .info_multicast, .info_ipv6: value = try Values.flag(text, field: field.rawValue) ? "1" : "0"
             case .date_created, .date_lastupdated:
-                guard let moment = Timestamp(parsing: text) else {
-                    throw Refusal("\(field.rawValue) must be a date such as 2013-03-21 or 2013-03-21 15:36:42, got '\(Values.quoted(text))'")
-                }
-                value = text.count == 10 ? String(moment.apiText.prefix(10)) : moment.apiText
+                let moment = try Values.time(text, field: field.rawValue)
+                value = Timestamp.isDay(text) ? String(moment.apiText.prefix(10)) : moment.apiText
             default: value = field.matching == .substring ? text.lowercased() : text
             }
             criteria.append((field, value))

@@ -44,7 +44,7 @@ struct BIRDConnection: RouterConnection {
     }
 
     func neighbors() async throws(RouterAccessError) -> [ObservedNeighbor] {
-        BIRDProtocols.parse(try await run(["show", "protocols", "all"]))
+        try BIRDProtocols.parse(await run(["show", "protocols", "all"]))
     }
 
     private func run(_ arguments: [String]) async throws(RouterAccessError) -> String {

@@ -1,7 +1,7 @@
 import PeerLedgerDomain
 /// Reads BIRD's `show protocols all` into observed neighbors (one per `BGP` protocol).
 enum BIRDProtocols {
-    static func parse(_ text: String) -> [ObservedNeighbor] {
+    static func parse(_ text: String) throws(RouterAccessError) -> [ObservedNeighbor] {
         var neighbors: [ObservedNeighbor] = []
         var current: (isBGP: Bool, state: SessionState?, address: String?, asn: Int64?, routes: Int64?, error: String?)?
         func flush() {
@@ -32,10 +32,16 @@ enum BIRDProtocols {
             case "Neighbor AS": current?.asn = Int64(value)
             case "Last error": current?.error = value
             case "Routes":
-                if let first = value.split(separator: " ").first, let count = Int64(first) {
-                    let total = (current?.routes ?? 0) + count
-                    current?.routes = total
+                guard let first = value.split(separator: " ").first, Values.isDigits(first) else { break }
+                // A count the router cannot really hold is refused, never summed into an overflow.
+                guard let count = Int64(first), ObservedNeighbor.prefixCounts.contains(count),
+                    case let (total, false) = (current?.routes ?? 0).addingReportingOverflow(count),
+                    ObservedNeighbor.prefixCounts.contains(total)
+                else {
+                    throw .rejected(
+                        "BIRD reported \(first.prefix(40)) routes for \(current?.address ?? "a protocol"): not a prefix count from 0 to \(ObservedNeighbor.prefixCounts.upperBound)")
                 }
+                current?.routes = total
             default: break
             }
         }

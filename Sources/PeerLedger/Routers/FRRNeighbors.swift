@@ -19,8 +19,17 @@ enum FRRNeighbors {
             else { continue }
             var received: Int64?
             if let families = info["addressFamilyInfo"]?.objectMembers {
-                for (_, family) in families {
-                    if let count = family["acceptedPrefixCounter"]?.intValue { received = (received ?? 0) + count }
+                for (name, family) in families {
+                    guard let counter = family["acceptedPrefixCounter"] else { continue }
+                    // A count the router cannot really hold is refused, never summed into an overflow.
+                    guard let count = counter.intValue, ObservedNeighbor.prefixCounts.contains(count),
+                        case let (total, false) = (received ?? 0).addingReportingOverflow(count),
+                        ObservedNeighbor.prefixCounts.contains(total)
+                    else {
+                        throw .rejected(
+                            "FRR reported acceptedPrefixCounter \(counter.serialized().prefix(40)) for neighbor \(address) (\(name)): not a prefix count from 0 to \(ObservedNeighbor.prefixCounts.upperBound)")
+                    }
+                    received = total
                 }
             }
             let reason = info["lastNotificationReason"]?.stringValue

@@ -69,6 +69,10 @@ public struct ObservedNeighbor: Sendable, Equatable {
     public var prefixesReceived: Int64?
     public var lastError: String?
 
+    /// The prefix counts a router's output may report (a session's maximum-prefix limit has the
+    /// same range, `prfx_max`).
+    static let prefixCounts: ClosedRange<Int64> = 0...4_294_967_295
+
     public init(address: String, remoteASN: Int64?, state: SessionState, prefixesReceived: Int64?, lastError: String?) {
         self.address = address
         self.remoteASN = remoteASN

@@ -84,9 +84,9 @@ extension RecordedEvent {
 /// `target=audit`: getEvents (filters) and getHistory (one stream).
 enum AuditActions {
     static let all: [Action] = [
-        Action(name: "getEvents", parameters: ["stream", "session", "actor", "type", "since", "until", "after_position", "limit"], body: .read(getEvents)),
-        Action(name: "getHistory", parameters: ["stream", "session"], body: .read(getHistory)),
-        Action(name: "verify", parameters: [], body: .read(verify)),
+        Action(target: "audit", name: "getEvents", body: .read(getEvents)),
+        Action(target: "audit", name: "getHistory", body: .read(getHistory)),
+        Action(target: "audit", name: "verify", body: .read(verify)),
     ]
 
     /// The hash chain and triggers checked on the server's own copy, over HTTP.
@@ -114,10 +114,7 @@ enum AuditActions {
         if let type = parameters.nonEmpty("type") { query.type = try Values.text(type, field: "type") }
         for (name, keyPath) in [("since", \AuditQuery.since), ("until", \AuditQuery.until)] {
             guard let text = parameters.nonEmpty(name) else { continue }
-            guard let moment = Timestamp(parsing: text) else {
-                throw Refusal("\(name) must be a time such as 2014-05-22 23:14:54 (UTC), got '\(Values.quoted(text))'")
-            }
-            query[keyPath: keyPath] = moment
+            query[keyPath: keyPath] = try Values.time(text, field: name)
         }
         if let after = parameters.nonEmpty("after_position") { query.afterPosition = try Values.count(after, field: "after_position") }
         query.limit = Int(try parameters.nonEmpty("limit").map { text throws(Refusal) in try Values.identifier(text, field: "limit") } ?? 1000)

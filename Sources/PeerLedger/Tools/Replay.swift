@@ -51,7 +51,10 @@ public struct ReplayScenario: Sendable {
             if let path = step["peeringdb"]?.stringValue {
                 return Step(call: "", actor: "replay", answer: .null, setup: .peeringdb(path))
             }
-            if let asn = step["self"]?.intValue {
+            if let given = step["self"] {
+                guard let asn = given.intValue, (1...4_294_967_295).contains(asn) else {
+                    throw Refusal("\(name): step \(index + 1): self must be an AS number from 1 to 4294967295")
+                }
                 return Step(call: "", actor: "replay", answer: .null, setup: .own(asn: asn))
             }
             guard let call = step["call"]?.stringValue else { throw Refusal("\(name): step \(index + 1) has no call") }

@@ -1,5 +1,11 @@
 import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// The body of one kind of event. Its `type` names it in the log; `schemaVersion` lets an old
 /// shape be upcast when read, so events written years ago stay readable.
 public protocol EventPayload: Codable, Sendable, Equatable {
@@ -39,10 +45,30 @@ public struct EventMetadata: Codable, Sendable, Equatable {
         case clientAddress = "client_address"
     }
 
-    /// The actor for commands typed at this machine's shell.
-    public static func commandLine() -> EventMetadata {
-        let user = ProcessInfo.processInfo.environment["USER"] ?? ProcessInfo.processInfo.environment["LOGNAME"] ?? "unknown"
-        return EventMetadata(actor: "cli:\(user)")
+    /// The actor for commands typed at this machine's shell: `USER`, else `LOGNAME`, else the
+    /// name of the process's effective user id (cron jobs, systemd units and `env -i` set
+    /// neither variable, and every change must still name who made it), else `uid-N`.
+    public static func commandLine(environment: [String: String] = ProcessInfo.processInfo.environment) -> EventMetadata {
+        let named = [environment["USER"], environment["LOGNAME"]].lazy.compactMap { $0 }.first { !$0.isEmpty }
+        return EventMetadata(actor: "cli:\(named ?? processUserName())")
+    }
+
+    /// The login name of the effective user id, from the password database (`getpwuid_r`: the
+    /// plain `getpwuid` shares one buffer between threads).
+    public static func processUserName() -> String {
+        let uid = geteuid()
+        var buffer = [CChar](repeating: 0, count: 4096)
+        // The entry's strings live in `buffer`: read them before it goes.
+        let name = buffer.withUnsafeMutableBufferPointer { storage -> String? in
+            var entry = passwd()
+            var found: UnsafeMutablePointer<passwd>?
+            guard let base = storage.baseAddress, getpwuid_r(uid, &entry, base, storage.count, &found) == 0, found != nil,
+                let name = entry.pw_name
+            else { return nil }
+            return String(validatingCString: name)
+        }
+        if let name, !name.isEmpty { return name }
+        return "uid-\(uid)"
     }
 }
 

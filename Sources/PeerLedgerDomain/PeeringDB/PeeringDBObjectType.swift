@@ -48,6 +48,18 @@ public enum PeeringDBObjectType: String, Sendable, CaseIterable, Codable {
         }
     }
 
+    /// The values an integer field may hold: an AS number is 1 to 4294967295 (an ixlan's
+    /// `rs_asn` is 0 when it has no route server), counts are never negative. A value outside is
+    /// refused with the record, so no later sum or comparison meets an impossible number.
+    public func range(of field: String) -> ClosedRange<Int64>? {
+        switch (self, field) {
+        case (.net, "asn"), (.netixlan, "asn"): return 1...4_294_967_295
+        case (.ixlan, "rs_asn"): return 0...4_294_967_295
+        case (.net, "info_prefixes4"), (.net, "info_prefixes6"), (.netixlan, "speed"), (.ixlan, "mtu"): return 0...Int64.max
+        default: return nil
+        }
+    }
+
     /// Fields that name another object, which must exist once the import is done.
     public var references: [(field: String, type: PeeringDBObjectType)] {
         switch self {
@@ -68,12 +80,13 @@ public enum PeeringDBObjectType: String, Sendable, CaseIterable, Codable {
         public var idSlot: Int
         public var statusSlot: Int
         public var updatedSlot: Int
-        /// Tracked fields sorted by name (byte order, the canonical text's order).
-        public var sortedFields: [(name: String, kind: Kind, slot: Int)]
+        /// Tracked fields sorted by name (byte order, the canonical text's order), with the range
+        /// of an integer field that has one.
+        public var sortedFields: [(name: String, kind: Kind, slot: Int, range: ClosedRange<Int64>?)]
         /// The slots of `references`' fields, in order.
         public var referenceSlots: [Int]
 
-        public init(slots: [String: Int], idSlot: Int, statusSlot: Int, updatedSlot: Int, sortedFields: [(name: String, kind: Kind, slot: Int)], referenceSlots: [Int]) {
+        public init(slots: [String: Int], idSlot: Int, statusSlot: Int, updatedSlot: Int, sortedFields: [(name: String, kind: Kind, slot: Int, range: ClosedRange<Int64>?)], referenceSlots: [Int]) {
             self.slots = slots
             self.idSlot = idSlot
             self.statusSlot = statusSlot
@@ -87,7 +100,7 @@ public enum PeeringDBObjectType: String, Sendable, CaseIterable, Codable {
         var slots: [String: Int] = ["id": 0, "status": 1]
         for (index, field) in fields.enumerated() { slots[field.name] = index + 2 }
         let sorted = fields.sorted { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
-            .map { (name: $0.name, kind: $0.kind, slot: slots[$0.name]!) }
+            .map { (name: $0.name, kind: $0.kind, slot: slots[$0.name]!, range: range(of: $0.name)) }
         return Layout(
             slots: slots, idSlot: 0, statusSlot: 1, updatedSlot: slots["updated"]!, sortedFields: sorted,
             referenceSlots: references.map { slots[$0.field]! })

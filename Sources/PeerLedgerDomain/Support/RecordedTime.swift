@@ -8,14 +8,6 @@ public enum RecordedTime {
         return Timestamp(parsing: text)?.apiText ?? text
     }
 
-    public static func daysIn(_ month: Int, _ year: Int) -> Int {
-        switch month {
-        case 2: return year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28
-        case 4, 6, 9, 11: return 30
-        default: return 31
-        }
-    }
-
     /// The API form of a canonical ISO 8601 text whose fields are already in range (so parsing
     /// and formatting again could not move them), or nil.
     public static func canonicalAPIText(_ text: String) -> String? {
@@ -38,7 +30,7 @@ public enum RecordedTime {
                 bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":"), bytes[19] == UInt8(ascii: "."),
                 bytes[23] == UInt8(ascii: "Z"), let year = number(0, 4), let month = number(5, 2), let day = number(8, 2),
                 let hour = number(11, 2), let minute = number(14, 2), let second = number(17, 2), number(20, 3) != nil,
-                (1...12).contains(month), day >= 1, day <= daysIn(month, year), hour < 24, minute < 60, second < 60
+                year >= 1, (1...12).contains(month), day >= 1, day <= Timestamp.daysIn(month: Int64(month), year: Int64(year)), hour < 24, minute < 60, second < 60
             else { return nil }
             var out = Array(bytes[0..<19])
             out[10] = UInt8(ascii: " ")

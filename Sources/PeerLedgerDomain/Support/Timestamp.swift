@@ -10,7 +10,34 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
 
     public init(millis: Int64) { self.millis = millis }
 
-    public init(_ date: Date) { self.millis = Int64((date.timeIntervalSince1970 * 1000).rounded(.down)) }
+    /// The wall clock's moment, held within `earliest...latest` (a clock set absurdly far off
+    /// cannot make a time the ledger could not write).
+    public init(_ date: Date) {
+        let millis = (date.timeIntervalSince1970 * 1000).rounded(.down)
+        if millis.isNaN {
+            self.millis = 0
+        } else {
+            self.millis = Int64(min(max(millis, Double(Self.earliest.millis)), Double(Self.latest.millis)))
+        }
+    }
+
+    /// The first and last moments the ledger accepts from input: years 0001 to 9999, the years
+    /// the four-digit forms can write. Every accepted time therefore formats, parses back to
+    /// itself, and sorts as text the way it sorts in time (the log compares `recorded_at` as text).
+    public static let earliest = Timestamp(millis: -62_135_596_800_000)  // 0001-01-01T00:00:00.000Z
+    public static let latest = Timestamp(millis: 253_402_300_799_999)  // 9999-12-31T23:59:59.999Z
+
+    /// `earliest` and `latest` in whole Unix seconds: the range of the Unix-seconds form.
+    public static let unixSeconds: ClosedRange<Int64> = -62_135_596_800...253_402_300_799
+
+    /// This moment `seconds` later (or earlier), held at `latest` or `earliest` instead of
+    /// overflowing: a configured delay far beyond any real one must not stop the server.
+    public func advanced(bySeconds seconds: Int64) -> Timestamp {
+        let (delta, overflowMultiplying) = seconds.multipliedReportingOverflow(by: 1000)
+        let (sum, overflowAdding) = millis.addingReportingOverflow(delta)
+        if overflowMultiplying || overflowAdding { return seconds < 0 ? Self.earliest : Self.latest }
+        return Timestamp(millis: min(max(sum, Self.earliest.millis), Self.latest.millis))
+    }
 
     public static func < (lhs: Timestamp, rhs: Timestamp) -> Bool { lhs.millis < rhs.millis }
 
@@ -64,6 +91,12 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
 
     /// Reads the forms an operator types: `2014-04-07`, `2014-04-07 11:32:37`,
     /// `2014-04-07T11:32:37Z`, `2014-04-07T11:32:37.123Z`, or Unix seconds. All are UTC.
+    ///
+    /// Nil for anything else, and for a time that does not exist or lies outside
+    /// `earliest...latest`: a day past the month's end (`2026-02-31`, `2025-02-29`), hour 24,
+    /// minute or second 60 or more, year 0000, or Unix seconds beyond year 9999. A leap second
+    /// (`23:59:60`) is refused too: the ledger's times are Unix times, which have no 60th second,
+    /// and reading it as the next minute would record a different date than the one written.
     public init?(parsing text: String) {
         // The log's own times have no surrounding space: only a typed one is trimmed (Foundation's
         // trimming was a visible share of every command, which reads the head's time).
@@ -71,10 +104,13 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
             || text.unicodeScalars.last.map(Self.isWhitespace) == true
         let text = padded ? text.trimmingCharacters(in: .whitespaces) : text
         if let seconds = Int64(text) {
+            // Checked before multiplying: 9223372036854776 seconds has no Int64 milliseconds.
+            guard Self.unixSeconds.contains(seconds) else { return nil }
             self.init(millis: seconds * 1000)
             return
         }
         let bytes = Array(text.utf8)
+        // At most four digits are read at a time, so no number here can overflow.
         func number(_ range: Range<Int>) -> Int64? {
             guard range.upperBound <= bytes.count else { return nil }
             var value: Int64 = 0
@@ -86,7 +122,7 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         }
         guard bytes.count >= 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
             let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
-            (1...12).contains(month), (1...31).contains(day)
+            year >= 1, (1...12).contains(month), day >= 1, day <= Self.daysIn(month: month, year: year)
         else { return nil }
         var hour: Int64 = 0, minute: Int64 = 0, second: Int64 = 0, ms: Int64 = 0
         var rest = bytes[10...]
@@ -94,7 +130,7 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
             guard rest.first == UInt8(ascii: " ") || rest.first == UInt8(ascii: "T"), bytes.count >= 19,
                 bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":"),
                 let h = number(11..<13), let m = number(14..<16), let s = number(17..<19),
-                h < 24, m < 60, s < 61
+                h < 24, m < 60, s < 60
             else { return nil }
             (hour, minute, second) = (h, m, s)
             rest = bytes[19...]
@@ -113,7 +149,7 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
             if rest.elementsEqual("Z".utf8) || rest.elementsEqual("+00:00".utf8) { rest = [][...] }
             guard rest.isEmpty else { return nil }
         }
-        // days_from_civil
+        // days_from_civil. Every field is in range here (years 1 to 9999), so nothing overflows.
         let y = month <= 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400
         let yoe = y - era * 400
@@ -122,6 +158,22 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
         let days = era * 146_097 + doe - 719_468
         self.init(millis: ((days * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + ms)
+    }
+
+    /// True when `text` is a whole day, `YYYY-MM-DD`, that exists: filters match such a value
+    /// against the day of a time rather than the time itself.
+    public static func isDay(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        return bytes.count == 10 && bytes[4] == UInt8(ascii: "-") && bytes[7] == UInt8(ascii: "-") && Timestamp(parsing: text) != nil
+    }
+
+    /// The days of `month` (1–12) in `year`, leap years by the Gregorian rule.
+    public static func daysIn(month: Int64, year: Int64) -> Int64 {
+        switch month {
+        case 2: return year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
     }
 }
 

@@ -50,11 +50,7 @@ public enum SessionField: String, CaseIterable, Sendable {
         case .count: return .int(try Values.count(text, field: name))
         case .ipType: return .text(try IPType.parse(text, field: name).rawValue)
         case .state: return .text(try SessionState.parse(text, field: name).rawValue)
-        case .timestamp:
-            guard let moment = Timestamp(parsing: text) else {
-                throw Refusal("\(name) must be a time such as 2014-05-22 23:14:54, got '\(Values.quoted(text))'")
-            }
-            return .text(moment.apiText)
+        case .timestamp: return .text(try Values.time(text, field: name).apiText)
         case .flag: return .int(try Values.flag(text, field: name) ? 1 : 0)
         }
     }

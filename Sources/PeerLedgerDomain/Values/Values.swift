@@ -36,6 +36,17 @@ public enum Values {
         return value
     }
 
+    /// A moment in UTC: `2014-05-22`, `2014-05-22 23:14:54`, ISO 8601 (`2014-05-22T23:14:54Z`) or
+    /// Unix seconds, within years 0001 to 9999. A day that does not exist (`2026-02-31`) is
+    /// refused, never carried into the next month.
+    public static func time(_ text: String, field: String) throws(Refusal) -> Timestamp {
+        guard let moment = Timestamp(parsing: text) else {
+            throw Refusal(
+                "\(field) must be a time such as 2014-05-22 23:14:54 (UTC; a date that exists, years 0001 to 9999, or Unix seconds), got '\(quoted(text))'")
+        }
+        return moment
+    }
+
     /// A 0/1 flag (`true`/`false` accepted too).
     public static func flag(_ text: String, field: String) throws(Refusal) -> Bool {
         switch text.lowercased() {
@@ -45,14 +56,14 @@ public enum Values {
         }
     }
 
-    /// Free text that may end up in a router command or a mail header: printable characters only.
-    /// CR, LF, TAB and every other control character are refused, as are Unicode line and
-    /// paragraph separators.
     /// Only the digits 0 to 9 (no sign, no space), read by byte.
     public static func isDigits(_ text: some StringProtocol) -> Bool {
         text.utf8.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
     }
 
+    /// Free text that may end up in a router command or a mail header: printable characters only.
+    /// CR, LF, TAB and every other control character are refused, as are Unicode line and
+    /// paragraph separators.
     public static func text(_ text: String, field: String, maxLength: Int = 255) throws(Refusal) -> String {
         if let bad = text.unicodeScalars.first(where: isControl) {
             throw Refusal("\(field) must not contain control characters (found \(describe(bad))); they would become extra router commands or mail headers")
