@@ -26,9 +26,9 @@ final class ServerProcess: @unchecked Sendable {
     let process = Process()
     let port: Int
 
-    init(database: String) throws {
+    init(database: String, extra: [String] = []) throws {
         process.executableURL = try peerledgerBinary()
-        process.arguments = ["serve", "--db", database, "--port", "0", "--log-level", "error"]
+        process.arguments = ["serve", "--db", database, "--port", "0", "--log-level", "error"] + extra
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
