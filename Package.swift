@@ -11,6 +11,7 @@ let package = Package(
     products: [
         .library(name: "PeerLedgerDomain", targets: ["PeerLedgerDomain"]),
         .library(name: "PeerLedger", targets: ["PeerLedger"]),
+        .library(name: "PeerLedgerFixtures", targets: ["PeerLedgerFixtures"]),
         .executable(name: "peerledger", targets: ["peerledger"]),
     ],
     dependencies: [
@@ -53,6 +54,17 @@ let package = Package(
             swiftSettings: strict,
             plugins: ["MigrationsPlugin"]
         ),
+        // Synthetic PeeringDB data and worlds, and the replay runner: for the CLI, the bench and
+        // the tests, never for the core.
+        .target(
+            name: "PeerLedgerFixtures",
+            dependencies: [
+                "PeerLedger",
+                "PeerLedgerDomain",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: strict
+        ),
         // The HTTP face: Hummingbird routes, HMAC authentication, request logging.
         .target(
             name: "PeerLedgerHTTP",
@@ -74,6 +86,7 @@ let package = Package(
             dependencies: [
                 "PeerLedger",
                 "PeerLedgerDomain",
+                "PeerLedgerFixtures",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strict
@@ -109,6 +122,7 @@ let package = Package(
                 "PeerLedger",
                 "PeerLedgerDomain",
                 "PeerLedgerHTTP",
+                "PeerLedgerFixtures",
                 "PeerLedgerBench",
                 "PeerLedgerPeeringDB",
                 "PeerLedgerMail",
@@ -131,6 +145,7 @@ let package = Package(
             name: "PeerLedgerTests",
             dependencies: [
                 "PeerLedger",
+                "PeerLedgerFixtures",
                 "PeerLedgerDomain",
                 "PeerLedgerTestSupport",
                 // The real-router lab test drives the API over HTTP.

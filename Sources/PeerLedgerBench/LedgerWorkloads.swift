@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import PeerLedger
 import PeerLedgerDomain
+import PeerLedgerFixtures
 
 /// The ledger's workloads, each measured beside a baseline in the same run on the same machine:
 /// the baselines are plain GRDB doing the same amount of SQLite work without the ledger's

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PeerLedger
 import PeerLedgerDomain
+import PeerLedgerFixtures
 
 /// `peerledger generate-peeringdb OUT`: a synthetic PeeringDB data set for benchmarks.
 struct GeneratePeeringDB: AsyncParsableCommand {

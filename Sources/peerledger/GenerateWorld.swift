@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PeerLedger
 import PeerLedgerDomain
+import PeerLedgerFixtures
 
 /// `peerledger generate-world --db FILE --events N --seed S`: a realistic ledger (PeeringDB at
 /// today's scale, our network, sessions, requests and their history), the same for the same

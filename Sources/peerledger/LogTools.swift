@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PeerLedger
 import PeerLedgerDomain
+import PeerLedgerFixtures
 import PeerLedgerBench
 
 /// `peerledger call`: runs one API action locally as `cli:<user>`, no HTTP, no signature.

@@ -4,6 +4,7 @@ import Testing
 
 @testable import PeerLedger
 @testable import PeerLedgerDomain
+@testable import PeerLedgerFixtures
 import PeerLedgerTestSupport
 
 /// A file ledger's rebuild reads and decodes the log on another thread (`EventPrefetcher`):

@@ -3,6 +3,7 @@ import Testing
 
 @testable import PeerLedger
 @testable import PeerLedgerDomain
+@testable import PeerLedgerFixtures
 
 /// Every scenario in Replays/ must hold.
 @Suite("Replays")

@@ -4,6 +4,7 @@ import Testing
 
 @testable import PeerLedger
 @testable import PeerLedgerDomain
+@testable import PeerLedgerFixtures
 
 /// A replay holds its history lines in memory and writes them into `peer_log` sorted by its key
 /// (`StagedHistory`): they must read back exactly as lines inserted one by one, whatever their

@@ -4,6 +4,7 @@ import Testing
 
 @testable import PeerLedger
 @testable import PeerLedgerDomain
+@testable import PeerLedgerFixtures
 import PeerLedgerTestSupport
 
 /// The world generator behind `peerledger generate-world` and the benchmark: deterministic,

@@ -1,4 +1,5 @@
 import Foundation
+import PeerLedger
 import PeerLedgerDomain
 
 /// A recorded scenario (see Replays/README.md): API calls with the exact answers they must give,

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import PeerLedger
 import PeerLedgerDomain
 
 /// A realistic ledger to measure against, the same for the same seed and shape: a synthetic
@@ -129,10 +130,6 @@ extension SyntheticPeeringDB {
     public static func asn(_ id: Int64) -> Int64 { 64_512 + id }
 }
 
-
-extension Duration {
-    var secondsValue: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-}
 
 /// What a built world holds, for the generator's output and the benchmark.
 public struct WorldSummary: Sendable, Equatable {

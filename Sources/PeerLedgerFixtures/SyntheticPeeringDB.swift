@@ -1,4 +1,5 @@
 import Foundation
+import PeerLedger
 import PeerLedgerDomain
 
 /// A PeeringDB-shaped data set at any scale, the same for the same seed: for benchmarks of the

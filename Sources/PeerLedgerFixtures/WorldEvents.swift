@@ -1,4 +1,5 @@
 import GRDB
+import PeerLedger
 import PeerLedgerDomain
 
 /// Who is where, read from the imported PeeringDB projections: our addresses and the other
