@@ -88,7 +88,7 @@ public struct HTTPWorkload {
         }
         let loaded = server.memory()
         log("lone server: \(String(format: "%.1f", loaded.resident)) MB resident after the load, peak \(String(format: "%.1f", loaded.peak)) MB")
-        let events = try ledger.readNow { db in try Int64.fetchOne(db, sql: "SELECT MAX(position) FROM events") ?? 0 }
+        let events = try ledger.headPosition()
         rows += [
             BenchmarkRow(
                 workload: "lone server, \(events) events: resident memory idle after start-up (VmRSS)", figure: idle.resident,

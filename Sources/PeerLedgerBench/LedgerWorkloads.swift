@@ -91,7 +91,7 @@ public struct LedgerWorkloads {
         _ = try ledger.writeNow(EventMetadata(actor: "bench")) { tx in
             try tx.append(.sessionAdded(Self.session(1)), to: "session-1", expecting: .noStream)
         }
-        return try ledger.readNow { db in try String.fetchOne(db, sql: "SELECT payload FROM events") ?? "" }
+        return try ledger.events(through: 1).first?.payload ?? ""
     }
 
     static func session(_ id: Int) -> SessionAdded {
@@ -208,6 +208,7 @@ public struct LedgerWorkloads {
     }
 
     /// The baseline of a rebuild: every event read in order and one plain row inserted per event.
+    /// It reads the log's table with plain SQL on purpose: a baseline measures SQLite itself.
     func baselineScanSeconds(_ ledger: Ledger) throws -> Double {
         try Stopwatch.seconds {
             try ledger.database.write { db in
@@ -271,18 +272,14 @@ public struct LedgerWorkloads {
         let total = try ledger.eventCount()
         let snapshotPositions = ledger.snapshots?.positions() ?? []
         let boundary = snapshotPositions.first { $0 > total / 2 } ?? total
-        let moments: [(String, String)] = try ledger.readNow { db in
-            let time = { (position: Int64) in
-                try String.fetchOne(db, sql: "SELECT recorded_at FROM events WHERE position = ?", arguments: [position]) ?? ""
-            }
-            let before = Timestamp(parsing: try time(boundary)).map { Timestamp(millis: $0.millis - 1).iso8601 } ?? ""
-            let tail = try Int64.fetchOne(db, sql: "SELECT MAX(position) FROM events WHERE recorded_at <= ?", arguments: [before]) ?? 0
-            let from = snapshotPositions.last { $0 <= tail } ?? 0
-            return [
-                ("the log's middle (position \(total / 2))", try time(total / 2)),
-                ("just before a snapshot (position \(tail), \(tail - from) events after the one before)", before),
-            ]
-        }
+        let time = { (position: Int64) in try ledger.recordedAt(position: position) ?? "" }
+        let beforeMoment = Timestamp(parsing: try time(boundary)).map { Timestamp(millis: $0.millis - 1) }
+        let tail = try beforeMoment.map { try ledger.lastPosition(atOrBefore: $0) } ?? 0
+        let from = snapshotPositions.last { $0 <= tail } ?? 0
+        let moments: [(String, String)] = [
+            ("the log's middle (position \(total / 2))", try time(total / 2)),
+            ("just before a snapshot (position \(tail), \(tail - from) events after the one before)", beforeMoment?.iso8601 ?? ""),
+        ]
         var asOf: [(String, Double)] = []
         for (label, moment) in moments {
             let call = try Parameters(formEncoded: "target=peering&action=getSessions&public_id=1&as_of=\(moment)")

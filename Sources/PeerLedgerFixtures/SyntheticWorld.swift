@@ -65,7 +65,7 @@ public struct SyntheticWorld: Sendable {
         progress: (String) -> Void = { _ in }
     ) async throws -> WorldSummary {
         try shape.validate()
-        guard try ledger.readNow({ db in try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM events") ?? 0 }) == 0 else {
+        guard try ledger.headPosition() == 0 else {
             throw Refusal("the world is built into an empty ledger; this one already has events")
         }
         var summary = WorldSummary(shape: shape, seed: seed)
@@ -118,9 +118,7 @@ public struct SyntheticWorld: Sendable {
         summary.bigExchangeSessions = events.counts.bigExchangeSessions
         summary.bigExchangeRequests = events.counts.bigExchangeRequests
         summary.totalEvents = try ledger.headPosition()
-        summary.head = try ledger.readNow { db in
-            try String.fetchOne(db, sql: "SELECT hash FROM events ORDER BY position DESC LIMIT 1") ?? ""
-        }
+        summary.head = try ledger.lastHash() ?? ""
         return summary
     }
 }

@@ -150,20 +150,16 @@ public struct APIv1: Sendable {
     }
 }
 
-/// The first answers of idempotent writes.
+/// The first answers of idempotent writes, kept by the log's store beside the write itself.
 enum Idempotency {
     static func lookup(_ db: Database, actor: String, key: String) throws -> (fingerprint: String, reply: Reply)? {
-        guard let row = try Row.fetchOne(
-            db, sql: "SELECT fingerprint, answer FROM idempotency_keys WHERE actor = ? AND key = ?", arguments: [actor, key])
-        else { return nil }
-        let answer = try JSON.parse(row["answer"] as String)
-        return (row["fingerprint"], Reply(answer["message"]?.stringValue ?? "", data: answer["data"]))
+        guard let record = try SQLiteLog.idempotencyRecord(db, actor: actor, key: key) else { return nil }
+        let answer = try JSON.parse(record.answer)
+        return (record.fingerprint, Reply(answer["message"]?.stringValue ?? "", data: answer["data"]))
     }
 
     static func store(_ db: Database, actor: String, key: String, fingerprint: String, reply: Reply, position: Int64) throws {
-        let answer = APIAnswer.success(reply).text
-        try db.execute(
-            sql: "INSERT INTO idempotency_keys (actor, key, fingerprint, answer, position) VALUES (?, ?, ?, ?, ?)",
-            arguments: [actor, key, fingerprint, answer, position])
+        try SQLiteLog.storeIdempotencyRecord(
+            db, actor: actor, key: key, fingerprint: fingerprint, answer: APIAnswer.success(reply).text, position: position)
     }
 }

@@ -183,6 +183,6 @@ extension Ledger {
 
     /// How many events the log holds.
     public func eventCount() throws -> Int64 {
-        try database.read { db in try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM events") ?? 0 }
+        try headPosition()
     }
 }

@@ -42,6 +42,6 @@ struct PushTarget: Sendable {
 
     static func storedPassword(_ db: Database, _ router: BGPRouter) throws -> String? {
         guard let ref = router.access.passwordRef else { return nil }
-        return try String.fetchOne(db, sql: "SELECT value FROM secrets WHERE ref = ?", arguments: [ref])
+        return try SQLiteLog.secret(db, ref: ref)
     }
 }

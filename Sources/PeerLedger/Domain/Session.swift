@@ -64,7 +64,7 @@ extension Session {
     static let selectSQL =
         "SELECT s.id, s.version, s.password_ref, (SELECT ix.name FROM pdb_ix ix WHERE ix.id = s.public_id), r.name, "
         + SessionField.allCases.map { $0 == .password ? "sec.value" : "s.\($0.column)" }.joined(separator: ", ")
-        + " FROM sessions s LEFT JOIN secrets sec ON sec.ref = s.password_ref"
+        + " FROM sessions s " + SQLiteLog.joinSecret(as: "sec", ref: "s.password_ref")
         + " LEFT JOIN routers r ON r.id = s.resource_id AND r.removed = 0"
 
     /// A session from a row selected by `selectSQL`, its columns read by index.

@@ -110,9 +110,8 @@ public struct ProjectionSnapshots: Sendable {
         try ledger.database.read { source in
             try scratch.writeWithoutTransaction { db in
                 try db.execute(sql: "BEGIN")
-                let cursor = try Row.fetchCursor(source, sql: "SELECT \(RecordedEvent.columns) FROM events ORDER BY position")
-                while let row = try cursor.next() {
-                    let recorded = RecordedEvent(row: row)
+                let cursor = try SQLiteLog.events(source)
+                while let recorded = try cursor.next() {
                     try Projector.apply(LedgerEvent(recorded), recorded, db)
                     guard missing.contains(recorded.position) else { continue }
                     try Projector.checkpoint(db, position: recorded.position)
@@ -308,7 +307,7 @@ public struct ProjectionSnapshots: Sendable {
     private static func isUsable(_ db: Database, at position: Int64, source: Database) throws -> Bool {
         guard let info = try Row.fetchOne(db, sql: "SELECT position, hash FROM snapshot_info"),
             info[0] as Int64 == position,
-            let hash = try String.fetchOne(source, sql: "SELECT hash FROM events WHERE position = ?", arguments: [position]),
+            let hash = try SQLiteLog.hash(source, at: position),
             hash == info[1] as String
         else { return false }
         let versions = try Dictionary(

@@ -75,17 +75,11 @@ public final class ExchangeRoster: @unchecked Sendable {
     static func stillValid(_ db: Database, anchor: Int64, hash: String, position: Int64) throws -> Bool {
         guard anchor <= position, position - anchor <= reach, try Self.hash(db, at: anchor) == hash else { return false }
         guard anchor < position else { return true }
-        let changed = try Bool.fetchOne(
-            db.cachedStatement(
-                sql: """
-                    SELECT EXISTS (SELECT 1 FROM events WHERE position > ? AND position <= ?
-                                   AND (type LIKE 'PeeringDB%' OR stream LIKE 'pdb-%'))
-                    """), arguments: [anchor, position])
-        return changed == false
+        return try !SQLiteLog.changesPeeringDB(db, after: anchor, through: position)
     }
 
     static func hash(_ db: Database, at position: Int64) throws -> String? {
-        try String.fetchOne(db.cachedStatement(sql: "SELECT hash FROM events WHERE position = ?"), arguments: [position])
+        try SQLiteLog.hash(db, at: position)
     }
 
     /// Forgets every roster (tests; the benchmark's reads after a PeeringDB change).

@@ -99,10 +99,7 @@ extension Ledger {
     /// neither does the export.
     public func export(_ write: (String) throws -> Void) throws {
         try database.read { db in
-            let cursor = try Row.fetchCursor(db, sql: "SELECT \(RecordedEvent.columns) FROM events ORDER BY position")
-            while let row = try cursor.next() {
-                try write(RecordedEvent(row: row).json.serialized())
-            }
+            try SQLiteLog.forEach(db) { event in try write(event.json.serialized()) }
         }
     }
 }

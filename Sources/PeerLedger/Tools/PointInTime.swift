@@ -37,10 +37,7 @@ enum PointInTime {
             }
             try past.write { db in
                 // Secrets are looked up by ref; copy them so past answers show the password then in force.
-                let secrets = try Row.fetchCursor(sourceDB, sql: "SELECT ref, value FROM secrets")
-                while let row = try secrets.next() {
-                    try db.cachedStatement(sql: "INSERT INTO secrets (ref, value) VALUES (?, ?)").execute(arguments: [row[0], row[1]])
-                }
+                try SQLiteLog.copySecrets(from: sourceDB, to: db)
             }
             return start
         }
@@ -67,18 +64,7 @@ enum PointInTime {
 
     /// The position of the last event recorded at or before `moment` (0 when none was).
     static func lastPosition(atOrBefore moment: Timestamp, _ db: Database) throws -> Int64 {
-        let cutoff = moment.iso8601
-        let statement = try db.cachedStatement(sql: "SELECT recorded_at <= ? FROM events WHERE position = ?")
-        func isAtOrBefore(_ position: Int64) throws -> Bool {
-            try Bool.fetchOne(statement, arguments: [cutoff, position]) ?? false
-        }
-        var low: Int64 = 0  // known at or before (0 stands for "before the log")
-        var high = try Ledger.headPosition(db) + 1  // known after
-        while high - low > 1 {
-            let middle = low + (high - low) / 2
-            if try isAtOrBefore(middle) { low = middle } else { high = middle }
-        }
-        return low
+        try SQLiteLog.lastPosition(atOrBefore: moment, db)
     }
 
     /// A snapshot holds no rows of append-only tables (the communications history): their state
@@ -95,14 +81,11 @@ enum PointInTime {
     /// Applies the events after `start` through `end` to the projections in `db`.
     private static func applyLog(from start: Int64, through end: Int64, of source: Database, to db: Database) throws {
         guard end > start else { return }
-        let events = try Row.fetchCursor(
-            source, sql: "SELECT \(RecordedEvent.columns) FROM events WHERE position > ? AND position <= ? ORDER BY position",
-            arguments: [start, end])
+        let events = try SQLiteLog.events(source, after: start, through: end)
         // Replayed as a rebuild replays (observed states and sync marks held, `Projector.replaying`):
         // up to a whole snapshot interval of events lies between a snapshot and the moment asked.
         try Projector.replaying(db) { apply in
-            while let row = try events.next() {
-                let recorded = RecordedEvent(row: row)
+            while let recorded = try events.next() {
                 try apply(LedgerEvent(recorded), recorded)
             }
         }
@@ -114,12 +97,7 @@ enum PointInTime {
         try past.writeWithoutTransaction { db in
             try Migrator.migrate(db, migrations: Migration.embedded, now: now)
             try db.inTransaction {
-                let events = try Row.fetchCursor(
-                    source, sql: "SELECT \(RecordedEvent.columns) FROM events WHERE position <= ? ORDER BY position",
-                    arguments: [end])
-                while let row = try events.next() {
-                    try RecordedEvent(row: row).insert(db)
-                }
+                try SQLiteLog.forEach(source, through: end) { event in try event.insert(db) }
                 return .commit
             }
         }

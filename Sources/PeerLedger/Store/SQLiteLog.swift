@@ -1,0 +1,122 @@
+import GRDB
+import PeerLedgerDomain
+
+/// The log's own tables on SQLite: `events`, `stream_heads`, `secrets` and `idempotency_keys`.
+///
+/// Every statement that reads or writes them is in this folder (`Store/`); the rest of the code
+/// asks through these functions, so a second backend (PostgreSQL) implements the same set and
+/// nothing else changes. `StoreBoundaryTests` keeps it so.
+enum SQLiteLog {
+    // MARK: The head
+
+    /// The position of the last event (0 for an empty log); the log is gap-free, so this is also
+    /// how many events it holds.
+    static func headPosition(_ db: Database) throws -> Int64 {
+        try Int64.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(MAX(position), 0) FROM events")) ?? 0
+    }
+
+    /// The hash of the last event, or nil for an empty log.
+    static func lastHash(_ db: Database) throws -> String? {
+        try String.fetchOne(db.cachedStatement(sql: "SELECT hash FROM events ORDER BY position DESC LIMIT 1"))
+    }
+
+    /// The hash of the event at `position`, or nil when the log has none there.
+    static func hash(_ db: Database, at position: Int64) throws -> String? {
+        try String.fetchOne(db.cachedStatement(sql: "SELECT hash FROM events WHERE position = ?"), arguments: [position])
+    }
+
+    /// The time the event at `position` was recorded (the log's ISO 8601 text), or nil.
+    static func recordedAt(_ db: Database, at position: Int64) throws -> String? {
+        try String.fetchOne(db.cachedStatement(sql: "SELECT recorded_at FROM events WHERE position = ?"), arguments: [position])
+    }
+
+    /// The position of the last event recorded at or before `moment` (0 when none was). The log's
+    /// time never goes back, so the answer is found by bisecting positions.
+    static func lastPosition(atOrBefore moment: Timestamp, _ db: Database) throws -> Int64 {
+        let cutoff = moment.iso8601
+        var low: Int64 = 0  // known at or before (0 stands for "before the log")
+        var high = try headPosition(db) + 1  // known after
+        while high - low > 1 {
+            let middle = low + (high - low) / 2
+            if let time = try recordedAt(db, at: middle), time <= cutoff { low = middle } else { high = middle }
+        }
+        return low
+    }
+
+    // MARK: Reading events
+
+    /// Every event after `start` (and up to `end`, when given), whole, in order, read as the
+    /// cursor is stepped.
+    static func events(
+        _ db: Database, after start: Int64 = 0, through end: Int64? = nil
+    ) throws -> MapCursor<RowCursor, RecordedEvent> {
+        try Row.fetchCursor(
+            db, sql: "SELECT \(RecordedEvent.columns) FROM events WHERE position > ? AND position <= ? ORDER BY position",
+            arguments: [start, end ?? Int64.max]
+        ).map(RecordedEvent.init(row:))
+    }
+
+    /// Hands every event after `start` (and up to `end`, when given) to `body`, whole, in order.
+    static func forEach(
+        _ db: Database, after start: Int64 = 0, through end: Int64? = nil, _ body: (RecordedEvent) throws -> Void
+    ) throws {
+        let cursor = try events(db, after: start, through: end)
+        while let event = try cursor.next() { try body(event) }
+    }
+
+    /// True when an event after `start` and up to `end` changes PeeringDB objects.
+    static func changesPeeringDB(_ db: Database, after start: Int64, through end: Int64) throws -> Bool {
+        try Bool.fetchOne(
+            db.cachedStatement(
+                sql: """
+                    SELECT EXISTS (SELECT 1 FROM events WHERE position > ? AND position <= ?
+                                   AND (type LIKE 'PeeringDB%' OR stream LIKE 'pdb-%'))
+                    """), arguments: [start, end]) ?? false
+    }
+
+    // MARK: Secrets
+
+    /// Keeps `value` under `ref`, outside the log.
+    static func storeSecret(_ db: Database, ref: String, value: String) throws {
+        try db.cachedStatement(sql: "INSERT INTO secrets (ref, value) VALUES (?, ?)").execute(arguments: [ref, value])
+    }
+
+    /// The secret kept under `ref`, or nil.
+    static func secret(_ db: Database, ref: String) throws -> String? {
+        try String.fetchOne(db.cachedStatement(sql: "SELECT value FROM secrets WHERE ref = ?"), arguments: [ref])
+    }
+
+    /// A LEFT JOIN that brings the secret kept under `ref` (a column of the query) as `alias.value`:
+    /// for a query of a projection that answers with the secret (getSessions shows a session's
+    /// password), one statement instead of a lookup per row.
+    static func joinSecret(as alias: String, ref: String) -> String {
+        "LEFT JOIN secrets \(alias) ON \(alias).ref = \(ref)"
+    }
+
+    /// Copies every secret of `source` into `target` (a point-in-time copy answers with the
+    /// password then in force).
+    static func copySecrets(from source: Database, to target: Database) throws {
+        let secrets = try Row.fetchCursor(source, sql: "SELECT ref, value FROM secrets")
+        while let row = try secrets.next() { try storeSecret(target, ref: row[0], value: row[1]) }
+    }
+
+    // MARK: Idempotency
+
+    /// The fingerprint and first answer of the write `actor` made with idempotency key `key`.
+    static func idempotencyRecord(_ db: Database, actor: String, key: String) throws -> (fingerprint: String, answer: String)? {
+        guard let row = try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT fingerprint, answer FROM idempotency_keys WHERE actor = ? AND key = ?"),
+            arguments: [actor, key])
+        else { return nil }
+        return (row[0], row[1])
+    }
+
+    /// Records the first answer of a keyed write, in the write's own transaction.
+    static func storeIdempotencyRecord(
+        _ db: Database, actor: String, key: String, fingerprint: String, answer: String, position: Int64
+    ) throws {
+        try db.cachedStatement(
+            sql: "INSERT INTO idempotency_keys (actor, key, fingerprint, answer, position) VALUES (?, ?, ?, ?, ?)"
+        ).execute(arguments: [actor, key, fingerprint, answer, position])
+    }
+}
