@@ -118,20 +118,17 @@ public struct APIv1: Sendable {
         // Only a keyed write is ever compared with an earlier one.
         let fingerprint = key == nil ? "" : Self.fingerprint(parameters)
         let metadata = EventMetadata(actor: request.actor, requestID: request.requestID, clientAddress: request.clientAddress)
-        let actor = request.actor
-        let (reply, queuedMail) = try await ledger.write(metadata) { transaction in
-            if let key, let stored = try Idempotency.lookup(transaction.db, actor: actor, key: key) {
-                guard stored.fingerprint == fingerprint else {
-                    throw Refusal("Idempotency key '\(key)' was already used for a different request; nothing was changed")
-                }
-                return (stored.reply, false)
-            }
+        let idempotency = key.map { IdempotencyKey(actor: request.actor, key: $0, fingerprint: fingerprint) }
+        let appended = try await ledger.append(metadata, idempotency: idempotency, record: { APIAnswer.success($0.reply).text }) {
+            transaction in
             let reply = try write(parameters, transaction)
-            if let key {
-                try Idempotency.store(transaction.db, actor: actor, key: key, fingerprint: fingerprint, reply: reply, position: transaction.lastPosition)
-            }
             // Every request queues its message with its PeeringRequestSent.
-            return (reply, transaction.appended.contains { $0.type == PeeringRequestSent.type })
+            return (reply: reply, queuedMail: transaction.appended.contains { $0.type == PeeringRequestSent.type })
+        }
+        let reply: Reply, queuedMail: Bool
+        switch appended {
+        case let .new(value): (reply, queuedMail) = value
+        case let .repeated(outcome): (reply, queuedMail) = (try Idempotency.reply(fromAnswer: outcome), false)
         }
         // Committed: the worker may send it now rather than at its next pass.
         if queuedMail { ledger.outboxWake.signal() }
@@ -152,14 +149,9 @@ public struct APIv1: Sendable {
 
 /// The first answers of idempotent writes, kept by the log's store beside the write itself.
 enum Idempotency {
-    static func lookup(_ db: Database, actor: String, key: String) throws -> (fingerprint: String, reply: Reply)? {
-        guard let record = try SQLiteLog.idempotencyRecord(db, actor: actor, key: key) else { return nil }
-        let answer = try JSON.parse(record.answer)
-        return (record.fingerprint, Reply(answer["message"]?.stringValue ?? "", data: answer["data"]))
-    }
-
-    static func store(_ db: Database, actor: String, key: String, fingerprint: String, reply: Reply, position: Int64) throws {
-        try SQLiteLog.storeIdempotencyRecord(
-            db, actor: actor, key: key, fingerprint: fingerprint, answer: APIAnswer.success(reply).text, position: position)
+    /// The reply an answer's text carries (what the store kept for a repeat).
+    static func reply(fromAnswer text: String) throws -> Reply {
+        let answer = try JSON.parse(text)
+        return Reply(answer["message"]?.stringValue ?? "", data: answer["data"])
     }
 }

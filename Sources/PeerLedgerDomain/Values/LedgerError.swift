@@ -10,6 +10,8 @@ public enum LedgerError: Error, Equatable, CustomStringConvertible {
     case unreadableEvent(position: Int64, reason: String)
     /// SQLite could not open or create the ledger's file (a missing directory, no permission).
     case cannotOpen(reason: String)
+    /// An idempotency key already applied to a request with other parameters.
+    case idempotencyKeyReused(key: String)
     /// A command that needs an existing ledger was given a path with no file.
     case notFound(path: String)
     /// A command that needs an existing ledger was given a file of zero bytes.
@@ -33,6 +35,8 @@ public enum LedgerError: Error, Equatable, CustomStringConvertible {
             return "Event at position \(position) cannot be read: \(reason)"
         case let .cannotOpen(reason):
             return "Cannot open the ledger file (\(reason)); check that its directory exists and that this user may write there."
+        case let .idempotencyKeyReused(key):
+            return "Idempotency key '\(key)' was already used for a different request; nothing was changed"
         case let .notFound(path):
             return "No ledger at \(path): the file does not exist. Check the path; only 'peerledger serve', 'keys create' and 'init' create a ledger."
         case let .emptyFile(path):
