@@ -3,7 +3,9 @@ import PackageDescription
 
 /// Strict concurrency is the Swift 6 language mode's default; it is stated here so no target can
 /// quietly opt out.
-let strict: [SwiftSetting] = [.swiftLanguageMode(.v6), .enableUpcomingFeature("ExistentialAny")]
+let strict: [SwiftSetting] = [
+    .swiftLanguageMode(.v6), .enableUpcomingFeature("ExistentialAny"), .enableUpcomingFeature("InternalImportsByDefault"),
+]
 
 let package = Package(
     name: "peerledger",

@@ -1,6 +1,6 @@
-import Foundation
-import PeerLedger
-import PeerLedgerDomain
+public import Foundation
+public import PeerLedger
+public import PeerLedgerDomain
 
 /// One full run of the suite at one scale.
 public struct BenchmarkRun {

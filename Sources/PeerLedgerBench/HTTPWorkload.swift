@@ -1,6 +1,6 @@
-import Foundation
-import PeerLedger
-import PeerLedgerDomain
+public import Foundation
+public import PeerLedger
+public import PeerLedgerDomain
 
 /// The list reads over HTTP under load (wrk, several connections) against nginx serving the same
 /// response bytes as static files on the same loopback, in the same run. The server is a lone

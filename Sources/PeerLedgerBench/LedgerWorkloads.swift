@@ -1,8 +1,8 @@
-import Foundation
-import GRDB
-import PeerLedger
-import PeerLedgerDomain
-import PeerLedgerFixtures
+public import Foundation
+package import GRDB
+public import PeerLedger
+public import PeerLedgerDomain
+public import PeerLedgerFixtures
 
 /// The ledger's workloads, each measured beside a baseline in the same run on the same machine:
 /// the baselines are plain GRDB doing the same amount of SQLite work without the ledger's

@@ -1,7 +1,7 @@
-import Foundation
-import PeerLedger
-import PeerLedgerDomain
-import PeerLedgerFixtures
+public import Foundation
+public import PeerLedger
+public import PeerLedgerDomain
+public import PeerLedgerFixtures
 
 /// The list reads at the world's big exchange (1,000 members), in process: each call's p50 and
 /// p99, served as a repeated call is (from the read-answer cache) and as a call after a write is

@@ -1,6 +1,6 @@
-import Foundation
-import PeerLedger
-import PeerLedgerDomain
+public import Foundation
+public import PeerLedger
+public import PeerLedgerDomain
 
 /// A recorded scenario (see Replays/README.md): API calls with the exact answers they must give,
 /// run against a fresh in-memory ledger with a fixed clock and fixed ids.

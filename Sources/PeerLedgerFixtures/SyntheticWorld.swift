@@ -1,7 +1,7 @@
-import Foundation
-import GRDB
-import PeerLedger
-import PeerLedgerDomain
+public import Foundation
+package import GRDB
+public import PeerLedger
+public import PeerLedgerDomain
 
 /// A realistic ledger to measure against, the same for the same seed and shape: a synthetic
 /// PeeringDB imported through the real import, our network (net 1) set with `setOwnNetwork`,

@@ -1,5 +1,5 @@
 import PeerLedger
-import PeerLedgerDomain
+public import PeerLedgerDomain
 /// How big a synthetic world is: the PeeringDB data set, our network's footprint, and the total
 /// number of events the log ends with. `realistic` is today's real scale (1,000,000 events);
 /// `scaled(toEvents:)` shrinks every part in proportion for quicker runs, keeping the one big

@@ -1,12 +1,12 @@
-import Hummingbird
-import Logging
-import NIOCore
-import PeerLedger
-import PeerLedgerDomain
+public import Hummingbird
+public import Logging
+public import NIOCore
+public import PeerLedger
+public import PeerLedgerDomain
 
 /// Builds the HTTP server over a ledger: the APIv1 endpoint and a health check.
 /// `onRunning` receives the bound port (useful with port 0).
-public func buildApplication(
+package func buildApplication(
     ledger: Ledger, host: String, port: Int, logger: Logger, requests: PeeringRequestSettings = PeeringRequestSettings(),
     onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {

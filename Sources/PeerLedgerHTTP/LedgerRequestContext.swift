@@ -1,5 +1,5 @@
-import Hummingbird
-import NIOCore
+public import Hummingbird
+public import NIOCore
 
 /// The per-request context: Hummingbird's core storage plus the caller's address, which the
 /// ledger records in each event's metadata.

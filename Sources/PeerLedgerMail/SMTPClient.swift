@@ -1,10 +1,10 @@
-import Foundation
+public import Foundation
 import NIOConcurrencyHelpers
-import NIOCore
-import NIOPosix
-import NIOSSL
-import PeerLedger
-import PeerLedgerDomain
+public import NIOCore
+public import NIOPosix
+public import NIOSSL
+public import PeerLedger
+public import PeerLedgerDomain
 
 /// A small SMTP client (RFC 5321) over SwiftNIO: one connection per message, EHLO (HELO when the
 /// server does not know EHLO), STARTTLS or implicit TLS, AUTH PLAIN or LOGIN, MAIL FROM, one

@@ -1,4 +1,4 @@
-import NIOCore
+public import NIOCore
 
 /// Where and how to reach the mail server. The password is held here only, for the AUTH
 /// exchange: it is never logged, never put in an error and never written to the ledger.

@@ -1,5 +1,5 @@
-import PeerLedger
-import PeerLedgerDomain
+public import PeerLedger
+public import PeerLedgerDomain
 
 /// The outbox's SMTP delivery: one `SMTPClient` conversation per message, its outcome turned into
 /// what the ledger records (the acceptance reply, or a `MailDeliveryError` with the server's

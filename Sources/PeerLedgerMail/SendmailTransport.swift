@@ -1,6 +1,6 @@
 import Foundation
-import PeerLedger
-import PeerLedgerDomain
+public import PeerLedger
+public import PeerLedgerDomain
 
 /// Delivery through a sendmail-compatible program (`/usr/sbin/sendmail`, msmtp, ...): the message
 /// on standard input, `-i -f SENDER -- RECIPIENTS` as arguments (no shell: addresses are

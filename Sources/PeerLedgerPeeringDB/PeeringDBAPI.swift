@@ -1,7 +1,7 @@
-import AsyncHTTPClient
-import Foundation
-import PeerLedger
-import PeerLedgerDomain
+public import AsyncHTTPClient
+public import Foundation
+public import PeerLedger
+public import PeerLedgerDomain
 
 /// The PeeringDB API over HTTP (`GET {base}/net?depth=0&since=...`), as a `PeeringDBSource`. An
 /// answer without `since` lists every live object (a snapshot); with it, only the objects updated

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The one place a test process keeps its temporary files and folders: a folder of its own in
 /// the system's temporary directory, removed when the process exits, so `swift test` leaves

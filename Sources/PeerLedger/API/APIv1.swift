@@ -1,8 +1,8 @@
 import Crypto
-import Foundation
+public import Foundation
 import GRDB
-import Logging
-import PeerLedgerDomain
+public import Logging
+public import PeerLedgerDomain
 
 /// ProVision's APIv1 on the ledger: routes `target` and `action` to an action, runs reads on the
 /// projections and writes as one ledger transaction each, and turns every refusal into a clear
@@ -15,7 +15,7 @@ public struct APIv1: Sendable {
     /// getRequests, sendRequest, sendEmail: built from the request settings they need.
     let requestActions: [String: Action]
 
-    public init(
+    package init(
         ledger: Ledger, logger: Logger = Logger(label: "peerledger.api"),
         routers: any RouterConnector = ProcessRouterConnector(),
         requests: PeeringRequestSettings = PeeringRequestSettings()

@@ -1,7 +1,7 @@
 import Crypto
-import Foundation
+public import Foundation
 import GRDB
-import PeerLedgerDomain
+public import PeerLedgerDomain
 
 /// ProVision's request signature: `hash = base64(HMAC-SHA256(secret, everything before "&hash="))`,
 /// checked over the raw bytes received, never over a decoded and re-encoded copy.

@@ -1,4 +1,4 @@
-import PeerLedgerDomain
+public import PeerLedgerDomain
 /// The parameters of one API call, decoded from `application/x-www-form-urlencoded` text (a query
 /// string or a POST body), in the order they were sent.
 public struct Parameters: Sendable, Equatable {

@@ -3,7 +3,7 @@ import PeerLedgerDomain
 /// are when sendEmail writes on our behalf, the templates, and the quiet period between two
 /// requests to one network. Given to `APIv1` by whoever assembles the server.
 public struct PeeringRequestSettings: Sendable {
-    public var directory: any PeeringDirectory
+    package var directory: any PeeringDirectory
     /// Our own network (source_participant_id) for sendEmail.
     public var ourParticipantID: Int64?
     /// The From of sendEmail's messages, e.g. `Operations <ops@6connect.com>`; its name and
@@ -17,7 +17,7 @@ public struct PeeringRequestSettings: Sendable {
 
     public static let defaultQuietPeriodSeconds: Int64 = 30 * 86_400
 
-    public init(
+    package init(
         directory: any PeeringDirectory = ProjectedPeeringDirectory(), ourParticipantID: Int64? = nil, sender: Mailbox? = nil,
         templates: RequestTemplates = .standard(), emailType: MailMessage.BodyType = .text,
         quietPeriodSeconds: Int64 = defaultQuietPeriodSeconds

@@ -1,5 +1,5 @@
-import Foundation
-import PeerLedgerDomain
+public import Foundation
+public import PeerLedgerDomain
 
 /// A successful answer of an action: the envelope's `message` and, when there is one, `data`.
 public struct Reply: Sendable, Equatable {

@@ -1,5 +1,5 @@
-import GRDB
-import PeerLedgerDomain
+package import GRDB
+public import PeerLedgerDomain
 
 /// A directory given as values rather than read from PeeringDB data: for tests, replays and
 /// demos. Presence at an exchange is a network's addresses there.
@@ -31,20 +31,20 @@ public struct FixedPeeringDirectory: PeeringDirectory {
         self.contactsByNetwork = contacts
     }
 
-    public func exchangeName(publicID: Int64, in db: Database) throws -> String? { exchanges[publicID] }
+    package func exchangeName(publicID: Int64, in db: Database) throws -> String? { exchanges[publicID] }
 
-    public func network(participantID: Int64, in db: Database) throws -> DirectoryNetwork? { networks[participantID] }
+    package func network(participantID: Int64, in db: Database) throws -> DirectoryNetwork? { networks[participantID] }
 
-    public func isPresent(participantID: Int64, atExchange publicID: Int64, in db: Database) throws -> Bool {
+    package func isPresent(participantID: Int64, atExchange publicID: Int64, in db: Database) throws -> Bool {
         presences.contains { $0.participantID == participantID && $0.publicID == publicID }
     }
 
-    public func contacts(participantID: Int64, in db: Database) throws -> [NetworkContact] {
+    package func contacts(participantID: Int64, in db: Database) throws -> [NetworkContact] {
         contactsByNetwork[participantID] ?? []
     }
 
     /// In the order the presences were given (ours), each exchange once.
-    public func commonExchanges(ours: Int64, theirs: Int64, in db: Database) throws -> [CommonExchange] {
+    package func commonExchanges(ours: Int64, theirs: Int64, in db: Database) throws -> [CommonExchange] {
         var seen = Set<Int64>()
         var common: [CommonExchange] = []
         for presence in presences where presence.participantID == ours && !seen.contains(presence.publicID) {

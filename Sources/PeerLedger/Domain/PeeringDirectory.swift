@@ -1,11 +1,11 @@
-import GRDB
-import PeerLedgerDomain
+package import GRDB
+public import PeerLedgerDomain
 
 /// What the request actions need to know about exchanges and networks, which PeeringDB data
 /// (its projections) provides. A protocol so the requests code does not depend on how that data
 /// is stored; tests give a small fixed directory. Every method reads inside the command's own
 /// transaction (`db`), so what is checked is what is committed against.
-public protocol PeeringDirectory: Sendable {
+package protocol PeeringDirectory: Sendable {
     /// The exchange's name (`Equinix Ashburn` for public_id 1), nil when there is none.
     func exchangeName(publicID: Int64, in db: Database) throws -> String?
     /// A network by its participant id (PeeringDB net id), nil when there is none.
@@ -67,11 +67,11 @@ public struct CommonExchange: Sendable, Equatable {
 }
 
 extension PeeringDirectory {
-    public func ownParticipantID(in db: Database) throws -> Int64? { nil }
+    package func ownParticipantID(in db: Database) throws -> Int64? { nil }
 
     /// A minimal peer until the peers projection answers: the network, its latest request status
     /// at the exchange, and its history there.
-    public func peer(participantID: Int64, publicID: Int64, in db: Database) throws -> JSON? {
+    package func peer(participantID: Int64, publicID: Int64, in db: Database) throws -> JSON? {
         guard let network = try network(participantID: participantID, in: db) else { return nil }
         let status = try String.fetchOne(
             db, sql: "SELECT status FROM requests WHERE peer_participant_id = ? AND public_id = ? ORDER BY id DESC LIMIT 1",
@@ -91,9 +91,9 @@ extension PeeringDirectory {
 /// every request is refused with a message saying so.
 public struct EmptyPeeringDirectory: PeeringDirectory {
     public init() {}
-    public func exchangeName(publicID: Int64, in db: Database) throws -> String? { nil }
-    public func network(participantID: Int64, in db: Database) throws -> DirectoryNetwork? { nil }
-    public func isPresent(participantID: Int64, atExchange publicID: Int64, in db: Database) throws -> Bool { false }
-    public func contacts(participantID: Int64, in db: Database) throws -> [NetworkContact] { [] }
-    public func commonExchanges(ours: Int64, theirs: Int64, in db: Database) throws -> [CommonExchange] { [] }
+    package func exchangeName(publicID: Int64, in db: Database) throws -> String? { nil }
+    package func network(participantID: Int64, in db: Database) throws -> DirectoryNetwork? { nil }
+    package func isPresent(participantID: Int64, atExchange publicID: Int64, in db: Database) throws -> Bool { false }
+    package func contacts(participantID: Int64, in db: Database) throws -> [NetworkContact] { [] }
+    package func commonExchanges(ours: Int64, theirs: Int64, in db: Database) throws -> [CommonExchange] { [] }
 }

@@ -1,5 +1,5 @@
-import Foundation
-import PeerLedgerDomain
+public import Foundation
+public import PeerLedgerDomain
 
 /// A peering request as a checked command: every value parsed and every header value proven
 /// free of CR/LF before anything is recorded or queued.

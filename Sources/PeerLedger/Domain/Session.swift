@@ -1,5 +1,5 @@
-import GRDB
-import PeerLedgerDomain
+package import GRDB
+public import PeerLedgerDomain
 
 /// A BGP session as the `sessions` projection holds it, with the names the API shows beside it.
 public struct Session: Sendable, Equatable {
@@ -92,7 +92,7 @@ extension Session {
 
     /// One session by id (deleted ones included), or nil. Its columns are read straight from
     /// SQLite (`WriteStatement.firstRow`): every command that changes a session answers with it.
-    public static func fetch(_ db: Database, id: Int64) throws -> Session? {
+    package static func fetch(_ db: Database, id: Int64) throws -> Session? {
         try byID.firstRow(db, id) { try Session(columns: $0) }
     }
 

@@ -1,9 +1,9 @@
-import Crypto
-import Foundation
-import GRDB
-import GRDBSQLite
+public import Crypto
+public import Foundation
+package import GRDB
+public import GRDBSQLite
 import Synchronization
-import PeerLedgerDomain
+public import PeerLedgerDomain
 
 /// The event log and its projections in one SQLite database: the single door every write goes
 /// through, and the place reads are served from.
@@ -12,7 +12,7 @@ import PeerLedgerDomain
 /// appends its events (each hashed onto the chain), the projections apply them, and everything
 /// commits together or not at all. Writes are serialized by SQLite's single writer.
 public final class Ledger: Sendable {
-    public let database: any DatabaseWriter
+    package let database: any DatabaseWriter
     public let clock: any LedgerClock
     public let ids: any IDGenerator
     /// Answers of list reads, valid while the projections stay at the position they were read at.
@@ -228,11 +228,11 @@ public final class Ledger: Sendable {
     }
 
     /// A read on a consistent snapshot of the projections.
-    public func read<T: Sendable>(_ body: @Sendable (Database) throws -> T) async throws -> T {
+    package func read<T: Sendable>(_ body: @Sendable (Database) throws -> T) async throws -> T {
         try await database.read(body)
     }
 
-    public func readNow<T>(_ body: (Database) throws -> T) throws -> T {
+    package func readNow<T>(_ body: (Database) throws -> T) throws -> T {
         try database.read(body)
     }
 

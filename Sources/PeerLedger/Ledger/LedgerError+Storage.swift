@@ -1,5 +1,5 @@
 import GRDB
-import PeerLedgerDomain
+public import PeerLedgerDomain
 
 extension LedgerError {
     /// A storage (SQLite) error's text for an operator, or nil when `error` is not one. Callers

@@ -1,6 +1,6 @@
-import Foundation
+public import Foundation
 import GRDB
-import PeerLedgerDomain
+public import PeerLedgerDomain
 
 /// Copies of every projection as it stood at a position of the log, kept beside the ledger file
 /// (`<ledger>.snapshots/<position>.sqlite`) so a read `as_of` a past moment starts from the

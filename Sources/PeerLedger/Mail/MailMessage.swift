@@ -1,5 +1,5 @@
 import Crypto
-import PeerLedgerDomain
+public import PeerLedgerDomain
 
 /// A peering request as an RFC 5322 / MIME message: the pure step between the ledger's record of
 /// a request and the bytes a mail server receives. Same inputs, same bytes: the outbox can hold

@@ -1,4 +1,4 @@
-import PeerLedgerDomain
+public import PeerLedgerDomain
 /// One mail address with an optional display name (`Operations <ops@6connect.com>` or
 /// `ops@6connect.com`), checked so that nothing in it can become an extra header or an SMTP
 /// command: ASCII addresses only (`local@domain`, dot-atom local part, host-name domain), display

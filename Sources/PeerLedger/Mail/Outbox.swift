@@ -1,6 +1,6 @@
-import Foundation
-import GRDB
-import PeerLedgerDomain
+public import Foundation
+package import GRDB
+public import PeerLedgerDomain
 
 /// The transactional outbox: each request's message is stored by the command that records the
 /// request, in the same transaction, so a request is never recorded without its message nor its
@@ -70,7 +70,7 @@ public enum Outbox {
     }
 
     /// Counts by state, for `outbox status` and tests.
-    public static func counts(_ db: Database) throws -> [String: Int] {
+    package static func counts(_ db: Database) throws -> [String: Int] {
         Dictionary(
             uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT state, COUNT(*) AS n FROM outbox GROUP BY state").map {
                 ($0["state"] as String, $0["n"] as Int)

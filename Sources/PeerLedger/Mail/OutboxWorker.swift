@@ -1,6 +1,6 @@
-import Foundation
-import Logging
-import PeerLedgerDomain
+public import Foundation
+public import Logging
+public import PeerLedgerDomain
 
 /// How often and how long a failing delivery is retried: attempt n waits `firstDelay` × 2^(n-1),
 /// at most `maximumDelay`; after `maximumAttempts` the request is failed for good.

@@ -1,6 +1,6 @@
-import Foundation
-import Mustache
-import PeerLedgerDomain
+public import Foundation
+public import Mustache
+public import PeerLedgerDomain
 
 /// The words of a default peering request (sendEmail): a subject, a plain-text body and an HTML
 /// body, as Mustache templates the operator can replace with files. The default text follows the

@@ -1,5 +1,5 @@
-import Foundation
-import PeerLedgerDomain
+public import Foundation
+public import PeerLedgerDomain
 
 /// A folder of PeeringDB API pages: `org.json`, `ix.json`, ... (missing files are skipped). Each
 /// file is a full snapshot of its type.

@@ -1,6 +1,6 @@
-import Foundation
-import GRDB
-import PeerLedgerDomain
+public import Foundation
+package import GRDB
+public import PeerLedgerDomain
 
 /// Turns PeeringDB pages into events: one per object created, changed (with each field from and
 /// to) or removed, and none for an object that is as the ledger already has it. All in one
@@ -192,7 +192,7 @@ extension Ledger {
 /// The incremental sync's starting points.
 public enum PeeringDBSync {
     /// Per type, the newest `updated` seen, as Unix seconds (what PeeringDB's `since` takes).
-    public static func highWaterMarks(_ db: Database) throws -> [PeeringDBObjectType: Int64] {
+    package static func highWaterMarks(_ db: Database) throws -> [PeeringDBObjectType: Int64] {
         var marks: [PeeringDBObjectType: Int64] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT type, updated FROM peeringdb_sync") {
             guard let type = PeeringDBObjectType(rawValue: row["type"]),

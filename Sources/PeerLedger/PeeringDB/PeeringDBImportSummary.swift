@@ -1,5 +1,5 @@
-import Foundation
-import PeerLedgerDomain
+public import Foundation
+public import PeerLedgerDomain
 
 /// What one import did, per object type, and the records it skipped (`--lenient`).
 public struct PeeringDBImportSummary: Sendable, Equatable, CustomStringConvertible {

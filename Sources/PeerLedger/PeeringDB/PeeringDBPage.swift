@@ -1,4 +1,4 @@
-import PeerLedgerDomain
+public import PeerLedgerDomain
 /// One PeeringDB API answer for one object type (`{"data":[...],"meta":{...}}`), as a file of a
 /// folder import or the body of an HTTP response, before anything is checked.
 public struct PeeringDBPage: Sendable {

@@ -1,5 +1,5 @@
 import GRDB
-import PeerLedgerDomain
+public import PeerLedgerDomain
 
 extension Ledger {
     /// Configures our own network (`peerledger self --asn 8038`): it must be in the PeeringDB data.

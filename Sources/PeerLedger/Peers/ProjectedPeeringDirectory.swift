@@ -1,5 +1,5 @@
-import GRDB
-import PeerLedgerDomain
+package import GRDB
+public import PeerLedgerDomain
 
 /// The `PeeringDirectory` the request actions use in production: the PeeringDB projections
 /// (exchanges, networks, addresses, contacts) and the peers projection, read inside the
@@ -7,15 +7,15 @@ import PeerLedgerDomain
 public struct ProjectedPeeringDirectory: PeeringDirectory {
     public init() {}
 
-    public func ownParticipantID(in db: Database) throws -> Int64? {
+    package func ownParticipantID(in db: Database) throws -> Int64? {
         try OwnNetwork.fetch(db)?.netID
     }
 
-    public func exchangeName(publicID: Int64, in db: Database) throws -> String? {
+    package func exchangeName(publicID: Int64, in db: Database) throws -> String? {
         try PeerDirectory.exchangeName(db, publicID)
     }
 
-    public func network(participantID: Int64, in db: Database) throws -> DirectoryNetwork? {
+    package func network(participantID: Int64, in db: Database) throws -> DirectoryNetwork? {
         guard
             let text = try String.fetchOne(
                 db.cachedStatement(sql: "SELECT fields FROM peeringdb_objects WHERE type = 'net' AND id = ?"),
@@ -28,14 +28,14 @@ public struct ProjectedPeeringDirectory: PeeringDirectory {
             peeringDBURL: "https://www.peeringdb.com/net/\(participantID)")
     }
 
-    public func isPresent(participantID: Int64, atExchange publicID: Int64, in db: Database) throws -> Bool {
+    package func isPresent(participantID: Int64, atExchange publicID: Int64, in db: Database) throws -> Bool {
         try Bool.fetchOne(
             db.cachedStatement(sql: "SELECT 1 FROM pdb_netixlan WHERE net_id = ? AND ix_id = ? LIMIT 1"),
             arguments: [participantID, publicID]) ?? false
     }
 
     /// Public and users-visible contacts with an email address (private ones are never used).
-    public func contacts(participantID: Int64, in db: Database) throws -> [NetworkContact] {
+    package func contacts(participantID: Int64, in db: Database) throws -> [NetworkContact] {
         try PeerDirectory.contacts(db, participant: participantID).compactMap { contact in
             guard let role = contact["role"]?.stringValue, let email = contact["email"]?.stringValue, !email.isEmpty else {
                 return nil
@@ -44,12 +44,12 @@ public struct ProjectedPeeringDirectory: PeeringDirectory {
         }
     }
 
-    public func commonExchanges(ours: Int64, theirs: Int64, in db: Database) throws -> [CommonExchange] {
+    package func commonExchanges(ours: Int64, theirs: Int64, in db: Database) throws -> [CommonExchange] {
         try PeerDirectory.commonExchanges(db, ours: ours, theirs: theirs)
     }
 
     /// The peer in getPeers' shape, with its history, as resetPeerStatus answers it.
-    public func peer(participantID: Int64, publicID: Int64, in db: Database) throws -> JSON? {
+    package func peer(participantID: Int64, publicID: Int64, in db: Database) throws -> JSON? {
         do {
             return try PeerActions.answer(db, participant: participantID, exchange: publicID)
         } catch is Refusal {

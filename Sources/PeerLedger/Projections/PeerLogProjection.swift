@@ -1,5 +1,5 @@
-import GRDB
-import PeerLedgerDomain
+package import GRDB
+public import PeerLedgerDomain
 
 /// The communications history of each peer (a network at an exchange): what getCommunications
 /// and `include_log_data` show, newest first.
@@ -108,7 +108,7 @@ public enum PeerLog {
         """)
 
     /// A peer's history at one exchange, newest first, in the seed's `log_data` shape.
-    public static func entries(_ db: Database, participant: Int64, exchange: Int64) throws -> [JSON] {
+    package static func entries(_ db: Database, participant: Int64, exchange: Int64) throws -> [JSON] {
         try Row.fetchAll(
             db.cachedStatement(sql: """
                 SELECT message, time, request_id, session_id, public_id FROM peer_log

@@ -1,5 +1,5 @@
-import GRDB
-import PeerLedgerDomain
+package import GRDB
+public import PeerLedgerDomain
 
 /// What the routers did with each session: whether its neighbor is on the router, the last push,
 /// and the last observed BGP state. It also moves the session's own `state` and `prfx_received`
@@ -105,12 +105,12 @@ public struct SessionRouterState: Sendable, Equatable {
     public var prefixesReceived: Int64?
     public var lastError: String?
 
-    public static func fetch(_ db: Database, session: Int64) throws -> SessionRouterState? {
+    package static func fetch(_ db: Database, session: Int64) throws -> SessionRouterState? {
         try Row.fetchOne(db, sql: "SELECT * FROM session_router_state WHERE session_id = ?", arguments: [session]).map(Self.init(row:))
     }
 
     /// Every session's state on one router, by session id.
-    public static func all(_ db: Database, router: Int64) throws -> [Int64: SessionRouterState] {
+    package static func all(_ db: Database, router: Int64) throws -> [Int64: SessionRouterState] {
         let rows = try Row.fetchAll(db, sql: "SELECT * FROM session_router_state WHERE router_id = ?", arguments: [router])
         return Dictionary(rows.map { (($0["session_id"] as Int64), Self(row: $0)) }, uniquingKeysWith: { a, _ in a })
     }

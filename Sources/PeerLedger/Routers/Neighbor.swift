@@ -1,4 +1,4 @@
-import PeerLedgerDomain
+public import PeerLedgerDomain
 /// A session as a router sees it: the BGP neighbor to create or remove. Built from a session's
 /// fields once, then rendered per platform.
 public struct Neighbor: Sendable, Equatable {

@@ -1,5 +1,5 @@
-import GRDB
-import PeerLedgerDomain
+package import GRDB
+public import PeerLedgerDomain
 
 
 /// One of our routers (`resource_id` / `resource_name` in the API), as the routers projection
@@ -20,12 +20,12 @@ public struct BGPRouter: Sendable, Equatable {
     public static func stream(_ id: Int64) -> String { "router-\(id)" }
 
     /// The registered (not removed) router with this id, or nil.
-    public static func fetch(_ db: Database, id: Int64) throws -> BGPRouter? {
+    package static func fetch(_ db: Database, id: Int64) throws -> BGPRouter? {
         try Row.fetchOne(db, sql: "SELECT * FROM routers WHERE id = ? AND removed = 0", arguments: [id]).map(BGPRouter.init(row:))
     }
 
     /// Every registered router, by id.
-    public static func all(_ db: Database) throws -> [BGPRouter] {
+    package static func all(_ db: Database) throws -> [BGPRouter] {
         try Row.fetchAll(db, sql: "SELECT * FROM routers WHERE removed = 0 ORDER BY id").map(BGPRouter.init(row:))
     }
 

@@ -1,4 +1,4 @@
-import PeerLedgerDomain
+public import PeerLedgerDomain
 /// A configuration ready to push to one router: the exact text the router receives, and the
 /// same text with every password replaced by `<redacted>` for the log and for answers.
 public struct RouterConfiguration: Sendable, Equatable {

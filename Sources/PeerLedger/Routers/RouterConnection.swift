@@ -1,4 +1,4 @@
-import PeerLedgerDomain
+public import PeerLedgerDomain
 /// Talking to one router: push a configuration, read its running configuration, read its BGP
 /// neighbors. The ledger decides and records; implementations only carry text there and back,
 /// so tests can stand in for a router with plain values.

@@ -1,5 +1,5 @@
 import GRDB
-import PeerLedgerDomain
+public import PeerLedgerDomain
 
 /// Reads each router's BGP neighbors and records what changed: one SessionStateObserved per
 /// session whose state, received prefixes or last error differ from the last observation, and

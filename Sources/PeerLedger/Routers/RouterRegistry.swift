@@ -1,5 +1,5 @@
 import GRDB
-import PeerLedgerDomain
+public import PeerLedgerDomain
 
 /// What `peerledger routers add` asks for: a router and how to reach it. The SSH password, if
 /// any, goes to `secrets`; the event carries its ref.

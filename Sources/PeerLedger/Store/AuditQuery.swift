@@ -1,5 +1,5 @@
-import GRDB
-import PeerLedgerDomain
+package import GRDB
+public import PeerLedgerDomain
 
 /// Questions asked of the log itself: who changed what, and when.
 public struct AuditQuery: Sendable, Equatable {
@@ -25,7 +25,7 @@ public struct AuditQuery: Sendable, Equatable {
     }
 
     /// The matching events in log order.
-    public func events(_ db: Database) throws -> [RecordedEvent] {
+    package func events(_ db: Database) throws -> [RecordedEvent] {
         var clauses: [String] = []
         var arguments: [any DatabaseValueConvertible] = []
         var sql = ""

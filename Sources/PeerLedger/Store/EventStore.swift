@@ -1,5 +1,5 @@
 import GRDB
-import PeerLedgerDomain
+public import PeerLedgerDomain
 
 /// The append-only, hash-chained log as every backend of the ledger provides it: SQLite here
 /// (`Ledger`), PostgreSQL beside it. A backend is done when it passes the event-store conformance

@@ -1,12 +1,12 @@
-import Foundation
-import GRDB
+public import Foundation
+package import GRDB
 import GRDBSQLite
-import PeerLedgerDomain
+public import PeerLedgerDomain
 
 /// One command's view of the ledger while it writes: read projections through `db`, append
 /// events with `append`, keep secrets out of the log with `storeSecret`.
 public final class LedgerTransaction {
-    public let db: Database
+    package let db: Database
     public let metadata: EventMetadata
     /// One moment for the whole command, so all its events share a time. Never earlier than the
     /// last event's: the log's time does not go back (a clock stepped backwards records the

@@ -1,6 +1,6 @@
 import Crypto
-import GRDB
-import PeerLedgerDomain
+package import GRDB
+public import PeerLedgerDomain
 
 /// What `verify` found: the chain checked end to end, and the guards in place.
 public struct VerifyReport: Sendable, Equatable {
@@ -39,7 +39,7 @@ public enum Verifier {
         "stream_heads_follow_log_insert", "stream_heads_follow_log_update", "stream_heads_refuse_delete",
     ]
 
-    public static func verify(_ db: Database) throws -> VerifyReport {
+    package static func verify(_ db: Database) throws -> VerifyReport {
         var report = VerifyReport(events: 0, lastHash: RecordedEvent.genesisHash, firstBad: nil, missingTriggers: [])
         let present = Set(
             try String.fetchAll(

@@ -1,5 +1,5 @@
 import GRDB
-import PeerLedgerDomain
+public import PeerLedgerDomain
 
 extension RecordedEvent {
     /// The event for people and tools: payload and metadata as JSON objects, not strings.

@@ -1,4 +1,4 @@
-import Crypto
+public import Crypto
 
 extension Sequence where Element == UInt8 {
     /// Lowercase hexadecimal, two digits a byte.

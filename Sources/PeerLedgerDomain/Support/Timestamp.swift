@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A moment in UTC with millisecond precision: what the ledger records and what answers show.
 ///
