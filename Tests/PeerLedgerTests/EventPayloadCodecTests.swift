@@ -4,16 +4,16 @@ import Testing
 @testable import PeerLedger
 @testable import PeerLedgerDomain
 
-/// The hand codecs of `EventPayloadCodecs` must write Foundation's canonical bytes exactly (or
-/// leave the payload to it), and read back what `JSONDecoder` reads, leaving every other text,
-/// and its error, to `JSONDecoder`.
+/// The hand codecs of `EventPayloadCodecs` must write `CanonicalJSON.encode`'s bytes exactly (RFC
+/// 8785, which `CanonicalJSONTests` holds that encoder to) or leave the payload to it, and read
+/// back what `JSONDecoder` reads, leaving every other text, and its error, to `JSONDecoder`.
 @Suite("Event payload codecs")
 struct EventPayloadCodecTests {
     static let plainTexts = ["", "Hold Timer Expired", "a/b c", "250 2.0.0 Ok: queued as 1f", "~{}[]:,", "reviewed 3", "accepted", "0"]
     static let escapedTexts = ["x\"y", "back\\slash", "line\nbreak", "tab\t", "Zürich", "日本", "\u{7F}", "\u{1}", "e\u{2028}f"]
     static let edgeInts: [Int64] = [0, 1, -1, 10, 9, -10, Int64.max, Int64.min, Int64.max - 1, Int64.min + 1]
 
-    /// What `JSONEncoder` writes between quotes unchanged, said independently of the codec's own test.
+    /// What the hand codecs write between quotes as is, said independently of the codec's own test.
     static func isPlain(_ text: String) -> Bool {
         text.unicodeScalars.allSatisfy { (0x20...0x7E).contains($0.value) && $0 != "\"" && $0 != "\\" }
     }
@@ -49,15 +49,15 @@ struct EventPayloadCodecTests {
 
     // MARK: Byte identity and round trips
 
-    @Test("JSONEncoder sorts every key list the codecs write as they write it")
-    func keyOrdersAreJSONEncoders() {
-        #expect(EventPayloadCodecs.keyOrderHolds)
+    @Test("every key list the codecs write is in JCS's member order")
+    func keyOrdersAreCanonical() {
         for keys in EventPayloadCodecs.keyOrders { #expect(CanonicalJSON.keyOrder(keys) == keys) }
+        #expect(EventPayloadCodecs.peerFieldRank == ["is_peer": 0, "notes_private": 1, "qualified": 2, "request_status": 3])
         #expect(Set(EventPayloadCodecs.peerFieldRank.keys) == ["qualified", "is_peer", "request_status", "notes_private"])
     }
 
-    @Test("observed states: Foundation's bytes or nil, and read back as JSONDecoder reads them")
-    func sessionStateObservedMatchesFoundation() throws {
+    @Test("observed states: the canonical bytes or nil, and read back as JSONDecoder reads them")
+    func sessionStateObservedIsCanonical() throws {
         var values = Values()
         var fast = 0
         for _ in 0..<1500 {
@@ -73,7 +73,7 @@ struct EventPayloadCodecTests {
     }
 
     @Test("peer updates: every value kind from and to, unknown and absent fields")
-    func peerUpdatedMatchesFoundation() throws {
+    func peerUpdatedIsCanonical() throws {
         var values = Values()
         let names = PeerLocalField.allCases.map(\.rawValue) + ["other_field"]
         var fast = 0
@@ -101,10 +101,10 @@ struct EventPayloadCodecTests {
         #expect(readOnly > 20)
     }
 
-    @Test("created PeeringDB objects: Foundation's bytes, or nil when a name or a text is not plain")
-    func peeringDBObjectCreatedMatchesFoundation() throws {
+    @Test("created PeeringDB objects: the canonical bytes, or nil when a name or a text is not plain")
+    func peeringDBObjectCreatedIsCanonical() throws {
         var values = Values()
-        // PeeringDB's own names, and some whose byte order could differ from a sorted-key order.
+        // PeeringDB's own names, and some the hand encoder leaves to the general one.
         let names = ["name", "asn", "info_prefixes4", "info_prefixes10", "Zeta", "_x", "aka", "updated", "é", "a\"b"]
         var fast = 0
         for n in 0..<1000 {
@@ -125,7 +125,7 @@ struct EventPayloadCodecTests {
     }
 
     @Test("peer status resets at every integer edge")
-    func peerStatusResetMatchesFoundation() throws {
+    func peerStatusResetIsCanonical() throws {
         var values = Values()
         for _ in 0..<500 {
             let event = PeerStatusReset(participantID: values.int(), publicID: values.int())
@@ -136,7 +136,7 @@ struct EventPayloadCodecTests {
     }
 
     @Test("requests delivered and answered, with and without a request id")
-    func peeringRequestEventsMatchFoundation() throws {
+    func peeringRequestEventsAreCanonical() throws {
         var values = Values()
         var fast = 0
         for _ in 0..<1000 {
@@ -155,7 +155,7 @@ struct EventPayloadCodecTests {
         #expect(fast > 1200)
     }
 
-    /// The hand encoder gives `CanonicalJSON`'s bytes when `plain` (nil otherwise), `encoded()`
+    /// The hand encoder gives `CanonicalJSON.encode`'s bytes when `plain` (nil otherwise), `encoded()`
     /// gives them always, and the hand reader, `JSONDecoder` and `LedgerEvent` all read `event`
     /// back (the hand reader nil when not `plain`). 1 when the fast path was taken.
     func check<P: EventPayload>(

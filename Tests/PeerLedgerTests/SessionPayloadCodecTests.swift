@@ -4,14 +4,22 @@ import Testing
 @testable import PeerLedger
 @testable import PeerLedgerDomain
 
-/// The hand-written session payload codec must give Foundation's canonical bytes exactly.
+/// The hand-written session payload codec must give `CanonicalJSON.encode`'s bytes exactly (RFC
+/// 8785, which `CanonicalJSONTests` holds that encoder to), and read them back.
 struct SessionPayloadCodecTests {
+    /// Seeded: each test prints its seed and repeats its run under `PEERLEDGER_PROPERTY_SEED`.
+    static func seededRandom(_ test: String) -> SplitMix64 {
+        var run = PropertyRun.seeded()
+        print("\(test): \(PropertyRun.seedVariable)=\(run.currentSeed) repeats this run")
+        return SplitMix64(seed: run.next())
+    }
+
     static let texts = [
         "Amazon.com", "", "I'm a fancy note.", "a/b", "206.126.236.68", "x\"y", "back\\slash", "line\nbreak", "tab\t",
         "Zürich", "日本", "\u{7F}", "\u{1}", "e\u{2028}f", "mixed Case_Key",
     ]
 
-    static func randomValue(_ random: inout SystemRandomNumberGenerator) -> FieldValue {
+    static func randomValue(_ random: inout SplitMix64) -> FieldValue {
         switch Int.random(in: 0..<3, using: &random) {
         case 0: return .null
         case 1: return .int(Int64.random(in: Int64.min...Int64.max, using: &random))
@@ -19,8 +27,8 @@ struct SessionPayloadCodecTests {
         }
     }
 
-    @Test func sessionAddedPayloadIsByteIdenticalToFoundationsCanonicalJSON() throws {
-        var random = SystemRandomNumberGenerator()
+    @Test func sessionAddedPayloadIsTheCanonicalEncodersBytes() throws {
+        var random = Self.seededRandom("sessionAddedPayloadIsTheCanonicalEncodersBytes")
         let names = SessionField.allCases.map(\.column) + ["unknown_key", "Upper", "key10", "key9"]
         var fastCount = 0
         for _ in 0..<2000 {
@@ -38,8 +46,8 @@ struct SessionPayloadCodecTests {
         #expect(fastCount > 0)
     }
 
-    @Test func sessionUpdatedPayloadIsByteIdenticalToFoundationsCanonicalJSON() throws {
-        var random = SystemRandomNumberGenerator()
+    @Test func sessionUpdatedPayloadIsTheCanonicalEncodersBytes() throws {
+        var random = Self.seededRandom("sessionUpdatedPayloadIsTheCanonicalEncodersBytes")
         let names = SessionField.allCases.map(\.column) + ["unknown_key"]
         var fastCount = 0
         for _ in 0..<2000 {
@@ -57,8 +65,8 @@ struct SessionPayloadCodecTests {
         #expect(fastCount > 0)
     }
 
-    @Test func payloadsOutsideTheFastShapeAreStillReadOrRefusedByFoundation() throws {
-        // Extra member, float, duplicate key, escaped text: Foundation decides.
+    @Test func payloadsOutsideTheFastShapeAreStillReadOrRefusedByJSONDecoder() throws {
+        // Extra member, float, duplicate key, escaped text: JSONDecoder decides.
         let extra = try LedgerEvent(recorded(SessionAdded.type, #"{"fields":{},"session_id":3,"later":1}"#))
         #expect(extra == .sessionAdded(SessionAdded(sessionID: 3, fields: [:])))
         let escaped = try LedgerEvent(recorded(SessionAdded.type, #"{"fields":{"note":"a\nb"},"session_id":4}"#))

@@ -116,11 +116,11 @@ struct WritePathTests {
     }
 }
 
-/// Event metadata written by hand is byte-identical to Foundation's canonical JSON.
+/// Event metadata written by hand is byte-identical to `CanonicalJSON.encode` (RFC 8785).
 @Suite("Event log: metadata encoding")
 struct MetadataCodecTests {
     @Test("hand-written metadata equals CanonicalJSON for every combination of present, absent, plain and escaped values")
-    func metadataBytesEqualFoundation() throws {
+    func metadataBytesEqualTheCanonicalEncoder() throws {
         let texts: [String?] = [nil, "", "bench", "cli:root", "a/b", "10.0.0.1:443", "quote\"d", "back\\slash", "tab\there", "Zürich", "emoji 🚀", "~!@#$%^&*()_+{}|:<>?`-=[];',./"]
         for actor in texts.compactMap({ $0 }) {
             for request in texts {

@@ -13,19 +13,6 @@ public protocol EventPayload: Codable, Sendable, Equatable {
     static var schemaVersion: Int { get }
 }
 
-/// Canonical JSON for the log: sorted keys, no escaped slashes, the same bytes for the same value.
-public enum CanonicalJSON {
-    public static func encode<T: Encodable>(_ value: T) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
-    }
-
-    public static func decode<T: Decodable>(_ type: T.Type, from text: String) throws -> T {
-        try JSONDecoder().decode(type, from: Data(text.utf8))
-    }
-}
-
 /// Who did it and on whose behalf: stored with every event, never containing a secret.
 public struct EventMetadata: Codable, Sendable, Equatable {
     /// The API key's name, or `cli:<user>` for the command line.

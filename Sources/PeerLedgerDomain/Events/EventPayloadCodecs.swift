@@ -2,19 +2,19 @@ import Foundation
 
 /// Hand-written codecs for the payloads a live network's log holds most after sessions' own:
 /// routers' observed states (almost half of a history), peers' updates and resets, and requests
-/// delivered and answered. Foundation's `JSONEncoder`/`JSONDecoder` still cost a large share of an
-/// append and of a rebuild for them.
+/// delivered and answered. A general encoder and `JSONDecoder` cost a large share of an append
+/// and of a rebuild for them.
 ///
-/// The rules are `SessionPayloadCodec`'s. Encoding gives exactly the bytes `CanonicalJSON` gives
-/// (the hash chain and the replays pin them) or nil, and the caller falls back to Foundation:
-/// every string must be plain (`SessionPayloadCodec.isPlain`), the keys are written in an order
-/// checked once against `JSONEncoder` itself (`keyOrderHolds`), and a nil optional is left out as
-/// the synthesized `Encodable` does. Decoding reads only that canonical text, byte by byte with
-/// `SessionPayloadScanner`'s primitives, and answers nil for anything else, so `JSONDecoder` keeps
-/// the last word (value or error) on every other shape. `EventPayloadCodecTests` compares both
-/// ways with Foundation on generated payloads.
+/// The rules are `SessionPayloadCodec`'s. Encoding gives exactly the bytes `CanonicalJSON.encode`
+/// gives (RFC 8785; the hash chain covers them) or nil, and the caller falls back to it: every
+/// string must be plain (`SessionPayloadCodec.isPlain`), the keys are written in JCS's member
+/// order (`keyOrders`), and a nil optional is left out as the synthesized `Encodable` does.
+/// Decoding reads only that canonical text, byte by byte with `SessionPayloadScanner`'s
+/// primitives, and answers nil for anything else, so `JSONDecoder` keeps the last word (value or
+/// error) on every other shape. `EventPayloadCodecTests` compares both ways on generated payloads.
 public enum EventPayloadCodecs {
-    /// Each struct's keys as these encoders write them, and `{"from":..,"to":..}`.
+    /// Each struct's keys as these encoders write them, and `{"from":..,"to":..}`: each list in
+    /// JCS's member order (`CanonicalJSON.keyOrder`, which a test holds them to).
     public static let keyOrders: [[String]] = [
         ["last_error", "prfx_received", "router_id", "session_id", "state"],
         ["changes", "participant_id", "public_id"],
@@ -25,11 +25,7 @@ public enum EventPayloadCodecs {
         ["fields", "object_id", "object_type"],
     ]
 
-    /// True when `JSONEncoder` sorts every list of `keyOrders` as it is written; if it ever did
-    /// not, every encoder here answers nil and Foundation writes the payloads.
-    public static let keyOrderHolds = keyOrders.allSatisfy { CanonicalJSON.keyOrder($0) == $0 }
-
-    /// The names a `PeerUpdated` change may carry, ranked in `JSONEncoder`'s order.
+    /// The names a `PeerUpdated` change may carry, ranked in JCS's member order.
     public static let peerFieldRank = CanonicalJSON.keyRank(PeerLocalField.allCases.map(\.rawValue))
 
     // MARK: Encoding
@@ -37,7 +33,7 @@ public enum EventPayloadCodecs {
     /// `{"last_error":"..","prfx_received":N,"router_id":N,"session_id":N,"state":".."}`, the
     /// two optionals left out when nil.
     public static func encode(_ observed: SessionStateObserved) -> String? {
-        guard keyOrderHolds, SessionPayloadCodec.isPlain(observed.state) else { return nil }
+        guard SessionPayloadCodec.isPlain(observed.state) else { return nil }
         var out = "{"
         out.reserveCapacity(96)
         if let lastError = observed.lastError {
@@ -55,7 +51,7 @@ public enum EventPayloadCodecs {
     /// `{"changes":{"k":{"from":..,"to":..}},"participant_id":N,"public_id":N}`, or nil when a
     /// change's name is not a `PeerLocalField` or a value is not plain.
     public static func encode(_ updated: PeerUpdated) -> String? {
-        guard keyOrderHolds, let keys = SessionPayloadCodec.orderedKeys(updated.changes, rank: peerFieldRank) else { return nil }
+        guard let keys = SessionPayloadCodec.orderedKeys(updated.changes, rank: peerFieldRank) else { return nil }
         var out = #"{"changes":{"#
         out.reserveCapacity(96 + updated.changes.count * 48)
         for (index, key) in keys.enumerated() {
@@ -72,13 +68,12 @@ public enum EventPayloadCodecs {
 
     /// `{"participant_id":N,"public_id":N}`.
     static func encode(_ reset: PeerStatusReset) -> String? {
-        guard keyOrderHolds else { return nil }
-        return #"{"participant_id":"# + String(reset.participantID) + #","public_id":"# + String(reset.publicID) + "}"
+        #"{"participant_id":"# + String(reset.participantID) + #","public_id":"# + String(reset.publicID) + "}"
     }
 
     /// `{"attempt":N,"reply":"..","request_id":N}`.
     static func encode(_ delivered: PeeringRequestDelivered) -> String? {
-        guard keyOrderHolds, SessionPayloadCodec.isPlain(delivered.reply) else { return nil }
+        guard SessionPayloadCodec.isPlain(delivered.reply) else { return nil }
         return #"{"attempt":"# + String(delivered.attempt) + #","reply":""# + delivered.reply + #"","request_id":"#
             + String(delivered.requestID) + "}"
     }
@@ -86,7 +81,7 @@ public enum EventPayloadCodecs {
     /// `{"peer_participant_id":N,"public_id":N,"request_id":N,"status":".."}`, `request_id` left
     /// out when nil.
     static func encode(_ answered: PeeringRequestAnswered) -> String? {
-        guard keyOrderHolds, SessionPayloadCodec.isPlain(answered.status) else { return nil }
+        guard SessionPayloadCodec.isPlain(answered.status) else { return nil }
         var out = #"{"peer_participant_id":"# + String(answered.peerParticipantID) + #","public_id":"# + String(answered.publicID)
         if let request = answered.requestID {
             out += #","request_id":"# + String(request)
@@ -95,15 +90,12 @@ public enum EventPayloadCodecs {
         return out
     }
 
-    /// `{"fields":{..},"object_id":N,"object_type":".."}` with the fields in byte order of their
-    /// names, or nil when a name or a text is not plain, or when that byte order is not
-    /// `JSONEncoder`'s for these names (asked of `JSONEncoder` once per set of names: the objects
-    /// of one PeeringDB type share one). A PeeringDB import writes some 160,000 of these.
+    /// `{"fields":{..},"object_id":N,"object_type":".."}` with the fields in JCS's member order
+    /// (for the plain names this accepts, their byte order), or nil when a name or a text is not
+    /// plain. A PeeringDB import writes some 160,000 of these.
     static func encode(_ created: PeeringDBObjectCreated) -> String? {
-        guard keyOrderHolds else { return nil }
+        guard created.fields.keys.allSatisfy(SessionPayloadCodec.isPlain) else { return nil }
         let fields = created.fields.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
-        let names = fields.map(\.key)
-        guard names.allSatisfy(SessionPayloadCodec.isPlain), byteOrderIsEncoders.holds(for: names) else { return nil }
         var out = #"{"fields":{"#
         out.reserveCapacity(64 + fields.count * 24)
         for (index, field) in fields.enumerated() {
@@ -115,10 +107,7 @@ public enum EventPayloadCodecs {
         return out
     }
 
-    /// Whether `JSONEncoder` writes each set of PeeringDB field names seen in byte order.
-    static let byteOrderIsEncoders = KeyOrderMemo()
-
-    /// A PeeringDB-kind value as `JSONEncoder` writes it; false when the text is not plain.
+    /// A PeeringDB-kind value as `CanonicalJSON` writes it; false when the text is not plain.
     private static func write(_ value: PeeringDBValue, into out: inout String) -> Bool {
         switch value {
         case .null: out += "null"
@@ -205,26 +194,6 @@ public enum EventPayloadCodecs {
     }
 }
 
-/// Remembers, per list of names already in byte order, whether `JSONEncoder`'s `.sortedKeys`
-/// writes them in that order. Bounded: past `limit` lists it asks without keeping.
-public final class KeyOrderMemo: @unchecked Sendable {
-    private let lock = NSLock()
-    private var known: [[String]: Bool] = [:]
-    private let limit = 256
-
-    public func holds(for names: [String]) -> Bool {
-        lock.lock()
-        let remembered = known[names]
-        lock.unlock()
-        if let remembered { return remembered }
-        let holds = CanonicalJSON.keyOrder(names) == names
-        lock.lock()
-        if known.count < limit { known[names] = holds }
-        lock.unlock()
-        return holds
-    }
-}
-
 extension SessionPayloadScanner {
     /// `read` applied to the bytes of `text`; nil unless it read them all.
     public static func reading<T>(_ text: String, _ read: (inout SessionPayloadScanner) -> T?) -> T? {
@@ -253,20 +222,5 @@ extension SessionPayloadScanner {
         if literal("false") { return .bool(false) }
         if let text = anyText ? unescapedStringValue() : string() { return .text(text) }
         return integer().map(PeeringDBValue.int)
-    }
-}
-
-extension CanonicalJSON {
-    /// `names` in the order `JSONEncoder`'s `.sortedKeys` writes them (not necessarily plain byte
-    /// order), found by encoding them once; empty if that fails.
-    public static func keyOrder(_ names: some Sequence<String>) -> [String] {
-        let dictionary = Dictionary(Set(names).map { ($0, 0) }, uniquingKeysWith: { first, _ in first })
-        guard let text = try? encode(dictionary), case let .object(members)? = try? JSON.parse(text) else { return [] }
-        return members.map(\.0)
-    }
-
-    /// Each of `names`' place in `keyOrder(names)`.
-    public static func keyRank(_ names: some Sequence<String>) -> [String: Int] {
-        Dictionary(keyOrder(names).enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
     }
 }

@@ -25,7 +25,7 @@ public enum LedgerEvent: Sendable, Equatable {
 
     /// The payload's type name and schema version, and its canonical JSON.
     public func encoded() throws -> (type: String, schemaVersion: Int, payload: String) {
-        /// `fast` is a hand codec's text (`EventPayloadCodecs`); nil leaves the payload to Foundation.
+        /// `fast` is a hand codec's text (`EventPayloadCodecs`); nil leaves the payload to `CanonicalJSON.encode`.
         func pack<P: EventPayload>(_ payload: P, fast: String? = nil) throws -> (String, Int, String) {
             (P.type, P.schemaVersion, try fast ?? CanonicalJSON.encode(payload))
         }

@@ -1,9 +1,9 @@
 /// Writes an event's metadata (`{"actor":..,"client_address":..,"request_id":..}`) by hand,
-/// because every command encodes it once and Foundation's `JSONEncoder` cost more than the rest
-/// of a small command's encoding. Byte-identical to `CanonicalJSON` (a test compares them): the
-/// three keys sort the same in every order, absent values are left out as the synthesized
-/// `Encodable` does, and any text that is not printable ASCII without `"` or `\` falls back to
-/// Foundation.
+/// because every command encodes it once and a general encoder cost more than the rest of a
+/// small command's encoding. Byte-identical to `CanonicalJSON.encode` (RFC 8785; tests compare
+/// them): the three keys are written in JCS's member order, absent values are left out as the
+/// synthesized `Encodable` does, and any text that is not printable ASCII without `"` or `\` is
+/// left to `CanonicalJSON.encode`.
 public enum MetadataCodec {
     public static func encode(_ metadata: EventMetadata) throws -> String {
         guard let fast = fastEncode(metadata) else { return try CanonicalJSON.encode(metadata) }

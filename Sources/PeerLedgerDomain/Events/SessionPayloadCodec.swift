@@ -1,25 +1,25 @@
 import Foundation
 
 /// A hand-written codec for the two payloads that dominate the log (`SessionAdded`,
-/// `SessionUpdated`), because Foundation's `JSONEncoder`/`JSONDecoder` cost most of an append and
-/// of a rebuild.
+/// `SessionUpdated`), because a general encoder and `JSONDecoder` cost most of an append and of a
+/// rebuild.
 ///
-/// It must give exactly the bytes `CanonicalJSON` gives (the hash chain and replays pin them), so
-/// it only handles what it can prove identical and answers nil otherwise, letting the caller fall
-/// back to Foundation: keys are ordered by a rank taken from `JSONEncoder` itself (its sorted-keys
-/// order is not plain byte order), strings must be printable ASCII without `"` or `\`, and
-/// decoding accepts only the exact shape Foundation would accept for these structs.
+/// It must give exactly the bytes `CanonicalJSON.encode` gives (RFC 8785; the hash chain covers
+/// them), so it only handles what it can prove identical and answers nil otherwise, letting the
+/// caller fall back to `CanonicalJSON`: keys are ordered by their rank in JCS's member order,
+/// strings must be printable ASCII without `"` or `\` (written as they are), and decoding accepts
+/// only the exact shape `JSONDecoder` would accept for these structs.
 public enum SessionPayloadCodec {
-    /// Each known field name's place in `JSONEncoder`'s sorted-keys order, computed once by
-    /// encoding them all with `JSONEncoder`.
+    /// Each known field name's place in JCS's member order (`CanonicalJSON.keyOrder`).
     public static let keyRank = CanonicalJSON.keyRank(SessionField.allCases.map(\.column) + SessionField.allCases.map(\.rawValue))
 
-    /// True when `JSONEncoder` writes `text` between quotes unchanged.
+    /// True when `text` is printable ASCII without `"` or `\`: the canonical form writes it between
+    /// quotes unchanged, and the hand readers (`SessionPayloadScanner.string`) read it back whole.
     public static func isPlain(_ text: String) -> Bool {
         !text.utf8.contains { $0 < 0x20 || $0 > 0x7E || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }
     }
 
-    /// The keys of `dictionary` in `JSONEncoder`'s order, or nil when one is not known (not in
+    /// The keys of `dictionary` in JCS's member order, or nil when one is not known (not in
     /// `rank`) or not plain.
     public static func orderedKeys<V>(_ dictionary: [String: V], rank keyRank: [String: Int] = keyRank) -> [String]? {
         var ranked: [(Int, String)] = []
@@ -45,7 +45,7 @@ public enum SessionPayloadCodec {
         return true
     }
 
-    /// `{"fields":{...},"session_id":N}`, or nil when only Foundation can be trusted with it.
+    /// `{"fields":{...},"session_id":N}`, or nil when it is left to `CanonicalJSON.encode`.
     public static func encode(_ added: SessionAdded) -> String? {
         guard let keys = orderedKeys(added.fields) else { return nil }
         var out = "{\"fields\":{"

@@ -67,7 +67,9 @@ public enum PeeringDBValue: Codable, Sendable, Hashable {
 public typealias PeeringDBFields = [String: PeeringDBValue]
 
 extension Dictionary where Key == String, Value == PeeringDBValue {
-    /// Canonical JSON (sorted keys): what the projection stores and imports compare by text.
+    /// The fields as one JSON text, keys in byte order, escaped as `JSON` escapes: what the
+    /// projection stores and imports compare by text. For plain names and texts it is the
+    /// payload's own `fields` object (`CanonicalFieldsText` takes it from there).
     public var canonicalText: String {
         Self.canonicalText(sorted: sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }.map { ($0.key, $0.value) })
     }

@@ -69,7 +69,9 @@ public enum JSON: Sendable, Equatable {
 // MARK: Writing
 
 extension JSON {
-    /// Compact UTF-8 JSON; object members in their stored order (or sorted, for canonical bytes).
+    /// Compact UTF-8 JSON; object members in their stored order (or sorted by their UTF-8 bytes).
+    /// The answers' writer: it escapes U+2028/U+2029 and writes \u0008 and \u000c where RFC 8785
+    /// writes them as is or as \b and \f, so the log's canonical text is `CanonicalJSON`'s, not this.
     public func serialized(sortedKeys: Bool = false) -> String {
         var out = ""
         out.reserveCapacity(256)
