@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Hand-written codecs for the payloads a live network's log holds most after sessions' own:
 /// routers' observed states (almost half of a history), peers' updates and resets, and requests
@@ -207,20 +208,16 @@ public enum EventPayloadCodecs {
 
 /// Remembers, per list of names already in byte order, whether `JSONEncoder`'s `.sortedKeys`
 /// writes them in that order. Bounded: past `limit` lists it asks without keeping.
-public final class KeyOrderMemo: @unchecked Sendable {
-    private let lock = NSLock()
-    private var known: [[String]: Bool] = [:]
-    private let limit = 256
+public final class KeyOrderMemo: Sendable {
+    private let known = Mutex<[[String]: Bool]>([:])
+    private static let limit = 256
 
     public func holds(for names: [String]) -> Bool {
-        lock.lock()
-        let remembered = known[names]
-        lock.unlock()
-        if let remembered { return remembered }
+        if let remembered = known.withLock({ $0[names] }) { return remembered }
         let holds = CanonicalJSON.keyOrder(names) == names
-        lock.lock()
-        if known.count < limit { known[names] = holds }
-        lock.unlock()
+        known.withLock { known in
+            if known.count < Self.limit { known[names] = holds }
+        }
         return holds
     }
 }
