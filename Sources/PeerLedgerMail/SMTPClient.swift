@@ -1,10 +1,10 @@
 public import Foundation
-import NIOConcurrencyHelpers
 public import NIOCore
 public import NIOPosix
 public import NIOSSL
 public import PeerLedger
 public import PeerLedgerDomain
+public import Synchronization
 
 /// A small SMTP client (RFC 5321) over SwiftNIO: one connection per message, EHLO (HELO when the
 /// server does not know EHLO), STARTTLS or implicit TLS, AUTH PLAIN or LOGIN, MAIL FROM, one
@@ -41,14 +41,14 @@ final class SMTPSession: Sendable {
     let handler: NIOLoopBound<SMTPReplyHandler>
     let configuration: SMTPConfiguration
     /// What the server offered in its last EHLO answer (upper-cased keywords with their parameters).
-    private let extensions: NIOLockedValueBox<[String: String]> = NIOLockedValueBox([:])
-    private let secured: NIOLockedValueBox<Bool>
+    private let extensions = Mutex<[String: String]>([:])
+    private let secured: Mutex<Bool>
 
     private init(channel: any Channel, handler: NIOLoopBound<SMTPReplyHandler>, configuration: SMTPConfiguration) {
         self.channel = channel
         self.handler = handler
         self.configuration = configuration
-        self.secured = NIOLockedValueBox(configuration.security == .tls)
+        self.secured = Mutex(configuration.security == .tls)
     }
 
     static func connect(_ configuration: SMTPConfiguration, group: any EventLoopGroup) async throws -> SMTPSession {
@@ -149,15 +149,15 @@ final class SMTPSession: Sendable {
                 let name = keyword.split(separator: "=", maxSplits: 1)
                 offered[name[0].uppercased()] = (parts.count > 1 ? String(parts[1]) : name.count > 1 ? String(name[1]) : "")
             }
-            extensions.withLockedValue { $0 = offered }
+            extensions.withLock { $0 = offered }
             return
         }
         guard answer.isPermanentFailure else { throw SMTPError.rejected(command: "EHLO", reply: answer) }
         try await command("HELO \(configuration.heloName)", expecting: 200..<300)
-        extensions.withLockedValue { $0 = [:] }
+        extensions.withLock { $0 = [:] }
     }
 
-    private func offers(_ keyword: String) -> Bool { extensions.withLockedValue { $0[keyword] != nil } }
+    private func offers(_ keyword: String) -> Bool { extensions.withLock { $0[keyword] != nil } }
 
     private func startTLS(_ context: NIOSSLContext?) async throws {
         guard let context else { throw SMTPError.connection("no TLS context") }
@@ -171,17 +171,17 @@ final class SMTPSession: Sendable {
         } catch {
             throw SMTPError.connection("STARTTLS: \(error)")
         }
-        secured.withLockedValue { $0 = true }
+        secured.withLock { $0 = true }
     }
 
     /// AUTH PLAIN when offered, else AUTH LOGIN. The password is sent base64-encoded and never
     /// appears in an error: commands are named "AUTH PLAIN" / "AUTH LOGIN" only.
     private func authenticate(username: String, password: String) async throws {
-        guard secured.withLockedValue({ $0 }) || configuration.allowPlaintextAuth else {
+        guard secured.withLock({ $0 }) || configuration.allowPlaintextAuth else {
             throw SMTPError.unsupported(
                 "refusing to send the SMTP password over an unencrypted connection; use --smtp-security starttls or tls")
         }
-        let mechanisms = Set((extensions.withLockedValue { $0["AUTH"] } ?? "").uppercased().split(separator: " ").map(String.init))
+        let mechanisms = Set((extensions.withLock { $0["AUTH"] } ?? "").uppercased().split(separator: " ").map(String.init))
         if mechanisms.contains("PLAIN") {
             let token = Data(([0] + Array(username.utf8) + [0] + Array(password.utf8))).base64EncodedString()
             let answer = try await send("AUTH PLAIN \(token)", named: "AUTH PLAIN")

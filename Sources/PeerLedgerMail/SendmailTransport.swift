@@ -1,6 +1,7 @@
 import Foundation
 public import PeerLedger
 public import PeerLedgerDomain
+import Synchronization
 
 /// Delivery through a sendmail-compatible program (`/usr/sbin/sendmail`, msmtp, ...): the message
 /// on standard input, `-i -f SENDER -- RECIPIENTS` as arguments (no shell: addresses are
@@ -72,21 +73,18 @@ public struct SendmailTransport: MailTransport {
 }
 
 /// The reader thread's result, handed over once.
-private final class ReaderResult: @unchecked Sendable {
-    private let condition = NSCondition()
-    private var data: Data?
+private final class ReaderResult: Sendable {
+    private let data = Mutex<Data?>(nil)
+    private let ready = DispatchSemaphore(value: 0)
 
     func set(_ value: Data) {
-        condition.lock()
-        data = value
-        condition.signal()
-        condition.unlock()
+        data.withLock { $0 = value }
+        ready.signal()
     }
 
+    /// Blocks until `set` has run.
     func wait() -> Data {
-        condition.lock()
-        defer { condition.unlock() }
-        while data == nil { condition.wait() }
-        return data ?? Data()
+        ready.wait()
+        return data.withLock { $0 } ?? Data()
     }
 }

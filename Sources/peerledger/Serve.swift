@@ -5,9 +5,11 @@ import Logging
 import PeerLedger
 import PeerLedgerDomain
 import PeerLedgerHTTP
+import ServiceLifecycle
 
-/// `peerledger serve`: the APIv1 server, shut down gracefully on SIGINT/SIGTERM (requests in
-/// flight finish; a write either commits whole or not at all).
+/// `peerledger serve`: the APIv1 server and the background workers (outbox delivery, router
+/// polls, snapshots), one `ServiceGroup` shut down gracefully on SIGINT/SIGTERM: requests in
+/// flight and a worker's pass in progress finish; a write either commits whole or not at all.
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Serve /api/v1/api.php over HTTP.")
 
@@ -45,25 +47,29 @@ struct Serve: AsyncParsableCommand {
         let ledger = try database.open(.createIfMissing, snapshotInterval: max(1, snapshotEvery))
         let demoKey = demo ? try await Demo.prepare(ledger) : nil
         let settings = try requests.settings()
-        var outbox: Task<Void, Never>?
+        var services: [any Service] = []
         if outboxInterval > 0 {
-            let worker = OutboxWorker(
-                ledger: ledger, transport: try mail.makeTransport(), retry: mail.retryPolicy, claimSeconds: mail.claimSeconds,
-                logger: logger)
-            let interval = Duration.seconds(outboxInterval)
-            outbox = Task { await worker.run(every: interval) }
+            services.append(
+                OutboxWorker(
+                    ledger: ledger, transport: try mail.makeTransport(), retry: mail.retryPolicy, claimSeconds: mail.claimSeconds,
+                    interval: .seconds(outboxInterval), logger: logger))
         }
-        defer { outbox?.cancel() }
+        if pollInterval > 0 {
+            services.append(RouterPolling(poller: RouterPoller(ledger: ledger), every: .seconds(pollInterval), logger: logger))
+        }
+        if snapshotEvery > 0 {
+            services.append(SnapshotKeeping(ledger: ledger, every: .seconds(30), logger: logger))
+        }
         let app = buildApplication(ledger: ledger, host: host, port: port, logger: logger, requests: settings) { [host, db = database.db] port in
             // Written unbuffered: scripts and tests wait for this line to learn the port.
             var text = "PeerLedger serving \(db) on http://\(host):\(port)/api/v1/api.php\n"
             if let demoKey { text += Demo.instructions(key: demoKey, host: host, port: port) + "\n" }
             FileHandle.standardOutput.write(Data(text.utf8))
         }
-        let poller = pollInterval > 0 ? Task { await RouterPolling.run(ledger: ledger, every: pollInterval, logger: logger) } : nil
-        defer { poller?.cancel() }
-        let snapshotKeeper = snapshotEvery > 0 ? Task { await SnapshotKeeping.run(ledger: ledger, every: 30, logger: logger) } : nil
-        defer { snapshotKeeper?.cancel() }
-        try await app.runService()
+        // Last: a graceful shutdown stops the services in reverse order, so the server first stops
+        // taking requests and finishes those in flight, then each worker finishes its pass.
+        services.append(app)
+        let group = ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        try await group.run()
     }
 }

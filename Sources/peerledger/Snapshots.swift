@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import Logging
 import PeerLedger
 import PeerLedgerDomain
 
@@ -59,36 +58,6 @@ struct SnapshotsCommand: ParsableCommand {
             if !pruned.isEmpty { print("\(pruned.count) unusable snapshots deleted") }
             let written = try ledger.backfillSnapshots()
             print("\(written.count) snapshots written" + (written.isEmpty ? "" : " (positions \(written.map(String.init).joined(separator: ", ")))"))
-        }
-    }
-}
-
-/// The snapshot keeper inside `serve`: drops snapshots the ledger cannot use, backfills where the
-/// log lacks them, then takes one whenever the log has grown an interval past the newest.
-/// Failures are logged; snapshots only save time.
-enum SnapshotKeeping {
-    static func run(ledger: Ledger, every seconds: Int, logger: Logger) async {
-        do {
-            if let snapshots = ledger.snapshots {
-                let pruned = try snapshots.pruneUnusable(ledger)
-                if !pruned.isEmpty { logger.info("unusable snapshots deleted", metadata: ["count": "\(pruned.count)"]) }
-            }
-            if ledger.snapshots != nil {
-                let written = try ledger.backfillSnapshots()  // nothing to do (and no file touched) when none is missing
-                if !written.isEmpty { logger.info("snapshots backfilled", metadata: ["count": "\(written.count)"]) }
-            }
-        } catch {
-            logger.warning("snapshot backfill failed", metadata: ["error": "\(error)"])
-        }
-        while !Task.isCancelled {
-            do {
-                if let position = try ledger.takeSnapshotIfDue() {
-                    logger.info("snapshot taken", metadata: ["position": "\(position)"])
-                }
-            } catch {
-                logger.warning("snapshot failed", metadata: ["error": "\(error)"])
-            }
-            try? await Task.sleep(for: .seconds(seconds))
         }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import PeerLedgerDomain
+import Synchronization
 
 /// Answers of the heavy list reads (getSessions, getPeers, getCommunications), kept with the log
 /// position the projections had when they were computed, so a read repeated between writes costs
@@ -12,7 +13,7 @@ import PeerLedgerDomain
 /// write from another process on the same file). Only reads that are pure functions of the
 /// projections and their parameters are cached: never `as_of`, never audit, never a read of
 /// tables written without an event (the outbox).
-public final class ReadAnswerCache: @unchecked Sendable {
+public final class ReadAnswerCache: Sendable {
     /// Read actions of target `peering` whose answers depend only on the projections.
     static let cachedActions: Set<String> = ["getSessions", "getPeers", "getCommunications"]
     /// Parameters that authenticate a call but do not change its answer.
@@ -20,13 +21,24 @@ public final class ReadAnswerCache: @unchecked Sendable {
     /// At most this many answers are kept (all of one position).
     static let capacity = 64
 
-    private let lock = NSLock()
-    private var position: Int64 = -1
-    private var answers: [String: APIAnswer] = [:]
-    /// API key rows read at `position`, by apiKey: the same rule holds for them, since creating
-    /// or revoking a key appends an event (moving the position) in the transaction that changes
-    /// the row. A revoked key is read again on the next call, and refused.
-    private var keys: [String: Ledger.StoredKey] = [:]
+    /// What is kept, all of one position.
+    private struct Kept {
+        var position: Int64 = -1
+        var answers: [String: APIAnswer] = [:]
+        /// API key rows read at `position`, by apiKey: the same rule holds for them, since
+        /// creating or revoking a key appends an event (moving the position) in the transaction
+        /// that changes the row. A revoked key is read again on the next call, and refused.
+        var keys: [String: Ledger.StoredKey] = [:]
+
+        /// Forgets what was kept for an older position.
+        mutating func advance(to position: Int64) {
+            answers.removeAll(keepingCapacity: true)
+            keys.removeAll(keepingCapacity: true)
+            self.position = position
+        }
+    }
+
+    private let kept = Mutex(Kept())
 
     public init() {}
 
@@ -62,62 +74,47 @@ public final class ReadAnswerCache: @unchecked Sendable {
     }
 
     func answer(for key: String, at position: Int64) -> APIAnswer? {
-        lock.lock()
-        defer { lock.unlock() }
-        guard position == self.position else { return nil }
-        return answers[key]
+        kept.withLock { kept in
+            guard position == kept.position else { return nil }
+            return kept.answers[key]
+        }
     }
 
     func store(_ answer: APIAnswer, for key: String, at position: Int64) {
-        lock.lock()
-        defer { lock.unlock() }
-        // A reader on an older snapshot must not push out the answers of a newer one.
-        guard position >= self.position else { return }
-        if position != self.position {
-            advance(to: position)
-        } else if answers.count >= Self.capacity {
-            answers.removeAll(keepingCapacity: true)
+        kept.withLock { kept in
+            // A reader on an older snapshot must not push out the answers of a newer one.
+            guard position >= kept.position else { return }
+            if position != kept.position {
+                kept.advance(to: position)
+            } else if kept.answers.count >= Self.capacity {
+                kept.answers.removeAll(keepingCapacity: true)
+            }
+            kept.answers[key] = answer
         }
-        answers[key] = answer
     }
 
     /// The key row `apiKey` read at `position`, when it was kept at that very position.
     func storedKey(_ apiKey: String, at position: Int64) -> Ledger.StoredKey? {
-        lock.lock()
-        defer { lock.unlock() }
-        guard position == self.position else { return nil }
-        return keys[apiKey]
+        kept.withLock { kept in
+            guard position == kept.position else { return nil }
+            return kept.keys[apiKey]
+        }
     }
 
     func store(_ key: Ledger.StoredKey, at position: Int64) {
-        lock.lock()
-        defer { lock.unlock() }
-        guard position >= self.position else { return }
-        if position != self.position { advance(to: position) }
-        if keys.count >= Self.capacity { keys.removeAll(keepingCapacity: true) }
-        keys[key.key.apiKey] = key
-    }
-
-    /// Forgets what was kept for an older position (under the lock).
-    private func advance(to position: Int64) {
-        answers.removeAll(keepingCapacity: true)
-        keys.removeAll(keepingCapacity: true)
-        self.position = position
+        kept.withLock { kept in
+            guard position >= kept.position else { return }
+            if position != kept.position { kept.advance(to: position) }
+            if kept.keys.count >= Self.capacity { kept.keys.removeAll(keepingCapacity: true) }
+            kept.keys[key.key.apiKey] = key
+        }
     }
 
     /// Forgets every answer (the benchmark measures reads that miss the cache this way).
     public func removeAll() {
-        lock.lock()
-        defer { lock.unlock() }
-        answers.removeAll()
-        keys.removeAll()
-        position = -1
+        kept.withLock { $0 = Kept() }
     }
 
     /// How many answers are kept now (for tests).
-    var count: Int {
-        lock.lock()
-        defer { lock.unlock() }
-        return answers.count
-    }
+    var count: Int { kept.withLock { $0.answers.count } }
 }

@@ -1,5 +1,6 @@
 public import Foundation
 public import PeerLedgerDomain
+public import Synchronization
 
 /// A successful answer of an action: the envelope's `message` and, when there is one, `data`.
 public struct Reply: Sendable, Equatable {
@@ -119,21 +120,20 @@ public struct APIAnswer: Sendable, Equatable {
 /// cache hands out copies), with one slot where a transport keeps the same text in its own buffer
 /// type, made once too: the HTTP server keeps a NIO `ByteBuffer` there instead of copying the
 /// text into a new buffer for every response (180 KiB for getPeers at a big exchange).
-public final class RenderedText: @unchecked Sendable {
+public final class RenderedText: Sendable {
     public let text: String
-    private let lock = NSLock()
-    private var transportForm: (any Sendable)?
+    private let transportForm = Mutex<(any Sendable)?>(nil)
 
     init(_ text: String) { self.text = text }
 
     /// The text in the transport's form: made by `make` on first use, then the same value.
     public func transportForm<Form: Sendable>(_ make: (String) -> Form) -> Form {
-        lock.lock()
-        defer { lock.unlock() }
-        if let kept = transportForm as? Form { return kept }
-        let made = make(text)
-        transportForm = made
-        return made
+        transportForm.withLock { kept in
+            if let kept = kept as? Form { return kept }
+            let made = make(text)
+            kept = made
+            return made
+        }
     }
 }
 

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import GRDBSQLite
 import PeerLedgerDomain
+import Synchronization
 
 /// One of the write path's hot statements, run with its values bound straight onto SQLite's
 /// prepared statement: the projections' constant INSERT, UPDATE and DELETE, the log's append and
@@ -50,22 +51,29 @@ import PeerLedgerDomain
 /// cleared afterwards (SQLite frees its copies when they are bound again), which GRDB's own
 /// `execute(arguments:)` does not need either, as it binds its values anew. A text run through
 /// here must not also be run by GRDB from remembered arguments (`setArguments`, then `execute()`).
-final class WriteStatement: @unchecked Sendable {
+final class WriteStatement: Sendable {
     let sql: String
 
     /// GRDB's statement on one connection, held weakly: GRDB owns it.
-    private final class Entry {
-        weak var statement: Statement?
+    /// `@unchecked Sendable`: its reference is set once, at init, and the statement it yields is
+    /// used only on its own connection, by the one thread GRDB lets use that connection at a time.
+    private final class Entry: @unchecked Sendable {
+        weak let statement: Statement?
         init(_ statement: Statement) { self.statement = statement }
     }
 
-    // Guarded by `lock`.
-    private let lock = NSLock()
-    private var entries: [SQLiteConnection: Entry] = [:]
-    /// The entry used last: a rebuild runs everything on one connection, so most lookups stop here.
-    private var last: (connection: SQLiteConnection, entry: Entry)?
+    /// Entries by the connection's address: a plain integer, which unlike the pointer may be
+    /// kept behind the lock. A later connection at a reused address finds only a released
+    /// statement there (a live one keeps its connection open), and prepares its own.
+    private struct Entries {
+        var byConnection: [UInt: Entry] = [:]
+        /// The entry used last: a rebuild runs everything on one connection, so most lookups stop here.
+        var last: (connection: UInt, entry: Entry)?
+    }
+
+    private let entries = Mutex(Entries())
     /// Past this many entries, adding one first drops those whose statement GRDB released.
-    private let pruneThreshold = 8
+    private static let pruneThreshold = 8
 
     init(_ sql: String) {
         self.sql = sql
@@ -218,35 +226,33 @@ final class WriteStatement: @unchecked Sendable {
 
     /// This connection's prepared statement for `sql`, from GRDB's cache the first time.
     private func statement(_ db: Database, _ connection: SQLiteConnection) throws -> Statement {
-        let entry = entry(of: connection)
-        let known = entry?.statement
         // A statement still alive keeps its connection open, so its handle is this connection's;
         // checked all the same, it costs nothing.
-        if let known, sqlite3_db_handle(known.sqliteStatement) == connection {
-            if let entry, last?.connection != connection { remember(connection, entry) }
+        if let known = entry(of: connection)?.statement, sqlite3_db_handle(known.sqliteStatement) == connection {
             return known
         }
         let statement = try db.cachedStatement(sql: sql)
         let fresh = Entry(statement)
-        lock.lock()
-        if entries.count >= pruneThreshold { entries = entries.filter { $0.value.statement != nil } }
-        entries[connection] = fresh
-        lock.unlock()
-        remember(connection, fresh)
+        let connection = UInt(bitPattern: connection)
+        entries.withLock { entries in
+            if entries.byConnection.count >= Self.pruneThreshold {
+                entries.byConnection = entries.byConnection.filter { $0.value.statement != nil }
+            }
+            entries.byConnection[connection] = fresh
+            entries.last = (connection, fresh)
+        }
         return statement
     }
 
-    /// The entry of `connection`, if this statement was prepared there.
+    /// The entry of `connection`, if this statement was prepared there, now the one used last.
     private func entry(of connection: SQLiteConnection) -> Entry? {
-        lock.lock()
-        defer { lock.unlock() }
-        return last?.connection == connection ? last?.entry : entries[connection]
-    }
-
-    private func remember(_ connection: SQLiteConnection, _ entry: Entry) {
-        lock.lock()
-        last = (connection, entry)
-        lock.unlock()
+        let connection = UInt(bitPattern: connection)
+        return entries.withLock { entries in
+            if let last = entries.last, last.connection == connection { return last.entry }
+            guard let entry = entries.byConnection[connection] else { return nil }
+            entries.last = (connection, entry)
+            return entry
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 public import Foundation
 public import Logging
 public import PeerLedgerDomain
+public import ServiceLifecycle
 
 /// How often and how long a failing delivery is retried: attempt n waits `firstDelay` × 2^(n-1),
 /// at most `maximumDelay`; after `maximumAttempts` the request is failed for good.
@@ -25,31 +26,35 @@ public struct RetryPolicy: Sendable, Equatable {
 }
 
 /// Sends what the outbox holds and records what became of it. One pass (`deliverDue`) for
-/// `peerledger outbox deliver`; `run(every:)` loops inside `serve`.
+/// `peerledger outbox deliver`; as a `Service` (`run()`) it loops inside `serve` until a graceful
+/// shutdown, which lets a pass in progress finish and record every outcome.
 ///
 /// Nothing is sent twice for one request: a row is claimed before it is sent (so a concurrent
 /// worker skips it) and the server's acceptance is recorded as `PeeringRequestDelivered` in the
 /// very next transaction, which marks the row delivered. The one window left is a crash between
 /// the server's acceptance and that commit: the claim then lapses and the same message, with the
 /// same Message-ID, goes again, recognisable as a duplicate by the receiver.
-public struct OutboxWorker: Sendable {
+public struct OutboxWorker: Service, CustomStringConvertible {
     public let ledger: Ledger
     public let transport: any MailTransport
     public let retry: RetryPolicy
     /// How long a claim holds a row: longer than one delivery can take.
     public let claimSeconds: Int64
     public let batchSize: Int
+    /// Time between passes as a service (`run()`) when no command wakes the worker sooner.
+    public let interval: Duration
     let logger: Logger
 
     public init(
         ledger: Ledger, transport: any MailTransport, retry: RetryPolicy = RetryPolicy(), claimSeconds: Int64 = 300,
-        batchSize: Int = 20, logger: Logger = Logger(label: "peerledger.outbox")
+        batchSize: Int = 20, interval: Duration = .seconds(30), logger: Logger = Logger(label: "peerledger.outbox")
     ) {
         self.ledger = ledger
         self.transport = transport
         self.retry = retry
         self.claimSeconds = claimSeconds
         self.batchSize = batchSize
+        self.interval = interval
         self.logger = logger
     }
 
@@ -80,10 +85,21 @@ public struct OutboxWorker: Sendable {
         return pass
     }
 
+    /// How the service group's log lines name it: its transport's description is left out,
+    /// as nothing says it keeps its credentials out of it.
+    public var description: String { "OutboxWorker(every: \(interval))" }
+
+    /// The worker as one of `serve`'s services: `run(every: interval)`.
+    public func run() async {
+        await run(every: interval)
+    }
+
     /// Passes every `interval`, and at once whenever a command queues mail
-    /// (`Ledger.outboxWake`), until the task is cancelled; a failing pass is logged, not fatal.
+    /// (`Ledger.outboxWake`), until a graceful shutdown (after the pass in progress) or a
+    /// cancellation; a failing pass is logged, not fatal.
     public func run(every interval: Duration) async {
-        while !Task.isCancelled {
+        let wake = ledger.outboxWake
+        await repeatPasses {
             do {
                 let pass = try await deliverDue()
                 if !pass.isEmpty {
@@ -94,7 +110,8 @@ public struct OutboxWorker: Sendable {
             } catch {
                 logger.error("outbox pass failed", metadata: ["error": "\(error)"])
             }
-            await ledger.outboxWake.wait(atMost: interval)
+        } pausing: {
+            await wake.wait(atMost: interval)
         }
     }
 

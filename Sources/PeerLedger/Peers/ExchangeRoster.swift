@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import PeerLedgerDomain
+import Synchronization
 
 /// Who is present at an exchange, from PeeringDB alone (each member's net, parsed, and whether
 /// it has an IPv4 / IPv6 address there), kept between reads: getPeers after a write (the
@@ -15,7 +16,7 @@ import PeerLedgerDomain
 /// projections stand at. Anything else (no anchor, a different hash, a PeeringDB event since, or
 /// more than `reach` events since) reads the roster anew. Our status with each member (peer
 /// status, sessions) is never kept: it is read on every call.
-public final class ExchangeRoster: @unchecked Sendable {
+public final class ExchangeRoster: Sendable {
     public static let shared = ExchangeRoster()
     /// At most this many exchanges are kept (emptied when full).
     static let capacity = 64
@@ -32,21 +33,18 @@ public final class ExchangeRoster: @unchecked Sendable {
     }
 
     /// A roster and the log position (with that event's hash) it holds for.
-    private struct Entry {
+    private struct Entry: Sendable {
         var position: Int64
         var hash: String
         var members: [Member]
     }
 
-    private let lock = NSLock()
-    private var entries: [Int64: Entry] = [:]
+    private let entries = Mutex<[Int64: Entry]>([:])
 
     /// The members of `exchange` as the reader's snapshot sees them (`position`: where its
     /// projections stand), or nil when an address record is not in `ExchangeMembers`' shape.
     func members(_ db: Database, exchange: Int64, position: Int64) throws -> [Member]? {
-        lock.lock()
-        let kept = entries[exchange]
-        lock.unlock()
+        let kept = entries.withLock { $0[exchange] }
         if let kept, try Self.stillValid(db, anchor: kept.position, hash: kept.hash, position: position) {
             // Anchored again here, so the next check looks only at the events after this one.
             if kept.position < position, let hash = try Self.hash(db, at: position) {
@@ -63,11 +61,11 @@ public final class ExchangeRoster: @unchecked Sendable {
 
     /// Keeps `entry` unless a reader on a newer snapshot already anchored one further on.
     private func keep(_ entry: Entry, for exchange: Int64) {
-        lock.lock()
-        defer { lock.unlock() }
-        if let kept = entries[exchange], kept.position > entry.position { return }
-        if entries[exchange] == nil, entries.count >= Self.capacity { entries.removeAll(keepingCapacity: true) }
-        entries[exchange] = entry
+        entries.withLock { entries in
+            if let kept = entries[exchange], kept.position > entry.position { return }
+            if entries[exchange] == nil, entries.count >= Self.capacity { entries.removeAll(keepingCapacity: true) }
+            entries[exchange] = entry
+        }
     }
 
     /// True when this snapshot's log holds the anchor event with `hash` and no event that changes
@@ -84,22 +82,12 @@ public final class ExchangeRoster: @unchecked Sendable {
 
     /// Forgets every roster (tests; the benchmark's reads after a PeeringDB change).
     public func removeAll() {
-        lock.lock()
-        defer { lock.unlock() }
-        entries.removeAll()
+        entries.withLock { $0.removeAll() }
     }
 
     /// The position the roster of `exchange` is anchored at (for tests).
-    func anchor(of exchange: Int64) -> Int64? {
-        lock.lock()
-        defer { lock.unlock() }
-        return entries[exchange]?.position
-    }
+    func anchor(of exchange: Int64) -> Int64? { entries.withLock { $0[exchange]?.position } }
 
     /// How many exchanges are kept now (for tests).
-    var count: Int {
-        lock.lock()
-        defer { lock.unlock() }
-        return entries.count
-    }
+    var count: Int { entries.withLock { $0.count } }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import PeerLedgerDomain
+import Synchronization
 
 /// One PeeringDB net parsed from its canonical text, with what every list read asks of it taken
 /// out once: the name (and its bytes, the sort key), the ASN, IPv4 prefixes and general policy.
@@ -32,13 +33,12 @@ final class ParsedNet: Sendable {
 /// every write. An entry is used only while the stored text is exactly the text it was parsed
 /// from (compared byte for byte with what SQLite hands over, without making a String of it), so
 /// a changed net is parsed anew; the cache is bounded (emptied when full).
-final class ParsedNetCache: @unchecked Sendable {
+final class ParsedNetCache: Sendable {
     static let shared = ParsedNetCache()
     /// At most this many nets are kept (a few MB).
     static let capacity = 4_096
 
-    private let lock = NSLock()
-    private var entries: [Int64: (text: [UInt8], net: ParsedNet)] = [:]
+    private let entries = Mutex<[Int64: (text: [UInt8], net: ParsedNet)]>([:])
 
     /// The fields of net `id` whose stored canonical text is `text`.
     func fields(id: Int64, text: String) -> PeeringDBFields {
@@ -48,16 +48,14 @@ final class ParsedNetCache: @unchecked Sendable {
 
     /// Net `id` whose stored canonical text has the UTF-8 bytes `text` (valid only during the call).
     func net(id: Int64, text: UnsafeRawBufferPointer) -> ParsedNet {
-        lock.lock()
-        let kept = entries[id]
-        lock.unlock()
+        let kept = entries.withLock { $0[id] }
         if let kept, Self.same(kept.text, text) { return kept.net }
         let bytes = Array(text)
         let net = ParsedNet(fields: PeeringDBFields.parsingCanonical(bytes))
-        lock.lock()
-        if entries.count >= Self.capacity { entries.removeAll(keepingCapacity: true) }
-        entries[id] = (bytes, net)
-        lock.unlock()
+        entries.withLock { entries in
+            if entries.count >= Self.capacity { entries.removeAll(keepingCapacity: true) }
+            entries[id] = (bytes, net)
+        }
         return net
     }
 
@@ -70,9 +68,5 @@ final class ParsedNetCache: @unchecked Sendable {
     }
 
     /// How many nets are kept now (for tests).
-    var count: Int {
-        lock.lock()
-        defer { lock.unlock() }
-        return entries.count
-    }
+    var count: Int { entries.withLock { $0.count } }
 }

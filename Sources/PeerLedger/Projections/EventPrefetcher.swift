@@ -11,6 +11,10 @@ import PeerLedgerDomain
 /// lock for its whole transaction, appends nothing before it is done, and reads committed events
 /// up to a bound it read itself, so nothing can commit in between that it would miss or see
 /// twice. Memory stays bounded: at most `depth` chunks of `chunkSize` events wait at any time.
+///
+/// `@unchecked Sendable`: every stored property is read and written only while holding
+/// `condition`, an `NSCondition` because both threads must sleep until the other has moved (a
+/// `Mutex` cannot wait).
 final class EventPrefetcher: @unchecked Sendable {
     /// One event as read and decoded. A struct rather than a tuple: reading a field of a tuple in
     /// a chunk copied the whole tuple through its generic value witnesses (a retain and a release

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import PeerLedgerDomain
+import Synchronization
 
 /// The `sessions` table: one row per BGP session ever added, deleted ones kept with `deleted` = 1.
 struct SessionsProjection: Projection {
@@ -84,17 +85,16 @@ extension FieldValue {
 /// Statements by the (checked, sorted) column names they set, so the same shape of event reuses
 /// one statement instead of joining strings for every event. Bounded: past `limit` shapes it
 /// builds without keeping.
-final class StatementsByColumns: @unchecked Sendable {
-    private let lock = NSLock()
-    private var statements: [[String]: WriteStatement] = [:]
-    private let limit = 4096
+final class StatementsByColumns: Sendable {
+    private let statements = Mutex<[[String]: WriteStatement]>([:])
+    private static let limit = 4096
 
     func statement(for columns: [String], build: ([String]) -> String) -> WriteStatement {
-        lock.lock()
-        defer { lock.unlock() }
-        if let known = statements[columns] { return known }
-        let statement = WriteStatement(build(columns))
-        if statements.count < limit { statements[columns] = statement }
-        return statement
+        statements.withLock { statements in
+            if let known = statements[columns] { return known }
+            let statement = WriteStatement(build(columns))
+            if statements.count < Self.limit { statements[columns] = statement }
+            return statement
+        }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Hand-written codecs for the payloads a live network's log holds most after sessions' own:
 /// routers' observed states (almost half of a history), peers' updates and resets, and requests
