@@ -10,9 +10,6 @@ enum SessionActions {
         Action(target: "peering", name: "updateSession", body: .write(update)),
     ]
 
-    /// Fields a session cannot be without; updateSession cannot clear them.
-    static let notNullable: Set<SessionField> = [.public_id, .peer_asn, .peer_ipaddr, .ip_type, .state]
-
     // MARK: getSessions
 
     static func get(_ parameters: Parameters, _ db: Database) throws -> Reply {
@@ -27,31 +24,26 @@ enum SessionActions {
     // MARK: addSession
 
     static func add(_ parameters: Parameters, _ transaction: LedgerTransaction) throws -> Reply {
-        var values: [SessionField: FieldValue] = [:]
-        for field in SessionField.allCases where field.isSettable {
-            guard let text = parameters.nonEmpty(field.rawValue) else { continue }
-            values[field] = try field.parse(text)
-        }
-        for field in SessionField.requiredToAdd where values[field] == nil {
-            throw Refusal("addSession needs \(field.rawValue)")
-        }
-        try checkAddressFamilies(&values)
-        if values[.state] == nil { values[.state] = .text(SessionState.notConfigured.rawValue) }
+        let values = try SessionDecisions.newSession(settableTexts(parameters, emptyMeansAbsent: true))
         try refuseDuplicate(values, excluding: nil, transaction.db)
-
         let id = try (lastID.int64(transaction.db) ?? 0) + 1
-        var fields: [String: FieldValue] = [:]
-        for (field, value) in values {
-            if field == .password, case let .text(password) = value {
-                fields[field.column] = .text(try transaction.storeSecret(password))
-            } else {
-                fields[field.column] = value
-            }
-        }
+        let passwordRef = try values[.password]?.textValue.map { try transaction.storeSecret($0) }
         try transaction.append(
-            .sessionAdded(SessionAdded(sessionID: id, fields: fields)), to: Session.stream(id), expecting: .noStream)
+            .sessionAdded(SessionDecisions.added(id: id, values: values, passwordRef: passwordRef)), to: Session.stream(id),
+            expecting: .noStream)
         let session = try fetch(transaction.db, id: id)
         return Reply("Session added: \(session.label)", data: session.json(idAsNumber: true))
+    }
+
+    /// The texts given for settable fields, by field; with `emptyMeansAbsent`, an empty one is
+    /// left out (addSession), otherwise it stays and clears the field (updateSession).
+    static func settableTexts(_ parameters: Parameters, emptyMeansAbsent: Bool) -> [SessionField: String] {
+        var texts: [SessionField: String] = [:]
+        for field in SessionField.allCases where field.isSettable {
+            guard let text = parameters[field.rawValue], !(emptyMeansAbsent && text.isEmpty) else { continue }
+            texts[field] = text
+        }
+        return texts
     }
 
     // MARK: updateSession
@@ -64,28 +56,14 @@ enum SessionActions {
         guard let current = try Session.fetch(transaction.db, id: id) else {
             throw Refusal("No session with id \(id) to update")
         }
-        guard !current.isDeleted else { throw Refusal("Session \(id) is deleted; it cannot be updated") }
-        let expected = try expectedVersion(parameters) ?? current.version
-
-        var next = current.values
-        for field in SessionField.allCases where field.isSettable {
-            guard let text = parameters[field.rawValue] else { continue }
-            if text.isEmpty {
-                guard !notNullable.contains(field) else { throw Refusal("\(field.rawValue) cannot be empty") }
-                next[field] = .null
-            } else {
-                next[field] = try field.parse(text)
-            }
-        }
-        // A new peer address without an ip_type carries its own family.
-        if parameters.nonEmpty("ip_type") == nil, next[.peer_ipaddr] != current.values[.peer_ipaddr] {
-            next[.ip_type] = nil
-        }
-        try checkAddressFamilies(&next)
+        try SessionDecisions.refuseUpdate(ofDeleted: id, isDeleted: current.isDeleted)
+        let expected = try expectedVersion(parameters)
+        let next = try SessionDecisions.updatedValues(
+            of: current.values, given: settableTexts(parameters, emptyMeansAbsent: false))
         try refuseDuplicate(next, excluding: id, transaction.db)
 
         var changes: [String: SessionUpdated.FieldChange] = [:]
-        for field in SessionField.allCases where field.isSettable && next[field] != current.values[field] {
+        for field in SessionDecisions.changedFields(from: current.values, to: next) {
             if field == .password {
                 let newRef: FieldValue =
                     if case let .text(password) = next[field] { .text(try transaction.storeSecret(password)) } else { .null }
@@ -94,12 +72,12 @@ enum SessionActions {
                 changes[field.column] = .init(from: current.values[field] ?? .null, to: next[field] ?? .null)
             }
         }
-        if !changes.isEmpty {
+        if let version = try SessionDecisions.appendVersion(
+            changes: !changes.isEmpty, expected: expected, current: current.version, stream: Session.stream(id))
+        {
             try transaction.append(
                 .sessionUpdated(SessionUpdated(sessionID: id, changes: changes)), to: Session.stream(id),
-                expecting: .exactly(expected))
-        } else if expected != current.version {
-            throw LedgerError.conflict(stream: Session.stream(id), expected: expected, actual: current.version)
+                expecting: .exactly(version))
         }
         let session = try fetch(transaction.db, id: id)
         return Reply("Session updated: \(session.label)", data: session.json())
@@ -138,30 +116,11 @@ enum SessionActions {
         return try Values.identifier(text, field: "expected_version")
     }
 
-    /// Infers `ip_type` from the peer address when absent, and refuses addresses of a family
-    /// other than `ip_type`.
-    static func checkAddressFamilies(_ values: inout [SessionField: FieldValue]) throws(Refusal) {
-        guard let peerText = values[.peer_ipaddr]?.textValue, let peer = IPAddress(peerText) else { return }
-        if let given = values[.ip_type]?.textValue {
-            guard given == peer.type.rawValue else {
-                throw Refusal("peer_ipaddr \(peer) is an \(peer.type.rawValue) address but ip_type is \(given)")
-            }
-        } else {
-            values[.ip_type] = .text(peer.type.rawValue)
-        }
-        if let sourceText = values[.source_ipaddr]?.textValue, let source = IPAddress(sourceText), source.type != peer.type {
-            throw Refusal("source_ipaddr \(source) is an \(source.type.rawValue) address but peer_ipaddr \(peer) is \(peer.type.rawValue)")
-        }
-    }
-
-    /// One live session per peer address on a router at an exchange.
+    /// One live session per peer address on a router at an exchange (`SessionDecisions`), the
+    /// holder read in one seek.
     static func refuseDuplicate(_ values: [SessionField: FieldValue], excluding id: Int64?, _ db: Database) throws {
-        guard let address = values[.peer_ipaddr]?.textValue, let exchange = values[.public_id]?.intValue else { return }
-        let router = values[.resource_id]?.intValue
-        if let existing = try duplicate.int64(db, exchange, address, router, id) {
-            let where_ = router.map { "router \($0) at exchange \(exchange)" } ?? "exchange \(exchange)"
-            throw Refusal("peer_ipaddr \(address) already has session \(existing) on \(where_); update or delete that session instead")
-        }
+        guard let slot = SessionDecisions.slot(of: values) else { return }
+        try SessionDecisions.refuseDuplicate(slot, holder: duplicate.int64(db, slot.exchange, slot.address, slot.router, id))
     }
 
     /// The live session with an address at an exchange (on a router, other than a session): one
