@@ -30,17 +30,14 @@ struct PeeringDBImporter {
         var stored: [PeeringDBObjectType: [Int64: String]] = [:]
         var alive: [PeeringDBObjectType: Set<Int64>] = [:]
         for type in PeeringDBObjectType.allCases {
-            var rows: [Int64: String] = [:]
             var ids = Set<Int64>()
             if incoming[type] != nil {
                 // Only the types being imported need their stored text (to compare); the others, ids.
-                let cursor = try Row.fetchCursor(
-                    db, sql: "SELECT id, fields FROM peeringdb_objects WHERE type = ?", arguments: [type.rawValue])
-                while let row = try cursor.next() { rows[row[0]] = row[1] }
+                let rows = try PeeringDBQueries.storedFields(of: type, db)
                 stored[type] = rows
                 ids = Set(rows.keys)
             } else {
-                ids = Set(try Int64.fetchAll(db, sql: "SELECT id FROM peeringdb_objects WHERE type = ?", arguments: [type.rawValue]))
+                ids = try PeeringDBQueries.ids(of: type, db)
             }
             if let (page, records) = incoming[type] {
                 if page.isSnapshot { ids = [] }
@@ -48,7 +45,7 @@ struct PeeringDBImporter {
                 if page.isSnapshot {
                     // Records skipped for their shape are kept as the ledger had them.
                     for issue in issues where issue.source == page.source {
-                        if let id = issue.recordID, rows[id] != nil { ids.insert(id) }
+                        if let id = issue.recordID, stored[type]?[id] != nil { ids.insert(id) }
                     }
                 }
             }
@@ -194,10 +191,8 @@ public enum PeeringDBSync {
     /// Per type, the newest `updated` seen, as Unix seconds (what PeeringDB's `since` takes).
     package static func highWaterMarks(_ db: Database) throws -> [PeeringDBObjectType: Int64] {
         var marks: [PeeringDBObjectType: Int64] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT type, updated FROM peeringdb_sync") {
-            guard let type = PeeringDBObjectType(rawValue: row["type"]),
-                let moment = Timestamp(parsing: row["updated"] as String)
-            else { continue }
+        for mark in try PeeringDBQueries.syncMarks(db) {
+            guard let type = PeeringDBObjectType(rawValue: mark.type), let moment = Timestamp(parsing: mark.updated) else { continue }
             marks[type] = moment.millis / 1000
         }
         return marks

@@ -90,13 +90,11 @@ public struct RouterPoller: Sendable {
     static func record(_ observed: [ObservedNeighbor], router: BGPRouter, _ tx: LedgerTransaction) throws -> (
         changes: [String], unknown: [ObservedNeighbor], missing: [Int64], unpushed: [Int64]
     ) {
-        let sessions = try Row.fetchAll(
-            tx.db, sql: "SELECT id, peer_ipaddr, state FROM sessions WHERE resource_id = ? AND deleted = 0", arguments: [router.id])
         var byAddress: [String: Int64] = [:]
         var notConfigured = Set<Int64>()
-        for row in sessions {
-            byAddress[row["peer_ipaddr"] as String] = row["id"]
-            if (row["state"] as String) == SessionState.notConfigured.rawValue { notConfigured.insert(row["id"]) }
+        for session in try SessionQueries.live(onRouter: router.id, tx.db) {
+            byAddress[session.peerAddress] = session.id
+            if session.state == SessionState.notConfigured.rawValue { notConfigured.insert(session.id) }
         }
         let states = try SessionRouterState.all(tx.db, router: router.id)
         var changes: [String] = []

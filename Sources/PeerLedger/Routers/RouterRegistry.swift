@@ -67,9 +67,7 @@ extension Ledger {
             if let existing = try BGPRouter.fetch(tx.db, id: checked.id) {
                 throw Refusal("router \(checked.id) is already registered as \(existing.name); remove it first")
             }
-            if let other = try Int64.fetchOne(
-                tx.db, sql: "SELECT id FROM routers WHERE name = ? AND removed = 0", arguments: [checked.name])
-            {
+            if let other = try RouterQueries.liveRouter(named: checked.name, tx.db) {
                 throw Refusal("a router named \(checked.name) is already registered (id \(other))")
             }
             var access = checked.access
