@@ -125,8 +125,25 @@ let package = Package(
             capability: .buildTool(),
             dependencies: ["EmbedMigrations"]
         ),
-        // Test helpers every test target shares (one scratch folder per test process).
-        .target(name: "PeerLedgerTestSupport", path: "Tests/PeerLedgerTestSupport", swiftSettings: strict),
+        // The test kit every test target shares: the scratch folder, a ledger with a fixed clock
+        // and ids, request signing and a signed client, a live server (in process and as a
+        // child), the seed's world, seeds, deadlines, the SMTP sink and the BGP lab.
+        .target(
+            name: "PeerLedgerTestSupport",
+            dependencies: [
+                "PeerLedger",
+                "PeerLedgerDomain",
+                "PeerLedgerHTTP",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/PeerLedgerTestSupport",
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "PeerLedgerTests",
             dependencies: [

@@ -3,6 +3,7 @@ import Testing
 
 @testable import PeerLedger
 @testable import PeerLedgerDomain
+import PeerLedgerTestSupport
 
 /// The hand-written session payload codec must give Foundation's canonical bytes exactly.
 struct SessionPayloadCodecTests {
@@ -11,7 +12,7 @@ struct SessionPayloadCodecTests {
         "Zürich", "日本", "\u{7F}", "\u{1}", "e\u{2028}f", "mixed Case_Key",
     ]
 
-    static func randomValue(_ random: inout SystemRandomNumberGenerator) -> FieldValue {
+    static func randomValue(_ random: inout SplitMix64) -> FieldValue {
         switch Int.random(in: 0..<3, using: &random) {
         case 0: return .null
         case 1: return .int(Int64.random(in: Int64.min...Int64.max, using: &random))
@@ -20,7 +21,7 @@ struct SessionPayloadCodecTests {
     }
 
     @Test func sessionAddedPayloadIsByteIdenticalToFoundationsCanonicalJSON() throws {
-        var random = SystemRandomNumberGenerator()
+        var random = SplitMix64(seed: try TestSeed.value("SessionPayloadCodecTests.sessionAddedPayloadIsByteIdenticalToFoundationsCanonicalJSON"))
         let names = SessionField.allCases.map(\.column) + ["unknown_key", "Upper", "key10", "key9"]
         var fastCount = 0
         for _ in 0..<2000 {
@@ -39,7 +40,7 @@ struct SessionPayloadCodecTests {
     }
 
     @Test func sessionUpdatedPayloadIsByteIdenticalToFoundationsCanonicalJSON() throws {
-        var random = SystemRandomNumberGenerator()
+        var random = SplitMix64(seed: try TestSeed.value("SessionPayloadCodecTests.sessionUpdatedPayloadIsByteIdenticalToFoundationsCanonicalJSON"))
         let names = SessionField.allCases.map(\.column) + ["unknown_key"]
         var fastCount = 0
         for _ in 0..<2000 {
