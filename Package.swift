@@ -149,12 +149,8 @@ let package = Package(
             dependencies: [
                 "PeerLedger",
                 "PeerLedgerDomain",
+                // The kit brings the HTTP server the real-router lab test drives the API through.
                 "PeerLedgerTestSupport",
-                // The real-router lab test drives the API over HTTP.
-                "PeerLedgerHTTP",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
-                .product(name: "Logging", package: "swift-log"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: strict

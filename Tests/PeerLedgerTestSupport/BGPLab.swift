@@ -50,9 +50,10 @@ public final class BGPLab: @unchecked Sendable {
 
     /// Why the lab cannot run here, or nil: root, `ip`, FRR's daemons and BIRD are needed.
     public static var unavailableReason: String? {
-        if getuid() != 0 { return "not root (network namespaces need root)" }
-        if let path = firstMissingProgram(["/usr/lib/frr/zebra", "/usr/lib/frr/bgpd", "/usr/bin/vtysh"]) {
-            return "\(path) missing (apt-get install frr)"
+        if let reason = missingRootOrPrograms(
+            ["/usr/lib/frr/zebra", "/usr/lib/frr/bgpd", "/usr/bin/vtysh"], install: "frr", root: "network namespaces need root")
+        {
+            return reason
         }
         if let tool = ["bird", "birdc", "ip"].first(where: { !toolAvailable($0) }) {
             return "\(tool) missing (apt-get install bird2 iproute2)"

@@ -14,11 +14,9 @@ public final class LocalSSHServer: @unchecked Sendable {
 
     /// Why sshd cannot run here for a test, or nil: root and OpenSSH are needed.
     public static var unavailableReason: String? {
-        if getuid() != 0 { return "not root" }
-        if let path = firstMissingProgram(["/usr/sbin/sshd", "/usr/bin/ssh", "/usr/bin/ssh-keygen"]) {
-            return "\(path) missing (apt-get install openssh-server openssh-client)"
-        }
-        return nil
+        missingRootOrPrograms(
+            ["/usr/sbin/sshd", "/usr/bin/ssh", "/usr/bin/ssh-keygen"], install: "openssh-server openssh-client",
+            root: "sshd on a port of its own with its own host key")
     }
 
     public init() throws {

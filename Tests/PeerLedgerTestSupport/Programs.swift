@@ -72,9 +72,11 @@ public func toolAvailable(_ tool: String) -> Bool {
     }
 }
 
-/// The first of `paths` that is not an executable file here, or nil when all are.
-public func firstMissingProgram(_ paths: [String]) -> String? {
-    paths.first { !FileManager.default.isExecutableFile(atPath: $0) }
+/// Why a test that needs root and the programs at `paths` cannot run here, or nil: not root
+/// (`root` says what for), or the first program missing, with the packages to `install`.
+public func missingRootOrPrograms(_ paths: [String], install: String, root: String) -> String? {
+    if getuid() != 0 { return "not root (\(root))" }
+    return paths.first { !FileManager.default.isExecutableFile(atPath: $0) }.map { "\($0) missing (apt-get install \(install))" }
 }
 
 /// The `peerledger` executable built beside the tests (`swift build --build-tests` puts it in the
