@@ -145,20 +145,33 @@ let package = Package(
             capability: .buildTool(),
             dependencies: ["EmbedMigrations"]
         ),
-        // Test helpers every test target shares (one scratch folder per test process).
-        .target(name: "PeerLedgerTestSupport", path: "Tests/PeerLedgerTestSupport", swiftSettings: strict),
+        // The test kit every test target shares: the scratch folder, a ledger with a fixed clock
+        // and ids, request signing and a signed client, a live server (in process and as a
+        // child), the seed's world, seeds, deadlines, the SMTP sink and the BGP lab.
+        .target(
+            name: "PeerLedgerTestSupport",
+            dependencies: [
+                "PeerLedger",
+                "PeerLedgerDomain",
+                "PeerLedgerHTTP",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/PeerLedgerTestSupport",
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "PeerLedgerTests",
             dependencies: [
                 "PeerLedger",
                 "PeerLedgerFixtures",
                 "PeerLedgerDomain",
+                // The kit brings the HTTP server the real-router lab test drives the API through.
                 "PeerLedgerTestSupport",
-                // The real-router lab test drives the API over HTTP.
-                "PeerLedgerHTTP",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
-                .product(name: "Logging", package: "swift-log"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),

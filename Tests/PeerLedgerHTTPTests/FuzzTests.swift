@@ -12,9 +12,10 @@ import Testing
 ///
 /// The seed is printed; set PEERLEDGER_FUZZ_SEED to run another (or to replay a failure), and
 /// PEERLEDGER_FUZZ_CALLS for more calls.
-@Suite("Fuzz: hostile calls against a live server")
+@Suite(
+    "Fuzz: hostile calls against a live server",
+    .enabled(if: peerledgerBinaryPath != nil, "needs the peerledger binary built beside the tests (swift build)"))
 struct FuzzTests {
-    static let seed: UInt64 = ProcessInfo.processInfo.environment["PEERLEDGER_FUZZ_SEED"].flatMap { UInt64($0) } ?? 20_261_204
     static let calls: Int = ProcessInfo.processInfo.environment["PEERLEDGER_FUZZ_CALLS"].flatMap { Int($0) } ?? 2_400
 
     /// One generated call and what the server must do with it.
@@ -88,20 +89,20 @@ struct FuzzTests {
 
     @Test("2,000+ hostile calls: no trap, no 5xx, the envelope on every answer, 401 unless exactly signed, no event from a refused call")
     func hostileCalls() async throws {
-        print("FuzzTests seed \(Self.seed) (set PEERLEDGER_FUZZ_SEED to change), \(Self.calls) calls")
+        let seed = try TestSeed.value("FuzzTests", fixed: 20_261_204, variable: "PEERLEDGER_FUZZ_SEED")
+        print("FuzzTests: \(Self.calls) calls (PEERLEDGER_FUZZ_CALLS sets how many)")
         let (database, key, secret) = try ledgerWithWriteKey()
-        let server = try ServerProcess(database: database, extra: ["--outbox-interval", "0", "--poll-interval", "0"])
+        let server = try await ServerProcess.start(database: database, extra: ["--outbox-interval", "0", "--poll-interval", "0"])
         defer { server.kill() }
         let ledger = try Ledger.open(at: database, access: .readOnly)
-        let client = HTTPClient(eventLoopGroupProvider: .singleton)
-        var random = SplitMix64(seed: Self.seed)
+        var random = SplitMix64(seed: seed)
         var counts: [String: Int] = [:]
-        do {
+        try await withHTTPClient { client in
             for index in 0..<Self.calls {
                 let call = Self.generate(&random, key: key.apiKey, secret: secret)
                 counts[call.what, default: 0] += 1
                 let before = try ledger.eventCount()
-                let where_ = "call \(index) (\(call.what)), seed \(Self.seed): \(call.body.prefix(300))"
+                let where_ = "call \(index) (\(call.what)), seed \(seed): \(call.body.prefix(300))"
                 // Long or malformed text travels as a POST body (a URL could not carry it); the rest half and half.
                 let post = random.next() % 2 == 0 || call.body.utf8.count > 4000 || call.what == "malformed-form"
                 let answer: (status: Int, body: String)
@@ -129,11 +130,7 @@ struct FuzzTests {
                 #expect(server.process.isRunning, "\(where_): the server died")
                 if !server.process.isRunning { break }
             }
-        } catch {
-            try await client.shutdown()
-            throw error
         }
-        try await client.shutdown()
         print("FuzzTests calls by kind: \(counts.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))")
         #expect(try ledger.verify().isValid)
     }
@@ -144,7 +141,7 @@ struct FuzzTests {
         func pick<T>(_ items: [T]) -> T { items[Int(random.next() % UInt64(items.count))] }
         func sign(_ pairs: [(String, String)]) -> (message: String, raw: String) {
             let message = (pairs + [("apiKey", key)]).map { "\(Parameters.encode($0.0))=\(Parameters.encode($0.1))" }.joined(separator: "&")
-            return (message, "\(message)&hash=\(Parameters.encode(RequestSignature.sign(message, secret: secret)))")
+            return (message, appendingHash(to: message, secret: secret))
         }
         let hasTime: ([(String, String)]) -> Bool = { $0.contains { $0.0 == "time" } }
         switch random.next() % 10 {
@@ -188,7 +185,7 @@ struct FuzzTests {
             let position = Int(random.next() % UInt64(bytes.count))
             bytes[position] = bytes[position] == UInt8(ascii: "7") ? UInt8(ascii: "8") : UInt8(ascii: "7")
             let tampered = String(decoding: bytes, as: UTF8.self)
-            let hash = Parameters.encode(RequestSignature.sign(sign(pairs).message, secret: secret))
+            let hash = signature(of: sign(pairs).message, secret: secret)
             return Call(body: "\(tampered)&hash=\(hash)", exactlySigned: false, hasTime: false, what: "tampered")
         case 7:
             // Unsigned, or signed with another secret.
@@ -197,14 +194,14 @@ struct FuzzTests {
                 return Call(body: raw, exactlySigned: false, hasTime: false, what: "unsigned")
             }
             let message = (pairs + [("apiKey", key)]).map { "\($0.0)=\(Parameters.encode($0.1))" }.joined(separator: "&")
-            let raw = "\(message)&hash=\(Parameters.encode(RequestSignature.sign(message, secret: "0123456789abcdef0123456789abcdef")))"
+            let raw = appendingHash(to: message, secret: "0123456789abcdef0123456789abcdef")
             return Call(body: raw, exactlySigned: false, hasTime: false, what: "wrong-secret")
         case 8:
             // Malformed form text inside the signed bytes: bad escapes, bare names, stray separators.
             let junk = pick(["%", "%zz", "%C3", "=", "&&", "a=%E0%80%80", "==x", "note=%FF%FE"])
             let message = "\(pairs.map { "\($0.0)=\(Parameters.encode($0.1))" }.joined(separator: "&"))&\(junk)&apiKey=\(key)"
             return Call(
-                body: "\(message)&hash=\(Parameters.encode(RequestSignature.sign(message, secret: secret)))", exactlySigned: true,
+                body: appendingHash(to: message, secret: secret), exactlySigned: true,
                 hasTime: false, what: "malformed-form")
         default:
             // The template as it is: a real call, so the log grows and later calls meet real rows.

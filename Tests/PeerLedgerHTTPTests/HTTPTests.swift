@@ -1,20 +1,13 @@
 import Foundation
 import HTTPTypes
-import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOCore
 import PeerLedger
 import PeerLedgerDomain
-import PeerLedgerHTTP
+import PeerLedgerTestSupport
 import Synchronization
 import Testing
-
-/// Signs a query the way ProVision's PHP client does: apiKey last, then hash over everything before.
-func signed(_ query: String, key: String, secret: String) -> String {
-    let message = "\(query)&apiKey=\(key)"
-    return "\(message)&hash=\(PeerLedger.Parameters.encode(RequestSignature.sign(message, secret: secret)))"
-}
 
 /// Collects every log line (message and metadata) so tests can look for leaked secrets.
 final class LogCapture: Sendable {
@@ -60,29 +53,23 @@ struct HTTPTests {
         (readOnlyKey, readOnlySecret) = try ledger.createAPIKey(name: "dashboard", readOnly: true, metadata: EventMetadata(actor: "cli:test"))
     }
 
-    var app: some ApplicationProtocol {
-        buildApplication(ledger: ledger, host: "127.0.0.1", port: 0, logger: logs.logger)
-    }
-
-    static let addAmazon =
-        "target=peering&action=addSession&source_asn=8038&source_ipaddr=1.2.3.5&resource_id=422&peer_asn=16509&peer_name=Amazon.com&peer_participant_id=1418&peer_ipaddr=206.126.236.68&peer_group=LAME-PEERS&public_id=1&type=Peer&prfx_max=200&password=ace12345&note=I%27m+a+fancy+note."
-
-    func json(_ response: TestResponse) throws -> JSON { try JSON.parse(String(buffer: response.body)) }
+    /// The seed's Amazon.com session, as a signed call names it.
+    static let addAmazon = "target=peering&" + amazon
 
     @Test("a signed GET and a signed POST form body are served; the write is recorded under the key's name")
     func signedCalls() async throws {
-        try await app.test(.live) { client in
+        try await withLiveServer(ledger, logger: logs.logger) { client in
             let post = try await client.execute(
                 uri: "/api/v1/api.php", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
                 body: ByteBuffer(string: signed(Self.addAmazon, key: key.apiKey, secret: secret)))
             #expect(post.status == .ok)
-            #expect(try json(post)["message"] == .string("Session added: Amazon.com (AS8038V1.2.3.5) - (AS16509V206.126.236.68)"))
+            #expect(try post.json()["message"] == .string("Session added: Amazon.com (AS8038V1.2.3.5) - (AS16509V206.126.236.68)"))
             #expect(post.headers[HTTPField.Name("X-Request-Id")!] != nil)
             let get = try await client.execute(
                 uri: "/api/v1/api.php?" + signed("target=peering&action=getSessions&public_id=1", key: key.apiKey, secret: secret),
                 method: .get)
             #expect(get.status == .ok)
-            #expect(try json(get)["message"] == .string("1 sessions found."))
+            #expect(try get.json()["message"] == .string("1 sessions found."))
             #expect(get.headers[.contentType] == "application/json; charset=utf-8")
         }
         let added = try ledger.readNow { db in try AuditQuery(type: "SessionAdded").events(db) }
@@ -94,7 +81,7 @@ struct HTTPTests {
 
     @Test("a wrong, missing or revoked signature is HTTP 401 with the JSON envelope")
     func unauthenticated() async throws {
-        try await app.test(.live) { client in
+        try await withLiveServer(ledger, logger: logs.logger) { client in
             let query = "target=peering&action=getSessions&public_id=1"
             let wrongSecret = try await client.execute(
                 uri: "/api/v1/api.php?" + signed(query, key: key.apiKey, secret: "00000000000000000000000000000000"), method: .get)
@@ -102,7 +89,7 @@ struct HTTPTests {
             #expect(String(buffer: wrongSecret.body) == #"{"success":0,"message":"Invalid apiKey or hash"}"#)
             let unsigned = try await client.execute(uri: "/api/v1/api.php?" + query, method: .get)
             #expect(unsigned.status == .unauthorized)
-            #expect(try json(unsigned)["message"] == .string("Authentication required: sign the call with apiKey and hash"))
+            #expect(try unsigned.json()["message"] == .string("Authentication required: sign the call with apiKey and hash"))
             // A parameter changed after signing breaks the signature.
             let tampered = signed(query, key: key.apiKey, secret: secret).replacingOccurrences(of: "public_id=1", with: "public_id=2")
             #expect(try await client.execute(uri: "/api/v1/api.php?" + tampered, method: .get).status == .unauthorized)
@@ -114,7 +101,7 @@ struct HTTPTests {
 
     @Test("a time parameter more than 5 minutes away is refused as a possible replay")
     func replayProtection() async throws {
-        try await app.test(.live) { client in
+        try await withLiveServer(ledger, logger: logs.logger) { client in
             let now = Int(Date().timeIntervalSince1970)
             let fresh = try await client.execute(
                 uri: "/api/v1/api.php?" + signed("target=peering&action=getSessions&public_id=1&time=\(now)", key: key.apiKey, secret: secret),
@@ -124,13 +111,13 @@ struct HTTPTests {
                 uri: "/api/v1/api.php?" + signed("target=peering&action=getSessions&public_id=1&time=\(now - 400)", key: key.apiKey, secret: secret),
                 method: .get)
             #expect(stale.status == .unauthorized)
-            #expect(try json(stale)["message"]?.stringValue?.contains("refused as a possible replay") == true)
+            #expect(try stale.json()["message"]?.stringValue?.contains("refused as a possible replay") == true)
         }
     }
 
     @Test("a read-only key can read but not write")
     func readOnlyKey() async throws {
-        try await app.test(.live) { client in
+        try await withLiveServer(ledger, logger: logs.logger) { client in
             let write = try await client.execute(
                 uri: "/api/v1/api.php?" + signed(Self.addAmazon, key: readOnlyKey.apiKey, secret: readOnlySecret), method: .get)
             #expect(write.status == .ok)
@@ -138,32 +125,32 @@ struct HTTPTests {
             let read = try await client.execute(
                 uri: "/api/v1/api.php?" + signed("target=peering&action=getSessions&public_id=1", key: readOnlyKey.apiKey, secret: readOnlySecret),
                 method: .get)
-            #expect(try json(read)["success"] == .int(1))
+            #expect(try read.json()["success"] == .int(1))
         }
         #expect(try ledger.readNow { db in try AuditQuery(type: "SessionAdded").events(db) }.isEmpty)
     }
 
     @Test("the Idempotency-Key header makes a retried write return the first answer and append nothing")
     func idempotencyHeader() async throws {
-        try await app.test(.live) { client in
+        try await withLiveServer(ledger, logger: logs.logger) { client in
             let uri = "/api/v1/api.php?" + signed(Self.addAmazon, key: key.apiKey, secret: secret)
             let headers: HTTPFields = [HTTPField.Name("Idempotency-Key")!: "add-amazon-1"]
             let first = try await client.execute(uri: uri, method: .get, headers: headers)
             let second = try await client.execute(uri: uri, method: .get, headers: headers)
             #expect(String(buffer: first.body) == String(buffer: second.body))
-            #expect(try json(first)["success"] == .int(1))
+            #expect(try first.json()["success"] == .int(1))
         }
         #expect(try ledger.readNow { db in try AuditQuery(type: "SessionAdded").events(db) }.count == 1)
     }
 
     @Test("the audit target answers over HTTP")
     func auditOverHTTP() async throws {
-        try await app.test(.live) { client in
+        try await withLiveServer(ledger, logger: logs.logger) { client in
             _ = try await client.execute(uri: "/api/v1/api.php?" + signed(Self.addAmazon, key: key.apiKey, secret: secret), method: .get)
             let history = try await client.execute(
                 uri: "/api/v1/api.php?" + signed("target=audit&action=getHistory&session=1", key: readOnlyKey.apiKey, secret: readOnlySecret),
                 method: .get)
-            let events = try json(history)["data"]?.arrayValue
+            let events = try history.json()["data"]?.arrayValue
             #expect(events?.map { $0["type"] } == [.string("SessionAdded")])
         }
     }
@@ -172,7 +159,7 @@ struct HTTPTests {
     func logsHoldNoSecrets() async throws {
         let query = signed(Self.addAmazon, key: key.apiKey, secret: secret)
         let hash = String(query.split(separator: "&hash=").last ?? "")
-        try await app.test(.live) { client in
+        try await withLiveServer(ledger, logger: logs.logger) { client in
             _ = try await client.execute(uri: "/api/v1/api.php?" + query, method: .get)
             _ = try await client.execute(
                 uri: "/api/v1/api.php?" + signed("target=peering&action=getSessions&public_id=1", key: key.apiKey, secret: "wrong"),
@@ -191,11 +178,11 @@ struct HTTPTests {
 
     @Test("a POST body over 1 MiB is refused with the envelope, not a crash")
     func oversizedBody() async throws {
-        try await app.test(.live) { client in
+        try await withLiveServer(ledger, logger: logs.logger) { client in
             let body = ByteBuffer(string: "target=peering&action=addSession&note=" + String(repeating: "a", count: 1_100_000))
             let response = try await client.execute(uri: "/api/v1/api.php", method: .post, body: body)
             #expect(response.status == .contentTooLarge)
-            #expect(try json(response)["success"] == .int(0))
+            #expect(try response.json()["success"] == .int(0))
         }
     }
 }

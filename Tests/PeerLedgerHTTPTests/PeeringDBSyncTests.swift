@@ -5,6 +5,7 @@ import HummingbirdTesting
 import PeerLedger
 import PeerLedgerDomain
 import PeerLedgerPeeringDB
+import PeerLedgerTestSupport
 import Testing
 
 /// A stand-in for www.peeringdb.com/api on loopback: serves `{"data":[...]}` pages per object
@@ -105,8 +106,7 @@ struct PeeringDBSyncTests {
             #expect(third.eventsAppended == 0)
 
             let api = APIv1(ledger: ledger)
-            let answer = await api.handle(APIRequest(
-                parameters: try Parameters(formEncoded: "target=peering&action=getCommunications&public_id=1"), actor: "test"))
+            let answer = try await api.call("action=getCommunications&public_id=1")
             #expect(answer.data?.arrayValue?.compactMap { $0["name"]?.stringValue } == ["Akamai Technologies"])
         }
     }

@@ -1,12 +1,9 @@
 import Foundation
 import HTTPTypes
-import Hummingbird
 import HummingbirdTesting
-import Logging
 import NIOCore
 import PeerLedger
 import PeerLedgerDomain
-import PeerLedgerHTTP
 import PeerLedgerTestSupport
 import Testing
 
@@ -24,109 +21,103 @@ struct TrustTests {
         (key, secret) = try ledger.createAPIKey(name: "noc-automation", readOnly: false, metadata: EventMetadata(actor: "cli:test"))
     }
 
-    var app: some ApplicationProtocol {
-        buildApplication(ledger: ledger, host: "127.0.0.1", port: 0, logger: Logger(label: "test"))
-    }
-
-    func json(_ response: TestResponse) throws -> JSON { try JSON.parse(String(buffer: response.body)) }
-
     func get(_ client: some TestClientProtocol, _ query: String) async throws -> TestResponse {
         try await client.execute(uri: "/api/v1/api.php?" + query, method: .get)
     }
 
     func addAmazon(_ client: some TestClientProtocol) async throws {
         let added = try await get(client, signed(HTTPTests.addAmazon, key: key.apiKey, secret: secret))
-        #expect(try json(added)["success"] == .int(1))
+        #expect(try added.json()["success"] == .int(1))
     }
 
     func session(_ client: some TestClientProtocol) async throws -> JSON? {
         let answer = try await get(client, signed("target=peering&action=getSessions&public_id=1", key: key.apiKey, secret: secret))
-        return try json(answer)["data"]?.arrayValue?.first
+        return try answer.json()["data"]?.arrayValue?.first
     }
 
     @Test("parameters appended after the hash of a signed updateSession get 401 and change nothing")
     func parametersAfterTheHashChangeNothing() async throws {
-        try await app.test(.live) { client in
+        try await withLiveServer(ledger) { client in
             try await addAmazon(client)
             let events = try ledger.eventCount()
             let update = signed("target=peering&action=updateSession&id=1&note=signed", key: key.apiKey, secret: secret)
             let rewritten = try await get(client, update + "&peer_asn=666&password=evil")
             #expect(rewritten.status == .unauthorized)
-            #expect(try json(rewritten)["message"] == .string("hash must be the last parameter: nothing after it is signed"))
-            #expect(try json(rewritten)["success"] == .int(0))
+            #expect(try rewritten.json()["message"] == .string("hash must be the last parameter: nothing after it is signed"))
+            #expect(try rewritten.json()["success"] == .int(0))
             #expect(try ledger.eventCount() == events)
             #expect(try await session(client)?["peer_asn"] == .string("16509"))
             // The same call as signed is applied.
             let honest = try await get(client, update)
-            #expect(try json(honest)["success"] == .int(1))
+            #expect(try honest.json()["success"] == .int(1))
             #expect(try await session(client)?["note"] == .string("signed"))
         }
     }
 
     @Test("a second apiKey or hash in a signed POST body is refused with 401")
     func duplicatedAuthenticationInAPostBody() async throws {
-        try await app.test(.live) { client in
+        try await withLiveServer(ledger) { client in
             let body = signed("target=peering&action=getSessions&public_id=1&apiKey=9-OTHER", key: key.apiKey, secret: secret)
             let answer = try await client.execute(
                 uri: "/api/v1/api.php", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
                 body: ByteBuffer(string: body))
             #expect(answer.status == .unauthorized)
-            #expect(try json(answer)["message"] == .string("apiKey is given more than once; a signed call names it once"))
+            #expect(try answer.json()["message"] == .string("apiKey is given more than once; a signed call names it once"))
         }
     }
 
     @Test("a POST with parameters in both its body and its query is refused with 401")
     func aPostWithBodyAndQueryIsRefused() async throws {
-        try await app.test(.live) { client in
+        try await withLiveServer(ledger) { client in
             let body = signed("target=peering&action=getSessions&public_id=1", key: key.apiKey, secret: secret)
             let answer = try await client.execute(
                 uri: "/api/v1/api.php?peer_asn=666", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
                 body: ByteBuffer(string: body))
             #expect(answer.status == .unauthorized)
-            #expect(try json(answer)["success"] == .int(0))
+            #expect(try answer.json()["success"] == .int(0))
         }
     }
 
     @Test("an unsigned or badly signed call with invalid parameters gets 401, never a validation message")
     func authenticationComesBeforeValidation() async throws {
-        try await app.test(.live) { client in
+        try await withLiveServer(ledger) { client in
             let invalid = "target=peering&action=addSession&peer_asn=not-a-number&peer_ipaddr=999.1.1.1&id=1&id=2"
             let unsigned = try await get(client, invalid)
             #expect(unsigned.status == .unauthorized)
-            #expect(try json(unsigned)["message"] == .string("Authentication required: sign the call with apiKey and hash"))
+            #expect(try unsigned.json()["message"] == .string("Authentication required: sign the call with apiKey and hash"))
             let badlySigned = try await get(client, signed(invalid, key: key.apiKey, secret: "00000000000000000000000000000000"))
             #expect(badlySigned.status == .unauthorized)
-            #expect(try json(badlySigned)["message"] == .string("Invalid apiKey or hash"))
+            #expect(try badlySigned.json()["message"] == .string("Invalid apiKey or hash"))
             let malformed = "target=peering&action=getSessions&note=%zz"
             #expect(try await get(client, signed(malformed, key: "1-NOSUCHKEY", secret: secret)).status == .unauthorized)
             // Signed by a real key, the same call is told what is wrong with it.
             let told = try await get(client, signed(malformed, key: key.apiKey, secret: secret))
             #expect(told.status == .ok)
-            #expect(try json(told)["message"] == .string("parameter note has a malformed %-escape"))
+            #expect(try told.json()["message"] == .string("parameter note has a malformed %-escape"))
         }
     }
 
     @Test("a time of Int64.min or one whose milliseconds overflow is refused, and the server keeps answering")
     func extremeTimesAreRefusedNotTrapped() async throws {
-        try await app.test(.live) { client in
+        try await withLiveServer(ledger) { client in
             let minimum = try await get(
                 client, signed("target=peering&action=getSessions&public_id=1&time=-9223372036854775808", key: key.apiKey, secret: secret))
             #expect(minimum.status == .unauthorized)
-            #expect(try json(minimum)["message"]?.stringValue?.hasSuffix("refused as a possible replay") == true)
+            #expect(try minimum.json()["message"]?.stringValue?.hasSuffix("refused as a possible replay") == true)
             let maximum = try await get(
                 client, signed("target=peering&action=getSessions&public_id=1&time=9223372036854775807", key: key.apiKey, secret: secret))
             #expect(maximum.status == .unauthorized)
             let huge = try await get(
                 client, signed("target=peering&action=getSessions&public_id=1&time=99999999999999999999", key: key.apiKey, secret: secret))
-            #expect(try json(huge)["message"] == .string("time must be Unix seconds, got '99999999999999999999'"))
+            #expect(try huge.json()["message"] == .string("time must be Unix seconds, got '99999999999999999999'"))
             let after = try await get(client, signed("target=peering&action=getSessions&public_id=1", key: key.apiKey, secret: secret))
-            #expect(try json(after)["success"] == .int(1))
+            #expect(try after.json()["success"] == .int(1))
         }
     }
 
     @Test("a GET of 200 KB is answered with the envelope; over 1 MiB it is 414 with the envelope")
     func longQueriesAreAnsweredWithTheEnvelope() async throws {
-        try await app.test(.live) { client in
+        try await withLiveServer(ledger) { client in
             let port = try #require(client.port)
             let note = String(repeating: "a", count: 200_000)
             let long = try RawHTTPConnection(port: port)
@@ -150,12 +141,12 @@ struct TrustTests {
 
     @Test("PUT, DELETE, PATCH, OPTIONS and TRACE on the API path get 405, an Allow header and the envelope")
     func otherMethodsGet405() async throws {
-        try await app.test(.live) { client in
+        try await withLiveServer(ledger) { client in
             for method in [HTTPRequest.Method.put, .delete, .patch, .options, .trace] {
                 let answer = try await client.execute(uri: "/api/v1/api.php", method: method)
                 #expect(answer.status == .methodNotAllowed, "\(method)")
                 #expect(answer.headers[.allow] == "GET, POST", "\(method)")
-                #expect(try json(answer)["message"] == .string("\(method.rawValue) is not supported: call the API with GET or POST"))
+                #expect(try answer.json()["message"] == .string("\(method.rawValue) is not supported: call the API with GET or POST"))
             }
             #expect(try ledger.eventCount() == 1)
         }
@@ -163,7 +154,7 @@ struct TrustTests {
 
     @Test("an HTTP/1.0 request without keep-alive has its connection closed after the answer; with keep-alive it stays")
     func http10ConnectionsCloseAsHTTP10Says() async throws {
-        try await app.test(.live) { client in
+        try await withLiveServer(ledger) { client in
             let port = try #require(client.port)
             let query = signed("target=peering&action=getSessions&public_id=1", key: key.apiKey, secret: secret)
             let plain = try RawHTTPConnection(port: port)
@@ -189,7 +180,7 @@ struct TrustTests {
 
     @Test("a request that is not HTTP gets a 400 with the envelope")
     func garbageGetsTheEnvelope() async throws {
-        try await app.test(.live) { client in
+        try await withLiveServer(ledger) { client in
             let port = try #require(client.port)
             let garbage = try RawHTTPConnection(port: port)
             await garbage.send("\u{01}\u{02}NOT HTTP AT ALL\r\n\r\n")
@@ -212,8 +203,7 @@ struct FullDiskTests {
             let pages = try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0
             try db.execute(sql: "PRAGMA max_page_count = \(pages)")
         }
-        let app = buildApplication(ledger: ledger, host: "127.0.0.1", port: 0, logger: Logger(label: "test"))
-        try await app.test(.live) { client in
+        try await withLiveServer(ledger) { client in
             var full: JSON?
             var added = 0
             for id in 1...200 where full == nil {

@@ -40,9 +40,7 @@ struct MailWorld {
     }
 
     @discardableResult
-    func call(_ query: String) async throws -> APIAnswer {
-        await api.handle(APIRequest(parameters: try Parameters(formEncoded: "target=peering&" + query), actor: "test"))
-    }
+    func call(_ query: String) async throws -> APIAnswer { try await api.call(query) }
 
     func worker(_ sink: SMTPSink, port: Int? = nil) -> OutboxWorker {
         OutboxWorker(
@@ -68,7 +66,7 @@ struct RequestDeliveryTests {
     @Test("the message as received: headers, RFC 2047 subject, quoted-printable body, Bcc in the envelope only")
     func receivedMessage() async throws {
         let sink = try SMTPSink()
-        try sink.start()
+        try await sink.start()
         let world = try MailWorld()
         #expect(try await world.call(request).message == "Request sent")
         #expect(try await world.worker(sink).deliverDue().delivered == [1])
@@ -90,7 +88,7 @@ struct RequestDeliveryTests {
         #expect(mail.header("Content-Transfer-Encoding") == "quoted-printable")
         #expect(mail.body == "Peering,\n\n6connect, Inc., 8038, would like to peer with Amazon.com.\n.\nSch=C3=B6ne Gr=C3=BC=C3=9Fe\n")
         // Python's own MIME parser reads it back to the original words.
-        #expect(try decodedByPython(mail.content) == "Peering request from 6connect, Inc. – München too\u{1F}Peering,\n\n6connect, Inc., 8038, would like to peer with Amazon.com.\n.\nSchöne Grüße\n")
+        #expect(try await decodedByPython(mail.content) == "Peering request from 6connect, Inc. – München too\u{1F}Peering,\n\n6connect, Inc., 8038, would like to peer with Amazon.com.\n.\nSchöne Grüße\n")
 
         let shown = try #require(try await world.request(1))
         #expect(shown["delivery_status"] == .string("delivered"))
@@ -110,7 +108,7 @@ struct RequestDeliveryTests {
         #expect(waiting["delivery_reply"]?.stringValue?.hasPrefix("cannot connect to 127.0.0.1:\(sink.port)") == true)
         #expect(waiting["next_attempt"] == .string("2014-04-23 10:32:33"))
 
-        try sink.start()
+        try await sink.start()
         #expect(try await worker.deliverDue().isEmpty)  // not due yet
         world.clock.set(Timestamp(parsing: "2014-04-23 10:32:33")!)
         #expect(try await worker.deliverDue().delivered == [1])
@@ -124,7 +122,7 @@ struct RequestDeliveryTests {
     @Test("killed between commit and delivery: after the restart the message is delivered once")
     func restart() async throws {
         let sink = try SMTPSink()
-        try sink.start()
+        try await sink.start()
         let path: String
         do {
             let world = try MailWorld()
@@ -140,13 +138,13 @@ struct RequestDeliveryTests {
 
     @Test(
         "a child process killed after the commit leaves the message to be delivered once by the next one",
-        .enabled(if: peerledgerBinary() != nil, "needs the peerledger binary built beside the tests (swift build)"))
+        .enabled(if: peerledgerBinaryPath != nil, "needs the peerledger binary built beside the tests (swift build)"))
     func killedChild() async throws {
-        let binary = try #require(peerledgerBinary())
+        let binary = try #require(peerledgerBinaryPath)
         let sink = try SMTPSink()
-        try sink.start()
+        try await sink.start()
         let silent = try SMTPSink(mode: "silent")
-        try silent.start()
+        try await silent.start()
         let world = try MailWorld(clock: SteppingClock(start: Timestamp(Date()), stepMillis: 0))
         #expect(try await world.call(request).message == "Request sent")
         // A `peerledger outbox deliver` whose server never answers, killed while it waits.
@@ -157,11 +155,11 @@ struct RequestDeliveryTests {
         child.standardError = FileHandle.nullDevice
         try child.run()
         var claimed = false
-        for _ in 0..<200 where !claimed {
+        try await waitUntil("peerledger outbox deliver to claim request 1", within: .seconds(20), every: .milliseconds(100)) {
             claimed = try await world.ledger.read { db in
                 try String.fetchOne(db, sql: "SELECT claimed_until FROM outbox WHERE request_id = 1") != nil
             }
-            if !claimed { try await Task.sleep(for: .milliseconds(100)) }
+            return claimed
         }
         #expect(claimed)
         kill(child.processIdentifier, SIGKILL)
@@ -176,25 +174,17 @@ struct RequestDeliveryTests {
 
     @Test(
         "peerledger outbox deliver sends what is due, once, and says so",
-        .enabled(if: peerledgerBinary() != nil, "needs the peerledger binary built beside the tests (swift build)"))
+        .enabled(if: peerledgerBinaryPath != nil, "needs the peerledger binary built beside the tests (swift build)"))
     func deliverCommand() async throws {
-        let binary = try #require(peerledgerBinary())
+        let binary = try #require(peerledgerBinaryPath)
         let sink = try SMTPSink()
-        try sink.start()
+        try await sink.start()
         let world = try MailWorld(clock: SteppingClock(start: Timestamp(Date()), stepMillis: 0))
         #expect(try await world.call(request).message == "Request sent")
         for expected in ["delivered 1, retrying 0, failed 0\n", "delivered 0, retrying 0, failed 0\n"] {
-            let child = Process()
-            child.executableURL = URL(fileURLWithPath: binary)
-            child.arguments = ["outbox", "deliver", "--db", world.path, "--smtp-port", String(sink.port)]
-            let output = Pipe()
-            child.standardOutput = output
-            child.standardError = FileHandle.nullDevice
-            try child.run()
-            let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            child.waitUntilExit()
-            #expect(printed == expected)
-            #expect(child.terminationStatus == 0)
+            let run = try await runProgram(binary, ["outbox", "deliver", "--db", world.path, "--smtp-port", String(sink.port)])
+            #expect(run.output == expected)
+            #expect(run.status == 0)
         }
         #expect(try sink.received().count == 1)
         #expect(try await world.request(1)?["delivery_status"] == .string("delivered"))
@@ -207,7 +197,7 @@ struct RequestDeliveryTests {
     ])
     func injection(_ change: String) async throws {
         let sink = try SMTPSink()
-        try sink.start()
+        try await sink.start()
         let world = try MailWorld()
         var pairs = try Parameters(formEncoded: request).pairs
         let replacement = try Parameters(formEncoded: change).pairs[0]
@@ -224,7 +214,7 @@ struct RequestDeliveryTests {
     @Test("a crash after the server accepted but before the record resends with the same Message-ID")
     func duplicateIsRecognisable() async throws {
         let sink = try SMTPSink()
-        try sink.start()
+        try await sink.start()
         let world = try MailWorld()
         try await world.call(request)
         let now = world.clock.now()
@@ -243,7 +233,7 @@ struct RequestDeliveryTests {
     @Test("sendEmail's default request reaches the Policy contact with both addresses at the common exchange")
     func sendEmail() async throws {
         let sink = try SMTPSink()
-        try sink.start()
+        try await sink.start()
         let world = try MailWorld()
         #expect(try await world.call("action=sendEmail&participant_id=1418&public_id=1").message == "Request sent")
         try await world.worker(sink).deliverDue()
@@ -257,32 +247,11 @@ struct RequestDeliveryTests {
 }
 
 /// Subject and text body as Python's email package decodes them, joined by U+001F.
-func decodedByPython(_ message: String) throws -> String {
+func decodedByPython(_ message: String) async throws -> String {
     let file = Scratch.url("msg-\(UUID().uuidString).eml")
     try message.write(to: file, atomically: true, encoding: .utf8)
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-    process.arguments = [
-        "-c",
+    let script =
         "import email, email.policy, sys; m = email.message_from_binary_file(open(sys.argv[1], 'rb'), policy=email.policy.default); "
-            + "sys.stdout.buffer.write((str(m['subject']) + '\\x1f' + m.get_content()).encode())",
-        file.path,
-    ]
-    let output = Pipe()
-    process.standardOutput = output
-    try process.run()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return String(decoding: data, as: UTF8.self)
-}
-
-/// The `peerledger` executable built beside the tests (`swift test` builds it into the same
-/// folder as the test runner), when there is one.
-func peerledgerBinary() -> String? {
-    let runnerFolder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    let candidates = [
-        runnerFolder.appendingPathComponent("peerledger"), root.appendingPathComponent(".build/debug/peerledger"),
-    ]
-    return candidates.map(\.path).first { FileManager.default.isExecutableFile(atPath: $0) }
+        + "sys.stdout.buffer.write((str(m['subject']) + '\\x1f' + m.get_content()).encode())"
+    return try await runProgram("/usr/bin/python3", ["-c", script, file.path], seconds: 30).output
 }

@@ -5,6 +5,7 @@ import PeerLedgerDomain
 import Testing
 
 @testable import PeerLedgerMail
+import PeerLedgerTestSupport
 
 /// The SMTP client against a real server (aiosmtpd), over loopback.
 @Suite("SMTP client", .serialized)
@@ -22,7 +23,7 @@ struct SMTPClientTests {
         .enabled(if: SMTPSink.available(), "needs /usr/bin/python3 with aiosmtpd"))
     func plain() async throws {
         let sink = try SMTPSink()
-        try sink.start()
+        try await sink.start()
         let reply = try await SMTPClient(configuration: configuration(sink)).send(
             from: "ops@6connect.com", to: ["peering@amazon.com", "archive@6connect.com"], message: message)
         #expect(reply.code == 250)
@@ -40,7 +41,7 @@ struct SMTPClientTests {
     func auth() async throws {
         for (mode, mechanism) in [("auth", "PLAIN"), ("auth-login", "LOGIN")] {
             let sink = try SMTPSink(mode: mode)
-            try sink.start()
+            try await sink.start()
             var config = configuration(sink)
             config.username = "peerledger"
             config.password = "s3cret-pw"
@@ -55,7 +56,7 @@ struct SMTPClientTests {
         .enabled(if: SMTPSink.available(), "needs /usr/bin/python3 with aiosmtpd"))
     func authRefused() async throws {
         let sink = try SMTPSink(mode: "auth")
-        try sink.start()
+        try await sink.start()
         var config = configuration(sink)
         config.username = "peerledger"
         config.password = "wrong-password"
@@ -79,7 +80,7 @@ struct SMTPClientTests {
         .enabled(if: SMTPSink.available(), "needs /usr/bin/python3 with aiosmtpd"))
     func authNeedsTLS() async throws {
         let sink = try SMTPSink(mode: "auth")
-        try sink.start()
+        try await sink.start()
         var config = configuration(sink)
         config.username = "peerledger"
         config.password = "s3cret-pw"
@@ -91,10 +92,10 @@ struct SMTPClientTests {
 
     @Test(
         "STARTTLS upgrades the connection before MAIL FROM, verifying the server's certificate",
-        .enabled(if: SMTPSink.available(), "needs /usr/bin/python3 with aiosmtpd"))
+        .enabled(if: SMTPSink.available(tls: true), "needs /usr/bin/python3 with aiosmtpd, and openssl for its certificate"))
     func starttls() async throws {
         let sink = try SMTPSink(mode: "starttls")
-        try sink.start()
+        try await sink.start()
         let reply = try await SMTPClient(configuration: configuration(sink, .starttls)).send(
             from: "ops@6connect.com", to: ["peering@amazon.com"], message: message)
         #expect(reply.code == 250)
@@ -107,10 +108,10 @@ struct SMTPClientTests {
 
     @Test(
         "a certificate the client does not trust fails the STARTTLS handshake",
-        .enabled(if: SMTPSink.available(), "needs /usr/bin/python3 with aiosmtpd"))
+        .enabled(if: SMTPSink.available(tls: true), "needs /usr/bin/python3 with aiosmtpd, and openssl for its certificate"))
     func untrusted() async throws {
         let sink = try SMTPSink(mode: "starttls")
-        try sink.start()
+        try await sink.start()
         var config = configuration(sink, .starttls)
         config.trustRootsFile = nil
         await #expect(throws: SMTPError.self) {
@@ -121,10 +122,10 @@ struct SMTPClientTests {
 
     @Test(
         "implicit TLS speaks TLS from the first byte",
-        .enabled(if: SMTPSink.available(), "needs /usr/bin/python3 with aiosmtpd"))
+        .enabled(if: SMTPSink.available(tls: true), "needs /usr/bin/python3 with aiosmtpd, and openssl for its certificate"))
     func implicitTLS() async throws {
         let sink = try SMTPSink(mode: "tls")
-        try sink.start()
+        try await sink.start()
         let reply = try await SMTPClient(configuration: configuration(sink, .tls)).send(
             from: "ops@6connect.com", to: ["peering@amazon.com"], message: message)
         #expect(reply.code == 250)
@@ -136,7 +137,7 @@ struct SMTPClientTests {
         .enabled(if: SMTPSink.available(), "needs /usr/bin/python3 with aiosmtpd"))
     func heloFallback() async throws {
         let sink = try SMTPSink(mode: "no-ehlo")
-        try sink.start()
+        try await sink.start()
         let reply = try await SMTPClient(configuration: configuration(sink)).send(
             from: "ops@6connect.com", to: ["peering@amazon.com"], message: message)
         #expect(reply.description == "250 2.0.0 Ok: queued as HELO0")
@@ -148,7 +149,7 @@ struct SMTPClientTests {
         .enabled(if: SMTPSink.available(), "needs /usr/bin/python3 with aiosmtpd"))
     func refusedRecipient() async throws {
         let sink = try SMTPSink()
-        try sink.start()
+        try await sink.start()
         let client = SMTPClient(configuration: configuration(sink))
         await #expect(throws: SMTPError.rejected(
             command: "RCPT TO:<reject-me@amazon.com>",
@@ -168,7 +169,7 @@ struct SMTPClientTests {
         .enabled(if: SMTPSink.available(), "needs /usr/bin/python3 with aiosmtpd"))
     func timeout() async throws {
         let sink = try SMTPSink(mode: "silent")
-        try sink.start()
+        try await sink.start()
         var config = configuration(sink)
         config.timeout = .milliseconds(300)
         await #expect(throws: SMTPError.timeout(waitingFor: "connecting (greeting)")) {
@@ -181,7 +182,7 @@ struct SMTPClientTests {
         .enabled(if: SMTPSink.available(), "needs /usr/bin/python3 with aiosmtpd"))
     func deadline() async throws {
         let sink = try SMTPSink(mode: "slow")
-        try sink.start()
+        try await sink.start()
         var config = configuration(sink)
         config.timeout = .milliseconds(500)  // 5 s for the whole conversation; it needs over 7 s
         let recipients = (1...70).map { "peer\($0)@amazon.com" }
@@ -193,7 +194,7 @@ struct SMTPClientTests {
 
     @Test("no server listening is a temporary delivery failure")
     func serverDown() async throws {
-        let transport = SMTPTransport(configuration: SMTPConfiguration(host: "127.0.0.1", port: try SMTPSink.freePort(), timeout: .seconds(2)))
+        let transport = SMTPTransport(configuration: SMTPConfiguration(host: "127.0.0.1", port: try freeLoopbackPort(), timeout: .seconds(2)))
         do {
             _ = try await transport.deliver(OutgoingMail(sender: "ops@6connect.com", recipients: ["peering@amazon.com"], message: message))
             Issue.record("delivered to nobody")

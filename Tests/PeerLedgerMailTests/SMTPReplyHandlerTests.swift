@@ -1,5 +1,6 @@
 import NIOCore
 import NIOEmbedded
+import PeerLedgerTestSupport
 import Testing
 
 @testable import PeerLedgerMail

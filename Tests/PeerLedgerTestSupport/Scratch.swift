@@ -16,3 +16,11 @@ public enum Scratch {
     /// A path inside the scratch folder (nothing is created there).
     public static func url(_ name: String) -> URL { folder.appendingPathComponent(name) }
 }
+
+/// A fresh ledger path in a folder of its own under the scratch folder (the ledger's WAL and
+/// snapshots land beside it); nothing is created at the path itself.
+public func temporaryDatabasePath() -> String {
+    let folder = Scratch.url("ledger-\(UUID().uuidString)")
+    try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    return folder.appendingPathComponent("ledger.sqlite").path
+}

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import PropertyBased
+import PeerLedgerTestSupport
 import Testing
 
 @testable import PeerLedger

@@ -1,4 +1,5 @@
 import Foundation
+import PeerLedgerTestSupport
 import Testing
 
 @testable import PeerLedger
@@ -25,40 +26,40 @@ struct CommandRunnerTests {
         #expect(megabyte.utf8.count > 1 << 20)
         let started = ContinuousClock.now
         do {
-            let result = try await CommandRunner.execute(["sleep", "60"], input: megabyte, timeout: .milliseconds(500))
-            Issue.record("sleep 60 returned \(result) instead of timing out")
+            let result = try await CommandRunner.execute(["sleep", "600"], input: megabyte, timeout: .milliseconds(500))
+            Issue.record("sleep 600 returned \(result) instead of timing out")
         } catch {
-            #expect(error == CommandFailure(command: "sleep 60", kind: .timedOut(limit: .milliseconds(500))))
-            #expect(error.description == "sleep 60 did not finish within 0.5 s and was killed")
+            #expect(error == CommandFailure(command: "sleep 600", kind: .timedOut(limit: .milliseconds(500))))
+            #expect(error.description == "sleep 600 did not finish within 0.5 s and was killed")
         }
         let waited = ContinuousClock.now - started
         #expect(waited >= .milliseconds(500))
-        // Without the deadline the call would last the child's 60 s; the margin below that is for
-        // a loaded machine, not a measure of speed.
-        #expect(waited < .seconds(20), "waited \(waited)")
+        // Without the deadline the call would last the child's 600 s (past the suite's time limit);
+        // the margin below that is for a loaded machine, not a measure of speed.
+        #expect(waited < .seconds(50), "waited \(waited)")
     }
 
     @Test("A command that outlives its deadline is killed with what it started, and named with the limit")
     func deadline() async throws {
         let pidFile = FileManager.default.temporaryDirectory.appendingPathComponent("peerledger-runner-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: pidFile) }
-        let script = "sleep 30 & echo $! > \(pidFile); wait"
+        let script = "sleep 600 & echo $! > \(pidFile); wait"
         let started = ContinuousClock.now
         await #expect(throws: CommandFailure(command: "sh -c '\(script)'", kind: .timedOut(limit: .milliseconds(300)))) {
             try await CommandRunner.execute(["sh", "-c", script], timeout: .milliseconds(300))
         }
-        // Without the deadline the shell would wait out its child's 30 s.
-        #expect(ContinuousClock.now - started < .seconds(20))
+        // Without the deadline the shell would wait out its child's 600 s.
+        #expect(ContinuousClock.now - started < .seconds(50))
         // The shell's own child is gone too (or a zombie waiting for its new parent to reap it).
         let text = try String(contentsOfFile: pidFile, encoding: .utf8)
         let child = try #require(Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)))
         var alive = true
-        for _ in 0..<40 where alive {
+        for _ in 0..<400 where alive {
             let stat = (try? String(contentsOfFile: "/proc/\(child)/stat", encoding: .utf8)) ?? ""
             alive = !stat.isEmpty && !stat.contains(") Z ")
             if alive { try await Task.sleep(for: .milliseconds(50)) }
         }
-        #expect(!alive, "sleep 30 (pid \(child)) outlived the deadline")
+        #expect(!alive, "sleep 600 (pid \(child)) outlived the deadline")
     }
 
     @Test("A command that prints a lot is read in full, both outputs at once, without blocking on a full pipe")

@@ -4,24 +4,21 @@ import Testing
 
 @testable import PeerLedger
 @testable import PeerLedgerDomain
+import PeerLedgerTestSupport
 
 /// A test ledger with ar1.inoc.com registered and a router in memory behind it.
 struct RouterTestLedger {
     let t: TestLedger
     let router = FakeRouter()
-    let api: APIv1
 
     init(platform: RouterPlatform = .frr) throws {
-        t = try TestLedger()
+        t = try TestLedger(routers: router)
         try registerAR1(t.ledger, platform: platform)
-        api = APIv1(ledger: t.ledger, routers: router)
     }
 
+    /// Calls as `noc`, the automation that configures routers.
     @discardableResult
-    func call(_ query: String) async throws -> APIAnswer {
-        let text = query.hasPrefix("target=") ? query : "target=peering&" + query
-        return await api.handle(APIRequest(parameters: try Parameters(formEncoded: text), actor: "noc"))
-    }
+    func call(_ query: String) async throws -> APIAnswer { try await t.call(query, actor: "noc") }
 
     func types() throws -> [String] { try t.events().map(\.type) }
 

@@ -3,6 +3,7 @@ import Testing
 
 @testable import PeerLedger
 @testable import PeerLedgerDomain
+import PeerLedgerTestSupport
 
 /// A router in memory that, while a configuration is being pushed, lets another writer change
 /// the session: the interleaving an optimistic-concurrency check must catch.
@@ -77,17 +78,15 @@ struct DeleteSessionVersionTests {
 
     @Test("a write that reaches the session while its neighbor is being removed makes the deletion a conflict")
     func changedDuringRemoval() async throws {
-        let t = try TestLedger()
-        try registerAR1(t.ledger)
         let router = InterleavingRouter()
-        let api = APIv1(ledger: t.ledger, routers: router)
-        func call(_ query: String) async throws -> APIAnswer {
-            await api.handle(APIRequest(parameters: try Parameters(formEncoded: "target=peering&" + query), actor: "noc"))
-        }
+        let t = try TestLedger(routers: router)
+        try registerAR1(t.ledger)
+        let api = t.api
+        let call = { (query: String) in try await api.call(query, actor: "noc") }
         #expect(try await call(akamaiOneWordGroup).succeeded)
         #expect(try await call("action=configureSession&session_id=1").succeeded)
         let update = try Parameters(formEncoded: "target=peering&action=updateSession&id=1&prfx_max=40")
-        router.duringNextPush { _ = await api.handle(APIRequest(parameters: update, actor: "other")) }
+        router.duringNextPush { await api.call(update, actor: "other") }
         let answer = try await call("action=deleteSession&id=1&expected_version=3")
         #expect(!answer.succeeded)
         #expect(answer.message.hasPrefix("Conflict: session 1 changed while its neighbor was being removed from ar1.inoc.com (it is now at version 6)"))
@@ -99,17 +98,15 @@ struct DeleteSessionVersionTests {
 
     @Test("without expected_version a write during the removal does not stop the deletion (last writer wins, as before)")
     func changedDuringRemovalWithoutVersion() async throws {
-        let t = try TestLedger()
-        try registerAR1(t.ledger)
         let router = InterleavingRouter()
-        let api = APIv1(ledger: t.ledger, routers: router)
-        func call(_ query: String) async throws -> APIAnswer {
-            await api.handle(APIRequest(parameters: try Parameters(formEncoded: "target=peering&" + query), actor: "noc"))
-        }
+        let t = try TestLedger(routers: router)
+        try registerAR1(t.ledger)
+        let api = t.api
+        let call = { (query: String) in try await api.call(query, actor: "noc") }
         #expect(try await call(akamaiOneWordGroup).succeeded)
         #expect(try await call("action=configureSession&session_id=1").succeeded)
         let update = try Parameters(formEncoded: "target=peering&action=updateSession&id=1&prfx_max=40")
-        router.duringNextPush { _ = await api.handle(APIRequest(parameters: update, actor: "other")) }
+        router.duringNextPush { await api.call(update, actor: "other") }
         #expect(try await call("action=deleteSession&id=1").message == "1 sessions deleted.")
         #expect(router.pushed == 2)
     }
@@ -117,13 +114,11 @@ struct DeleteSessionVersionTests {
     @Test("the sessions deleted are the ones found before the removal push, even when the push changed what the criteria match")
     func criteriaMovedByThePush() async throws {
         // A clock that moves a second per reading, so the removal push changes `modified`.
-        let ledger = try Ledger.inMemory(clock: SteppingClock(start: Timestamp(parsing: "2026-11-20 09:00:00")!, stepMillis: 1000), ids: SequentialIDs())
-        try registerAR1(ledger)
         let router = FakeRouter()
-        let api = APIv1(ledger: ledger, routers: router)
-        func call(_ query: String) async throws -> APIAnswer {
-            await api.handle(APIRequest(parameters: try Parameters(formEncoded: "target=peering&" + query), actor: "noc"))
-        }
+        let t = try TestLedger(stepMillis: 1000, routers: router)
+        let ledger = t.ledger
+        try registerAR1(ledger)
+        let call = { (query: String) in try await t.call(query, actor: "noc") }
         #expect(try await call(akamaiOneWordGroup).succeeded)
         #expect(try await call("action=configureSession&session_id=1").succeeded)
         let modified = try #require(try ledger.readNow { db in try Session.fetch(db, id: 1) }?.text(.modified))

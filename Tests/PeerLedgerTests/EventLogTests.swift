@@ -5,6 +5,7 @@ import Testing
 
 @testable import PeerLedger
 @testable import PeerLedgerDomain
+import PeerLedgerTestSupport
 
 @Suite("Event log")
 struct EventLogTests {
@@ -122,7 +123,9 @@ struct EventLogTests {
             }
         }
         // Polled without blocking this task's thread: the first holds one already.
-        for _ in 0..<10_000 where !flags.entered.load(ordering: .acquiring) { try await Task.sleep(for: .milliseconds(1)) }
+        try await waitUntil("the first write to enter its transaction", within: .seconds(10), every: .milliseconds(1)) {
+            flags.entered.load(ordering: .acquiring)
+        }
         let entered = flags.entered.load(ordering: .acquiring)
         #expect(entered)
         // On a single processor every write is queued (`Ledger.writesOnCallerThread`).
@@ -134,7 +137,9 @@ struct EventLogTests {
                 try tx.append(.peerStatusReset(PeerStatusReset(participantID: 2, publicID: 1)), to: Peer.stream(participant: 2, exchange: 1), expecting: .any)
             }
         }
-        for _ in 0..<10_000 where ledger.queuedWrites.load(ordering: .relaxed) == lone { try await Task.sleep(for: .milliseconds(1)) }
+        try await waitUntil("the second write to queue behind the first", within: .seconds(10), every: .milliseconds(1)) {
+            ledger.queuedWrites.load(ordering: .relaxed) != lone
+        }
         // The second is waiting behind the first, which has not committed.
         let queued = ledger.queuedWrites.load(ordering: .relaxed)
         #expect(queued == lone + 1)

@@ -3,6 +3,7 @@ import Testing
 
 @testable import PeerLedger
 @testable import PeerLedgerDomain
+import PeerLedgerTestSupport
 
 /// The hand codecs of `EventPayloadCodecs` must write `CanonicalJSON.encode`'s bytes exactly (RFC
 /// 8785, which `CanonicalJSONTests` holds that encoder to) or leave the payload to it, and read
@@ -20,7 +21,12 @@ struct EventPayloadCodecTests {
 
     /// Seeded values: an edge case or a random one, a text that is plain four times in five.
     struct Values {
-        var random = SplitMix64(seed: 20_261_127)
+        var random: SplitMix64
+
+        /// Values for the test `test`, from its printed seed (`TestSeed`).
+        init(for test: String = #function) throws {
+            random = SplitMix64(seed: try TestSeed.value("EventPayloadCodecTests.\(test.prefix { $0 != "(" })", fixed: 20_261_127))
+        }
 
         mutating func int() -> Int64 {
             switch random.next() % 3 {
@@ -58,7 +64,7 @@ struct EventPayloadCodecTests {
 
     @Test("observed states: the canonical bytes or nil, and read back as JSONDecoder reads them")
     func sessionStateObservedIsCanonical() throws {
-        var values = Values()
+        var values = try Values()
         var fast = 0
         for _ in 0..<1500 {
             let event = SessionStateObserved(
@@ -74,7 +80,7 @@ struct EventPayloadCodecTests {
 
     @Test("peer updates: every value kind from and to, unknown and absent fields")
     func peerUpdatedIsCanonical() throws {
-        var values = Values()
+        var values = try Values()
         let names = PeerLocalField.allCases.map(\.rawValue) + ["other_field"]
         var fast = 0
         var readOnly = 0
@@ -103,7 +109,7 @@ struct EventPayloadCodecTests {
 
     @Test("created PeeringDB objects: the canonical bytes, or nil when a name or a text is not plain")
     func peeringDBObjectCreatedIsCanonical() throws {
-        var values = Values()
+        var values = try Values()
         // PeeringDB's own names, and some the hand encoder leaves to the general one.
         let names = ["name", "asn", "info_prefixes4", "info_prefixes10", "Zeta", "_x", "aka", "updated", "é", "a\"b"]
         var fast = 0
@@ -126,7 +132,7 @@ struct EventPayloadCodecTests {
 
     @Test("peer status resets at every integer edge")
     func peerStatusResetIsCanonical() throws {
-        var values = Values()
+        var values = try Values()
         for _ in 0..<500 {
             let event = PeerStatusReset(participantID: values.int(), publicID: values.int())
             _ = try check(event, plain: true, encode: EventPayloadCodecs.encode, decode: EventPayloadCodecs.peerStatusReset) {
@@ -137,7 +143,7 @@ struct EventPayloadCodecTests {
 
     @Test("requests delivered and answered, with and without a request id")
     func peeringRequestEventsAreCanonical() throws {
-        var values = Values()
+        var values = try Values()
         var fast = 0
         for _ in 0..<1000 {
             let delivered = PeeringRequestDelivered(requestID: values.int(), reply: values.text(), attempt: Int(values.int()))

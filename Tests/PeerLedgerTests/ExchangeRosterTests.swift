@@ -77,11 +77,11 @@ import PeerLedgerTestSupport
         _ = try await ledger.importPeeringDB(from: fixture.source, lenient: false, metadata: EventMetadata(actor: "test"))
         let api = APIv1(ledger: ledger)
         let call = try Parameters(formEncoded: "target=peering&action=getPeers&public_id=1")
-        #expect(await api.handle(APIRequest(parameters: call, actor: "test")).text.contains("Akamai Technologies"))
+        #expect(await api.call(call).text.contains("Akamai Technologies"))
         try fixture.set(.net, id: 2, "name", "Akamai (renamed elsewhere)")
         let other = try Ledger.open(at: path)
         _ = try await other.importPeeringDB(from: fixture.source, lenient: false, metadata: EventMetadata(actor: "test"))
-        let after = await api.handle(APIRequest(parameters: call, actor: "test")).text
+        let after = await api.call(call).text
         #expect(after.contains("Akamai (renamed elsewhere)"))
         #expect(!after.contains("Akamai Technologies"))
     }

@@ -3,6 +3,7 @@ import Testing
 
 @testable import PeerLedger
 @testable import PeerLedgerDomain
+import PeerLedgerTestSupport
 
 /// What a push to a real FRR records and shows: a save FRR did not make is a failure, a session
 /// already on the router shows no difference, and the seed's own peer group configures.

@@ -4,6 +4,7 @@ import Testing
 
 @testable import PeerLedger
 @testable import PeerLedgerDomain
+import PeerLedgerTestSupport
 
 /// A rebuild keeps PeeringDB's sync marks (`peeringdb_sync`, the newest `updated` per type) in
 /// memory and writes each once at the end (`HeldSyncMarks`): the marks must come out as one

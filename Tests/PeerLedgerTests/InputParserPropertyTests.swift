@@ -1,5 +1,6 @@
 import Foundation
 import PropertyBased
+import PeerLedgerTestSupport
 import Testing
 
 @testable import PeerLedger

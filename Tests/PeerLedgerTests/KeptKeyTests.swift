@@ -4,6 +4,7 @@ import Testing
 
 @testable import PeerLedger
 @testable import PeerLedgerDomain
+import PeerLedgerTestSupport
 
 /// API key rows kept beside the read-answer cache's answers: valid at the one position they were
 /// read at, so a key created or revoked (an event, a new position) is read again.
@@ -35,8 +36,7 @@ import Testing
     @Test func aRevokedKeyIsRefusedAfterItsRowWasKept() async throws {
         let t = try TestLedger()
         let (key, secret) = try t.ledger.createAPIKey(name: "dashboard", readOnly: true, metadata: EventMetadata(actor: "test"))
-        let message = "target=peering&action=getSessions&public_id=1&apiKey=\(key.apiKey)"
-        let raw = "\(message)&hash=\(Parameters.encode(RequestSignature.sign(message, secret: secret)))"
+        let raw = signed("target=peering&action=getSessions&public_id=1", key: key.apiKey, secret: secret)
         for _ in 0..<3 {
             let (by, answer, _) = try await t.api.handle(signed: raw)
             #expect(by.name == "dashboard")
@@ -48,10 +48,9 @@ import Testing
         }
         // A wrong signature is refused even while the key's row is kept.
         let other = try t.ledger.createAPIKey(name: "other", readOnly: true, metadata: EventMetadata(actor: "test"))
-        let otherMessage = "target=peering&action=getSessions&public_id=1&apiKey=\(other.key.apiKey)"
-        let good = "\(otherMessage)&hash=\(Parameters.encode(RequestSignature.sign(otherMessage, secret: other.secret)))"
+        let good = signed("target=peering&action=getSessions&public_id=1", key: other.key.apiKey, secret: other.secret)
         _ = try await t.api.handle(signed: good)
-        let forged = "\(otherMessage)&hash=\(Parameters.encode(RequestSignature.sign(otherMessage, secret: secret)))"
+        let forged = signed("target=peering&action=getSessions&public_id=1", key: other.key.apiKey, secret: secret)
         await #expect(throws: AuthenticationFailure(message: "Invalid apiKey or hash")) {
             _ = try await t.api.handle(signed: forged)
         }

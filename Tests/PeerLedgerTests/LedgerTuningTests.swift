@@ -3,6 +3,7 @@ import Testing
 
 @testable import PeerLedger
 @testable import PeerLedgerDomain
+import PeerLedgerTestSupport
 
 /// The writer's page cache and checkpoint interval are sized for the log's random-access pages,
 /// with durability unchanged.

@@ -4,6 +4,7 @@ import Testing
 
 @testable import PeerLedger
 @testable import PeerLedgerDomain
+import PeerLedgerTestSupport
 
 /// Events appended log first (`Ledger.appendLogFirst`) are in the log as durably as any others
 /// but wait for a catch-up to reach the projections: the catch-up must leave exactly what
@@ -89,10 +90,7 @@ import Testing
         let (_, subject) = try Self.pair()
         let api = APIv1(ledger: subject)
         let metadata = EventMetadata(actor: "test")
-        let getSessions = { () async throws -> String in
-            await api.handle(APIRequest(
-                parameters: try Parameters(formEncoded: "target=peering&action=getSessions&public_id=1"), actor: "test")).message
-        }
+        let getSessions = { () async throws -> String in try await api.call("action=getSessions&public_id=1").message }
         try subject.writeNow(metadata) { tx in try Self.append(Self.batches[0].prefix(3), tx) }
         #expect(try await getSessions() == "3 sessions found.")
         try subject.appendLogFirst(metadata) { tx in try Self.append(Self.batches[0].dropFirst(3), tx) }

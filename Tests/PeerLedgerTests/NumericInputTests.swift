@@ -4,6 +4,7 @@ import Testing
 @testable import PeerLedger
 @testable import PeerLedgerDomain
 @testable import PeerLedgerFixtures
+import PeerLedgerTestSupport
 
 /// Numbers from input that used to reach an arithmetic trap, and times that do not exist: each is
 /// refused with a message naming where it came from, and nothing is appended.

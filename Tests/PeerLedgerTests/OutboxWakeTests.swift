@@ -3,6 +3,7 @@ import Testing
 
 @testable import PeerLedger
 @testable import PeerLedgerDomain
+import PeerLedgerTestSupport
 
 /// A transport that records each delivery's recipients, and lets a test wait for them.
 final class AnnouncingTransport: MailTransport, @unchecked Sendable {
@@ -14,15 +15,12 @@ final class AnnouncingTransport: MailTransport, @unchecked Sendable {
         return "250 2.0.0 Ok: queued as TEST"
     }
 
-    /// The recipients of the first `count` deliveries, once there are that many, or what there
-    /// is after `seconds` (a bound, so a test that would otherwise wait for an hour-long pass
-    /// fails instead of hanging).
-    func deliveries(_ count: Int, within seconds: Int) async -> [[String]] {
-        let deadline = ContinuousClock.now + .seconds(seconds)
-        while ContinuousClock.now < deadline {
-            let seen = lock.withLock { delivered }
-            if seen.count >= count { return seen }
-            try? await Task.sleep(for: .milliseconds(10))
+    /// The recipients of the deliveries once there are `count` of them; after `seconds` the wait
+    /// fails (a bound, so a test that would otherwise wait for an hour-long pass fails instead
+    /// of hanging).
+    func deliveries(_ count: Int, within seconds: Int) async throws -> [[String]] {
+        try await waitUntil("\(count) deliveries", within: .seconds(seconds), every: .milliseconds(10)) {
+            lock.withLock { delivered.count } >= count
         }
         return lock.withLock { delivered }
     }
@@ -40,11 +38,11 @@ struct OutboxWakeTests {
         #expect(try await t.call(seedRequest).succeeded)
         let running = Task { await worker.run(every: .seconds(3600)) }
         defer { running.cancel() }
-        #expect(await transport.deliveries(1, within: 60) == [["nalinmk@gmail.com"]])
+        #expect(try await transport.deliveries(1, within: 60) == [["nalinmk@gmail.com"]])
         // The second goes at once: the commit that queued it woke the worker.
         let second = seedRequest.replacingOccurrences(of: "email_to=nalinmk%40gmail.com", with: "email_to=peering%40amazon.com") + "&force=1"
         #expect(try await t.call(second).succeeded)
-        #expect(await transport.deliveries(2, within: 60) == [["nalinmk@gmail.com"], ["peering@amazon.com"]])
+        #expect(try await transport.deliveries(2, within: 60) == [["nalinmk@gmail.com"], ["peering@amazon.com"]])
         #expect(try t.events().map(\.type) == [
             "PeeringRequestSent", "PeeringRequestDelivered", "PeeringRequestSent", "PeeringRequestDelivered",
         ])

@@ -3,6 +3,7 @@ import Testing
 
 @testable import PeerLedger
 @testable import PeerLedgerDomain
+import PeerLedgerTestSupport
 
 /// The one table of documented parameters (`ParameterTable`) against the dispatcher and against
 /// docs/api.md: every documented parameter is accepted with its example, every required one is
@@ -37,7 +38,7 @@ struct ParameterTableTests {
 
         func call(_ target: String, _ action: String, _ values: [String: String]) async throws -> APIAnswer {
             let pairs = [("target", target), ("action", action)] + values.sorted { $0.key < $1.key }
-            return await api.handle(APIRequest(parameters: try Parameters(pairs.map { (name: $0.0, value: $0.1) }), actor: "noc"))
+            return await api.call(try Parameters(pairs.map { (name: $0.0, value: $0.1) }), actor: "noc")
         }
     }
 

@@ -3,12 +3,13 @@ import Testing
 
 @testable import PeerLedger
 @testable import PeerLedgerDomain
+import PeerLedgerTestSupport
 
 @Suite("Payload reader")
 struct PayloadReaderTests {
     @Test("PeeringDB objects read by hand equal JSONDecoder's, for every kind of value and escaped text")
     func peeringDBObjectsMatchFoundation() throws {
-        var random = SplitMix64(seed: 7)
+        var random = SplitMix64(seed: try TestSeed.value("PayloadReaderTests.peeringDBObjectsMatchFoundation", fixed: 7))
         let texts = ["plain", "quote \" and backslash \\", "tab\tnewline\n", "unicode ünïcødé 東京 🚀", "", "line\u{2028}sep", "ctl\u{01}"]
         for n in 0..<500 {
             var fields: PeeringDBFields = [:]
@@ -31,7 +32,7 @@ struct PayloadReaderTests {
 
     @Test("PeeringDB objects read from their bytes equal those read through the JSON tree; escapes and odd text go to the tree")
     func scannedPeeringDBObjectsMatchTheTree() throws {
-        var random = SplitMix64(seed: 11)
+        var random = SplitMix64(seed: try TestSeed.value("PayloadReaderTests.scannedPeeringDBObjectsMatchTheTree", fixed: 11))
         let plain = ["plain", "unicode ünïcødé 東京 🚀", "", "a/b <c> & 'd' {x}"]
         let odd = ["quote \" and backslash \\", "{\"json\":1}", "tab\tnewline\n", "line\u{2028}sep", "ctl\u{01}"]
         var scanned = 0

@@ -4,6 +4,7 @@ import Testing
 
 @testable import PeerLedger
 @testable import PeerLedgerDomain
+import PeerLedgerTestSupport
 
 @Suite("Peers: getPeers, getCommunications, resetPeerStatus, updatePeer")
 struct PeerActionTests {

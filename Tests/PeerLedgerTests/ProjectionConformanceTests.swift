@@ -29,8 +29,8 @@ struct ProjectionBackend: Sendable, CustomTestStringConvertible {
 /// ledger that saw only the commands up to that moment answers.
 @Suite("Projection conformance")
 struct ProjectionConformanceTests {
-    static let seed: UInt64 = ProcessInfo.processInfo.environment["PEERLEDGER_PROJECTION_SEED"].flatMap { UInt64($0) }
-        ?? 20_261_127
+    /// The run's seed, printed; `PEERLEDGER_TEST_SEED` sets another.
+    static func seed() throws -> UInt64 { try TestSeed.value("ProjectionConformanceTests", fixed: 20_261_127) }
 
     /// A command and the moment it is made.
     struct TimedCall {
@@ -73,28 +73,28 @@ struct ProjectionConformanceTests {
 
     @Test("incremental projections equal rebuilt ones after a seeded random sequence of commands", arguments: ProjectionBackend.all)
     func incrementalEqualsRebuilt(_ backend: ProjectionBackend) async throws {
-        print("ProjectionConformanceTests seed \(Self.seed) (set PEERLEDGER_PROJECTION_SEED to change)")
+        let seed = try Self.seed()
         let t = try backend.make()
-        let succeeded = try await Self.run(Self.commands(seed: Self.seed), on: t, after: backend.afterCommand)
-        #expect(succeeded > 100, "only \(succeeded) of 400 commands succeeded with seed \(Self.seed)")
+        let succeeded = try await Self.run(Self.commands(seed: seed), on: t, after: backend.afterCommand)
+        #expect(succeeded > 100, "only \(succeeded) of 400 commands succeeded with seed \(seed)")
         let incremental = try t.ledger.projectionChecksum()
         let report = try t.ledger.rebuild()
-        #expect(report.matches, "seed \(Self.seed)")
-        #expect(report.checksumAfter == incremental, "seed \(Self.seed)")
+        #expect(report.matches, "seed \(seed)")
+        #expect(report.checksumAfter == incremental, "seed \(seed)")
         #expect(report.events == (try t.eventCount()))
     }
 
     @Test("a read as_of a moment answers what a ledger that saw only the commands up to then answers", arguments: ProjectionBackend.all)
     func asOfEqualsAReplay(_ backend: ProjectionBackend) async throws {
-        print("ProjectionConformanceTests seed \(Self.seed) (set PEERLEDGER_PROJECTION_SEED to change)")
-        let calls = Self.commands(seed: Self.seed)
+        let seed = try Self.seed()
+        let calls = Self.commands(seed: seed)
         let t = try backend.make()
         try await Self.run(calls, on: t, after: backend.afterCommand)
         if let snapshots = t.ledger.snapshots {
             // The file backend's as_of reads start from snapshots: there must be some.
             #expect(snapshots.positions().count >= 3, "snapshots at \(snapshots.positions())")
         }
-        var random = SplitMix64(seed: Self.seed ^ 0xA5)
+        var random = SplitMix64(seed: seed ^ 0xA5)
         // Moments between commands: half a minute after command k, before command k + 1.
         let cuts = (0..<6).map { _ in Int.random(in: 0..<calls.count, using: &random) }.sorted()
         var sessionsCompared = 0
@@ -107,14 +107,14 @@ struct ProjectionConformanceTests {
                     let query = "action=getSessions&public_id=\(exchange)\(extra)"
                     let past = try await t.call("\(query)&as_of=\(moment.iso8601)")
                     let replayed = try await fresh.call(query)
-                    #expect(past == replayed, "seed \(Self.seed), as of command \(cut), \(query)")
+                    #expect(past == replayed, "seed \(seed), as of command \(cut), \(query)")
                     sessionsCompared += past.data?.arrayValue?.count ?? 0
                 }
             }
             let history = "target=audit&action=getHistory&session=\(Int.random(in: 1...30, using: &random))"
-            #expect(try await t.call("\(history)&as_of=\(moment.iso8601)") == (try await fresh.call(history)), "seed \(Self.seed), as of command \(cut)")
+            #expect(try await t.call("\(history)&as_of=\(moment.iso8601)") == (try await fresh.call(history)), "seed \(seed), as of command \(cut)")
         }
         // The answers compared held sessions, not only "No peers found.".
-        #expect(sessionsCompared > 20, "only \(sessionsCompared) sessions compared with seed \(Self.seed)")
+        #expect(sessionsCompared > 20, "only \(sessionsCompared) sessions compared with seed \(seed)")
     }
 }

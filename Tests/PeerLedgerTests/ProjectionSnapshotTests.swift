@@ -4,23 +4,23 @@ import Testing
 
 @testable import PeerLedger
 @testable import PeerLedgerDomain
+import PeerLedgerTestSupport
 
 /// A file ledger that snapshots its projections every `interval` events, with a clock the test
 /// moves by hand.
 private struct SnapshottingLedger {
-    let ledger: Ledger
-    let api: APIv1
-    let clock: SteppingClock
+    let t: TestLedger
+    var ledger: Ledger { t.ledger }
+    var clock: SteppingClock { t.clock }
 
     init(path: String = temporaryDatabasePath(), interval: Int64) throws {
-        clock = SteppingClock(start: Timestamp(parsing: "2026-11-01 09:00:00")!, stepMillis: 0)
-        ledger = try Ledger.open(at: path, clock: clock, ids: SequentialIDs(), snapshotInterval: interval)
-        api = APIv1(ledger: ledger)
+        t = try TestLedger(start: "2026-11-01 09:00:00", path: path, snapshotInterval: interval)
     }
 
+    /// Calls an action that must succeed.
     @discardableResult
     func call(_ query: String) async throws -> APIAnswer {
-        let answer = await api.handle(APIRequest(parameters: try Parameters(formEncoded: "target=peering&" + query), actor: "test"))
+        let answer = try await t.call(query)
         #expect(answer.succeeded, "\(query): \(answer.message)")
         return answer
     }

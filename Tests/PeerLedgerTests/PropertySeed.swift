@@ -1,5 +1,6 @@
 import Foundation
 import PropertyBased
+import PeerLedgerTestSupport
 import Testing
 
 /// Runs a property over inputs drawn from a swift-property-based generator with one seed for the

@@ -3,6 +3,7 @@ import Testing
 
 @testable import PeerLedger
 @testable import PeerLedgerDomain
+import PeerLedgerTestSupport
 
 /// The read-answer cache serves repeated list reads between writes, and never a stale one.
 struct ReadAnswerCacheTests {

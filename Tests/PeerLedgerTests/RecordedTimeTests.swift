@@ -1,4 +1,5 @@
 import PropertyBased
+import PeerLedgerTestSupport
 import Testing
 
 @testable import PeerLedger

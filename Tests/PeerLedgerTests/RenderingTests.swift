@@ -1,4 +1,5 @@
 import Foundation
+import PeerLedgerTestSupport
 import Testing
 
 @testable import PeerLedger

@@ -3,6 +3,7 @@ import Testing
 
 @testable import PeerLedger
 @testable import PeerLedgerDomain
+import PeerLedgerTestSupport
 
 /// `CallSignature` reads a call's raw form text before anything in it is trusted: the signed
 /// bytes are everything before the one `&hash=`, which must end the text.
@@ -11,9 +12,7 @@ struct RequestSignatureTests {
     static let secret = "73ab9382e98d924d6e16ae6e5526d886"
     static let message = "target=peering&action=updateSession&id=1&note=signed&apiKey=2-ABC"
 
-    static func signed(_ message: String) -> String {
-        "\(message)&hash=\(Parameters.encode(RequestSignature.sign(message, secret: secret)))"
-    }
+    static func signed(_ message: String) -> String { appendingHash(to: message, secret: secret) }
 
     static func refusal(_ raw: String) -> String? {
         do {

@@ -3,6 +3,7 @@ import Testing
 
 @testable import PeerLedger
 @testable import PeerLedgerDomain
+import PeerLedgerTestSupport
 
 @Suite("getRequests shows our ASN when sendRequest named only our network")
 struct RequestSourceASNTests {

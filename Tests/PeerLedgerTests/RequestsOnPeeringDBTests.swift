@@ -4,6 +4,7 @@ import Testing
 
 @testable import PeerLedger
 @testable import PeerLedgerDomain
+import PeerLedgerTestSupport
 
 /// sendRequest and sendEmail over the real PeeringDB projections (not a stand-in directory).
 @Suite("Peering requests on PeeringDB data")

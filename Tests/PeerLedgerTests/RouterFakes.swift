@@ -42,17 +42,6 @@ final class FakeRouter: RouterConnector, RouterConnection, @unchecked Sendable {
     }
 }
 
-/// The seed's router: resource 422, ar1.inoc.com.
-func registerAR1(_ ledger: Ledger, platform: RouterPlatform = .frr) throws {
-    try ledger.addRouter(
-        RouterRegistration(id: 422, name: "ar1.inoc.com", platform: platform, access: RouterAccess(kind: .local)),
-        metadata: EventMetadata(actor: "test"))
-}
-
-/// The seed's Akamai session with a peer group FRR accepts (one word).
-let akamaiOneWordGroup =
-    "action=addSession&source_asn=32787&source_ipaddr=1.2.3.4&resource_id=422&peer_asn=20940&peer_name=Akamai+Technologies&peer_participant_id=2&peer_ipaddr=206.126.236.102&peer_group=group_b&public_id=1&type=Peer&prfx_max=20&password=0"
-
 /// The seed's Akamai neighbor as a renderer takes it.
 func akamaiNeighbor(group: String? = "group_b", password: String? = "s3cr3tpw", note: String? = nil) -> Neighbor {
     Neighbor(
@@ -63,11 +52,4 @@ func akamaiNeighbor(group: String? = "group_b", password: String? = "s3cr3tpw", 
 /// The path of a file under Tests/ (golden files live outside the test targets).
 func testsFile(_ relative: String) -> URL {
     URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(relative)
-}
-
-/// True when `tool` is on PATH.
-func toolAvailable(_ tool: String) -> Bool {
-    (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":").contains {
-        FileManager.default.isExecutableFile(atPath: "\($0)/\(tool)")
-    }
 }

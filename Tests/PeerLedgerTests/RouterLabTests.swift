@@ -3,22 +3,26 @@ import Testing
 
 @testable import PeerLedger
 @testable import PeerLedgerDomain
+import PeerLedgerTestSupport
 
 /// configureSession, poll and deleteSession against a real FRR with a real BIRD 2 peer.
 @Suite("Real BGP lab: FRR as our router, BIRD 2 as the peer", .timeLimit(.minutes(3)))
 struct RouterLabTests {
-    /// Polls until `accept` holds for the state and prefix count of session 1, or `seconds` pass.
+    /// Polls until `accept` holds for the state and prefix count of session 1; after `seconds`
+    /// the wait fails naming `what` it awaited and the state last seen.
     static func pollUntil(
-        _ poller: RouterPoller, _ ledger: Ledger, seconds: Double, _ accept: (SessionRouterState) -> Bool
+        _ what: String, _ poller: RouterPoller, _ ledger: Ledger, seconds: Int, _ accept: (SessionRouterState) -> Bool
     ) async throws -> SessionRouterState? {
-        let deadline = Date().addingTimeInterval(seconds)
         var last: SessionRouterState?
-        while Date() < deadline {
-            let reports = try await poller.pollAll()
-            if let error = reports.first?.error { throw BGPLab.LabError("poll failed: \(error)") }
-            last = try ledger.readNow { db in try SessionRouterState.fetch(db, session: 1) }
-            if let last, accept(last) { return last }
-            try await Task.sleep(for: .milliseconds(250))
+        do {
+            try await waitUntil(what, within: .seconds(seconds), every: .milliseconds(250)) {
+                let reports = try await poller.pollAll()
+                if let error = reports.first?.error { throw TestFailure("poll failed: \(error)") }
+                last = try ledger.readNow { db in try SessionRouterState.fetch(db, session: 1) }
+                return last.map(accept) ?? false
+            }
+        } catch let failure as TestFailure {
+            throw TestFailure("\(failure); last seen: \(last.map { String(describing: $0) } ?? "no state")")
         }
         return last
     }
@@ -38,11 +42,11 @@ struct RouterLabTests {
                 access: RouterAccess(kind: .local, vtyshSocket: lab.frrSockets, vtyshConfigDir: lab.frrConfig, netns: lab.ours)),
             metadata: EventMetadata(actor: "test"))
         // Every call goes through the HTTP server, signed, as a ProVision client sends it.
-        try await withHTTPAPI(t.ledger) { http in try await scenario(lab, t, http) }
+        try await withSignedLiveServer(t.ledger) { client in try await scenario(lab, t, client) }
     }
 
-    static func scenario(_ lab: BGPLab, _ t: TestLedger, _ http: @escaping @Sendable (String) async throws -> APIAnswer) async throws {
-        func call(_ query: String) async throws -> APIAnswer { try await http("target=peering&" + query) }
+    static func scenario(_ lab: BGPLab, _ t: TestLedger, _ client: SignedClient) async throws {
+        let call = client.call
         let added = try await call(
             "action=addSession&public_id=1&source_asn=\(lab.ourASN)&source_ipaddr=\(lab.ourAddress)&resource_id=422&peer_asn=\(lab.peerASN)&peer_name=BIRD+peer&peer_participant_id=2&peer_ipaddr=\(lab.peerAddress)&peer_group=LAB_PEERS&prfx_max=100&note=lab")
         #expect(added.succeeded, "\(added.message)")
@@ -54,7 +58,7 @@ struct RouterLabTests {
         #expect(running.contains("neighbor \(lab.peerAddress) description BIRD peer"))
 
         let poller = RouterPoller(ledger: t.ledger)
-        let up = try await pollUntil(poller, t.ledger, seconds: 30) { $0.bgpState == "established" && $0.prefixesReceived == 10 }
+        let up = try await pollUntil("session 1 established with 10 prefixes", poller, t.ledger, seconds: 30) { $0.bgpState == "established" && $0.prefixesReceived == 10 }
         #expect(up?.bgpState == "established")
         let sessions = try await call("action=getSessions&public_id=1")
         let session = sessions.data?.arrayValue?.first
@@ -70,13 +74,13 @@ struct RouterLabTests {
         #expect(try await call("action=updateSession&id=1&prfx_max=5").succeeded)
         let reconfigured = try await call("action=configureSession&session_id=1")
         #expect(reconfigured.succeeded, "\(reconfigured.message)")
-        let down = try await pollUntil(poller, t.ledger, seconds: 30) { $0.bgpState == "idle" && $0.lastError != nil }
+        let down = try await pollUntil("session 1 idle with an error", poller, t.ledger, seconds: 30) { $0.bgpState == "idle" && $0.lastError != nil }
         #expect(down?.bgpState == "idle")
         #expect(down?.lastError == "Cease/Maximum Number of Prefixes Reached")
         let after = try await call("action=getSessions&public_id=1")
         #expect(after.data?.arrayValue?.first?["state"] == .string("idle"))
         // The audit shows when it went up and when and why it went down.
-        let history = try await http("target=audit&action=getHistory&session=1")
+        let history = try await call("target=audit&action=getHistory&session=1")
         let observed = history.data?.arrayValue?.filter { $0["type"] == .string("SessionStateObserved") } ?? []
         #expect(observed.contains { $0["payload"]?["state"] == .string("established") })
         #expect(observed.last?["payload"]?["state"] == .string("idle"))
@@ -121,7 +125,7 @@ struct RouterSSHTests {
         .enabled(if: LocalSSHServer.unavailableReason == nil, "needs root and OpenSSH's sshd, ssh and ssh-keygen"))
     func sshAccess() async throws {
         let lab = BGPLab(prefixes: 1)
-        let sshd = LocalSSHServer()
+        let sshd = try LocalSSHServer()
         do {
             try await lab.start()
             try await sshd.start(using: lab)
@@ -146,9 +150,7 @@ struct RouterSSHTests {
                 metadata: EventMetadata(actor: "test"))
         }
         let api = APIv1(ledger: t.ledger)
-        func call(_ query: String) async throws -> APIAnswer {
-            await api.handle(APIRequest(parameters: try Parameters(formEncoded: "target=peering&" + query), actor: "noc"))
-        }
+        let call = { (query: String) in try await api.call(query, actor: "noc") }
         for router in [422, 423] {
             let added = try await call(
                 "action=addSession&public_id=1&source_asn=\(lab.ourASN)&resource_id=\(router)&peer_asn=\(lab.peerASN)&peer_name=SSH+peer+\(router)&peer_ipaddr=\(lab.peerAddress)")
@@ -183,9 +185,7 @@ struct BIRDRouterLabTests {
                 access: RouterAccess(kind: .local, netns: lab.peer, birdSocket: lab.birdSocket, birdConfigDir: lab.birdSessions)),
             metadata: EventMetadata(actor: "test"))
         let api = APIv1(ledger: t.ledger)
-        func call(_ query: String) async throws -> APIAnswer {
-            await api.handle(APIRequest(parameters: try Parameters(formEncoded: "target=peering&" + query), actor: "noc"))
-        }
+        let call = { (query: String) in try await api.call(query, actor: "noc") }
         func protocols() async throws -> String {
             try await lab.sh(["birdc", "-s", lab.birdSocket, "show", "protocols"])
         }

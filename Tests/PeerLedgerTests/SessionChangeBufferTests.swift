@@ -4,6 +4,7 @@ import Testing
 
 @testable import PeerLedger
 @testable import PeerLedgerDomain
+import PeerLedgerTestSupport
 
 /// A replay holds each session's observed states, updates and deletion back and writes the run
 /// once (`SessionChangeBuffer`): the rows and history lines must come out exactly as applying

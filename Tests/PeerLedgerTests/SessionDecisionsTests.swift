@@ -1,3 +1,4 @@
+import PeerLedgerTestSupport
 import Testing
 
 @testable import PeerLedgerDomain

@@ -3,17 +3,11 @@ import Testing
 
 @testable import PeerLedger
 @testable import PeerLedgerDomain
+import PeerLedgerTestSupport
 
 /// The hand-written session payload codec must give `CanonicalJSON.encode`'s bytes exactly (RFC
 /// 8785, which `CanonicalJSONTests` holds that encoder to), and read them back.
 struct SessionPayloadCodecTests {
-    /// Seeded: each test prints its seed and repeats its run under `PEERLEDGER_PROPERTY_SEED`.
-    static func seededRandom(_ test: String) -> SplitMix64 {
-        var run = PropertyRun.seeded()
-        print("\(test): \(PropertyRun.seedVariable)=\(run.currentSeed) repeats this run")
-        return SplitMix64(seed: run.next())
-    }
-
     static let texts = [
         "Amazon.com", "", "I'm a fancy note.", "a/b", "206.126.236.68", "x\"y", "back\\slash", "line\nbreak", "tab\t",
         "Zürich", "日本", "\u{7F}", "\u{1}", "e\u{2028}f", "mixed Case_Key",
@@ -28,7 +22,7 @@ struct SessionPayloadCodecTests {
     }
 
     @Test func sessionAddedPayloadIsTheCanonicalEncodersBytes() throws {
-        var random = Self.seededRandom("sessionAddedPayloadIsTheCanonicalEncodersBytes")
+        var random = SplitMix64(seed: try TestSeed.value("SessionPayloadCodecTests.sessionAddedPayloadIsTheCanonicalEncodersBytes"))
         let names = SessionField.allCases.map(\.column) + ["unknown_key", "Upper", "key10", "key9"]
         var fastCount = 0
         for _ in 0..<2000 {
@@ -47,7 +41,7 @@ struct SessionPayloadCodecTests {
     }
 
     @Test func sessionUpdatedPayloadIsTheCanonicalEncodersBytes() throws {
-        var random = Self.seededRandom("sessionUpdatedPayloadIsTheCanonicalEncodersBytes")
+        var random = SplitMix64(seed: try TestSeed.value("SessionPayloadCodecTests.sessionUpdatedPayloadIsTheCanonicalEncodersBytes"))
         let names = SessionField.allCases.map(\.column) + ["unknown_key"]
         var fastCount = 0
         for _ in 0..<2000 {

@@ -3,6 +3,7 @@ import Testing
 
 @testable import PeerLedger
 @testable import PeerLedgerDomain
+import PeerLedgerTestSupport
 
 /// The byte scanner for session payloads reads what it accepts exactly as the JSON-tree path and
 /// Foundation do, and leaves everything else to them.
@@ -13,7 +14,7 @@ struct SessionPayloadScannerTests {
     ]
 
     @Test func scannerReadsEveryCanonicalSessionPayloadAsTheJSONTreeAndFoundationDo() throws {
-        var random = SystemRandomNumberGenerator()
+        var random = SplitMix64(seed: try TestSeed.value("SessionPayloadScannerTests.scannerReadsEveryCanonicalSessionPayloadAsTheJSONTreeAndFoundationDo"))
         let names = SessionField.allCases.map(\.column) + ["unknown_key", "Upper", "key10"]
         var scanned = 0
         for _ in 0..<2000 {

@@ -1,4 +1,5 @@
 import Foundation
+import PeerLedgerTestSupport
 import Testing
 
 /// The log's tables are the event store's alone: no other code may name them in SQL, so a second

@@ -4,6 +4,7 @@ import Testing
 
 @testable import PeerLedger
 @testable import PeerLedgerDomain
+import PeerLedgerTestSupport
 
 /// The log's per-stream bookkeeping (migration 0006): `stream_heads` and
 /// `events.previous_in_stream`, kept by SQLite triggers instead of a stream index.

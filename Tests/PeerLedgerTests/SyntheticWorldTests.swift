@@ -21,10 +21,6 @@ import PeerLedgerTestSupport
         return (ledger, summary)
     }
 
-    static func call(_ ledger: Ledger, _ query: String) async throws -> APIAnswer {
-        await APIv1(ledger: ledger).handle(APIRequest(parameters: try Parameters(formEncoded: query), actor: "test"))
-    }
-
     @Test func theSameSeedAndEventCountGiveTheSameLogAndHashChainHead() async throws {
         let (first, one) = try await Self.build()
         let (_, two) = try await Self.build()
@@ -98,9 +94,9 @@ import PeerLedgerTestSupport
         let (ledger, summary) = try await Self.build()
         #expect(summary.bigExchangeSessions == 19)
         #expect(summary.bigExchangeRequests == 5)
-        let sessions = try await Self.call(ledger, "target=peering&action=getSessions&public_id=1")
+        let sessions = try await APIv1(ledger: ledger).call("target=peering&action=getSessions&public_id=1")
         #expect(sessions.body["data"]?.arrayValue?.count == 19)
-        let communications = try await Self.call(ledger, "target=peering&action=getCommunications&public_id=1")
+        let communications = try await APIv1(ledger: ledger).call("target=peering&action=getCommunications&public_id=1")
         let peers = communications.body["data"]?.arrayValue ?? []
         #expect(peers.count == 19)
         #expect(peers.allSatisfy { ($0["log_data"]?.arrayValue?.count ?? 0) >= 1 })

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import PeerLedgerTestSupport
 import Testing
 
 @testable import PeerLedger

@@ -3,6 +3,7 @@ import Testing
 
 @testable import PeerLedger
 @testable import PeerLedgerDomain
+import PeerLedgerTestSupport
 
 @Suite("Values, JSON, time and signatures")
 struct ValuesTests {
@@ -115,8 +116,8 @@ struct ValuesTests {
     /// The IPv4 reading goes byte by byte; the C library's `inet_pton`, which also refuses
     /// leading zeros and parts above 255, is the reference it must agree with.
     @Test("IPv4 addresses are accepted exactly where inet_pton accepts them")
-    func dottedQuadsAgreeWithInetPton() {
-        var random = SplitMix64(seed: 4)
+    func dottedQuadsAgreeWithInetPton() throws {
+        var random = SplitMix64(seed: try TestSeed.value("ValuesTests.dottedQuadsAgreeWithInetPton", fixed: 4))
         func digits() -> String {
             let length = [0, 1, 1, 2, 2, 3, 3, 4][Int(random.next() % 8)]
             return String((0..<length).map { _ in Character(String(random.next() % 10)) })

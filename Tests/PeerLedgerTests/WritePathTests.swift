@@ -4,6 +4,7 @@ import Testing
 
 @testable import PeerLedger
 @testable import PeerLedgerDomain
+import PeerLedgerTestSupport
 
 /// The shortcuts of the write and rebuild paths give exactly what the plain way gave.
 @Suite("Event log: write and rebuild paths")

@@ -4,6 +4,7 @@ import Testing
 
 @testable import PeerLedger
 @testable import PeerLedgerDomain
+import PeerLedgerTestSupport
 
 /// `WriteStatement` binds values straight onto SQLite, bypassing GRDB's arguments: what it
 /// stores must be exactly what GRDB stores, a failure must read as GRDB's would and undo the

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 @testable import PeerLedger
 @testable import PeerLedgerDomain
@@ -8,14 +8,14 @@ import Foundation
 /// peer (AS65002, 10.0.0.2) announcing `prefixes` routes. Names are unique per lab, so labs
 /// running side by side never collide; `tearDown` kills every daemon by its pid file and deletes
 /// the namespaces, and is safe to call after a partial start.
-final class BGPLab: @unchecked Sendable {
+public final class BGPLab: @unchecked Sendable {
     /// Runs `body` with a started lab and tears the lab down whatever happens. Where no lab can
     /// run (no root, no FRR or BIRD) it throws, so a test that uses it is marked
     /// `.enabled(if: BGPLab.unavailableReason == nil, ...)` and reported skipped there instead.
     /// `integratedConfig` false leaves vtysh.conf out of FRR's configuration folder, so `write`
     /// falls back to asking each daemon to save its own file (which bgpd cannot do here).
-    static func with(prefixes: Int, integratedConfig: Bool = true, _ body: (BGPLab) async throws -> Void) async throws {
-        if let reason = unavailableReason { throw LabError("real BGP lab unavailable: \(reason)") }
+    public static func with(prefixes: Int, integratedConfig: Bool = true, _ body: (BGPLab) async throws -> Void) async throws {
+        if let reason = unavailableReason { throw TestFailure("real BGP lab unavailable: \(reason)") }
         let lab = BGPLab(prefixes: prefixes, integratedConfig: integratedConfig)
         do {
             try await lab.start()
@@ -27,40 +27,41 @@ final class BGPLab: @unchecked Sendable {
         await lab.tearDown()
     }
 
-    let tag: String
-    let folder: URL
-    let ours: String
-    let peer: String
-    let prefixes: Int
-    let integratedConfig: Bool
-    let ourAddress = "10.0.0.1"
-    let peerAddress = "10.0.0.2"
-    let ourASN = 65001
-    let peerASN = 65002
+    public let tag: String
+    public let folder: URL
+    public let ours: String
+    public let peer: String
+    public let prefixes: Int
+    public let integratedConfig: Bool
+    public let ourAddress = "10.0.0.1"
+    public let peerAddress = "10.0.0.2"
+    public let ourASN = 65001
+    public let peerASN = 65002
 
-    var frrSockets: String { folder.appendingPathComponent("frr").path }
+    public var frrSockets: String { folder.appendingPathComponent("frr").path }
     /// vtysh's configuration folder for this lab: without it, `write` would save into the
     /// machine's /etc/frr/frr.conf. With `integratedConfig` it holds the vtysh.conf FRR needs to
     /// save at all here (docs/routers.md), and `write` saves to frr.conf in it.
-    var frrConfig: String { folder.appendingPathComponent("frr-etc").path }
+    public var frrConfig: String { folder.appendingPathComponent("frr-etc").path }
     /// The folder BIRD's configuration includes (`*.conf`): where PeerLedger writes sessions
     /// when the peer's BIRD is registered as a router itself.
-    var birdSessions: String { folder.appendingPathComponent("bird.d").path }
-    var birdSocket: String { folder.appendingPathComponent("bird.ctl").path }
+    public var birdSessions: String { folder.appendingPathComponent("bird.d").path }
+    public var birdSocket: String { folder.appendingPathComponent("bird.ctl").path }
 
     /// Why the lab cannot run here, or nil: root, `ip`, FRR's daemons and BIRD are needed.
-    static var unavailableReason: String? {
-        if getuid() != 0 { return "not root (network namespaces need root)" }
-        for path in ["/usr/lib/frr/zebra", "/usr/lib/frr/bgpd", "/usr/bin/vtysh"] where !FileManager.default.isExecutableFile(atPath: path) {
-            return "\(path) missing (apt-get install frr)"
+    public static var unavailableReason: String? {
+        if let reason = missingRootOrPrograms(
+            ["/usr/lib/frr/zebra", "/usr/lib/frr/bgpd", "/usr/bin/vtysh"], install: "frr", root: "network namespaces need root")
+        {
+            return reason
         }
-        for tool in ["bird", "birdc", "ip"] where !toolAvailable(tool) {
+        if let tool = ["bird", "birdc", "ip"].first(where: { !toolAvailable($0) }) {
             return "\(tool) missing (apt-get install bird2 iproute2)"
         }
         return nil
     }
 
-    init(prefixes: Int, integratedConfig: Bool = true) {
+    public init(prefixes: Int, integratedConfig: Bool = true) {
         tag = String(UUID().uuidString.prefix(6)).lowercased()
         folder = URL(fileURLWithPath: "/tmp/peerledger-lab-\(tag)")
         ours = "plA-\(tag)"
@@ -70,15 +71,15 @@ final class BGPLab: @unchecked Sendable {
     }
 
     @discardableResult
-    func sh(_ arguments: [String], timeout: Duration = .seconds(20)) async throws -> String {
+    public func sh(_ arguments: [String], timeout: Duration = .seconds(20)) async throws -> String {
         let result = try await CommandRunner.execute(arguments, timeout: timeout)
         guard result.status == 0 else {
-            throw LabError("\(arguments.joined(separator: " ")) exited \(result.status): \(result.errorOutput)\(result.output)")
+            throw TestFailure("\(arguments.joined(separator: " ")) exited \(result.status): \(result.errorOutput)\(result.output)")
         }
         return result.output
     }
 
-    func start() async throws {
+    public func start() async throws {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         try await sh(["chmod", "755", folder.path])
         try await sh(["ip", "netns", "add", ours])
@@ -119,11 +120,9 @@ final class BGPLab: @unchecked Sendable {
             "ip", "netns", "exec", ours, "/usr/lib/frr/bgpd", "-d", "-f", folder.appendingPathComponent("frr.conf").path,
             "--vty_socket", sockets, "-z", "\(sockets)/zserv.api", "-i", "\(sockets)/bgpd.pid",
         ])
-        for _ in 0..<50 {
-            if (try? await vtysh(["show bgp summary json"])) != nil { return }
-            try await Task.sleep(for: .milliseconds(100))
+        try await waitUntil("FRR in \(ours) to answer vtysh", within: .seconds(5), every: .milliseconds(100)) {
+            (try? await vtysh(["show bgp summary json"])) != nil
         }
-        throw LabError("FRR did not answer vtysh within 5 s")
     }
 
     private func startBIRD() async throws {
@@ -153,15 +152,15 @@ final class BGPLab: @unchecked Sendable {
     }
 
     /// The integrated configuration file `write` saves to (with `integratedConfig`).
-    var savedConfig: String { frrConfig + "/frr.conf" }
+    public var savedConfig: String { frrConfig + "/frr.conf" }
 
     /// Runs vtysh commands on our router.
-    func vtysh(_ commands: [String]) async throws -> String {
+    public func vtysh(_ commands: [String]) async throws -> String {
         try await sh(["ip", "netns", "exec", ours, "vtysh", "--vty_socket", frrSockets] + commands.flatMap { ["-c", $0] })
     }
 
     /// Stops every daemon by its pid file, deletes the namespaces and the folder.
-    func tearDown() async {
+    public func tearDown() async {
         let pidFiles = [
             folder.appendingPathComponent("bird.pid").path, "\(frrSockets)/bgpd.pid", "\(frrSockets)/zebra.pid",
         ]
@@ -180,10 +179,5 @@ final class BGPLab: @unchecked Sendable {
         _ = try? await sh(["ip", "netns", "del", ours])
         _ = try? await sh(["ip", "netns", "del", peer])
         try? FileManager.default.removeItem(at: folder)
-    }
-
-    struct LabError: Error, CustomStringConvertible {
-        let description: String
-        init(_ description: String) { self.description = description }
     }
 }

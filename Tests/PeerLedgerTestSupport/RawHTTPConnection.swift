@@ -8,25 +8,26 @@ import Foundation
 /// needs to speak HTTP/1.0, send a request no HTTP client library would build, and see whether
 /// the server closed the connection. Every read is bounded by a time limit.
 ///
-/// The socket calls block, so each runs on a Dispatch thread, never on Swift's cooperative pool:
-/// an in-process server answers on that pool, and a test blocking it would wait on itself.
-final class RawHTTPConnection: @unchecked Sendable {
+/// The socket calls block, so each runs on a Dispatch thread (`offPool`), never on Swift's
+/// cooperative pool: an in-process server answers on that pool, and a test blocking it would
+/// wait on itself.
+public final class RawHTTPConnection: @unchecked Sendable {
     private let socket: Int32
     private var buffer: [UInt8] = []
 
     /// One HTTP response as read off the wire.
-    struct Response: Sendable {
-        var statusLine: String
-        var headers: [(name: String, value: String)]
-        var body: String
+    public struct Response: Sendable {
+        public var statusLine: String
+        public var headers: [(name: String, value: String)]
+        public var body: String
 
-        var status: Int? { statusLine.split(separator: " ").dropFirst().first.flatMap { Int($0) } }
-        func header(_ name: String) -> String? { headers.first { $0.name.lowercased() == name.lowercased() }?.value }
+        public var status: Int? { statusLine.split(separator: " ").dropFirst().first.flatMap { Int($0) } }
+        public func header(_ name: String) -> String? { headers.first { $0.name.lowercased() == name.lowercased() }?.value }
     }
 
-    init(port: Int, timeoutSeconds: Int = 10) throws {
+    public init(port: Int, timeoutSeconds: Int = 10) throws {
         socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard socket >= 0 else { throw Failure("socket() failed: errno \(errno)") }
+        guard socket >= 0 else { throw TestFailure("socket() failed: errno \(errno)") }
         var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
         setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(socket, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
@@ -39,7 +40,7 @@ final class RawHTTPConnection: @unchecked Sendable {
         }
         guard connected == 0 else {
             close(socket)
-            throw Failure("connect to port \(port) failed: errno \(errno)")
+            throw TestFailure("connect to port \(port) failed: errno \(errno)")
         }
     }
 
@@ -47,21 +48,15 @@ final class RawHTTPConnection: @unchecked Sendable {
 
     /// Sends every byte it can; a server that closes early (after refusing a huge request) ends
     /// the sending quietly (MSG_NOSIGNAL: no SIGPIPE), and the answer is read as usual.
-    func send(_ text: String) async { await offPool { self.sendNow(Array(text.utf8)) } }
+    public func send(_ text: String) async { await offPool { self.sendNow(Array(text.utf8)) } }
 
     /// Reads one response (head and a Content-Length body); nil when the connection ended or the
     /// time limit passed first.
-    func readResponse() async -> Response? { await offPool { self.readResponseNow() } }
+    public func readResponse() async -> Response? { await offPool { self.readResponseNow() } }
 
     /// True when the server closes the connection within `seconds` (a read sees the end), false
     /// when the connection is still open then.
-    func isClosedByServer(within seconds: Int) async -> Bool { await offPool { self.isClosedNow(within: seconds) } }
-
-    private func offPool<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(returning: work()) }
-        }
-    }
+    public func isClosedByServer(within seconds: Int) async -> Bool { await offPool { self.isClosedNow(within: seconds) } }
 
     private func sendNow(_ bytes: [UInt8]) {
         var offset = 0

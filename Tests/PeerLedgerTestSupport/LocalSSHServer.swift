@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 @testable import PeerLedger
 @testable import PeerLedgerDomain
@@ -6,26 +6,25 @@ import Foundation
 /// An OpenSSH server on a loopback port, started by a test with its own host key, its own
 /// authorized key and its own configuration (nothing of the machine's is touched), stopped by
 /// its pid file.
-final class LocalSSHServer: @unchecked Sendable {
-    let folder: URL
-    let port: Int
-    var clientKey: String { folder.appendingPathComponent("client_key").path }
-    var wrongKey: String { folder.appendingPathComponent("wrong_key").path }
+public final class LocalSSHServer: @unchecked Sendable {
+    public let folder: URL
+    public let port: Int
+    public var clientKey: String { folder.appendingPathComponent("client_key").path }
+    public var wrongKey: String { folder.appendingPathComponent("wrong_key").path }
 
-    static var unavailableReason: String? {
-        if getuid() != 0 { return "not root" }
-        for path in ["/usr/sbin/sshd", "/usr/bin/ssh", "/usr/bin/ssh-keygen"] where !FileManager.default.isExecutableFile(atPath: path) {
-            return "\(path) missing (apt-get install openssh-server openssh-client)"
-        }
-        return nil
+    /// Why sshd cannot run here for a test, or nil: root and OpenSSH are needed.
+    public static var unavailableReason: String? {
+        missingRootOrPrograms(
+            ["/usr/sbin/sshd", "/usr/bin/ssh", "/usr/bin/ssh-keygen"], install: "openssh-server openssh-client",
+            root: "sshd on a port of its own with its own host key")
     }
 
-    init() {
+    public init() throws {
         folder = URL(fileURLWithPath: "/tmp/peerledger-sshd-\(UUID().uuidString.prefix(8).lowercased())")
-        port = Int.random(in: 30000...60000)
+        port = try freeLoopbackPort()
     }
 
-    func start(using lab: BGPLab) async throws {
+    public func start(using lab: BGPLab) async throws {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         try await lab.sh(["chmod", "700", folder.path])
         try await lab.sh(["mkdir", "-p", "/run/sshd"])
@@ -52,14 +51,13 @@ final class LocalSSHServer: @unchecked Sendable {
         _ = try? await CommandRunner.execute(
             ["ssh-keygen", "-R", "[127.0.0.1]:\(port)", "-f", CommandRunner.knownHostsFile], timeout: .seconds(10))
         try await lab.sh(["/usr/sbin/sshd", "-f", file.path])
-        for _ in 0..<50 {
-            if FileManager.default.fileExists(atPath: folder.appendingPathComponent("sshd.pid").path) { return }
-            try await Task.sleep(for: .milliseconds(100))
+        let pidFile = folder.appendingPathComponent("sshd.pid").path
+        try await waitUntil("sshd to start on port \(port)", within: .seconds(5), every: .milliseconds(100)) {
+            FileManager.default.fileExists(atPath: pidFile)
         }
-        throw BGPLab.LabError("sshd did not start on port \(port)")
     }
 
-    func stop() async {
+    public func stop() async {
         if let text = try? String(contentsOf: folder.appendingPathComponent("sshd.pid"), encoding: .utf8),
             let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 1
         {

@@ -1,6 +1,4 @@
-import Foundation
-import Testing
-import PeerLedgerTestSupport
+public import Foundation
 
 #if canImport(Glibc)
     import Glibc
@@ -13,41 +11,38 @@ import PeerLedgerTestSupport
 /// answers; `no-ehlo` answers EHLO with 502 and accepts HELO; `slow` answers every command
 /// after 0.1 s. Recipients starting with
 /// `reject-` get 550, with `later-` 451.
-final class SMTPSink {
+public final class SMTPSink {
     static let python = "/usr/bin/python3"
 
     /// Why the SMTP tests cannot run here, or nil when aiosmtpd is installed.
-    static let unavailableReason: String? = {
+    public static let unavailableReason: String? = {
         guard FileManager.default.isExecutableFile(atPath: python) else { return "\(python) is missing" }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = ["-c", "import aiosmtpd"]
-        process.standardError = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
         do {
-            try process.run()
-            process.waitUntilExit()
+            let probe = try runProgram(python, ["-c", "import aiosmtpd"], seconds: 30)
+            return probe.status == 0 ? nil : "python3-aiosmtpd is not installed (apt-get install -y python3-aiosmtpd)"
         } catch {
             return "cannot run \(python): \(error)"
         }
-        return process.terminationStatus == 0 ? nil : "python3-aiosmtpd is not installed (apt-get install -y python3-aiosmtpd)"
     }()
 
-    /// True when aiosmtpd can run here. Tests that need it are marked
+    /// True when aiosmtpd can run here, and with `tls` when openssl can make the certificate the
+    /// `starttls` and `tls` modes serve. Tests that need it are marked
     /// `.enabled(if: SMTPSink.available(), ...)`, so elsewhere they are reported skipped, not passed.
-    static func available() -> Bool { unavailableReason == nil }
+    public static func available(tls: Bool = false) -> Bool {
+        unavailableReason == nil && (!tls || FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl"))
+    }
 
-    let port: Int
-    let folder: URL
-    let mode: String
+    public let port: Int
+    public let folder: URL
+    public let mode: String
     private var process: Process?
 
     /// One received message.
-    struct Received: Decodable {
-        var mailFrom: String
-        var rcptTos: [String]
-        var content: String
-        var authenticated: String?
+    public struct Received: Decodable, Sendable {
+        public var mailFrom: String
+        public var rcptTos: [String]
+        public var content: String
+        public var authenticated: String?
 
         enum CodingKeys: String, CodingKey {
             case mailFrom = "mail_from"
@@ -57,33 +52,34 @@ final class SMTPSink {
         }
 
         /// The header block, unfolded, one "Name: value" a line.
-        var headers: [String] {
+        public var headers: [String] {
             let block = content.replacingOccurrences(of: "\r\n", with: "\n").components(separatedBy: "\n\n")[0]
             return block.replacingOccurrences(of: "\n ", with: " ").components(separatedBy: "\n")
         }
 
-        func header(_ name: String) -> String? {
+        public func header(_ name: String) -> String? {
             headers.first { $0.lowercased().hasPrefix(name.lowercased() + ": ") }.map { String($0.dropFirst(name.count + 2)) }
         }
 
-        var body: String {
+        public var body: String {
             content.replacingOccurrences(of: "\r\n", with: "\n").components(separatedBy: "\n\n").dropFirst().joined(separator: "\n\n")
         }
     }
 
-    init(mode: String = "plain", port: Int? = nil) throws {
-        self.port = try port ?? Self.freePort()
+    public init(mode: String = "plain", port: Int? = nil) throws {
+        self.port = try port ?? freeLoopbackPort()
         self.mode = mode
         folder = Scratch.url("smtp-sink-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        if mode == "starttls" || mode == "tls" { try makeCertificate() }
     }
 
     deinit { stop() }
 
-    var certificatePath: String { folder.appendingPathComponent("cert.pem").path }
+    public var certificatePath: String { folder.appendingPathComponent("cert.pem").path }
 
-    func start() throws {
+    /// Starts the server and waits at most 10 s for it to say it is ready.
+    public func start() async throws {
+        if mode == "starttls" || mode == "tls", !FileManager.default.fileExists(atPath: certificatePath) { try await makeCertificate() }
         let script = folder.appendingPathComponent("sink.py")
         try Self.script.write(to: script, atomically: true, encoding: .utf8)
         let process = Process()
@@ -93,16 +89,14 @@ final class SMTPSink {
         process.standardError = FileHandle(forWritingAtPath: "/dev/stderr")
         try process.run()
         self.process = process
-        let ready = folder.appendingPathComponent("ready")
-        for _ in 0..<100 {
-            if FileManager.default.fileExists(atPath: ready.path) { return }
-            usleep(50_000)
+        let ready = folder.appendingPathComponent("ready").path
+        try await waitUntil("the SMTP sink (mode \(mode)) to listen on port \(port)", within: .seconds(10), every: .milliseconds(50)) {
+            FileManager.default.fileExists(atPath: ready)
         }
-        throw SinkError("the SMTP sink did not start on port \(port)")
     }
 
     /// Stops the server (by its pid) and waits for it.
-    func stop() {
+    public func stop() {
         guard let process, process.isRunning else { return }
         // SIGKILL: the sink keeps nothing worth a clean exit, and a test runner may have left
         // SIGTERM blocked in the child.
@@ -113,47 +107,19 @@ final class SMTPSink {
     }
 
     /// The messages received so far, in order.
-    func received() throws -> [Received] {
+    public func received() throws -> [Received] {
         let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasPrefix("msg-") && $0.hasSuffix(".json") }
             .sorted()
         return try files.map { try JSONDecoder().decode(Received.self, from: Data(contentsOf: folder.appendingPathComponent($0))) }
     }
 
-    private func makeCertificate() throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        process.arguments = [
+    private func makeCertificate() async throws {
+        let made = try await runProgram("/usr/bin/openssl", [
             "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
             "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
             "-keyout", folder.appendingPathComponent("key.pem").path, "-out", certificatePath,
-        ]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw SinkError("openssl could not make a test certificate") }
-    }
-
-    /// A loopback port nobody listens on right now.
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw SinkError("socket() failed") }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        guard bound else { throw SinkError("bind() failed") }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
-
-    struct SinkError: Error, CustomStringConvertible {
-        let description: String
-        init(_ description: String) { self.description = description }
+        ], seconds: 60)
+        guard made.status == 0 else { throw TestFailure("openssl could not make a test certificate: \(made.errors)") }
     }
 
     static let script = #"""
