@@ -71,12 +71,18 @@ enum ExportLine {
             let parsed = try value(name)
             return parsed.stringValue ?? String(decoding: values[name] ?? [], as: UTF8.self)
         }
-        let schemaVersion = try integer("schema_version")
-        guard let schema = Int(exactly: schemaVersion) else { throw Unreadable(reason: "member \"schema_version\" is out of range") }
+        // Read in the export's member order, so a line missing several names the first.
+        let position = try integer("position")
+        let stream = try text("stream")
+        let streamVersion = try integer("stream_version")
+        let type = try text("type")
+        guard let schemaVersion = Int(exactly: try integer("schema_version")) else {
+            throw Unreadable(reason: "member \"schema_version\" is out of range")
+        }
         return RecordedEvent(
-            position: try integer("position"), stream: try text("stream"), streamVersion: try integer("stream_version"),
-            type: try text("type"), schemaVersion: schema, payload: try stored("payload"), metadata: try stored("metadata"),
-            recordedAt: try text("recorded_at"), prevHash: try text("prev_hash"), hash: try text("hash"))
+            position: position, stream: stream, streamVersion: streamVersion, type: type, schemaVersion: schemaVersion,
+            payload: try stored("payload"), metadata: try stored("metadata"), recordedAt: try text("recorded_at"),
+            prevHash: try text("prev_hash"), hash: try text("hash"))
     }
 }
 

@@ -69,11 +69,13 @@ struct NewLedgerFile {
     /// Gives the finished file its final path, never replacing anything but the zero-byte file
     /// that was there when it began, and makes the new name durable.
     func place() throws(BackupFailure) {
-        for leftover in companions where FileManager.default.fileExists(atPath: leftover) {
-            // A closed SQLite database leaves no -wal; one still there means it was not closed.
-            if leftover.hasSuffix(".snapshots") { try? FileManager.default.removeItem(atPath: leftover); continue }
-            throw BackupFailure(.cannotCreate, "cannot finish \(target): \(leftover) is still there, so the copy was not closed cleanly")
+        let wal = partial + "-wal"
+        if let size = (try? FileManager.default.attributesOfItem(atPath: wal)[.size] as? NSNumber)?.int64Value, size > 0 {
+            // Pages still in the WAL are not in the file: moving the file alone would lose them.
+            throw BackupFailure(.cannotCreate, "cannot finish \(target): \(wal) still holds \(size) bytes, so the copy was not closed cleanly")
         }
+        // An empty WAL, its index and an unused snapshot folder are nothing the new file needs.
+        for leftover in companions { try? FileManager.default.removeItem(atPath: leftover) }
         if replacesEmptyFile {
             var status = stat()
             let found = lstat(target, &status) == 0

@@ -245,8 +245,12 @@ struct LineReader {
 }
 
 extension Ledger {
-    /// Closes the ledger's connections, so its file can be moved with nothing left beside it.
+    /// Moves everything in the WAL into the file and closes the connections, so the file can be
+    /// moved alone. The checkpoint is explicit because a pool closes its writer before its
+    /// readers, and the last to close, a reader, may not checkpoint: the `-wal` it leaves is then
+    /// empty, and `NewLedgerFile.place` removes it.
     func close() throws {
+        try database.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
         if let pool = database as? DatabasePool { try pool.close() } else if let queue = database as? DatabaseQueue { try queue.close() }
     }
 }
