@@ -8,16 +8,18 @@ struct BackupCommand: AsyncParsableCommand {
         commandName: "backup",
         abstract: "Copy the ledger, live, into a new file and verify the copy before reporting success.",
         discussion: """
-            The copy is SQLite's online backup: one consistent moment of the ledger while the server goes on
-            writing (writes are not blocked), with the log, projections, API keys, passwords and mail outbox.
-            It is built beside the target and verified (hash chain, stream versions and heads, triggers), and
-            given the target's path only then; the ledger is opened read-only. A target that exists is refused
-            (exit 73); a missing ledger exits 66. The copy holds secrets and is readable by its owner only.
-            Restore it with 'peerledger restore --from PATH --db NEW'.
-            This copies the SQLite file. On PostgreSQL (a later backend) use pg_dump or point-in-time
+            The copy is SQLite's online backup: one consistent moment of the ledger while the server goes \
+            on writing (writes are not blocked), with the log, projections, API keys, passwords and mail \
+            outbox. It is built beside the target and verified (hash chain, stream versions and heads, \
+            triggers), and given the target's path only then; the ledger is opened read-only. A target \
+            that exists is refused (exit 73); a missing ledger exits 66. The copy holds secrets and is \
+            readable by its owner only. Restore it with 'peerledger restore --from PATH --db NEW'.
+
+            This copies the SQLite file. On PostgreSQL (a later backend) use pg_dump or point-in-time \
             recovery (PITR) instead.
+
             Example:
-              peerledger backup --db /var/lib/peerledger/peerledger.sqlite --to /backups/peerledger-2026-11-24.sqlite
+              peerledger backup --db /var/lib/peerledger/peerledger.sqlite --to /backups/2026-11-24.sqlite
             """)
     @OptionGroup var database: DatabaseOptions
     @Option(help: "The new file to write; it must not exist.") var to: String
@@ -44,18 +46,23 @@ struct RestoreCommand: AsyncParsableCommand {
         commandName: "restore",
         abstract: "Build a new ledger from a backup file or from an export's JSON lines.",
         discussion: """
-            From a backup (a file 'peerledger backup' made): the copy is verified, brought to this build's
-            schema, and its projections are rebuilt from its log and compared with the ones it held. It keeps
-            API keys, passwords, idempotency answers and mail still to send.
-            From an export ('peerledger export' JSON lines): every event is appended as exported, its hash
-            recomputed and checked first, so an altered export is refused at its first bad line; then the
-            projections are rebuilt. An export holds no secrets: the restore names what the new ledger lacks
-            (session and router passwords, API keys' secrets, idempotency answers, unsent mail).
-            The target must not exist (or be an empty file): anything else is refused with exit 73. A missing
-            source exits 66, a source that is not a backup or an export or does not verify exits 65. The ledger
-            is built beside the target and moved there only when whole, so a failure leaves nothing.
+            From a backup (a file 'peerledger backup' made): the copy is verified, brought to this \
+            build's schema, and its projections are rebuilt from its log and compared with the ones it \
+            held. It keeps API keys, passwords, idempotency answers and mail still to send.
+
+            From an export ('peerledger export' JSON lines): every event is appended as exported, its \
+            hash recomputed and checked first, so an altered export is refused at its first bad line; \
+            then the projections are rebuilt. An export holds no secrets: the restore names what the new \
+            ledger lacks (session and router passwords, API keys' secrets, idempotency answers, unsent \
+            mail).
+
+            The target must not exist (or be an empty file): anything else is refused with exit 73. A \
+            missing source exits 66; a source that is not a backup or an export, or does not verify, \
+            exits 65. The ledger is built beside the target and moved there only when whole, so a \
+            failure leaves nothing.
+
             Examples:
-              peerledger restore --from /backups/peerledger-2026-11-24.sqlite --db /var/lib/peerledger/new.sqlite
+              peerledger restore --from /backups/2026-11-24.sqlite --db /var/lib/peerledger/new.sqlite
               peerledger restore --from archive.jsonl --db rebuilt.sqlite
             """)
     @Option(help: "The backup file or export (JSON lines) to restore from.") var from: String

@@ -61,10 +61,12 @@ public final class Ledger: Sendable {
     }
 
     /// A connection that only reads the file at `path`, whatever its schema (see `openReadOnly`).
-    static func readOnlyQueue(at path: String) throws -> DatabaseQueue {
+    /// `immutable`: the caller knows nothing writes the file (a closed backup), so SQLite keeps no
+    /// WAL index beside it either.
+    static func readOnlyQueue(at path: String, immutable: Bool = false) throws -> DatabaseQueue {
         var configuration = configuration()
         configuration.readonly = true
-        let location = LedgerFile.canKeepWALIndex(besides: path) ? path : LedgerFile.immutableURI(path)
+        let location = !immutable && LedgerFile.canKeepWALIndex(besides: path) ? path : LedgerFile.immutableURI(path)
         return try DatabaseQueue(path: location, configuration: configuration)
     }
 

@@ -65,7 +65,11 @@ public enum LedgerRestore {
         let file = try NewLedgerFile(at: target, allowsEmptyFile: true)
         do {
             do {
-                let source = try Ledger.readOnlyQueue(at: backup)
+                // A backup with no -wal beside it is a closed file that nothing writes: read as
+                // immutable, it gets no -shm or -wal beside it. With one (a ledger still open, or
+                // one not closed cleanly), SQLite's locks and WAL index are needed to read it whole.
+                let closed = !FileManager.default.fileExists(atPath: backup + "-wal")
+                let source = try Ledger.readOnlyQueue(at: backup, immutable: closed)
                 guard try source.read({ db in try db.tableExists("ledger_migrations") }) else {
                     throw BackupFailure(.badInput, "\(backup) is an SQLite file but not a PeerLedger ledger (it has no ledger_migrations table)")
                 }
