@@ -145,6 +145,9 @@ struct BackupRestoreTests {
         #expect(report.lacking.contains { $0.hasPrefix("1 API keys have no secret here (noc-automation)") }, "\(report.lacking)")
         #expect(report.lacking.contains { $0.hasPrefix("no idempotency answers") })
         #expect(try restored.apiKeys().isEmpty)
+        // For the log's canonical JSON, a line is what the event's JSON serializes to, as before.
+        let lines = try String(contentsOf: export, encoding: .utf8).split(separator: "\n").map(String.init)
+        #expect(lines == (try ledger.events(through: 4)).map { $0.json.serialized() })
     }
 
     @Test("a restore from an export with one byte changed names the line and what was wrong, and leaves nothing")

@@ -86,21 +86,31 @@ public enum LedgerRestore {
             } catch let error as LedgerError {
                 throw BackupFailure(.badInput, "\(backup): \(error.description)")
             }
-            let verified = try ledger.verify()
-            guard verified.isValid else {
-                throw BackupFailure(.badInput, "\(backup) does not verify: \(verified.summary); nothing was written to \(target)")
+            return try finish(ledger, in: file, unverified: { "\(backup) does not verify: \($0); nothing was written to \(target)" }) {
+                verified in
+                let kept = try ledger.readNow(keptBesideTheLog)
+                let rebuilt = try ledger.rebuild()
+                return RestoreReport(
+                    origin: .backup, events: verified.events, lastHash: verified.lastHash, projectionChecksum: rebuilt.checksumAfter,
+                    projectionsMatchBackup: rebuilt.matches, kept: kept, lacking: [], seconds: (ContinuousClock.now - start).secondsValue)
             }
-            let kept = try ledger.readNow(keptBesideTheLog)
-            let rebuilt = try ledger.rebuild()
-            try ledger.close()
-            try file.place()
-            return RestoreReport(
-                origin: .backup, events: verified.events, lastHash: verified.lastHash, projectionChecksum: rebuilt.checksumAfter,
-                projectionsMatchBackup: rebuilt.matches, kept: kept, lacking: [], seconds: (ContinuousClock.now - start).secondsValue)
         } catch {
             file.discard()
             throw error
         }
+    }
+
+    /// Verifies the ledger built in `file` (`unverified` words the refusal from the summary), lets
+    /// `report` describe it, closes it and gives it its path.
+    private static func finish(
+        _ ledger: Ledger, in file: NewLedgerFile, unverified: (String) -> String, _ report: (VerifyReport) throws -> RestoreReport
+    ) throws -> RestoreReport {
+        let verified = try ledger.verify()
+        guard verified.isValid else { throw BackupFailure(.badInput, unverified(verified.summary)) }
+        let result = try report(verified)
+        try ledger.close()
+        try file.place()
+        return result
     }
 
     /// What a backup carries that an export does not.
@@ -156,17 +166,12 @@ public enum LedgerRestore {
             }
             try append(batch, to: ledger)
             try ledger.catchUpProjections()
-            let verified = try ledger.verify()
-            guard verified.isValid else {
-                throw BackupFailure(.badInput, "the ledger rebuilt from \(export) does not verify: \(verified.summary)")
+            return try finish(ledger, in: file, unverified: { "the ledger rebuilt from \(export) does not verify: \($0)" }) { verified in
+                RestoreReport(
+                    origin: .export, events: verified.events, lastHash: verified.lastHash,
+                    projectionChecksum: try ledger.projectionChecksum(), projectionsMatchBackup: nil, kept: [],
+                    lacking: try ledger.readNow(lackingWithoutSecrets), seconds: (ContinuousClock.now - start).secondsValue)
             }
-            let lacking = try ledger.readNow(lackingWithoutSecrets)
-            let checksum = try ledger.projectionChecksum()
-            try ledger.close()
-            try file.place()
-            return RestoreReport(
-                origin: .export, events: verified.events, lastHash: verified.lastHash, projectionChecksum: checksum,
-                projectionsMatchBackup: nil, kept: [], lacking: lacking, seconds: (ContinuousClock.now - start).secondsValue)
         } catch {
             file.discard()
             throw error
