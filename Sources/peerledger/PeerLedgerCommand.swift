@@ -11,9 +11,9 @@ struct PeerLedgerCommand: AsyncParsableCommand {
         commandName: "peerledger",
         abstract: "An event-sourced peering ledger serving ProVision's APIv1.",
         subcommands: [
-            Serve.self, Init.self, Keys.self, Call.self, Verify.self, Rebuild.self, Audit.self, Export.self, Replay.self, Bench.self,
-            PeeringDBCommand.self, SelfCommand.self, GeneratePeeringDB.self, GenerateWorld.self, Routers.self, SnapshotsCommand.self,
-            OutboxCommand.self,
+            Serve.self, Init.self, Keys.self, Call.self, Verify.self, Rebuild.self, Audit.self, Export.self, BackupCommand.self,
+            RestoreCommand.self, Replay.self, Bench.self, PeeringDBCommand.self, SelfCommand.self, GeneratePeeringDB.self,
+            GenerateWorld.self, Routers.self, SnapshotsCommand.self, OutboxCommand.self,
         ])
 }
 

@@ -50,17 +50,24 @@ public final class Ledger: Sendable {
     /// beside the file (a read-only directory or medium, no `-wal` file left), the file is opened
     /// as immutable: nothing else can be writing to it there.
     static func openReadOnly(at path: String, clock: any LedgerClock, ids: any IDGenerator) throws -> Ledger {
-        var configuration = configuration()
-        configuration.readonly = true
-        let location = LedgerFile.canKeepWALIndex(besides: path) ? path : LedgerFile.immutableURI(path)
         let queue: DatabaseQueue
         do {
-            queue = try DatabaseQueue(path: location, configuration: configuration)
+            queue = try readOnlyQueue(at: path)
             try queue.read { db in try Migrator.check(db, migrations: Migration.embedded) }
         } catch let error as DatabaseError {
             throw LedgerError.cannotOpen(reason: error.message ?? "SQLite could not read the file")
         }
         return try Ledger(database: queue, clock: clock, ids: ids, readOnly: true)
+    }
+
+    /// A connection that only reads the file at `path`, whatever its schema (see `openReadOnly`).
+    /// `immutable`: the caller knows nothing writes the file (a closed backup), so SQLite keeps no
+    /// WAL index beside it either.
+    static func readOnlyQueue(at path: String, immutable: Bool = false) throws -> DatabaseQueue {
+        var configuration = configuration()
+        configuration.readonly = true
+        let location = !immutable && LedgerFile.canKeepWALIndex(besides: path) ? path : LedgerFile.immutableURI(path)
+        return try DatabaseQueue(path: location, configuration: configuration)
     }
 
     /// A private in-memory ledger (replays, tests, point-in-time reads).

@@ -3,7 +3,7 @@ import PeerLedgerDomain
 
 /// How a command may open a ledger's file.
 public enum LedgerAccess: Sendable, Equatable {
-    /// Creates the file when it is missing: `serve`, `keys create` and `init` only.
+    /// Creates the file when it is missing: `serve`, `keys create`, `init` and the file a restore builds only.
     case createIfMissing
     /// Reads and writes a ledger that must already exist; a missing or empty file is refused.
     case existing

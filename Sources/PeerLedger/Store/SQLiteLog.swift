@@ -74,6 +74,23 @@ enum SQLiteLog {
                     """), arguments: [start, end]) ?? false
     }
 
+    // MARK: Restoring
+
+    /// Appends an event exactly as another copy of the log recorded it (a restore from an
+    /// export): position, stream, version, times and hashes as given. The triggers check it as
+    /// they check any append, and the link to the stream's previous event is set from its head.
+    static func appendAsRecorded(_ db: Database, _ event: RecordedEvent) throws {
+        try event.insert(db)
+    }
+
+    /// How many secrets, and how many idempotent writes' first answers, the ledger keeps beside
+    /// its log: what a backup carries and an export does not.
+    static func keptApart(_ db: Database) throws -> (secrets: Int64, idempotencyAnswers: Int64) {
+        let row = try Row.fetchOne(
+            db, sql: "SELECT (SELECT COUNT(*) FROM secrets), (SELECT COUNT(*) FROM idempotency_keys)")
+        return (row?[0] ?? 0, row?[1] ?? 0)
+    }
+
     // MARK: Secrets
 
     /// Keeps `value` under `ref`, outside the log.

@@ -1,4 +1,3 @@
-import Crypto
 package import GRDB
 public import PeerLedgerDomain
 
@@ -46,58 +45,19 @@ public enum Verifier {
                 db, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN ('events', 'stream_heads')"))
         report.missingTriggers = requiredTriggers.filter { !present.contains($0) }
 
-        var expectedPosition: Int64 = 1
-        var previous = RecordedEvent.genesisHash
-        var previousTime = ""
-        /// Each stream's last version and position so far, as the log itself says.
-        var heads: [String: (version: Int64, position: Int64)] = [:]
+        var walk = ChainWalk()
         let cursor = try Row.fetchCursor(
             db, sql: "SELECT \(RecordedEvent.columns), previous_in_stream FROM events ORDER BY position")
         while let row = try cursor.next() {
-            let event = RecordedEvent(row: row)
-            if event.position != expectedPosition {
-                report.firstBad = (expectedPosition, "gap: the next event found is at position \(event.position)")
+            if let bad = walk.take(RecordedEvent(row: row), link: .kept(row[10])) {
+                report.events = walk.events
+                report.firstBad = bad
                 return report
             }
-            if event.prevHash != previous {
-                report.firstBad = (event.position, "prev_hash does not match the hash of position \(event.position - 1)")
-                return report
-            }
-            let input = RecordedEvent.hashInput(
-                prevHash: event.prevHash, position: event.position, stream: event.stream, streamVersion: event.streamVersion,
-                type: event.type, schemaVersion: event.schemaVersion, payload: event.payload, metadata: event.metadata,
-                recordedAt: event.recordedAt)
-            let hash = SHA256.hash(data: Array(input.utf8)).hexString
-            if hash != event.hash {
-                report.firstBad = (event.position, "hash does not match the event's content (the event was altered)")
-                return report
-            }
-            // Same fixed-width ISO 8601 text throughout, so text order is time order.
-            if event.recordedAt < previousTime {
-                report.firstBad = (event.position, "recorded_at \(event.recordedAt) is earlier than the previous event's \(previousTime)")
-                return report
-            }
-            let head = heads[event.stream]
-            if event.streamVersion != (head?.version ?? 0) + 1 {
-                report.firstBad = (
-                    event.position, "stream_version \(event.streamVersion) of \(event.stream) does not follow \(head?.version ?? 0)"
-                )
-                return report
-            }
-            if (row[10] as Int64?) != head?.position {
-                report.firstBad = (
-                    event.position, "previous_in_stream does not name \(event.stream)'s event before this one"
-                )
-                return report
-            }
-            heads[event.stream] = (event.streamVersion, event.position)
-            previous = event.hash
-            previousTime = event.recordedAt
-            expectedPosition += 1
-            report.events += 1
         }
-        report.lastHash = previous
-        report.firstBad = try headsDisagreeing(with: heads, db)
+        report.events = walk.events
+        report.lastHash = walk.lastHash
+        report.firstBad = try headsDisagreeing(with: walk.heads, db)
         return report
     }
 
@@ -125,6 +85,61 @@ public enum Verifier {
         if let (stream, head) = unseen.min(by: { $0.value.position < $1.value.position }) {
             return (head.position, "stream_heads has no row for \(stream)")
         }
+        return nil
+    }
+}
+
+/// The hash chain walked one event at a time, from position 1: what `verify` checks of every
+/// event in the log, and what a restore from an export checks of every line before appending it,
+/// so both find the same break with the same words.
+struct ChainWalk {
+    /// The events taken so far that held.
+    private(set) var events: Int64 = 0
+    /// The hash of the last event taken (the genesis hash before any).
+    private(set) var lastHash = RecordedEvent.genesisHash
+    /// Each stream's last version and position so far, as the events taken say.
+    private(set) var heads: [String: (version: Int64, position: Int64)] = [:]
+    private var previousTime = ""
+
+    /// The link to the stream's event before this one, where the store keeps one (`events`
+    /// does; an export does not, and a restore's insert sets it from the stream's head).
+    enum StreamLink {
+        case kept(Int64?)
+        case notKept
+    }
+
+    /// Takes the next event: nil when it follows the ones before, otherwise the position where
+    /// the chain breaks and why (and the event is not taken).
+    mutating func take(_ event: RecordedEvent, link: StreamLink) -> (position: Int64, reason: String)? {
+        let expectedPosition = events + 1
+        if event.position != expectedPosition {
+            return (expectedPosition, "gap: the next event found is at position \(event.position)")
+        }
+        if event.prevHash != lastHash {
+            return (event.position, "prev_hash does not match the hash of position \(event.position - 1)")
+        }
+        let hash = EventHash.hash(
+            prevHash: event.prevHash, position: event.position, stream: event.stream, streamVersion: event.streamVersion,
+            type: event.type, schemaVersion: event.schemaVersion, payload: event.payload, metadata: event.metadata,
+            recordedAt: event.recordedAt)
+        if hash != event.hash {
+            return (event.position, "hash does not match the event's content (the event was altered)")
+        }
+        // Same fixed-width ISO 8601 text throughout, so text order is time order.
+        if event.recordedAt < previousTime {
+            return (event.position, "recorded_at \(event.recordedAt) is earlier than the previous event's \(previousTime)")
+        }
+        let head = heads[event.stream]
+        if event.streamVersion != (head?.version ?? 0) + 1 {
+            return (event.position, "stream_version \(event.streamVersion) of \(event.stream) does not follow \(head?.version ?? 0)")
+        }
+        if case let .kept(previous) = link, previous != head?.position {
+            return (event.position, "previous_in_stream does not name \(event.stream)'s event before this one")
+        }
+        heads[event.stream] = (event.streamVersion, event.position)
+        lastHash = event.hash
+        previousTime = event.recordedAt
+        events += 1
         return nil
     }
 }

@@ -95,11 +95,12 @@ extension Ledger {
         return report
     }
 
-    /// Writes the log as JSON lines, one event a line, in order. Events hold no secrets, so
-    /// neither does the export.
+    /// Writes the log as JSON lines, one event a line, in order (`ExportLine`: payloads as
+    /// stored, so `peerledger restore` can check every hash). Events hold no secrets, so neither
+    /// does the export.
     public func export(_ write: (String) throws -> Void) throws {
         try database.read { db in
-            try SQLiteLog.forEach(db) { event in try write(event.json.serialized()) }
+            try SQLiteLog.forEach(db) { event in try write(ExportLine.render(event)) }
         }
     }
 }
