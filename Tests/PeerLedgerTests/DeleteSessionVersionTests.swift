@@ -89,7 +89,7 @@ struct DeleteSessionVersionTests {
         router.duringNextPush { await api.call(update, actor: "other") }
         let answer = try await call("action=deleteSession&id=1&expected_version=3")
         #expect(!answer.succeeded)
-        #expect(answer.message.hasPrefix("Conflict: session 1 changed while its neighbor was being removed from ar1.inoc.com (it is now at version 6)"))
+        #expect(answer.message.hasPrefix("Conflict: session 1 was changed while its neighbor was being removed from ar1.inoc.com (it is now at version 6)"))
         let session = try #require(try t.ledger.readNow { db in try Session.fetch(db, id: 1) })
         #expect(!session.isDeleted)
         #expect(session.int(.prfx_max) == 40)

@@ -157,7 +157,7 @@ enum RouterActions {
                 }
                 guard recorded.uninterrupted || expected == nil else {
                     throw Refusal(
-                        "Conflict: session \(target.session.id) changed while its neighbor was being removed from \(target.router.name) (it is now at version \(recorded.version)); the neighbor is off the router but the session was not deleted: read it again and retry")
+                        "Conflict: session \(target.session.id) was changed while its neighbor was being removed from \(target.router.name) (it is now at version \(recorded.version)); the neighbor is off the router but the session was not deleted: read it again and retry")
                 }
                 versions[target.session.id] = recorded.version
             }
