@@ -113,9 +113,10 @@ struct EventLogTests {
         let first = Task.detached {
             try await ledger.write(metadata) { tx in
                 flags.entered.store(true, ordering: .releasing)
-                // Holds the writer (and this task's thread, as a lone command's fsync does).
+                // Holds the writer (and this task's thread, as a lone command's fsync does), at
+                // most a minute: a loaded machine may take long to start the second write.
                 var waited = 0
-                while !flags.release.load(ordering: .acquiring), waited < 10_000 {
+                while !flags.release.load(ordering: .acquiring), waited < 60_000 {
                     usleep(1_000)
                     waited += 1
                 }
@@ -123,7 +124,7 @@ struct EventLogTests {
             }
         }
         // Polled without blocking this task's thread: the first holds one already.
-        try await waitUntil("the first write to enter its transaction", within: .seconds(10), every: .milliseconds(1)) {
+        try await waitUntil("the first write to enter its transaction", within: .seconds(60), every: .milliseconds(1)) {
             flags.entered.load(ordering: .acquiring)
         }
         let entered = flags.entered.load(ordering: .acquiring)
@@ -137,7 +138,7 @@ struct EventLogTests {
                 try tx.append(.peerStatusReset(PeerStatusReset(participantID: 2, publicID: 1)), to: Peer.stream(participant: 2, exchange: 1), expecting: .any)
             }
         }
-        try await waitUntil("the second write to queue behind the first", within: .seconds(10), every: .milliseconds(1)) {
+        try await waitUntil("the second write to queue behind the first", within: .seconds(60), every: .milliseconds(1)) {
             ledger.queuedWrites.load(ordering: .relaxed) != lone
         }
         // The second is waiting behind the first, which has not committed.

@@ -109,3 +109,41 @@ struct SessionDecisionsTests {
                 == "peer_ipaddr 206.126.236.68 already has session 7 on router 422 at exchange 1; update or delete that session instead")
     }
 }
+
+/// Our view of a peer, decided on values alone.
+@Suite("Peer decisions")
+struct PeerDecisionsTests {
+    /// Amazon.com at Equinix Ashburn as the ledger sees it before an update: never asked, no notes.
+    static let amazon = PeerDecisions.LocalState(qualified: nil, markedPeer: false, requestStatus: nil, notes: nil)
+
+    @Test("an update records from and to for each field it changes, and nothing for a field already so")
+    func changes() throws {
+        let changes = try PeerDecisions.changes(
+            Self.amazon, PeerDecisions.Given(qualified: "true", isPeer: "0", requestStatus: "sent", notes: "asked at NANOG"))
+        #expect(changes["qualified"] == PeerUpdated.Change(from: .null, to: .bool(true)))
+        #expect(changes["request_status"] == PeerUpdated.Change(from: .null, to: .text("sent")))
+        #expect(changes["notes_private"] == PeerUpdated.Change(from: .null, to: .text("asked at NANOG")))
+        #expect(changes["is_peer"] == nil)
+        #expect(changes.count == 3)
+    }
+
+    @Test("qualified empty or null hands the peer back to the default rule")
+    func qualifiedBackToTheRule() throws {
+        var current = Self.amazon
+        current.qualified = false
+        for text in ["", "null", "NULL"] {
+            #expect(try PeerDecisions.changes(current, PeerDecisions.Given(qualified: text))["qualified"]?.to == .null)
+        }
+    }
+
+    @Test("an unknown request status, a bad flag, or notes given twice are refused by name")
+    func refusals() {
+        #expect(throws: Refusal("request_status must be one of none, sent, accepted, rejected, got 'maybe'")) {
+            try PeerDecisions.changes(Self.amazon, PeerDecisions.Given(requestStatus: "maybe"))
+        }
+        #expect(throws: Refusal("updatePeer takes notes or notes_private (the same field), not both")) {
+            try PeerDecisions.changes(Self.amazon, PeerDecisions.Given(notes: "a", notesPrivate: "b"))
+        }
+        #expect(throws: Refusal.self) { try PeerDecisions.changes(Self.amazon, PeerDecisions.Given(isPeer: "perhaps")) }
+    }
+}

@@ -11,9 +11,6 @@ enum PeerActions {
         Action(target: "peering", name: "updatePeer", body: .write(updatePeer)),
     ]
 
-    /// The request statuses a peer can have.
-    static let requestStatuses = ["none", "sent", "accepted", "rejected"]
-
     // MARK: getPeers
 
     static func getPeers(_ parameters: Parameters, _ db: Database) throws -> Reply {
@@ -114,37 +111,13 @@ enum PeerActions {
         guard let peer = try PeerDirectory.members(db, exchange: exchange, participant: participant).first else {
             throw Refusal("Could not find peer matching parameters")
         }
-        if parameters["notes"] != nil, parameters["notes_private"] != nil {
-            throw Refusal("updatePeer takes notes or notes_private (the same field), not both")
-        }
-        var changes: [String: PeerUpdated.Change] = [:]
-        func note(_ field: PeerLocalField, _ from: PeeringDBValue, _ to: PeeringDBValue) {
-            if from != to { changes[field.rawValue] = .init(from: from, to: to) }
-        }
-        let current = (
-            qualified: peer.qualifiedOverride.map(PeeringDBValue.bool) ?? .null,
-            requestStatus: peer.requestStatus.map(PeeringDBValue.text) ?? .null,
-            notes: peer.notesPrivate.map(PeeringDBValue.text) ?? .null
-        )
-        if let text = parameters["qualified"] {
-            // Empty (or `null`) hands `qualified` back to the default rule.
-            let value: PeeringDBValue =
-                text.isEmpty || text.lowercased() == "null" ? .null : .bool(try Values.flag(text, field: "qualified"))
-            note(.qualified, current.qualified, value)
-        }
-        if let text = parameters.nonEmpty("is_peer") {
-            note(.is_peer, .bool(peer.markedPeer), .bool(try Values.flag(text, field: "is_peer")))
-        }
-        if let text = parameters.nonEmpty("request_status") {
-            guard requestStatuses.contains(text) else {
-                throw Refusal("request_status must be one of none, sent, accepted, rejected, got '\(Values.quoted(text))'")
-            }
-            note(.request_status, current.requestStatus, .text(text))
-        }
-        if let text = parameters["notes_private"] ?? parameters["notes"] {
-            let checked = try Values.text(text, field: parameters["notes"] != nil ? "notes" : "notes_private", maxLength: 2000)
-            note(.notes_private, current.notes, checked.isEmpty ? .null : .text(checked))
-        }
+        let changes = try PeerDecisions.changes(
+            PeerDecisions.LocalState(
+                qualified: peer.qualifiedOverride, markedPeer: peer.markedPeer, requestStatus: peer.requestStatus,
+                notes: peer.notesPrivate),
+            PeerDecisions.Given(
+                qualified: parameters["qualified"], isPeer: parameters["is_peer"], requestStatus: parameters["request_status"],
+                notes: parameters["notes"], notesPrivate: parameters["notes_private"]))
         let stream = Peer.stream(participant: participant, exchange: exchange)
         let expectedVersion = try expected(parameters, stream, transaction)
         guard !changes.isEmpty else {
