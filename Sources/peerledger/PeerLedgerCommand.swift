@@ -13,7 +13,7 @@ struct PeerLedgerCommand: AsyncParsableCommand {
         subcommands: [
             Serve.self, Init.self, Keys.self, Call.self, Verify.self, Rebuild.self, Audit.self, Export.self, Replay.self, Bench.self,
             PeeringDBCommand.self, SelfCommand.self, GeneratePeeringDB.self, GenerateWorld.self, Routers.self, SnapshotsCommand.self,
-            OutboxCommand.self,
+            OutboxCommand.self, ConfigCommand.self,
         ])
 }
 
