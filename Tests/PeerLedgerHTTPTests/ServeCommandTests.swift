@@ -140,8 +140,7 @@ struct ServeCommandTests {
 
     @Test("the example configuration passes config check once its ledger folder exists")
     func exampleChecks() throws {
-        let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("dist/peerledger.toml.example").path
+        let example = exampleConfiguration
         let database = Scratch.url("example-\(UUID().uuidString).sqlite").path
         let run = try runPeerLedger(
             ["config", "check", "--config", example], environment: ["PATH": "/usr/bin:/bin", "PEERLEDGER_DB": database])
@@ -207,8 +206,7 @@ struct ServeCommandTests {
         let port = try #require(server.port)
 
         let open = try await TLSConnection.connect(port: port, trusting: certificates.caFile)
-        try await open.send("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-        #expect(try await open.readResponse()?.status == 200)
+        #expect(try await open.health() == 200)
         #expect(try await open.peerSerial() == "03E9")
 
         // A bad key first: the old certificate stays and the log says why.
@@ -217,8 +215,7 @@ struct ServeCommandTests {
         server.signal(SIGHUP)
         #expect(server.waitForErrors(containing: "TLS certificate not reloaded"), "\(server.errors)")
         let during = try await TLSConnection.connect(port: port, trusting: certificates.caFile)
-        try await during.send("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-        #expect(try await during.readResponse()?.status == 200)
+        #expect(try await during.health() == 200)
         #expect(try await during.peerSerial() == "03E9")
 
         try TestCertificates.replace(live.certificate, with: renewed.certificate)
@@ -229,12 +226,10 @@ struct ServeCommandTests {
         #expect(server.process.isRunning)
 
         let fresh = try await TLSConnection.connect(port: port, trusting: certificates.caFile)
-        try await fresh.send("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-        #expect(try await fresh.readResponse()?.status == 200)
+        #expect(try await fresh.health() == 200)
         #expect(try await fresh.peerSerial() == "07D2")
 
-        try await open.send("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-        #expect(try await open.readResponse()?.status == 200)
+        #expect(try await open.health() == 200)
         #expect(try server.terminate() == 0)
         #expect(!server.errors.contains("PRIVATE KEY"))
     }

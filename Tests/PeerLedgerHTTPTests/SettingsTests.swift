@@ -18,6 +18,10 @@ func secretFile(_ text: String, mode: Int = 0o600) throws -> String {
     return path
 }
 
+/// The example configuration the package installs, in this checkout.
+let exampleConfiguration = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().appendingPathComponent("dist/peerledger.toml.example").path
+
 /// The problems a resolution reports, or none if it succeeded.
 func problems(file: String?, environment: [String: String] = [:], flags: [String: String] = [:]) -> [String] {
     do {
@@ -210,8 +214,7 @@ struct SettingsTests {
 
     @Test("dist/peerledger.toml.example names every setting and is itself a valid configuration")
     func exampleFile() throws {
-        let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("dist/peerledger.toml.example").path
+        let example = exampleConfiguration
         let text = try String(contentsOfFile: example, encoding: .utf8)
         let lines = text.split(separator: "\n").map { $0.hasPrefix("# ") ? String($0.dropFirst(2)) : String($0) }
         for setting in Setting.catalog {

@@ -110,6 +110,12 @@ final class TLSConnection: Sendable {
         return nil
     }
 
+    /// GET /health on this connection: the answer's status, nil if none came.
+    func health() async throws -> Int? {
+        try await send("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        return try await readResponse()?.status
+    }
+
     /// True when the server ends the connection within `seconds`.
     func isClosedByServer(within seconds: Double) async throws -> Bool {
         let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))

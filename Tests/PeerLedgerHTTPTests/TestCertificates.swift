@@ -49,7 +49,7 @@ struct TestCertificates {
         let staged = path + ".new"
         try? FileManager.default.removeItem(atPath: staged)
         try FileManager.default.copyItem(atPath: source, toPath: staged)
-        _ = try FileManager.default.replaceItemAt(URL(fileURLWithPath: path), withItemAt: URL(fileURLWithPath: staged))
+        guard rename(staged, path) == 0 else { throw Failure("rename \(staged) to \(path) failed: errno \(errno)") }
     }
 
     private static func run(_ arguments: [String]) throws {
