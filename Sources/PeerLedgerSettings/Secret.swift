@@ -29,9 +29,10 @@ public enum SecretOrigin: Sendable, Equatable, CustomStringConvertible {
 }
 
 extension Secret {
-    /// Reads a secret file: its text without the trailing line break an editor adds. An
-    /// unreadable or empty file is refused, naming `place` and the path but never any content.
-    /// A file that others may read is accepted with a warning (`warnings`).
+    /// Reads a secret file: one line, without the line break an editor adds at its end. An
+    /// unreadable or empty file, or one of several lines (which of them would be the secret?),
+    /// is refused, naming `place` and the path but never any content. A file that others may
+    /// read is accepted with a warning (`warnings`).
     static func read(file path: String, place: String, warnings: inout [String]) throws(SettingsProblem) -> Secret {
         let data: Data
         do {
@@ -42,13 +43,17 @@ extension Secret {
         guard let text = String(data: data, encoding: .utf8) else {
             throw SettingsProblem("\(place) names \(path), which is not UTF-8 text")
         }
-        let secret = text.trimmingCharacters(in: .newlines)
+        var secret = Substring(text)
+        while let last = secret.last, last == "\n" || last == "\r" || last == "\r\n" { secret = secret.dropLast() }
         guard !secret.isEmpty else { throw SettingsProblem("\(place) names \(path), which is empty") }
+        guard !secret.contains(where: { $0 == "\n" || $0 == "\r" || $0 == "\r\n" }) else {
+            throw SettingsProblem("\(place) names \(path), which holds more than one line: the secret must be its only line")
+        }
         if let mode = (try? FileManager.default.attributesOfItem(atPath: path))?[.posixPermissions] as? Int, mode & 0o077 != 0 {
             warnings.append(
                 "\(place) names \(path), which users other than its owner may read (mode \(String(mode & 0o777, radix: 8))): chmod 600 it")
         }
-        return Secret(secret)
+        return Secret(String(secret))
     }
 
     /// Why a file could not be read, in words, without Foundation's long error text.

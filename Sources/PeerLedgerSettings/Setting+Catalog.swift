@@ -29,9 +29,7 @@ extension Setting {
         Setting("smtp_port", .integer(1...65_535, unit: ""), "SMTP port (default 25, or 465 with smtp_security = \"tls\")."),
         Setting("smtp_security", .choice(["none", "starttls", "tls"]), default: .text("none"), "none, starttls or tls (implicit TLS)."),
         Setting("smtp_username", .text, "SMTP AUTH user."),
-        Setting(
-            "smtp_password_file", .secretFile(variable: "PEERLEDGER_SMTP_PASSWORD"),
-            "A file holding the SMTP password (PEERLEDGER_SMTP_PASSWORD may hold the password itself)."),
+        Setting("smtp_password_file", .secretFile(variable: "PEERLEDGER_SMTP_PASSWORD"), "A file holding the SMTP password."),
         Setting("smtp_ca_file", .path, "PEM file of CAs to trust for the relay's certificate (default the system's)."),
         Setting("smtp_helo", .text, "Name given in EHLO (default this host's name)."),
         Setting("smtp_timeout", .integer(1...3600, unit: "seconds"), default: .integer(30), "Seconds to wait for the relay's connection and each reply."),

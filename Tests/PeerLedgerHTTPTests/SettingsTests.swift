@@ -178,7 +178,7 @@ struct SettingsTests {
         #expect(found == ["\(path) line 2, column 31: not valid TOML (the parser's message is not shown: the line may hold a secret)"])
     }
 
-    @Test("a secret file that is missing or empty is refused naming the setting and the path; one others may read is a warning")
+    @Test("a secret file that is missing, empty or of two lines is refused naming the setting and the path; one others may read is a warning")
     func secretFileProblems() throws {
         #expect(
             problems(file: nil, flags: ["smtp_password_file": "/nonexistent/smtp-password"]) == [
@@ -186,6 +186,12 @@ struct SettingsTests {
             ])
         let empty = try secretFile("\n")
         #expect(problems(file: nil, environment: ["PEERLEDGER_SMTP_PASSWORD_FILE": empty]) == ["PEERLEDGER_SMTP_PASSWORD_FILE names \(empty), which is empty"])
+        let twoLines = try secretFile("s3cret-relay-pass\nold-relay-pass\n")
+        let refused = problems(file: nil, flags: ["smtp_password_file": twoLines])
+        #expect(refused == ["--smtp-password-file names \(twoLines), which holds more than one line: the secret must be its only line"])
+        #expect(!refused.joined().contains("relay-pass"))
+        let windows = try secretFile("s3cret-relay-pass\r\n")
+        #expect(try ServeSettings.resolve(file: nil, environment: [:], flags: ["smtp_password_file": windows]).smtpPassword?.reveal() == "s3cret-relay-pass")
         let shared = try secretFile("s3cret-relay-pass", mode: 0o644)
         let settings = try ServeSettings.resolve(file: nil, environment: [:], flags: ["smtp_password_file": shared])
         #expect(
