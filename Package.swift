@@ -30,6 +30,9 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
         // serve's HTTP server and background workers as one ServiceGroup (graceful shutdown).
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        // The configuration file (peerledger.toml): a TOML parser that hands back every key, so
+        // unknown ones can be refused by name (docs/operations.md says why not swift-configuration).
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         // Property tests of every input parser (tests only).
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
@@ -71,7 +74,8 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // The HTTP face: Hummingbird routes, HMAC authentication, request logging.
+        // The HTTP face: Hummingbird routes, HMAC authentication, request logging, HTTPS with
+        // certificates reloaded on SIGHUP.
         .target(
             name: "PeerLedgerHTTP",
             dependencies: [
@@ -79,6 +83,10 @@ let package = Package(
                 "PeerLedgerDomain",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -121,12 +129,24 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // serve's settings: the configuration file, the environment and flags, in that order of
+        // precedence, each value checked and named; secrets read from files or the environment.
+        .target(
+            name: "PeerLedgerSettings",
+            dependencies: [
+                "PeerLedger",
+                "PeerLedgerDomain",
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "peerledger",
             dependencies: [
                 "PeerLedger",
                 "PeerLedgerDomain",
                 "PeerLedgerHTTP",
+                "PeerLedgerSettings",
                 "PeerLedgerFixtures",
                 "PeerLedgerBench",
                 "PeerLedgerPeeringDB",
@@ -186,9 +206,16 @@ let package = Package(
                 "PeerLedgerTestSupport",
                 "PeerLedgerHTTP",
                 "PeerLedgerPeeringDB",
+                "PeerLedgerSettings",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                // The HTTPS tests: a client that offers TLS 1.0 only, and one that reads the
+                // server's certificate off a connection it keeps open.
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),

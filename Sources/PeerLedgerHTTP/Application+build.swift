@@ -1,21 +1,22 @@
-public import Hummingbird
-public import Logging
-public import NIOCore
-public import PeerLedger
-public import PeerLedgerDomain
+package import Hummingbird
+import HummingbirdTLS
+package import Logging
+import NIOCore
+package import PeerLedger
+import PeerLedgerDomain
 
-/// Builds the HTTP server over a ledger: the APIv1 endpoint and a health check.
-/// `onRunning` receives the bound port (useful with port 0).
+/// Builds the HTTP server over a ledger: the APIv1 endpoint and a health check, over HTTPS when
+/// `tls` is given. `onRunning` receives the bound port (useful with port 0).
 package func buildApplication(
     ledger: Ledger, host: String, port: Int, logger: Logger, requests: PeeringRequestSettings = PeeringRequestSettings(),
-    onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    tls: ReloadingCertificate? = nil, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let router = Router(context: LedgerRequestContext.self)
     router.get("/health") { _, _ in "ok\n" }
     APIController(api: APIv1(ledger: ledger, logger: logger, requests: requests)).addRoutes(to: router)
     return Application(
         router: router,
-        server: .guardedHTTP1,
+        server: tls.map { .guardedHTTPS(certificate: $0) } ?? .guardedHTTP1,
         configuration: .init(address: .hostname(host, port: port), serverName: "PeerLedger"),
         onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) },
         logger: logger)

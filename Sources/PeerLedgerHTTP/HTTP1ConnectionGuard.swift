@@ -1,5 +1,6 @@
 import Hummingbird
 import HummingbirdCore
+import HummingbirdTLS
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -37,6 +38,16 @@ extension HTTPServerBuilder {
     /// HTTP/1.1 as PeerLedger serves it (`GuardedHTTP1Channel`).
     static var guardedHTTP1: HTTPServerBuilder {
         HTTPServerBuilder { responder in GuardedHTTP1Channel(responder: responder) }
+    }
+
+    /// The same over TLS (Hummingbird's `TLSChannel`): the TLS handler goes first in each
+    /// connection's pipeline, then the guarded HTTP/1 handlers behind it, so the guard sees
+    /// decrypted requests exactly as it sees plain ones.
+    static func guardedHTTPS(certificate: ReloadingCertificate) -> HTTPServerBuilder {
+        let configuration = certificate.tlsConfiguration
+        return HTTPServerBuilder { responder in
+            try TLSChannel(GuardedHTTP1Channel(responder: responder), tlsConfiguration: configuration)
+        }
     }
 }
 

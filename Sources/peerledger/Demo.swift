@@ -34,7 +34,7 @@ enum Demo {
         return Key(apiKey: key.apiKey, secret: secret)
     }
 
-    static func instructions(key: Key, host: String, port: Int) -> String {
+    static func instructions(key: Key, scheme: String = "http", host: String, port: Int) -> String {
         let query = "target=peering&action=getSessions&public_id=1&apiKey=\(key.apiKey)"
         let hash = Parameters.encode(RequestSignature.sign(query, secret: key.secret))
         return """
@@ -42,6 +42,6 @@ enum Demo {
             Try (the hash is base64(HMAC-SHA256(secret, query up to &hash=))):
               curl '
             """.trimmingCharacters(in: .newlines)
-            + "http://\(host):\(port)/api/v1/api.php?\(query)&hash=\(hash)'"
+            + "\(scheme)://\(host):\(port)/api/v1/api.php?\(query)&hash=\(hash)'"
     }
 }

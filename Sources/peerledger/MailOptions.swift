@@ -4,109 +4,125 @@ import NIOCore
 import PeerLedger
 import PeerLedgerDomain
 import PeerLedgerMail
+import PeerLedgerSettings
 
-/// How the outbox reaches a mail server: SMTP (host, port, TLS mode, credentials) or a
-/// sendmail-compatible program. Each option also reads an environment variable, so the
-/// password need never be on a command line (where `ps` shows it): PEERLEDGER_SMTP_PASSWORD or
-/// --smtp-password-file. The password is never printed.
+/// How the outbox reaches a mail server, as flags: SMTP (host, port, TLS mode, user) or a
+/// sendmail-compatible program. Every flag is optional: one given overrides the environment
+/// (PEERLEDGER_SMTP_HOST, ...) and the configuration file. The password is never a flag (where
+/// `ps` would show it): --smtp-password-file names a file holding it, or PEERLEDGER_SMTP_PASSWORD
+/// holds it.
 struct MailOptions: ParsableArguments {
-    enum TransportKind: String, ExpressibleByArgument, CaseIterable { case smtp, sendmail }
+    @Option(name: [.customLong("mail-transport"), .customLong("transport")], help: .setting("mail_transport")) var mailTransport: String?
+    @Option(help: .setting("smtp_host")) var smtpHost: String?
+    @Option(help: .setting("smtp_port")) var smtpPort: Int?
+    @Option(help: .setting("smtp_security")) var smtpSecurity: String?
+    @Option(help: .setting("smtp_username")) var smtpUsername: String?
+    @Option(help: .setting("smtp_password_file")) var smtpPasswordFile: String?
+    @Option(name: .customLong("smtp-ca-file"), help: .setting("smtp_ca_file")) var smtpCAFile: String?
+    @Option(help: .setting("smtp_helo")) var smtpHelo: String?
+    @Option(help: .setting("smtp_timeout")) var smtpTimeout: Int?
+    @Flag(inversion: .prefixedNo, help: .setting("smtp_allow_plaintext_auth")) var smtpAllowPlaintextAuth: Bool?
+    @Option(help: .setting("sendmail")) var sendmail: String?
+    @Option(help: .setting("max_attempts")) var maxAttempts: Int?
+    @Option(help: .setting("retry_delay")) var retryDelay: Int?
 
-    @Option(help: "smtp or sendmail (env PEERLEDGER_MAIL_TRANSPORT).") var transport: TransportKind?
-    @Option(help: "SMTP server (env PEERLEDGER_SMTP_HOST; default 127.0.0.1).") var smtpHost: String?
-    @Option(help: "SMTP port (env PEERLEDGER_SMTP_PORT; default 25, 465 with --smtp-security tls).") var smtpPort: Int?
-    @Option(help: "none, starttls or tls (env PEERLEDGER_SMTP_SECURITY; default none).") var smtpSecurity: String?
-    @Option(help: "SMTP AUTH user (env PEERLEDGER_SMTP_USERNAME).") var smtpUsername: String?
-    @Option(help: "A file holding the SMTP password (env PEERLEDGER_SMTP_PASSWORD holds the password itself).")
-    var smtpPasswordFile: String?
-    @Option(help: "PEM file of CAs to trust for the SMTP server's certificate (env PEERLEDGER_SMTP_CA_FILE).") var smtpCAFile: String?
-    @Option(help: "Name given in EHLO (default this host's name).") var smtpHelo: String?
-    @Option(help: "Seconds to wait for the SMTP server's connection and each reply.") var smtpTimeout: Int = 30
-    @Flag(help: "Allow AUTH over an unencrypted connection (a local relay only).") var smtpAllowPlaintextAuth = false
-    @Option(help: "The sendmail-compatible program (env PEERLEDGER_SENDMAIL; default /usr/sbin/sendmail).") var sendmail: String?
-    @Option(help: "Delivery attempts before a request is failed for good.") var maxAttempts: Int = 6
-    @Option(help: "Seconds before the first retry; each further retry waits twice as long, at most an hour.") var retryDelay: Int = 60
-
-    /// The numbers' ranges: each is turned into seconds, milliseconds or nanoseconds later.
-    func check() throws {
-        if let smtpPort { try require(smtpPort, in: 1...65535, option: "--smtp-port") }
-        try require(smtpTimeout, in: 1...3600, option: "--smtp-timeout", unit: "seconds")
-        try require(maxAttempts, in: 1...1000, option: "--max-attempts")
-        try require(retryDelay, in: 1...longestIntervalSeconds, option: "--retry-delay", unit: "seconds")
+    /// The flags given, keyed by setting.
+    var flagValues: [String: String] {
+        var values: [String: String] = [:]
+        values["mail_transport"] = mailTransport
+        values["smtp_host"] = smtpHost
+        values["smtp_port"] = smtpPort.map(String.init)
+        values["smtp_security"] = smtpSecurity
+        values["smtp_username"] = smtpUsername
+        values["smtp_password_file"] = smtpPasswordFile
+        values["smtp_ca_file"] = smtpCAFile
+        values["smtp_helo"] = smtpHelo
+        values["smtp_timeout"] = smtpTimeout.map(String.init)
+        values["smtp_allow_plaintext_auth"] = smtpAllowPlaintextAuth.map(String.init)
+        values["sendmail"] = sendmail
+        values["max_attempts"] = maxAttempts.map(String.init)
+        values["retry_delay"] = retryDelay.map(String.init)
+        return values
     }
+}
 
-    func makeTransport() throws -> any MailTransport {
-        try check()
-        let environment = ProcessInfo.processInfo.environment
-        let kindText = transport?.rawValue ?? environment["PEERLEDGER_MAIL_TRANSPORT"] ?? "smtp"
-        guard let kind = TransportKind(rawValue: kindText) else { throw ValidationError("--transport must be smtp or sendmail") }
-        if kind == .sendmail {
-            return SendmailTransport(program: sendmail ?? environment["PEERLEDGER_SENDMAIL"] ?? "/usr/sbin/sendmail")
-        }
-        let securityText = smtpSecurity ?? environment["PEERLEDGER_SMTP_SECURITY"] ?? "none"
-        guard let security = SMTPConfiguration.Security(rawValue: securityText) else {
-            throw ValidationError("--smtp-security must be none, starttls or tls, got '\(securityText)'")
-        }
-        let portText = smtpPort.map(String.init) ?? environment["PEERLEDGER_SMTP_PORT"]
-        let port: Int
-        if let portText {
-            guard let value = Int(portText), (1...65535).contains(value) else { throw ValidationError("--smtp-port must be 1 to 65535") }
-            port = value
-        } else {
-            port = security == .tls ? 465 : 25
-        }
-        var password = environment["PEERLEDGER_SMTP_PASSWORD"]
-        if let file = smtpPasswordFile {
-            do {
-                password = try String(contentsOfFile: file, encoding: .utf8).trimmingCharacters(in: .newlines)
-            } catch {
-                throw ValidationError("cannot read --smtp-password-file \(file)")
-            }
-        }
+/// Who we are when requests are written on our behalf (sendEmail), the templates, the quiet
+/// period: the request actions' settings as flags, each overriding the environment and the file.
+struct RequestOptions: ParsableArguments {
+    @Option(help: .setting("our_participant_id")) var ourParticipantId: Int64?
+    @Option(help: .setting("mail_from")) var mailFrom: String?
+    @Option(help: .setting("quiet_period_days")) var quietPeriodDays: Int?
+    @Option(help: .setting("template_subject")) var templateSubject: String?
+    @Option(help: .setting("template_text")) var templateText: String?
+    @Option(help: .setting("template_html")) var templateHtml: String?
+    @Option(help: .setting("request_email_type")) var requestEmailType: String?
+
+    var flagValues: [String: String] {
+        var values: [String: String] = [:]
+        values["our_participant_id"] = ourParticipantId.map(String.init)
+        values["mail_from"] = mailFrom
+        values["quiet_period_days"] = quietPeriodDays.map(String.init)
+        values["template_subject"] = templateSubject
+        values["template_text"] = templateText
+        values["template_html"] = templateHtml
+        values["request_email_type"] = requestEmailType
+        return values
+    }
+}
+
+extension ArgumentHelp {
+    /// A flag's help from the setting's catalog entry: what it does, its key in the file, its
+    /// environment variable and its default.
+    static func setting(_ key: String) -> ArgumentHelp {
+        guard let setting = Setting.named(key) else { return ArgumentHelp("") }
+        var text = setting.summary + " (file: \(setting.key); env: \(setting.environmentVariable)"
+        if case let .secretFile(variable) = setting.kind { text += " or \(variable) holding the secret itself" }
+        if let value = setting.defaultValue { text += "; default \(value)" }
+        return ArgumentHelp(text + ")")
+    }
+}
+
+extension ServeSettings {
+    /// The outbox's transport: SMTP or a sendmail pipe, as the settings say.
+    func mailTransport() -> any MailTransport {
+        if mailTransport == "sendmail" { return SendmailTransport(program: sendmail) }
+        // The catalog's choices are exactly SMTPConfiguration.Security's cases.
+        let security = SMTPConfiguration.Security(rawValue: smtpSecurity) ?? .none
         return SMTPTransport(
             configuration: SMTPConfiguration(
-                host: smtpHost ?? environment["PEERLEDGER_SMTP_HOST"] ?? "127.0.0.1", port: port, security: security,
-                username: smtpUsername ?? environment["PEERLEDGER_SMTP_USERNAME"], password: password,
-                heloName: smtpHelo ?? ProcessInfo.processInfo.hostName, timeout: .seconds(Int64(smtpTimeout)),
-                trustRootsFile: smtpCAFile ?? environment["PEERLEDGER_SMTP_CA_FILE"], allowPlaintextAuth: smtpAllowPlaintextAuth))
+                host: smtpHost, port: smtpPort ?? (security == .tls ? 465 : 25), security: security, username: smtpUsername,
+                password: smtpPassword?.reveal(), heloName: smtpHelo ?? ProcessInfo.processInfo.hostName,
+                timeout: .seconds(Int64(smtpTimeout)), trustRootsFile: smtpCAFile, allowPlaintextAuth: smtpAllowPlaintextAuth))
     }
 
     var retryPolicy: RetryPolicy { RetryPolicy(maximumAttempts: maxAttempts, firstDelaySeconds: Int64(retryDelay)) }
 
     /// A claim outlasts the longest delivery: connect plus a handful of replies.
     var claimSeconds: Int64 { Int64(max(60, smtpTimeout * 10)) }
-}
 
-/// Who we are when requests are written on our behalf (sendEmail), the templates, the quiet
-/// period: the request actions' settings from the command line.
-struct RequestOptions: ParsableArguments {
-    @Option(help: "Our own network's PeeringDB id, the source of sendEmail's requests.") var ourParticipantId: Int64?
-    @Option(help: "From of sendEmail's requests, e.g. 'Operations <ops@example.net>'.") var mailFrom: String?
-    @Option(help: "Days between two requests to one network (force=1 overrides).") var quietPeriodDays: Int = 30
-    @Option(help: "A Mustache file replacing the request subject template.") var templateSubject: String?
-    @Option(help: "A Mustache file replacing the request text template.") var templateText: String?
-    @Option(help: "A Mustache file replacing the request HTML template.") var templateHtml: String?
-    @Option(help: "sendEmail sends text, or html with a text alternative.") var requestEmailType: String = "text"
-
-    /// The quiet period becomes seconds and our participant id a lookup: both checked first.
-    func check() throws {
-        try require(quietPeriodDays, in: 0...36_500, option: "--quiet-period-days", unit: "days")
-        if let ourParticipantId { try require(ourParticipantId, in: 1...Int64.max, option: "--our-participant-id") }
-    }
-
-    func settings(directory: any PeeringDirectory = ProjectedPeeringDirectory()) throws -> PeeringRequestSettings {
-        guard let type = MailMessage.BodyType(rawValue: requestEmailType) else {
-            throw ValidationError("--request-email-type must be text or html")
+    /// The request actions' settings. Each template file is read and parsed here, so a missing
+    /// or broken one is refused at start, naming its setting.
+    func requestSettings(directory: any PeeringDirectory = ProjectedPeeringDirectory()) throws(SettingsError) -> PeeringRequestSettings {
+        var problems: [SettingsProblem] = []
+        for key in ["template_subject", "template_text", "template_html"] {
+            guard let path = text(key) else { continue }
+            do {
+                _ = try RequestTemplates.load(
+                    subjectFile: key == "template_subject" ? path : nil, textFile: key == "template_text" ? path : nil,
+                    htmlFile: key == "template_html" ? path : nil)
+            } catch {
+                problems.append(SettingsProblem("\(key) (\(source(of: key).map { "\($0)" } ?? "")): \((error as? Refusal)?.message ?? "\(error)")"))
+            }
         }
-        try check()
+        guard problems.isEmpty else { throw SettingsError(problems: problems) }
         do {
             return PeeringRequestSettings(
-                directory: directory, ourParticipantID: ourParticipantId,
-                sender: try mailFrom.map { text throws(Refusal) in try Mailbox(parsing: text, field: "--mail-from") },
-                templates: try RequestTemplates.load(subjectFile: templateSubject, textFile: templateText, htmlFile: templateHtml),
-                emailType: type, quietPeriodSeconds: Int64(quietPeriodDays) * 86_400)
-        } catch let refusal as Refusal {
-            throw ValidationError(refusal.message)
+                directory: directory, ourParticipantID: ourParticipantID,
+                sender: try mailFrom.map { text throws(Refusal) in try Mailbox(parsing: text, field: "mail_from") },
+                templates: try RequestTemplates.load(subjectFile: text("template_subject"), textFile: text("template_text"), htmlFile: text("template_html")),
+                emailType: MailMessage.BodyType(rawValue: requestEmailType) ?? .text, quietPeriodSeconds: Int64(quietPeriodDays) * 86_400)
+        } catch {
+            throw SettingsError(problems: [SettingsProblem((error as? Refusal)?.message ?? "\(error)")])
         }
     }
 }

@@ -11,6 +11,3 @@ func require<Value: Comparable & CustomStringConvertible>(
         throw ValidationError("\(option) must be from \(range.lowerBound) to \(range.upperBound)\(suffix), got \(value)")
     }
 }
-
-/// The longest wait any interval or timeout option takes: a day.
-let longestIntervalSeconds = 86_400

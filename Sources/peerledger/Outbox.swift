@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import PeerLedger
 import PeerLedgerDomain
+import PeerLedgerSettings
 
 /// `peerledger outbox`: the queue of peering-request messages.
 struct OutboxCommand: AsyncParsableCommand {
@@ -13,13 +14,17 @@ struct OutboxCommand: AsyncParsableCommand {
     /// One delivery pass: every message due now, each outcome recorded as an event.
     struct Deliver: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Send every queued message that is due, once, and exit.")
-        @OptionGroup var database: DatabaseOptions
+        @Option(help: "serve's configuration file (TOML): its db and mail settings are used here too.") var config: String?
+        @Option(help: .setting("db")) var db: String?
         @OptionGroup var mail: MailOptions
 
         func run() async throws {
-            let ledger = try database.open(.existing)
+            var flags = mail.flagValues
+            flags["db"] = db
+            let settings = try ServeSettings.resolvedForCommand(file: config, flags: flags)
+            let ledger = try DatabaseOptions.open(settings.database, .existing)
             let worker = OutboxWorker(
-                ledger: ledger, transport: try mail.makeTransport(), retry: mail.retryPolicy, claimSeconds: mail.claimSeconds,
+                ledger: ledger, transport: settings.mailTransport(), retry: settings.retryPolicy, claimSeconds: settings.claimSeconds,
                 logger: Logger(label: "peerledger.outbox"))
             let pass = try await worker.deliverDue()
             print("delivered \(pass.delivered.count), retrying \(pass.retrying.count), failed \(pass.failed.count)")

@@ -17,7 +17,8 @@ struct Routers: AsyncParsableCommand {
                 Local FRR: --vtysh-socket DIR (the daemons' vty socket folder), --vtysh-config-dir DIR (where
                 'write' saves, when not /etc/frr), --netns NAME to run vtysh inside a network namespace. Local BIRD 2: --bird-socket FILE, --bird-config-dir DIR (a folder
                 the main configuration includes with include "DIR/*.conf";). SSH: --host, --port, --user and
-                --key-file, or --password-file (the password is kept in the secrets table, never in the log).
+                --key-file, or --password-file or PEERLEDGER_ROUTER_PASSWORD (the password is kept in the secrets
+                table, never in the log; it is never taken as a flag, where ps would show it).
                 """)
         @OptionGroup var database: DatabaseOptions
         @Option(help: "The router's resource_id.") var id: Int64
@@ -33,7 +34,7 @@ struct Routers: AsyncParsableCommand {
         @Option(help: "SSH port.") var port: Int?
         @Option(help: "SSH user.") var user: String?
         @Option(help: "SSH private key file.") var keyFile: String?
-        @Option(help: "A file holding the SSH password (first line).") var passwordFile: String?
+        @Option(help: "A file holding the SSH password (first line); or PEERLEDGER_ROUTER_PASSWORD holds it.") var passwordFile: String?
 
         func run() async throws {
             do {
@@ -47,6 +48,9 @@ struct Routers: AsyncParsableCommand {
                         throw ValidationError("cannot read \(passwordFile)")
                     }
                     password = text.split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init)
+                } else if kind == .ssh, let text = ProcessInfo.processInfo.environment["PEERLEDGER_ROUTER_PASSWORD"], !text.isEmpty {
+                    // The other way to hand over a password without a command line, where ps shows it.
+                    password = text
                 }
                 let registration = RouterRegistration(
                     id: id, name: name, platform: platform,

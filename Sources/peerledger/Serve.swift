@@ -5,65 +5,87 @@ import Logging
 import PeerLedger
 import PeerLedgerDomain
 import PeerLedgerHTTP
+import PeerLedgerSettings
 import ServiceLifecycle
 
 /// `peerledger serve`: the APIv1 server and the background workers (outbox delivery, router
 /// polls, snapshots), one `ServiceGroup` shut down gracefully on SIGINT/SIGTERM: requests in
 /// flight and a worker's pass in progress finish; a write either commits whole or not at all.
+/// SIGHUP reloads the TLS certificate.
 struct Serve: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Serve /api/v1/api.php over HTTP.")
+    static let configuration = CommandConfiguration(
+        abstract: "Serve /api/v1/api.php over HTTP or HTTPS.",
+        discussion: """
+            Every setting may come from a configuration file (--config, TOML), from an environment \
+            variable (PEERLEDGER_ and the key in capitals) or from a flag; a flag overrides the \
+            environment, which overrides the file. 'peerledger config check --config FILE' checks a file.
+            """)
 
-    @OptionGroup var database: DatabaseOptions
-    @Option(help: "Address to listen on.") var host = "127.0.0.1"
-    @Option(help: "Port to listen on (0 picks a free one).") var port = 8080
-    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
+    @Option(help: "A configuration file (TOML) holding serve's settings.") var config: String?
+    @Option(help: .setting("db")) var db: String?
+    @Option(help: .setting("host")) var host: String?
+    @Option(help: .setting("port")) var port: Int?
+    @Option(help: .setting("tls_cert")) var tlsCert: String?
+    @Option(help: .setting("tls_key")) var tlsKey: String?
+    @Option(help: .setting("log_level")) var logLevel: String?
     @Flag(help: "On an empty ledger, add the seed's example sessions and a demo API key, and print how to call the server.")
     var demo = false
-    @Option(help: "Seconds between polls of every router's BGP neighbors (0: no polling).") var pollInterval = 60
+    @Option(help: .setting("poll_interval")) var pollInterval: Int?
     @OptionGroup var mail: MailOptions
     @OptionGroup var requests: RequestOptions
-    @Option(help: "Seconds between outbox delivery passes; 0 leaves delivery to 'peerledger outbox deliver'.")
-    var outboxInterval: Int = 30
-    @Option(help: "Events between projection snapshots, which make reads as_of a past moment fast (0: none).")
-    var snapshotEvery: Int64 = ProjectionSnapshots.defaultInterval
+    @Option(help: .setting("outbox_interval")) var outboxInterval: Int?
+    @Option(help: .setting("snapshot_every")) var snapshotEvery: Int64?
 
-    func validate() throws {
-        try require(port, in: 0...65535, option: "--port")
-        try require(pollInterval, in: 0...longestIntervalSeconds, option: "--poll-interval", unit: "seconds")
-        try require(outboxInterval, in: 0...longestIntervalSeconds, option: "--outbox-interval", unit: "seconds")
-        try mail.check()
-        try requests.check()
-        guard snapshotEvery >= 0 else {
-            throw ValidationError("--snapshot-every must be a number of events (0: no snapshots), got \(snapshotEvery)")
-        }
+    /// The flags given, keyed by setting.
+    var flagValues: [String: String] {
+        var values = mail.flagValues.merging(requests.flagValues) { $1 }
+        values["db"] = db
+        values["host"] = host
+        values["port"] = port.map(String.init)
+        values["tls_cert"] = tlsCert
+        values["tls_key"] = tlsKey
+        values["log_level"] = logLevel
+        values["poll_interval"] = pollInterval.map(String.init)
+        values["outbox_interval"] = outboxInterval.map(String.init)
+        values["snapshot_every"] = snapshotEvery.map(String.init)
+        return values
     }
 
     func run() async throws {
-        guard let level = Logger.Level(rawValue: logLevel) else {
-            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
-        }
+        // Everything that can be wrong with the settings is found before the ledger is opened
+        // (or created), so a refused start changes nothing.
+        let settings = try ServeSettings.resolvedForCommand(file: config, flags: flagValues)
         var logger = Logger(label: "peerledger")
-        logger.logLevel = level
-        let ledger = try database.open(.createIfMissing, snapshotInterval: max(1, snapshotEvery))
+        logger.logLevel = Logger.Level(rawValue: settings.logLevel) ?? .info
+        let certificate = try settings.serverCertificate().map(ReloadingCertificate.init)
+        let requestSettings = try settings.requestSettingsForCommand()
+        let transport = settings.mailTransport()
+
+        let database = settings.database
+        let ledger = try DatabaseOptions.open(database, .createIfMissing, snapshotInterval: max(1, settings.snapshotEvery))
         let demoKey = demo ? try await Demo.prepare(ledger) : nil
-        let settings = try requests.settings()
         var services: [any Service] = []
-        if outboxInterval > 0 {
+        if settings.outboxInterval > 0 {
             services.append(
                 OutboxWorker(
-                    ledger: ledger, transport: try mail.makeTransport(), retry: mail.retryPolicy, claimSeconds: mail.claimSeconds,
-                    interval: .seconds(outboxInterval), logger: logger))
+                    ledger: ledger, transport: transport, retry: settings.retryPolicy, claimSeconds: settings.claimSeconds,
+                    interval: .seconds(settings.outboxInterval), logger: logger))
         }
-        if pollInterval > 0 {
-            services.append(RouterPolling(poller: RouterPoller(ledger: ledger), every: .seconds(pollInterval), logger: logger))
+        if settings.pollInterval > 0 {
+            services.append(RouterPolling(poller: RouterPoller(ledger: ledger), every: .seconds(settings.pollInterval), logger: logger))
         }
-        if snapshotEvery > 0 {
+        if settings.snapshotEvery > 0 {
             services.append(SnapshotKeeping(ledger: ledger, every: .seconds(30), logger: logger))
         }
-        let app = buildApplication(ledger: ledger, host: host, port: port, logger: logger, requests: settings) { [host, db = database.db] port in
+        services.append(CertificateReloading(certificate: certificate, logger: logger))
+        let scheme = certificate == nil ? "http" : "https"
+        let app = buildApplication(
+            ledger: ledger, host: settings.host, port: settings.port, logger: logger, requests: requestSettings, tls: certificate
+        ) { [host = settings.host] port in
+            if scheme == "http", !Self.isLoopback(host) { printError(Self.plainHTTPWarning(host: host, port: port)) }
             // Written unbuffered: scripts and tests wait for this line to learn the port.
-            var text = "PeerLedger serving \(db) on http://\(host):\(port)/api/v1/api.php\n"
-            if let demoKey { text += Demo.instructions(key: demoKey, host: host, port: port) + "\n" }
+            var text = "PeerLedger serving \(database) on \(scheme)://\(host):\(port)/api/v1/api.php\n"
+            if let demoKey { text += Demo.instructions(key: demoKey, scheme: scheme, host: host, port: port) + "\n" }
             FileHandle.standardOutput.write(Data(text.utf8))
         }
         // Last: a graceful shutdown stops the services in reverse order, so the server first stops
@@ -71,5 +93,75 @@ struct Serve: AsyncParsableCommand {
         services.append(app)
         let group = ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         try await group.run()
+    }
+
+    /// Loopback addresses never leave the machine; anything else (a LAN address, 0.0.0.0, a host
+    /// name) may be reached over a network.
+    static func isLoopback(_ host: String) -> Bool {
+        if host == "localhost" { return true }
+        var v4 = in_addr()
+        if inet_pton(AF_INET, host, &v4) == 1 { return UInt32(bigEndian: v4.s_addr) >> 24 == 127 }
+        var v6 = in6_addr()
+        if inet_pton(AF_INET6, host, &v6) == 1 {
+            let bytes = withUnsafeBytes(of: v6) { Array($0) }
+            if bytes == Array(repeating: 0, count: 15) + [1] { return true }
+            // ::ffff:127.x.x.x, an IPv4 loopback address written as IPv6.
+            return bytes[0..<10].allSatisfy { $0 == 0 } && bytes[10] == 0xff && bytes[11] == 0xff && bytes[12] == 127
+        }
+        return false
+    }
+
+    static func plainHTTPWarning(host: String, port: Int) -> String {
+        """
+        Warning: serving plain HTTP on \(host):\(port), which is not a loopback address: BGP session \
+        passwords (addSession, updateSession) and API call signatures travel in clear, for anyone on \
+        the path to read, and a captured call can be replayed for 5 minutes. Give tls_cert and tls_key \
+        (or --tls-cert and --tls-key) to serve HTTPS.
+        """
+    }
+}
+
+extension ServeSettings {
+    /// The settings a command runs with, or every problem printed and the command ended: exit
+    /// status 66 for a configuration file that cannot be read, 78 (EX_CONFIG) for wrong settings.
+    /// Warnings go to standard error and the command goes on.
+    static func resolvedForCommand(file: String?, flags: [String: String]) throws -> ServeSettings {
+        do throws(SettingsError) {
+            let settings = try ServeSettings.resolve(file: file, environment: ProcessInfo.processInfo.environment, flags: flags)
+            for warning in settings.warnings { printError("Warning: \(warning)") }
+            return settings
+        } catch {
+            for problem in error.problems { printError("Error: \(problem)") }
+            throw ExitCode(error.exitStatus)
+        }
+    }
+
+    /// The TLS certificate and key, loaded and checked, when the settings name them.
+    func loadCertificate() throws(SettingsProblem) -> ServerCertificate? {
+        guard let tlsCertificate, let tlsKey else { return nil }
+        do throws(CertificateProblem) {
+            return try ServerCertificate.load(certificateFile: tlsCertificate, keyFile: tlsKey)
+        } catch {
+            let sources = ["tls_cert", "tls_key"].compactMap { key in source(of: key).map { "\(key) from \($0)" } }
+            throw SettingsProblem("\(error.message) (\(sources.joined(separator: ", ")))")
+        }
+    }
+
+    func serverCertificate() throws -> ServerCertificate? {
+        do throws(SettingsProblem) {
+            return try loadCertificate()
+        } catch {
+            printError("Error: \(error.message)")
+            throw ExitCode(78)
+        }
+    }
+
+    func requestSettingsForCommand() throws -> PeeringRequestSettings {
+        do throws(SettingsError) {
+            return try requestSettings()
+        } catch {
+            for problem in error.problems { printError("Error: \(problem)") }
+            throw ExitCode(error.exitStatus)
+        }
     }
 }

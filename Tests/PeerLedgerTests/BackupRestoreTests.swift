@@ -53,11 +53,14 @@ struct BackupRestoreTests {
                 group.addTask {
                     var index = 0
                     // Addresses 100.64.0.1, 100.64.0.2, ... for writer 0, 100.65.0.1, ... for writer 1.
-                    while !progress.stop.load(ordering: .relaxed), ContinuousClock.now < deadline {
+                    // At most 5,000 each (addresses stay valid), and each write lets the backup's
+                    // task run: on a loaded machine writers could otherwise keep the pool to themselves.
+                    while !progress.stop.load(ordering: .relaxed), ContinuousClock.now < deadline, index < 5_000 {
                         let address = "100.\(64 + writer).\(index / 250).\(index % 250 + 1)"
                         try await Self.call(api, Self.google(address), actor: "writer-\(writer)")
                         progress.writes.add(1, ordering: .relaxed)
                         index += 1
+                        await Task.yield()
                     }
                     return nil
                 }
