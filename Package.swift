@@ -136,7 +136,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            swiftSettings: strict
+            swiftSettings: strict,
+            plugins: ["CommitPlugin"]
         ),
         // Build-time tool: turns Migrations/*.sql into Swift source so the binary carries its schema.
         .executableTarget(name: "EmbedMigrations", swiftSettings: strict),
@@ -144,6 +145,13 @@ let package = Package(
             name: "MigrationsPlugin",
             capability: .buildTool(),
             dependencies: ["EmbedMigrations"]
+        ),
+        // Build-time tool: writes the commit HEAD names, read from .git, so `--version` can say it.
+        .executableTarget(name: "EmbedCommit", swiftSettings: strict),
+        .plugin(
+            name: "CommitPlugin",
+            capability: .buildTool(),
+            dependencies: ["EmbedCommit"]
         ),
         // Test helpers every test target shares (one scratch folder per test process).
         .target(name: "PeerLedgerTestSupport", path: "Tests/PeerLedgerTestSupport", swiftSettings: strict),
