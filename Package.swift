@@ -156,7 +156,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            swiftSettings: strict
+            swiftSettings: strict,
+            plugins: ["CommitPlugin"]
         ),
         // Build-time tool: turns Migrations/*.sql into Swift source so the binary carries its schema.
         .executableTarget(name: "EmbedMigrations", swiftSettings: strict),
@@ -164,6 +165,13 @@ let package = Package(
             name: "MigrationsPlugin",
             capability: .buildTool(),
             dependencies: ["EmbedMigrations"]
+        ),
+        // Build-time tool: writes the commit HEAD names, read from .git, so `--version` can say it.
+        .executableTarget(name: "EmbedCommit", swiftSettings: strict),
+        .plugin(
+            name: "CommitPlugin",
+            capability: .buildTool(),
+            dependencies: ["EmbedCommit"]
         ),
         // The test kit every test target shares: the scratch folder, a ledger with a fixed clock
         // and ids, request signing and a signed client, a live server (in process and as a

@@ -10,6 +10,7 @@ struct PeerLedgerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "peerledger",
         abstract: "An event-sourced peering ledger serving ProVision's APIv1.",
+        version: Release.versionLine,
         subcommands: [
             Serve.self, Init.self, Keys.self, Call.self, Verify.self, Rebuild.self, Audit.self, Export.self, BackupCommand.self,
             RestoreCommand.self, Replay.self, Bench.self, PeeringDBCommand.self, SelfCommand.self, GeneratePeeringDB.self,
