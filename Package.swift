@@ -70,6 +70,7 @@ let package = Package(
             dependencies: [
                 "PeerLedger",
                 "PeerLedgerDomain",
+                "PeerLedgerPeeringDB",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strict
@@ -105,7 +106,8 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // PeeringDB over HTTP (AsyncHTTPClient), kept out of the core.
+        // The PeeringDB edge: reading its pages (a folder, or the API over AsyncHTTPClient) and
+        // importing them as events, through the core's queries and one command; no SQL.
         .target(
             name: "PeerLedgerPeeringDB",
             dependencies: [
@@ -197,6 +199,7 @@ let package = Package(
             dependencies: [
                 "PeerLedger",
                 "PeerLedgerFixtures",
+                "PeerLedgerPeeringDB",
                 "PeerLedgerDomain",
                 // The kit brings the HTTP server the real-router lab test drives the API through.
                 "PeerLedgerTestSupport",

@@ -1,6 +1,7 @@
 public import Foundation
 public import PeerLedger
 public import PeerLedgerDomain
+import PeerLedgerPeeringDB
 
 /// A recorded scenario (see Replays/README.md): API calls with the exact answers they must give,
 /// run against a fresh in-memory ledger with a fixed clock and fixed ids.

@@ -2,6 +2,7 @@ public import Foundation
 package import GRDB
 public import PeerLedger
 public import PeerLedgerDomain
+import PeerLedgerPeeringDB
 
 /// A realistic ledger to measure against, the same for the same seed and shape: a synthetic
 /// PeeringDB imported through the real import, our network (net 1) set with `setOwnNetwork`,

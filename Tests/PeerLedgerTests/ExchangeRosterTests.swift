@@ -5,6 +5,7 @@ import Testing
 @testable import PeerLedger
 @testable import PeerLedgerDomain
 import PeerLedgerTestSupport
+@testable import PeerLedgerPeeringDB
 
 /// The roster of an exchange kept between reads (`ExchangeRoster`): used while the log it was
 /// read at is the reader's log and no PeeringDB event followed; read anew otherwise. Our status

@@ -5,6 +5,7 @@ import Testing
 
 @testable import PeerLedger
 @testable import PeerLedgerDomain
+@testable import PeerLedgerPeeringDB
 
 /// Every parser of input, over generated text: (a) no text makes it trap, and what it accepts is
 /// within range; (b) a valid value written out reads back as itself. Seeds: `PropertyRun`.

@@ -4,6 +4,7 @@ import Testing
 @testable import PeerLedger
 @testable import PeerLedgerDomain
 import PeerLedgerTestSupport
+@testable import PeerLedgerPeeringDB
 
 /// The one table of documented parameters (`ParameterTable`) against the dispatcher and against
 /// docs/api.md: every documented parameter is accepted with its example, every required one is

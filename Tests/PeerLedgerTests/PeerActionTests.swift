@@ -5,6 +5,7 @@ import Testing
 @testable import PeerLedger
 @testable import PeerLedgerDomain
 import PeerLedgerTestSupport
+@testable import PeerLedgerPeeringDB
 
 @Suite("Peers: getPeers, getCommunications, resetPeerStatus, updatePeer")
 struct PeerActionTests {

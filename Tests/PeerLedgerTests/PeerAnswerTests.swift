@@ -5,6 +5,7 @@ import Testing
 @testable import PeerLedger
 @testable import PeerLedgerDomain
 import PeerLedgerTestSupport
+@testable import PeerLedgerPeeringDB
 
 /// getPeers written straight into bytes (`JSONBytes`, `PeerAnswer`) and its members read in two
 /// narrow passes (`ExchangeMembers`): the same bytes and the same peers as the JSON values and

@@ -4,6 +4,7 @@ import Testing
 @testable import PeerLedger
 @testable import PeerLedgerDomain
 import PeerLedgerTestSupport
+@testable import PeerLedgerPeeringDB
 
 @Suite("PeeringDB import")
 struct PeeringDBImportTests {
@@ -82,7 +83,7 @@ struct PeeringDBImportTests {
         #expect(event.stream == "pdb-netixlan-3")
         let names = try await t.call("action=getCommunications&public_id=1").data?.arrayValue?.compactMap { $0["name"]?.stringValue }
         #expect(names == ["1&1 Internet", "Amazon.com"], "Akamai left Equinix Ashburn")
-        #expect(try t.ledger.readNow { db in try PeeringDBSync.highWaterMarks(db)[.netixlan] } == 1_793_610_000)
+        #expect(try await t.ledger.peeringDBSyncMarks()[.netixlan] == 1_793_610_000)
     }
 
     @Test("an object missing from a full snapshot file is removed")

@@ -3,6 +3,7 @@ import Foundation
 @testable import PeerLedger
 @testable import PeerLedgerDomain
 import PeerLedgerTestSupport
+@testable import PeerLedgerPeeringDB
 
 /// A writable copy of Tests/Fixtures/peeringdb (a small PeeringDB data set of our own making:
 /// Equinix Ashburn and Chicago, 6connect AS8038, 1&1 Internet AS8560, Akamai AS20940, Amazon.com

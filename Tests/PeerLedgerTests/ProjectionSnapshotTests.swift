@@ -5,6 +5,7 @@ import Testing
 @testable import PeerLedger
 @testable import PeerLedgerDomain
 import PeerLedgerTestSupport
+@testable import PeerLedgerPeeringDB
 
 /// A file ledger that snapshots its projections every `interval` events, with a clock the test
 /// moves by hand.

@@ -36,7 +36,7 @@ enum PeeringDBQueries {
     }
 
     /// Per type, the newest `updated` time seen, as the projection stores it.
-    static func syncMarks(_ db: Database) throws -> [(type: String, updated: String)] {
+    static func storedSyncMarks(_ db: Database) throws -> [(type: String, updated: String)] {
         try Row.fetchAll(db, sql: "SELECT type, updated FROM peeringdb_sync").map { row in (row["type"], row["updated"]) }
     }
 }

@@ -1,5 +1,5 @@
 public import Foundation
-package import GRDB
+public import PeerLedger
 public import PeerLedgerDomain
 
 /// Turns PeeringDB pages into events: one per object created, changed (with each field from and
@@ -13,7 +13,6 @@ struct PeeringDBImporter {
     let progress: (@Sendable (String) -> Void)?
 
     func run(_ transaction: LedgerTransaction) throws -> PeeringDBImportSummary {
-        let db = transaction.db
         var summary = PeeringDBImportSummary()
         var issues: [PeeringDBIssue] = []
 
@@ -33,11 +32,11 @@ struct PeeringDBImporter {
             var ids = Set<Int64>()
             if incoming[type] != nil {
                 // Only the types being imported need their stored text (to compare); the others, ids.
-                let rows = try PeeringDBQueries.storedFields(of: type, db)
+                let rows = try transaction.storedPeeringDBFields(of: type)
                 stored[type] = rows
                 ids = Set(rows.keys)
             } else {
-                ids = try PeeringDBQueries.ids(of: type, db)
+                ids = try transaction.storedPeeringDBIDs(of: type)
             }
             if let (page, records) = incoming[type] {
                 if page.isSnapshot { ids = [] }
@@ -169,7 +168,7 @@ extension Ledger {
         from source: any PeeringDBSource, lenient: Bool = false, metadata: EventMetadata,
         progress: (@Sendable (String) -> Void)? = nil
     ) async throws -> PeeringDBImportSummary {
-        let marks = try await read { db in try PeeringDBSync.highWaterMarks(db) }
+        let marks = try await peeringDBSyncMarks()
         var pages: [PeeringDBParsedPage] = []
         for type in PeeringDBObjectType.allCases {
             // Parsed one at a time, so only one page's bytes are held at once.
@@ -183,18 +182,5 @@ extension Ledger {
         }
         let importer = PeeringDBImporter(pages: pages, lenient: lenient, progress: progress)
         return try await write(metadata) { transaction in try importer.run(transaction) }
-    }
-}
-
-/// The incremental sync's starting points.
-public enum PeeringDBSync {
-    /// Per type, the newest `updated` seen, as Unix seconds (what PeeringDB's `since` takes).
-    package static func highWaterMarks(_ db: Database) throws -> [PeeringDBObjectType: Int64] {
-        var marks: [PeeringDBObjectType: Int64] = [:]
-        for mark in try PeeringDBQueries.syncMarks(db) {
-            guard let type = PeeringDBObjectType(rawValue: mark.type), let moment = Timestamp(parsing: mark.updated) else { continue }
-            marks[type] = moment.millis / 1000
-        }
-        return marks
     }
 }
