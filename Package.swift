@@ -13,6 +13,7 @@ let package = Package(
     products: [
         .library(name: "PeerLedgerDomain", targets: ["PeerLedgerDomain"]),
         .library(name: "PeerLedger", targets: ["PeerLedger"]),
+        .library(name: "PeerLedgerAPIv1", targets: ["PeerLedgerAPIv1"]),
         .library(name: "PeerLedgerFixtures", targets: ["PeerLedgerFixtures"]),
         .executable(name: "peerledger", targets: ["peerledger"]),
     ],
@@ -44,7 +45,9 @@ let package = Package(
             dependencies: [.product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
-        // The ledger core: event log, projections, the APIv1 dispatcher. No HTTP in here.
+        // The ledger core: the event store, projections and their typed queries, the API key
+        // store, PeeringDB import, mail's outbox, router configuration and pushes. No HTTP and no
+        // API face in here.
         .target(
             name: "PeerLedger",
             dependencies: [
@@ -63,12 +66,27 @@ let package = Package(
             swiftSettings: strict,
             plugins: ["MigrationsPlugin"]
         ),
+        // ProVision's APIv1 face: parameter parsing, the seed's messages and answer shapes, HMAC
+        // request signatures, the read-answer cache. Reads and writes through the core's typed
+        // queries and commands only: no GRDB, no SQL (member imports are checked, so nothing of
+        // GRDB is reachable through the core either).
+        .target(
+            name: "PeerLedgerAPIv1",
+            dependencies: [
+                "PeerLedger",
+                "PeerLedgerDomain",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict + [.enableUpcomingFeature("MemberImportVisibility")]
+        ),
         // Synthetic PeeringDB data and worlds, and the replay runner: for the CLI, the bench and
         // the tests, never for the core.
         .target(
             name: "PeerLedgerFixtures",
             dependencies: [
                 "PeerLedger",
+                "PeerLedgerAPIv1",
                 "PeerLedgerDomain",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
@@ -80,6 +98,7 @@ let package = Package(
             name: "PeerLedgerHTTP",
             dependencies: [
                 "PeerLedger",
+                "PeerLedgerAPIv1",
                 "PeerLedgerDomain",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -99,6 +118,7 @@ let package = Package(
             name: "PeerLedgerBench",
             dependencies: [
                 "PeerLedger",
+                "PeerLedgerAPIv1",
                 "PeerLedgerDomain",
                 "PeerLedgerFixtures",
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -144,6 +164,7 @@ let package = Package(
             name: "peerledger",
             dependencies: [
                 "PeerLedger",
+                "PeerLedgerAPIv1",
                 "PeerLedgerDomain",
                 "PeerLedgerHTTP",
                 "PeerLedgerSettings",
@@ -180,6 +201,7 @@ let package = Package(
             name: "PeerLedgerTestSupport",
             dependencies: [
                 "PeerLedger",
+                "PeerLedgerAPIv1",
                 "PeerLedgerDomain",
                 "PeerLedgerHTTP",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -196,6 +218,7 @@ let package = Package(
             name: "PeerLedgerTests",
             dependencies: [
                 "PeerLedger",
+                "PeerLedgerAPIv1",
                 "PeerLedgerFixtures",
                 "PeerLedgerDomain",
                 // The kit brings the HTTP server the real-router lab test drives the API through.
@@ -210,6 +233,7 @@ let package = Package(
             name: "PeerLedgerHTTPTests",
             dependencies: [
                 "PeerLedger",
+                "PeerLedgerAPIv1",
                 "PeerLedgerDomain",
                 "PeerLedgerTestSupport",
                 "PeerLedgerHTTP",
@@ -231,6 +255,7 @@ let package = Package(
             name: "PeerLedgerMailTests",
             dependencies: [
                 "PeerLedger",
+                "PeerLedgerAPIv1",
                 "PeerLedgerDomain",
                 "PeerLedgerTestSupport",
                 "PeerLedgerMail",

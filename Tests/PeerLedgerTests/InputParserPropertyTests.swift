@@ -4,6 +4,7 @@ import PeerLedgerTestSupport
 import Testing
 
 @testable import PeerLedger
+@testable import PeerLedgerAPIv1
 @testable import PeerLedgerDomain
 
 /// Every parser of input, over generated text: (a) no text makes it trap, and what it accepts is

@@ -2,7 +2,7 @@ import GRDB
 import PeerLedgerDomain
 
 /// Reading peers from the projections (never from the events table).
-enum PeerDirectory {
+package enum PeerDirectory {
     /// The name of exchange `id`, or nil when PeeringDB has no such exchange.
     static func exchangeName(_ db: Database, _ id: Int64) throws -> String? {
         try String.fetchOne(db.cachedStatement(sql: "SELECT name FROM pdb_ix WHERE id = ?"), arguments: [id])
@@ -173,7 +173,7 @@ enum PeerDirectory {
     }
 
     /// Peers in the API's order: by name, byte order (`tw telecom` after `Zayo`), then id.
-    static func sorted(_ peers: [Peer]) -> [Peer] {
+    package static func sorted(_ peers: [Peer]) -> [Peer] {
         // Each name's bytes are taken once per parse (`ParsedNet.nameBytes`), not per comparison.
         peers.sorted { a, b in
             let left = a.parsedNet.nameBytes, right = b.parsedNet.nameBytes

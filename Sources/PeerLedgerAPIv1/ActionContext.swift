@@ -1,4 +1,6 @@
+import PeerLedger
 import PeerLedgerDomain
+
 /// What an action that talks to the outside gets: the ledger to read and to record events in
 /// (one transaction per `record`), the routers, and the caller.
 struct ActionContext: Sendable {

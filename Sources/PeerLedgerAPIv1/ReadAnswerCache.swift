@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+import PeerLedger
 import PeerLedgerDomain
 import Synchronization
 
@@ -28,7 +28,7 @@ public final class ReadAnswerCache: Sendable {
         /// API key rows read at `position`, by apiKey: the same rule holds for them, since
         /// creating or revoking a key appends an event (moving the position) in the transaction
         /// that changes the row. A revoked key is read again on the next call, and refused.
-        var keys: [String: Ledger.StoredKey] = [:]
+        var keys: [String: StoredAPIKey] = [:]
 
         /// Forgets what was kept for an older position.
         mutating func advance(to position: Int64) {
@@ -57,15 +57,10 @@ public final class ReadAnswerCache: Sendable {
         return key
     }
 
-    /// The position every projection has applied, as this snapshot sees it.
-    static func position(_ db: Database) throws -> Int64 {
-        try Int64.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(MAX(position), 0) FROM projection_state")) ?? 0
-    }
-
     /// The answer of the call `key` in this snapshot: the one kept for the projections' position,
     /// else `read`'s reply, serialized once and kept.
-    func answer(for key: String, _ db: Database, read: () throws -> Reply) throws -> APIAnswer {
-        let position = try Self.position(db)
+    func answer(for key: String, _ reader: LedgerReader, read: () throws -> Reply) throws -> APIAnswer {
+        let position = try reader.projectionPosition()
         if let cached = answer(for: key, at: position) { return cached }
         var answer = APIAnswer.success(try read())
         answer.render()
@@ -94,14 +89,14 @@ public final class ReadAnswerCache: Sendable {
     }
 
     /// The key row `apiKey` read at `position`, when it was kept at that very position.
-    func storedKey(_ apiKey: String, at position: Int64) -> Ledger.StoredKey? {
+    func storedKey(_ apiKey: String, at position: Int64) -> StoredAPIKey? {
         kept.withLock { kept in
             guard position == kept.position else { return nil }
             return kept.keys[apiKey]
         }
     }
 
-    func store(_ key: Ledger.StoredKey, at position: Int64) {
+    func store(_ key: StoredAPIKey, at position: Int64) {
         kept.withLock { kept in
             guard position >= kept.position else { return }
             if position != kept.position { kept.advance(to: position) }
