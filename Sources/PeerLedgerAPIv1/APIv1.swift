@@ -15,7 +15,7 @@ public struct APIv1: Sendable {
     /// getRequests, sendRequest, sendEmail: built from the request settings they need.
     let requestActions: [String: Action]
     /// Answers of list reads, valid while the projections stay at the position they were read at.
-    public let readCache = ReadAnswerCache()
+    package let readCache = ReadAnswerCache()
 
     package init(
         ledger: Ledger, logger: Logger = Logger(label: "peerledger.api"),

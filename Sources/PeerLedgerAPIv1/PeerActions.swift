@@ -57,9 +57,9 @@ enum PeerActions {
             ("is_peer", .int(peer.isPeer ? 1 : 0)),
             ("request_status", .string(peer.requestStatus)),
             ("info_prefixes", .string(PeerField.info_prefixes.value(peer))),
-            ("public_ips", .array(publicIPs ? try reader.publicIPs(participant: peer.netID, exchange: peer.exchange) : [])),
-            ("contacts", .array(contacts ? try reader.contacts(participant: peer.netID) : [])),
-            ("log_data", .array(log ? try reader.peerLog(participant: peer.netID, exchange: peer.exchange) : [])),
+            ("public_ips", .array(publicIPs ? try reader.publicIPs(participant: peer.netID, exchange: peer.exchange).map(\.json) : [])),
+            ("contacts", .array(contacts ? try reader.contacts(participant: peer.netID).map(\.json) : [])),
+            ("log_data", .array(log ? try reader.peerLog(participant: peer.netID, exchange: peer.exchange).map(\.json) : [])),
         ])
     }
 
@@ -82,7 +82,7 @@ enum PeerActions {
                 ("qualified", peer.qualified(own: own).map(JSON.bool) ?? .null),
                 ("is_peer", .bool(peer.isPeer)),
                 ("id", .string(String(peer.netID))),
-                ("log_data", .array(try reader.peerLogEntries(participant: peer.netID, exchange: exchange))),
+                ("log_data", .array(try reader.peerLogEntries(participant: peer.netID, exchange: exchange).map(\.json))),
             ])
         }
         return Reply("\(peers.count) records found.", data: .array(data))

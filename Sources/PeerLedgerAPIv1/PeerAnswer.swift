@@ -44,22 +44,44 @@ enum PeerAnswer {
         JSONBytes.appendNumericString(peer.parsedNet.infoPrefixes4, to: &out)
         JSONBytes.appendLiteral(#","public_ips":"#, to: &out)
         if publicIPs {
-            JSONBytes.append(.array(try reader.publicIPs(participant: peer.netID, exchange: peer.exchange)), to: &out)
+            JSONBytes.append(.array(try reader.publicIPs(participant: peer.netID, exchange: peer.exchange).map(\.json)), to: &out)
         } else {
             JSONBytes.appendLiteral("[]", to: &out)
         }
         JSONBytes.appendLiteral(#","contacts":"#, to: &out)
         if contacts {
-            JSONBytes.append(.array(try reader.contacts(participant: peer.netID)), to: &out)
+            JSONBytes.append(.array(try reader.contacts(participant: peer.netID).map(\.json)), to: &out)
         } else {
             JSONBytes.appendLiteral("[]", to: &out)
         }
         JSONBytes.appendLiteral(#","log_data":"#, to: &out)
         if log {
-            JSONBytes.append(.array(try reader.peerLog(participant: peer.netID, exchange: peer.exchange)), to: &out)
+            JSONBytes.append(.array(try reader.peerLog(participant: peer.netID, exchange: peer.exchange).map(\.json)), to: &out)
         } else {
             JSONBytes.appendLiteral("[]", to: &out)
         }
         out.append(UInt8(ascii: "}"))
+    }
+}
+
+/// The seed's shapes of a peer's lists (ids as strings).
+extension PublicAddress {
+    var json: JSON {
+        .object([("public_id", .numericString(publicID)), ("ip_type", .string(ipType)), ("ipaddr", .string(address))])
+    }
+}
+
+extension PeerContact {
+    var json: JSON {
+        .object([("role", .string(role)), ("name", .string(name)), ("email", .string(email)), ("phone", .string(phone))])
+    }
+}
+
+extension PeerLogEntry {
+    var json: JSON {
+        .object([
+            ("message", .string(message)), ("time", .string(time)), ("request_id", .numericString(requestID)),
+            ("session_id", .numericString(sessionID)), ("public_id", .numericString(publicID)),
+        ])
     }
 }

@@ -13,7 +13,7 @@ import Synchronization
 /// write from another process on the same file). Only reads that are pure functions of the
 /// projections and their parameters are cached: never `as_of`, never audit, never a read of
 /// tables written without an event (the outbox).
-public final class ReadAnswerCache: Sendable {
+package final class ReadAnswerCache: Sendable {
     /// Read actions of target `peering` whose answers depend only on the projections.
     static let cachedActions: Set<String> = ["getSessions", "getPeers", "getCommunications"]
     /// Parameters that authenticate a call but do not change its answer.
@@ -40,7 +40,7 @@ public final class ReadAnswerCache: Sendable {
 
     private let kept = Mutex(Kept())
 
-    public init() {}
+    package init() {}
 
     /// The cache key of a call, or nil when its answer must not be cached.
     static func key(action: String, parameters: Parameters) -> String? {
@@ -106,7 +106,7 @@ public final class ReadAnswerCache: Sendable {
     }
 
     /// Forgets every answer (the benchmark measures reads that miss the cache this way).
-    public func removeAll() {
+    package func removeAll() {
         kept.withLock { $0 = Kept() }
     }
 

@@ -142,7 +142,7 @@ enum RequestActions {
             ("asn", .numericString(network.asn)),
             ("name", .string(network.name)),
             ("request_status", .string(try reader.latestRequestStatus(toPeer: participant, at: exchange))),
-            ("log_data", .array(try reader.peerLogEntries(participant: participant, exchange: exchange))),
+            ("log_data", .array(try reader.peerLogEntries(participant: participant, exchange: exchange).map(\.json))),
         ])
     }
 

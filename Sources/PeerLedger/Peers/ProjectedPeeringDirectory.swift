@@ -39,10 +39,8 @@ public struct ProjectedPeeringDirectory: PeeringDirectory {
     /// Public and users-visible contacts with an email address (private ones are never used).
     package func contacts(participantID: Int64, in reader: LedgerReader) throws -> [NetworkContact] {
         try PeerDirectory.contacts(reader.db, participant: participantID).compactMap { contact in
-            guard let role = contact["role"]?.stringValue, let email = contact["email"]?.stringValue, !email.isEmpty else {
-                return nil
-            }
-            return NetworkContact(role: role, name: contact["name"]?.stringValue, email: email)
+            guard let role = contact.role, let email = contact.email, !email.isEmpty else { return nil }
+            return NetworkContact(role: role, name: contact.name, email: email)
         }
     }
 
