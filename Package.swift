@@ -39,7 +39,8 @@ let package = Package(
     ],
     targets: [
         // The domain: event types and their payload codecs, values (ASN, address, timestamp...),
-        // refusals. Pure: no GRDB, no SQL, no HTTP, no I/O.
+        // refusals, and the decisions of sessions, peers and requests. Pure: no GRDB, no SQL, no
+        // HTTP, no I/O.
         .target(
             name: "PeerLedgerDomain",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")],
@@ -92,8 +93,8 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // The HTTP face: Hummingbird routes, HMAC authentication, request logging, HTTPS with
-        // certificates reloaded on SIGHUP.
+        // The HTTP server: Hummingbird routes onto APIv1 (which checks the HMAC signature), request
+        // logging, HTTPS with certificates reloaded on SIGHUP.
         .target(
             name: "PeerLedgerHTTP",
             dependencies: [

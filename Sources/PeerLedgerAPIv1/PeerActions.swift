@@ -106,7 +106,7 @@ enum PeerActions {
         let (participant, exchange) = try peerKey(parameters, action: "updatePeer")
         let reader = transaction.reader
         guard let peer = try reader.members(exchange: exchange, participant: participant).first else {
-            throw Refusal("Could not find peer matching parameters")
+            throw Refusal("Could not find peer matching parameters", code: .peerNotFound)
         }
         let changes = try PeerDecisions.changes(
             PeerDecisions.LocalState(

@@ -111,7 +111,7 @@ struct SessionDecisionsTests {
 
     @Test("deleteSession without a criterion is refused rather than deleting every session")
     func deletionNeedsACriterion() throws {
-        #expect(throws: Refusal("deleteSession needs at least one criterion (for example id=41); without one it would delete every session, so nothing was deleted")) {
+        #expect(throws: Refusal("deleteSession needs at least one criterion (for example id=41); without one it would delete every session, so nothing was deleted", code: .sessionDeletionWithoutCriteria)) {
             try SessionDecisions.refuseDeletionWithoutCriteria(hasCriteria: false)
         }
         try SessionDecisions.refuseDeletionWithoutCriteria(hasCriteria: true)
@@ -124,7 +124,7 @@ struct SessionDecisionsTests {
             SessionDecisions.Deletion(sessionID: 7, expectedVersion: 1), SessionDecisions.Deletion(sessionID: 42, expectedVersion: 3),
         ])
         #expect(deletions.map(\.event) == [SessionDeleted(sessionID: 7), SessionDeleted(sessionID: 42)])
-        #expect(throws: Refusal("No sessions found to delete.")) { try SessionDecisions.deletions(of: []) }
+        #expect(throws: Refusal("No sessions found to delete.", code: .sessionDeletionFoundNothing)) { try SessionDecisions.deletions(of: []) }
     }
 }
 
@@ -168,7 +168,7 @@ struct PeerDecisionsTests {
     @Test("resetPeerStatus records a reset for a network at the exchange and refuses one that is not there")
     func resetPeerStatus() throws {
         #expect(try PeerDecisions.reset(participant: 1418, exchange: 1, isPresent: true) == PeerStatusReset(participantID: 1418, publicID: 1))
-        #expect(throws: Refusal("Could not find peer matching parameters")) {
+        #expect(throws: Refusal("Could not find peer matching parameters", code: .peerNotFound)) {
             try PeerDecisions.reset(participant: 99999, exchange: 1, isPresent: false)
         }
     }
@@ -197,26 +197,26 @@ struct RequestDecisionsTests {
         var noExchange = Self.parties
         noExchange.exchangeName = nil
         noExchange.peer = nil
-        #expect(throws: Refusal("No exchange with public_id 1")) { try RequestDecisions.checkParties(noExchange) }
+        #expect(throws: Refusal("No exchange with public_id 1", code: .requestUnknownExchange)) { try RequestDecisions.checkParties(noExchange) }
         var noPeer = Self.parties
         noPeer.peer = nil
-        #expect(throws: Refusal("No network with peer_participant_id 1418")) { try RequestDecisions.checkParties(noPeer) }
+        #expect(throws: Refusal("No network with peer_participant_id 1418", code: .requestUnknownNetwork)) { try RequestDecisions.checkParties(noPeer) }
         var wrongASN = Self.parties
         wrongASN.peerASN = 16510
-        #expect(throws: Refusal("peer_asn 16510 does not match Amazon.com (peer_participant_id 1418), which is AS16509")) {
+        #expect(throws: Refusal("peer_asn 16510 does not match Amazon.com (peer_participant_id 1418), which is AS16509", code: .requestASNMismatch)) {
             try RequestDecisions.checkParties(wrongASN)
         }
         var noSource = Self.parties
         noSource.source = nil
-        #expect(throws: Refusal("No network with source_participant_id 2335")) { try RequestDecisions.checkParties(noSource) }
+        #expect(throws: Refusal("No network with source_participant_id 2335", code: .requestUnknownNetwork)) { try RequestDecisions.checkParties(noSource) }
         var wrongSourceASN = Self.parties
         wrongSourceASN.sourceASN = 1
-        #expect(throws: Refusal("source_asn 1 does not match 6connect (source_participant_id 2335), which is AS8038")) {
+        #expect(throws: Refusal("source_asn 1 does not match 6connect (source_participant_id 2335), which is AS8038", code: .requestASNMismatch)) {
             try RequestDecisions.checkParties(wrongSourceASN)
         }
         var absent = Self.parties
         absent.peerIsPresent = false
-        #expect(throws: Refusal("Amazon.com (peer_participant_id 1418) is not present at Equinix Ashburn (public_id 1)")) {
+        #expect(throws: Refusal("Amazon.com (peer_participant_id 1418) is not present at Equinix Ashburn (public_id 1)", code: .requestPeerAbsent)) {
             try RequestDecisions.checkParties(absent)
         }
     }
@@ -227,7 +227,8 @@ struct RequestDecisionsTests {
         let last = RequestDecisions.LastRequest(id: 1, created: "2014-04-23 10:31:33", sentAt: sent)
         #expect(throws: Refusal(
             "A request to Amazon.com (peer_participant_id 1418) already went on 2014-04-23 10:31:33 UTC (request 1); "
-                + "another is allowed from 2014-05-23 10:31:33 UTC, or pass force=1 to send it now")) {
+                + "another is allowed from 2014-05-23 10:31:33 UTC, or pass force=1 to send it now",
+            code: .requestWithinQuietPeriod)) {
             try RequestDecisions.refuseWithinQuietPeriod(
                 last: last, now: sent.advanced(bySeconds: 86_400), quietPeriodSeconds: 30 * 86_400, peerName: "Amazon.com",
                 peerParticipantID: 1418)

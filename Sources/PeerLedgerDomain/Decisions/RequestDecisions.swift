@@ -49,20 +49,29 @@ public enum RequestDecisions {
     /// exchange; the first that does not hold is refused by name. Gives both networks: the
     /// source's ASN is recorded even when the caller named only its id.
     public static func checkParties(_ parties: Parties) throws(Refusal) -> (peer: Network, source: Network) {
-        guard let exchange = parties.exchangeName else { throw Refusal("No exchange with public_id \(parties.publicID)") }
-        guard let peer = parties.peer else { throw Refusal("No network with peer_participant_id \(parties.peerParticipantID)") }
+        guard let exchange = parties.exchangeName else {
+            throw Refusal("No exchange with public_id \(parties.publicID)", code: .requestUnknownExchange)
+        }
+        guard let peer = parties.peer else {
+            throw Refusal("No network with peer_participant_id \(parties.peerParticipantID)", code: .requestUnknownNetwork)
+        }
         guard peer.asn == parties.peerASN else {
-            throw Refusal("peer_asn \(parties.peerASN) does not match \(peer.name) (peer_participant_id \(peer.participantID)), which is AS\(peer.asn)")
+            throw Refusal(
+                "peer_asn \(parties.peerASN) does not match \(peer.name) (peer_participant_id \(peer.participantID)), which is AS\(peer.asn)",
+                code: .requestASNMismatch)
         }
         guard let source = parties.source else {
-            throw Refusal("No network with source_participant_id \(parties.sourceParticipantID)")
+            throw Refusal("No network with source_participant_id \(parties.sourceParticipantID)", code: .requestUnknownNetwork)
         }
         if let given = parties.sourceASN, given != source.asn {
             throw Refusal(
-                "source_asn \(given) does not match \(source.name) (source_participant_id \(source.participantID)), which is AS\(source.asn)")
+                "source_asn \(given) does not match \(source.name) (source_participant_id \(source.participantID)), which is AS\(source.asn)",
+                code: .requestASNMismatch)
         }
         guard parties.peerIsPresent else {
-            throw Refusal("\(peer.name) (peer_participant_id \(peer.participantID)) is not present at \(exchange) (public_id \(parties.publicID))")
+            throw Refusal(
+                "\(peer.name) (peer_participant_id \(peer.participantID)) is not present at \(exchange) (public_id \(parties.publicID))",
+                code: .requestPeerAbsent)
         }
         return (peer, source)
     }
@@ -91,6 +100,6 @@ public enum RequestDecisions {
         guard now < allowedFrom else { return }
         throw Refusal(
             "A request to \(peerName) (peer_participant_id \(peerParticipantID)) already went on \(last.created) UTC (request \(last.id)); "
-                + "another is allowed from \(allowedFrom.apiText) UTC, or pass force=1 to send it now")
+                + "another is allowed from \(allowedFrom.apiText) UTC, or pass force=1 to send it now", code: .requestWithinQuietPeriod)
     }
 }

@@ -153,14 +153,16 @@ extension SessionDecisions {
     /// session.
     public static func refuseDeletionWithoutCriteria(hasCriteria: Bool) throws(Refusal) {
         guard hasCriteria else {
-            throw Refusal("deleteSession needs at least one criterion (for example id=41); without one it would delete every session, so nothing was deleted")
+            throw Refusal(
+                "deleteSession needs at least one criterion (for example id=41); without one it would delete every session, so nothing was deleted",
+                code: .sessionDeletionWithoutCriteria)
         }
     }
 
     /// The deletions of the sessions chosen (id and the version each must still have), in id
     /// order, or a refusal when the criteria chose none.
     public static func deletions(of chosen: [(id: Int64, version: Int64)]) throws(Refusal) -> [Deletion] {
-        guard !chosen.isEmpty else { throw Refusal("No sessions found to delete.") }
+        guard !chosen.isEmpty else { throw Refusal("No sessions found to delete.", code: .sessionDeletionFoundNothing) }
         return chosen.sorted { $0.id < $1.id }.map { Deletion(sessionID: $0.id, expectedVersion: $0.version) }
     }
 }
