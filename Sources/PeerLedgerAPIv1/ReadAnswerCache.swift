@@ -7,12 +7,13 @@ import Synchronization
 /// position the projections had when they were computed, so a read repeated between writes costs
 /// one tiny query instead of building and serializing the list again.
 ///
-/// It can never serve a stale answer: an entry is used only when the position recorded in
-/// `projection_state`, read in the same snapshot as the read itself, is the entry's position.
+/// It can never serve a stale answer: an entry is used only when the projections' position
+/// (`LedgerReader.projectionPosition()`), read in the same snapshot as the read itself, is the
+/// entry's position.
 /// Every write that changes a projection appends an event and so moves that position (also a
 /// write from another process on the same file). Only reads that are pure functions of the
 /// projections and their parameters are cached: never `as_of`, never audit, never a read of
-/// tables written without an event (the outbox).
+/// what changes without an event (the outbox).
 package final class ReadAnswerCache: Sendable {
     /// Read actions of target `peering` whose answers depend only on the projections.
     static let cachedActions: Set<String> = ["getSessions", "getPeers", "getCommunications"]
