@@ -1,6 +1,6 @@
 public import Foundation
 public import PeerLedger
-public import PeerLedgerAPIv1
+import PeerLedgerAPIv1
 public import PeerLedgerDomain
 
 /// A recorded scenario (see Replays/README.md): API calls with the exact answers they must give,
