@@ -13,6 +13,7 @@ let package = Package(
     products: [
         .library(name: "PeerLedgerDomain", targets: ["PeerLedgerDomain"]),
         .library(name: "PeerLedger", targets: ["PeerLedger"]),
+        .library(name: "PeerLedgerAPIv1", targets: ["PeerLedgerAPIv1"]),
         .library(name: "PeerLedgerFixtures", targets: ["PeerLedgerFixtures"]),
         .executable(name: "peerledger", targets: ["peerledger"]),
     ],
@@ -38,13 +39,16 @@ let package = Package(
     ],
     targets: [
         // The domain: event types and their payload codecs, values (ASN, address, timestamp...),
-        // refusals. Pure: no GRDB, no SQL, no HTTP, no I/O.
+        // refusals, and the decisions of sessions, peers and requests. Pure: no GRDB, no SQL, no
+        // HTTP, no I/O.
         .target(
             name: "PeerLedgerDomain",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
-        // The ledger core: event log, projections, the APIv1 dispatcher. No HTTP in here.
+        // The ledger core: the event store, projections and their typed queries, the API key
+        // store, PeeringDB import, mail's outbox, router configuration and pushes. No HTTP and no
+        // API face in here.
         .target(
             name: "PeerLedger",
             dependencies: [
@@ -63,24 +67,40 @@ let package = Package(
             swiftSettings: strict,
             plugins: ["MigrationsPlugin"]
         ),
+        // ProVision's APIv1 face: parameter parsing, the seed's messages and answer shapes, HMAC
+        // request signatures, the read-answer cache. Reads and writes through the core's typed
+        // queries and commands only: no GRDB, no SQL (member imports are checked, so nothing of
+        // GRDB is reachable through the core either).
+        .target(
+            name: "PeerLedgerAPIv1",
+            dependencies: [
+                "PeerLedger",
+                "PeerLedgerDomain",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict + [.enableUpcomingFeature("MemberImportVisibility")]
+        ),
         // Synthetic PeeringDB data and worlds, and the replay runner: for the CLI, the bench and
         // the tests, never for the core.
         .target(
             name: "PeerLedgerFixtures",
             dependencies: [
                 "PeerLedger",
+                "PeerLedgerAPIv1",
                 "PeerLedgerDomain",
                 "PeerLedgerPeeringDB",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strict
         ),
-        // The HTTP face: Hummingbird routes, HMAC authentication, request logging, HTTPS with
-        // certificates reloaded on SIGHUP.
+        // The HTTP server: Hummingbird routes onto APIv1 (which checks the HMAC signature), request
+        // logging, HTTPS with certificates reloaded on SIGHUP.
         .target(
             name: "PeerLedgerHTTP",
             dependencies: [
                 "PeerLedger",
+                "PeerLedgerAPIv1",
                 "PeerLedgerDomain",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -100,6 +120,7 @@ let package = Package(
             name: "PeerLedgerBench",
             dependencies: [
                 "PeerLedger",
+                "PeerLedgerAPIv1",
                 "PeerLedgerDomain",
                 "PeerLedgerFixtures",
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -146,6 +167,7 @@ let package = Package(
             name: "peerledger",
             dependencies: [
                 "PeerLedger",
+                "PeerLedgerAPIv1",
                 "PeerLedgerDomain",
                 "PeerLedgerHTTP",
                 "PeerLedgerSettings",
@@ -182,6 +204,7 @@ let package = Package(
             name: "PeerLedgerTestSupport",
             dependencies: [
                 "PeerLedger",
+                "PeerLedgerAPIv1",
                 "PeerLedgerDomain",
                 "PeerLedgerHTTP",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -198,6 +221,7 @@ let package = Package(
             name: "PeerLedgerTests",
             dependencies: [
                 "PeerLedger",
+                "PeerLedgerAPIv1",
                 "PeerLedgerFixtures",
                 "PeerLedgerPeeringDB",
                 "PeerLedgerDomain",
@@ -213,6 +237,7 @@ let package = Package(
             name: "PeerLedgerHTTPTests",
             dependencies: [
                 "PeerLedger",
+                "PeerLedgerAPIv1",
                 "PeerLedgerDomain",
                 "PeerLedgerTestSupport",
                 "PeerLedgerHTTP",
@@ -234,6 +259,7 @@ let package = Package(
             name: "PeerLedgerMailTests",
             dependencies: [
                 "PeerLedger",
+                "PeerLedgerAPIv1",
                 "PeerLedgerDomain",
                 "PeerLedgerTestSupport",
                 "PeerLedgerMail",

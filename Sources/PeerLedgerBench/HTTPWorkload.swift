@@ -1,5 +1,6 @@
 public import Foundation
 public import PeerLedger
+import PeerLedgerAPIv1
 public import PeerLedgerDomain
 
 /// The list reads over HTTP under load (wrk, several connections) against nginx serving the same

@@ -1,6 +1,7 @@
 public import Foundation
 package import GRDB
 public import PeerLedger
+import PeerLedgerAPIv1
 public import PeerLedgerDomain
 public import PeerLedgerFixtures
 

@@ -1,5 +1,6 @@
 public import Foundation
 public import PeerLedger
+import PeerLedgerAPIv1
 public import PeerLedgerDomain
 public import PeerLedgerFixtures
 
@@ -59,7 +60,7 @@ public struct ReadWorkloads {
                 let answer = await api.handle(APIRequest(parameters: call, actor: "bench"))
                 _ = answer.text
             })
-            ledger.readCache.removeAll()
+            api.readCache.removeAll()
             cold.append(await Stopwatch.seconds {
                 let answer = await api.handle(APIRequest(parameters: call, actor: "bench"))
                 _ = answer.text
@@ -70,7 +71,7 @@ public struct ReadWorkloads {
         // again (kept between reads otherwise, like the parsed nets: `ExchangeRoster`).
         var rosterRead: [Double] = []
         for _ in 0..<max(count / 10, 1) {
-            ledger.readCache.removeAll()
+            api.readCache.removeAll()
             ExchangeRoster.shared.removeAll()
             rosterRead.append(await Stopwatch.seconds { _ = await api.handle(APIRequest(parameters: call, actor: "bench")).text })
         }

@@ -1,5 +1,6 @@
 public import Foundation
 public import PeerLedger
+import PeerLedgerAPIv1
 public import PeerLedgerDomain
 import PeerLedgerPeeringDB
 

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import PeerLedger
+import PeerLedgerAPIv1
 import PeerLedgerDomain
 
 /// Serves ProVision's `/api/v1/api.php` over the ledger: authenticates each call on its raw
@@ -63,7 +64,7 @@ struct APIController: Sendable {
         // The line's metadata is gathered here and handed to the one log call, which builds it
         // only when the level is on (a handler re-renders its metadata on every change).
         var actor: String?
-        var parameters: PeerLedger.Parameters?
+        var parameters: PeerLedgerAPIv1.Parameters?
 
         let answer: APIAnswer
         do {
@@ -76,7 +77,7 @@ struct APIController: Sendable {
         } catch {
             answer = .failure(error.message, status: 401)
             // A refused call's routing is logged too; its parameters are decoded for that alone.
-            if context.logger.logLevel <= .info { parameters = try? PeerLedger.Parameters(formEncoded: raw) }
+            if context.logger.logLevel <= .info { parameters = try? PeerLedgerAPIv1.Parameters(formEncoded: raw) }
         }
         let routing = parameters.map { ($0["target"], $0["action"]) }
         let elapsed = ContinuousClock.now - started

@@ -3,6 +3,7 @@ import HummingbirdTLS
 package import Logging
 import NIOCore
 package import PeerLedger
+package import PeerLedgerAPIv1
 import PeerLedgerDomain
 
 /// Builds the HTTP server over a ledger: the APIv1 endpoint and a health check, over HTTPS when

@@ -5,6 +5,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import PeerLedger
+import PeerLedgerAPIv1
 import PeerLedgerDomain
 
 /// Hummingbird's HTTP/1 channel with the API's own limits and one guard in front of it, so every

@@ -1,5 +1,6 @@
 import Foundation
 import PeerLedger
+import PeerLedgerAPIv1
 import PeerLedgerDomain
 
 /// Demo data for a first look: the seed's example sessions at Equinix Ashburn and a key named

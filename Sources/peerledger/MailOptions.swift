@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import NIOCore
 import PeerLedger
+import PeerLedgerAPIv1
 import PeerLedgerDomain
 import PeerLedgerMail
 import PeerLedgerSettings

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PeerLedger
+import PeerLedgerAPIv1
 import PeerLedgerDomain
 import Synchronization
 

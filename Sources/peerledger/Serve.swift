@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import PeerLedger
+import PeerLedgerAPIv1
 import PeerLedgerDomain
 import PeerLedgerHTTP
 import PeerLedgerSettings

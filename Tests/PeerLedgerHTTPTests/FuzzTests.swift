@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import PeerLedger
+import PeerLedgerAPIv1
 import PeerLedgerDomain
 import PeerLedgerTestSupport
 import Testing

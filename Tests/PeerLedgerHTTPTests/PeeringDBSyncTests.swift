@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import PeerLedger
+import PeerLedgerAPIv1
 import PeerLedgerDomain
 import PeerLedgerPeeringDB
 import PeerLedgerTestSupport

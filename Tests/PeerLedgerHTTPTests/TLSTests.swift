@@ -5,6 +5,7 @@ import Logging
 import NIOCore
 import NIOSSL
 import PeerLedger
+import PeerLedgerAPIv1
 import PeerLedgerDomain
 import PeerLedgerHTTP
 import ServiceLifecycle

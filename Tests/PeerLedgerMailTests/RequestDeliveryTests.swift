@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import NIOCore
 @testable import PeerLedger
+@testable import PeerLedgerAPIv1
 @testable import PeerLedgerDomain
 import Testing
 

@@ -5,6 +5,7 @@ public import HummingbirdTesting
 public import Logging
 public import NIOCore
 public import PeerLedger
+public import PeerLedgerAPIv1
 public import PeerLedgerDomain
 public import PeerLedgerHTTP
 

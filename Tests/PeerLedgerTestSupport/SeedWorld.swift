@@ -1,6 +1,7 @@
 public import Foundation
 
 @testable public import PeerLedger
+@testable public import PeerLedgerAPIv1
 @testable public import PeerLedgerDomain
 
 // The seed's world, in its own words: ProVision's example calls and the networks, exchanges and

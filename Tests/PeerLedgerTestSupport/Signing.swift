@@ -1,5 +1,6 @@
 import Foundation
 import PeerLedger
+import PeerLedgerAPIv1
 
 /// The `hash` parameter for `message`: its HMAC-SHA256 under `secret`, base64, %-encoded for a
 /// query or form body.

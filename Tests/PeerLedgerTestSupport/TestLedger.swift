@@ -2,6 +2,7 @@ public import PeerLedger
 public import Foundation
 
 @testable public import PeerLedger
+@testable public import PeerLedgerAPIv1
 @testable public import PeerLedgerDomain
 
 /// A ledger with a fixed clock and fixed ids, and the API over it: the same calls give the same

@@ -4,6 +4,7 @@ import Synchronization
 import Testing
 
 @testable import PeerLedger
+@testable import PeerLedgerAPIv1
 @testable import PeerLedgerDomain
 
 /// `Ledger.backup(to:)` and `LedgerRestore`: a live copy that verifies, and new ledgers built

@@ -4,6 +4,7 @@ import Synchronization
 import Testing
 
 @testable import PeerLedger
+@testable import PeerLedgerAPIv1
 @testable import PeerLedgerDomain
 import PeerLedgerTestSupport
 

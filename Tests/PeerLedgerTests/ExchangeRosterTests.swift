@@ -3,6 +3,7 @@ import GRDB
 import Testing
 
 @testable import PeerLedger
+@testable import PeerLedgerAPIv1
 @testable import PeerLedgerDomain
 import PeerLedgerTestSupport
 @testable import PeerLedgerPeeringDB
@@ -38,7 +39,7 @@ import PeerLedgerTestSupport
         let t = try await PeerAnswerTests.variedLedger()
         let roster = ExchangeRoster()
         func members() throws -> [ExchangeRoster.Member]? {
-            try t.ledger.readNow { db in try roster.members(db, exchange: 1, position: try ReadAnswerCache.position(db)) }
+            try t.ledger.readNow { db in try roster.members(db, exchange: 1, position: try ProjectionState.position(db)) }
         }
         let first = try #require(try members())
         #expect(roster.anchor(of: 1) == (try t.ledger.headPosition()))

@@ -3,14 +3,15 @@ import GRDB
 import Testing
 
 @testable import PeerLedger
+@testable import PeerLedgerAPIv1
 @testable import PeerLedgerDomain
 import PeerLedgerTestSupport
 
 /// API key rows kept beside the read-answer cache's answers: valid at the one position they were
 /// read at, so a key created or revoked (an event, a new position) is read again.
 @Suite struct KeptKeyTests {
-    static func stored(_ name: String, revoked: Bool = false) -> Ledger.StoredKey {
-        Ledger.StoredKey(
+    static func stored(_ name: String, revoked: Bool = false) -> StoredAPIKey {
+        StoredAPIKey(
             key: APIKey(apiKey: "1-\(name)", name: name, readOnly: true, createdAt: "2026-11-20 09:00:00", revokedAt: revoked ? "x" : nil),
             secret: "00112233445566778899aabbccddeeff")
     }

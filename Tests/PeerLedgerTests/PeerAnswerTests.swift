@@ -3,6 +3,7 @@ import GRDB
 import Testing
 
 @testable import PeerLedger
+@testable import PeerLedgerAPIv1
 @testable import PeerLedgerDomain
 import PeerLedgerTestSupport
 @testable import PeerLedgerPeeringDB
@@ -98,7 +99,7 @@ import PeerLedgerTestSupport
             let candidates =
                 if let exchange { try PeerDirectory.queriedMembers(db, exchange: exchange) } else { try PeerDirectory.networks(db) }
             let peers = PeerDirectory.sorted(candidates.filter { $0.netID != own?.netID })
-            let data = try peers.map { try PeerActions.json($0, own: own, db, publicIPs: ips, contacts: contacts, log: log) }
+            let data = try peers.map { try PeerActions.json($0, own: own, LedgerReader(db), publicIPs: ips, contacts: contacts, log: log) }
             return APIAnswer.success(Reply("\(peers.count) peers found.", data: .array(data))).text
         }
     }
@@ -126,7 +127,7 @@ import PeerLedgerTestSupport
     @Test func anAnswerWrittenAsTextReadsBackAsItsValue() async throws {
         let t = try await Self.variedLedger()
         let answer = try await t.call("action=getPeers&public_id=1")
-        let value = try t.ledger.readNow { db in try PeerActions.getPeers(try Parameters(formEncoded: "public_id=1"), db) }
+        let value = try t.ledger.readingNow { reader in try PeerActions.getPeers(try Parameters(formEncoded: "public_id=1"), reader) }
         #expect(answer.succeeded)
         #expect(answer.message == "3 peers found.")
         #expect(answer.body.serialized() == answer.text)
@@ -173,7 +174,7 @@ import PeerLedgerTestSupport
             #expect(members.map(Self.summary).sorted() == (try PeerDirectory.queriedMembers(db, exchange: 1)).map(Self.summary).sorted())
             #expect(members.contains { $0.netID == 2 })
         }
-        t.ledger.readCache.removeAll()
+        t.api.readCache.removeAll()
         #expect(try await t.call("action=getPeers&public_id=1").text == before.text)
     }
 

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import PeerLedger
+@testable import PeerLedgerAPIv1
 @testable import PeerLedgerDomain
 import PeerLedgerTestSupport
 
@@ -11,7 +12,7 @@ struct ReadAnswerCacheTests {
         let t = try TestLedger()
         try await t.call(amazon)
         let first = try await t.call("action=getSessions&public_id=1")
-        #expect(t.ledger.readCache.count == 1)
+        #expect(t.api.readCache.count == 1)
         let second = try await t.call("action=getSessions&public_id=1")
         #expect(second == first)
         #expect(second.text == first.body.serialized())
@@ -57,7 +58,7 @@ struct ReadAnswerCacheTests {
         #expect(!refused.succeeded)
         let history = try await t.call("target=audit&action=getHistory&session=1")
         #expect(history.succeeded)
-        #expect(t.ledger.readCache.count == 0)
+        #expect(t.api.readCache.count == 0)
     }
 
     @Test func signatureParametersDoNotSplitTheCacheButOtherParametersDo() throws {

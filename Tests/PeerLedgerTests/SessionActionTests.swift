@@ -3,6 +3,7 @@ import GRDB
 import Testing
 
 @testable import PeerLedger
+@testable import PeerLedgerAPIv1
 @testable import PeerLedgerDomain
 import PeerLedgerTestSupport
 
@@ -204,7 +205,7 @@ struct SessionActionTests {
         try await t.call(akamai)
         try await t.call("action=updateSession&id=1&prfx_max=25")
         try await t.call("action=deleteSession&id=1")
-        let lines = try await t.ledger.read { db in try PeerLog.entries(db, participant: 2, exchange: 1) }
+        let lines = try await t.ledger.reading { reader in try reader.peerLogEntries(participant: 2, exchange: 1).map(\.json) }
         #expect(lines.map { $0["message"]?.stringValue } == [
             "Session deleted: Akamai Technologies (AS32787V1.2.3.4) - (AS20940V206.126.236.102)",
             "Session updated: Akamai Technologies (AS32787V1.2.3.4) - (AS20940V206.126.236.102)",

@@ -108,6 +108,24 @@ struct SessionDecisionsTests {
             Self.refusal { try SessionDecisions.refuseDuplicate(slot, holder: 7) }
                 == "peer_ipaddr 206.126.236.68 already has session 7 on router 422 at exchange 1; update or delete that session instead")
     }
+
+    @Test("deleteSession without a criterion is refused rather than deleting every session")
+    func deletionNeedsACriterion() throws {
+        #expect(throws: Refusal("deleteSession needs at least one criterion (for example id=41); without one it would delete every session, so nothing was deleted", code: .sessionDeletionWithoutCriteria)) {
+            try SessionDecisions.refuseDeletionWithoutCriteria(hasCriteria: false)
+        }
+        try SessionDecisions.refuseDeletionWithoutCriteria(hasCriteria: true)
+    }
+
+    @Test("deleteSession deletes each chosen session at the version it must still have, in id order, and refuses when none was chosen")
+    func deletionsOfTheChosenSessions() throws {
+        let deletions = try SessionDecisions.deletions(of: [(id: 42, version: 3), (id: 7, version: 1)])
+        #expect(deletions == [
+            SessionDecisions.Deletion(sessionID: 7, expectedVersion: 1), SessionDecisions.Deletion(sessionID: 42, expectedVersion: 3),
+        ])
+        #expect(deletions.map(\.event) == [SessionDeleted(sessionID: 7), SessionDeleted(sessionID: 42)])
+        #expect(throws: Refusal("No sessions found to delete.", code: .sessionDeletionFoundNothing)) { try SessionDecisions.deletions(of: []) }
+    }
 }
 
 /// Our view of a peer, decided on values alone.
@@ -145,5 +163,82 @@ struct PeerDecisionsTests {
             try PeerDecisions.changes(Self.amazon, PeerDecisions.Given(notes: "a", notesPrivate: "b"))
         }
         #expect(throws: Refusal.self) { try PeerDecisions.changes(Self.amazon, PeerDecisions.Given(isPeer: "perhaps")) }
+    }
+
+    @Test("resetPeerStatus records a reset for a network at the exchange and refuses one that is not there")
+    func resetPeerStatus() throws {
+        #expect(try PeerDecisions.reset(participant: 1418, exchange: 1, isPresent: true) == PeerStatusReset(participantID: 1418, publicID: 1))
+        #expect(throws: Refusal("Could not find peer matching parameters", code: .peerNotFound)) {
+            try PeerDecisions.reset(participant: 99999, exchange: 1, isPresent: false)
+        }
+    }
+}
+
+/// A peering request's rules, decided on values alone.
+@Suite("Request decisions")
+struct RequestDecisionsTests {
+    static let amazon = RequestDecisions.Network(participantID: 1418, asn: 16509, name: "Amazon.com")
+    static let ours = RequestDecisions.Network(participantID: 2335, asn: 8038, name: "6connect")
+
+    /// A request from us to Amazon.com at Equinix Ashburn, everything found and consistent.
+    static let parties = RequestDecisions.Parties(
+        publicID: 1, exchangeName: "Equinix Ashburn", peerParticipantID: 1418, peerASN: 16509, peer: amazon,
+        sourceParticipantID: 2335, sourceASN: nil, source: ours, peerIsPresent: true)
+
+    @Test("a request whose networks and ASNs agree with the directory gives both networks")
+    func consistentParties() throws {
+        let (peer, source) = try RequestDecisions.checkParties(Self.parties)
+        #expect(peer == Self.amazon)
+        #expect(source.asn == 8038)
+    }
+
+    @Test("the first of exchange, peer, peer ASN, source, source ASN and presence that does not hold is refused by name")
+    func partyRefusals() {
+        var noExchange = Self.parties
+        noExchange.exchangeName = nil
+        noExchange.peer = nil
+        #expect(throws: Refusal("No exchange with public_id 1", code: .requestUnknownExchange)) { try RequestDecisions.checkParties(noExchange) }
+        var noPeer = Self.parties
+        noPeer.peer = nil
+        #expect(throws: Refusal("No network with peer_participant_id 1418", code: .requestUnknownNetwork)) { try RequestDecisions.checkParties(noPeer) }
+        var wrongASN = Self.parties
+        wrongASN.peerASN = 16510
+        #expect(throws: Refusal("peer_asn 16510 does not match Amazon.com (peer_participant_id 1418), which is AS16509", code: .requestASNMismatch)) {
+            try RequestDecisions.checkParties(wrongASN)
+        }
+        var noSource = Self.parties
+        noSource.source = nil
+        #expect(throws: Refusal("No network with source_participant_id 2335", code: .requestUnknownNetwork)) { try RequestDecisions.checkParties(noSource) }
+        var wrongSourceASN = Self.parties
+        wrongSourceASN.sourceASN = 1
+        #expect(throws: Refusal("source_asn 1 does not match 6connect (source_participant_id 2335), which is AS8038", code: .requestASNMismatch)) {
+            try RequestDecisions.checkParties(wrongSourceASN)
+        }
+        var absent = Self.parties
+        absent.peerIsPresent = false
+        #expect(throws: Refusal("Amazon.com (peer_participant_id 1418) is not present at Equinix Ashburn (public_id 1)", code: .requestPeerAbsent)) {
+            try RequestDecisions.checkParties(absent)
+        }
+    }
+
+    @Test("a second request to a network within the quiet period is refused, naming when the next is allowed")
+    func quietPeriod() throws {
+        let sent = try #require(Timestamp(parsing: "2014-04-23 10:31:33"))
+        let last = RequestDecisions.LastRequest(id: 1, created: "2014-04-23 10:31:33", sentAt: sent)
+        #expect(throws: Refusal(
+            "A request to Amazon.com (peer_participant_id 1418) already went on 2014-04-23 10:31:33 UTC (request 1); "
+                + "another is allowed from 2014-05-23 10:31:33 UTC, or pass force=1 to send it now",
+            code: .requestWithinQuietPeriod)) {
+            try RequestDecisions.refuseWithinQuietPeriod(
+                last: last, now: sent.advanced(bySeconds: 86_400), quietPeriodSeconds: 30 * 86_400, peerName: "Amazon.com",
+                peerParticipantID: 1418)
+        }
+        try RequestDecisions.refuseWithinQuietPeriod(
+            last: last, now: sent.advanced(bySeconds: 30 * 86_400), quietPeriodSeconds: 30 * 86_400, peerName: "Amazon.com",
+            peerParticipantID: 1418)
+        try RequestDecisions.refuseWithinQuietPeriod(
+            last: last, now: sent, quietPeriodSeconds: 0, peerName: "Amazon.com", peerParticipantID: 1418)
+        try RequestDecisions.refuseWithinQuietPeriod(
+            last: nil, now: sent, quietPeriodSeconds: 30 * 86_400, peerName: "Amazon.com", peerParticipantID: 1418)
     }
 }

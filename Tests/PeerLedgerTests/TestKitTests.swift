@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import PeerLedger
+@testable import PeerLedgerAPIv1
 import PeerLedgerTestSupport
 
 /// What the test kit promises every test that uses it: a wait past its limit fails and names what

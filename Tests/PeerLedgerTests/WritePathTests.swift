@@ -79,7 +79,7 @@ struct WritePathTests {
         let t = try TestLedger()
         try await t.call(amazon)
         let plan = try t.ledger.readNow { db in
-            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + SessionActions.duplicate.sql, arguments: [1, "206.126.236.68", 422, nil])
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + SessionQueries.holder.sql, arguments: [1, "206.126.236.68", 422, nil])
                 .map { $0["detail"] as String }
         }
         #expect(plan == ["SEARCH sessions USING INDEX sessions_by_exchange (public_id=? AND deleted=? AND peer_ipaddr=?)"])

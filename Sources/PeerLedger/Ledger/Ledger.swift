@@ -15,8 +15,6 @@ public final class Ledger: Sendable {
     package let database: any DatabaseWriter
     public let clock: any LedgerClock
     public let ids: any IDGenerator
-    /// Answers of list reads, valid while the projections stay at the position they were read at.
-    public let readCache = ReadAnswerCache()
     /// Signalled after a command that queued mail commits, so the outbox worker sends it now.
     public let outboxWake = OutboxWake()
     /// Copies of the projections at past positions, for reads `as_of` a moment (file ledgers only).

@@ -9,3 +9,20 @@ extension LedgerError {
         return "SQLite error \(error.resultCode.rawValue): \(error.message ?? "\(error.resultCode)")"
     }
 }
+
+/// A storage failure a caller can act on: the disk is full, or another process held the write
+/// lock past the busy timeout. Either way the command was rolled back whole.
+package enum StorageCondition: Sendable, Equatable {
+    case full
+    case busy
+
+    /// The condition `error` reports, or nil for any other error.
+    package init?(of error: any Error) {
+        guard let error = error as? DatabaseError else { return nil }
+        switch error.resultCode {
+        case .SQLITE_FULL: self = .full
+        case .SQLITE_BUSY: self = .busy
+        default: return nil
+        }
+    }
+}

@@ -77,3 +77,11 @@ public enum Outbox {
             })
     }
 }
+
+extension LedgerTransaction {
+    /// Queues `mail` for request `requestID`, due at once, in this command's transaction: it is
+    /// sent only if the command commits.
+    package func enqueueMail(requestID: Int64, messageID: String, mail: OutgoingMail) throws {
+        try Outbox.enqueue(db, requestID: requestID, messageID: messageID, mail: mail, now: recordedAt)
+    }
+}

@@ -13,7 +13,7 @@ enum ExchangeMembers {
     /// The members of `exchange` with our status, or nil when an address record is not in the
     /// canonical shape this reader knows (the caller then uses the general query).
     static func read(_ db: Database, exchange: Int64, withSessions: Set<Int64>) throws -> [Peer]? {
-        let position = try ReadAnswerCache.position(db)
+        let position = try ProjectionState.position(db)
         guard let roster = try ExchangeRoster.shared.members(db, exchange: exchange, position: position) else { return nil }
         guard !roster.isEmpty else { return [] }
         // Our status with each member, by key (peer_status has no index by exchange alone).

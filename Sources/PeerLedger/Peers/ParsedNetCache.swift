@@ -1,24 +1,24 @@
 import Foundation
-import PeerLedgerDomain
+package import PeerLedgerDomain
 import Synchronization
 
 /// One PeeringDB net parsed from its canonical text, with what every list read asks of it taken
 /// out once: the name (and its bytes, the sort key), the ASN, IPv4 prefixes and general policy.
 /// Immutable, so one parse serves every read and thread.
-final class ParsedNet: Sendable {
+package final class ParsedNet: Sendable {
     /// Every tracked field (v2 names), for filters and `qualified`.
-    let fields: PeeringDBFields
+    package let fields: PeeringDBFields
     /// `name`, or "" when absent or not text.
-    let name: String
+    package let name: String
     /// The name's UTF-8 bytes: the API's order is by name in byte order.
-    let nameBytes: [UInt8]
-    let asn: Int64?
+    package let nameBytes: [UInt8]
+    package let asn: Int64?
     /// `info_prefixes4` (getPeers' `info_prefixes`).
-    let infoPrefixes4: Int64?
+    package let infoPrefixes4: Int64?
     /// `policy_general`, which the default `qualified` rule reads.
-    let policyGeneral: String?
+    package let policyGeneral: String?
 
-    init(fields: PeeringDBFields) {
+    package init(fields: PeeringDBFields) {
         self.fields = fields
         name = fields["name"]?.text ?? ""
         nameBytes = Array(name.utf8)

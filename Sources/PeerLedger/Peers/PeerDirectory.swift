@@ -2,7 +2,7 @@ import GRDB
 import PeerLedgerDomain
 
 /// Reading peers from the projections (never from the events table).
-enum PeerDirectory {
+package enum PeerDirectory {
     /// The name of exchange `id`, or nil when PeeringDB has no such exchange.
     static func exchangeName(_ db: Database, _ id: Int64) throws -> String? {
         try String.fetchOne(db.cachedStatement(sql: "SELECT name FROM pdb_ix WHERE id = ?"), arguments: [id])
@@ -101,40 +101,33 @@ enum PeerDirectory {
             notesPrivate: row[6], hasSession: withSessions.contains(id), hasIPv4: row[1], hasIPv6: row[2])
     }
 
-    /// The network's addresses at the exchange (everywhere, without one).
-    static func publicIPs(_ db: Database, participant: Int64, exchange: Int64?) throws -> [JSON] {
+    /// The network's addresses at the exchange (everywhere, without one), IPv4 before IPv6.
+    static func publicIPs(_ db: Database, participant: Int64, exchange: Int64?) throws -> [PublicAddress] {
         try Row.fetchAll(
             db,
             sql: """
                 SELECT ix_id, ipaddr4, ipaddr6 FROM pdb_netixlan WHERE net_id = ? AND (? IS NULL OR ix_id = ?) ORDER BY ix_id, id
                 """, arguments: [participant, exchange, exchange]
-        ).flatMap { row -> [JSON] in
+        ).flatMap { row -> [PublicAddress] in
             [("ipv4", row["ipaddr4"] as String?), ("ipv6", row["ipaddr6"] as String?)].compactMap { type, address in
                 guard let address, !address.isEmpty else { return nil }
-                return .object([
-                    ("public_id", .numericString(row["ix_id"])), ("ip_type", .string(type)), ("ipaddr", .string(address)),
-                ])
+                return PublicAddress(publicID: row["ix_id"], ipType: type, address: address)
             }
         }
     }
 
     /// PeeringDB contacts (poc) visible to the public or to PeeringDB users; private ones never.
-    static func contacts(_ db: Database, participant: Int64) throws -> [JSON] {
+    static func contacts(_ db: Database, participant: Int64) throws -> [PeerContact] {
         try Row.fetchAll(
             db,
             sql: """
                 SELECT role, name, email, phone FROM pdb_poc WHERE net_id = ? AND visible IN ('Public', 'Users') ORDER BY id
                 """, arguments: [participant]
-        ).map { row in
-            .object([
-                ("role", .string(row["role"] as String?)), ("name", .string(row["name"] as String?)),
-                ("email", .string(row["email"] as String?)), ("phone", .string(row["phone"] as String?)),
-            ])
-        }
+        ).map { row in PeerContact(role: row["role"], name: row["name"], email: row["email"], phone: row["phone"]) }
     }
 
     /// The communications history of the network at the exchange (at every exchange, without one).
-    static func log(_ db: Database, participant: Int64, exchange: Int64?) throws -> [JSON] {
+    static func log(_ db: Database, participant: Int64, exchange: Int64?) throws -> [PeerLogEntry] {
         if let exchange { return try logEntries(db, participant: participant, exchange: exchange) }
         return try Row.fetchAll(
             db, sql: """
@@ -142,38 +135,30 @@ enum PeerDirectory {
                 WHERE peer_participant_id = ? ORDER BY position DESC
                 """, arguments: [participant]
         ).map { row in
-            .object([
-                ("message", .string(row["message"] as String)), ("time", .string(row["time"] as String)),
-                ("request_id", .numericString(row["request_id"])), ("session_id", .numericString(row["session_id"])),
-                ("public_id", .numericString(row["public_id"])),
-            ])
+            PeerLogEntry(
+                message: row["message"], time: row["time"], requestID: row["request_id"], sessionID: row["session_id"],
+                publicID: row["public_id"])
         }
     }
 
-    /// A peer's history at one exchange, newest first, exactly as `PeerLog.entries` gives it, but
-    /// read through a cursor by column position: getCommunications reads it for every member (40
-    /// lines each at the big exchange of the 1M world), and GRDB's lookups by column name were a
-    /// good part of that.
-    static func logEntries(_ db: Database, participant: Int64, exchange: Int64) throws -> [JSON] {
+    /// A peer's history at one exchange, newest first, read through a cursor by column position:
+    /// getCommunications reads it for every member (40 lines each at the big exchange of the 1M
+    /// world), and GRDB's lookups by column name were a good part of that.
+    static func logEntries(_ db: Database, participant: Int64, exchange: Int64) throws -> [PeerLogEntry] {
         let rows = try Row.fetchCursor(
             db.cachedStatement(sql: """
                 SELECT message, time, request_id, session_id, public_id FROM peer_log
                 WHERE peer_participant_id = ? AND public_id = ? ORDER BY position DESC
                 """), arguments: [participant, exchange])
-        var entries: [JSON] = []
+        var entries: [PeerLogEntry] = []
         while let row = try rows.next() {
-            entries.append(
-                .object([
-                    ("message", .string(row[0] as String)), ("time", .string(row[1] as String)),
-                    ("request_id", .numericString(row[2])), ("session_id", .numericString(row[3])),
-                    ("public_id", .numericString(row[4])),
-                ]))
+            entries.append(PeerLogEntry(message: row[0], time: row[1], requestID: row[2], sessionID: row[3], publicID: row[4]))
         }
         return entries
     }
 
     /// Peers in the API's order: by name, byte order (`tw telecom` after `Zayo`), then id.
-    static func sorted(_ peers: [Peer]) -> [Peer] {
+    package static func sorted(_ peers: [Peer]) -> [Peer] {
         // Each name's bytes are taken once per parse (`ParsedNet.nameBytes`), not per comparison.
         peers.sorted { a, b in
             let left = a.parsedNet.nameBytes, right = b.parsedNet.nameBytes

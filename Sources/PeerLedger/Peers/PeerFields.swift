@@ -1,7 +1,7 @@
-import PeerLedgerDomain
+package import PeerLedgerDomain
 /// APIv1's peer fields (PeeringDB v1 names) read from a PeeringDB v2 net: the mapping getPeers
 /// filters on. Fields v2 no longer publishes (`policy_nopublic`, `policy_noprivate`) are null.
-enum PeerField: String, CaseIterable, Sendable {
+package enum PeerField: String, CaseIterable, Sendable {
     case public_id, id, asn, name, aka, website, notes_public, notes_private, irr_as_set
     case info_traffic, info_ratio, info_scope, info_type, info_prefixes, info_lookingglass, info_routeserver
     case info_unicast, info_multicast, info_ipv6
@@ -9,9 +9,9 @@ enum PeerField: String, CaseIterable, Sendable {
     case policy_noprivate, date_created, date_lastupdated
 
     /// How a filter on the field matches.
-    enum Matching { case exact, substring, date }
+    package enum Matching { case exact, substring, date }
 
-    var matching: Matching {
+    package var matching: Matching {
         switch self {
         case .name, .aka, .website, .notes_public, .notes_private, .irr_as_set, .info_lookingglass, .info_routeserver,
             .policy_url:
@@ -23,7 +23,7 @@ enum PeerField: String, CaseIterable, Sendable {
 
     /// The field's v1 value for `peer`, as text (nil: null). Flags are `1`/`0`, `policy_ratio`
     /// is `Yes`/`No`, dates are `YYYY-MM-DD HH:MM:SS`, and an empty v2 text is null.
-    func value(_ peer: Peer) -> String? {
+    package func value(_ peer: Peer) -> String? {
         func text(_ name: String) -> String? {
             guard let value = peer.net[name]?.text, !value.isEmpty else { return nil }
             return value
@@ -53,12 +53,13 @@ enum PeerField: String, CaseIterable, Sendable {
 
 /// getPeers' criteria, parsed once from the parameters: ids, ASNs and enums match exactly, text
 /// fields as a case-insensitive substring, dates exactly or by day (`YYYY-MM-DD`).
-struct PeerCriteria: Sendable {
+package struct PeerCriteria: Sendable {
     var criteria: [(field: PeerField, value: String)] = []
 
-    init(_ parameters: Parameters) throws(Refusal) {
+    /// `given(name)` is the non-empty text given for the field named `name`, or nil.
+    package init(given: (String) -> String?) throws(Refusal) {
         for field in PeerField.allCases where field != .public_id {
-            guard let given = parameters.nonEmpty(field.rawValue) else { continue }
+            guard let given = given(field.rawValue) else { continue }
             let text = try Values.text(given, field: field.rawValue, maxLength: 1000)
             let value: String
             switch field {
@@ -75,7 +76,7 @@ struct PeerCriteria: Sendable {
         }
     }
 
-    func matches(_ peer: Peer) -> Bool {
+    package func matches(_ peer: Peer) -> Bool {
         criteria.allSatisfy { field, wanted in
             guard let actual = field.value(peer) else { return false }
             switch field.matching {

@@ -1,5 +1,5 @@
-package import GRDB
-public import PeerLedgerDomain
+import GRDB
+import PeerLedgerDomain
 
 /// The communications history of each peer (a network at an exchange): what getCommunications
 /// and `include_log_data` show, newest first.
@@ -106,22 +106,4 @@ public enum PeerLog {
         INSERT INTO peer_log (position, peer_participant_id, public_id, message, time, request_id, session_id)
         VALUES (?, ?, ?, ?, ?, ?, ?)
         """)
-
-    /// A peer's history at one exchange, newest first, in the seed's `log_data` shape.
-    package static func entries(_ db: Database, participant: Int64, exchange: Int64) throws -> [JSON] {
-        try Row.fetchAll(
-            db.cachedStatement(sql: """
-                SELECT message, time, request_id, session_id, public_id FROM peer_log
-                WHERE peer_participant_id = ? AND public_id = ? ORDER BY position DESC
-                """), arguments: [participant, exchange]
-        ).map { row in
-            .object([
-                ("message", .string(row["message"] as String)),
-                ("time", .string(row["time"] as String)),
-                ("request_id", .numericString(row["request_id"])),
-                ("session_id", .numericString(row["session_id"])),
-                ("public_id", .numericString(row["public_id"])),
-            ])
-        }
-    }
 }

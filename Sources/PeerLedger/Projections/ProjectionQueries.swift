@@ -1,8 +1,9 @@
 import GRDB
-import PeerLedgerDomain
+package import PeerLedgerDomain
 
-/// Typed reads of projection tables that integrations need, so a router poller or the PeeringDB
-/// import reads through a query (values out) instead of naming projection tables itself.
+/// Typed reads of projection tables that integrations and faces need, so a router poller, the
+/// PeeringDB import or APIv1 reads through a query (values out) instead of naming projection
+/// tables itself.
 enum SessionQueries {
     /// A live session on a router, as a poll matches it to a neighbor: its id, peer address and
     /// state.
@@ -45,5 +46,172 @@ enum RouterQueries {
     /// The id of the live router named `name`, if one is registered.
     static func liveRouter(named name: String, _ db: Database) throws -> Int64? {
         try Int64.fetchOne(db, sql: "SELECT id FROM routers WHERE name = ? AND removed = 0", arguments: [name])
+    }
+}
+
+/// Criteria over session fields, as getSessions and deleteSession give them: each matched
+/// exactly (ids, ASNs, addresses in canonical form, text as written), `created` and `modified`
+/// also by a whole day. The values are bound into the query, never spliced into SQL.
+package struct SessionCriteria: Sendable {
+    private(set) var clauses: [String] = []
+    private(set) var arguments: [DatabaseValue] = []
+    private(set) var mentionsDeleted = false
+
+    package init() {}
+
+    package var isEmpty: Bool { clauses.isEmpty }
+
+    /// Sessions whose `field` holds `value` (for the password, its stored value).
+    package mutating func require(_ field: SessionField, equals value: FieldValue) {
+        clauses.append(field == .password ? "sec.value = ?" : "s.\(field.column) = ?")
+        arguments.append(value.databaseValue)
+        if field == .deleted { mentionsDeleted = true }
+    }
+
+    /// Sessions whose timestamp `field` falls on `day` (`YYYY-MM-DD`).
+    package mutating func require(_ field: SessionField, onDay day: String) {
+        clauses.append("substr(s.\(field.column), 1, 10) = ?")
+        arguments.append(day.databaseValue)
+    }
+}
+
+extension LedgerReader {
+    /// The sessions matching `criteria`, ordered by id. Without a `deleted` criterion, deleted
+    /// sessions are left out unless `includeDeletedByDefault`.
+    package func sessions(matching criteria: SessionCriteria, includeDeletedByDefault: Bool = false) throws -> [Session] {
+        var clauses = criteria.clauses
+        if !criteria.mentionsDeleted && !includeDeletedByDefault { clauses.append("s.deleted = 0") }
+        let whereClause = clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND ")
+        return try Row.fetchAll(
+            db, sql: Session.selectSQL + whereClause + " ORDER BY s.id", arguments: StatementArguments(criteria.arguments)
+        ).map { try Session(row: $0) }
+    }
+
+    /// One session by id, deleted ones included, or nil.
+    package func session(id: Int64) throws -> Session? { try Session.fetch(db, id: id) }
+
+    /// The highest session id ever given, or nil before the first session.
+    package func lastSessionID() throws -> Int64? { try SessionQueries.lastID.int64(db) }
+
+    /// The live session holding `slot` (an address at an exchange, on a router), other than
+    /// `excluded`: one seek in `sessions_by_exchange`, not a scan of the exchange.
+    package func liveSession(holding slot: SessionDecisions.AddressSlot, excluding excluded: Int64?) throws -> Int64? {
+        try SessionQueries.holder.int64(db, slot.exchange, slot.address, slot.router, excluded)
+    }
+
+    /// The peer groups of the router's other live sessions, by session id.
+    package func peerGroups(onRouter router: Int64, except session: Int64) throws -> [(session: Int64, group: String)] {
+        try Row.fetchAll(
+            db,
+            sql: """
+                SELECT id, peer_group FROM sessions
+                WHERE resource_id = ? AND deleted = 0 AND id != ? AND peer_group IS NOT NULL AND peer_group != ''
+                ORDER BY id
+                """,
+            arguments: [router, session]
+        ).map { row in (row["id"], row["peer_group"]) }
+    }
+}
+
+extension SessionQueries {
+    static let lastID = WriteStatement("SELECT MAX(id) FROM sessions")
+
+    static let holder = WriteStatement("""
+        SELECT id FROM sessions
+        WHERE public_id = ? AND deleted = 0 AND peer_ipaddr = ? AND resource_id IS ? AND id IS NOT ?
+        """)
+}
+
+/// A peering request as the `requests` projection holds it, with its delivery's progress.
+package struct RequestRecord: Sendable, Equatable {
+    package var id: Int64
+    package var publicID: Int64?
+    package var sourceParticipantID: Int64?
+    package var sourceASN: Int64?
+    package var peerParticipantID: Int64?
+    package var peerASN: Int64?
+    package var peerName: String?
+    package var emailType: String?
+    package var emailFrom: String?
+    package var emailTo: String?
+    package var subject: String?
+    package var body: String?
+    package var status: String?
+    package var created: String?
+    package var modified: String?
+    package var deliveryStatus: String?
+    package var deliveryAttempts: Int64?
+    package var deliveryReply: String?
+    package var nextAttempt: String?
+    package var delivered: String?
+
+    init(row: Row) {
+        id = row["id"]
+        publicID = row["public_id"]
+        sourceParticipantID = row["source_participant_id"]
+        sourceASN = row["source_asn"]
+        peerParticipantID = row["peer_participant_id"]
+        peerASN = row["peer_asn"]
+        peerName = row["peer_name"]
+        emailType = row["email_type"]
+        emailFrom = row["email_from"]
+        emailTo = row["email_to"]
+        subject = row["subject"]
+        body = row["body"]
+        status = row["status"]
+        created = row["created"]
+        modified = row["modified"]
+        deliveryStatus = row["delivery_status"]
+        deliveryAttempts = row["delivery_attempts"]
+        deliveryReply = row["delivery_reply"]
+        nextAttempt = row["next_attempt"]
+        delivered = row["delivered"]
+    }
+}
+
+/// The last request to a network that still counts for the quiet period.
+package struct LatestRequest: Sendable, Equatable {
+    package var id: Int64
+    /// As the API shows it (`2014-04-23 10:31:33`).
+    package var created: String
+    package var createdAt: Timestamp?
+}
+
+extension LedgerReader {
+    /// Every request, newest first, or only those to `peerParticipantID`.
+    package func requests(toPeer peerParticipantID: Int64? = nil) throws -> [RequestRecord] {
+        var sql = "SELECT * FROM requests"
+        var arguments: StatementArguments = []
+        if let peerParticipantID {
+            sql += " WHERE peer_participant_id = ?"
+            arguments = [peerParticipantID]
+        }
+        return try Row.fetchAll(db, sql: sql + " ORDER BY id DESC", arguments: arguments).map(RequestRecord.init(row:))
+    }
+
+    /// The highest request id ever given, or nil before the first request.
+    package func lastRequestID() throws -> Int64? {
+        try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM requests")
+    }
+
+    /// The newest request to the network whose delivery has not failed for good.
+    package func latestUnfailedRequest(toPeer peerParticipantID: Int64) throws -> LatestRequest? {
+        try Row.fetchOne(
+            db,
+            sql: """
+                SELECT id, created, created_at FROM requests
+                WHERE peer_participant_id = ? AND delivery_status <> 'failed' ORDER BY id DESC LIMIT 1
+                """,
+            arguments: [peerParticipantID]
+        ).map { row in
+            LatestRequest(id: row["id"], created: row["created"], createdAt: Timestamp(parsing: row["created_at"] as String))
+        }
+    }
+
+    /// The status of the newest request to the network at the exchange, or nil.
+    package func latestRequestStatus(toPeer peerParticipantID: Int64, at publicID: Int64) throws -> String? {
+        try String.fetchOne(
+            db, sql: "SELECT status FROM requests WHERE peer_participant_id = ? AND public_id = ? ORDER BY id DESC LIMIT 1",
+            arguments: [peerParticipantID, publicID])
     }
 }

@@ -3,10 +3,10 @@ import PeerLedgerDomain
 /// neighbor it does not have (`-`), passwords redacted. A session already on the router shows no
 /// difference: FRR's and IOS's configurations are compared as normalised statements
 /// (`CLIStatements`), not as text.
-enum ConfigurationDiff {
+package enum ConfigurationDiff {
     static let framing: Set<String> = ["conf t", "configure terminal", "end", "write", "exit-address-family", "exit", "}", "};"]
 
-    static func lines(_ configuration: RouterConfiguration, running: String, peer: String) -> [String] {
+    package static func lines(_ configuration: RouterConfiguration, running: String, peer: String) -> [String] {
         switch configuration.platform {
         case .frr, .ciscoIOS: return statements(configuration, running: running, peer: peer)
         case .bird2, .junos: return text(configuration, running: running, peer: peer)

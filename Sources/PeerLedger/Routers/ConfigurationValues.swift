@@ -1,5 +1,5 @@
 import Foundation
-import PeerLedgerDomain
+package import PeerLedgerDomain
 
 /// The checks every value passes before it is written into a router configuration, so that no
 /// value can end a command and start another: no control characters anywhere, none of the
@@ -8,7 +8,7 @@ import PeerLedgerDomain
 ///
 /// The rules are the same for every platform where they can be: an operator moving a session
 /// from FRR to Junos should not discover that its name was only ever safe on one of them.
-enum ConfigurationValues {
+package enum ConfigurationValues {
     /// Characters that delimit statements, strings or blocks on at least one platform.
     static let delimiters: Set<Unicode.Scalar> = [";", "\"", "{", "}", "\\", "`"]
 
@@ -36,7 +36,7 @@ enum ConfigurationValues {
     /// Control characters and statement delimiters are refused, never replaced: they are a
     /// sign of an injection attempt, not of a name. A value with no ASCII letter or digit is
     /// refused, since nothing of it would be left.
-    static func routerName(_ value: String, field: String, platform: RouterPlatform) throws(Refusal) -> String {
+    package static func routerName(_ value: String, field: String, platform: RouterPlatform) throws(Refusal) -> String {
         try refuseUnsafe(value, field: field, platform: platform)
         let bird = platform == .bird2
         func allowed(_ scalar: Unicode.Scalar) -> Bool {
@@ -100,7 +100,7 @@ enum ConfigurationValues {
         }
     }
 
-    static func isWordScalar(_ scalar: Unicode.Scalar) -> Bool {
+    package static func isWordScalar(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar {
         case "a"..."z", "A"..."Z", "0"..."9", ".", "_", "-": return true
         default: return false

@@ -1,5 +1,5 @@
 import GRDB
-import PeerLedgerDomain
+package import PeerLedgerDomain
 
 /// The ledger as it was at a past moment: a private in-memory database with the projections as
 /// they stood after the last event recorded at or before that moment, built by the same `apply`
@@ -9,8 +9,8 @@ import PeerLedgerDomain
 /// is a prefix of the log, found by bisecting positions. The projections start from the newest
 /// usable snapshot at or before that prefix's end (`ProjectionSnapshots`) and apply only the
 /// events after it; without one they replay from position 1.
-enum PointInTime {
-    static func ledger(of source: Ledger, asOf moment: Timestamp, withLog: Bool = false) async throws -> Ledger {
+package enum PointInTime {
+    package static func ledger(of source: Ledger, asOf moment: Timestamp, withLog: Bool = false) async throws -> Ledger {
         try await build(of: source, asOf: moment, withLog: withLog).ledger
     }
 

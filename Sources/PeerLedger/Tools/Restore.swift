@@ -116,7 +116,7 @@ public enum LedgerRestore {
     /// What a backup carries that an export does not.
     private static func keptBesideTheLog(_ db: Database) throws -> [String] {
         let apart = try SQLiteLog.keptApart(db)
-        let keys = try Ledger.apiKeys(db).filter { $0.revokedAt == nil }.count
+        let keys = try APIKeyStore.all(db).filter { $0.revokedAt == nil }.count
         let mail = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox WHERE state = 'pending'") ?? 0
         return [
             "\(keys) API keys with their secrets", "\(apart.secrets) session and router passwords",

@@ -71,3 +71,14 @@ public enum PeerDecisions {
         return changes
     }
 }
+
+// MARK: resetPeerStatus
+
+extension PeerDecisions {
+    /// resetPeerStatus: the peer's local status back to the default, recorded for a network
+    /// present at the exchange; a network that is not there is refused.
+    public static func reset(participant: Int64, exchange: Int64, isPresent: Bool) throws(Refusal) -> PeerStatusReset {
+        guard isPresent else { throw Refusal("Could not find peer matching parameters", code: .peerNotFound) }
+        return PeerStatusReset(participantID: participant, publicID: exchange)
+    }
+}

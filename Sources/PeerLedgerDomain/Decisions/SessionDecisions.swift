@@ -134,3 +134,35 @@ public enum SessionDecisions {
         throw Refusal("peer_ipaddr \(slot.address) already has session \(holder) on \(place); update or delete that session instead")
     }
 }
+
+// MARK: deleteSession
+
+extension SessionDecisions {
+    /// One session deleteSession removes: its event, at the version the session must still have.
+    public struct Deletion: Sendable, Equatable {
+        public var event: SessionDeleted
+        public var expectedVersion: Int64
+
+        public init(sessionID: Int64, expectedVersion: Int64) {
+            self.event = SessionDeleted(sessionID: sessionID)
+            self.expectedVersion = expectedVersion
+        }
+    }
+
+    /// deleteSession needs at least one criterion: without one it would match, and delete, every
+    /// session.
+    public static func refuseDeletionWithoutCriteria(hasCriteria: Bool) throws(Refusal) {
+        guard hasCriteria else {
+            throw Refusal(
+                "deleteSession needs at least one criterion (for example id=41); without one it would delete every session, so nothing was deleted",
+                code: .sessionDeletionWithoutCriteria)
+        }
+    }
+
+    /// The deletions of the sessions chosen (id and the version each must still have), in id
+    /// order, or a refusal when the criteria chose none.
+    public static func deletions(of chosen: [(id: Int64, version: Int64)]) throws(Refusal) -> [Deletion] {
+        guard !chosen.isEmpty else { throw Refusal("No sessions found to delete.", code: .sessionDeletionFoundNothing) }
+        return chosen.sorted { $0.id < $1.id }.map { Deletion(sessionID: $0.id, expectedVersion: $0.version) }
+    }
+}

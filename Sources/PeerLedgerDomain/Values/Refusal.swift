@@ -2,8 +2,42 @@
 /// wrong. Refusals change nothing: they are thrown before anything is appended, or roll it back.
 public struct Refusal: Error, Equatable, CustomStringConvertible {
     public let message: String
+    /// Which rule refused, as a stable name a program can branch on, when the rule has one; the
+    /// message's wording may change, the code does not. Callers of APIv1 see the message only.
+    public let code: Code?
 
-    public init(_ message: String) { self.message = message }
+    public init(_ message: String, code: Code? = nil) {
+        self.message = message
+        self.code = code
+    }
 
     public var description: String { message }
+
+    /// The stable name of a rule (`session.deletion-without-criteria`).
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        public let rawValue: String
+
+        public init(_ rawValue: String) { self.rawValue = rawValue }
+
+        public var description: String { rawValue }
+    }
+}
+
+extension Refusal.Code {
+    /// deleteSession without a criterion, which would delete every session.
+    public static let sessionDeletionWithoutCriteria = Refusal.Code("session.deletion-without-criteria")
+    /// deleteSession whose criteria match no live session.
+    public static let sessionDeletionFoundNothing = Refusal.Code("session.deletion-found-nothing")
+    /// A peer write for a network that is not at the exchange.
+    public static let peerNotFound = Refusal.Code("peer.not-found")
+    /// A request naming an exchange the directory does not know.
+    public static let requestUnknownExchange = Refusal.Code("request.unknown-exchange")
+    /// A request naming a network the directory does not know (peer or source).
+    public static let requestUnknownNetwork = Refusal.Code("request.unknown-network")
+    /// A request whose ASN is not the network's (peer or source).
+    public static let requestASNMismatch = Refusal.Code("request.asn-mismatch")
+    /// A request to a network that is not at the exchange.
+    public static let requestPeerAbsent = Refusal.Code("request.peer-absent")
+    /// A second request to a network within the quiet period.
+    public static let requestWithinQuietPeriod = Refusal.Code("request.within-quiet-period")
 }

@@ -1,4 +1,3 @@
-package import GRDB
 public import PeerLedgerDomain
 
 /// A directory given as values rather than read from PeeringDB data: for tests, replays and
@@ -31,20 +30,20 @@ public struct FixedPeeringDirectory: PeeringDirectory {
         self.contactsByNetwork = contacts
     }
 
-    package func exchangeName(publicID: Int64, in db: Database) throws -> String? { exchanges[publicID] }
+    package func exchangeName(publicID: Int64, in reader: LedgerReader) throws -> String? { exchanges[publicID] }
 
-    package func network(participantID: Int64, in db: Database) throws -> DirectoryNetwork? { networks[participantID] }
+    package func network(participantID: Int64, in reader: LedgerReader) throws -> DirectoryNetwork? { networks[participantID] }
 
-    package func isPresent(participantID: Int64, atExchange publicID: Int64, in db: Database) throws -> Bool {
+    package func isPresent(participantID: Int64, atExchange publicID: Int64, in reader: LedgerReader) throws -> Bool {
         presences.contains { $0.participantID == participantID && $0.publicID == publicID }
     }
 
-    package func contacts(participantID: Int64, in db: Database) throws -> [NetworkContact] {
+    package func contacts(participantID: Int64, in reader: LedgerReader) throws -> [NetworkContact] {
         contactsByNetwork[participantID] ?? []
     }
 
     /// In the order the presences were given (ours), each exchange once.
-    package func commonExchanges(ours: Int64, theirs: Int64, in db: Database) throws -> [CommonExchange] {
+    package func commonExchanges(ours: Int64, theirs: Int64, in reader: LedgerReader) throws -> [CommonExchange] {
         var seen = Set<Int64>()
         var common: [CommonExchange] = []
         for presence in presences where presence.participantID == ours && !seen.contains(presence.publicID) {

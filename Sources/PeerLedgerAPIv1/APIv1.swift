@@ -1,8 +1,8 @@
 import Crypto
-public import Foundation
-import GRDB
-public import Logging
-public import PeerLedgerDomain
+import Foundation
+package import Logging
+public import PeerLedger
+import PeerLedgerDomain
 
 /// ProVision's APIv1 on the ledger: routes `target` and `action` to an action, runs reads on the
 /// projections and writes as one ledger transaction each, and turns every refusal into a clear
@@ -14,6 +14,8 @@ public struct APIv1: Sendable {
     public let routers: any RouterConnector
     /// getRequests, sendRequest, sendEmail: built from the request settings they need.
     let requestActions: [String: Action]
+    /// Answers of list reads, valid while the projections stay at the position they were read at.
+    package let readCache = ReadAnswerCache()
 
     package init(
         ledger: Ledger, logger: Logger = Logger(label: "peerledger.api"),
@@ -44,13 +46,13 @@ public struct APIv1: Sendable {
                     let moment = try Values.time(asOfText, field: "as_of")
                     let past = try await PointInTime.ledger(
                         of: ledger, asOf: moment, withLog: parameters.nonEmpty("target") == "audit")
-                    return .success(try await past.read { db in try read(parameters, db) })
+                    return .success(try await past.reading { reader in try read(parameters, reader) })
                 }
                 if let key = ReadAnswerCache.key(action: action.name, parameters: parameters) {
-                    let cache = ledger.readCache
-                    return try await ledger.read { db in try cache.answer(for: key, db) { try read(parameters, db) } }
+                    let cache = readCache
+                    return try await ledger.reading { reader in try cache.answer(for: key, reader) { try read(parameters, reader) } }
                 }
-                return .success(try await ledger.read { db in try read(parameters, db) })
+                return .success(try await ledger.reading { reader in try read(parameters, reader) })
             case let .write(write):
                 if request.readOnly {
                     throw Refusal("API key \(request.actor) is read-only; \(action.name) writes")
@@ -76,11 +78,11 @@ public struct APIv1: Sendable {
         switch error {
         case let refusal as Refusal: return .failure(refusal.message)
         case let error as LedgerError: return .failure(error.description)
-        case let error as DatabaseError where error.resultCode == .SQLITE_FULL:
+        case let error where StorageCondition(of: error) == .full:
             logger.error("ledger storage full", metadata: ["request_id": "\(requestID ?? "-")", "error": "\(error)"])
             return .failure(
                 "The ledger's storage is full (request \(requestID ?? "-")); nothing was changed. Free space where the ledger's file lives and try again")
-        case let error as DatabaseError where error.resultCode == .SQLITE_BUSY:
+        case let error where StorageCondition(of: error) == .busy:
             return .failure(
                 "The ledger is busy: another process has held its write lock too long (request \(requestID ?? "-")); nothing was changed. Try again")
         default:

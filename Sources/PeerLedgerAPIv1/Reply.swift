@@ -1,6 +1,6 @@
-public import Foundation
+import Foundation
 public import PeerLedgerDomain
-public import Synchronization
+import Synchronization
 
 /// A successful answer of an action: the envelope's `message` and, when there is one, `data`.
 public struct Reply: Sendable, Equatable {

@@ -1,4 +1,4 @@
-import GRDB
+import PeerLedger
 import PeerLedgerDomain
 
 /// addSession, updateSession and getSessions: BGP sessions as events; and the ledger's part of
@@ -12,11 +12,11 @@ enum SessionActions {
 
     // MARK: getSessions
 
-    static func get(_ parameters: Parameters, _ db: Database) throws -> Reply {
+    static func get(_ parameters: Parameters, _ reader: LedgerReader) throws -> Reply {
         guard parameters.nonEmpty("public_id") != nil else {
             throw Refusal("getSessions needs public_id: the exchange whose sessions to list")
         }
-        let sessions = try SessionFilter(parameters).fetch(db)
+        let sessions = try SessionFilter(parameters).fetch(reader)
         guard !sessions.isEmpty else { return Reply("No peers found.") }
         return Reply("\(sessions.count) sessions found.", data: .array(sessions.map { $0.json() }))
     }
@@ -25,13 +25,13 @@ enum SessionActions {
 
     static func add(_ parameters: Parameters, _ transaction: LedgerTransaction) throws -> Reply {
         let values = try SessionDecisions.newSession(settableTexts(parameters, emptyMeansAbsent: true))
-        try refuseDuplicate(values, excluding: nil, transaction.db)
-        let id = try (lastID.int64(transaction.db) ?? 0) + 1
+        try refuseDuplicate(values, excluding: nil, transaction.reader)
+        let id = try (transaction.reader.lastSessionID() ?? 0) + 1
         let passwordRef = try values[.password]?.textValue.map { try transaction.storeSecret($0) }
         try transaction.append(
             .sessionAdded(SessionDecisions.added(id: id, values: values, passwordRef: passwordRef)), to: Session.stream(id),
             expecting: .noStream)
-        let session = try fetch(transaction.db, id: id)
+        let session = try fetch(transaction.reader, id: id)
         return Reply("Session added: \(session.label)", data: session.json(idAsNumber: true))
     }
 
@@ -53,14 +53,14 @@ enum SessionActions {
             throw Refusal("updateSession needs id: the session to change")
         }
         let id = try Values.identifier(idText, field: "id")
-        guard let current = try Session.fetch(transaction.db, id: id) else {
+        guard let current = try transaction.reader.session(id: id) else {
             throw Refusal("No session with id \(id) to update")
         }
         try SessionDecisions.refuseUpdate(ofDeleted: id, isDeleted: current.isDeleted)
         let expected = try expectedVersion(parameters)
         let next = try SessionDecisions.updatedValues(
             of: current.values, given: settableTexts(parameters, emptyMeansAbsent: false))
-        try refuseDuplicate(next, excluding: id, transaction.db)
+        try refuseDuplicate(next, excluding: id, transaction.reader)
 
         var changes: [String: SessionUpdated.FieldChange] = [:]
         for field in SessionDecisions.changedFields(from: current.values, to: next) {
@@ -79,7 +79,7 @@ enum SessionActions {
                 .sessionUpdated(SessionUpdated(sessionID: id, changes: changes)), to: Session.stream(id),
                 expecting: .exactly(version))
         }
-        let session = try fetch(transaction.db, id: id)
+        let session = try fetch(transaction.reader, id: id)
         return Reply("Session updated: \(session.label)", data: session.json())
     }
 
@@ -91,22 +91,21 @@ enum SessionActions {
     /// those are deleted, and one that has moved on since is a conflict.
     static func delete(_ parameters: Parameters, _ transaction: LedgerTransaction, decided: [Int64: Int64]? = nil) throws -> Reply {
         let filter = try SessionFilter(parameters)
-        guard !filter.isEmpty else {
-            throw Refusal("deleteSession needs at least one criterion (for example id=41); without one it would delete every session, so nothing was deleted")
-        }
+        try SessionDecisions.refuseDeletionWithoutCriteria(hasCriteria: !filter.isEmpty)
         let expected = try expectedVersion(parameters)
         let chosen: [(id: Int64, version: Int64)] =
             if let decided {
-                decided.sorted { $0.key < $1.key }.map { (id: $0.key, version: $0.value) }
+                decided.map { (id: $0.key, version: $0.value) }
             } else {
-                try filter.fetch(transaction.db).filter { !$0.isDeleted }.map { (id: $0.id, version: expected ?? $0.version) }
+                try filter.fetch(transaction.reader).filter { !$0.isDeleted }.map { (id: $0.id, version: expected ?? $0.version) }
             }
-        guard !chosen.isEmpty else { throw Refusal("No sessions found to delete.") }
-        for (id, version) in chosen {
+        let deletions = try SessionDecisions.deletions(of: chosen)
+        for deletion in deletions {
             try transaction.append(
-                .sessionDeleted(SessionDeleted(sessionID: id)), to: Session.stream(id), expecting: .exactly(version))
+                .sessionDeleted(deletion.event), to: Session.stream(deletion.event.sessionID),
+                expecting: .exactly(deletion.expectedVersion))
         }
-        return Reply("\(chosen.count) sessions deleted.")
+        return Reply("\(deletions.count) sessions deleted.")
     }
 
     // MARK: Rules shared by add and update
@@ -118,22 +117,13 @@ enum SessionActions {
 
     /// One live session per peer address on a router at an exchange (`SessionDecisions`), the
     /// holder read in one seek.
-    static func refuseDuplicate(_ values: [SessionField: FieldValue], excluding id: Int64?, _ db: Database) throws {
+    static func refuseDuplicate(_ values: [SessionField: FieldValue], excluding id: Int64?, _ reader: LedgerReader) throws {
         guard let slot = SessionDecisions.slot(of: values) else { return }
-        try SessionDecisions.refuseDuplicate(slot, holder: duplicate.int64(db, slot.exchange, slot.address, slot.router, id))
+        try SessionDecisions.refuseDuplicate(slot, holder: reader.liveSession(holding: slot, excluding: id))
     }
 
-    /// The live session with an address at an exchange (on a router, other than a session): one
-    /// seek in `sessions_by_exchange` (public_id, deleted, peer_ipaddr), not a scan of the exchange.
-    static let duplicate = WriteStatement("""
-        SELECT id FROM sessions
-        WHERE public_id = ? AND deleted = 0 AND peer_ipaddr = ? AND resource_id IS ? AND id IS NOT ?
-        """)
-
-    static let lastID = WriteStatement("SELECT MAX(id) FROM sessions")
-
-    static func fetch(_ db: Database, id: Int64) throws -> Session {
-        guard let session = try Session.fetch(db, id: id) else { throw Refusal("No session with id \(id)") }
+    static func fetch(_ reader: LedgerReader, id: Int64) throws -> Session {
+        guard let session = try reader.session(id: id) else { throw Refusal("No session with id \(id)") }
         return session
     }
 }

@@ -1,6 +1,8 @@
+import PeerLedger
 import PeerLedgerDomain
-/// What an action that talks to the outside gets: the ledger to read and to record events in
-/// (one transaction per `record`), the routers, and the caller.
+
+/// What an action that talks to the outside gets: the ledger to read and to record in (a push
+/// records each step in its own transaction, as `metadata`'s caller), the routers, and the caller.
 struct ActionContext: Sendable {
     let ledger: Ledger
     let routers: any RouterConnector
@@ -8,14 +10,9 @@ struct ActionContext: Sendable {
     /// The action's final write, honouring an idempotency key like any other write.
     let commit: @Sendable (@escaping @Sendable (Parameters, LedgerTransaction) throws -> Reply) async throws -> Reply
 
+    /// Who the events the action records are by.
     var metadata: EventMetadata {
         EventMetadata(actor: request.actor, requestID: request.requestID, clientAddress: request.clientAddress)
-    }
-
-    /// Appends what happened (a push requested, its outcome) in its own transaction.
-    @discardableResult
-    func record<T: Sendable>(_ body: @escaping @Sendable (LedgerTransaction) throws -> T) async throws -> T {
-        try await ledger.write(metadata, body)
     }
 
     var idempotencyKey: String? { request.idempotencyKey ?? request.parameters.nonEmpty("idempotency_key") }

@@ -1,25 +1,25 @@
-package import GRDB
-public import PeerLedgerDomain
+import PeerLedgerDomain
 
 /// What the request actions need to know about exchanges and networks, which PeeringDB data
 /// (its projections) provides. A protocol so the requests code does not depend on how that data
 /// is stored; tests give a small fixed directory. Every method reads inside the command's own
-/// transaction (`db`), so what is checked is what is committed against.
+/// transaction (`reader`), so what is checked is what is committed against.
 package protocol PeeringDirectory: Sendable {
     /// The exchange's name (`Equinix Ashburn` for public_id 1), nil when there is none.
-    func exchangeName(publicID: Int64, in db: Database) throws -> String?
+    func exchangeName(publicID: Int64, in reader: LedgerReader) throws -> String?
     /// A network by its participant id (PeeringDB net id), nil when there is none.
-    func network(participantID: Int64, in db: Database) throws -> DirectoryNetwork?
+    func network(participantID: Int64, in reader: LedgerReader) throws -> DirectoryNetwork?
     /// True when the network has a presence (a port) at the exchange.
-    func isPresent(participantID: Int64, atExchange publicID: Int64, in db: Database) throws -> Bool
+    func isPresent(participantID: Int64, atExchange publicID: Int64, in reader: LedgerReader) throws -> Bool
     /// The network's contacts (PeeringDB poc), any role.
-    func contacts(participantID: Int64, in db: Database) throws -> [NetworkContact]
+    func contacts(participantID: Int64, in reader: LedgerReader) throws -> [NetworkContact]
     /// The exchanges where both networks are present, with each one's addresses there.
-    func commonExchanges(ours: Int64, theirs: Int64, in db: Database) throws -> [CommonExchange]
-    /// The peer as sendRequest answers it (getPeers' shape, with its request_status and log).
-    func peer(participantID: Int64, publicID: Int64, in db: Database) throws -> JSON?
+    func commonExchanges(ours: Int64, theirs: Int64, in reader: LedgerReader) throws -> [CommonExchange]
+    /// True when the directory is the PeeringDB projections, so the peers projection knows every
+    /// network it names (sendRequest then answers with the peer as getPeers shows it).
+    var isPeeringDBProjection: Bool { get }
     /// Our own network as the ledger records it (`peerledger self`), if it does.
-    func ownParticipantID(in db: Database) throws -> Int64?
+    func ownParticipantID(in reader: LedgerReader) throws -> Int64?
 }
 
 /// A network as the directory knows it.
@@ -67,33 +67,17 @@ public struct CommonExchange: Sendable, Equatable {
 }
 
 extension PeeringDirectory {
-    package func ownParticipantID(in db: Database) throws -> Int64? { nil }
-
-    /// A minimal peer until the peers projection answers: the network, its latest request status
-    /// at the exchange, and its history there.
-    package func peer(participantID: Int64, publicID: Int64, in db: Database) throws -> JSON? {
-        guard let network = try network(participantID: participantID, in: db) else { return nil }
-        let status = try String.fetchOne(
-            db, sql: "SELECT status FROM requests WHERE peer_participant_id = ? AND public_id = ? ORDER BY id DESC LIMIT 1",
-            arguments: [participantID, publicID])
-        return .object([
-            ("id", .numericString(participantID)),
-            ("public_id", .numericString(publicID)),
-            ("asn", .numericString(network.asn)),
-            ("name", .string(network.name)),
-            ("request_status", .string(status)),
-            ("log_data", .array(try PeerLog.entries(db, participant: participantID, exchange: publicID))),
-        ])
-    }
+    package func ownParticipantID(in reader: LedgerReader) throws -> Int64? { nil }
+    package var isPeeringDBProjection: Bool { false }
 }
 
 /// The directory before PeeringDB data is wired in: it knows no exchange and no network, so
 /// every request is refused with a message saying so.
 public struct EmptyPeeringDirectory: PeeringDirectory {
     public init() {}
-    package func exchangeName(publicID: Int64, in db: Database) throws -> String? { nil }
-    package func network(participantID: Int64, in db: Database) throws -> DirectoryNetwork? { nil }
-    package func isPresent(participantID: Int64, atExchange publicID: Int64, in db: Database) throws -> Bool { false }
-    package func contacts(participantID: Int64, in db: Database) throws -> [NetworkContact] { [] }
-    package func commonExchanges(ours: Int64, theirs: Int64, in db: Database) throws -> [CommonExchange] { [] }
+    package func exchangeName(publicID: Int64, in reader: LedgerReader) throws -> String? { nil }
+    package func network(participantID: Int64, in reader: LedgerReader) throws -> DirectoryNetwork? { nil }
+    package func isPresent(participantID: Int64, atExchange publicID: Int64, in reader: LedgerReader) throws -> Bool { false }
+    package func contacts(participantID: Int64, in reader: LedgerReader) throws -> [NetworkContact] { [] }
+    package func commonExchanges(ours: Int64, theirs: Int64, in reader: LedgerReader) throws -> [CommonExchange] { [] }
 }

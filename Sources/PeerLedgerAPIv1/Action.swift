@@ -1,4 +1,4 @@
-import GRDB
+import PeerLedger
 import PeerLedgerDomain
 
 /// One API action: its name, the parameters it takes (its row of `ParameterTable`), and whether
@@ -6,7 +6,7 @@ import PeerLedgerDomain
 struct Action: Sendable {
     enum Body: Sendable {
         /// Reads projections only (or, for audit, the log). May be asked `as_of` a past moment.
-        case read(@Sendable (Parameters, Database) throws -> Reply)
+        case read(@Sendable (Parameters, LedgerReader) throws -> Reply)
         /// Runs inside one ledger transaction; what it appends commits with its answer.
         case write(@Sendable (Parameters, LedgerTransaction) throws -> Reply)
         /// Talks to the outside (a router) between ledger transactions, recording what happened

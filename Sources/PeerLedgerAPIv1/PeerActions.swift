@@ -1,4 +1,4 @@
-import GRDB
+import PeerLedger
 import PeerLedgerDomain
 
 /// getPeers, getCommunications, resetPeerStatus and updatePeer: the peers at an exchange (from
@@ -13,41 +13,41 @@ enum PeerActions {
 
     // MARK: getPeers
 
-    static func getPeers(_ parameters: Parameters, _ db: Database) throws -> Reply {
-        let criteria = try PeerCriteria(parameters)
+    static func getPeers(_ parameters: Parameters, _ reader: LedgerReader) throws -> Reply {
+        let criteria = try PeerCriteria(given: parameters.nonEmpty)
         let includeIPs = try flag(parameters, "include_public_ips")
         let includeContacts = try flag(parameters, "include_contacts")
         let includeLog = try flag(parameters, "include_log_data")
         let exchange = try parameters.nonEmpty("public_id").map { text throws(Refusal) in
             try Values.identifier(text, field: "public_id")
         }
-        if let exchange { try requireExchange(db, exchange) }
+        if let exchange { try requireExchange(reader, exchange) }
         let participant = try parameters.nonEmpty("id").map { text throws(Refusal) in try Values.identifier(text, field: "id") }
-        if let participant, !(try PeerDirectory.networkExists(db, participant)) {
+        if let participant, !(try reader.networkExists(participant)) {
             throw Refusal("No network with id \(participant) in the PeeringDB data")
         }
         if let asnText = parameters.nonEmpty("asn") {
             let asn = try Values.asn(asnText, field: "asn")
-            if try Int64.fetchOne(db, sql: "SELECT id FROM pdb_net WHERE asn = ?", arguments: [asn]) == nil {
+            if try reader.networkID(asn: asn) == nil {
                 throw Refusal("No network with asn \(asn) in the PeeringDB data")
             }
         }
         let candidates =
-            if let exchange { try PeerDirectory.members(db, exchange: exchange, participant: participant) } else {
-                try PeerDirectory.networks(db, participant: participant)
+            if let exchange { try reader.members(exchange: exchange, participant: participant) } else {
+                try reader.networks(participant: participant)
             }
-        let own = try OwnNetwork.fetch(db)
+        let own = try reader.ownNetwork()
         let peers = PeerDirectory.sorted(candidates.filter { $0.netID != own?.netID && criteria.matches($0) })
         guard !peers.isEmpty else { return Reply("No peers found.") }
         // Written straight into bytes (the same bytes as `json` for each peer would give).
         return Reply(
             "\(peers.count) peers found.",
-            serializedData: try PeerAnswer.data(peers, own: own, db, publicIPs: includeIPs, contacts: includeContacts, log: includeLog))
+            serializedData: try PeerAnswer.data(peers, own: own, reader, publicIPs: includeIPs, contacts: includeContacts, log: includeLog))
     }
 
     /// The seed's peer shape: `is_peer` as 0/1, ids and counts as strings, three lists (getPeers
     /// writes the same shape as bytes: `PeerAnswer`).
-    static func json(_ peer: Peer, own: OwnNetwork?, _ db: Database, publicIPs: Bool, contacts: Bool, log: Bool) throws -> JSON {
+    static func json(_ peer: Peer, own: OwnNetwork?, _ reader: LedgerReader, publicIPs: Bool, contacts: Bool, log: Bool) throws -> JSON {
         .object([
             ("id", .string(String(peer.netID))),
             ("public_id", .numericString(peer.exchange)),
@@ -57,23 +57,23 @@ enum PeerActions {
             ("is_peer", .int(peer.isPeer ? 1 : 0)),
             ("request_status", .string(peer.requestStatus)),
             ("info_prefixes", .string(PeerField.info_prefixes.value(peer))),
-            ("public_ips", .array(publicIPs ? try PeerDirectory.publicIPs(db, participant: peer.netID, exchange: peer.exchange) : [])),
-            ("contacts", .array(contacts ? try PeerDirectory.contacts(db, participant: peer.netID) : [])),
-            ("log_data", .array(log ? try PeerDirectory.log(db, participant: peer.netID, exchange: peer.exchange) : [])),
+            ("public_ips", .array(publicIPs ? try reader.publicIPs(participant: peer.netID, exchange: peer.exchange).map(\.json) : [])),
+            ("contacts", .array(contacts ? try reader.contacts(participant: peer.netID).map(\.json) : [])),
+            ("log_data", .array(log ? try reader.peerLog(participant: peer.netID, exchange: peer.exchange).map(\.json) : [])),
         ])
     }
 
     // MARK: getCommunications
 
-    static func getCommunications(_ parameters: Parameters, _ db: Database) throws -> Reply {
+    static func getCommunications(_ parameters: Parameters, _ reader: LedgerReader) throws -> Reply {
         guard let text = parameters.nonEmpty("public_id") else {
             throw Refusal("getCommunications needs public_id: the exchange whose peers to list")
         }
         let exchange = try Values.identifier(text, field: "public_id")
-        try requireExchange(db, exchange)
-        let own = try OwnNetwork.fetch(db)
+        try requireExchange(reader, exchange)
+        let own = try reader.ownNetwork()
         let peers = PeerDirectory.sorted(
-            try PeerDirectory.members(db, exchange: exchange, summary: true).filter { $0.netID != own?.netID })
+            try reader.members(exchange: exchange, summary: true).filter { $0.netID != own?.netID })
         let data = try peers.map { peer -> JSON in
             .object([
                 ("name", .string(peer.name)),
@@ -82,7 +82,7 @@ enum PeerActions {
                 ("qualified", peer.qualified(own: own).map(JSON.bool) ?? .null),
                 ("is_peer", .bool(peer.isPeer)),
                 ("id", .string(String(peer.netID))),
-                ("log_data", .array(try PeerDirectory.logEntries(db, participant: peer.netID, exchange: exchange))),
+                ("log_data", .array(try reader.peerLogEntries(participant: peer.netID, exchange: exchange).map(\.json))),
             ])
         }
         return Reply("\(peers.count) records found.", data: .array(data))
@@ -92,24 +92,21 @@ enum PeerActions {
 
     static func resetPeerStatus(_ parameters: Parameters, _ transaction: LedgerTransaction) throws -> Reply {
         let (participant, exchange) = try peerKey(parameters, action: "resetPeerStatus")
-        let db = transaction.db
-        guard let peer = try PeerDirectory.members(db, exchange: exchange, participant: participant).first else {
-            throw Refusal("Could not find peer matching parameters")
-        }
+        let reader = transaction.reader
+        let peer = try reader.members(exchange: exchange, participant: participant).first
+        let reset = try PeerDecisions.reset(participant: participant, exchange: exchange, isPresent: peer != nil)
         let stream = Peer.stream(participant: participant, exchange: exchange)
-        try transaction.append(
-            .peerStatusReset(PeerStatusReset(participantID: participant, publicID: exchange)), to: stream,
-            expecting: try expected(parameters, stream, transaction))
-        return Reply("\(peer.name) status reset", data: try answer(db, participant: participant, exchange: exchange))
+        try transaction.append(.peerStatusReset(reset), to: stream, expecting: try expected(parameters, stream, transaction))
+        return Reply("\(peer?.name ?? "") status reset", data: try answer(reader, participant: participant, exchange: exchange))
     }
 
     // MARK: updatePeer
 
     static func updatePeer(_ parameters: Parameters, _ transaction: LedgerTransaction) throws -> Reply {
         let (participant, exchange) = try peerKey(parameters, action: "updatePeer")
-        let db = transaction.db
-        guard let peer = try PeerDirectory.members(db, exchange: exchange, participant: participant).first else {
-            throw Refusal("Could not find peer matching parameters")
+        let reader = transaction.reader
+        guard let peer = try reader.members(exchange: exchange, participant: participant).first else {
+            throw Refusal("Could not find peer matching parameters", code: .peerNotFound)
         }
         let changes = try PeerDecisions.changes(
             PeerDecisions.LocalState(
@@ -121,22 +118,22 @@ enum PeerActions {
         let stream = Peer.stream(participant: participant, exchange: exchange)
         let expectedVersion = try expected(parameters, stream, transaction)
         guard !changes.isEmpty else {
-            return Reply("\(peer.name) unchanged", data: try answer(db, participant: participant, exchange: exchange))
+            return Reply("\(peer.name) unchanged", data: try answer(reader, participant: participant, exchange: exchange))
         }
         try transaction.append(
             .peerUpdated(PeerUpdated(participantID: participant, publicID: exchange, changes: changes)), to: stream,
             expecting: expectedVersion)
-        return Reply("\(peer.name) updated", data: try answer(db, participant: participant, exchange: exchange))
+        return Reply("\(peer.name) updated", data: try answer(reader, participant: participant, exchange: exchange))
     }
 
     // MARK: Shared
 
     /// The peer after a write, as the seed's resetPeerStatus shows it: with its history.
-    static func answer(_ db: Database, participant: Int64, exchange: Int64) throws -> JSON {
-        guard let peer = try PeerDirectory.members(db, exchange: exchange, participant: participant).first else {
+    static func answer(_ reader: LedgerReader, participant: Int64, exchange: Int64) throws -> JSON {
+        guard let peer = try reader.members(exchange: exchange, participant: participant).first else {
             throw Refusal("Could not find peer matching parameters")
         }
-        return try json(peer, own: try OwnNetwork.fetch(db), db, publicIPs: false, contacts: false, log: true)
+        return try json(peer, own: try reader.ownNetwork(), reader, publicIPs: false, contacts: false, log: true)
     }
 
     static func peerKey(_ parameters: Parameters, action: String) throws(Refusal) -> (Int64, Int64) {
@@ -157,8 +154,8 @@ enum PeerActions {
         return try transaction.version(of: stream).map(ExpectedVersion.exactly) ?? .noStream
     }
 
-    static func requireExchange(_ db: Database, _ exchange: Int64) throws {
-        guard try PeerDirectory.exchangeName(db, exchange) != nil else {
+    static func requireExchange(_ reader: LedgerReader, _ exchange: Int64) throws {
+        guard try reader.exchangeName(exchange) != nil else {
             throw Refusal("No exchange with public_id \(exchange) in the PeeringDB data")
         }
     }

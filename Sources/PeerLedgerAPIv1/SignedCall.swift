@@ -1,4 +1,4 @@
-import GRDB
+public import PeerLedger
 import PeerLedgerDomain
 
 /// A call as the HTTP server receives it (raw form text, signed with an API key), authenticated
@@ -22,25 +22,25 @@ extension APIv1 {
         do {
             parameters = try Parameters(formEncoded: raw)
         } catch {
-            let key = try await ledger.authenticate(signature)
+            let key = try await authenticate(signature)
             return (key, .failure(error.message), nil)
         }
         guard let (cacheKey, read) = cachedRead(parameters) else {
-            let key = try await ledger.authenticate(signature)
+            let key = try await authenticate(signature)
             let answer = await handle(
                 APIRequest(
                     parameters: parameters, actor: key.name, readOnly: key.readOnly, requestID: requestID,
                     clientAddress: clientAddress, idempotencyKey: idempotencyKey))
             return (key, answer, parameters)
         }
-        let cache = ledger.readCache
+        let cache = readCache
         let outcome: Result<(key: APIKey, answer: APIAnswer), AuthenticationFailure>
         // A kept answer costs a few microseconds of SQLite (the key, the position): it is read
         // right here rather than on a reader queue, whose two thread hops cost more than that.
         // Building an answer (milliseconds) runs on the reader queue below.
-        let probe = try? ledger.readNow { db -> KeptAnswerProbe in
-            let position = try ReadAnswerCache.position(db)
-            switch try Self.verifiedKey(db, signature, cache: cache, position: position) {
+        let probe = try? ledger.readingNow { reader -> KeptAnswerProbe in
+            let position = try reader.projectionPosition()
+            switch try Self.verifiedKey(reader, signature, cache: cache, position: position) {
             case let .failure(failure): return .refused(failure)
             case let .success(key):
                 guard let kept = cache.answer(for: cacheKey, at: position) else { return .notKept }
@@ -50,18 +50,18 @@ extension APIv1 {
         switch probe {
         case let .refused(failure)?: throw failure
         case let .answered(key, answer)?:
-            try ledger.checkTime(signature)
+            try checkTime(signature)
             return (key, answer, parameters)
         case .notKept?, nil:
             // Not kept, or the read failed (the read below reports that).
             break
         }
         do {
-            outcome = try await ledger.read { db in
-                try Ledger.verifiedKey(db, signature).map { key in
+            outcome = try await ledger.reading { reader in
+                try Self.verifiedKey(reader, signature).map { key in
                     let answer: APIAnswer
                     do {
-                        answer = try cache.answer(for: cacheKey, db) { try read(parameters, db) }
+                        answer = try cache.answer(for: cacheKey, reader) { try read(parameters, reader) }
                     } catch {
                         answer = self.answer(for: error, requestID: requestID)
                     }
@@ -73,19 +73,19 @@ extension APIv1 {
         }
         let answered = try outcome.get()
         // As `authenticate` does after the key: a call too far from the clock is not answered.
-        try ledger.checkTime(signature)
+        try checkTime(signature)
         return (answered.key, answered.answer, parameters)
     }
 
     /// The key that signed the call, from the key rows kept for this snapshot's position when
     /// there (`ReadAnswerCache`), else read and kept.
     static func verifiedKey(
-        _ db: Database, _ signature: CallSignature, cache: ReadAnswerCache, position: Int64
+        _ reader: LedgerReader, _ signature: CallSignature, cache: ReadAnswerCache, position: Int64
     ) throws -> Result<APIKey, AuthenticationFailure> {
-        if let kept = cache.storedKey(signature.apiKey, at: position) { return Ledger.verified(kept, signature) }
-        let found = try Ledger.storedKey(db, signature.apiKey)
+        if let kept = cache.storedKey(signature.apiKey, at: position) { return verified(kept, signature) }
+        let found = try reader.storedKey(signature.apiKey)
         if let found { cache.store(found, at: position) }
-        return Ledger.verified(found, signature)
+        return verified(found, signature)
     }
 
     /// What the quick look for a kept answer found.
@@ -97,7 +97,7 @@ extension APIv1 {
 
     /// The cache key and read of a call the read-answer cache may answer, or nil for any other
     /// call (writes, other reads, `as_of`, and calls `handle` refuses: those go the general way).
-    func cachedRead(_ parameters: Parameters) -> (key: String, read: @Sendable (Parameters, Database) throws -> Reply)? {
+    func cachedRead(_ parameters: Parameters) -> (key: String, read: @Sendable (Parameters, LedgerReader) throws -> Reply)? {
         guard let action = try? requestAction(for: parameters) ?? Self.action(for: parameters),
             (try? action.checkParameters(parameters)) != nil, case let .read(read) = action.body,
             parameters.nonEmpty("as_of") == nil, let key = ReadAnswerCache.key(action: action.name, parameters: parameters)

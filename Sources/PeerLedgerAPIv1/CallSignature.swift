@@ -1,3 +1,4 @@
+import PeerLedger
 import PeerLedgerDomain
 /// What authenticates a call, read from its raw form text (a query string or a POST body) before
 /// anything in it is trusted or validated.

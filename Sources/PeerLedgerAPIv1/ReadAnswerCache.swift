@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+import PeerLedger
 import PeerLedgerDomain
 import Synchronization
 
@@ -7,13 +7,14 @@ import Synchronization
 /// position the projections had when they were computed, so a read repeated between writes costs
 /// one tiny query instead of building and serializing the list again.
 ///
-/// It can never serve a stale answer: an entry is used only when the position recorded in
-/// `projection_state`, read in the same snapshot as the read itself, is the entry's position.
+/// It can never serve a stale answer: an entry is used only when the projections' position
+/// (`LedgerReader.projectionPosition()`), read in the same snapshot as the read itself, is the
+/// entry's position.
 /// Every write that changes a projection appends an event and so moves that position (also a
 /// write from another process on the same file). Only reads that are pure functions of the
 /// projections and their parameters are cached: never `as_of`, never audit, never a read of
-/// tables written without an event (the outbox).
-public final class ReadAnswerCache: Sendable {
+/// what changes without an event (the outbox).
+package final class ReadAnswerCache: Sendable {
     /// Read actions of target `peering` whose answers depend only on the projections.
     static let cachedActions: Set<String> = ["getSessions", "getPeers", "getCommunications"]
     /// Parameters that authenticate a call but do not change its answer.
@@ -28,7 +29,7 @@ public final class ReadAnswerCache: Sendable {
         /// API key rows read at `position`, by apiKey: the same rule holds for them, since
         /// creating or revoking a key appends an event (moving the position) in the transaction
         /// that changes the row. A revoked key is read again on the next call, and refused.
-        var keys: [String: Ledger.StoredKey] = [:]
+        var keys: [String: StoredAPIKey] = [:]
 
         /// Forgets what was kept for an older position.
         mutating func advance(to position: Int64) {
@@ -40,7 +41,7 @@ public final class ReadAnswerCache: Sendable {
 
     private let kept = Mutex(Kept())
 
-    public init() {}
+    package init() {}
 
     /// The cache key of a call, or nil when its answer must not be cached.
     static func key(action: String, parameters: Parameters) -> String? {
@@ -57,15 +58,10 @@ public final class ReadAnswerCache: Sendable {
         return key
     }
 
-    /// The position every projection has applied, as this snapshot sees it.
-    static func position(_ db: Database) throws -> Int64 {
-        try Int64.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(MAX(position), 0) FROM projection_state")) ?? 0
-    }
-
     /// The answer of the call `key` in this snapshot: the one kept for the projections' position,
     /// else `read`'s reply, serialized once and kept.
-    func answer(for key: String, _ db: Database, read: () throws -> Reply) throws -> APIAnswer {
-        let position = try Self.position(db)
+    func answer(for key: String, _ reader: LedgerReader, read: () throws -> Reply) throws -> APIAnswer {
+        let position = try reader.projectionPosition()
         if let cached = answer(for: key, at: position) { return cached }
         var answer = APIAnswer.success(try read())
         answer.render()
@@ -94,14 +90,14 @@ public final class ReadAnswerCache: Sendable {
     }
 
     /// The key row `apiKey` read at `position`, when it was kept at that very position.
-    func storedKey(_ apiKey: String, at position: Int64) -> Ledger.StoredKey? {
+    func storedKey(_ apiKey: String, at position: Int64) -> StoredAPIKey? {
         kept.withLock { kept in
             guard position == kept.position else { return nil }
             return kept.keys[apiKey]
         }
     }
 
-    func store(_ key: Ledger.StoredKey, at position: Int64) {
+    func store(_ key: StoredAPIKey, at position: Int64) {
         kept.withLock { kept in
             guard position >= kept.position else { return }
             if position != kept.position { kept.advance(to: position) }
@@ -111,7 +107,7 @@ public final class ReadAnswerCache: Sendable {
     }
 
     /// Forgets every answer (the benchmark measures reads that miss the cache this way).
-    public func removeAll() {
+    package func removeAll() {
         kept.withLock { $0 = Kept() }
     }
 

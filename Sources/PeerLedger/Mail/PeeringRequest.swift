@@ -28,23 +28,24 @@ public struct PeeringRequest: Sendable, Equatable {
     /// Overrides the quiet period.
     public var force: Bool
 
-    /// Reads sendRequest's parameters, refusing the first bad or missing one by name.
-    public init(sendRequest parameters: Parameters) throws(Refusal) {
+    /// Reads sendRequest's values, refusing the first bad or missing one by name; `given(name)`
+    /// is the non-empty text given for `name`, or nil.
+    package init(sendRequest given: (String) -> String?) throws(Refusal) {
         func required(_ name: String) throws(Refusal) -> String {
-            guard let value = parameters.nonEmpty(name) else { throw Refusal("sendRequest needs \(name)") }
+            guard let value = given(name) else { throw Refusal("sendRequest needs \(name)") }
             return value
         }
         publicID = try Values.identifier(required("public_id"), field: "public_id")
         peerParticipantID = try Values.identifier(required("peer_participant_id"), field: "peer_participant_id")
         sourceParticipantID = try Values.identifier(required("source_participant_id"), field: "source_participant_id")
-        sourceASN = try parameters.nonEmpty("source_asn").map { text throws(Refusal) in try Values.asn(text, field: "source_asn") }
+        sourceASN = try given("source_asn").map { text throws(Refusal) in try Values.asn(text, field: "source_asn") }
         peerName = try Values.text(required("peer_name"), field: "peer_name")
         peerASN = try Values.asn(required("peer_asn"), field: "peer_asn")
         from = try Mailbox(parsing: required("email_from"), field: "email_from")
         to = try Mailbox.list(parsing: required("email_to"), field: "email_to")
         guard !to.isEmpty else { throw Refusal("email_to must name at least one address") }
-        cc = try Mailbox.list(parsing: parameters["cc"] ?? "", field: "cc")
-        bcc = try Mailbox.list(parsing: parameters["bcc"] ?? "", field: "bcc")
+        cc = try Mailbox.list(parsing: given("cc") ?? "", field: "cc")
+        bcc = try Mailbox.list(parsing: given("bcc") ?? "", field: "bcc")
         subject = try Values.text(required("subject"), field: "subject", maxLength: 900)
         let typeText = try required("type")
         guard let type = MailMessage.BodyType(rawValue: typeText) else {
@@ -56,9 +57,9 @@ public struct PeeringRequest: Sendable, Equatable {
             throw Refusal("status must be sent, accepted or rejected, got '\(Values.quoted(statusText))'")
         }
         self.status = status
-        body = try Self.checkedBody(parameters["body"] ?? "", field: "body")
+        body = try Self.checkedBody(given("body") ?? "", field: "body")
         textBody = type == .html ? HTMLText.plain(body) : nil
-        force = try parameters.nonEmpty("force").map { text throws(Refusal) in try Values.flag(text, field: "force") } ?? false
+        force = try given("force").map { text throws(Refusal) in try Values.flag(text, field: "force") } ?? false
     }
 
     public init(

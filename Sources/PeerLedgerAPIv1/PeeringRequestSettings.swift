@@ -1,3 +1,4 @@
+public import PeerLedger
 import PeerLedgerDomain
 /// What the request actions are configured with: where PeeringDB knowledge comes from, who we
 /// are when sendEmail writes on our behalf, the templates, and the quiet period between two

@@ -2,10 +2,10 @@ import GRDB
 import PeerLedgerDomain
 
 /// A session and the router it is configured on, read together before a push.
-struct PushTarget: Sendable {
-    var session: Session
-    var router: BGPRouter
-    var storedPassword: String?
+package struct PushTarget: Sendable {
+    package var session: Session
+    package var router: BGPRouter
+    package var storedPassword: String?
 
     static func load(_ db: Database, sessionID id: Int64) throws -> PushTarget {
         guard let session = try Session.fetch(db, id: id) else { throw Refusal("No session with id \(id)") }
@@ -27,21 +27,17 @@ struct PushTarget: Sendable {
         return PushTarget(session: session, router: router, storedPassword: try storedPassword(db, router))
     }
 
-    /// The peer groups of the router's other live sessions, by session id.
-    static func peerGroups(_ db: Database, router: Int64, except session: Int64) throws -> [(session: Int64, group: String)] {
-        try Row.fetchAll(
-            db,
-            sql: """
-                SELECT id, peer_group FROM sessions
-                WHERE resource_id = ? AND deleted = 0 AND id != ? AND peer_group IS NOT NULL AND peer_group != ''
-                ORDER BY id
-                """,
-            arguments: [router, session]
-        ).map { row in (row["id"], row["peer_group"]) }
-    }
-
     static func storedPassword(_ db: Database, _ router: BGPRouter) throws -> String? {
         guard let ref = router.access.passwordRef else { return nil }
         return try SQLiteLog.secret(db, ref: ref)
     }
+}
+
+extension LedgerReader {
+    /// The session to configure and its router, refused with a reason when it cannot be pushed
+    /// (no such session, deleted, no router or an unknown one).
+    package func pushTarget(sessionID id: Int64) throws -> PushTarget { try PushTarget.load(db, sessionID: id) }
+
+    /// The session's router when its neighbor was pushed there and not removed since.
+    package func pushTargetOnRouter(_ session: Session) throws -> PushTarget? { try PushTarget.onRouter(db, session: session) }
 }

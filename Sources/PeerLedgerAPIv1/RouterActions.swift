@@ -1,4 +1,4 @@
-import GRDB
+import PeerLedger
 import PeerLedgerDomain
 
 /// configureSession and deleteSession: the actions that change a router as well as the ledger.
@@ -26,7 +26,7 @@ enum RouterActions {
         let id = try Values.identifier(idText, field: "session_id")
         let dryRun = try parameters.nonEmpty("dry_run").map { text throws(Refusal) in try Values.flag(text, field: "dry_run") } ?? false
         let credentials = try credentials(parameters)
-        let target = try await context.ledger.read { db in try PushTarget.load(db, sessionID: id) }
+        let target = try await context.ledger.reading { reader in try reader.pushTarget(sessionID: id) }
 
         var session = target.session
         for field in SessionField.allCases where field.isSettable && field != .password {
@@ -41,7 +41,7 @@ enum RouterActions {
         } else {
             configuration = try RouterConfiguration.render(Neighbor(session: session), platform: target.router.platform, operation: .configure)
             if let routerGroup = configuration.peerGroup, let group = session.text(.peer_group) {
-                let others = try await context.ledger.read { db in try PushTarget.peerGroups(db, router: target.router.id, except: id) }
+                let others = try await context.ledger.reading { reader in try reader.peerGroups(onRouter: target.router.id, except: id) }
                 try refuseSharedGroupName(group, as: routerGroup, router: target.router, others: others)
             }
         }
@@ -56,8 +56,8 @@ enum RouterActions {
         }
         try await Push.perform(
             configuration, session: target.session, router: target.router, givenByCaller: parameters.nonEmpty("config") != nil,
-            connection: connection, context: context)
-        let after = try await context.ledger.read { db in try SessionActions.fetch(db, id: id) }
+            connection: connection, ledger: context.ledger, metadata: context.metadata)
+        let after = try await context.ledger.reading { reader in try SessionActions.fetch(reader, id: id) }
         return Reply("Configuration pushed to \(target.router.name): \(after.label)", data: after.json())
     }
 
@@ -135,13 +135,13 @@ enum RouterActions {
         var decided: [Int64: Int64]?
         if !filter.isEmpty && (expected != nil || !keep) {
             let criteria = rest
-            let matched = try await context.ledger.read { db in try SessionFilter(criteria).fetch(db).filter { !$0.isDeleted } }
+            let matched = try await context.ledger.reading { reader in try SessionFilter(criteria).fetch(reader).filter { !$0.isDeleted } }
             if let expected, let stale = matched.first(where: { $0.version != expected }) {
                 throw LedgerError.conflict(stream: Session.stream(stale.id), expected: expected, actual: stale.version)
             }
             var versions = Dictionary(uniqueKeysWithValues: matched.map { ($0.id, $0.version) })
-            let targets = keep ? [] : try await context.ledger.read { db in
-                try matched.compactMap { session in try PushTarget.onRouter(db, session: session) }
+            let targets = keep ? [] : try await context.ledger.reading { reader in
+                try matched.compactMap { session in try reader.pushTargetOnRouter(session) }
             }
             for target in targets {
                 let configuration = try RouterConfiguration.render(
@@ -151,7 +151,7 @@ enum RouterActions {
                 do {
                     recorded = try await Push.perform(
                         configuration, session: target.session, router: target.router, givenByCaller: false,
-                        connection: connection, context: context)
+                        connection: connection, ledger: context.ledger, metadata: context.metadata)
                 } catch let refusal as Refusal {
                     throw Refusal("\(refusal.message); session \(target.session.id) was not deleted (keep_on_router=1 deletes it from the ledger only)")
                 }

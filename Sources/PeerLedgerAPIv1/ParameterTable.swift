@@ -1,3 +1,4 @@
+import PeerLedger
 import PeerLedgerDomain
 /// One parameter an action documents: its name, whether a call must give it, a value the action
 /// accepts for it (the seed's example where the seed has one), and what it means.
