@@ -206,6 +206,24 @@ struct GroupCommitTests {
         #expect(try ledger.verify().isValid)
     }
 
+    @Test("a command whose caller is cancelled while it waits for a group is not run; the others of the group commit")
+    func cancelledWhileQueued() async throws {
+        let t = try TestLedger(path: temporaryDatabasePath())
+        let ledger = t.ledger
+        let hold = try await WriterHold.start(ledger)
+        let cancelled = try await queue(on: ledger) { try await t.ledger.write(EventMetadata(actor: "cancelled")) { tx in
+            try tx.append(.peerStatusReset(PeerStatusReset(participantID: 1, publicID: 1)), to: Peer.stream(participant: 1, exchange: 1), expecting: .any)
+        } }
+        let kept = try await queue(on: ledger) { try await t.call(amazon) }
+        cancelled.cancel()
+        try await hold.release()
+        await #expect(throws: CancellationError.self) { try await cancelled.value }
+        #expect(try await kept.value.succeeded)
+        #expect(try t.events().map(\.type) == ["PeerStatusReset", "SessionAdded"])
+        #expect(try t.events().first?.metadata == #"{"actor":"holder"}"#)
+        #expect(try ledger.verify().isValid)
+    }
+
     @Test("a lone command is committed alone, at once, and is not queued")
     func loneCommandIsNotQueued() async throws {
         let t = try TestLedger(path: temporaryDatabasePath())

@@ -25,6 +25,15 @@ final class GroupCommit: Sendable {
         let run: @Sendable (Database) -> Ran
         /// Answers the caller with `error` for a command that did not run.
         let fail: @Sendable (any Error) -> Void
+        /// Set when the caller's task is cancelled: a command not yet run then is not run at all.
+        let cancelled: CancellationFlag
+    }
+
+    /// Whether a waiting command's caller was cancelled.
+    final class CancellationFlag: Sendable {
+        private let flag = Atomic<Bool>(false)
+        func set() { flag.store(true, ordering: .relaxed) }
+        var isSet: Bool { flag.load(ordering: .relaxed) }
     }
 
     /// What a command left once it ran: its error if it failed, how many events it appended, and
@@ -94,15 +103,21 @@ final class GroupCommit: Sendable {
     /// Runs the commands queued when the writer takes them as one group, then hands off.
     private func runNextGroup(_ writer: any DatabaseWriter) {
         writer.asyncWriteWithoutTransaction { db in
-            let group = self.state.withLock { state in
+            let queued = self.state.withLock { state in
                 defer { state.queue.removeAll(keepingCapacity: true) }
                 return state.queue
+            }
+            // A command whose caller was cancelled while it waited is not run.
+            var group: [Command] = [], dropped: [Command] = []
+            for command in queued {
+                if command.cancelled.isSet { dropped.append(command) } else { group.append(command) }
             }
             let (answer, leftOver) = self.commit(group, db)
             if !leftOver.isEmpty { self.state.withLock { $0.queue.insert(contentsOf: leftOver, at: 0) } }
             // The writer is handed on before the callers hear: a caller that writes again once
             // answered finds it idle when nothing else is queued.
             self.handOff(writer)
+            for command in dropped { command.fail(CancellationError()) }
             answer()
         }
     }

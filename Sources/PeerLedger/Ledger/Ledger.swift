@@ -157,13 +157,27 @@ public final class Ledger: Sendable {
 
     /// Queues the command for the next group (`GroupCommit`), as `write` does when the writer is
     /// busy, and returns once the group's commit is durable. The group runs on GRDB's writer
-    /// queue, not on the caller's thread.
+    /// queue, not on the caller's thread. A caller cancelled while its command waits gets a
+    /// `CancellationError` and the command is not run; once its group has taken it, it runs and
+    /// commits or fails with the group.
     func writeInGroup<T: Sendable>(
         _ metadata: EventMetadata, _ body: @escaping @Sendable (LedgerTransaction) throws -> T
     ) async throws -> T {
         queuedWrites.add(1, ordering: .relaxed)
         let (clock, ids) = (self.clock, self.ids)
-        return try await withCheckedThrowingContinuation { continuation in
+        let cancelled = GroupCommit.CancellationFlag()
+        return try await withTaskCancellationHandler {
+            try await queueForGroup(metadata, clock: clock, ids: ids, cancelled: cancelled, body)
+        } onCancel: {
+            cancelled.set()
+        }
+    }
+
+    private func queueForGroup<T: Sendable>(
+        _ metadata: EventMetadata, clock: any LedgerClock, ids: any IDGenerator, cancelled: GroupCommit.CancellationFlag,
+        _ body: @escaping @Sendable (LedgerTransaction) throws -> T
+    ) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
             let command = GroupCommit.Command(
                 run: { db in
                     let result: Result<T, any Error>
@@ -180,7 +194,7 @@ public final class Ledger: Sendable {
                             if let failure { continuation.resume(throwing: failure) } else { continuation.resume(with: result) }
                         })
                 },
-                fail: { error in continuation.resume(throwing: error) })
+                fail: { error in continuation.resume(throwing: error) }, cancelled: cancelled)
             groups.submit(command, database)
         }
     }
