@@ -10,12 +10,13 @@ extension LedgerWorkloads {
     /// a fresh ledger, against the lone-write row's baseline (one plain insert per durable
     /// commit), measured in the same run in alternating rounds. Concurrent commands share commits
     /// (group commit), so the ledger can pass the baseline, which pays one fsync per row. The
-    /// latency row is each call's time at the most clients, as a client sees it.
-    public func concurrentWrites(count: Int, clients: [Int] = [1, 4, 16]) async throws -> [BenchmarkRow] {
+    /// latency row is each call's time at the most clients, as a client sees it. `server`: another
+    /// `peerledger` binary to serve with (an earlier build, measured the same way).
+    public func concurrentWrites(count: Int, clients: [Int] = [1, 4, 16], server binary: String? = nil) async throws -> [BenchmarkRow] {
         let database = folder.appendingPathComponent("concurrent.sqlite").path
         let (key, secret) = try Ledger.open(at: database).createAPIKey(
             name: "bench-writer", readOnly: false, metadata: EventMetadata(actor: "bench"))
-        let server = try LoneServer.start(database: database, log: log)
+        let server = try LoneServer.start(database: database, binary: binary, log: log)
         defer { server.stop() }
         let plain = try plainDatabase("concurrent-plain.sqlite", eventsPerCommit: 1)
         let payload = try samplePayload()
@@ -55,7 +56,7 @@ extension LedgerWorkloads {
                         + "p50 \(String(format: "%.2f", Stopwatch.percentile(latencies, 0.5) * 1000)) ms, p99 \(String(format: "%.2f", p99)) ms")
                 rows.append(
                     BenchmarkRow(
-                        workload: "addSession over HTTP, \(clientCount) concurrent client\(clientCount == 1 ? "" : "s") (lone serve, group commit)",
+                        workload: "addSession over HTTP, \(clientCount) concurrent client\(clientCount == 1 ? "" : "s") (lone serve\(binary.map { ": " + $0 } ?? ""))",
                         figure: figure, baseline: baseline, unit: "commands/s", higherIsBetter: true,
                         target: clientCount == 16 ? ">= 3.0" : "reported"))
                 if clientCount == most {

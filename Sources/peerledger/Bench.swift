@@ -21,6 +21,8 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "With --reads: samples of each in-process call.") var samples = 200
     @Flag(help: "Measure only the durable writes: single commands, and addSession from 1, 4 and 16 concurrent HTTP clients.")
     var writesOnly = false
+    @Option(help: "With --writes-only: the concurrent clients' server is this peerledger binary (another build, measured side by side).")
+    var server: String?
     @Flag(help: "Build the world with each batch projected in its own transaction, instead of log first with catch-ups.")
     var projectEachBatch = false
     @Option(help: "Measure only the rebuild (a lone `peerledger rebuild` between two baseline scans) on this existing world file; its projections are rebuilt in place.")
@@ -56,7 +58,7 @@ struct Bench: AsyncParsableCommand {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(at: folder) }
             let workloads = LedgerWorkloads(events: 0, folder: folder) { printError($0) }
-            let rows = [try await workloads.singleWrites(count: writes)] + (try await workloads.concurrentWrites(count: writes))
+            let rows = [try await workloads.singleWrites(count: writes)] + (try await workloads.concurrentWrites(count: writes, server: server))
             print(json ? BenchmarkTable.json([("writes", rows)]) : BenchmarkTable.render(rows))
             return
         }
