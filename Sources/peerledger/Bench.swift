@@ -31,6 +31,12 @@ struct Bench: AsyncParsableCommand {
     func validate() throws {
         try require(writes, in: 1...10_000_000, option: "--writes")
         try require(samples, in: 1...10_000_000, option: "--samples")
+        if let server {
+            guard writesOnly else { throw ValidationError("--server goes with --writes-only") }
+            guard FileManager.default.isExecutableFile(atPath: server) else {
+                throw ValidationError("--server: no program at \(server)")
+            }
+        }
     }
 
     func run() async throws {

@@ -1,6 +1,5 @@
 public import Foundation
 package import GRDB
-import GRDBSQLite
 public import PeerLedgerDomain
 
 /// One command's view of the ledger while it writes: read projections through `db`, append
