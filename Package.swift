@@ -124,6 +124,8 @@ let package = Package(
                 "PeerLedgerDomain",
                 "PeerLedgerFixtures",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),

@@ -23,6 +23,8 @@ public struct BenchmarkRun {
         var rows: [BenchmarkRow] = []
         log("durable single-command writes (\(writes) each side)...")
         rows.append(try await workloads.singleWrites(count: writes))
+        log("durable writes from 1, 4 and 16 concurrent HTTP clients (\(writes) each side)...")
+        rows += try await workloads.concurrentWrites(count: writes)
         log("building the world of \(events) events (batched append)...")
         let (append, ledger, world) = try await workloads.batchedAppend(projectingEachBatch: projectingEachBatch)
         log(world.description)

@@ -19,8 +19,10 @@ struct Bench: AsyncParsableCommand {
     @Flag(inversion: .prefixedNo, help: "With --reads: also measure over HTTP against nginx.") var http = true
     @Option(help: "With --reads: only the calls whose name contains this (e.g. getPeers).") var only: String?
     @Option(help: "With --reads: samples of each in-process call.") var samples = 200
-    @Flag(help: "Measure only the durable single-command writes (a quick run for profiling the write path).")
+    @Flag(help: "Measure only the durable writes: single commands, and addSession from 1, 4 and 16 concurrent HTTP clients.")
     var writesOnly = false
+    @Option(help: "With --writes-only: the concurrent clients' server is this peerledger binary (another build, measured side by side).")
+    var server: String?
     @Flag(help: "Build the world with each batch projected in its own transaction, instead of log first with catch-ups.")
     var projectEachBatch = false
     @Option(help: "Measure only the rebuild (a lone `peerledger rebuild` between two baseline scans) on this existing world file; its projections are rebuilt in place.")
@@ -29,6 +31,12 @@ struct Bench: AsyncParsableCommand {
     func validate() throws {
         try require(writes, in: 1...10_000_000, option: "--writes")
         try require(samples, in: 1...10_000_000, option: "--samples")
+        if let server {
+            guard writesOnly else { throw ValidationError("--server goes with --writes-only") }
+            guard FileManager.default.isExecutableFile(atPath: server) else {
+                throw ValidationError("--server: no program at \(server)")
+            }
+        }
     }
 
     func run() async throws {
@@ -55,8 +63,9 @@ struct Bench: AsyncParsableCommand {
             let folder = FileManager.default.temporaryDirectory.appendingPathComponent("peerledger-bench-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(at: folder) }
-            let row = try await LedgerWorkloads(events: 0, folder: folder) { printError($0) }.singleWrites(count: writes)
-            print(json ? BenchmarkTable.json([("writes", [row])]) : BenchmarkTable.render([row]))
+            let workloads = LedgerWorkloads(events: 0, folder: folder) { printError($0) }
+            let rows = [try await workloads.singleWrites(count: writes)] + (try await workloads.concurrentWrites(count: writes, server: server))
+            print(json ? BenchmarkTable.json([("writes", rows)]) : BenchmarkTable.render(rows))
             return
         }
         var runs: [(String, [BenchmarkRow])] = []

@@ -33,6 +33,8 @@ struct CommandLineInputTests {
             (["serve", "--poll-interval=-5"], "--poll-interval must be from 0 to 86400 seconds, got -5"),
             (["serve", "--our-participant-id=-2335"], "--our-participant-id must be from 1 to 9223372036854775807, got -2335"),
             (["bench", "--writes=-1"], "--writes must be from 1 to 10000000, got -1"),
+            (["bench", "--server", "/bin/true"], "--server goes with --writes-only"),
+            (["bench", "--writes-only", "--server", "/nonexistent/peerledger"], "--server: no program at /nonexistent/peerledger"),
             (["generate-peeringdb", "/nonexistent", "--networks", "9223372036854775807"], "--networks must be from 0 to 10000000, got 9223372036854775807"),
         ])
     func optionsOutOfRange(_ arguments: [String], _ message: String) async throws {

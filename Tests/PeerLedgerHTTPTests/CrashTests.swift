@@ -74,6 +74,85 @@ struct CrashTests {
 }
 
 extension CrashTests {
+    /// Sixteen writers at once keep the writer busy, so their commands are committed in groups
+    /// (`GroupCommit`): the kill lands while groups are being written and committed.
+    @Test("a server killed under 16 concurrent writers (group commits) loses nothing acknowledged and leaves no half-written command or refused one")
+    func killDuringGroupCommits() async throws {
+        let (database, key, secret) = try ledgerWithWriteKey()
+        let server = try await ServerProcess.start(database: database)
+        let acknowledged = AcknowledgedWrites()
+
+        try await withHTTPClient(connections: 16) { client in
+            // Each writer: three sessions at an exchange of its own, an addSession refused for
+            // repeating the first one's address, then one deleteSession that removes the three in
+            // one command (three events in one transaction); round after round until the kill.
+            let writers = Task {
+                await withTaskGroup(of: Void.self) { group in
+                    for writer in 0..<16 {
+                        group.addTask {
+                            for round in 0..<200 {
+                                let exchange = 100_000 + writer * 1000 + round + 1
+                                for host in 1...3 {
+                                    let call = "target=peering&action=addSession&public_id=\(exchange)&peer_asn=6\(host)&peer_ipaddr=10.\(writer).\(round % 250).\(host)&peer_name=Net+\(host)&peer_participant_id=\(host)"
+                                    guard let answer = await server.post(call, client: client, key: key.apiKey, secret: secret),
+                                        answer["success"] == .int(1), let id = answer["data"]?["id"]?.intValue
+                                    else { return }
+                                    acknowledged.addSession(id)
+                                }
+                                let repeated = "target=peering&action=addSession&public_id=\(exchange)&peer_asn=69&peer_ipaddr=10.\(writer).\(round % 250).1&peer_name=Again&peer_participant_id=9"
+                                guard let refusal = await server.post(repeated, client: client, key: key.apiKey, secret: secret),
+                                    refusal["success"] == .int(0)
+                                else { return }
+                                guard let answer = await server.post("target=peering&action=deleteSession&public_id=\(exchange)", client: client, key: key.apiKey, secret: secret),
+                                    answer["success"] == .int(1)
+                                else { return }
+                                acknowledged.deleteExchange(Int64(exchange))
+                            }
+                        }
+                    }
+                }
+            }
+            try await waitUntil("200 acknowledged writes before the kill", within: .seconds(120)) { acknowledged.count >= 200 }
+            server.kill()
+            await writers.value
+        }
+
+        let ledger = try Ledger.open(at: database)
+        #expect(try ledger.verify().isValid)
+        #expect(try ledger.rebuild().matches)
+        let events = try ledger.readNow { db in try AuditQuery().events(db) }
+        var sessions = Set<Int64>()
+        var exchangeOf: [Int64: Int64] = [:]
+        var addedByExchange: [Int64: Int] = [:]
+        var deletedByExchange: [Int64: [Int64]] = [:]
+        for event in events {
+            let payload = try JSON.parse(event.payload)
+            guard let id = payload["session_id"]?.intValue else { continue }
+            if event.type == "SessionAdded" {
+                sessions.insert(id)
+                let exchange = payload["fields"]?["public_id"]?.intValue
+                exchangeOf[id] = exchange
+                if let exchange { addedByExchange[exchange, default: 0] += 1 }
+                // The refused addSession never reaches the log.
+                #expect(payload["fields"]?["peer_name"] != .string("Again"))
+            } else if event.type == "SessionDeleted", let exchange = exchangeOf[id] {
+                deletedByExchange[exchange, default: []].append(id)
+            }
+        }
+        // Nothing acknowledged is lost.
+        #expect(acknowledged.sessions.isSubset(of: sessions))
+        for exchange in acknowledged.deletedExchanges {
+            #expect(deletedByExchange[exchange]?.count == 3, "exchange \(exchange)")
+        }
+        // No command is half-written: a deleteSession removed all three sessions or none, and no
+        // exchange holds more than its three sessions.
+        #expect(deletedByExchange.values.allSatisfy { $0.count == 3 })
+        #expect(addedByExchange.values.allSatisfy { $0 <= 3 })
+        #expect(acknowledged.count >= 200)
+    }
+}
+
+extension CrashTests {
     @Test("SIGTERM shuts the server down gracefully: it exits 0 and every acknowledged write is in the ledger")
     func gracefulShutdown() async throws {
         let (database, key, secret) = try ledgerWithWriteKey()

@@ -119,9 +119,12 @@ public func ledgerWithWriteKey() throws -> (database: String, key: APIKey, secre
 }
 
 /// Runs `body` with an HTTP client of its own and shuts the client down afterwards, also when
-/// `body` throws (a client never shut down traps when it is freed).
-public func withHTTPClient<Value>(_ body: (HTTPClient) async throws -> Value) async throws -> Value {
-    let client = HTTPClient(eventLoopGroupProvider: .singleton)
+/// `body` throws (a client never shut down traps when it is freed). The client keeps up to
+/// `connections` connections to a host open at once.
+public func withHTTPClient<Value>(connections: Int = 8, _ body: (HTTPClient) async throws -> Value) async throws -> Value {
+    var configuration = HTTPClient.Configuration()
+    configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: connections)
+    let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     let value: Value
     do {
         value = try await body(client)

@@ -104,8 +104,9 @@ struct EventLogTests {
     }
 
     /// `Ledger.write` runs a lone command on the caller's thread; one that finds another in
-    /// flight must wait its turn suspended (GRDB's asynchronous access), not block a second
-    /// thread of the pool on the writer queue, and both must commit, in the order they took it.
+    /// flight must wait suspended for the next group (run on GRDB's writer queue), not block a
+    /// second thread of the pool on the writer queue, and both must commit, in the order they
+    /// took it.
     @Test("a write that finds another in flight waits its turn queued; both commit in order")
     func aWriteBehindAnotherIsQueued() async throws {
         let ledger = try Ledger.open(at: temporaryDatabasePath())

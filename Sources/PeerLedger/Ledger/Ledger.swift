@@ -127,30 +127,73 @@ public final class Ledger: Sendable {
     /// Runs one command as one transaction. Whatever `body` appends is committed with the
     /// projections it changed, or, if `body` throws, nothing at all is. Projections that lag the
     /// log (`appendLogFirst`) are brought level first, in the same transaction, so the command
-    /// reads and decides on the whole log.
+    /// reads and decides on the whole log. Returns once the command's commit is durable.
     ///
-    /// Where it runs: when no other `write` of this ledger is in flight, on the caller's thread
-    /// (GRDB's synchronous access, which takes the free writer queue without a thread switch);
-    /// otherwise it waits its turn through GRDB's asynchronous access, suspended, not blocking a
-    /// thread. So at most one thread of Swift's pool ever waits on the disk (or on another
-    /// process's write lock, up to the busy timeout) for a command, none on a single processor
-    /// (`writesOnCallerThread`), and concurrent writers queue on the writer as before. The hop onto the writer queue and back
-    /// (two thread wake-ups) cost a lone client's command more CPU than its SQL did: with fsync
-    /// made a no-op, about 2,500 commands/s with the hop and 4,150 without. The transaction, its
-    /// durability and its order are the same on either path.
+    /// Concurrent commands share commits (`GroupCommit`): the commands that arrive while a commit
+    /// is being made durable are committed together in the next transaction, each in its own
+    /// savepoint, so a command that throws changes nothing and the others of its group still
+    /// commit; one fsync serves the group, and each caller is answered after it. A command that
+    /// finds nothing in flight is not held back: it runs at once, on the caller's thread (GRDB's
+    /// synchronous access, which takes the free writer queue without a thread switch); the hop
+    /// onto the writer queue and back (two thread wake-ups) cost a lone client's command more CPU
+    /// than its SQL did: with fsync made a no-op, about 2,500 commands/s with the hop and 4,150
+    /// without. Groups run on GRDB's writer queue, so at most one thread of Swift's pool ever
+    /// waits on the disk (or on another process's write lock, up to the busy timeout) for a
+    /// command, none on a single processor (`writesOnCallerThread`), where every command waits
+    /// for a group suspended.
     public func write<T: Sendable>(
-        _ metadata: EventMetadata, _ body: @Sendable (LedgerTransaction) throws -> T
+        _ metadata: EventMetadata, _ body: @escaping @Sendable (LedgerTransaction) throws -> T
     ) async throws -> T {
-        if Self.writesOnCallerThread, writesInFlight.compareExchange(expected: 0, desired: 1, ordering: .acquiring).exchanged {
-            defer { writesInFlight.subtract(1, ordering: .releasing) }
-            return try writeNow(metadata, body)
+        if Self.writesOnCallerThread, groups.beginAlone() {
+            defer { groups.endAlone(database) }
+            let result = try writeNow(metadata, body)
+            groups.record(commands: 1)
+            return result
         }
-        writesInFlight.add(1, ordering: .acquiring)
-        defer { writesInFlight.subtract(1, ordering: .releasing) }
+        return try await writeInGroup(metadata, body)
+    }
+
+    /// Queues the command for the next group (`GroupCommit`), as `write` does when the writer is
+    /// busy, and returns once the group's commit is durable. The group runs on GRDB's writer
+    /// queue, not on the caller's thread. A caller cancelled while its command waits gets a
+    /// `CancellationError` and the command is not run; once its group has taken it, it runs and
+    /// commits or fails with the group.
+    func writeInGroup<T: Sendable>(
+        _ metadata: EventMetadata, _ body: @escaping @Sendable (LedgerTransaction) throws -> T
+    ) async throws -> T {
         queuedWrites.add(1, ordering: .relaxed)
         let (clock, ids) = (self.clock, self.ids)
-        return try await database.writeWithoutTransaction { db in
-            try Self.command(db, metadata, clock: clock, ids: ids, projecting: true, body)
+        let cancelled = GroupCommit.CancellationFlag()
+        return try await withTaskCancellationHandler {
+            try await queueForGroup(metadata, clock: clock, ids: ids, cancelled: cancelled, body)
+        } onCancel: {
+            cancelled.set()
+        }
+    }
+
+    private func queueForGroup<T: Sendable>(
+        _ metadata: EventMetadata, clock: any LedgerClock, ids: any IDGenerator, cancelled: GroupCommit.CancellationFlag,
+        _ body: @escaping @Sendable (LedgerTransaction) throws -> T
+    ) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            let command = GroupCommit.Command(
+                run: { db in
+                    let result: Result<T, any Error>
+                    var events = 0
+                    do {
+                        let ran = try Self.run(db, metadata, clock: clock, ids: ids, projecting: true, body)
+                        (result, events) = (.success(ran.value), ran.events)
+                    } catch {
+                        result = .failure(error)
+                    }
+                    return GroupCommit.Ran(
+                        error: result.error, appendedEvents: events,
+                        answer: { failure in
+                            if let failure { continuation.resume(throwing: failure) } else { continuation.resume(with: result) }
+                        })
+                },
+                fail: { error in continuation.resume(throwing: error) }, cancelled: cancelled)
+            groups.submit(command, database)
         }
     }
 
@@ -159,28 +202,52 @@ public final class Ledger: Sendable {
     /// write lock) would take from every other task.
     static let writesOnCallerThread = ProcessInfo.processInfo.activeProcessorCount > 1
 
-    /// The `write`s running or waiting their turn (see `write`).
-    private let writesInFlight = Atomic<Int>(0)
-    /// How many `write`s found another in flight and waited their turn (tests read it).
+    /// Who holds the writer and the commands waiting for it (see `write`).
+    private let groups = GroupCommit()
+    /// How many `write`s found another in flight and waited for a group (tests read it).
     let queuedWrites = Atomic<Int>(0)
+
+    /// The transactions `write` committed so far and how many commands they held: how much
+    /// group commit shared its commits.
+    public var groupCommits: GroupCommitStatistics { groups.committed }
 
     /// The synchronous twin of `write`, for command-line tools.
     public func writeNow<T>(_ metadata: EventMetadata, _ body: (LedgerTransaction) throws -> T) throws -> T {
         try database.writeWithoutTransaction { db in try Self.command(db, metadata, clock: clock, ids: ids, projecting: true, body) }
     }
 
-    /// One command's transaction on the writer connection: `body` appends through a
-    /// `LedgerTransaction`, whose finish records where the projections stand, then the commit.
+    /// One command's transaction on the writer connection: the command (`run`), then the commit.
     private static func command<T>(
         _ db: Database, _ metadata: EventMetadata, clock: any LedgerClock, ids: any IDGenerator, projecting: Bool,
         _ body: (LedgerTransaction) throws -> T
     ) throws -> T {
         try inImmediateTransaction(db) {
-            let transaction = try LedgerTransaction(
-                db: db, metadata: metadata, recordedAt: clock.now(), ids: ids, projecting: projecting)
-            let result = try body(transaction)
-            try transaction.finish()
-            return result
+            let (value, events) = try run(db, metadata, clock: clock, ids: ids, projecting: projecting, body)
+            if events > 0 { try setWALCheckpoint(db, forEvents: events) }
+            return value
+        }
+    }
+
+    /// One command inside the transaction (or savepoint) its caller opened: `body` appends through
+    /// a `LedgerTransaction`, whose finish records where the projections stand. Returns `body`'s
+    /// value and how many events it appended.
+    static func run<T>(
+        _ db: Database, _ metadata: EventMetadata, clock: any LedgerClock, ids: any IDGenerator, projecting: Bool,
+        _ body: (LedgerTransaction) throws -> T
+    ) throws -> (value: T, events: Int) {
+        let transaction = try LedgerTransaction(db: db, metadata: metadata, recordedAt: clock.now(), ids: ids, projecting: projecting)
+        let value = try body(transaction)
+        try transaction.finish()
+        return (value, transaction.appendedCount)
+    }
+
+    /// Sets the WAL pages the coming commit may leave before it checkpoints (`walCheckpointPages`)
+    /// for a transaction of `count` events: what `PRAGMA wal_autocheckpoint` does, without a
+    /// statement to find and run per commit. SQLite reads it when the transaction commits.
+    static func setWALCheckpoint(_ db: Database, forEvents count: Int) throws {
+        let pages = walCheckpointPages(forEvents: count)
+        guard let connection = db.sqliteConnection, sqlite3_wal_autocheckpoint(connection, CInt(pages)) == SQLITE_OK else {
+            throw DatabaseError(resultCode: .SQLITE_MISUSE, message: "could not set wal_autocheckpoint to \(pages)")
         }
     }
 

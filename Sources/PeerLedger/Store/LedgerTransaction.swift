@@ -1,6 +1,5 @@
 public import Foundation
 package import GRDB
-import GRDBSQLite
 public import PeerLedgerDomain
 
 /// One command's view of the ledger while it writes: read projections through `db`, append
@@ -115,15 +114,10 @@ public final class LedgerTransaction {
     /// The position of the last event in the log, including this command's.
     public var lastPosition: Int64 { head.position }
 
+    /// Records where the projections stand after this command (the commit is its caller's).
     func finish() throws {
-        guard appendedCount > 0 else { return }
-        if projecting { try Projector.checkpoint(db, position: head.position) }
-        // Read by SQLite when this transaction commits (see `Ledger.walCheckpointPages`).
-        let pages = Ledger.walCheckpointPages(forEvents: appendedCount)
-        // What `PRAGMA wal_autocheckpoint` does, without a statement to find and run per command.
-        guard let connection = db.sqliteConnection, sqlite3_wal_autocheckpoint(connection, CInt(pages)) == SQLITE_OK else {
-            throw DatabaseError(resultCode: .SQLITE_MISUSE, message: "could not set wal_autocheckpoint to \(pages)")
-        }
+        guard appendedCount > 0, projecting else { return }
+        try Projector.checkpoint(db, position: head.position)
     }
 }
 

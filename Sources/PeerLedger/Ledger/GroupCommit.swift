@@ -1,0 +1,227 @@
+import GRDB
+import GRDBSQLite
+import Synchronization
+
+/// Group commit: the commands that arrive while a commit is being made durable wait, and are then
+/// committed together in one transaction, so one fsync serves all of them.
+///
+/// - Each command of a group runs inside its own savepoint: a command that throws (a refusal, a
+///   stale expected version, any error) is rolled back to its savepoint alone, leaving nothing in
+///   the log, the projections or the side tables, and the commands after it still run.
+/// - The group ends with one `COMMIT` (`synchronous=FULL`). Every caller is answered, with its own
+///   value or its own error, only after that commit returned; if the commit fails, every command
+///   of the group gets the commit's error.
+/// - Order in the log is the order commands took the writer: a group runs its commands in the
+///   order they queued, each deciding on the state the ones before it left.
+/// - No command waits for company: a group is made of the commands already queued when the writer
+///   takes them, and a command that finds nothing in flight runs at once (`Ledger.write`).
+///
+/// A group runs on GRDB's writer queue (its asynchronous access), one at a time; when it is
+/// committed and answered, the commands that queued meanwhile form the next group.
+final class GroupCommit: Sendable {
+    /// One command waiting for a group.
+    struct Command: Sendable {
+        /// Runs the command in the group's open transaction and says what it left.
+        let run: @Sendable (Database) -> Ran
+        /// Answers the caller with `error` for a command that did not run.
+        let fail: @Sendable (any Error) -> Void
+        /// Set when the caller's task is cancelled: a command not yet run then is not run at all.
+        let cancelled: CancellationFlag
+    }
+
+    /// Whether a waiting command's caller was cancelled.
+    final class CancellationFlag: Sendable {
+        private let flag = Atomic<Bool>(false)
+        func set() { flag.store(true, ordering: .relaxed) }
+        var isSet: Bool { flag.load(ordering: .relaxed) }
+    }
+
+    /// What a command left once it ran: its error if it failed, how many events it appended, and
+    /// how to answer its caller once the group's commit is known.
+    struct Ran: Sendable {
+        var error: (any Error)?
+        var appendedEvents: Int
+        /// Answers the caller: with the command's own value or error when `failure` is nil,
+        /// otherwise with `failure`.
+        let answer: @Sendable (_ failure: (any Error)?) -> Void
+    }
+
+    private struct State {
+        /// A command or a group holds the writer (or a group has been handed to it).
+        var writing = false
+        /// Commands waiting for the next group, in the order they arrived.
+        var queue: [Command] = []
+    }
+
+    private let state = Mutex(State())
+    private let statistics = Mutex(GroupCommitStatistics())
+
+    /// Takes the writer for a lone command when nothing is in flight or queued; the caller then
+    /// runs its command and must call `endAlone` after it.
+    func beginAlone() -> Bool {
+        state.withLock { state in
+            guard !state.writing else { return false }
+            state.writing = true
+            return true
+        }
+    }
+
+    /// Releases the writer after a lone command (`beginAlone`), or hands it to the commands that
+    /// queued meanwhile.
+    func endAlone(_ writer: any DatabaseWriter) {
+        handOff(writer)
+    }
+
+    /// Queues `command` for the next group, starting one if the writer is idle.
+    func submit(_ command: Command, _ writer: any DatabaseWriter) {
+        let starts = state.withLock { state in
+            state.queue.append(command)
+            guard !state.writing else { return false }
+            state.writing = true
+            return true
+        }
+        if starts { runNextGroup(writer) }
+    }
+
+    /// The commit of a transaction of `commands` commands (a lone command is a group of one).
+    func record(commands: Int) {
+        statistics.withLock { $0.add(group: commands) }
+    }
+
+    /// The groups committed so far.
+    var committed: GroupCommitStatistics { statistics.withLock { $0 } }
+
+    /// Gives the writer to the queued commands, or leaves it idle when none are.
+    private func handOff(_ writer: any DatabaseWriter) {
+        let next = state.withLock { state in
+            if state.queue.isEmpty { state.writing = false }
+            return state.writing
+        }
+        if next { runNextGroup(writer) }
+    }
+
+    /// Runs the commands queued when the writer takes them as one group, then hands off.
+    private func runNextGroup(_ writer: any DatabaseWriter) {
+        writer.asyncWriteWithoutTransaction { db in
+            let queued = self.state.withLock { state in
+                defer { state.queue.removeAll(keepingCapacity: true) }
+                return state.queue
+            }
+            // A command whose caller was cancelled while it waited is not run.
+            var group: [Command] = [], dropped: [Command] = []
+            for command in queued {
+                if command.cancelled.isSet { dropped.append(command) } else { group.append(command) }
+            }
+            let (answer, leftOver) = self.commit(group, db)
+            if !leftOver.isEmpty { self.state.withLock { $0.queue.insert(contentsOf: leftOver, at: 0) } }
+            // The writer is handed on before the callers hear: a caller that writes again once
+            // answered finds it idle when nothing else is queued.
+            self.handOff(writer)
+            for command in dropped { command.fail(CancellationError()) }
+            answer()
+        }
+    }
+
+    /// Runs `group` in one `IMMEDIATE` transaction, each command in a savepoint when there is more
+    /// than one, and commits once. Returns how to answer every caller (called once the commit is
+    /// known) and the commands it did not run (the transaction was lost before them), which wait
+    /// for the next group.
+    private func commit(_ group: [Command], _ db: Database) -> (answer: () -> Void, leftOver: [Command]) {
+        guard !group.isEmpty else { return ({}, []) }
+        do {
+            try db.cachedStatement(sql: "BEGIN IMMEDIATE TRANSACTION").execute()
+        } catch {
+            return ({ for command in group { command.fail(error) } }, [])
+        }
+        let alone = group.count == 1
+        var ran: [Ran] = []
+        ran.reserveCapacity(group.count)
+        for (index, command) in group.enumerated() {
+            do {
+                if !alone { try db.cachedStatement(sql: "SAVEPOINT command").execute() }
+            } catch {
+                return lose(ran, to: error, db, leaving: group[index...])
+            }
+            let outcome = command.run(db)
+            ran.append(outcome)
+            if let error = outcome.error, !Self.inTransaction(db) {
+                // SQLite gave the whole transaction up under this command (an I/O error, a full
+                // disk): the commands before it lost their work with it.
+                return lose(ran, to: error, db, leaving: group[(index + 1)...])
+            }
+            guard !alone else { continue }
+            do {
+                if outcome.error != nil { try db.cachedStatement(sql: "ROLLBACK TRANSACTION TO SAVEPOINT command").execute() }
+                try db.cachedStatement(sql: "RELEASE SAVEPOINT command").execute()
+            } catch {
+                return lose(ran, to: error, db, leaving: group[(index + 1)...])
+            }
+        }
+        guard ran.contains(where: { $0.error == nil }) else {
+            Self.rollBack(db)
+            return ({ for outcome in ran { outcome.answer(nil) } }, [])
+        }
+        do {
+            let events = ran.reduce(0) { $0 + $1.appendedEvents }
+            if events > 0 { try Ledger.setWALCheckpoint(db, forEvents: events) }
+            try db.cachedStatement(sql: "COMMIT TRANSACTION").execute()
+        } catch {
+            return lose(ran, to: error, db, leaving: [])
+        }
+        record(commands: group.count)
+        return ({ for outcome in ran { outcome.answer(nil) } }, [])
+    }
+
+    /// The group's transaction is lost to `error` (its commit failed, or SQLite gave it up under
+    /// a command): rolls back what is left of it; every command that ran is answered with
+    /// `error`, and the commands `notRun` wait for the next group (or, when none ran, hear
+    /// `error` too).
+    private func lose(
+        _ ran: [Ran], to error: any Error, _ db: Database, leaving notRun: ArraySlice<Command>
+    ) -> (answer: () -> Void, leftOver: [Command]) {
+        Self.rollBack(db)
+        // Lost before any command ran: they all hear of it, so a fault that recurs cannot keep
+        // a group going round.
+        guard !ran.isEmpty else { return ({ for command in notRun { command.fail(error) } }, []) }
+        return ({ for outcome in ran { outcome.answer(error) } }, Array(notRun))
+    }
+
+    private static func inTransaction(_ db: Database) -> Bool {
+        guard let connection = db.sqliteConnection else { return false }
+        return sqlite3_get_autocommit(connection) == 0
+    }
+
+    private static func rollBack(_ db: Database) {
+        // Whatever failed is the error that tells what happened; a rollback of a transaction
+        // SQLite already gave up has nothing to say.
+        try? db.rollback()
+    }
+}
+
+/// How many transactions the ledger's commands were committed in, and how many commands they
+/// held: a lone command is a group of one.
+public struct GroupCommitStatistics: Sendable, Equatable {
+    /// Transactions committed by `Ledger.write`.
+    public var groups = 0
+    /// Commands in them.
+    public var commands = 0
+    /// The most commands one transaction held.
+    public var largestGroup = 0
+
+    /// Commands per transaction on average (0 before the first).
+    public var commandsPerGroup: Double { groups == 0 ? 0 : Double(commands) / Double(groups) }
+
+    mutating func add(group size: Int) {
+        groups += 1
+        commands += size
+        largestGroup = max(largestGroup, size)
+    }
+}
+
+extension Result {
+    /// The error of a failure, nil for a success.
+    var error: Failure? {
+        if case let .failure(error) = self { return error }
+        return nil
+    }
+}
