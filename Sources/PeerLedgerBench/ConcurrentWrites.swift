@@ -2,6 +2,7 @@ import AsyncHTTPClient
 public import Foundation
 import NIOCore
 import PeerLedger
+import PeerLedgerAPIv1
 import PeerLedgerDomain
 
 extension LedgerWorkloads {

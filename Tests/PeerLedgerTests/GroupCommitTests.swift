@@ -1,11 +1,12 @@
 import Foundation
 import GRDB
+import PeerLedgerTestSupport
 import Synchronization
 import Testing
 
 @testable import PeerLedger
+@testable import PeerLedgerAPIv1
 @testable import PeerLedgerDomain
-import PeerLedgerTestSupport
 
 /// Group commit (`GroupCommit`, `Ledger.write`): commands that queue while the writer is busy are
 /// committed together, each in its own savepoint, with one commit.
