@@ -91,4 +91,33 @@ struct ProjectionBoundaryTests {
             #expect(!Self.sqlLines(in: text).isEmpty, "\(allowed) holds no SQL any more: take it off the list")
         }
     }
+
+    /// The edges: integrations that read the ledger through typed queries and hand their outcome
+    /// back as commands.
+    static let edges = ["PeerLedgerRouters", "PeerLedgerMail", "PeerLedgerPeeringDB"]
+
+    /// A GRDB import, or the database or a transaction's connection named in code. (Lookarounds
+    /// rather than `\b`: Unicode word boundaries do not fall inside `ledger.database.write`.)
+    static var databaseAccess: Regex<Substring> { #/import\s+GRDB|(?:^|\W)Database(?!\w)|\.db(?!\w)|\.database(?!\w)/# }
+
+    @Test("an edge neither imports GRDB nor reaches for the database: it reads through queries", arguments: edges)
+    func edgesReadThroughQueries(_ edge: String) throws {
+        #expect("try await ledger.database.write { db in }".contains(Self.databaseAccess))
+        #expect("try Outbox.state(tx.db, requestID: id)".contains(Self.databaseAccess))
+        #expect("static func fetch(_ db: Database) throws".contains(Self.databaseAccess))
+        #expect(!"try tx.reader.liveSessions(onRouter: router.id)".contains(Self.databaseAccess))
+        let folder = Self.sources.appendingPathComponent(edge)
+        let files = try #require(FileManager.default.enumerator(at: folder, includingPropertiesForKeys: nil))
+            .compactMap { $0 as? URL }.filter { $0.pathExtension == "swift" }
+        #expect(!files.isEmpty, "found no source files under \(folder.path)")
+        var offenders: [String] = []
+        for file in files {
+            let text = try String(contentsOf: file, encoding: .utf8)
+            for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+            where !line.trimmingCharacters(in: .whitespaces).hasPrefix("//") && line.contains(Self.databaseAccess) {
+                offenders.append("\(edge)/\(file.lastPathComponent):\(number + 1): \(line.trimmingCharacters(in: .whitespaces))")
+            }
+        }
+        #expect(offenders.isEmpty, "\(offenders.joined(separator: "\n"))")
+    }
 }

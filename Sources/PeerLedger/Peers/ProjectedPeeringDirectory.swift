@@ -1,4 +1,4 @@
-public import PeerLedgerDomain
+import PeerLedgerDomain
 
 /// The `PeeringDirectory` the request actions use in production: the PeeringDB projections
 /// (exchanges, networks, addresses, contacts) and the peers projection, read inside the
