@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "PeerLedgerDomain", targets: ["PeerLedgerDomain"]),
         .library(name: "PeerLedger", targets: ["PeerLedger"]),
         .library(name: "PeerLedgerAPIv1", targets: ["PeerLedgerAPIv1"]),
+        .library(name: "PeerLedgerRouters", targets: ["PeerLedgerRouters"]),
         .library(name: "PeerLedgerFixtures", targets: ["PeerLedgerFixtures"]),
         .executable(name: "peerledger", targets: ["peerledger"]),
     ],
@@ -46,9 +47,9 @@ let package = Package(
             dependencies: [.product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
-        // The ledger core: the event store, projections and their typed queries, the API key
-        // store, PeeringDB import, mail's outbox, router configuration and pushes. No HTTP and no
-        // API face in here.
+        // The ledger core: the event store and its side tables (secrets, idempotency, API keys,
+        // the outbox), projections and their typed queries (the only SQL over projection tables),
+        // commands, request mail rendered and enqueued. No HTTP, no API face, no router or mail I/O.
         .target(
             name: "PeerLedger",
             dependencies: [
@@ -59,13 +60,27 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Mustache", package: "swift-mustache"),
-                // Router commands (vtysh, birdc, ssh): one deadline over each whole exchange.
-                .product(name: "Subprocess", package: "swift-subprocess"),
-                // The outbox worker, the router poller and the snapshot keeper are Services.
+                // The snapshot keeper is a Service.
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict,
             plugins: ["MigrationsPlugin"]
+        ),
+        // The router edge: configuration rendering per platform, connections (vtysh, birdc, ssh
+        // through CommandRunner), BGP state parsing, pushes, the poller and its service. Reads the
+        // ledger through the core's typed queries and records outcomes as commands; no SQL, no GRDB.
+        .target(
+            name: "PeerLedgerRouters",
+            dependencies: [
+                "PeerLedger",
+                "PeerLedgerDomain",
+                .product(name: "Logging", package: "swift-log"),
+                // Router commands (vtysh, birdc, ssh): one deadline over each whole exchange.
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                // The router poller is a Service.
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
         ),
         // ProVision's APIv1 face: parameter parsing, the seed's messages and answer shapes, HMAC
         // request signatures, the read-answer cache. Reads and writes through the core's typed
@@ -76,6 +91,8 @@ let package = Package(
             dependencies: [
                 "PeerLedger",
                 "PeerLedgerDomain",
+                // configureSession and deleteSession push to routers: a face may use an edge.
+                "PeerLedgerRouters",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -140,13 +157,16 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // Mail delivery: a small SMTP client over SwiftNIO (STARTTLS/implicit TLS via NIOSSL) and a
-        // sendmail pipe: the real `MailTransport`s behind the core's outbox.
+        // The mail edge: the outbox worker's delivery passes (claiming due messages, recording each
+        // outcome as a command), a small SMTP client over SwiftNIO (STARTTLS/implicit TLS via
+        // NIOSSL) and a sendmail pipe: the real `MailTransport`s. The core renders and enqueues.
         .target(
             name: "PeerLedgerMail",
             dependencies: [
                 "PeerLedger",
                 "PeerLedgerDomain",
+                // The outbox worker is a Service.
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -177,6 +197,7 @@ let package = Package(
                 "PeerLedgerBench",
                 "PeerLedgerPeeringDB",
                 "PeerLedgerMail",
+                "PeerLedgerRouters",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -208,6 +229,7 @@ let package = Package(
                 "PeerLedger",
                 "PeerLedgerAPIv1",
                 "PeerLedgerDomain",
+                "PeerLedgerRouters",
                 "PeerLedgerHTTP",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -224,6 +246,8 @@ let package = Package(
             dependencies: [
                 "PeerLedger",
                 "PeerLedgerAPIv1",
+                "PeerLedgerRouters",
+                "PeerLedgerMail",
                 "PeerLedgerFixtures",
                 "PeerLedgerPeeringDB",
                 "PeerLedgerDomain",

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 package import Logging
 public import PeerLedger
+public import PeerLedgerRouters
 import PeerLedgerDomain
 
 /// ProVision's APIv1 on the ledger: routes `target` and `action` to an action, runs reads on the

@@ -1,4 +1,5 @@
 import PeerLedger
+import PeerLedgerRouters
 import PeerLedgerDomain
 
 /// What an action that talks to the outside gets: the ledger to read and to record in (a push

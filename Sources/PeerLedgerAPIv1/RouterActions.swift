@@ -1,4 +1,5 @@
 import PeerLedger
+import PeerLedgerRouters
 import PeerLedgerDomain
 
 /// configureSession and deleteSession: the actions that change a router as well as the ledger.

@@ -80,7 +80,7 @@ public struct SyntheticWorld: Sendable {
         try? FileManager.default.removeItem(at: folder)
         try ledger.setOwnNetwork(asn: SyntheticPeeringDB.asn(Self.ownNetID), metadata: Self.metadata)
 
-        let plan = try ledger.readNow { db in try WorldPlan(shape: shape, db) }
+        let plan = try ledger.readingNow { reader in try WorldPlan(shape: shape, reader) }
         let appendedSoFar = Int(try ledger.headPosition())
         let events = WorldEvents(shape: shape, plan: plan, seed: seed, budget: shape.events - appendedSoFar)
         let clock = ContinuousClock()

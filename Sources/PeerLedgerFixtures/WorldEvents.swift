@@ -1,4 +1,3 @@
-import GRDB
 import PeerLedger
 import PeerLedgerDomain
 
@@ -16,14 +15,10 @@ struct WorldPlan {
     /// Our own addresses at each of our exchanges.
     var own: [Int64: Member] = [:]
 
-    init(shape: WorldShape, _ db: Database) throws {
-        let rows = try Row.fetchCursor(
-            db, sql: "SELECT ix_id, net_id, ipaddr4, ipaddr6 FROM pdb_netixlan WHERE ix_id <= ? ORDER BY id",
-            arguments: [shape.ownExchanges])
+    init(shape: WorldShape, _ reader: LedgerReader) throws {
         var seen = Set<[Int64]>()
-        while let row = try rows.next() {
-            guard let ix = row[0] as Int64?, let net = row[1] as Int64? else { continue }
-            let member = Member(net: net, ipv4: row[2], ipv6: row[3])
+        for (ix, net, ipv4, ipv6) in try reader.exchangeAddresses(throughExchange: Int64(shape.ownExchanges)) {
+            let member = Member(net: net, ipv4: ipv4, ipv6: ipv6)
             if net == SyntheticWorld.ownNetID {
                 if own[ix] == nil { own[ix] = member }
             } else if seen.insert([ix, net]).inserted {

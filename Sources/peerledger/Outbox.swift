@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import PeerLedger
 import PeerLedgerDomain
+import PeerLedgerMail
 import PeerLedgerSettings
 
 /// `peerledger outbox`: the queue of peering-request messages.

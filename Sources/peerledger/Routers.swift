@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PeerLedger
+import PeerLedgerRouters
 import PeerLedgerDomain
 
 /// `peerledger routers`: our routers (`resource_id`/`resource_name`), as events, and their live

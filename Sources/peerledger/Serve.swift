@@ -3,8 +3,10 @@ import Foundation
 import Hummingbird
 import Logging
 import PeerLedger
+import PeerLedgerRouters
 import PeerLedgerAPIv1
 import PeerLedgerDomain
+import PeerLedgerMail
 import PeerLedgerHTTP
 import PeerLedgerSettings
 import ServiceLifecycle

@@ -1,6 +1,7 @@
 public import Foundation
 
 @testable import PeerLedger
+@testable import PeerLedgerRouters
 @testable import PeerLedgerDomain
 
 /// A real BGP lab made by a test and removed by it: two network namespaces joined by a veth

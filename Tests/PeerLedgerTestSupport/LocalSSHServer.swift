@@ -1,6 +1,7 @@
 public import Foundation
 
 @testable import PeerLedger
+@testable import PeerLedgerRouters
 @testable import PeerLedgerDomain
 
 /// An OpenSSH server on a loopback port, started by a test with its own host key, its own

@@ -1,6 +1,7 @@
 public import Foundation
 
 @testable public import PeerLedger
+@testable import PeerLedgerRouters
 @testable public import PeerLedgerAPIv1
 @testable public import PeerLedgerDomain
 

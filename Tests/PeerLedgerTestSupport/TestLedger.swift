@@ -2,6 +2,7 @@ public import PeerLedger
 public import Foundation
 
 @testable public import PeerLedger
+@testable public import PeerLedgerRouters
 @testable public import PeerLedgerAPIv1
 @testable public import PeerLedgerDomain
 

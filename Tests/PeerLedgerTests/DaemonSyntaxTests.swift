@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import PeerLedger
+@testable import PeerLedgerRouters
 @testable import PeerLedgerDomain
 import PeerLedgerTestSupport
 

@@ -2,6 +2,7 @@ import PeerLedgerTestSupport
 import Testing
 
 @testable import PeerLedger
+@testable import PeerLedgerRouters
 @testable import PeerLedgerDomain
 
 /// Reading what `vtysh -c write` printed and comparing the saved files with what FRR runs.

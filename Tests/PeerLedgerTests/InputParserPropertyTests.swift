@@ -4,6 +4,7 @@ import PeerLedgerTestSupport
 import Testing
 
 @testable import PeerLedger
+@testable import PeerLedgerRouters
 @testable import PeerLedgerAPIv1
 @testable import PeerLedgerDomain
 @testable import PeerLedgerPeeringDB

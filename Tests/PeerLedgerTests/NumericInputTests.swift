@@ -3,6 +3,7 @@ import Testing
 
 @testable import PeerLedger
 @testable import PeerLedgerDomain
+@testable import PeerLedgerMail
 @testable import PeerLedgerFixtures
 import PeerLedgerTestSupport
 

@@ -3,6 +3,7 @@ import Testing
 
 @testable import PeerLedger
 @testable import PeerLedgerDomain
+@testable import PeerLedgerMail
 import PeerLedgerTestSupport
 
 /// A transport that records each delivery's recipients, and lets a test wait for them.

@@ -4,6 +4,7 @@ import Testing
 
 @testable import PeerLedger
 @testable import PeerLedgerDomain
+@testable import PeerLedgerMail
 import PeerLedgerTestSupport
 
 @Suite("Outbox worker")

@@ -1,6 +1,7 @@
 import Foundation
 
 @testable import PeerLedger
+@testable import PeerLedgerRouters
 @testable import PeerLedgerDomain
 
 /// A router in memory: records what was pushed, answers with scripted neighbors and failures.

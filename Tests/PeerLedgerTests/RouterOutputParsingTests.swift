@@ -3,6 +3,7 @@ import PeerLedgerTestSupport
 import Testing
 
 @testable import PeerLedger
+@testable import PeerLedgerRouters
 @testable import PeerLedgerDomain
 
 @Suite("Reading BGP state from FRR and BIRD")

@@ -9,7 +9,9 @@ import PeerLedgerTestSupport
 import Testing
 
 @testable import PeerLedger
+@testable import PeerLedgerRouters
 @testable import PeerLedgerDomain
+@testable import PeerLedgerMail
 
 /// A transport whose delivery is still in progress when the graceful shutdown comes: it accepts
 /// the message only once the shutdown has reached the task delivering it (within a minute), and

@@ -1,4 +1,3 @@
-import GRDB
 public import PeerLedgerDomain
 
 extension Ledger {
@@ -8,16 +7,14 @@ extension Ledger {
     public func setOwnNetwork(asn: Int64, qualifiedPolicies: [String]? = nil, metadata: EventMetadata) throws -> String {
         guard (1...4_294_967_295).contains(asn) else { throw Refusal("asn must be an AS number from 1 to 4294967295, got \(asn)") }
         return try writeNow(metadata) { transaction in
-            let db = transaction.db
-            guard let row = try Row.fetchOne(
-                db, sql: "SELECT id, name FROM pdb_net WHERE asn = ? ORDER BY id LIMIT 1", arguments: [asn])
-            else {
+            let reader = transaction.reader
+            guard let network = try reader.network(asn: asn) else {
                 throw Refusal("AS\(asn) is not in the PeeringDB data; import PeeringDB first (peerledger peeringdb import)")
             }
-            let current = try OwnNetwork.fetch(db)
+            let current = try reader.ownNetwork()
             let policies = qualifiedPolicies ?? current?.qualifiedPolicies ?? OwnNetwork.defaultPolicies
             for policy in policies { _ = try Values.text(policy, field: "qualified policy", maxLength: 40) }
-            let event = OwnNetworkSet(netID: row["id"], asn: asn, name: row["name"], qualifiedPolicies: policies)
+            let event = OwnNetworkSet(netID: network.id, asn: asn, name: network.name, qualifiedPolicies: policies)
             if let current, current.netID == event.netID, current.name == event.name, current.qualifiedPolicies == policies {
                 return "Own network unchanged: \(event.name) (AS\(asn), net \(event.netID))"
             }

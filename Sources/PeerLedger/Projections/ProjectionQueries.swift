@@ -4,14 +4,18 @@ package import PeerLedgerDomain
 /// Typed reads of projection tables that integrations and faces need, so a router poller, the
 /// PeeringDB import or APIv1 reads through a query (values out) instead of naming projection
 /// tables itself.
+/// A live session on a router, as a poll matches it to a neighbor: its id, peer address and
+/// state.
+package struct SessionOnRouter: Sendable, Equatable {
+    package var id: Int64
+    package var peerAddress: String
+    package var state: String
+}
+
 enum SessionQueries {
     /// A live session on a router, as a poll matches it to a neighbor: its id, peer address and
     /// state.
-    struct OnRouter: Sendable, Equatable {
-        var id: Int64
-        var peerAddress: String
-        var state: String
-    }
+    typealias OnRouter = SessionOnRouter
 
     /// Every live session of `router`.
     static func live(onRouter router: Int64, _ db: Database) throws -> [OnRouter] {

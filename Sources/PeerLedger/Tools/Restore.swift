@@ -117,7 +117,7 @@ public enum LedgerRestore {
     private static func keptBesideTheLog(_ db: Database) throws -> [String] {
         let apart = try SQLiteLog.keptApart(db)
         let keys = try APIKeyStore.all(db).filter { $0.revokedAt == nil }.count
-        let mail = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox WHERE state = 'pending'") ?? 0
+        let mail = try Outbox.counts(db)["pending"] ?? 0
         return [
             "\(keys) API keys with their secrets", "\(apart.secrets) session and router passwords",
             "\(apart.idempotencyAnswers) idempotency answers", "\(mail) request mails still to send",
@@ -194,13 +194,13 @@ public enum LedgerRestore {
     /// the log: each line says what is missing and what to do.
     private static func lackingWithoutSecrets(_ db: Database) throws -> [String] {
         var lacking: [String] = []
-        let sessions = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sessions WHERE password_ref IS NOT NULL AND deleted = 0") ?? 0
+        let reader = LedgerReader(db)
+        let sessions = try reader.liveSessionsWithPassword()
         if sessions > 0 {
             lacking.append(
                 "\(sessions) live BGP sessions had a password: getSessions now answers password null; set each again with updateSession")
         }
-        let routers = try Int.fetchOne(
-            db, sql: "SELECT COUNT(*) FROM routers WHERE removed = 0 AND json_extract(access, '$.password_ref') IS NOT NULL") ?? 0
+        let routers = try reader.routersWithPassword()
         if routers > 0 {
             lacking.append("\(routers) routers had an SSH password: add it again before pushing or polling them")
         }
@@ -217,7 +217,7 @@ public enum LedgerRestore {
             )
         }
         lacking.append("no idempotency answers: a write retried with an Idempotency-Key used before the export runs again")
-        let mail = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM requests WHERE delivery_status IN ('queued', 'retrying')") ?? 0
+        let mail = try reader.requestsAwaitingDelivery()
         if mail > 0 {
             lacking.append("\(mail) peering requests were still to be delivered: their messages are not in the export and will not be sent")
         }
