@@ -13,6 +13,19 @@ struct SessionDecisionsTests {
         .prfx_max: "200", .password: "ace12345", .note: "I'm a fancy note.",
     ]
 
+    /// The stable code of the refusal `body` throws (nil when it throws none or one without a code).
+    static func code(_ body: () throws -> Void) -> Refusal.Code? {
+        do {
+            try body()
+            return nil
+        } catch let refusal as Refusal {
+            return refusal.code
+        } catch {
+            Issue.record("not a refusal: \(error)")
+            return nil
+        }
+    }
+
     /// The refusal's message, nil when `body` is let through (any other error is a failure).
     static func refusal(_ body: () throws -> Void) -> String? {
         do {
@@ -45,6 +58,7 @@ struct SessionDecisionsTests {
             var given = Self.amazon
             given[field] = ""
             #expect(Self.refusal { _ = try SessionDecisions.newSession(given) } == "addSession needs \(field.rawValue)")
+            #expect(Self.code { _ = try SessionDecisions.newSession(given) } == .sessionMissingField)
         }
     }
 
@@ -53,11 +67,13 @@ struct SessionDecisionsTests {
         var given = Self.amazon
         given[.ip_type] = "ipv6"
         #expect(Self.refusal { _ = try SessionDecisions.newSession(given) } == "peer_ipaddr 206.126.236.68 is an ipv4 address but ip_type is ipv6")
+        #expect(Self.code { _ = try SessionDecisions.newSession(given) } == .sessionAddressFamilyMismatch)
         given = Self.amazon
         given[.source_ipaddr] = "2001:db8::5"
         #expect(
             Self.refusal { _ = try SessionDecisions.newSession(given) }
                 == "source_ipaddr 2001:db8::5 is an ipv6 address but peer_ipaddr 206.126.236.68 is ipv4")
+        #expect(Self.code { _ = try SessionDecisions.newSession(given) } == .sessionAddressFamilyMismatch)
     }
 
     @Test("the event of a new session carries the password's ref, never the password")
@@ -77,7 +93,10 @@ struct SessionDecisionsTests {
         #expect(next[.prfx_max] == .int(250))
         #expect(SessionDecisions.changedFields(from: current, to: next) == [.prfx_max, .note])
         #expect(Self.refusal { _ = try SessionDecisions.updatedValues(of: current, given: [.peer_asn: ""]) } == "peer_asn cannot be empty")
-        #expect(throws: Refusal.self) { try SessionDecisions.refuseUpdate(ofDeleted: 41, isDeleted: true) }
+        #expect(Self.code { _ = try SessionDecisions.updatedValues(of: current, given: [.peer_asn: ""]) } == .sessionFieldEmpty)
+        #expect(throws: Refusal("Session 41 is deleted; it cannot be updated", code: .sessionDeleted)) {
+            try SessionDecisions.refuseUpdate(ofDeleted: 41, isDeleted: true)
+        }
     }
 
     @Test("a new peer address without an ip_type brings its own family")
@@ -107,6 +126,7 @@ struct SessionDecisionsTests {
         #expect(
             Self.refusal { try SessionDecisions.refuseDuplicate(slot, holder: 7) }
                 == "peer_ipaddr 206.126.236.68 already has session 7 on router 422 at exchange 1; update or delete that session instead")
+        #expect(Self.code { try SessionDecisions.refuseDuplicate(slot, holder: 7) } == .sessionAddressTaken)
     }
 
     @Test("deleteSession without a criterion is refused rather than deleting every session")
@@ -156,10 +176,10 @@ struct PeerDecisionsTests {
 
     @Test("an unknown request status, a bad flag, or notes given twice are refused by name")
     func refusals() {
-        #expect(throws: Refusal("request_status must be one of none, sent, accepted, rejected, got 'maybe'")) {
+        #expect(throws: Refusal("request_status must be one of none, sent, accepted, rejected, got 'maybe'", code: .peerRequestStatusUnknown)) {
             try PeerDecisions.changes(Self.amazon, PeerDecisions.Given(requestStatus: "maybe"))
         }
-        #expect(throws: Refusal("updatePeer takes notes or notes_private (the same field), not both")) {
+        #expect(throws: Refusal("updatePeer takes notes or notes_private (the same field), not both", code: .peerNotesTwice)) {
             try PeerDecisions.changes(Self.amazon, PeerDecisions.Given(notes: "a", notesPrivate: "b"))
         }
         #expect(throws: Refusal.self) { try PeerDecisions.changes(Self.amazon, PeerDecisions.Given(isPeer: "perhaps")) }

@@ -263,22 +263,24 @@ public final class Ledger: Sendable {
     /// of an earlier position, a consistent prefix of the log; the next command (`write`,
     /// `writeNow`), and the next opening of the ledger, catch them up before anything else, so a
     /// process that stops in between loses nothing. `body` must not read the projections for
-    /// what it appends.
-    public func appendLogFirst<T>(_ metadata: EventMetadata, _ body: (LedgerTransaction) throws -> T) throws -> T {
+    /// what it appends. A command's check for lagging projections is part of the one statement
+    /// that reads the log's head (`LedgerTransaction.init`): no query of its own. For the
+    /// package's own bulk loaders (fixtures, bench), not for a library user: `package`.
+    package func appendLogFirst<T>(_ metadata: EventMetadata, _ body: (LedgerTransaction) throws -> T) throws -> T {
         try database.writeWithoutTransaction { db in try Self.command(db, metadata, clock: clock, ids: ids, projecting: false, body) }
     }
 
     /// Applies the events the projections lack (appended log first), in one transaction;
     /// returns how many. Nothing to do returns 0 at the cost of one read.
     @discardableResult
-    public func catchUpProjections() throws -> Int64 {
+    package func catchUpProjections() throws -> Int64 {
         try database.write { db in
             try Projector.catchUp(db, after: Projector.projectedPosition(db), prefetchFrom: database as? DatabasePool)
         }
     }
 
     /// How many events the projections lack (0 unless some were appended log first).
-    public func projectionLag() throws -> Int64 {
+    package func projectionLag() throws -> Int64 {
         try readNow { db in try Self.headPosition(db) - Projector.projectedPosition(db) }
     }
 

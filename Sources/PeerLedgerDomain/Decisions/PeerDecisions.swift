@@ -44,7 +44,7 @@ public enum PeerDecisions {
     /// naming the value that cannot be taken.
     public static func changes(_ current: LocalState, _ given: Given) throws(Refusal) -> [String: PeerUpdated.Change] {
         if given.notes != nil, given.notesPrivate != nil {
-            throw Refusal("updatePeer takes notes or notes_private (the same field), not both")
+            throw Refusal("updatePeer takes notes or notes_private (the same field), not both", code: .peerNotesTwice)
         }
         var changes: [String: PeerUpdated.Change] = [:]
         func note(_ field: PeerLocalField, _ from: PeeringDBValue, _ to: PeeringDBValue) {
@@ -60,7 +60,9 @@ public enum PeerDecisions {
         }
         if let text = given.requestStatus, !text.isEmpty {
             guard requestStatuses.contains(text) else {
-                throw Refusal("request_status must be one of none, sent, accepted, rejected, got '\(Values.quoted(text))'")
+                throw Refusal(
+                    "request_status must be one of none, sent, accepted, rejected, got '\(Values.quoted(text))'",
+                    code: .peerRequestStatusUnknown)
             }
             note(.request_status, current.requestStatus.map(PeeringDBValue.text) ?? .null, .text(text))
         }

@@ -36,7 +36,7 @@ public enum SessionDecisions {
             values[field] = try field.parse(text)
         }
         for field in SessionField.requiredToAdd where values[field] == nil {
-            throw Refusal("addSession needs \(field.rawValue)")
+            throw Refusal("addSession needs \(field.rawValue)", code: .sessionMissingField)
         }
         try checkAddressFamilies(&values)
         if values[.state] == nil { values[.state] = .text(SessionState.notConfigured.rawValue) }
@@ -55,7 +55,7 @@ public enum SessionDecisions {
 
     /// A deleted session stays as it was deleted.
     public static func refuseUpdate(ofDeleted id: Int64, isDeleted: Bool) throws(Refusal) {
-        guard !isDeleted else { throw Refusal("Session \(id) is deleted; it cannot be updated") }
+        guard !isDeleted else { throw Refusal("Session \(id) is deleted; it cannot be updated", code: .sessionDeleted) }
     }
 
     /// The values of a session after an update, from the texts given for settable fields (an
@@ -69,7 +69,7 @@ public enum SessionDecisions {
         for field in SessionField.allCases where field.isSettable {
             guard let text = given[field] else { continue }
             if text.isEmpty {
-                guard !notNullable.contains(field) else { throw Refusal("\(field.rawValue) cannot be empty") }
+                guard !notNullable.contains(field) else { throw Refusal("\(field.rawValue) cannot be empty", code: .sessionFieldEmpty) }
                 next[field] = .null
             } else {
                 next[field] = try field.parse(text)
@@ -110,13 +110,15 @@ public enum SessionDecisions {
         guard let peerText = values[.peer_ipaddr]?.textValue, let peer = IPAddress(peerText) else { return }
         if let given = values[.ip_type]?.textValue {
             guard given == peer.type.rawValue else {
-                throw Refusal("peer_ipaddr \(peer) is an \(peer.type.rawValue) address but ip_type is \(given)")
+                throw Refusal("peer_ipaddr \(peer) is an \(peer.type.rawValue) address but ip_type is \(given)", code: .sessionAddressFamilyMismatch)
             }
         } else {
             values[.ip_type] = .text(peer.type.rawValue)
         }
         if let sourceText = values[.source_ipaddr]?.textValue, let source = IPAddress(sourceText), source.type != peer.type {
-            throw Refusal("source_ipaddr \(source) is an \(source.type.rawValue) address but peer_ipaddr \(peer) is \(peer.type.rawValue)")
+            throw Refusal(
+                "source_ipaddr \(source) is an \(source.type.rawValue) address but peer_ipaddr \(peer) is \(peer.type.rawValue)",
+                code: .sessionAddressFamilyMismatch)
         }
     }
 
@@ -131,7 +133,9 @@ public enum SessionDecisions {
     public static func refuseDuplicate(_ slot: AddressSlot, holder: Int64?) throws(Refusal) {
         guard let holder else { return }
         let place = slot.router.map { "router \($0) at exchange \(slot.exchange)" } ?? "exchange \(slot.exchange)"
-        throw Refusal("peer_ipaddr \(slot.address) already has session \(holder) on \(place); update or delete that session instead")
+        throw Refusal(
+            "peer_ipaddr \(slot.address) already has session \(holder) on \(place); update or delete that session instead",
+            code: .sessionAddressTaken)
     }
 }
 

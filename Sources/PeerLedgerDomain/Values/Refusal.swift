@@ -24,12 +24,26 @@ public struct Refusal: Error, Equatable, CustomStringConvertible {
 }
 
 extension Refusal.Code {
+    /// addSession without one of the fields a session must have.
+    public static let sessionMissingField = Refusal.Code("session.missing-field")
+    /// A change to a session that was deleted.
+    public static let sessionDeleted = Refusal.Code("session.deleted")
+    /// A field a session must have, set to nothing.
+    public static let sessionFieldEmpty = Refusal.Code("session.field-empty")
+    /// Addresses of different families in one session (peer and source, or peer and ip_type).
+    public static let sessionAddressFamilyMismatch = Refusal.Code("session.address-family-mismatch")
+    /// A peer address that another live session already holds on the same router and exchange.
+    public static let sessionAddressTaken = Refusal.Code("session.address-taken")
     /// deleteSession without a criterion, which would delete every session.
     public static let sessionDeletionWithoutCriteria = Refusal.Code("session.deletion-without-criteria")
     /// deleteSession whose criteria match no live session.
     public static let sessionDeletionFoundNothing = Refusal.Code("session.deletion-found-nothing")
     /// A peer write for a network that is not at the exchange.
     public static let peerNotFound = Refusal.Code("peer.not-found")
+    /// updatePeer given both notes and notes_private, which name one field.
+    public static let peerNotesTwice = Refusal.Code("peer.notes-twice")
+    /// updatePeer with a request_status that is not one of the four.
+    public static let peerRequestStatusUnknown = Refusal.Code("peer.request-status-unknown")
     /// A request naming an exchange the directory does not know.
     public static let requestUnknownExchange = Refusal.Code("request.unknown-exchange")
     /// A request naming a network the directory does not know (peer or source).
