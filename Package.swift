@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "PeerLedgerAPIv1", targets: ["PeerLedgerAPIv1"]),
         .library(name: "PeerLedgerRouters", targets: ["PeerLedgerRouters"]),
         .library(name: "PeerLedgerFixtures", targets: ["PeerLedgerFixtures"]),
+        .library(name: "PeerLedgerPostgres", targets: ["PeerLedgerPostgres"]),
         .executable(name: "peerledger", targets: ["peerledger"]),
     ],
     dependencies: [
@@ -35,6 +36,8 @@ let package = Package(
         // The configuration file (peerledger.toml): a TOML parser that hands back every key, so
         // unknown ones can be refused by name (docs/operations.md says why not swift-configuration).
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        // The event store on PostgreSQL.
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.0"),
         // Property tests of every input parser (tests only).
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
@@ -81,6 +84,23 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
+        ),
+        // The event store on PostgreSQL: the log, its secrets and idempotency records through
+        // postgres-nio, conforming to the core's `EventStore`. No GRDB. Its schema is
+        // Migrations/postgres/*.sql, embedded as SQLite's is.
+        .target(
+            name: "PeerLedgerPostgres",
+            dependencies: [
+                "PeerLedger",
+                "PeerLedgerDomain",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict,
+            plugins: ["MigrationsPlugin"]
         ),
         // ProVision's APIv1 face: parameter parsing, the seed's messages and answer shapes, HMAC
         // request signatures, the read-answer cache. Reads and writes through the core's typed
@@ -251,6 +271,7 @@ let package = Package(
                 "PeerLedgerFixtures",
                 "PeerLedgerPeeringDB",
                 "PeerLedgerDomain",
+                "PeerLedgerPostgres",
                 // The kit brings the HTTP server the real-router lab test drives the API through.
                 "PeerLedgerTestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),

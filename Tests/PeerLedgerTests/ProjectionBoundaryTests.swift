@@ -12,8 +12,11 @@ struct ProjectionBoundaryTests {
     /// The folders whose files may hold SQL: the event store and its side tables (`Store/`), the
     /// projections and their typed queries (`Projections/`), and the ledger's own machinery
     /// (`Ledger/`: opening and migrating the file, snapshots, point-in-time databases, prepared
-    /// write statements).
-    static let sqlFolders = ["/Sources/PeerLedger/Store/", "/Sources/PeerLedger/Projections/", "/Sources/PeerLedger/Ledger/"]
+    /// write statements), and the event store on PostgreSQL (`PeerLedgerPostgres`, a store of its
+    /// own dialect).
+    static let sqlFolders = [
+        "/Sources/PeerLedger/Store/", "/Sources/PeerLedger/Projections/", "/Sources/PeerLedger/Ledger/", "/Sources/PeerLedgerPostgres/",
+    ]
 
     /// Files elsewhere that must keep SQL, each for a reason of its own:
     /// - the benchmark's baselines measure plain SQLite beside the ledger, so they write SQL to a
@@ -68,7 +71,7 @@ struct ProjectionBoundaryTests {
         #expect(Self.sqlLines(in: #"throw Refusal("Session \(id) is deleted; it cannot be configured")"#).isEmpty)
     }
 
-    @Test("no source file outside Store/, Projections/ and Ledger/ holds SQL, but the allowed few")
+    @Test("no source file outside Store/, Projections/, Ledger/ and the PostgreSQL store holds SQL, but the allowed few")
     func sqlStaysInTheStoreAndTheProjections() throws {
         let files = try #require(FileManager.default.enumerator(at: Self.sources, includingPropertiesForKeys: nil))
             .compactMap { $0 as? URL }.filter { $0.pathExtension == "swift" }

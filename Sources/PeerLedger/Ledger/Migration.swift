@@ -18,7 +18,7 @@ public struct Migration: Sendable {
 
 /// Applies migrations in file-name order, each once and inside its own transaction, and refuses a
 /// database whose applied migrations no longer match the files this build carries.
-enum Migrator {
+package enum Migrator {
     static func migrate(_ db: Database, migrations: [Migration], now: Timestamp) throws {
         try db.execute(sql: """
             CREATE TABLE IF NOT EXISTS ledger_migrations (
@@ -57,6 +57,12 @@ enum Migrator {
                 (row: Row) in (row["file_name"] as String, row["sha256"] as String)
             },
             uniquingKeysWith: { first, _ in first })
+        return try pending(applied: applied, migrations: migrations)
+    }
+
+    /// The migrations not applied yet, given the applied ones' file names and checksums: the rule
+    /// every store's migrator keeps (SQLite's here, PostgreSQL's in `PeerLedgerPostgres`).
+    package static func pending(applied: [String: String], migrations: [Migration]) throws -> [Migration] {
         let known = Set(migrations.map(\.fileName))
         if let unknown = applied.keys.sorted().first(where: { !known.contains($0) }) {
             throw LedgerError.unknownMigration(fileName: unknown)

@@ -9,6 +9,13 @@ public struct VerifyReport: Sendable, Equatable {
     public var firstBad: (position: Int64, reason: String)?
     public var missingTriggers: [String]
 
+    package init(events: Int64, lastHash: String, firstBad: (position: Int64, reason: String)?, missingTriggers: [String]) {
+        self.events = events
+        self.lastHash = lastHash
+        self.firstBad = firstBad
+        self.missingTriggers = missingTriggers
+    }
+
     public static func == (lhs: VerifyReport, rhs: VerifyReport) -> Bool {
         lhs.events == rhs.events && lhs.lastHash == rhs.lastHash && lhs.firstBad?.position == rhs.firstBad?.position
             && lhs.firstBad?.reason == rhs.firstBad?.reason && lhs.missingTriggers == rhs.missingTriggers
@@ -66,12 +73,21 @@ public enum Verifier {
     private static func headsDisagreeing(
         with heads: [String: (version: Int64, position: Int64)], _ db: Database
     ) throws -> (position: Int64, reason: String)? {
-        var unseen = heads
         let cursor = try Row.fetchCursor(db, sql: "SELECT stream, version, position FROM stream_heads ORDER BY stream")
-        while let row = try cursor.next() {
-            let stream: String = row[0]
-            let version: Int64 = row[1]
-            let position: Int64 = row[2]
+        return try headsDisagreeing(with: heads) {
+            guard let row = try cursor.next() else { return nil }
+            return (row[0], row[1], row[2])
+        }
+    }
+
+    /// The same check over rows of `stream_heads` handed one at a time by `nextRow` (nil at the
+    /// end): what every store's `verify` reports when its stream heads and its log disagree.
+    package static func headsDisagreeing(
+        with heads: [String: (version: Int64, position: Int64)],
+        nextRow: () throws -> (stream: String, version: Int64, position: Int64)?
+    ) rethrows -> (position: Int64, reason: String)? {
+        var unseen = heads
+        while let (stream, version, position) = try nextRow() {
             guard let head = unseen.removeValue(forKey: stream) else {
                 return (position, "stream_heads names \(stream), which has no event in the log")
             }
@@ -91,26 +107,28 @@ public enum Verifier {
 
 /// The hash chain walked one event at a time, from position 1: what `verify` checks of every
 /// event in the log, and what a restore from an export checks of every line before appending it,
-/// so both find the same break with the same words.
-struct ChainWalk {
+/// so both find the same break with the same words. The PostgreSQL store's `verify` walks with it too.
+package struct ChainWalk {
     /// The events taken so far that held.
-    private(set) var events: Int64 = 0
+    package private(set) var events: Int64 = 0
     /// The hash of the last event taken (the genesis hash before any).
-    private(set) var lastHash = RecordedEvent.genesisHash
+    package private(set) var lastHash = RecordedEvent.genesisHash
     /// Each stream's last version and position so far, as the events taken say.
-    private(set) var heads: [String: (version: Int64, position: Int64)] = [:]
+    package private(set) var heads: [String: (version: Int64, position: Int64)] = [:]
     private var previousTime = ""
 
     /// The link to the stream's event before this one, where the store keeps one (`events`
     /// does; an export does not, and a restore's insert sets it from the stream's head).
-    enum StreamLink {
+    package enum StreamLink {
         case kept(Int64?)
         case notKept
     }
 
     /// Takes the next event: nil when it follows the ones before, otherwise the position where
     /// the chain breaks and why (and the event is not taken).
-    mutating func take(_ event: RecordedEvent, link: StreamLink) -> (position: Int64, reason: String)? {
+    package init() {}
+
+    package mutating func take(_ event: RecordedEvent, link: StreamLink) -> (position: Int64, reason: String)? {
         let expectedPosition = events + 1
         if event.position != expectedPosition {
             return (expectedPosition, "gap: the next event found is at position \(event.position)")

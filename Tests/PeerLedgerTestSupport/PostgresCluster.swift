@@ -1,0 +1,198 @@
+import Foundation
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Debian's PostgreSQL 15 server programs (`apt-get install postgresql`).
+public let postgresPrograms = "/usr/lib/postgresql/15/bin"
+
+/// Why a throw-away PostgreSQL cluster cannot be started here, or nil: initdb refuses to run as
+/// root, so the cluster runs as the `postgres` user through runuser, which needs root.
+public let postgresMissing: String? = {
+    if let missing = missingRootOrPrograms(
+        ["\(postgresPrograms)/initdb", "\(postgresPrograms)/pg_ctl", "\(postgresPrograms)/createdb", "/usr/sbin/runuser"],
+        install: "postgresql", root: "the cluster runs as the postgres user through runuser")
+    {
+        return missing
+    }
+    return getpwnam("postgres") == nil ? "no postgres user (apt-get install postgresql)" : nil
+}()
+
+/// The condition of every test that needs PostgreSQL: `.enabled(if: postgresAvailable, ...)`.
+public let postgresAvailable = postgresMissing == nil
+
+/// A throw-away PostgreSQL cluster: initdb'd in a temporary folder as the `postgres` user,
+/// listening on a free loopback port, with an empty database `ledger`; `stop` ends it and removes
+/// the folder. Every step is bounded in time.
+///
+/// The tests of one process share one cluster (`withPostgresDatabase`), each in a database of its
+/// own, and the cluster is stopped when the process exits: an initdb and a start per test cost
+/// seconds each on two cores. A test that needs a cluster to itself (to stop or promote it) uses
+/// `withPostgresCluster`.
+public struct PostgresCluster: Sendable {
+    public let folder: String
+    public let port: Int
+
+    /// The `ledger` database's URL.
+    public var url: String { url(database: "ledger") }
+
+    public func url(database: String) -> String { "postgres://postgres@127.0.0.1:\(port)/\(database)?sslmode=disable" }
+
+    private var data: String { "\(folder)/data" }
+
+    /// The server's programs run one at a time on this queue (its own thread, neither Swift's
+    /// pool nor Dispatch's shared workers, which tests running side by side would leave waiting).
+    private static let programs = DispatchQueue(label: "peerledger.test.postgres")
+
+    private static func onProgramsQueue<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            programs.async { continuation.resume(with: Result { try work() }) }
+        }
+    }
+
+    /// Starts a cluster of its own.
+    public static func start() async throws -> PostgresCluster {
+        try await onProgramsQueue { try startBlocking() }
+    }
+
+    /// The cluster this process's tests share, started by the first test that asks.
+    public static func shared() async throws -> PostgresCluster {
+        try await onProgramsQueue {
+            if let started = sharedCluster.withLock({ $0 }) { return try started.get() }
+            let started = Result { try startBlocking() }.mapError { TestFailure("\($0)") }
+            sharedCluster.withLock { $0 = started }
+            if case .success = started { atexit { stopSharedCluster() } }
+            return try started.get()
+        }
+    }
+
+    /// A new empty database in this cluster; its URL.
+    public func createDatabase() async throws -> String {
+        let name = "ledger_\(databaseCount.withLock { count in count += 1; return count })"
+        let port = self.port
+        try await Self.onProgramsQueue {
+            try Self.asPostgres("createdb", ["-h", "127.0.0.1", "-p", "\(port)", "-U", "postgres", name], seconds: 60)
+        }
+        return url(database: name)
+    }
+
+    private static func startBlocking() throws -> PostgresCluster {
+        // Short: the server's socket path must stay under the 107 bytes a Unix socket allows.
+        let folder = "/tmp/pl-pg-\(UUID().uuidString.prefix(8).lowercased())"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false)
+        try FileManager.default.setAttributes([.posixPermissions: 0o777], ofItemAtPath: folder)
+        var cluster = PostgresCluster(folder: folder, port: 0)
+        do {
+            try asPostgres("initdb", ["-D", cluster.data, "-A", "trust", "-U", "postgres", "--no-sync"], seconds: 120)
+            // A free port may be taken between the pick and the server's bind: a few tries.
+            var lastFailure: (any Error)?
+            for _ in 0..<3 {
+                cluster = PostgresCluster(folder: folder, port: try freeLoopbackPort())
+                do {
+                    // fsync off: a throw-away cluster, and the machine's disk is shared.
+                    // The server itself as a child (pg_ctl's daemon did not outlive runuser under the
+                    // test runner), its outputs to its log; stopped by SIGINT to the postmaster.
+                    try launchServer(data: cluster.data, port: cluster.port, folder: folder)
+                    try cluster.waitUntilReady(seconds: 60)
+                    lastFailure = nil
+                    break
+                } catch {
+                    lastFailure = error
+                }
+            }
+            if let lastFailure { throw lastFailure }
+            try asPostgres("createdb", ["-h", "127.0.0.1", "-p", "\(cluster.port)", "-U", "postgres", "ledger"], seconds: 60)
+            return cluster
+        } catch {
+            let log = (try? String(contentsOfFile: "\(folder)/server.log", encoding: .utf8)) ?? ""
+            cluster.stopBlocking()
+            throw TestFailure("PostgreSQL did not start: \(error)\n\(log)")
+        }
+    }
+
+    /// Stops the server (fast shutdown, bounded) and removes the folder.
+    public func stop() async {
+        _ = try? await Self.onProgramsQueue { stopBlocking() }
+    }
+
+    /// At the process's exit: asks the server for a fast shutdown (SIGINT to the postmaster),
+    /// waits for it at most 10 s, and removes the folder.
+    fileprivate func stopAtExit() {
+        if let pidFile = try? String(contentsOfFile: "\(data)/postmaster.pid", encoding: .utf8),
+            let pid = pidFile.split(separator: "\n").first.flatMap({ pid_t($0) })
+        {
+            kill(pid, SIGINT)
+            for _ in 0..<200 where kill(pid, 0) == 0 { usleep(50_000) }
+        }
+        try? FileManager.default.removeItem(atPath: folder)
+    }
+
+    private func stopBlocking() { stopAtExit() }
+
+    /// Waits, at most `seconds`, until the server says in `postmaster.pid` that it accepts
+    /// connections (pg_ctl's own wait did not return under the test runner).
+    private func waitUntilReady(seconds: Double) throws {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if let status = try? String(contentsOfFile: "\(data)/postmaster.pid", encoding: .utf8) {
+                let lines = status.split(separator: "\n", omittingEmptySubsequences: false)
+                if lines.count >= 8, lines[7].hasPrefix("ready") { return }
+            }
+            usleep(50_000)
+        }
+        throw TestFailure("the server did not accept connections within \(seconds) s")
+    }
+
+    /// Runs one of the server's programs as the `postgres` user; fails naming it and its errors
+    /// unless it exits 0 within `seconds`.
+    private static func launchServer(data: String, port: Int, folder: String) throws {
+        FileManager.default.createFile(atPath: "\(folder)/server.log", contents: nil)
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: "\(folder)/server.log"))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
+        process.arguments = [
+            "-u", "postgres", "--", "\(postgresPrograms)/postgres", "-D", data, "-p", "\(port)", "-k", folder,
+            "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off",
+        ]
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+    }
+
+    private static func asPostgres(_ program: String, _ arguments: [String], seconds: Double) throws {
+        let run = try runProgram(
+            "/usr/sbin/runuser", ["-u", "postgres", "--", "\(postgresPrograms)/\(program)"] + arguments, seconds: seconds)
+        guard run.exited, run.status == 0 else {
+            throw TestFailure("\(program) \(arguments.joined(separator: " ")) exited \(run.status): \(run.errors)\(run.output)")
+        }
+    }
+}
+
+private let sharedCluster = Mutex<Result<PostgresCluster, TestFailure>?>(nil)
+private let databaseCount = Mutex(0)
+
+private func stopSharedCluster() {
+    if case let .success(cluster) = sharedCluster.withLock({ $0 }) { cluster.stopAtExit() }
+}
+
+/// Runs `body` with the URL of a new, empty database of the process's shared cluster.
+public func withPostgresDatabase<T>(_ body: (String) async throws -> T) async throws -> T {
+    let url = try await PostgresCluster.shared().createDatabase()
+    return try await body(url)
+}
+
+/// Runs `body` with a cluster of its own, stopped and removed afterwards whatever `body` did.
+public func withPostgresCluster<T>(_ body: (PostgresCluster) async throws -> T) async throws -> T {
+    let cluster = try await PostgresCluster.start()
+    do {
+        let value = try await body(cluster)
+        await cluster.stop()
+        return value
+    } catch {
+        await cluster.stop()
+        throw error
+    }
+}

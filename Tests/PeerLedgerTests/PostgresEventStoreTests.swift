@@ -1,0 +1,215 @@
+import Foundation
+import PeerLedgerTestSupport
+import Testing
+
+@testable import PeerLedger
+@testable import PeerLedgerDomain
+@testable import PeerLedgerPostgres
+
+/// A PostgreSQL store on a new, empty database of the tests' throw-away cluster, closed after
+/// `body`; `body` gets the database's URL too.
+func withPostgresStore<T>(
+    clock: any LedgerClock = SystemClock(), _ body: (PostgresEventStore, String) async throws -> T
+) async throws -> T {
+    try await withPostgresDatabase { url in
+        let store = try await PostgresEventStore.connect(url: url, clock: clock)
+        do {
+            let value = try await body(store, url)
+            await store.close()
+            return value
+        } catch {
+            await store.close()
+            throw error
+        }
+    }
+}
+
+let postgresNeeded = Comment(rawValue: "needs PostgreSQL 15's server programs and root: \(postgresMissing ?? "")")
+
+/// The event-store conformance suite's own test bodies, run on PostgreSQL.
+@Suite("Event store conformance on PostgreSQL", .enabled(if: postgresAvailable, postgresNeeded))
+struct PostgresEventStoreConformanceTests {
+    @Test("appended events are read back in order, by position and by stream, with the head after them")
+    func appendAndRead() async throws {
+        try await withPostgresStore { store, _ in try await EventStoreConformanceTests.appendAndRead(store) }
+    }
+
+    @Test("an append at a stale expected version is a conflict and appends nothing")
+    func conflicts() async throws {
+        try await withPostgresStore { store, _ in try await EventStoreConformanceTests.conflicts(store) }
+    }
+
+    @Test("concurrent writers leave a gap-free log, and of those expecting one version exactly one wins")
+    func concurrentWriters() async throws {
+        try await withPostgresStore { store, _ in try await EventStoreConformanceTests.concurrentWriters(store) }
+    }
+
+    @Test("an idempotency key repeats its first outcome with the same fingerprint and refuses another")
+    func idempotency() async throws {
+        try await withPostgresStore { store, _ in try await EventStoreConformanceTests.idempotency(store) }
+    }
+
+    @Test("the hash chain verifies, and one altered byte is found at its position")
+    func tamperingIsFound() async throws {
+        try await withPostgresStore { store, _ in
+            try await EventStoreConformanceTests.tamperingIsFound(store) { position in
+                // The append-only trigger disabled (as its owner may), one byte of a payload changed.
+                try await store.executeUnchecked("""
+                    ALTER TABLE events DISABLE TRIGGER events_refuse_update;
+                    UPDATE events SET payload = replace(payload, '16509', '16508') WHERE position = \(position);
+                    """)
+            }
+        }
+    }
+
+    @Test("a secret is kept apart: the log holds its ref, never its value")
+    func secretsStayOutOfTheLog() async throws {
+        try await withPostgresStore { store, _ in try await EventStoreConformanceTests.secretsStayOutOfTheLog(store) }
+    }
+
+    @Test("a write is read by the next read, from any reader")
+    func readYourWrites() async throws {
+        try await withPostgresStore { store, _ in try await EventStoreConformanceTests.readYourWrites(store) }
+    }
+}
+
+/// What the PostgreSQL store guarantees beyond the shared suite: the same bytes and hashes as
+/// SQLite, a log its triggers keep append-only, several connections writing one log, and its
+/// migrations.
+@Suite("PostgreSQL event store", .enabled(if: postgresAvailable, postgresNeeded))
+struct PostgresEventStoreTests {
+    typealias Conformance = EventStoreConformanceTests
+    static let start = Timestamp(parsing: "2026-11-20 09:00:00")!
+
+    @Test("an event appended on PostgreSQL has the bytes and hash SQLite gives the same event, metadata, time and predecessor")
+    func sameHashesAsSQLite() async throws {
+        // A clock that stands still: both stores record the same time however often they read it.
+        let sqlite = try Ledger.inMemory(clock: SteppingClock(start: Self.start, stepMillis: 0), ids: SequentialIDs())
+        try await withPostgresStore(clock: SteppingClock(start: Self.start, stepMillis: 0)) { postgres, _ in
+            for store in [sqlite as any EventStore, postgres as any EventStore] {
+                try await Conformance.appendThree(store)
+            }
+            let onSQLite = try await sqlite.events(after: 0, limit: 10)
+            let onPostgres = try await postgres.events(after: 0, limit: 10)
+            #expect(onSQLite.count == 3)
+            #expect(onPostgres == onSQLite)
+            #expect(onPostgres.map(\.hash) == onSQLite.map(\.hash))
+            #expect(try await postgres.head() == sqlite.head())
+        }
+    }
+
+    @Test("UPDATE, DELETE and TRUNCATE of the log are refused by its triggers, and its heads move only with it")
+    func appendOnly() async throws {
+        try await withPostgresStore { store, _ in
+            try await Conformance.appendThree(store)
+            for statement in [
+                "UPDATE events SET payload = '{}' WHERE position = 1", "DELETE FROM events WHERE position = 3",
+                "TRUNCATE events CASCADE", "UPDATE log_head SET position = 2", "DELETE FROM stream_heads",
+                "INSERT INTO events (position, stream, stream_version, type, schema_version, payload, metadata, recorded_at, prev_hash, hash) VALUES (9, 's', 1, 'T', 1, '{}', '{}', '', '', 'x')",
+            ] {
+                let error = await #expect(throws: PostgresStoreError.self, Comment(rawValue: statement)) {
+                    try await store.executeUnchecked(statement)
+                }
+                // insufficient_privilege from the append-only triggers, check_violation from the gap check.
+                #expect(["42501", "23514"].contains(error?.sqlState), "\(statement): \(String(describing: error))")
+            }
+            let report = try await store.verify()
+            #expect(report.isValid, "\(report.summary)")
+            #expect(report.events == 3)
+        }
+    }
+
+    @Test("writers on several connections get a gap-free log, and of those expecting one version exactly one wins")
+    func severalConnections() async throws {
+        try await withPostgresStore { first, url in
+            var connected = [first]
+            for _ in 1..<4 { connected.append(try await PostgresEventStore.connect(url: url)) }
+            let stores = connected
+            let others = stores.dropFirst()
+            do {
+                try await Conformance.append(first, Conformance.added(1), to: "session-1", expecting: .noStream)
+                let winners = try await withThrowingTaskGroup(of: Int.self) { group in
+                    for (index, store) in stores.enumerated() {
+                        for writer in 0..<2 {
+                            let id = Int64(100 + index * 2 + writer)
+                            group.addTask {
+                                try await Conformance.append(store, Conformance.added(id), to: "session-\(id)", expecting: .noStream)
+                                for round in 1..<5 {
+                                    try await Conformance.append(
+                                        store, Conformance.noted(id, "round \(round)"), to: "session-\(id)",
+                                        expecting: .exactly(Int64(round)))
+                                }
+                                return 0
+                            }
+                            group.addTask {
+                                do {
+                                    try await Conformance.append(
+                                        store, Conformance.noted(1, "writer \(id)"), to: "session-1", expecting: .exactly(1))
+                                    return 1
+                                } catch let error as LedgerError {
+                                    #expect(error == .conflict(stream: "session-1", expected: 1, actual: 2))
+                                    return 0
+                                }
+                            }
+                        }
+                    }
+                    return try await group.reduce(0, +)
+                }
+                #expect(winners == 1)
+                let all = try await first.events(after: 0, limit: 1000)
+                #expect(all.map(\.position) == Array(1...Int64(1 + 8 * 5 + 1)))
+                #expect(try await stores[3].events(inStream: "session-1").map(\.streamVersion) == [1, 2])
+                #expect(try await first.verify().isValid)
+            } catch {
+                for store in others { await store.close() }
+                throw error
+            }
+            for store in others { await store.close() }
+        }
+    }
+
+    @Test("the migrations are applied once, and one whose text has changed since is refused by name")
+    func migrations() async throws {
+        try await withPostgresStore { store, url in
+            let again = try await PostgresEventStore.connect(url: url)
+            await again.close()
+            try await Conformance.appendThree(store)
+            // Applied once: a second migration of 0001 would have failed on its CREATE TABLEs.
+            #expect(try await store.head().position == 3)
+            try await store.executeUnchecked(
+                "UPDATE ledger_migrations SET sha256 = 'edited' WHERE file_name = '\(Migration.postgres[0].fileName)'")
+            await #expect(throws: LedgerError.migrationChanged(fileName: "0001_event_log.sql")) {
+                let refused = try await PostgresEventStore.connect(url: url)
+                await refused.close()
+            }
+        }
+    }
+}
+
+/// The PostgreSQL store's parts that need no server: its embedded schema and its URLs.
+@Suite("PostgreSQL event store, without a server")
+struct PostgresEventStoreOfflineTests {
+    @Test("the binary carries every PostgreSQL migration file, in order, with its text as in Migrations/postgres/")
+    func embedded() throws {
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Migrations/postgres")
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".sql") }.sorted()
+        #expect(Migration.postgres.map(\.fileName) == files)
+        for migration in Migration.postgres {
+            let text = try String(contentsOf: folder.appendingPathComponent(migration.fileName), encoding: .utf8)
+            #expect(migration.sql + "\n" == text, "\(migration.fileName) is embedded with other text")
+        }
+    }
+
+    @Test("a URL is read for host, port, user and database; one asking for TLS or naming no user is refused")
+    func urls() throws {
+        let configuration = try PostgresEventStore.configuration(url: "postgres://ledger:pw@db.example:6543/peering?sslmode=disable")
+        #expect(configuration.host == "db.example")
+        #expect(configuration.port == 6543)
+        #expect(configuration.username == "ledger")
+        #expect(configuration.password == "pw")
+        #expect(configuration.database == "peering")
+        #expect(throws: PostgresStoreError.self) { try PostgresEventStore.configuration(url: "postgres://u@h/db?sslmode=require") }
+        #expect(throws: PostgresStoreError.self) { try PostgresEventStore.configuration(url: "postgres://h/db") }
+        #expect(throws: PostgresStoreError.self) { try PostgresEventStore.configuration(url: "/var/lib/peerledger/ledger.sqlite") }
+    }
+}
