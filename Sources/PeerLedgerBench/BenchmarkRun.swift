@@ -1,6 +1,6 @@
 public import Foundation
-public import PeerLedger
-public import PeerLedgerDomain
+import PeerLedger
+import PeerLedgerDomain
 
 /// One full run of the suite at one scale.
 public struct BenchmarkRun {

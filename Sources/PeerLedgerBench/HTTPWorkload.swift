@@ -1,7 +1,7 @@
 public import Foundation
 public import PeerLedger
 import PeerLedgerAPIv1
-public import PeerLedgerDomain
+import PeerLedgerDomain
 
 /// The list reads over HTTP under load (wrk, several connections) against nginx serving the same
 /// response bytes as static files on the same loopback, in the same run. The server is a lone

@@ -1,8 +1,8 @@
 public import Foundation
-package import GRDB
+import GRDB
 public import PeerLedger
 import PeerLedgerAPIv1
-public import PeerLedgerDomain
+import PeerLedgerDomain
 public import PeerLedgerFixtures
 
 /// The ledger's workloads, each measured beside a baseline in the same run on the same machine:

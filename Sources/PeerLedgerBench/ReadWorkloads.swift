@@ -1,7 +1,7 @@
-public import Foundation
+import Foundation
 public import PeerLedger
 import PeerLedgerAPIv1
-public import PeerLedgerDomain
+import PeerLedgerDomain
 public import PeerLedgerFixtures
 
 /// The list reads at the world's big exchange (1,000 members), in process: each call's p50 and

@@ -1,6 +1,6 @@
 public import Foundation
 import PeerLedger
-public import PeerLedgerDomain
+import PeerLedgerDomain
 
 /// A PeeringDB-shaped data set at any scale, the same for the same seed: for benchmarks of the
 /// import and of getPeers/getCommunications at real scale (ix 1 is the big exchange).

@@ -1,7 +1,7 @@
 public import Foundation
-package import GRDB
+import GRDB
 public import PeerLedger
-public import PeerLedgerDomain
+import PeerLedgerDomain
 import PeerLedgerPeeringDB
 
 /// A realistic ledger to measure against, the same for the same seed and shape: a synthetic

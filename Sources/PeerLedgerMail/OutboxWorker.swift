@@ -1,7 +1,7 @@
-public import Foundation
+import Foundation
 public import Logging
 public import PeerLedger
-public import PeerLedgerDomain
+import PeerLedgerDomain
 public import ServiceLifecycle
 
 /// How often and how long a failing delivery is retried: attempt n waits `firstDelay` × 2^(n-1),

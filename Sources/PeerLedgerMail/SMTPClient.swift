@@ -1,10 +1,10 @@
-public import Foundation
+import Foundation
 public import NIOCore
 public import NIOPosix
-public import NIOSSL
-public import PeerLedger
-public import PeerLedgerDomain
-public import Synchronization
+import NIOSSL
+import PeerLedger
+import PeerLedgerDomain
+import Synchronization
 
 /// A small SMTP client (RFC 5321) over SwiftNIO: one connection per message, EHLO (HELO when the
 /// server does not know EHLO), STARTTLS or implicit TLS, AUTH PLAIN or LOGIN, MAIL FROM, one

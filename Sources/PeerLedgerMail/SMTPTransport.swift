@@ -1,5 +1,5 @@
 public import PeerLedger
-public import PeerLedgerDomain
+import PeerLedgerDomain
 
 /// The outbox's SMTP delivery: one `SMTPClient` conversation per message, its outcome turned into
 /// what the ledger records (the acceptance reply, or a `MailDeliveryError` with the server's

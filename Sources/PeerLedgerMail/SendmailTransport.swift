@@ -1,6 +1,6 @@
 import Foundation
 public import PeerLedger
-public import PeerLedgerDomain
+import PeerLedgerDomain
 import Synchronization
 
 /// Delivery through a sendmail-compatible program (`/usr/sbin/sendmail`, msmtp, ...): the message

@@ -1,6 +1,6 @@
 public import AsyncHTTPClient
-public import Foundation
-public import PeerLedger
+import Foundation
+import PeerLedger
 public import PeerLedgerDomain
 
 /// The PeeringDB API over HTTP (`GET {base}/net?depth=0&since=...`), as a `PeeringDBSource`. An

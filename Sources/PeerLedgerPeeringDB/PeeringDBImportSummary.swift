@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import PeerLedgerDomain
 
 /// What one import did, per object type, and the records it skipped (`--lenient`).

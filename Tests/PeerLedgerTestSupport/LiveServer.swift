@@ -1,13 +1,13 @@
-public import Foundation
+import Foundation
 public import HTTPTypes
-public import Hummingbird
+import Hummingbird
 public import HummingbirdTesting
 public import Logging
-public import NIOCore
+import NIOCore
 public import PeerLedger
 public import PeerLedgerAPIv1
 public import PeerLedgerDomain
-public import PeerLedgerHTTP
+import PeerLedgerHTTP
 
 /// The API's one path.
 public let apiPath = "/api/v1/api.php"

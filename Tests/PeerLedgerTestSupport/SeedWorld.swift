@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 @testable public import PeerLedger
 @testable import PeerLedgerRouters

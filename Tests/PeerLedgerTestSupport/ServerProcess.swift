@@ -1,6 +1,6 @@
 public import AsyncHTTPClient
 public import Foundation
-public import NIOCore
+import NIOCore
 public import PeerLedger
 public import PeerLedgerDomain
 

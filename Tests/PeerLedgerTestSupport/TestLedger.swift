@@ -1,5 +1,5 @@
 public import PeerLedger
-public import Foundation
+import Foundation
 
 @testable public import PeerLedger
 @testable public import PeerLedgerRouters

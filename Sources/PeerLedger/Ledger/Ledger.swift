@@ -1,7 +1,7 @@
-public import Crypto
-public import Foundation
+import Crypto
+import Foundation
 package import GRDB
-public import GRDBSQLite
+import GRDBSQLite
 import Synchronization
 public import PeerLedgerDomain
 

@@ -1,5 +1,5 @@
 public import Logging
-public import PeerLedgerDomain
+import PeerLedgerDomain
 public import ServiceLifecycle
 
 /// The snapshot keeper inside `serve`, one of its services: drops snapshots the ledger cannot

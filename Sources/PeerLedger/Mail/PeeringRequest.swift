@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import PeerLedgerDomain
 
 /// A peering request as a checked command: every value parsed and every header value proven

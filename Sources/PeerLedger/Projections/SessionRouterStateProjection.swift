@@ -1,5 +1,5 @@
 package import GRDB
-public import PeerLedgerDomain
+import PeerLedgerDomain
 
 /// What the routers did with each session: whether its neighbor is on the router, the last push,
 /// and the last observed BGP state. It also moves the session's own `state` and `prfx_received`

@@ -1,6 +1,6 @@
-public import Foundation
+import Foundation
 package import GRDB
-public import PeerLedgerDomain
+package import PeerLedgerDomain
 
 /// The transactional outbox: each request's message is stored by the command that records the
 /// request, in the same transaction, so a request is never recorded without its message nor its

@@ -1,5 +1,5 @@
 package import GRDB
-public import PeerLedgerDomain
+package import PeerLedgerDomain
 
 /// What `verify` found: the chain checked end to end, and the guards in place.
 public struct VerifyReport: Sendable, Equatable {

@@ -259,7 +259,7 @@ extension Ledger {
     /// readers, and the last to close, a reader, may not checkpoint: the `-wal` it leaves is then
     /// empty, and `NewLedgerFile.place` removes it.
     func close() throws {
-        try database.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+        _ = try database.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
         if let pool = database as? DatabasePool { try pool.close() } else if let queue = database as? DatabaseQueue { try queue.close() }
     }
 }
