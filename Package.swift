@@ -215,6 +215,7 @@ let package = Package(
                 "PeerLedgerSettings",
                 "PeerLedgerFixtures",
                 "PeerLedgerBench",
+                "PeerLedgerPostgres",
                 "PeerLedgerPeeringDB",
                 "PeerLedgerMail",
                 "PeerLedgerRouters",

@@ -220,6 +220,57 @@ public final class PostgresEventStore: EventStore {
         try await read("SELECT value FROM secrets WHERE ref = \(ref)").first?.decode(String.self)
     }
 
+    // MARK: Copying a log in
+
+    /// Appends `events`, the next ones of another store's log, exactly as recorded (position,
+    /// stream, version, times, hashes as given, each with the position of its stream's event
+    /// before it), in one transaction under the head's lock. The log's insert trigger refuses
+    /// any that does not follow the head: `peerledger store copy` checks each beforehand too.
+    package func appendAsRecorded(_ events: [(event: RecordedEvent, previousInStream: Int64?)]) async throws {
+        guard !events.isEmpty else { return }
+        try await writerThread.run { [self] in
+            try execute("BEGIN")
+            do {
+                _ = try execute("SELECT position FROM log_head FOR UPDATE")
+                for (event, previous) in events {
+                    try execute("""
+                        INSERT INTO events (position, stream, stream_version, type, schema_version, payload, metadata, recorded_at,
+                                            prev_hash, hash, previous_in_stream)
+                        VALUES (\(event.position), \(event.stream), \(event.streamVersion), \(event.type), \(event.schemaVersion),
+                                \(event.payload), \(event.metadata), \(event.recordedAt), \(event.prevHash), \(event.hash), \(previous))
+                        """)
+                }
+                try execute("COMMIT")
+            } catch {
+                _ = try? execute("ROLLBACK")
+                throw error
+            }
+        }
+    }
+
+    /// Keeps secrets under the refs another store gave them.
+    package func keep(secrets: [(ref: String, value: String)]) async throws {
+        guard !secrets.isEmpty else { return }
+        try await writerThread.run { [self] in
+            try execute("BEGIN")
+            do {
+                for secret in secrets { try execute("INSERT INTO secrets (ref, value) VALUES (\(secret.ref), \(secret.value))") }
+                try execute("COMMIT")
+            } catch {
+                _ = try? execute("ROLLBACK")
+                throw error
+            }
+        }
+    }
+
+    /// Every secret kept beside the log, by ref.
+    package func allSecrets() async throws -> [(ref: String, value: String)] {
+        try await read("SELECT ref, value FROM secrets ORDER BY ref").map { row in
+            let (ref, value) = try row.decode((String, String).self)
+            return (ref, value)
+        }
+    }
+
     // MARK: Verifying
 
     /// The triggers that keep the log append-only and gap-free and its heads following it.

@@ -5,6 +5,7 @@ import PeerLedgerAPIv1
 import PeerLedgerDomain
 import PeerLedgerFixtures
 import PeerLedgerBench
+import PeerLedgerPostgres
 
 /// `peerledger call`: runs one API action locally as `cli:<user>`, no HTTP, no signature.
 struct Call: AsyncParsableCommand {
@@ -32,9 +33,21 @@ struct Verify: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check the hash chain and the append-only triggers; exit 1 naming the first bad position.")
     @OptionGroup var database: DatabaseOptions
+    @OptionGroup var store: PostgresStoreOption
 
     func run() async throws {
-        let report = try database.open(.readOnly).verify()
+        let report: VerifyReport
+        if let postgres = try await store.connect() {
+            do {
+                report = try await postgres.verify()
+            } catch {
+                await postgres.close()
+                throw error
+            }
+            await postgres.close()
+        } else {
+            report = try database.open(.readOnly).verify()
+        }
         print(report.summary)
         if !report.isValid { throw ExitCode(1) }
     }
@@ -114,18 +127,34 @@ struct Audit: AsyncParsableCommand {
 struct Export: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Write the event log as JSON lines (no secrets: events hold none).")
     @OptionGroup var database: DatabaseOptions
+    @OptionGroup var store: PostgresStoreOption
     @Option(name: .shortAndLong, help: "Write to this file instead of standard output.") var output: String?
 
     func run() async throws {
-        let ledger = try database.open(.readOnly)
+        let postgres = try await store.connect()
+        let ledger = postgres == nil ? try database.open(.readOnly) : nil
+        var handle: FileHandle?
         if let output {
-            guard FileManager.default.createFile(atPath: output, contents: nil), let handle = FileHandle(forWritingAtPath: output) else {
+            guard FileManager.default.createFile(atPath: output, contents: nil), let opened = FileHandle(forWritingAtPath: output) else {
+                await postgres?.close()
                 throw ValidationError("cannot write \(output)")
             }
-            defer { try? handle.close() }
-            try ledger.export { line in handle.write(Data((line + "\n").utf8)) }
+            handle = opened
+        }
+        defer { try? handle?.close() }
+        let write: (String) -> Void = { line in
+            if let handle { handle.write(Data((line + "\n").utf8)) } else { print(line) }
+        }
+        if let postgres {
+            do {
+                try await PostgresStoreOption.export(postgres, write)
+            } catch {
+                await postgres.close()
+                throw error
+            }
+            await postgres.close()
         } else {
-            try ledger.export { line in print(line) }
+            try ledger?.export(write)
         }
     }
 }

@@ -148,7 +148,7 @@ public struct PostgresCluster: Sendable {
     /// Runs one of the server's programs as the `postgres` user; fails naming it and its errors
     /// unless it exits 0 within `seconds`.
     private static func launchServer(data: String, port: Int, folder: String) throws {
-        FileManager.default.createFile(atPath: "\(folder)/server.log", contents: nil)
+        _ = FileManager.default.createFile(atPath: "\(folder)/server.log", contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: "\(folder)/server.log"))
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")

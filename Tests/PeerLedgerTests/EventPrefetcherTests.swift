@@ -56,11 +56,7 @@ import PeerLedgerTestSupport
     @Test func aRebuildStopsAtAnEventItCannotReadAndChangesNothing() async throws {
         let ledger = try await Self.world()
         let head = try ledger.headPosition()
-        try executeRaw(ledger, """
-            INSERT INTO events (position, stream, stream_version, type, schema_version, payload, metadata, recorded_at, prev_hash, hash)
-            SELECT position + 1, 'junk-1', 1, 'NoSuchEvent', 1, '{}', '{}', recorded_at, hash, 'not-a-hash'
-            FROM events ORDER BY position DESC LIMIT 1
-            """)
+        try appendBrokenEvent(ledger, type: "NoSuchEvent")
         let before = try ledger.projectionChecksum()
         #expect {
             try ledger.rebuild()

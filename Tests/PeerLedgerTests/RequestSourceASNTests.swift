@@ -38,7 +38,7 @@ struct RequestSourceASNTests {
     @Test("a request recorded without its source ASN (an older log) is answered with the network's ASN")
     func olderLog() async throws {
         let t = try TestLedger(requests: seedSettings)
-        try t.ledger.writeNow(EventMetadata(actor: "test")) { tx in
+        _ = try t.ledger.writeNow(EventMetadata(actor: "test")) { tx in
             try tx.append(
                 .peeringRequestSent(
                     PeeringRequestSent(
@@ -52,7 +52,7 @@ struct RequestSourceASNTests {
         #expect(request["source_asn"] == .string("8038"))
         // A network the directory does not know stays null rather than guessed.
         let unknown = try TestLedger(requests: PeeringRequestSettings(directory: FixedPeeringDirectory(exchanges: [:], networks: [], presences: [], contacts: [:])))
-        try unknown.ledger.writeNow(EventMetadata(actor: "test")) { tx in
+        _ = try unknown.ledger.writeNow(EventMetadata(actor: "test")) { tx in
             try tx.append(
                 .peeringRequestSent(
                     PeeringRequestSent(

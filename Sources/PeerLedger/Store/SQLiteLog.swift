@@ -110,6 +110,11 @@ enum SQLiteLog {
         "LEFT JOIN secrets \(alias) ON \(alias).ref = \(ref)"
     }
 
+    /// Every secret, by ref, in ref order.
+    static func allSecrets(_ db: Database) throws -> [(ref: String, value: String)] {
+        try Row.fetchAll(db, sql: "SELECT ref, value FROM secrets ORDER BY ref").map { (ref: $0[0], value: $0[1]) }
+    }
+
     /// Copies every secret of `source` into `target` (a point-in-time copy answers with the
     /// password then in force).
     static func copySecrets(from source: Database, to target: Database) throws {

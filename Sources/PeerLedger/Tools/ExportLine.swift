@@ -1,4 +1,4 @@
-import PeerLedgerDomain
+package import PeerLedgerDomain
 
 /// One line of `peerledger export`: an event as a JSON object, and back.
 ///
@@ -6,9 +6,9 @@ import PeerLedgerDomain
 /// written again: the event's hash covers those bytes, and JSON's writers differ in what they
 /// escape (U+2028, `\b`, ...), so only the stored bytes let a restore check each hash. For the
 /// log's canonical JSON the line is the same text `RecordedEvent.json` serializes to.
-enum ExportLine {
+package enum ExportLine {
     /// The event as one line of JSON, without the line's end.
-    static func render(_ event: RecordedEvent) -> String {
+    package static func render(_ event: RecordedEvent) -> String {
         var out = "{\"position\":\(event.position),\"stream\":"
         JSON.writeString(event.stream, into: &out)
         out += ",\"stream_version\":\(event.streamVersion),\"type\":"

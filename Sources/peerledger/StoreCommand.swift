@@ -1,0 +1,100 @@
+import ArgumentParser
+import Foundation
+import PeerLedger
+import PeerLedgerPostgres
+
+/// `peerledger store`: moving a ledger's log between stores.
+struct StoreCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "store", abstract: "Move a ledger's log between SQLite and PostgreSQL.", subcommands: [StoreCopyCommand.self])
+}
+
+/// `peerledger store copy`: the log event for event from one store into an empty one.
+struct StoreCopyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "copy",
+        abstract: "Copy the log event for event from an SQLite file or PostgreSQL database into a new or empty one.",
+        discussion: """
+            Every event is checked on arrival (position, prev_hash, its hash recomputed, time, stream
+            version); the secrets beside the log come along; the target is verified at the end, and a
+            new SQLite ledger gets its projections rebuilt. The target must not exist (a file) or must
+            be empty (a database). Idempotency records, API keys and the outbox are not carried.
+
+            Examples:
+              peerledger store copy --from peerledger.sqlite --to postgres://peerledger@db1:5432/peerledger
+              peerledger store copy --from postgres://peerledger@db1/peerledger --to restored.sqlite
+            """)
+    @Option(help: "The ledger to copy: an SQLite file, or a postgres:// URL.") var from: String
+    @Option(help: "Where to copy it: a new SQLite file, or the postgres:// URL of an empty database.") var to: String
+
+    func run() async throws {
+        let source = StoreLocation(from)
+        let target = StoreLocation(to)
+        if case let .sqlite(path) = source {
+            // Refuses a missing or non-ledger file with the same words and status as every command.
+            _ = try DatabaseOptions.open(path, .readOnly)
+        }
+        let terminal = isatty(STDERR_FILENO) == 1
+        let report: StoreCopyReport
+        do {
+            report = try await StoreCopy.copy(from: source, to: target) { copied, total in
+                guard terminal else { return }
+                let percent = total > 0 ? Double(copied) * 100 / Double(total) : 100
+                FileHandle.standardError.write(Data(String(format: "\rcopied %lld of %lld events (%.0f%%)", copied, total, percent).utf8))
+            }
+        } catch let failure as BackupFailure {
+            if terminal { FileHandle.standardError.write(Data("\n".utf8)) }
+            printError("Error: \(failure.description)")
+            throw failure.exitCode
+        } catch let error as PostgresStoreError {
+            if terminal { FileHandle.standardError.write(Data("\n".utf8)) }
+            printError("Error: \(error.description)")
+            throw ExitCode.failure
+        }
+        if terminal { FileHandle.standardError.write(Data("\n".utf8)) }
+        var line = String(
+            format: "copied %lld events and %d secrets from %@ to %@ in %.3f s, verified: hash chain intact, last hash %@",
+            report.events, report.secrets, source.description, target.description, report.seconds, report.lastHash)
+        if let checksum = report.projectionChecksum { line += "; projections rebuilt (checksum \(checksum))" }
+        print(line)
+    }
+}
+
+/// `--store postgres://…`: the commands that read the log alone (`verify`, `export`) read it on
+/// PostgreSQL instead of the SQLite file `--db` names.
+struct PostgresStoreOption: ParsableArguments {
+    @Option(
+        name: .customLong("store"),
+        help: "The ledger on PostgreSQL (postgres://USER@HOST[:PORT]/DB?sslmode=disable) instead of --db.")
+    var url: String?
+
+    func validate() throws {
+        guard let url else { return }
+        guard case .postgres = StoreLocation(url) else {
+            throw ValidationError("--store takes a postgres:// URL; an SQLite file is given with --db")
+        }
+    }
+
+    /// The PostgreSQL store when `--store` was given, nil otherwise; a store that cannot be
+    /// reached is named with the server's reason, exit status 1.
+    func connect() async throws -> PostgresEventStore? {
+        guard let url else { return nil }
+        do {
+            return try await PostgresEventStore.connect(url: url)
+        } catch {
+            printError("Error: \(StoreLocation(url)): \(error)")
+            throw ExitCode.failure
+        }
+    }
+
+    /// Writes the log as `peerledger export` does, a page of events at a time.
+    static func export(_ store: PostgresEventStore, _ write: (String) -> Void) async throws {
+        var position: Int64 = 0
+        while true {
+            let events = try await store.events(after: position, limit: StoreCopy.batchSize)
+            guard let last = events.last else { return }
+            for event in events { write(ExportLine.render(event)) }
+            position = last.position
+        }
+    }
+}
