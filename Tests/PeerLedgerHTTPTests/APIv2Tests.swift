@@ -1,0 +1,363 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import NIOCore
+import PeerLedger
+import PeerLedgerAPIv1
+import PeerLedgerAPIv2
+import PeerLedgerDomain
+import PeerLedgerTestSupport
+import Testing
+import Yams
+
+/// APIv2 over the live server: bearer tokens and scopes, problems with refusal codes, sessions
+/// with ETags, If-Match and Idempotency-Key, keyset pages, the log, and the served spec.
+@Suite("APIv2")
+struct APIv2Tests {
+    let ledger: Ledger
+    let writer: IssuedAPIKey
+    let reader: IssuedAPIKey
+
+    init() throws {
+        ledger = try Ledger.inMemory()
+        writer = try ledger.createAPIKey(name: "automation", scope: .write, metadata: EventMetadata(actor: "cli:test"))
+        reader = try ledger.createAPIKey(name: "dashboard", scope: .read, metadata: EventMetadata(actor: "cli:test"))
+    }
+
+    /// The seed's Amazon.com session at exchange 1, as a JSON body.
+    static let amazon = """
+        {"public_id":1,"source_asn":8038,"source_ipaddr":"1.2.3.5","peer_asn":16509,"peer_name":"Amazon.com",
+        "peer_ipaddr":"206.126.236.68","type":"Peer","prfx_max":200,"password":"ace12345"}
+        """
+
+    static func session(peer address: String, asn: Int = 64500) -> String {
+        #"{"public_id":1,"peer_asn":\#(asn),"peer_ipaddr":"\#(address)"}"#
+    }
+
+    // MARK: Auth
+
+    @Test("no token and a wrong token answer 401 with WWW-Authenticate; a read key writing answers 403; neither writes")
+    func unauthorizedAndForbiddenKeptApart() async throws {
+        let before = try ledger.eventCount()
+        try await withLiveServer(ledger) { client in
+            let none = try await client.execute(uri: "/api/v2/sessions", method: .get)
+            #expect(none.status == .unauthorized)
+            #expect(none.headers[.wwwAuthenticate]?.hasPrefix("Bearer") == true)
+            #expect(none.headers[.contentType] == "application/problem+json")
+            #expect(try none.json()["code"] == .string("auth.token-missing"))
+
+            let wrong = try await client.execute(
+                uri: "/api/v2/sessions", method: .get, headers: [.authorization: "Bearer plt_" + String(repeating: "0", count: 64)])
+            #expect(wrong.status == .unauthorized)
+            #expect(wrong.headers[.wwwAuthenticate]?.hasPrefix("Bearer") == true)
+            #expect(try wrong.json()["code"] == .string("auth.token-invalid"))
+
+            let readOK = try await client.execute(uri: "/api/v2/sessions", method: .get, headers: bearer(reader))
+            #expect(readOK.status == .ok)
+
+            let forbidden = try await client.execute(
+                uri: "/api/v2/sessions", method: .post, headers: bearer(reader, json: true), body: ByteBuffer(string: Self.amazon))
+            #expect(forbidden.status == .forbidden)
+            #expect(forbidden.headers[.wwwAuthenticate] == nil)
+            let problem = try forbidden.json()
+            #expect(problem["code"] == .string("auth.scope-insufficient"))
+            #expect(problem["status"] == .int(403))
+            #expect(problem["title"] == .string("Forbidden"))
+            #expect(problem["type"]?.stringValue?.isEmpty == false)
+        }
+        #expect(try ledger.eventCount() == before)
+    }
+
+    @Test("a revoked key's token answers 401 token-invalid")
+    func revokedToken() async throws {
+        _ = try ledger.revokeAPIKey("dashboard", metadata: EventMetadata(actor: "cli:test"))
+        try await withLiveServer(ledger) { client in
+            let response = try await client.execute(uri: "/api/v2/sessions", method: .get, headers: bearer(reader))
+            #expect(response.status == .unauthorized)
+            #expect(try response.json()["code"] == .string("auth.token-invalid"))
+        }
+    }
+
+    @Test("the ledger keeps only the token's SHA-256: no event or key listing holds the token or the secret")
+    func tokenNeverStored() throws {
+        #expect(writer.token.hasPrefix("plt_") && writer.token.count == 68)
+        #expect(writer.key.scope == .write && reader.key.scope == .read && reader.key.readOnly)
+        let log = try ledger.readNow { db in try AuditQuery().events(db) }.map { $0.payload + $0.metadata }.joined()
+        #expect(!log.contains(writer.token) && !log.contains(writer.secret))
+        let listed = try ledger.apiKeys().map { $0.json.serialized() }.joined()
+        #expect(!listed.contains(writer.token) && !listed.contains(writer.secret))
+        #expect(listed.contains(#""scope":"write""#))
+    }
+
+    // MARK: Sessions
+
+    @Test("create answers 201 with Location and ETag; get answers the same ETag; a PATCH with a stale If-Match is 412 with the current version")
+    func createGetPatchWithStaleIfMatch() async throws {
+        try await withLiveServer(ledger) { client in
+            let created = try await client.execute(
+                uri: "/api/v2/sessions", method: .post, headers: bearer(writer, json: true), body: ByteBuffer(string: Self.amazon))
+            #expect(created.status == .created)
+            let session = try created.json()
+            let id = try #require(session["id"]?.intValue)
+            #expect(created.headers[.location] == "/api/v2/sessions/\(id)")
+            #expect(created.headers[.eTag] == "\"1\"")
+            #expect(session["peer_asn"] == .int(16509))
+            #expect(session["public_id"] == .int(1))
+            #expect(session["prfx_max"] == .int(200))
+            #expect(session["peer_ipaddr"] == .string("206.126.236.68"))
+            #expect(session["state"] == .string("not configured"))
+            #expect(session["has_password"] == .bool(true))
+            #expect(session["password"] == nil)
+            #expect(session["deleted"] == .bool(false))
+
+            let got = try await client.execute(uri: "/api/v2/sessions/\(id)", method: .get, headers: bearer(reader))
+            #expect(got.status == .ok)
+            #expect(got.headers[.eTag] == "\"1\"")
+            #expect(try got.json()["version"] == .int(1))
+
+            var headers = bearer(writer, json: true)
+            headers[.ifMatch] = "\"1\""
+            let patched = try await client.execute(
+                uri: "/api/v2/sessions/\(id)", method: .patch, headers: headers, body: ByteBuffer(string: #"{"note":"moved"}"#))
+            #expect(patched.status == .ok)
+            #expect(patched.headers[.eTag] == "\"2\"")
+            #expect(try patched.json()["note"] == .string("moved"))
+
+            let stale = try await client.execute(
+                uri: "/api/v2/sessions/\(id)", method: .patch, headers: headers, body: ByteBuffer(string: #"{"note":"again"}"#))
+            #expect(stale.status == .preconditionFailed)
+            #expect(stale.headers[.contentType] == "application/problem+json")
+            let problem = try stale.json()
+            #expect(problem["code"] == .string("version.mismatch"))
+            #expect(problem["current_version"] == .int(2))
+
+            let unchanged = try await client.execute(uri: "/api/v2/sessions/\(id)", method: .get, headers: bearer(reader))
+            #expect(try unchanged.json()["note"] == .string("moved"))
+
+            var deleting = bearer(writer)
+            deleting[.ifMatch] = "1"
+            let staleDelete = try await client.execute(uri: "/api/v2/sessions/\(id)", method: .delete, headers: deleting)
+            #expect(staleDelete.status == .preconditionFailed)
+            deleting[.ifMatch] = "\"2\""
+            let deleted = try await client.execute(uri: "/api/v2/sessions/\(id)", method: .delete, headers: deleting)
+            #expect(deleted.status == .noContent)
+            let gone = try await client.execute(uri: "/api/v2/sessions/\(id)", method: .get, headers: bearer(reader))
+            #expect(try gone.json()["deleted"] == .bool(true))
+            #expect(gone.headers[.eTag] == "\"3\"")
+        }
+        let patches = try ledger.readNow { db in try AuditQuery(type: "SessionUpdated").events(db) }
+        #expect(patches.count == 1)
+        #expect(try JSON.parse(patches[0].metadata)["actor"] == .string("automation"))
+    }
+
+    @Test("a create repeated with the same Idempotency-Key answers the same session and adds nothing; another body with that key is refused")
+    func idempotentCreateReplay() async throws {
+        try await withLiveServer(ledger) { client in
+            var headers = bearer(writer, json: true)
+            headers[HTTPField.Name("Idempotency-Key")!] = "create-amazon-1"
+            let first = try await client.execute(uri: "/api/v2/sessions", method: .post, headers: headers, body: ByteBuffer(string: Self.amazon))
+            #expect(first.status == .created)
+            let count = try ledger.eventCount()
+            let again = try await client.execute(uri: "/api/v2/sessions", method: .post, headers: headers, body: ByteBuffer(string: Self.amazon))
+            #expect(again.status == .created)
+            #expect(try again.json()["id"] == first.json()["id"])
+            #expect(again.headers[.location] == first.headers[.location])
+            #expect(try ledger.eventCount() == count)
+
+            let other = try await client.execute(
+                uri: "/api/v2/sessions", method: .post, headers: headers, body: ByteBuffer(string: Self.session(peer: "206.126.236.99")))
+            #expect(other.status == .unprocessableContent)
+            #expect(try other.json()["code"] == .string("idempotency.key-reused"))
+            #expect(try ledger.eventCount() == count)
+        }
+        let added = try ledger.readNow { db in try AuditQuery(type: "SessionAdded").events(db) }
+        #expect(added.count == 1)
+    }
+
+    @Test("a second live session on the same address is a 409 problem with code session.address-taken")
+    func addressTakenProblem() async throws {
+        try await withLiveServer(ledger) { client in
+            let body = ByteBuffer(string: Self.session(peer: "206.126.236.68"))
+            let first = try await client.execute(uri: "/api/v2/sessions", method: .post, headers: bearer(writer, json: true), body: body)
+            #expect(first.status == .created)
+            let second = try await client.execute(uri: "/api/v2/sessions", method: .post, headers: bearer(writer, json: true), body: body)
+            #expect(second.status == .conflict)
+            #expect(second.headers[.contentType] == "application/problem+json")
+            let problem = try second.json()
+            #expect(problem["code"] == .string("session.address-taken"))
+            #expect(problem["status"] == .int(409))
+            #expect(problem["detail"]?.stringValue?.isEmpty == false)
+
+            let missing = try await client.execute(
+                uri: "/api/v2/sessions", method: .post, headers: bearer(writer, json: true),
+                body: ByteBuffer(string: #"{"public_id":1,"peer_asn":64500}"#))
+            #expect(missing.status == .unprocessableContent)
+            #expect(try missing.json()["code"] == .string("session.missing-field"))
+        }
+    }
+
+    @Test("bad input answers 400 problems naming the parameter, never a 500")
+    func badInputNamesTheParameter() async throws {
+        try await withLiveServer(ledger) { client in
+            let cases: [(String, HTTPRequest.Method, String?, String, String)] = [
+                ("/api/v2/sessions?peer_asn=99999999999999999999", .get, nil, "parameter.invalid", "peer_asn"),
+                ("/api/v2/sessions?limit=0", .get, nil, "parameter.invalid", "limit"),
+                ("/api/v2/sessions?limit=1001", .get, nil, "parameter.invalid", "limit"),
+                ("/api/v2/sessions?limit=ten", .get, nil, "parameter.invalid", "limit"),
+                ("/api/v2/sessions?cursor=-4", .get, nil, "parameter.invalid", "cursor"),
+                ("/api/v2/sessions?as_of=2026-02-31", .get, nil, "parameter.invalid", "as_of"),
+                ("/api/v2/sessions/abc", .get, nil, "parameter.invalid", "id"),
+                ("/api/v2/sessions/99999999999999999999", .get, nil, "parameter.invalid", "id"),
+                ("/api/v2/events?since=yesterday", .get, nil, "parameter.invalid", "since"),
+                ("/api/v2/sessions", .post, #"{"public_id":1,"peer_asn":"many","peer_ipaddr":"10.0.0.1"}"#, "parameter.invalid", "peer_asn"),
+                ("/api/v2/sessions", .post, #"{"public_id":1,"peer_asn":64500,"peer_ipaddr":"10.0.0.999"}"#, "ledger.refused", "peer_ipaddr"),
+                ("/api/v2/sessions", .post, #"{"public_id":1,"peer_asn":64500,"peer_ipaddr":"10.0.0.1","peer_gruop":"x"}"#, "parameter.invalid", "peer_gruop"),
+                ("/api/v2/sessions", .post, "{not json", "parameter.invalid", "body"),
+            ]
+            for (uri, method, body, code, name) in cases {
+                let response = try await client.execute(
+                    uri: uri, method: method, headers: bearer(writer, json: body != nil), body: body.map { ByteBuffer(string: $0) })
+                #expect(response.status.code >= 400 && response.status.code < 500, "\(uri) \(body ?? ""): \(response.status)")
+                #expect(response.headers[.contentType] == "application/problem+json", "\(uri)")
+                let problem = try response.json()
+                #expect(problem["code"] == .string(code), "\(uri) \(body ?? ""): \(problem)")
+                #expect(problem["detail"]?.stringValue?.contains(name) == true, "\(uri) \(body ?? ""): \(problem)")
+            }
+            let missing = try await client.execute(uri: "/api/v2/sessions/4242", method: .get, headers: bearer(reader))
+            #expect(missing.status == .notFound)
+            #expect(try missing.json()["code"] == .string("resource.not-found"))
+        }
+        #expect(try ledger.readNow { db in try AuditQuery(type: "SessionAdded").events(db) }.isEmpty)
+    }
+
+    @Test("listing 25 sessions 10 at a time follows next to the end: every session once, in id order, the filters kept")
+    func paginationFollowsNextToTheEnd() async throws {
+        try await withLiveServer(ledger) { client in
+            for index in 1...25 {
+                let created = try await client.execute(
+                    uri: "/api/v2/sessions", method: .post, headers: bearer(writer, json: true),
+                    body: ByteBuffer(string: Self.session(peer: "10.0.0.\(index)", asn: index % 2 == 0 ? 64500 : 64501)))
+                #expect(created.status == .created)
+            }
+            var seen: [Int64] = []
+            var pages = 0
+            var next: String? = "/api/v2/sessions?public_id=1&limit=10"
+            while let uri = next {
+                let page = try await client.execute(uri: uri, method: .get, headers: bearer(reader))
+                #expect(page.status == .ok)
+                let json = try page.json()
+                seen += (json["items"]?.arrayValue ?? []).compactMap { $0["id"]?.intValue }
+                next = json["next"]?.stringValue
+                pages += 1
+                if pages > 5 { break }
+            }
+            #expect(pages == 3)
+            #expect(seen == Array(1...25))
+
+            var filtered: [Int64] = []
+            next = "/api/v2/sessions?peer_asn=64500&limit=5"
+            pages = 0
+            while let uri = next {
+                let json = try await client.execute(uri: uri, method: .get, headers: bearer(reader)).json()
+                filtered += (json["items"]?.arrayValue ?? []).compactMap { $0["id"]?.intValue }
+                next = json["next"]?.stringValue
+                if let next { #expect(next.contains("peer_asn=64500")) }
+                pages += 1
+                if pages > 5 { break }
+            }
+            #expect(filtered == Array(stride(from: 2, through: 24, by: 2)))
+
+            let all = try await client.execute(uri: "/api/v2/sessions", method: .get, headers: bearer(reader)).json()
+            #expect(all["items"]?.arrayValue?.count == 25)
+            #expect(all["next"] == nil)
+        }
+    }
+
+    // MARK: The log
+
+    @Test("events filter by type, stream and actor, and page by position")
+    func eventsFilter() async throws {
+        try await withLiveServer(ledger) { client in
+            for index in 1...3 {
+                _ = try await client.execute(
+                    uri: "/api/v2/sessions", method: .post, headers: bearer(writer, json: true),
+                    body: ByteBuffer(string: Self.session(peer: "10.0.1.\(index)")))
+            }
+            let added = try await client.execute(uri: "/api/v2/events?type=SessionAdded", method: .get, headers: bearer(reader)).json()
+            let items = try #require(added["items"]?.arrayValue)
+            #expect(items.count == 3)
+            #expect(items.allSatisfy { $0["type"] == .string("SessionAdded") })
+            #expect(items.map { $0["stream"]?.stringValue } == ["session-1", "session-2", "session-3"])
+            #expect(items[0]["metadata"]?["actor"] == .string("automation"))
+            #expect(items[0]["payload"]?["session_id"] == .int(1) || items[0]["payload"] != nil)
+            #expect(items[0]["recorded_at"]?.stringValue?.hasSuffix("Z") == true)
+
+            let stream = try await client.execute(uri: "/api/v2/events?stream=session-2", method: .get, headers: bearer(reader)).json()
+            #expect(stream["items"]?.arrayValue?.map { $0["stream"]?.stringValue } == ["session-2"])
+
+            let byActor = try await client.execute(uri: "/api/v2/events?actor=cli:test", method: .get, headers: bearer(reader)).json()
+            #expect(byActor["items"]?.arrayValue?.map { $0["type"]?.stringValue } == ["APIKeyCreated", "APIKeyCreated"])
+
+            var positions: [Int64] = []
+            var next: String? = "/api/v2/events?limit=2"
+            var pages = 0
+            while let uri = next, pages < 10 {
+                let json = try await client.execute(uri: uri, method: .get, headers: bearer(reader)).json()
+                positions += (json["items"]?.arrayValue ?? []).compactMap { $0["position"]?.intValue }
+                next = json["next"]?.stringValue
+                pages += 1
+            }
+            #expect(positions == Array(1...5))
+            #expect(pages == 3)
+        }
+    }
+
+    @Test("verify answers the chain's report over APIv2")
+    func verifyOverV2() async throws {
+        try await withLiveServer(ledger) { client in
+            let report = try await client.execute(uri: "/api/v2/verify", method: .get, headers: bearer(reader)).json()
+            #expect(report["valid"] == .bool(true))
+            #expect(report["events"] == .int(2))
+        }
+    }
+
+    // MARK: The spec
+
+    @Test("the spec is served without a token, is the embedded openapi.yaml and parses as OpenAPI 3.1 with every operation")
+    func specServed() async throws {
+        try await withLiveServer(ledger) { client in
+            let response = try await client.execute(uri: "/api/v2/openapi.yaml", method: .get)
+            #expect(response.status == .ok)
+            #expect(response.headers[.contentType]?.hasPrefix("application/yaml") == true)
+            let text = String(buffer: response.body)
+            #expect(text == APIv2Spec.yaml)
+            let document = try #require(try Yams.load(yaml: text) as? [String: Any])
+            let version = try #require(document["openapi"] as? String)
+            #expect(version.hasPrefix("3.1."))
+            let paths = try #require(document["paths"] as? [String: Any])
+            #expect(Set(paths.keys).isSuperset(of: ["/api/v2/sessions", "/api/v2/sessions/{id}", "/api/v2/events", "/api/v2/openapi.yaml"]))
+        }
+        let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Sources/PeerLedgerAPIv2/openapi.yaml")
+        #expect(try String(contentsOf: source, encoding: .utf8) == APIv2Spec.yaml)
+    }
+
+    @Test("APIv1's HMAC keys keep working beside bearer tokens")
+    func apiV1Unchanged() async throws {
+        try await withLiveServer(ledger) { client in
+            let signedClient = SignedClient(client, key: writer.key.apiKey, secret: writer.secret)
+            let answer = try await signedClient.call(PeerLedgerTestSupport.amazon)
+            #expect(answer.status == 200)
+            #expect(answer.body["success"] == .int(1))
+            let listed = try await client.execute(uri: "/api/v2/sessions?public_id=1", method: .get, headers: bearer(writer)).json()
+            #expect(listed["items"]?.arrayValue?.count == 1)
+        }
+    }
+
+    // MARK: Helpers
+
+    func bearer(_ key: IssuedAPIKey, json: Bool = false) -> HTTPFields {
+        var fields: HTTPFields = [.authorization: "Bearer \(key.token)"]
+        if json { fields[.contentType] = "application/json" }
+        return fields
+    }
+}
