@@ -50,7 +50,7 @@ extension APIv2 {
     package func createSession(_ input: Operations.CreateSession.Input) async throws -> Operations.CreateSession.Output {
         let caller = try caller()
         guard case let .json(body) = input.body else { throw Problem.parameterMissing("body", "a JSON session is required") }
-        let texts = Self.texts(body)
+        let texts = try Self.checked(Self.texts(body))
         let idempotency = try input.headers.idempotencyKey.map { key throws(Problem) in
             let key = try Parse.value("Idempotency-Key") { () throws(Refusal) in try Values.text(key, field: "Idempotency-Key", maxLength: 200) }
             return IdempotencyKey(actor: caller.key.name, key: key, fingerprint: Self.fingerprint("createSession", texts))
@@ -98,7 +98,7 @@ extension APIv2 {
         guard id > 0 else { throw Problem.parameterInvalid("id", "must be a positive integer; got \(id)") }
         guard case let .json(body) = input.body else { throw Problem.parameterMissing("body", "a JSON session is required") }
         let expected = try Parse.ifMatch(input.headers.ifMatch)
-        let texts = Self.texts(body)
+        let texts = try Self.checked(Self.texts(body))
         let appended = try await ledger.append(caller.metadata) { transaction in
             guard let current = try transaction.reader.session(id: id) else { throw Problem.notFound("No session with id \(id)") }
             if let expected, expected != current.version {
@@ -171,6 +171,16 @@ extension APIv2 {
         ]
         var texts: [SessionField: String] = [:]
         for case let (field, text?) in given { texts[field] = text }
+        return texts
+    }
+
+    /// The texts, each non-empty one read as its field reads it (ranges, address syntax, control
+    /// characters), so a value that cannot be a field's is a 400 naming the field before any
+    /// rule of the ledger is asked. An empty text (PATCH: clear the field) is left to the rules.
+    static func checked(_ texts: [SessionField: String]) throws(Problem) -> [SessionField: String] {
+        for (field, text) in texts.sorted(by: { $0.key.rawValue < $1.key.rawValue }) where !text.isEmpty {
+            _ = try Parse.value(field.rawValue) { () throws(Refusal) in try field.parse(text) }
+        }
         return texts
     }
 

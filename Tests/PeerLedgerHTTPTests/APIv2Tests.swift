@@ -147,7 +147,10 @@ struct APIv2Tests {
         }
         let patches = try ledger.readNow { db in try AuditQuery(type: "SessionUpdated").events(db) }
         #expect(patches.count == 1)
-        #expect(try JSON.parse(patches[0].metadata)["actor"] == .string("automation"))
+        let metadata = try JSON.parse(patches[0].metadata)
+        #expect(metadata["actor"] == .string("automation"))
+        #expect(metadata["client_address"] == .string("127.0.0.1"))
+        #expect(metadata["request_id"]?.stringValue?.isEmpty == false)
     }
 
     @Test("a create repeated with the same Idempotency-Key answers the same session and adds nothing; another body with that key is refused")
@@ -210,7 +213,11 @@ struct APIv2Tests {
                 ("/api/v2/sessions/99999999999999999999", .get, nil, "parameter.invalid", "id"),
                 ("/api/v2/events?since=yesterday", .get, nil, "parameter.invalid", "since"),
                 ("/api/v2/sessions", .post, #"{"public_id":1,"peer_asn":"many","peer_ipaddr":"10.0.0.1"}"#, "parameter.invalid", "peer_asn"),
-                ("/api/v2/sessions", .post, #"{"public_id":1,"peer_asn":64500,"peer_ipaddr":"10.0.0.999"}"#, "ledger.refused", "peer_ipaddr"),
+                ("/api/v2/sessions", .post, #"{"public_id":1,"peer_asn":64500,"peer_ipaddr":"10.0.0.999"}"#, "parameter.invalid", "peer_ipaddr"),
+                ("/api/v2/sessions", .post, #"{"public_id":1,"peer_asn":4294967296,"peer_ipaddr":"10.0.0.1"}"#, "parameter.invalid", "peer_asn"),
+                ("/api/v2/sessions", .post, #"{"public_id":1,"peer_asn":1e30,"peer_ipaddr":"10.0.0.1"}"#, "parameter.invalid", "body"),
+                ("/api/v2/sessions", .post, #"{"public_id":1,"peer_asn":64500,"peer_ipaddr":"10.0.0.1","ip_type":"ipv5"}"#, "parameter.invalid", "ip_type"),
+                ("/api/v2/sessions", .post, #"{"public_id":1,"peer_asn":64500,"peer_ipaddr":"10.0.0.1","note":"a\nb"}"#, "parameter.invalid", "note"),
                 ("/api/v2/sessions", .post, #"{"public_id":1,"peer_asn":64500,"peer_ipaddr":"10.0.0.1","peer_gruop":"x"}"#, "parameter.invalid", "peer_gruop"),
                 ("/api/v2/sessions", .post, "{not json", "parameter.invalid", "body"),
             ]
@@ -353,11 +360,64 @@ struct APIv2Tests {
         }
     }
 
+    @Test("the request log names the key and the operation, never the token")
+    func logsHoldNoToken() async throws {
+        let logs = LogCapture()
+        try await withLiveServer(ledger, logger: logs.logger) { client in
+            _ = try await client.execute(
+                uri: "/api/v2/sessions", method: .post, headers: bearer(writer, json: true), body: ByteBuffer(string: Self.amazon))
+            _ = try await client.execute(uri: "/api/v2/sessions", method: .get, headers: bearer(reader))
+        }
+        let text = logs.text
+        #expect(text.contains("createSession") && text.contains("automation"))
+        #expect(!text.contains(writer.token) && !text.contains(reader.token))
+        #expect(!text.contains(writer.secret) && !text.contains("ace12345"))
+    }
+
     // MARK: Helpers
 
     func bearer(_ key: IssuedAPIKey, json: Bool = false) -> HTTPFields {
         var fields: HTTPFields = [.authorization: "Bearer \(key.token)"]
         if json { fields[.contentType] = "application/json" }
         return fields
+    }
+}
+
+/// `peerledger keys create` prints the token beside the apiKey and the secret, with its scope,
+/// and the token it prints is what APIv2 accepts.
+@Suite(
+    "keys create issues bearer tokens", .serialized,
+    .enabled(if: peerledgerBinaryPath != nil, "needs the peerledger binary built beside the tests (swift build)"))
+struct KeysTokenTests {
+    @Test("keys create prints apiKey, secret, token and scope; --scope admin and --read-only are kept; a bad scope is refused")
+    func keysCreatePrintsToken() async throws {
+        let folder = Scratch.url("keys-token-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("ledger.sqlite").path
+        #expect(try await peerledger(["init", "--db", path]).status == 0)
+
+        let admin = try await peerledger(["keys", "create", "--db", path, "--name", "ops", "--scope", "admin"])
+        #expect(admin.status == 0, "\(admin.errors)")
+        let printed = try JSON.parse(admin.output.trimmingCharacters(in: .whitespacesAndNewlines))
+        let token = try #require(printed["token"]?.stringValue)
+        #expect(token.hasPrefix("plt_") && token.count == 68)
+        #expect(printed["scope"] == .string("admin"))
+        #expect(printed["apiKey"]?.stringValue?.isEmpty == false && printed["secret"]?.stringValue?.count == 32)
+
+        let readOnly = try await peerledger(["keys", "create", "--db", path, "--name", "dash", "--read-only"])
+        #expect(try JSON.parse(readOnly.output.trimmingCharacters(in: .whitespacesAndNewlines))["scope"] == .string("read"))
+
+        let bad = try await peerledger(["keys", "create", "--db", path, "--name", "x", "--scope", "root"])
+        #expect(bad.status != 0)
+        #expect(bad.errors.contains("--scope must be read, write or admin"))
+
+        let ledger = try Ledger.open(at: path)
+        try await withLiveServer(ledger) { client in
+            let response = try await client.execute(
+                uri: "/api/v2/sessions", method: .post, headers: [.authorization: "Bearer \(token)", .contentType: "application/json"],
+                body: ByteBuffer(string: APIv2Tests.amazon))
+            #expect(response.status == .created)
+        }
     }
 }
