@@ -3,6 +3,7 @@ import Logging
 import OpenAPIHummingbird
 import PeerLedger
 import PeerLedgerAPIv2
+import PeerLedgerDomain
 
 /// Serves APIv2 under `/api/v2/` on the same router as APIv1: the generated handlers are
 /// registered through swift-openapi-hummingbird, behind a middleware that bounds the request
@@ -28,15 +29,34 @@ struct APIv2Boundary: RouterMiddleware {
         do {
             _ = try await request.collectBody(upTo: APIv2Routes.maxBodyBytes)
         } catch {
-            var headers = HTTPFields()
-            headers[.contentType] = "application/problem+json"
-            let body =
-                #"{"type":"tag:peerledger,2026:problem:parameter.invalid","title":"Request too large","status":413,"#
-                + #""detail":"the request body is larger than 1 MiB; nothing was changed","code":"parameter.invalid"}"#
-            return Response(status: .contentTooLarge, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
+            return Self.problem(
+                status: .contentTooLarge, code: "parameter.invalid", title: "Request too large",
+                detail: "the request body is larger than 1 MiB; nothing was changed")
         }
-        return try await Caller.$clientAddress.withValue(context.remoteAddress?.ipAddress) {
-            try await next(request, context)
+        do {
+            return try await Caller.$clientAddress.withValue(context.remoteAddress?.ipAddress) {
+                try await next(request, context)
+            }
+        } catch let error as HTTPError {
+            // The router's own answers (no such path, no such method) as problems too.
+            let (code, title) =
+                switch error.status {
+                case .notFound: ("resource.not-found", "Not found")
+                case .methodNotAllowed: ("method.not-allowed", "Method not allowed")
+                default: ("parameter.invalid", "Bad request")
+                }
+            return Self.problem(status: error.status, code: code, title: title, detail: "\(request.method.rawValue) \(request.uri.path)")
         }
+    }
+
+    /// A problem+json answer written here, for what the router refuses before APIv2 sees it.
+    static func problem(status: HTTPResponse.Status, code: String, title: String, detail: String) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/problem+json"
+        let body = JSON.object([
+            ("type", .string("tag:peerledger,2026:problem:\(code)")), ("title", .string(title)),
+            ("status", .int(Int64(status.code))), ("detail", .string(detail)), ("code", .string(code)),
+        ]).serialized()
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
     }
 }

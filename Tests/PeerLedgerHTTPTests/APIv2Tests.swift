@@ -6,6 +6,7 @@ import PeerLedger
 import PeerLedgerAPIv1
 import PeerLedgerAPIv2
 import PeerLedgerDomain
+import PeerLedgerPeeringDB
 import PeerLedgerTestSupport
 import Testing
 import Yams
@@ -328,6 +329,53 @@ struct APIv2Tests {
         }
     }
 
+    // MARK: Exchanges
+
+    @Test("exchanges come from PeeringDB with our live sessions at each, paged by id; an unknown one is 404")
+    func exchangesFromPeeringDB() async throws {
+        let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../Fixtures/peeringdb")
+        _ = try await ledger.importPeeringDB(from: PeeringDBFolder(path: fixtures.path), metadata: EventMetadata(actor: "test"))
+        try await withLiveServer(ledger) { client in
+            for address in ["206.126.236.10", "206.126.236.11"] {
+                let created = try await client.execute(
+                    uri: "/api/v2/sessions", method: .post, headers: bearer(writer, json: true),
+                    body: ByteBuffer(string: Self.session(peer: address)))
+                #expect(created.status == .created)
+            }
+            let first = try await client.execute(uri: "/api/v2/exchanges?limit=1", method: .get, headers: bearer(reader)).json()
+            let ashburn = try #require(first["items"]?.arrayValue?.first)
+            #expect(ashburn["id"] == .int(1))
+            #expect(ashburn["name"] == .string("Equinix Ashburn"))
+            #expect(ashburn["city"] == .string("Ashburn"))
+            #expect(ashburn["live_sessions"] == .int(2))
+            let next = try #require(first["next"]?.stringValue)
+            let second = try await client.execute(uri: next, method: .get, headers: bearer(reader)).json()
+            #expect(second["items"]?.arrayValue?.count == 1)
+            #expect(second["items"]?.arrayValue?.first?["live_sessions"] == .int(0))
+            #expect(second["next"] == nil)
+
+            let one = try await client.execute(uri: "/api/v2/exchanges/1", method: .get, headers: bearer(reader))
+            #expect(one.status == .ok)
+            #expect(try one.json()["name"] == .string("Equinix Ashburn"))
+            let unknown = try await client.execute(uri: "/api/v2/exchanges/999", method: .get, headers: bearer(reader))
+            #expect(unknown.status == .notFound)
+            #expect(try unknown.json()["code"] == .string("resource.not-found"))
+        }
+    }
+
+    @Test("a path APIv2 does not have, or a method it does not take, is a problem too")
+    func unknownPathsAreProblems() async throws {
+        try await withLiveServer(ledger) { client in
+            let missing = try await client.execute(uri: "/api/v2/nothing-here", method: .get, headers: bearer(reader))
+            #expect(missing.status == .notFound)
+            #expect(missing.headers[.contentType] == "application/problem+json")
+            #expect(try missing.json()["code"] == .string("resource.not-found"))
+            let put = try await client.execute(uri: "/api/v2/sessions", method: .put, headers: bearer(writer))
+            #expect(put.status.code == 404 || put.status.code == 405)
+            #expect(put.headers[.contentType] == "application/problem+json")
+        }
+    }
+
     // MARK: The spec
 
     @Test("the spec is served without a token, is the embedded openapi.yaml and parses as OpenAPI 3.1 with every operation")
@@ -342,7 +390,10 @@ struct APIv2Tests {
             let version = try #require(document["openapi"] as? String)
             #expect(version.hasPrefix("3.1."))
             let paths = try #require(document["paths"] as? [String: Any])
-            #expect(Set(paths.keys).isSuperset(of: ["/api/v2/sessions", "/api/v2/sessions/{id}", "/api/v2/events", "/api/v2/openapi.yaml"]))
+            #expect(
+                Set(paths.keys).isSuperset(of: [
+                    "/api/v2/sessions", "/api/v2/sessions/{id}", "/api/v2/events", "/api/v2/exchanges", "/api/v2/verify", "/api/v2/openapi.yaml",
+                ]))
         }
         let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Sources/PeerLedgerAPIv2/openapi.yaml")
         #expect(try String(contentsOf: source, encoding: .utf8) == APIv2Spec.yaml)
