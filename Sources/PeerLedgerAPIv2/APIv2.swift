@@ -23,11 +23,13 @@ package struct APIv2: APIProtocol {
     }
 
     /// Registers every operation on `transport`, behind the gate (ids, bearer tokens and scopes,
-    /// problems, the request log). Times are written as RFC 3339 with milliseconds.
+    /// problems, the request log). Times are written as RFC 3339 with milliseconds; JSON compact,
+    /// keys sorted, slashes unescaped (the `next` links).
     package func register(on transport: any ServerTransport) throws {
         try registerHandlers(
             on: transport, serverURL: Servers.Server1.url(),
-            configuration: Configuration(dateTranscoder: .iso8601WithFractionalSeconds),
+            configuration: Configuration(
+                dateTranscoder: .iso8601WithFractionalSeconds, jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]),
             middlewares: [RequestGate(ledger: ledger, logger: logger)])
     }
 
