@@ -4,7 +4,8 @@ import PeerLedger
 import PeerLedgerDomain
 
 /// `/api/v2/events`: the log itself, filtered by stream, type, actor and time, in log order, a
-/// page at a time (the cursor is the last position of the previous page).
+/// page at a time (the cursor is the last position of the previous page); and one session's
+/// history, its stream's events.
 extension APIv2 {
     package func listEvents(_ input: Operations.ListEvents.Input) async throws -> Operations.ListEvents.Output {
         let query = input.query
@@ -39,6 +40,23 @@ extension APIv2 {
         var next: String?
         if found.count > limit, let last = items.last {
             next = Link.next("/api/v2/events", filters: filters, cursor: last.position, limit: query.limit)
+        }
+        return .ok(.init(body: .json(.init(items: try items.map(Self.resource), next: next))))
+    }
+
+    package func getSessionHistory(_ input: Operations.GetSessionHistory.Input) async throws -> Operations.GetSessionHistory.Output {
+        let id = input.path.id
+        guard id > 0 else { throw Problem.parameterInvalid("id", "must be a positive integer; got \(id)") }
+        let limit = try Parse.limit(input.query.limit)
+        let query = AuditQuery(stream: Session.stream(id), afterPosition: try Parse.cursor(input.query.cursor), limit: limit + 1)
+        let (exists, found) = try await ledger.reading { reader in
+            (try reader.session(id: id) != nil, try reader.events(matching: query))
+        }
+        guard exists else { throw Problem.notFound("No session with id \(id)") }
+        let items = Array(found.prefix(limit))
+        var next: String?
+        if found.count > limit, let last = items.last {
+            next = Link.next("/api/v2/sessions/\(id)/history", filters: [], cursor: last.position, limit: input.query.limit)
         }
         return .ok(.init(body: .json(.init(items: try items.map(Self.resource), next: next))))
     }

@@ -329,6 +329,39 @@ struct APIv2Tests {
         }
     }
 
+    @Test("a session's history is its stream's events in order; as_of answers the session as it stood then")
+    func historyAndAsOf() async throws {
+        let stepping = try TestLedger(start: "2026-11-20 09:00:00", stepMillis: 1000)
+        let ledger = stepping.ledger
+        let writer = try ledger.createAPIKey(name: "automation", scope: .write, metadata: EventMetadata(actor: "cli:test"))
+        try await withLiveServer(ledger) { client in
+            let created = try await client.execute(
+                uri: "/api/v2/sessions", method: .post, headers: bearer(writer, json: true), body: ByteBuffer(string: Self.amazon))
+            let id = try #require(try created.json()["id"]?.intValue)
+            let before = try #require(try created.json()["modified"]?.stringValue)
+            let patched = try await client.execute(
+                uri: "/api/v2/sessions/\(id)", method: .patch, headers: bearer(writer, json: true),
+                body: ByteBuffer(string: #"{"note":"renewed contract"}"#))
+            #expect(try patched.json()["note"] == .string("renewed contract"))
+
+            let history = try await client.execute(uri: "/api/v2/sessions/\(id)/history", method: .get, headers: bearer(writer)).json()
+            let events = try #require(history["items"]?.arrayValue)
+            #expect(events.map { $0["type"]?.stringValue } == ["SessionAdded", "SessionUpdated"])
+            #expect(events.map { $0["stream_version"]?.intValue } == [1, 2])
+
+            let then = try await client.execute(
+                uri: "/api/v2/sessions/\(id)?as_of=\(before)", method: .get, headers: bearer(writer)).json()
+            #expect(then["note"] == nil)
+            #expect(then["version"] == .int(1))
+            let listedThen = try await client.execute(
+                uri: "/api/v2/sessions?public_id=1&as_of=\(before)", method: .get, headers: bearer(writer)).json()
+            #expect(listedThen["items"]?.arrayValue?.first?["version"] == .int(1))
+
+            let none = try await client.execute(uri: "/api/v2/sessions/77/history", method: .get, headers: bearer(writer))
+            #expect(none.status == .notFound)
+        }
+    }
+
     // MARK: Exchanges
 
     @Test("exchanges come from PeeringDB with our live sessions at each, paged by id; an unknown one is 404")
@@ -408,6 +441,13 @@ struct APIv2Tests {
             #expect(answer.body["success"] == .int(1))
             let listed = try await client.execute(uri: "/api/v2/sessions?public_id=1", method: .get, headers: bearer(writer)).json()
             #expect(listed["items"]?.arrayValue?.count == 1)
+            // A write over APIv2 is seen by APIv1's next read (its kept answers follow the ledger).
+            let cached = try await signedClient.call("action=getSessions&public_id=1")
+            #expect(cached.body["data"]?.arrayValue?.first?["note"] == .string("I'm a fancy note."))
+            _ = try await client.execute(
+                uri: "/api/v2/sessions/1", method: .patch, headers: bearer(writer, json: true), body: ByteBuffer(string: #"{"note":"v2"}"#))
+            let fresh = try await signedClient.call("action=getSessions&public_id=1")
+            #expect(fresh.body["data"]?.arrayValue?.first?["note"] == .string("v2"))
         }
     }
 
