@@ -238,6 +238,59 @@ struct APIv2Tests {
         #expect(try ledger.readNow { db in try AuditQuery(type: "SessionAdded").events(db) }.isEmpty)
     }
 
+    @Test("hostile values in every filter, path, header and body field answer 2xx or a 4xx problem, never a 5xx")
+    func hostileInputNeverAServerError() async throws {
+        var random = SplitMix64(seed: try TestSeed.value("APIv2 hostile input"))
+        let pieces = [
+            "", "0", "-1", "1", "9223372036854775807", "9223372036854775808", "99999999999999999999999", "1e9", "0x10", "+5",
+            "AS16509", "206.126.236.68", "::1", "2001:db8::", "1.2.3.999", "2026-02-31", "2026-11-20", "9999-12-31T23:59:59Z",
+            "%00", "%0A", "%ZZ", "%", "é", "💥", "'; DROP TABLE sessions; --", "null", "true", "[]", "{}", "\u{0}",
+            String(repeating: "9", count: 300), String(repeating: "a", count: 5000),
+        ]
+        func piece() -> String { pieces[Int(random.next() % UInt64(pieces.count))] }
+        let filters = [
+            "public_id", "id", "source_asn", "source_ipaddr", "resource_id", "peer_asn", "peer_name", "peer_participant_id",
+            "peer_ipaddr", "state", "prfx_max", "ip_type", "created", "deleted", "as_of", "cursor", "limit",
+        ]
+        let jsonValues = ["1", "-1", "0", "4294967296", "9223372036854775807", "1.5", "1e400", "\"x\"", "null", "true", "[]", "{}"]
+        // Every request is drawn before the server starts, so a seed repeats them exactly.
+        var reads: [String] = []
+        for _ in 0..<150 {
+            let name = filters[Int(random.next() % UInt64(filters.count))]
+            let value = piece().addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+            switch random.next() % 4 {
+            case 0: reads.append("/api/v2/sessions?\(name)=\(value)")
+            case 1: reads.append("/api/v2/sessions/\(value)")
+            case 2: reads.append("/api/v2/events?\(["stream", "type", "actor", "since", "until", "cursor", "limit"][Int(random.next() % 7)])=\(value)")
+            default: reads.append("/api/v2/exchanges?\(["as_of", "cursor", "limit"][Int(random.next() % 3)])=\(value)")
+            }
+        }
+        var writes: [(method: HTTPRequest.Method, body: String, ifMatch: String?)] = []
+        for _ in 0..<60 {
+            let field = ["public_id", "peer_asn", "peer_ipaddr", "prfx_max", "ip_type", "note", "source_asn", "state"][Int(random.next() % 8)]
+            let value = random.next() % 2 == 0 ? jsonValues[Int(random.next() % UInt64(jsonValues.count))] : "\"\(piece())\""
+            let body = #"{"public_id":1,"peer_asn":64500,"peer_ipaddr":"10.9.0.\#(random.next() % 250 + 1)","\#(field)":\#(value)}"#
+            let ifMatch = random.next() % 4 == 0 ? piece() : nil
+            writes.append((random.next() % 2 == 0 ? .post : .patch, body, ifMatch))
+        }
+        try await withLiveServer(ledger) { [reads, writes] client in
+            for uri in reads {
+                let response = try await client.execute(uri: uri, method: .get, headers: bearer(reader))
+                #expect(response.status.code < 500, "\(uri): \(response.status)")
+                if response.status.code >= 400 { #expect(response.headers[.contentType] == "application/problem+json", "\(uri)") }
+            }
+            for (method, body, ifMatch) in writes {
+                var headers = bearer(writer, json: true)
+                if let ifMatch { headers[.ifMatch] = ifMatch }
+                let uri = method == .post ? "/api/v2/sessions" : "/api/v2/sessions/1"
+                let response = try await client.execute(uri: uri, method: method, headers: headers, body: ByteBuffer(string: body))
+                #expect(response.status.code < 500, "\(method) \(body): \(response.status)")
+                if response.status.code >= 400 { #expect(response.headers[.contentType] == "application/problem+json", "\(body)") }
+            }
+        }
+        #expect(try await ledger.reading { reader in try reader.verifyLog() }.isValid)
+    }
+
     @Test("listing 25 sessions 10 at a time follows next to the end: every session once, in id order, the filters kept")
     func paginationFollowsNextToTheEnd() async throws {
         try await withLiveServer(ledger) { client in
