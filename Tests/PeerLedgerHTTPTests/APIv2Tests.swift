@@ -154,6 +154,32 @@ struct APIv2Tests {
         #expect(metadata["request_id"]?.stringValue?.isEmpty == false)
     }
 
+    @Test("8 concurrent PATCHes with the same If-Match: one applies, seven are 412 naming version 2")
+    func concurrentPatchesOneWins() async throws {
+        try await withLiveServer(ledger) { client in
+            let created = try await client.execute(
+                uri: "/api/v2/sessions", method: .post, headers: bearer(writer, json: true), body: ByteBuffer(string: Self.amazon))
+            let id = try #require(try created.json()["id"]?.intValue)
+            var headers = bearer(writer, json: true)
+            headers[.ifMatch] = "\"1\""
+            let outcomes = try await withThrowingTaskGroup(of: (UInt, Int64?).self) { group in
+                for index in 0..<8 {
+                    group.addTask { [headers] in
+                        let response = try await client.execute(
+                            uri: "/api/v2/sessions/\(id)", method: .patch, headers: headers,
+                            body: ByteBuffer(string: #"{"note":"writer \#(index)"}"#))
+                        return (UInt(response.status.code), try response.json()["current_version"]?.intValue)
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(outcomes.filter { $0.0 == 200 }.count == 1)
+            #expect(outcomes.filter { $0.0 == 412 }.count == 7)
+            #expect(outcomes.filter { $0.0 == 412 }.allSatisfy { $0.1 == 2 })
+        }
+        #expect(try ledger.readNow { db in try AuditQuery(type: "SessionUpdated").events(db) }.count == 1)
+    }
+
     @Test("a create repeated with the same Idempotency-Key answers the same session and adds nothing; another body with that key is refused")
     func idempotentCreateReplay() async throws {
         try await withLiveServer(ledger) { client in
