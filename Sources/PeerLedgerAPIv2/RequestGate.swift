@@ -78,6 +78,8 @@ struct RequestGate: ServerMiddleware {
             (response, responseBody) = problem.response
         }
         response = Self.plainHeaders(response)
+        // The id the request's log line and its events carry, as APIv1 answers it.
+        if let name = HTTPField.Name("X-Request-Id") { response.headerFields[name] = requestID }
         let elapsed = ContinuousClock.now - started
         let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
         logger.info(
@@ -112,11 +114,10 @@ struct RequestGate: ServerMiddleware {
     /// and a plain 500 with the request id for anything else (the detail is logged, not sent).
     func problem(for error: any Error, operationID: String, requestID: String) -> Problem {
         var underlying: any Error = error
-        var handlerRan = true
         if let serverError = error as? ServerError {
             underlying = serverError.underlyingError
-            handlerRan = serverError.operationInput != nil
-            if !handlerRan, !(underlying is Problem), !(underlying is Refusal) {
+            // No input: the generated code could not read the request, before any handler ran.
+            if serverError.operationInput == nil, !(underlying is Problem), !(underlying is Refusal) {
                 return Self.unreadable(serverError.causeDescription, underlying)
             }
         }

@@ -102,6 +102,7 @@ struct APIv2Tests {
             let id = try #require(session["id"]?.intValue)
             #expect(created.headers[.location] == "/api/v2/sessions/\(id)")
             #expect(created.headers[.eTag] == "\"1\"")
+            #expect(created.headers[HTTPField.Name("X-Request-Id")!]?.isEmpty == false)
             #expect(session["peer_asn"] == .int(16509))
             #expect(session["public_id"] == .int(1))
             #expect(session["prfx_max"] == .int(200))
