@@ -59,7 +59,7 @@ package struct APIv2: APIProtocol {
     // MARK: verify
 
     package func verifyLog(_ input: Operations.VerifyLog.Input) async throws -> Operations.VerifyLog.Output {
-        let report = try await ledger.reading { reader in try reader.verifyLog() }
+        let report = try await reading(asOf: input.query.asOf, withLog: true) { reader in try reader.verifyLog() }
         return .ok(
             .init(
                 body: .json(

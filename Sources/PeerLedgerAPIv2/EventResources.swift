@@ -35,7 +35,8 @@ extension APIv2 {
         audit.afterPosition = try Parse.cursor(query.cursor)
         // One more than the page: whether there is a next page, without a count.
         audit.limit = limit + 1
-        let found = try await ledger.reading { [audit] reader in try reader.events(matching: audit) }
+        if let asOf = query.asOf, !asOf.isEmpty { filters.append(("as_of", asOf)) }
+        let found = try await reading(asOf: query.asOf, withLog: true) { [audit] reader in try reader.events(matching: audit) }
         let items = Array(found.prefix(limit))
         var next: String?
         if found.count > limit, let last = items.last {
@@ -49,14 +50,16 @@ extension APIv2 {
         guard id > 0 else { throw Problem.parameterInvalid("id", "must be a positive integer; got \(id)") }
         let limit = try Parse.limit(input.query.limit)
         let query = AuditQuery(stream: Session.stream(id), afterPosition: try Parse.cursor(input.query.cursor), limit: limit + 1)
-        let (exists, found) = try await ledger.reading { reader in
-            (try reader.session(id: id) != nil, try reader.events(matching: query))
+        // A session that exists now has a history, empty before it was added.
+        guard try await ledger.reading({ reader in try reader.session(id: id) != nil }) else {
+            throw Problem.notFound("No session with id \(id)")
         }
-        guard exists else { throw Problem.notFound("No session with id \(id)") }
+        let found = try await reading(asOf: input.query.asOf, withLog: true) { reader in try reader.events(matching: query) }
         let items = Array(found.prefix(limit))
         var next: String?
         if found.count > limit, let last = items.last {
-            next = Link.next("/api/v2/sessions/\(id)/history", filters: [], cursor: last.position, limit: input.query.limit)
+            let filters = input.query.asOf.flatMap { $0.isEmpty ? nil : [("as_of", $0)] } ?? []
+            next = Link.next("/api/v2/sessions/\(id)/history", filters: filters, cursor: last.position, limit: input.query.limit)
         }
         return .ok(.init(body: .json(.init(items: try items.map(Self.resource), next: next))))
     }

@@ -437,6 +437,15 @@ struct APIv2Tests {
                 uri: "/api/v2/sessions?public_id=1&as_of=\(before)", method: .get, headers: bearer(writer)).json()
             #expect(listedThen["items"]?.arrayValue?.first?["version"] == .int(1))
 
+            let historyThen = try await client.execute(
+                uri: "/api/v2/sessions/\(id)/history?as_of=\(before)", method: .get, headers: bearer(writer)).json()
+            #expect(historyThen["items"]?.arrayValue?.map { $0["type"]?.stringValue } == ["SessionAdded"])
+            let logThen = try await client.execute(uri: "/api/v2/events?as_of=\(before)", method: .get, headers: bearer(writer)).json()
+            #expect(logThen["items"]?.arrayValue?.last?["type"] == .string("SessionAdded"))
+            let verifiedThen = try await client.execute(uri: "/api/v2/verify?as_of=\(before)", method: .get, headers: bearer(writer)).json()
+            #expect(verifiedThen["valid"] == .bool(true))
+            #expect(verifiedThen["events"] == .int(2))
+
             let none = try await client.execute(uri: "/api/v2/sessions/77/history", method: .get, headers: bearer(writer))
             #expect(none.status == .notFound)
         }
