@@ -377,7 +377,9 @@ struct APIv2Tests {
             #expect(items.allSatisfy { $0["type"] == .string("SessionAdded") })
             #expect(items.map { $0["stream"]?.stringValue } == ["session-1", "session-2", "session-3"])
             #expect(items[0]["metadata"]?["actor"] == .string("automation"))
-            #expect(items[0]["payload"]?["session_id"] == .int(1) || items[0]["payload"] != nil)
+            #expect(items[0]["payload"]?["session_id"] == .int(1))
+            #expect(items[0]["payload"]?["fields"]?["peer_ipaddr"] == .string("10.0.1.1"))
+            #expect(items[0]["hash"]?.stringValue?.count == 64)
             #expect(items[0]["recorded_at"]?.stringValue?.hasSuffix("Z") == true)
 
             let stream = try await client.execute(uri: "/api/v2/events?stream=session-2", method: .get, headers: bearer(reader)).json()
