@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "PeerLedgerDomain", targets: ["PeerLedgerDomain"]),
         .library(name: "PeerLedger", targets: ["PeerLedger"]),
         .library(name: "PeerLedgerAPIv1", targets: ["PeerLedgerAPIv1"]),
+        .library(name: "PeerLedgerAPIv2", targets: ["PeerLedgerAPIv2"]),
         .library(name: "PeerLedgerRouters", targets: ["PeerLedgerRouters"]),
         .library(name: "PeerLedgerFixtures", targets: ["PeerLedgerFixtures"]),
         .library(name: "PeerLedgerPostgres", targets: ["PeerLedgerPostgres"]),
@@ -38,6 +39,13 @@ let package = Package(
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         // The event store on PostgreSQL.
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.0"),
+        // APIv2: its server is generated from openapi.yaml at build time and served through
+        // Hummingbird.
+        .package(url: "https://github.com/apple/swift-openapi-generator", from: "1.14.3"),
+        .package(url: "https://github.com/apple/swift-openapi-runtime", from: "1.13.4"),
+        .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird", from: "2.1.0"),
+        // APIv2's tests read the served spec as YAML (already in the graph through the generator).
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         // Property tests of every input parser (tests only).
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
@@ -118,6 +126,26 @@ let package = Package(
             ],
             swiftSettings: strict + [.enableUpcomingFeature("MemberImportVisibility")]
         ),
+        // APIv2, the JSON face: its server is generated from openapi.yaml (the source of truth) at
+        // build time; bearer tokens with scopes, RFC 9457 problems with refusal codes, resources
+        // over the core's typed queries and commands only: no GRDB, no SQL. The spec itself is
+        // embedded so the binary serves it without the source tree.
+        .target(
+            name: "PeerLedgerAPIv2",
+            dependencies: [
+                "PeerLedger",
+                "PeerLedgerDomain",
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict + [.enableUpcomingFeature("MemberImportVisibility")],
+            plugins: [
+                .plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator"),
+                "SpecPlugin",
+            ]
+        ),
         // Synthetic PeeringDB data and worlds, and the replay runner: for the CLI, the bench and
         // the tests, never for the core.
         .target(
@@ -138,9 +166,11 @@ let package = Package(
             dependencies: [
                 "PeerLedger",
                 "PeerLedgerAPIv1",
+                "PeerLedgerAPIv2",
                 "PeerLedgerDomain",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -234,6 +264,14 @@ let package = Package(
             capability: .buildTool(),
             dependencies: ["EmbedMigrations"]
         ),
+        // Build-time tool: turns APIv2's openapi.yaml into a Swift string, so the binary serves its
+        // spec without the source tree.
+        .executableTarget(name: "EmbedSpec", swiftSettings: strict),
+        .plugin(
+            name: "SpecPlugin",
+            capability: .buildTool(),
+            dependencies: ["EmbedSpec"]
+        ),
         // Build-time tool: writes the commit HEAD names, read from .git, so `--version` can say it.
         .executableTarget(name: "EmbedCommit", swiftSettings: strict),
         .plugin(
@@ -286,6 +324,7 @@ let package = Package(
             dependencies: [
                 "PeerLedger",
                 "PeerLedgerAPIv1",
+                "PeerLedgerAPIv2",
                 "PeerLedgerDomain",
                 "PeerLedgerTestSupport",
                 "PeerLedgerHTTP",
@@ -294,6 +333,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Yams", package: "Yams"),
                 // The HTTPS tests: a client that offers TLS 1.0 only, and one that reads the
                 // server's certificate off a connection it keeps open.
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -6,8 +6,8 @@ package import PeerLedger
 package import PeerLedgerAPIv1
 import PeerLedgerDomain
 
-/// Builds the HTTP server over a ledger: the APIv1 endpoint and a health check, over HTTPS when
-/// `tls` is given. `onRunning` receives the bound port (useful with port 0).
+/// Builds the HTTP server over a ledger: the APIv1 endpoint, APIv2 under `/api/v2/` and a health
+/// check, over HTTPS when `tls` is given. `onRunning` receives the bound port (useful with port 0).
 package func buildApplication(
     ledger: Ledger, host: String, port: Int, logger: Logger, requests: PeeringRequestSettings = PeeringRequestSettings(),
     tls: ReloadingCertificate? = nil, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
@@ -15,6 +15,13 @@ package func buildApplication(
     let router = Router(context: LedgerRequestContext.self)
     router.get("/health") { _, _ in "ok\n" }
     APIController(api: APIv1(ledger: ledger, logger: logger, requests: requests)).addRoutes(to: router)
+    // The spec's routes are fixed at build time; registering them cannot fail at run time
+    // unless the generated code and the runtime disagree, which the tests would show.
+    do {
+        try APIv2Routes.add(to: router, ledger: ledger, logger: logger)
+    } catch {
+        logger.critical("APIv2 could not be registered; it is not served", metadata: ["error": "\(error)"])
+    }
     return Application(
         router: router,
         server: tls.map { .guardedHTTPS(certificate: $0) } ?? .guardedHTTP1,

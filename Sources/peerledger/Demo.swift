@@ -4,11 +4,14 @@ import PeerLedgerAPIv1
 import PeerLedgerDomain
 
 /// Demo data for a first look: the seed's example sessions at Equinix Ashburn and a key named
-/// `demo` whose secret is printed (it is a demo key; real keys show their secret only once).
+/// `demo` whose secret is printed (it is a demo key; real keys show their secret only once). Its
+/// APIv2 token is printed when the key is made: the ledger keeps only the token's hash.
 enum Demo {
     struct Key {
         let apiKey: String
         let secret: String
+        /// The bearer token, when the key was made by this run; nil for an existing demo key.
+        var token: String? = nil
     }
 
     static let sessions = [
@@ -24,7 +27,7 @@ enum Demo {
             return Key(apiKey: key.apiKey, secret: secret)
         }
         let isEmpty = try ledger.eventCount() == 0
-        let (key, secret) = try ledger.createAPIKey(name: "demo", readOnly: false, metadata: EventMetadata(actor: "demo"))
+        let issued = try ledger.createAPIKey(name: "demo", scope: .write, metadata: EventMetadata(actor: "demo"))
         if isEmpty {
             let api = APIv1(ledger: ledger)
             for call in sessions {
@@ -32,7 +35,7 @@ enum Demo {
                 if !answer.succeeded { printError("demo data: \(answer.message)") }
             }
         }
-        return Key(apiKey: key.apiKey, secret: secret)
+        return Key(apiKey: issued.key.apiKey, secret: issued.secret, token: issued.token)
     }
 
     static func instructions(key: Key, scheme: String = "http", host: String, port: Int) -> String {
@@ -44,5 +47,9 @@ enum Demo {
               curl '
             """.trimmingCharacters(in: .newlines)
             + "\(scheme)://\(host):\(port)/api/v1/api.php?\(query)&hash=\(hash)'"
+            + (key.token.map { token in
+                "\nAPIv2 token (shown only now): \(token)\n  curl -H 'Authorization: Bearer \(token)' "
+                    + "'\(scheme)://\(host):\(port)/api/v2/sessions?public_id=1'"
+            } ?? "")
     }
 }

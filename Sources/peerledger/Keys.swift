@@ -9,16 +9,33 @@ struct Keys: AsyncParsableCommand {
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Create a key and print {\"apiKey\",\"secret\"} (the secret is shown only now).")
+            abstract:
+                "Create a key and print {\"apiKey\",\"secret\",\"token\",\"scope\"} (the secret and the token are shown only now).")
         @OptionGroup var database: DatabaseOptions
         @Option(help: "A name for the key: it is the actor recorded on every event the key writes.") var name: String
-        @Flag(help: "The key may call read actions only.") var readOnly = false
+        @Flag(help: "The key may call read actions only (the same as --scope read).") var readOnly = false
+        @Option(help: "What the key may do: read, write or admin (default write; read with --read-only).")
+        var scope: String?
+
+        func validate() throws {
+            if let scope, APIKeyScope(rawValue: scope) == nil {
+                throw ValidationError("--scope must be read, write or admin; got '\(Values.quoted(scope))'")
+            }
+            if readOnly, let scope, scope != APIKeyScope.read.rawValue {
+                throw ValidationError("--read-only and --scope \(Values.quoted(scope)) disagree: a read-only key has scope read")
+            }
+        }
 
         func run() async throws {
             let ledger = try database.open(.createIfMissing)
+            let chosen = scope.flatMap(APIKeyScope.init(rawValue:)) ?? (readOnly ? .read : .write)
             do {
-                let (key, secret) = try ledger.createAPIKey(name: name, readOnly: readOnly, metadata: .commandLine())
-                print(JSON.object([("apiKey", .string(key.apiKey)), ("secret", .string(secret))]).serialized())
+                let issued = try ledger.createAPIKey(name: name, scope: chosen, metadata: .commandLine())
+                print(
+                    JSON.object([
+                        ("apiKey", .string(issued.key.apiKey)), ("secret", .string(issued.secret)),
+                        ("token", .string(issued.token)), ("scope", .string(issued.key.scope.rawValue)),
+                    ]).serialized())
             } catch let refusal as Refusal {
                 throw ValidationError(refusal.message)
             }

@@ -1,14 +1,15 @@
 import Foundation
 import Testing
 
-/// APIv1 is a face over the core: it reads and writes through the core's typed queries and
-/// commands, so a second store or a second API never has to follow SQL through it. The
-/// compiler keeps GRDB out of its reach (no import, member imports checked); this test keeps
-/// SQL text out of its files too.
-@Suite("PeerLedgerAPIv1 holds no SQL and does not import GRDB")
+/// APIv1 and APIv2 are faces over the core: they read and write through the core's typed queries
+/// and commands, so a second store or a second API never has to follow SQL through them. The
+/// compiler keeps GRDB out of their reach (no import, member imports checked); these tests keep
+/// SQL text out of their files too.
+@Suite("PeerLedgerAPIv1 and PeerLedgerAPIv2 hold no SQL and do not import GRDB")
 struct APIv1BoundaryTests {
-    static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("Sources/PeerLedgerAPIv1")
+    static let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Sources")
+    static let folder = sources.appendingPathComponent("PeerLedgerAPIv1")
 
     /// A GRDB import, a `sql:` argument, or a statement's opening words in a string.
     static var databaseText: Regex<Substring> {
@@ -23,6 +24,22 @@ struct APIv1BoundaryTests {
         #expect("import GRDB".contains(Self.databaseText))
         #expect(#"try Row.fetchAll(db, sql: "SELECT * FROM requests")"#.contains(Self.databaseText))
         #expect(!"let sessions = try reader.sessions(matching: criteria)".contains(Self.databaseText))
+        let offenders = try Self.offenders(in: files)
+        #expect(offenders.isEmpty, "\(offenders.joined(separator: "\n"))")
+    }
+
+    @Test("no file of PeerLedgerAPIv2 imports GRDB, names the database or holds SQL")
+    func apiV2FilesHoldNoSQL() throws {
+        let folder = Self.sources.appendingPathComponent("PeerLedgerAPIv2")
+        let files = try #require(FileManager.default.enumerator(at: folder, includingPropertiesForKeys: nil))
+            .compactMap { $0 as? URL }.filter { $0.pathExtension == "swift" }
+        #expect(files.count >= 6, "found only \(files.count) source files under \(folder.path)")
+        let offenders = try Self.offenders(in: files)
+        #expect(offenders.isEmpty, "\(offenders.joined(separator: "\n"))")
+    }
+
+    /// Every line (not a comment) of `files` that imports GRDB, names the database or holds SQL.
+    static func offenders(in files: [URL]) throws -> [String] {
         var offenders: [String] = []
         for file in files {
             let text = try String(contentsOf: file, encoding: .utf8)
@@ -31,6 +48,6 @@ struct APIv1BoundaryTests {
                 offenders.append("\(file.lastPathComponent):\(number + 1): \(line.trimmingCharacters(in: .whitespaces))")
             }
         }
-        #expect(offenders.isEmpty, "\(offenders.joined(separator: "\n"))")
+        return offenders
     }
 }

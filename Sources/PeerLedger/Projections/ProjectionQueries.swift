@@ -83,12 +83,28 @@ extension LedgerReader {
     /// The sessions matching `criteria`, ordered by id. Without a `deleted` criterion, deleted
     /// sessions are left out unless `includeDeletedByDefault`.
     package func sessions(matching criteria: SessionCriteria, includeDeletedByDefault: Bool = false) throws -> [Session] {
+        try sessions(matching: criteria, includeDeletedByDefault: includeDeletedByDefault, afterID: nil, limit: nil)
+    }
+
+    /// One page of the sessions matching `criteria`, ordered by id: those with an id above
+    /// `afterID`, at most `limit` of them (a keyset page: one seek, however deep).
+    package func sessions(
+        matching criteria: SessionCriteria, includeDeletedByDefault: Bool = false, afterID: Int64?, limit: Int?
+    ) throws -> [Session] {
         var clauses = criteria.clauses
+        var arguments = criteria.arguments
         if !criteria.mentionsDeleted && !includeDeletedByDefault { clauses.append("s.deleted = 0") }
+        if let afterID {
+            clauses.append("s.id > ?")
+            arguments.append(afterID.databaseValue)
+        }
         let whereClause = clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND ")
-        return try Row.fetchAll(
-            db, sql: Session.selectSQL + whereClause + " ORDER BY s.id", arguments: StatementArguments(criteria.arguments)
-        ).map { try Session(row: $0) }
+        var sql = Session.selectSQL + whereClause + " ORDER BY s.id"
+        if let limit {
+            sql += " LIMIT ?"
+            arguments.append(max(0, limit).databaseValue)
+        }
+        return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)).map { try Session(row: $0) }
     }
 
     /// One session by id, deleted ones included, or nil.

@@ -1,5 +1,27 @@
+import Crypto
 import GRDB
 public import PeerLedgerDomain
+
+/// What a key may do over APIv2: `read` calls reads only, `write` reads and writes, `admin`
+/// everything. On APIv1 a read key is read-only and the others may write.
+public enum APIKeyScope: String, Sendable, CaseIterable, Comparable {
+    case read, write, admin
+
+    /// Whether a key of this scope may call an operation needing `needed`.
+    public func allows(_ needed: APIKeyScope) -> Bool { needed <= self }
+
+    public static func < (lhs: APIKeyScope, rhs: APIKeyScope) -> Bool {
+        allCases.firstIndex(of: lhs) ?? 0 < allCases.firstIndex(of: rhs) ?? 0
+    }
+}
+
+/// A key just created, with the two credentials shown only now: the HMAC `secret` (APIv1) and
+/// the bearer `token` (APIv2). The ledger keeps the secret and only a SHA-256 of the token.
+public struct IssuedAPIKey: Sendable {
+    public var key: APIKey
+    public var secret: String
+    public var token: String
+}
 
 /// An API key as the server knows it. The secret never leaves the `api_keys` table except in the
 /// one answer that creates it.
@@ -9,11 +31,16 @@ public struct APIKey: Sendable, Equatable {
     public var readOnly: Bool
     public var createdAt: String
     public var revokedAt: String?
+    /// The scope given at creation; nil for keys made before scopes, whose scope `readOnly` says.
+    public var declaredScope: APIKeyScope? = nil
+
+    /// What the key may do: its declared scope, else read for a read-only key and write otherwise.
+    public var scope: APIKeyScope { declaredScope ?? (readOnly ? .read : .write) }
 
     public var json: JSON {
         .object([
             ("apiKey", .string(apiKey)), ("name", .string(name)), ("read_only", .bool(readOnly)),
-            ("created_at", .string(createdAt)), ("revoked_at", .string(revokedAt)),
+            ("scope", .string(scope.rawValue)), ("created_at", .string(createdAt)), ("revoked_at", .string(revokedAt)),
         ])
     }
 }
@@ -44,29 +71,55 @@ enum APIKeyStore {
         }
     }
 
+    /// The live key whose bearer token hashes to `tokenSHA256` (hex), or nil.
+    static func bearer(_ db: Database, tokenSHA256: String) throws -> APIKey? {
+        try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT * FROM api_keys WHERE token_sha256 = ? AND revoked_at IS NULL"),
+            arguments: [tokenSHA256]
+        ).map(key(_:))
+    }
+
     static func key(_ row: Row) -> APIKey {
         APIKey(
             apiKey: row["api_key"], name: row["name"], readOnly: row["read_only"], createdAt: row["created_at"],
-            revokedAt: row["revoked_at"])
+            revokedAt: row["revoked_at"], declaredScope: (row["scope"] as String?).flatMap(APIKeyScope.init(rawValue:)))
     }
+
+    /// The hex SHA-256 of a bearer token: all the ledger keeps of it.
+    static func tokenHash(_ token: String) -> String { SHA256.hash(data: Array(token.utf8)).hexString }
 }
 
 extension LedgerReader {
     /// The key row named `apiKey`, with its secret, as this snapshot sees it; nil when there is
     /// none. A key revoked by a commit before the snapshot is seen revoked.
     package func storedKey(_ apiKey: String) throws -> StoredAPIKey? { try APIKeyStore.lookup(db, apiKey) }
+
+    /// The live (unrevoked) key whose bearer token is `token`, as this snapshot sees it, or nil.
+    /// The token is compared by its SHA-256, the only form the ledger keeps.
+    package func bearerKey(token: String) throws -> APIKey? {
+        try APIKeyStore.bearer(db, tokenSHA256: APIKeyStore.tokenHash(token))
+    }
 }
 
 extension Ledger {
     /// Creates a key: `NN-XXXXXXXXXXXXXXXX` and a 32-hex-digit secret, as ProVision issues them.
     /// The creation is an event (without the secret).
     public func createAPIKey(name: String, readOnly: Bool, metadata: EventMetadata) throws -> (key: APIKey, secret: String) {
+        let issued = try createAPIKey(name: name, scope: readOnly ? .read : .write, metadata: metadata)
+        return (issued.key, issued.secret)
+    }
+
+    /// Creates a key of `scope` (read keys are APIv1's read-only keys) with its HMAC secret and
+    /// its bearer token `plt_` + 64 hex digits; the token's SHA-256 is stored, never the token.
+    public func createAPIKey(name: String, scope: APIKeyScope, metadata: EventMetadata) throws -> IssuedAPIKey {
+        let readOnly = scope == .read
         let name = try Values.text(name, field: "name", maxLength: 100)
         guard !name.isEmpty else { throw Refusal("name must not be empty") }
         var random = SystemRandomNumberGenerator()
         let alphabet = Array("ABCDEFGHJKLMNPQRSTUVWXYZ23456789")
         let suffix = String((0..<16).map { _ in alphabet[Int(random.next() % UInt64(alphabet.count))] })
         let secret = (0..<16).map { _ in UInt8.random(in: 0...255, using: &random) }.hexString
+        let token = "plt_" + (0..<32).map { _ in UInt8.random(in: 0...255, using: &random) }.hexString
         return try writeNow(metadata) { transaction in
             let db = transaction.db
             if try Bool.fetchOne(db, sql: "SELECT 1 FROM api_keys WHERE name = ?", arguments: [name]) == true {
@@ -75,14 +128,17 @@ extension Ledger {
             let number = try (Int.fetchOne(db, sql: "SELECT COUNT(*) FROM api_keys") ?? 0) + 1
             let key = APIKey(
                 apiKey: "\(number)-\(suffix)", name: name, readOnly: readOnly, createdAt: transaction.recordedAt.apiText,
-                revokedAt: nil)
+                revokedAt: nil, declaredScope: scope)
             try db.execute(
-                sql: "INSERT INTO api_keys (api_key, name, secret, read_only, created_at) VALUES (?, ?, ?, ?, ?)",
-                arguments: [key.apiKey, name, secret, readOnly, key.createdAt])
+                sql: """
+                    INSERT INTO api_keys (api_key, name, secret, read_only, created_at, token_sha256, scope)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [key.apiKey, name, secret, readOnly, key.createdAt, APIKeyStore.tokenHash(token), scope.rawValue])
             try transaction.append(
                 .apiKeyCreated(APIKeyCreated(apiKey: key.apiKey, name: name, readOnly: readOnly)), to: "apikey-\(key.apiKey)",
                 expecting: .noStream)
-            return (key, secret)
+            return IssuedAPIKey(key: key, secret: secret, token: token)
         }
     }
 

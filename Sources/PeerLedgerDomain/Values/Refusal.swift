@@ -38,6 +38,8 @@ extension Refusal.Code {
     public static let sessionDeletionWithoutCriteria = Refusal.Code("session.deletion-without-criteria")
     /// deleteSession whose criteria match no live session.
     public static let sessionDeletionFoundNothing = Refusal.Code("session.deletion-found-nothing")
+    /// Deleting a session (APIv2) whose neighbor is still configured on its router.
+    public static let sessionOnRouter = Refusal.Code("session.on-router")
     /// A peer write for a network that is not at the exchange.
     public static let peerNotFound = Refusal.Code("peer.not-found")
     /// updatePeer given both notes and notes_private, which name one field.
@@ -54,4 +56,8 @@ extension Refusal.Code {
     public static let requestPeerAbsent = Refusal.Code("request.peer-absent")
     /// A second request to a network within the quiet period.
     public static let requestWithinQuietPeriod = Refusal.Code("request.within-quiet-period")
+    /// A parameter, header or body field whose value cannot be read as its kind.
+    public static let parameterInvalid = Refusal.Code("parameter.invalid")
+    /// A parameter, header or body that must be given and was not.
+    public static let parameterMissing = Refusal.Code("parameter.missing")
 }
