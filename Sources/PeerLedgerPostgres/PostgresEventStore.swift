@@ -273,6 +273,16 @@ public final class PostgresEventStore: EventStore {
 
     // MARK: Verifying
 
+    /// What the role `peerledger serve` connects as needs, and no more (docs/postgres.md): the
+    /// owner applies the migrations; this role appends and reads. UPDATE on the heads is what
+    /// `SELECT ... FOR UPDATE` and the log's insert trigger need; the heads' own triggers refuse
+    /// any change the log's insert did not make.
+    public static let serverRoleGrants = """
+        GRANT SELECT, INSERT ON events, secrets, idempotency_keys TO peerledger;
+        GRANT SELECT, INSERT, UPDATE ON log_head, stream_heads TO peerledger;
+        GRANT SELECT ON ledger_migrations TO peerledger;
+        """
+
     /// The triggers that keep the log append-only and gap-free and its heads following it.
     public static let requiredTriggers = [
         "events_gap_free", "events_move_stream_head", "events_refuse_delete", "events_refuse_truncate", "events_refuse_update",

@@ -18,14 +18,22 @@ enum PostgresMigrator {
             try await connection.query("BEGIN", logger: logger)
             do {
                 try await connection.query("SELECT pg_advisory_xact_lock(\(lockKey))", logger: logger)
-                try await connection.query(
-                    """
-                    CREATE TABLE IF NOT EXISTS ledger_migrations (
-                        file_name  TEXT PRIMARY KEY,
-                        sha256     TEXT NOT NULL,
-                        applied_at TEXT NOT NULL
-                    )
-                    """, logger: logger)
+                // Created only where it is missing: the server's role, which may not create tables
+                // (docs/postgres.md, `PostgresEventStore.serverRoleGrants`), only reads it.
+                var exists = false
+                for try await found in try await connection.query(
+                    "SELECT to_regclass('ledger_migrations') IS NOT NULL", logger: logger
+                ).decode(Bool.self) { exists = found }
+                if !exists {
+                    try await connection.query(
+                        """
+                        CREATE TABLE ledger_migrations (
+                            file_name  TEXT PRIMARY KEY,
+                            sha256     TEXT NOT NULL,
+                            applied_at TEXT NOT NULL
+                        )
+                        """, logger: logger)
+                }
                 var applied: [String: String] = [:]
                 let rows = try await connection.query("SELECT file_name, sha256 FROM ledger_migrations", logger: logger)
                 for try await (fileName, checksum) in rows.decode((String, String).self) { applied[fileName] = checksum }

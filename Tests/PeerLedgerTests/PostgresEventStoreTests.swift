@@ -119,6 +119,48 @@ struct PostgresEventStoreTests {
         }
     }
 
+    /// The grants docs/postgres.md gives the server's role: it appends and reads, and the
+    /// privileges themselves (before any trigger) refuse it changing or removing the log or
+    /// switching its triggers off.
+    @Test("a role with only the documented grants appends and reads, and may not change, delete or unguard the log")
+    func restrictedRole() async throws {
+        try await withPostgresStore { owner, url in
+            let role = "pl_writer_\(UInt32.random(in: 0...UInt32.max))"
+            guard var parts = URLComponents(string: url) else { throw TestFailure("not a URL: \(url)") }
+            let database = String(parts.path.dropFirst())
+            try await owner.executeUnchecked("""
+                CREATE ROLE \(role) LOGIN;
+                GRANT CONNECT ON DATABASE \(database) TO \(role);
+                GRANT USAGE ON SCHEMA public TO \(role);
+                \(PostgresEventStore.serverRoleGrants.replacingOccurrences(of: "peerledger;", with: "\(role);"))
+                """)
+            parts.user = role
+            let restricted = try await PostgresEventStore.connect(url: parts.string ?? url)
+            do {
+                try await Conformance.appendAndRead(restricted)
+                for statement in [
+                    "UPDATE events SET payload = '{}' WHERE position = 1", "DELETE FROM events WHERE position = 3", "TRUNCATE events",
+                    "ALTER TABLE events DISABLE TRIGGER events_refuse_update", "DELETE FROM secrets", "UPDATE log_head SET position = 2",
+                    "DROP TABLE events", "UPDATE ledger_migrations SET sha256 = ''",
+                ] {
+                    let error = await #expect(throws: PostgresStoreError.self, Comment(rawValue: statement)) {
+                        try await restricted.executeUnchecked(statement)
+                    }
+                    // insufficient_privilege, from the grants (or, for log_head, which the role may
+                    // lock, from its trigger).
+                    #expect(error?.sqlState == "42501", "\(statement): \(String(describing: error))")
+                }
+                let report = try await restricted.verify()
+                #expect(report.isValid, "\(report.summary)")
+                #expect(report.events == 3)
+            } catch {
+                await restricted.close()
+                throw error
+            }
+            await restricted.close()
+        }
+    }
+
     @Test("writers on several connections get a gap-free log, and of those expecting one version exactly one wins")
     func severalConnections() async throws {
         try await withPostgresStore { first, url in
