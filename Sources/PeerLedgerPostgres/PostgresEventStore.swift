@@ -3,6 +3,7 @@ import Logging
 public import PeerLedger
 public import PeerLedgerDomain
 import NIOPosix
+import NIOSSL
 public import PostgresNIO
 
 /// The event store on PostgreSQL: the log, its stream heads, secrets and idempotency records, with
@@ -83,22 +84,71 @@ public final class PostgresEventStore: EventStore {
         try? await reader.close()
     }
 
-    /// A connection's settings from a `postgres://` URL. Only `sslmode=disable` (or none) is
-    /// understood so far: a URL asking for TLS is refused rather than quietly connected without.
+    /// A connection's settings from a `postgres://` URL, with libpq's `sslmode` and
+    /// `sslrootcert`:
+    ///
+    /// - `disable` (the default): no TLS;
+    /// - `prefer`: TLS when the server offers it, its certificate not checked;
+    /// - `require`: TLS or no connection; the certificate is not checked, unless `sslrootcert`
+    ///   is given, and then it must chain to it (as libpq does);
+    /// - `verify-ca`: TLS, the certificate chained to `sslrootcert` (or the system's roots);
+    /// - `verify-full`: as `verify-ca`, and the certificate names the host.
+    ///
+    /// Any other mode or query parameter is refused by name rather than ignored.
     public static func configuration(url: String) throws -> PostgresConnection.Configuration {
-        guard let parts = URLComponents(string: url), ["postgres", "postgresql"].contains(parts.scheme ?? ""),
+        let shown = StoreLocation(url).description
+        guard let parts = URLComponents(string: url), ["postgres", "postgresql"].contains(parts.scheme?.lowercased() ?? ""),
             let host = parts.host, !host.isEmpty, let user = parts.user, !user.isEmpty
         else {
-            throw PostgresStoreError(message: "\(url) is not a postgres://USER@HOST[:PORT]/DB URL")
+            throw PostgresStoreError(message: "\(shown) is not a postgres://USER@HOST[:PORT]/DB URL")
         }
         let database = String(parts.path.drop(while: { $0 == "/" }))
-        let sslMode = parts.queryItems?.first(where: { $0.name == "sslmode" })?.value ?? "disable"
-        guard sslMode == "disable" else {
-            throw PostgresStoreError(message: "sslmode=\(sslMode) is not supported yet; only sslmode=disable is")
+        var sslMode = "disable"
+        var rootCertificate: String?
+        for item in parts.queryItems ?? [] {
+            switch item.name {
+            case "sslmode": sslMode = item.value ?? ""
+            case "sslrootcert": rootCertificate = item.value
+            default:
+                throw PostgresStoreError(message: "\(shown): unknown parameter '\(item.name)'; known: sslmode, sslrootcert")
+            }
+        }
+        if let rootCertificate, !FileManager.default.isReadableFile(atPath: rootCertificate) {
+            throw PostgresStoreError(message: "\(shown): sslrootcert \(rootCertificate) is not a readable file")
+        }
+        func context(_ verification: CertificateVerification) throws -> NIOSSLContext {
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.certificateVerification = verification
+            if let rootCertificate { tls.trustRoots = .file(rootCertificate) }
+            do {
+                return try NIOSSLContext(configuration: tls)
+            } catch {
+                throw PostgresStoreError(message: "\(shown): TLS cannot be set up: \(error)")
+            }
+        }
+        let tls: PostgresConnection.Configuration.TLS
+        switch sslMode {
+        case "disable": tls = .disable
+        case "prefer": tls = .prefer(try context(.none))
+        case "require": tls = .require(try context(rootCertificate == nil ? .none : .noHostnameVerification))
+        case "verify-ca": tls = .require(try context(.noHostnameVerification))
+        case "verify-full": tls = .require(try context(.fullVerification))
+        default:
+            throw PostgresStoreError(
+                message: "\(shown): sslmode=\(sslMode) is not one of disable, prefer, require, verify-ca, verify-full")
+        }
+        var port = 5432
+        if let given = parts.port {
+            guard (1...65535).contains(given) else { throw PostgresStoreError(message: "\(shown): port \(given) is out of range") }
+            port = given
         }
         return PostgresConnection.Configuration(
-            host: host, port: parts.port ?? 5432, username: user, password: parts.password,
-            database: database.isEmpty ? nil : database, tls: .disable)
+            host: host, port: port, username: user, password: parts.password, database: database.isEmpty ? nil : database, tls: tls)
+    }
+
+    /// Whether the reader's connection runs over TLS, as the server sees it (`pg_stat_ssl`).
+    package func usesTLS() async throws -> Bool {
+        try await read("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()").first?.decode(Bool.self) ?? false
     }
 
     // MARK: Appending

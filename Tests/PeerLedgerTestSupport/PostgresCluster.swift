@@ -52,9 +52,10 @@ public struct PostgresCluster: Sendable {
         }
     }
 
-    /// Starts a cluster of its own.
-    public static func start() async throws -> PostgresCluster {
-        try await onProgramsQueue { try startBlocking() }
+    /// Starts a cluster of its own; with `tls`, a certificate and its key (PEM files), it also
+    /// accepts TLS (`ssl=on`) with them, beside plain connections.
+    public static func start(tls: (certificate: String, key: String)? = nil) async throws -> PostgresCluster {
+        try await onProgramsQueue { try startBlocking(tls: tls) }
     }
 
     /// The cluster this process's tests share, started by the first test that asks.
@@ -78,7 +79,7 @@ public struct PostgresCluster: Sendable {
         return url(database: name)
     }
 
-    private static func startBlocking() throws -> PostgresCluster {
+    private static func startBlocking(tls: (certificate: String, key: String)? = nil) throws -> PostgresCluster {
         // Short: the server's socket path must stay under the 107 bytes a Unix socket allows.
         let folder = "/tmp/pl-pg-\(UUID().uuidString.prefix(8).lowercased())"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false)
@@ -86,6 +87,16 @@ public struct PostgresCluster: Sendable {
         var cluster = PostgresCluster(folder: folder, port: 0)
         do {
             try asPostgres("initdb", ["-D", cluster.data, "-A", "trust", "-U", "postgres", "--no-sync"], seconds: 120)
+            var settings: [String] = []
+            if let tls {
+                // The server reads them as the postgres user, and refuses a key others can read.
+                for (source, name) in [(tls.certificate, "server.crt"), (tls.key, "server.key")] {
+                    let path = "\(folder)/\(name)"
+                    try FileManager.default.copyItem(atPath: source, toPath: path)
+                    try FileManager.default.setAttributes([.ownerAccountName: "postgres", .posixPermissions: 0o600], ofItemAtPath: path)
+                }
+                settings = ["-c", "ssl=on", "-c", "ssl_cert_file=\(folder)/server.crt", "-c", "ssl_key_file=\(folder)/server.key"]
+            }
             // A free port may be taken between the pick and the server's bind: a few tries.
             var lastFailure: (any Error)?
             for _ in 0..<3 {
@@ -94,7 +105,7 @@ public struct PostgresCluster: Sendable {
                     // fsync off: a throw-away cluster, and the machine's disk is shared.
                     // The server itself as a child (pg_ctl's daemon did not outlive runuser under the
                     // test runner), its outputs to its log; stopped by SIGINT to the postmaster.
-                    try launchServer(data: cluster.data, port: cluster.port, folder: folder)
+                    try launchServer(data: cluster.data, port: cluster.port, folder: folder, settings: settings)
                     try cluster.waitUntilReady(seconds: 60)
                     lastFailure = nil
                     break
@@ -147,7 +158,7 @@ public struct PostgresCluster: Sendable {
 
     /// Runs one of the server's programs as the `postgres` user; fails naming it and its errors
     /// unless it exits 0 within `seconds`.
-    private static func launchServer(data: String, port: Int, folder: String) throws {
+    private static func launchServer(data: String, port: Int, folder: String, settings: [String]) throws {
         _ = FileManager.default.createFile(atPath: "\(folder)/server.log", contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: "\(folder)/server.log"))
         let process = Process()
@@ -155,7 +166,7 @@ public struct PostgresCluster: Sendable {
         process.arguments = [
             "-u", "postgres", "--", "\(postgresPrograms)/postgres", "-D", data, "-p", "\(port)", "-k", folder,
             "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off",
-        ]
+        ] + settings
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = log
         process.standardError = log
@@ -184,9 +195,12 @@ public func withPostgresDatabase<T>(_ body: (String) async throws -> T) async th
     return try await body(url)
 }
 
-/// Runs `body` with a cluster of its own, stopped and removed afterwards whatever `body` did.
-public func withPostgresCluster<T>(_ body: (PostgresCluster) async throws -> T) async throws -> T {
-    let cluster = try await PostgresCluster.start()
+/// Runs `body` with a cluster of its own (accepting TLS with `tls`, see `PostgresCluster.start`),
+/// stopped and removed afterwards whatever `body` did.
+public func withPostgresCluster<T>(
+    tls: (certificate: String, key: String)? = nil, _ body: (PostgresCluster) async throws -> T
+) async throws -> T {
+    let cluster = try await PostgresCluster.start(tls: tls)
     do {
         let value = try await body(cluster)
         await cluster.stop()

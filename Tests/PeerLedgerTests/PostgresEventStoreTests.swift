@@ -242,7 +242,7 @@ struct PostgresEventStoreOfflineTests {
         }
     }
 
-    @Test("a URL is read for host, port, user and database; one asking for TLS or naming no user is refused")
+    @Test("a URL is read for host, port, user, database and sslmode; an unknown mode or parameter, or no user, is refused by name")
     func urls() throws {
         let configuration = try PostgresEventStore.configuration(url: "postgres://ledger:pw@db.example:6543/peering?sslmode=disable")
         #expect(configuration.host == "db.example")
@@ -250,8 +250,74 @@ struct PostgresEventStoreOfflineTests {
         #expect(configuration.username == "ledger")
         #expect(configuration.password == "pw")
         #expect(configuration.database == "peering")
-        #expect(throws: PostgresStoreError.self) { try PostgresEventStore.configuration(url: "postgres://u@h/db?sslmode=require") }
-        #expect(throws: PostgresStoreError.self) { try PostgresEventStore.configuration(url: "postgres://h/db") }
-        #expect(throws: PostgresStoreError.self) { try PostgresEventStore.configuration(url: "/var/lib/peerledger/ledger.sqlite") }
+        #expect(!configuration.tls.isEnforced && !configuration.tls.isAllowed)
+        #expect(try PostgresEventStore.configuration(url: "postgres://u@h/db?sslmode=require").tls.isEnforced)
+        #expect(try PostgresEventStore.configuration(url: "postgres://u@h/db?sslmode=verify-full").tls.isEnforced)
+        let prefer = try PostgresEventStore.configuration(url: "postgres://u@h/db?sslmode=prefer").tls
+        #expect(prefer.isAllowed && !prefer.isEnforced)
+        func refusal(_ url: String) -> String {
+            do {
+                _ = try PostgresEventStore.configuration(url: url)
+                return "accepted"
+            } catch {
+                return "\(error)"
+            }
+        }
+        #expect(refusal("postgres://u:secret@h/db?sslmode=allow").contains("sslmode=allow is not one of disable, prefer, require, verify-ca, verify-full"))
+        #expect(!refusal("postgres://u:secret@h/db?sslmode=allow").contains("secret"))
+        #expect(refusal("postgres://u@h/db?sslmode=require&connect_timeout=3").contains("unknown parameter 'connect_timeout'"))
+        #expect(refusal("postgres://u@h/db?sslmode=verify-full&sslrootcert=/nonexistent/ca.pem").contains("sslrootcert /nonexistent/ca.pem is not a readable file"))
+        #expect(refusal("postgres://h/db").contains("is not a postgres://USER@HOST[:PORT]/DB URL"))
+        #expect(refusal("/var/lib/peerledger/ledger.sqlite").contains("is not a postgres://USER@HOST[:PORT]/DB URL"))
+    }
+}
+
+/// TLS to PostgreSQL: a cluster of the test's own with `ssl=on` and a certificate from a CA of
+/// the test's own, for 127.0.0.1 and localhost.
+@Suite(
+    "PostgreSQL over TLS", .enabled(if: postgresAvailable, postgresNeeded),
+    .enabled(if: TestCertificates.available, "needs openssl to make the test's certificates"))
+struct PostgresTLSTests {
+    @Test("sslmode=require and verify-full connect over TLS; verify-full refuses a certificate from another CA; require refuses a server without TLS")
+    func tls() async throws {
+        let authority = try TestCertificates()
+        let server = try authority.issue(commonName: "localhost", serial: 2, name: "postgres")
+        try await withPostgresCluster(tls: server) { cluster in
+            let base = "postgres://postgres@127.0.0.1:\(cluster.port)/ledger"
+            for url in [
+                "\(base)?sslmode=require", "\(base)?sslmode=verify-ca&sslrootcert=\(authority.caFile)",
+                "postgres://postgres@localhost:\(cluster.port)/ledger?sslmode=verify-full&sslrootcert=\(authority.caFile)",
+            ] {
+                let store = try await PostgresEventStore.connect(url: url)
+                let encrypted = try await store.usesTLS()
+                try await EventStoreConformanceTests.append(
+                    store, EventStoreConformanceTests.added(Int64(url.count)), to: "session-\(url.count)", expecting: .noStream)
+                let verified = try await store.verify()
+                await store.close()
+                #expect(encrypted, "\(url)")
+                #expect(verified.isValid, "\(url): \(verified.summary)")
+            }
+            let plain = try await PostgresEventStore.connect(url: "\(base)?sslmode=disable")
+            #expect(try await plain.usesTLS() == false)
+            #expect(try await plain.head().position == 3)
+            await plain.close()
+
+            let stranger = try TestCertificates()
+            await #expect(throws: (any Error).self) {
+                let store = try await PostgresEventStore.connect(url: "\(base)?sslmode=verify-full&sslrootcert=\(stranger.caFile)")
+                await store.close()
+            }
+        }
+        // The tests' shared cluster has no TLS: require refuses it rather than connecting in the clear.
+        try await withPostgresDatabase { url in
+            let required = url.replacingOccurrences(of: "sslmode=disable", with: "sslmode=require")
+            await #expect(throws: (any Error).self) {
+                let store = try await PostgresEventStore.connect(url: required)
+                await store.close()
+            }
+            let preferred = try await PostgresEventStore.connect(url: url.replacingOccurrences(of: "sslmode=disable", with: "sslmode=prefer"))
+            #expect(try await preferred.usesTLS() == false)
+            await preferred.close()
+        }
     }
 }

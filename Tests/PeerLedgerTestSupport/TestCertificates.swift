@@ -1,18 +1,17 @@
-import Foundation
-import PeerLedgerTestSupport
+public import Foundation
 
 /// A certificate authority of the test's own, made by openssl, and server certificates it signs
 /// for 127.0.0.1: what a test needs to serve HTTPS that a client can verify, with serial numbers
 /// it chooses so that it can tell two certificates apart on the wire.
-struct TestCertificates {
-    let folder: URL
-    let caFile: String
+public struct TestCertificates: Sendable {
+    public let folder: URL
+    public let caFile: String
 
-    static let openssl: String? = ["/usr/bin/openssl", "/usr/local/bin/openssl"].first { FileManager.default.isExecutableFile(atPath: $0) }
-    static var available: Bool { openssl != nil }
+    public static let openssl: String? = ["/usr/bin/openssl", "/usr/local/bin/openssl"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    public static var available: Bool { openssl != nil }
 
     /// A new CA in a scratch folder of its own.
-    init() throws {
+    public init() throws {
         folder = Scratch.url("tls-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         caFile = folder.appendingPathComponent("ca.pem").path
@@ -25,7 +24,7 @@ struct TestCertificates {
 
     /// A server certificate for 127.0.0.1 and localhost, signed by the CA, and its key: the
     /// paths of two PEM files named after `name`.
-    func issue(commonName: String, serial: Int, name: String) throws -> (certificate: String, key: String) {
+    public func issue(commonName: String, serial: Int, name: String) throws -> (certificate: String, key: String) {
         let base = folder.appendingPathComponent(name).path
         try Self.run([
             "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
@@ -45,7 +44,7 @@ struct TestCertificates {
 
     /// Replaces the bytes of `path` with those of `source` in one rename, as certbot's deploy
     /// step or an operator's `mv` does.
-    static func replace(_ path: String, with source: String) throws {
+    public static func replace(_ path: String, with source: String) throws {
         let staged = path + ".new"
         try? FileManager.default.removeItem(atPath: staged)
         try FileManager.default.copyItem(atPath: source, toPath: staged)
