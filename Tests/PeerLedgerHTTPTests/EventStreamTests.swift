@@ -1,9 +1,12 @@
 import Foundation
 import HTTPTypes
+import Hummingbird
 import HummingbirdTesting
+import Logging
 import NIOCore
 import PeerLedger
 import PeerLedgerDomain
+import PeerLedgerHTTP
 import PeerLedgerTestSupport
 import Testing
 
@@ -112,8 +115,40 @@ struct EventStreamTests {
                     body: ByteBuffer(string: APIv2Tests.session(peer: "10.7.0.\(index)")))
                 #expect(response.status == .created)
             }
+            let answered = ContinuousClock.now
             let first = try #require(await connection.readServerSentEvent())
             #expect(first.id == String(head + 3))
+            // Woken by the commit, not found at the next heartbeat (15 s away).
+            let waited = ContinuousClock.now - answered
+            #expect(waited < .seconds(2), "the event reached the client \(waited) after its write was answered")
+            connection.disconnect()
+        }
+    }
+
+    @Test("a stream without events sends a keep-alive comment every heartbeat, and the events that follow")
+    func heartbeats() async throws {
+        let app = buildApplication(
+            ledger: ledger, host: "127.0.0.1", port: 0, logger: Logger(label: "test"), streamHeartbeat: .milliseconds(200))
+        try await app.test(.live) { client in
+            let port = try #require(client.port)
+            let head = try ledger.headPosition()
+            let connection = try RawHTTPConnection(port: port, timeoutSeconds: 10)
+            await connection.send(Self.request(token: reader.token, query: "after=\(head)"))
+            #expect(await connection.readHead()?.status == 200)
+            #expect(await connection.readServerSentEvent()?.comments == ["after \(head)"])
+            let started = ContinuousClock.now
+            for _ in 0..<2 {
+                let beat = try #require(await connection.readServerSentEvent())
+                #expect(beat == RawHTTPConnection.ServerSentEvent(comments: ["keep-alive"]))
+            }
+            #expect(ContinuousClock.now - started >= .milliseconds(300))
+            let response = try await client.execute(
+                uri: "/api/v2/sessions", method: .post, headers: bearer(writer, json: true),
+                body: ByteBuffer(string: APIv2Tests.session(peer: "10.5.0.1")))
+            #expect(response.status == .created)
+            var message = try #require(await connection.readServerSentEvent())
+            while message.id == nil { message = try #require(await connection.readServerSentEvent()) }
+            #expect(message.id == String(head + 1))
             connection.disconnect()
         }
     }

@@ -93,6 +93,13 @@ public final class RawHTTPConnection: @unchecked Sendable {
         public var event: String?
         public var data: String?
         public var comments: [String] = []
+
+        public init(id: String? = nil, event: String? = nil, data: String? = nil, comments: [String] = []) {
+            self.id = id
+            self.event = event
+            self.data = data
+            self.comments = comments
+        }
     }
 
     /// Reads the head of a streamed response (status line and headers), leaving its body to
