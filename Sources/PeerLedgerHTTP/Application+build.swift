@@ -9,14 +9,15 @@ import PeerLedgerDomain
 /// Builds the HTTP server over a ledger: the APIv1 endpoint, APIv2 under `/api/v2/`, a health
 /// check and Prometheus metrics (`/metrics`), over HTTPS when `tls` is given. `onRunning`
 /// receives the bound port (useful with port 0). `streamHeartbeat` is the event stream's
-/// keep-alive interval (15 s; tests shorten it).
+/// keep-alive interval (15 s; tests shorten it). `metrics` is the registry `/metrics` serves,
+/// shared with the services `serve` runs beside the server (a new one when not given).
 package func buildApplication(
     ledger: Ledger, host: String, port: Int, logger: Logger, requests: PeeringRequestSettings = PeeringRequestSettings(),
-    tls: ReloadingCertificate? = nil, streamHeartbeat: Duration = .seconds(15),
+    tls: ReloadingCertificate? = nil, streamHeartbeat: Duration = .seconds(15), metrics: LedgerMetrics? = nil,
     onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let router = Router(context: LedgerRequestContext.self)
-    let metrics = LedgerMetrics(ledger: ledger)
+    let metrics = metrics ?? LedgerMetrics(ledger: ledger)
     router.add(middleware: HTTPMetricsMiddleware(metrics: metrics))
     router.get("/health") { _, _ in "ok\n" }
     MetricsRoute.add(to: router, metrics: metrics)

@@ -1,7 +1,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
-import PeerLedger
+package import PeerLedger
 import PeerLedgerAPIv2
 import PeerLedgerDomain
 import Prometheus
@@ -18,9 +18,11 @@ import Synchronization
 ///   type, counted from the log at each scrape (the events after the last one counted);
 /// - `peerledger_store_write_duration_seconds`: each ledger write, begin to durable commit
 ///   (`Ledger.commits`' write observers);
+/// - `peerledger_router_polls_total{router,outcome}`: each router's polls by outcome
+///   (`RouterPolling`'s observer, `recordPoll`);
 /// - `peerledger_projection_lag_events`, `peerledger_outbox_depth`,
 ///   `peerledger_outbox_failed`: read from the ledger at each scrape.
-final class LedgerMetrics: Sendable {
+package final class LedgerMetrics: Sendable {
     let registry: PrometheusCollectorRegistry
     let ledger: Ledger
     /// The routes a request is counted under; any other path is `other`.
@@ -35,7 +37,7 @@ final class LedgerMetrics: Sendable {
         .seconds(10),
     ]
 
-    init(ledger: Ledger) {
+    package init(ledger: Ledger) {
         let registry = PrometheusCollectorRegistry()
         self.registry = registry
         self.ledger = ledger
@@ -83,6 +85,16 @@ final class LedgerMetrics: Sendable {
                 helpText: "Time to the answer's head, by route and method"),
             labels: [("route", route), ("method", method)], buckets: Self.requestBuckets
         ).record(duration)
+    }
+
+    /// One router poll's outcome (`ok`, `failed`, `skipped`), as `RouterPolling` reports it.
+    package func recordPoll(router: String, outcome: String) {
+        registry.makeCounter(
+            descriptor: MetricNameDescriptor(
+                namespace: "peerledger", subsystem: "router", metricName: "polls", unitName: "total",
+                helpText: "Router polls, by router and outcome"),
+            labels: [("router", router), ("outcome", outcome)]
+        ).increment()
     }
 
     /// Brings the scrape-time metrics up to date and answers the registry's text.

@@ -1,9 +1,12 @@
 import Foundation
 import HTTPTypes
+import Hummingbird
 import HummingbirdTesting
+import Logging
 import NIOCore
 import PeerLedger
 import PeerLedgerDomain
+import PeerLedgerHTTP
 import PeerLedgerTestSupport
 import Testing
 
@@ -66,6 +69,20 @@ struct MetricsTests {
             #expect(after.samples.contains { $0.name == "peerledger_projection_lag_events" && $0.value == 0 })
             #expect(after.samples.contains { $0.name == "peerledger_outbox_depth" && $0.value == 0 })
             #expect(after.samples.contains { $0.name == "peerledger_outbox_failed" && $0.value == 0 })
+        }
+    }
+
+    @Test("router polls are counted by router and outcome in the registry the server shares with the poller")
+    func routerPollsCounted() async throws {
+        let metrics = LedgerMetrics(ledger: ledger)
+        let app = buildApplication(ledger: ledger, host: "127.0.0.1", port: 0, logger: Logger(label: "test"), metrics: metrics)
+        try await app.test(.live) { client in
+            metrics.recordPoll(router: "ar1", outcome: "ok")
+            metrics.recordPoll(router: "ar1", outcome: "ok")
+            metrics.recordPoll(router: "ar1", outcome: "failed")
+            let scraped = try await scrape(client)
+            #expect(scraped.value("peerledger_router_polls_total", ["router": "ar1", "outcome": "ok"]) == 2)
+            #expect(scraped.value("peerledger_router_polls_total", ["router": "ar1", "outcome": "failed"]) == 1)
         }
     }
 
