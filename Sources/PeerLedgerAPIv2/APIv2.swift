@@ -12,14 +12,17 @@ import PeerLedgerDomain
 package struct APIv2: APIProtocol {
     package let ledger: Ledger
     let logger: Logger
+    /// How long an event stream may stay silent before a keep-alive comment.
+    let heartbeat: Duration
 
     /// Items per page when `limit` is not given, and the most a page may hold.
     static let defaultLimit = 100
     static let maxLimit = 1000
 
-    package init(ledger: Ledger, logger: Logger = Logger(label: "peerledger.api.v2")) {
+    package init(ledger: Ledger, logger: Logger = Logger(label: "peerledger.api.v2"), heartbeat: Duration = .seconds(15)) {
         self.ledger = ledger
         self.logger = logger
+        self.heartbeat = heartbeat
     }
 
     /// Registers every operation on `transport`, behind the gate (ids, bearer tokens and scopes,

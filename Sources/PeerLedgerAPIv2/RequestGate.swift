@@ -35,7 +35,7 @@ struct RequestGate: ServerMiddleware {
     /// operation is closed until it is given its scope here.
     static let scopes: [String: APIKeyScope] = [
         "listSessions": .read, "getSession": .read, "listEvents": .read, "verifyLog": .read, "listExchanges": .read,
-        "getExchange": .read, "getSessionHistory": .read,
+        "getExchange": .read, "getSessionHistory": .read, "streamEvents": .read,
         "createSession": .write, "updateSession": .write, "deleteSession": .write,
     ]
 

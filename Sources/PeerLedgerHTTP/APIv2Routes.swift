@@ -12,9 +12,12 @@ enum APIv2Routes {
     /// The largest request body accepted: 1 MiB, as on APIv1.
     static let maxBodyBytes = 1 << 20
 
-    static func add(to router: Router<LedgerRequestContext>, ledger: Ledger, logger: Logger) throws {
+    /// `streamHeartbeat`: how long an event stream may stay silent before a keep-alive comment.
+    static func add(
+        to router: Router<LedgerRequestContext>, ledger: Ledger, logger: Logger, streamHeartbeat: Duration = .seconds(15)
+    ) throws {
         router.add(middleware: APIv2Boundary())
-        try APIv2(ledger: ledger, logger: logger).register(on: router)
+        try APIv2(ledger: ledger, logger: logger, heartbeat: streamHeartbeat).register(on: router)
     }
 }
 

@@ -67,6 +67,7 @@ struct Serve: AsyncParsableCommand {
         let database = settings.database
         let ledger = try DatabaseOptions.open(database, .createIfMissing, snapshotInterval: max(1, settings.snapshotEvery))
         let demoKey = demo ? try await Demo.prepare(ledger) : nil
+        let metrics = LedgerMetrics(ledger: ledger)
         var services: [any Service] = []
         if settings.outboxInterval > 0 {
             services.append(
@@ -75,7 +76,10 @@ struct Serve: AsyncParsableCommand {
                     interval: .seconds(settings.outboxInterval), logger: logger))
         }
         if settings.pollInterval > 0 {
-            services.append(RouterPolling(poller: RouterPoller(ledger: ledger), every: .seconds(settings.pollInterval), logger: logger))
+            services.append(
+                RouterPolling(
+                    poller: RouterPoller(ledger: ledger), every: .seconds(settings.pollInterval), logger: logger,
+                    observe: { router, outcome in metrics.recordPoll(router: router, outcome: outcome) }))
         }
         if settings.snapshotEvery > 0 {
             services.append(SnapshotKeeping(ledger: ledger, every: .seconds(30), logger: logger))
@@ -83,7 +87,8 @@ struct Serve: AsyncParsableCommand {
         services.append(CertificateReloading(certificate: certificate, logger: logger))
         let scheme = certificate == nil ? "http" : "https"
         let app = buildApplication(
-            ledger: ledger, host: settings.host, port: settings.port, logger: logger, requests: requestSettings, tls: certificate
+            ledger: ledger, host: settings.host, port: settings.port, logger: logger, requests: requestSettings, tls: certificate,
+            metrics: metrics
         ) { [host = settings.host] port in
             if scheme == "http", !Self.isLoopback(host) { printError(Self.plainHTTPWarning(host: host, port: port)) }
             // Written unbuffered: scripts and tests wait for this line to learn the port.

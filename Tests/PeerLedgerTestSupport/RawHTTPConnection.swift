@@ -86,6 +86,99 @@ public final class RawHTTPConnection: @unchecked Sendable {
         return Response(statusLine: statusLine, headers: headers, body: body)
     }
 
+    /// One Server-Sent Events message: its `id:`, `event:` and `data:` lines (several `data:`
+    /// lines joined by line breaks), or a comment alone.
+    public struct ServerSentEvent: Sendable, Equatable {
+        public var id: String?
+        public var event: String?
+        public var data: String?
+        public var comments: [String] = []
+
+        public init(id: String? = nil, event: String? = nil, data: String? = nil, comments: [String] = []) {
+            self.id = id
+            self.event = event
+            self.data = data
+            self.comments = comments
+        }
+    }
+
+    /// Reads the head of a streamed response (status line and headers), leaving its body to
+    /// `readServerSentEvent`; nil when the connection ended or the time limit passed first.
+    public func readHead() async -> Response? { await offPool { self.readHeadNow() } }
+
+    /// Reads the next message of a `text/event-stream` body sent with chunked transfer coding;
+    /// nil when the stream ended or the time limit (the connection's) passed first.
+    public func readServerSentEvent() async -> ServerSentEvent? { await offPool { self.readServerSentEventNow() } }
+
+    /// Shuts the connection down both ways now: the server sees the client go.
+    public func disconnect() { shutdown(socket, Int32(SHUT_RDWR)) }
+
+    /// The body bytes de-chunked so far and not yet taken as messages.
+    private var eventBytes: [UInt8] = []
+
+    private func readHeadNow() -> Response? {
+        guard let headEnd = readUntil(Array("\r\n\r\n".utf8)) else { return nil }
+        let head = String(decoding: buffer[..<headEnd], as: UTF8.self)
+        buffer.removeFirst(headEnd + 4)
+        var lines = head.components(separatedBy: "\r\n")
+        let statusLine = lines.removeFirst()
+        let headers = lines.compactMap { line -> (name: String, value: String)? in
+            guard let colon = line.firstIndex(of: ":") else { return nil }
+            return (String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
+        }
+        return Response(statusLine: statusLine, headers: headers, body: "")
+    }
+
+    private func readServerSentEventNow() -> ServerSentEvent? {
+        while true {
+            if let end = Self.firstIndex(of: Array("\n\n".utf8), in: eventBytes) {
+                let text = String(decoding: eventBytes[..<end], as: UTF8.self)
+                eventBytes.removeFirst(end + 2)
+                var message = ServerSentEvent()
+                var data: [String] = []
+                for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+                    if line.hasPrefix(":") {
+                        message.comments.append(line.dropFirst().trimmingCharacters(in: .whitespaces))
+                        continue
+                    }
+                    let (field, value) = line.firstIndex(of: ":").map { (line[..<$0], line[line.index(after: $0)...]) } ?? (line[...], ""[...])
+                    let text = value.hasPrefix(" ") ? String(value.dropFirst()) : String(value)
+                    switch field {
+                    case "id": message.id = text
+                    case "event": message.event = text
+                    case "data": data.append(text)
+                    default: break
+                    }
+                }
+                if !data.isEmpty { message.data = data.joined(separator: "\n") }
+                return message
+            }
+            guard readChunkNow() else { return nil }
+        }
+    }
+
+    /// Reads one chunk of a chunked body into `eventBytes`; false at the last chunk or the end.
+    private func readChunkNow() -> Bool {
+        guard let lineEnd = readUntil(Array("\r\n".utf8)) else { return false }
+        let sizeText = String(decoding: buffer[..<lineEnd], as: UTF8.self).split(separator: ";").first ?? ""
+        buffer.removeFirst(lineEnd + 2)
+        guard let size = Int(sizeText.trimmingCharacters(in: .whitespaces), radix: 16), size > 0 else { return false }
+        while buffer.count < size + 2 {
+            guard readMore() else { return false }
+        }
+        eventBytes += buffer[..<size]
+        buffer.removeFirst(size + 2)
+        return true
+    }
+
+    private static func firstIndex(of marker: [UInt8], in bytes: [UInt8]) -> Int? {
+        guard bytes.count >= marker.count else { return nil }
+        for start in 0...(bytes.count - marker.count) where bytes[start..<(start + marker.count)].elementsEqual(marker) {
+            return start
+        }
+        return nil
+    }
+
     private func isClosedNow(within seconds: Int) -> Bool {
         var timeout = timeval(tv_sec: seconds, tv_usec: 0)
         setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))

@@ -17,6 +17,10 @@ public final class Ledger: Sendable {
     public let ids: any IDGenerator
     /// Signalled after a command that queued mail commits, so the outbox worker sends it now.
     public let outboxWake = OutboxWake()
+    /// Signalled after every write's commit (`write`, `writeNow`, `appendLogFirst`): wakes the
+    /// live readers of the log (the event stream); its write observers (metrics) hear how long
+    /// each `write` took.
+    public let commits = CommitSignal()
     /// Copies of the projections at past positions, for reads `as_of` a moment (file ledgers only).
     public let snapshots: ProjectionSnapshots?
 
@@ -141,16 +145,23 @@ public final class Ledger: Sendable {
     /// waits on the disk (or on another process's write lock, up to the busy timeout) for a
     /// command, none on a single processor (`writesOnCallerThread`), where every command waits
     /// for a group suspended.
+    ///
+    /// Once the commit has returned, `commits` is signalled (live readers of the log wake up);
+    /// its write observers hear how long every write took (the store's write latency).
     public func write<T: Sendable>(
         _ metadata: EventMetadata, _ body: @escaping @Sendable (LedgerTransaction) throws -> T
     ) async throws -> T {
+        let started = ContinuousClock.now
+        defer { commits.wrote(in: ContinuousClock.now - started) }
         if Self.writesOnCallerThread, groups.beginAlone() {
             defer { groups.endAlone(database) }
             let result = try writeNow(metadata, body)
             groups.record(commands: 1)
             return result
         }
-        return try await writeInGroup(metadata, body)
+        let result = try await writeInGroup(metadata, body)
+        commits.signal()
+        return result
     }
 
     /// Queues the command for the next group (`GroupCommit`), as `write` does when the writer is
@@ -211,9 +222,14 @@ public final class Ledger: Sendable {
     /// group commit shared its commits.
     public var groupCommits: GroupCommitStatistics { groups.committed }
 
-    /// The synchronous twin of `write`, for command-line tools.
+    /// The synchronous twin of `write`, for command-line tools. Signals `commits` once its commit
+    /// returned, as `write` does.
     public func writeNow<T>(_ metadata: EventMetadata, _ body: (LedgerTransaction) throws -> T) throws -> T {
-        try database.writeWithoutTransaction { db in try Self.command(db, metadata, clock: clock, ids: ids, projecting: true, body) }
+        let result = try database.writeWithoutTransaction { db in
+            try Self.command(db, metadata, clock: clock, ids: ids, projecting: true, body)
+        }
+        commits.signal()
+        return result
     }
 
     /// One command's transaction on the writer connection: the command (`run`), then the commit.
@@ -267,7 +283,11 @@ public final class Ledger: Sendable {
     /// that reads the log's head (`LedgerTransaction.init`): no query of its own. For the
     /// package's own bulk loaders (fixtures, bench), not for a library user: `package`.
     package func appendLogFirst<T>(_ metadata: EventMetadata, _ body: (LedgerTransaction) throws -> T) throws -> T {
-        try database.writeWithoutTransaction { db in try Self.command(db, metadata, clock: clock, ids: ids, projecting: false, body) }
+        let result = try database.writeWithoutTransaction { db in
+            try Self.command(db, metadata, clock: clock, ids: ids, projecting: false, body)
+        }
+        commits.signal()
+        return result
     }
 
     /// Applies the events the projections lack (appended log first), in one transaction;

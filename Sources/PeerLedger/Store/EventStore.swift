@@ -127,3 +127,21 @@ extension Ledger: EventStore {
         try await read { db in try SQLiteLog.secret(db, ref: ref) }
     }
 }
+
+extension Ledger {
+    /// The position and type of the events after `position`, at most `limit` of them, in log
+    /// order: what counting events by type needs, without their payloads.
+    package func eventTypes(after position: Int64, limit: Int) async throws -> [(position: Int64, type: String)] {
+        try await read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT position, type FROM events WHERE position > ? ORDER BY position LIMIT ?",
+                arguments: [position, max(0, limit)]
+            ).map { (position: $0["position"] as Int64, type: $0["type"] as String) }
+        }
+    }
+
+    /// How many events the projections lack, read without blocking a thread of the pool.
+    package func currentProjectionLag() async throws -> Int64 {
+        try await read { db in try Self.headPosition(db) - Projector.projectedPosition(db) }
+    }
+}

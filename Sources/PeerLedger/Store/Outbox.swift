@@ -104,3 +104,11 @@ extension Ledger {
         try await database.write { db in try Outbox.claimDue(db, now: now, until: until, limit: limit) }
     }
 }
+
+extension Ledger {
+    /// The outbox's messages by state (`pending`, `delivered`, `failed`): what `outbox status`
+    /// prints, for metrics.
+    package func outboxCounts() async throws -> [String: Int] {
+        try await read { db in try Outbox.counts(db) }
+    }
+}
