@@ -12,14 +12,17 @@ import PeerLedgerDomain
 package struct APIv2: APIProtocol {
     package let ledger: Ledger
     let logger: Logger
+    /// A second peering request to one network within this many seconds is refused unless forced.
+    let quietPeriodSeconds: Int64
 
     /// Items per page when `limit` is not given, and the most a page may hold.
     static let defaultLimit = 100
     static let maxLimit = 1000
 
-    package init(ledger: Ledger, logger: Logger = Logger(label: "peerledger.api.v2")) {
+    package init(ledger: Ledger, logger: Logger = Logger(label: "peerledger.api.v2"), quietPeriodSeconds: Int64 = 30 * 86_400) {
         self.ledger = ledger
         self.logger = logger
+        self.quietPeriodSeconds = quietPeriodSeconds
     }
 
     /// Registers every operation on `transport`, behind the gate (ids, bearer tokens and scopes,

@@ -2,6 +2,7 @@ import Hummingbird
 import Logging
 import OpenAPIHummingbird
 import PeerLedger
+import PeerLedgerAPIv1
 import PeerLedgerAPIv2
 import PeerLedgerDomain
 
@@ -12,9 +13,12 @@ enum APIv2Routes {
     /// The largest request body accepted: 1 MiB, as on APIv1.
     static let maxBodyBytes = 1 << 20
 
-    static func add(to router: Router<LedgerRequestContext>, ledger: Ledger, logger: Logger) throws {
+    static func add(
+        to router: Router<LedgerRequestContext>, ledger: Ledger, logger: Logger,
+        quietPeriodSeconds: Int64 = PeeringRequestSettings.defaultQuietPeriodSeconds
+    ) throws {
         router.add(middleware: APIv2Boundary())
-        try APIv2(ledger: ledger, logger: logger).register(on: router)
+        try APIv2(ledger: ledger, logger: logger, quietPeriodSeconds: quietPeriodSeconds).register(on: router)
     }
 }
 
