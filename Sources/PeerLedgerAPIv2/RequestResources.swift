@@ -24,9 +24,8 @@ extension APIv2 {
         let limit = try Parse.limit(query.limit)
         let after = try Parse.cursor(query.cursor)
         let found = try await reading(asOf: query.asOf) { [peer] reader in
-            let chosen = try reader.requests(toPeer: peer).filter { request in after.map { request.id > $0 } ?? true }
-                .sorted { $0.id < $1.id }.prefix(limit + 1)
-            return try chosen.map { try Self.resource($0, reader) }
+            // One more than the page: whether there is a next page, without a count.
+            try reader.requests(toPeer: peer, afterID: after, limit: limit + 1).map { try Self.resource($0, reader) }
         }
         let items = Array(found.prefix(limit))
         var next: String?
@@ -180,7 +179,7 @@ extension APIv2 {
     static func requestStream(_ id: Int64) -> String { "request-\(id)" }
 
     static func request(_ reader: LedgerReader, id: Int64) throws -> RequestRecord? {
-        try reader.requests().first { $0.id == id }
+        try reader.request(id: id)
     }
 
     static func fingerprint(_ operation: String, _ texts: [String: String]) -> String {

@@ -243,6 +243,32 @@ struct APIv2ResourceTests {
         #expect(answers.first?.stream == "request-1")
     }
 
+    @Test("requests page in id order by following next, and the peer filter and as_of are kept in the link")
+    func requestsPaged() async throws {
+        let ledger = try await Self.fixtureLedger()
+        let writer = try ledger.createAPIKey(name: "automation", scope: .write, metadata: EventMetadata(actor: "test"))
+        try await withLiveServer(ledger) { client in
+            for (participant, asn, name) in [(262, 8560, "1&1 Internet"), (2, 20940, "Akamai Technologies"), (1418, 16509, "Amazon.com")] {
+                let body = Self.request
+                    .replacingOccurrences(of: #""peer_participant_id":262"#, with: #""peer_participant_id":\#(participant)"#)
+                    .replacingOccurrences(of: #""peer_asn":8560"#, with: #""peer_asn":\#(asn)"#)
+                    .replacingOccurrences(of: "1&1 Internet", with: name)
+                let sent = try await client.execute(
+                    uri: "/api/v2/requests", method: .post, headers: bearer(writer, json: true), body: ByteBuffer(string: body))
+                #expect(sent.status == .created, "\(String(buffer: sent.body))")
+            }
+            let first = try await client.execute(uri: "/api/v2/requests?limit=2", method: .get, headers: bearer(writer)).json()
+            #expect(first["items"]?.arrayValue?.map { $0["id"] } == [.int(1), .int(2)])
+            #expect(first["items"]?.arrayValue?.map { $0["peer_participant_id"] } == [.int(262), .int(2)])
+            let next = try #require(first["next"]?.stringValue)
+            #expect(next == "/api/v2/requests?limit=2&cursor=2")
+            let second = try await client.execute(uri: next, method: .get, headers: bearer(writer)).json()
+            #expect(second["items"]?.arrayValue?.map { $0["id"] } == [.int(3)])
+            #expect(second["items"]?.arrayValue?.first?["peer_name"] == .string("Amazon.com"))
+            #expect(second["next"] == nil)
+        }
+    }
+
     // MARK: Routers
 
     @Test("routers list their id, name, platform and access, never a password; as_of before a router was added lists none")
