@@ -335,6 +335,8 @@ let package = Package(
                 "PeerLedgerHTTP",
                 "PeerLedgerPeeringDB",
                 "PeerLedgerSettings",
+                "PeerLedgerFixtures",
+                "PeerLedgerRouters",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

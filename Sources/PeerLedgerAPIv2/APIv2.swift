@@ -14,15 +14,21 @@ package struct APIv2: APIProtocol {
     let logger: Logger
     /// How long an event stream may stay silent before a keep-alive comment.
     let heartbeat: Duration
+    /// A second peering request to one network within this many seconds is refused unless forced.
+    let quietPeriodSeconds: Int64
 
     /// Items per page when `limit` is not given, and the most a page may hold.
     static let defaultLimit = 100
     static let maxLimit = 1000
 
-    package init(ledger: Ledger, logger: Logger = Logger(label: "peerledger.api.v2"), heartbeat: Duration = .seconds(15)) {
+    package init(
+        ledger: Ledger, logger: Logger = Logger(label: "peerledger.api.v2"), heartbeat: Duration = .seconds(15),
+        quietPeriodSeconds: Int64 = 30 * 86_400
+    ) {
         self.ledger = ledger
         self.logger = logger
         self.heartbeat = heartbeat
+        self.quietPeriodSeconds = quietPeriodSeconds
     }
 
     /// Registers every operation on `transport`, behind the gate (ids, bearer tokens and scopes,

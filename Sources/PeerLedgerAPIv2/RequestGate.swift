@@ -37,6 +37,8 @@ struct RequestGate: ServerMiddleware {
         "listSessions": .read, "getSession": .read, "listEvents": .read, "verifyLog": .read, "listExchanges": .read,
         "getExchange": .read, "getSessionHistory": .read, "streamEvents": .read,
         "createSession": .write, "updateSession": .write, "deleteSession": .write,
+        "listExchangeNetworks": .read, "listRequests": .read, "getRequest": .read, "listRouters": .read,
+        "sendRequest": .write, "answerRequest": .write,
     ]
 
     func intercept(

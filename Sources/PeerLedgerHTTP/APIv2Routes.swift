@@ -2,6 +2,7 @@ import Hummingbird
 import Logging
 import OpenAPIHummingbird
 import PeerLedger
+import PeerLedgerAPIv1
 import PeerLedgerAPIv2
 import PeerLedgerDomain
 
@@ -14,10 +15,11 @@ enum APIv2Routes {
 
     /// `streamHeartbeat`: how long an event stream may stay silent before a keep-alive comment.
     static func add(
-        to router: Router<LedgerRequestContext>, ledger: Ledger, logger: Logger, streamHeartbeat: Duration = .seconds(15)
+        to router: Router<LedgerRequestContext>, ledger: Ledger, logger: Logger, streamHeartbeat: Duration = .seconds(15),
+        quietPeriodSeconds: Int64 = PeeringRequestSettings.defaultQuietPeriodSeconds
     ) throws {
         router.add(middleware: APIv2Boundary())
-        try APIv2(ledger: ledger, logger: logger, heartbeat: streamHeartbeat).register(on: router)
+        try APIv2(ledger: ledger, logger: logger, heartbeat: streamHeartbeat, quietPeriodSeconds: quietPeriodSeconds).register(on: router)
     }
 }
 

@@ -25,7 +25,8 @@ package func buildApplication(
     // The spec's routes are fixed at build time; registering them cannot fail at run time
     // unless the generated code and the runtime disagree, which the tests would show.
     do {
-        try APIv2Routes.add(to: router, ledger: ledger, logger: logger, streamHeartbeat: streamHeartbeat)
+        try APIv2Routes.add(
+            to: router, ledger: ledger, logger: logger, streamHeartbeat: streamHeartbeat, quietPeriodSeconds: requests.quietPeriodSeconds)
     } catch {
         logger.critical("APIv2 could not be registered; it is not served", metadata: ["error": "\(error)"])
     }

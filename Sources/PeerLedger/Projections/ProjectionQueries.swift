@@ -209,6 +209,21 @@ extension LedgerReader {
         return try Row.fetchAll(db, sql: sql + " ORDER BY id DESC", arguments: arguments).map(RequestRecord.init(row:))
     }
 
+    /// One page of requests in id order: those after `afterID` (all when nil), to
+    /// `peerParticipantID` only when given, at most `limit`.
+    package func requests(toPeer peerParticipantID: Int64?, afterID: Int64?, limit: Int) throws -> [RequestRecord] {
+        try Row.fetchAll(
+            db,
+            sql: "SELECT * FROM requests WHERE (?1 IS NULL OR peer_participant_id = ?1) AND id > ?2 ORDER BY id LIMIT ?3",
+            arguments: [peerParticipantID, afterID ?? 0, max(0, limit)]
+        ).map(RequestRecord.init(row:))
+    }
+
+    /// The request with `id`, or nil.
+    package func request(id: Int64) throws -> RequestRecord? {
+        try Row.fetchOne(db, sql: "SELECT * FROM requests WHERE id = ?", arguments: [id]).map(RequestRecord.init(row:))
+    }
+
     /// The highest request id ever given, or nil before the first request.
     package func lastRequestID() throws -> Int64? {
         try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM requests")
