@@ -72,55 +72,8 @@ enum RequestActions {
     /// Checks the request against the directory and the quiet period, then appends it and queues
     /// its message, all in the caller's transaction.
     static func record(_ request: PeeringRequest, settings: PeeringRequestSettings, _ tx: LedgerTransaction) throws -> Reply {
-        let reader = tx.reader
-        let directory = settings.directory
-        func network(_ participantID: Int64) throws -> RequestDecisions.Network? {
-            try directory.network(participantID: participantID, in: reader).map {
-                RequestDecisions.Network(participantID: $0.participantID, asn: $0.asn, name: $0.name)
-            }
-        }
-        let (peer, source) = try RequestDecisions.checkParties(
-            RequestDecisions.Parties(
-                publicID: request.publicID, exchangeName: try directory.exchangeName(publicID: request.publicID, in: reader),
-                peerParticipantID: request.peerParticipantID, peerASN: request.peerASN, peer: try network(request.peerParticipantID),
-                sourceParticipantID: request.sourceParticipantID, sourceASN: request.sourceASN,
-                source: try network(request.sourceParticipantID),
-                peerIsPresent: try directory.isPresent(participantID: request.peerParticipantID, atExchange: request.publicID, in: reader)))
-        if request.status == .sent && !request.force && settings.quietPeriodSeconds > 0 {
-            let last = try reader.latestUnfailedRequest(toPeer: request.peerParticipantID).flatMap { last in
-                last.createdAt.map { RequestDecisions.LastRequest(id: last.id, created: last.created, sentAt: $0) }
-            }
-            try RequestDecisions.refuseWithinQuietPeriod(
-                last: last, now: tx.recordedAt, quietPeriodSeconds: settings.quietPeriodSeconds, peerName: peer.name,
-                peerParticipantID: request.peerParticipantID)
-        }
-
-        let id = try (reader.lastRequestID() ?? 0) + 1
-        let message = try request.message(requestID: id, date: tx.recordedAt)
-        let stream = "request-\(id)"
-        try tx.append(
-            .peeringRequestSent(
-                PeeringRequestSent(
-                    requestID: id, publicID: request.publicID, sourceParticipantID: request.sourceParticipantID,
-                    // The source network's ASN is known: recorded even when the caller named only its id.
-                    sourceASN: request.sourceASN ?? source.asn, peerParticipantID: request.peerParticipantID, peerASN: request.peerASN,
-                    peerName: request.peerName, emailType: request.type.rawValue, emailFrom: request.from.description,
-                    emailTo: request.to.map(\.description).joined(separator: ", "),
-                    cc: request.cc.isEmpty ? nil : request.cc.map(\.description).joined(separator: ", "),
-                    bcc: request.bcc.isEmpty ? nil : request.bcc.map(\.description).joined(separator: ", "),
-                    subject: request.subject, body: request.body, textBody: request.textBody, status: request.status.rawValue,
-                    messageID: message.messageID, forced: request.force)),
-            to: stream, expecting: .noStream)
-        if request.status != .sent {
-            try tx.append(
-                .peeringRequestAnswered(
-                    PeeringRequestAnswered(
-                        requestID: id, peerParticipantID: request.peerParticipantID, publicID: request.publicID,
-                        status: request.status.rawValue)),
-                to: stream, expecting: .exactly(1))
-        }
-        try tx.enqueueMail(requestID: id, messageID: message.messageID, mail: message.outgoing)
-        let data = try answer(peer: request.peerParticipantID, at: request.publicID, directory: directory, reader)
+        _ = try tx.recordPeeringRequest(request, directory: settings.directory, quietPeriodSeconds: settings.quietPeriodSeconds)
+        let data = try answer(peer: request.peerParticipantID, at: request.publicID, directory: settings.directory, tx.reader)
         return Reply("Request sent", data: data)
     }
 

@@ -90,54 +90,7 @@ extension APIv2 {
     /// sendRequest's rules and events: the parties checked against the directory, the quiet
     /// period, the request appended (with its answer when it is given one) and its message queued.
     static func record(_ request: PeeringRequest, quietPeriodSeconds: Int64, _ tx: LedgerTransaction) throws -> Int64 {
-        let reader = tx.reader
-        let directory = Self.directory
-        func network(_ participantID: Int64) throws -> RequestDecisions.Network? {
-            try directory.network(participantID: participantID, in: reader).map {
-                RequestDecisions.Network(participantID: $0.participantID, asn: $0.asn, name: $0.name)
-            }
-        }
-        let (peer, source) = try RequestDecisions.checkParties(
-            RequestDecisions.Parties(
-                publicID: request.publicID, exchangeName: try directory.exchangeName(publicID: request.publicID, in: reader),
-                peerParticipantID: request.peerParticipantID, peerASN: request.peerASN, peer: try network(request.peerParticipantID),
-                sourceParticipantID: request.sourceParticipantID, sourceASN: request.sourceASN,
-                source: try network(request.sourceParticipantID),
-                peerIsPresent: try directory.isPresent(participantID: request.peerParticipantID, atExchange: request.publicID, in: reader)))
-        if request.status == .sent && !request.force && quietPeriodSeconds > 0 {
-            let last = try reader.latestUnfailedRequest(toPeer: request.peerParticipantID).flatMap { last in
-                last.createdAt.map { RequestDecisions.LastRequest(id: last.id, created: last.created, sentAt: $0) }
-            }
-            try RequestDecisions.refuseWithinQuietPeriod(
-                last: last, now: tx.recordedAt, quietPeriodSeconds: quietPeriodSeconds, peerName: peer.name,
-                peerParticipantID: request.peerParticipantID)
-        }
-        let (id, overflow) = (try reader.lastRequestID() ?? 0).addingReportingOverflow(1)
-        guard !overflow else { throw Refusal("No request id is left") }
-        let message = try request.message(requestID: id, date: tx.recordedAt)
-        let stream = Self.requestStream(id)
-        try tx.append(
-            .peeringRequestSent(
-                PeeringRequestSent(
-                    requestID: id, publicID: request.publicID, sourceParticipantID: request.sourceParticipantID,
-                    sourceASN: request.sourceASN ?? source.asn, peerParticipantID: request.peerParticipantID, peerASN: request.peerASN,
-                    peerName: request.peerName, emailType: request.type.rawValue, emailFrom: request.from.description,
-                    emailTo: request.to.map(\.description).joined(separator: ", "),
-                    cc: request.cc.isEmpty ? nil : request.cc.map(\.description).joined(separator: ", "),
-                    bcc: request.bcc.isEmpty ? nil : request.bcc.map(\.description).joined(separator: ", "),
-                    subject: request.subject, body: request.body, textBody: request.textBody, status: request.status.rawValue,
-                    messageID: message.messageID, forced: request.force)),
-            to: stream, expecting: .noStream)
-        if request.status != .sent {
-            try tx.append(
-                .peeringRequestAnswered(
-                    PeeringRequestAnswered(
-                        requestID: id, peerParticipantID: request.peerParticipantID, publicID: request.publicID,
-                        status: request.status.rawValue)),
-                to: stream, expecting: .exactly(1))
-        }
-        try tx.enqueueMail(requestID: id, messageID: message.messageID, mail: message.outgoing)
-        return id
+        try tx.recordPeeringRequest(request, directory: Self.directory, quietPeriodSeconds: quietPeriodSeconds)
     }
 
     // MARK: answer
@@ -161,7 +114,7 @@ extension APIv2 {
             guard let peer = request.peerParticipantID, let exchange = request.publicID else {
                 throw Refusal("Peering request \(id) names no network or exchange; it cannot be answered")
             }
-            let stream = Self.requestStream(id)
+            let stream = PeeringRequest.stream(id)
             let version = try transaction.version(of: stream)
             try transaction.append(
                 .peeringRequestAnswered(PeeringRequestAnswered(requestID: id, peerParticipantID: peer, publicID: exchange, status: answer)),
@@ -176,7 +129,6 @@ extension APIv2 {
 
     // MARK: Shared
 
-    static func requestStream(_ id: Int64) -> String { "request-\(id)" }
 
     static func request(_ reader: LedgerReader, id: Int64) throws -> RequestRecord? {
         try reader.request(id: id)

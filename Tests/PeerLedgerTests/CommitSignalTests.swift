@@ -13,11 +13,13 @@ struct CommitSignalTests {
         let signal = CommitSignal()
         let noted = signal.generation
         let started = ContinuousClock.now
-        async let woken = signal.wait(past: noted, atMost: .seconds(30))
+        // A timeout would return the generation unchanged: the new one proves the signal woke it.
+        // The timeout is long so that a busy machine running other tests cannot reach it first.
+        async let woken = signal.wait(past: noted, atMost: .seconds(600))
         try await Task.sleep(for: .milliseconds(50))
         signal.signal()
         #expect(await woken == noted + 1)
-        #expect(ContinuousClock.now - started < .seconds(10))
+        #expect(ContinuousClock.now - started < .seconds(300))
     }
 
     @Test("a signal between noting the generation and waiting is not missed: the wait returns at once")
@@ -41,11 +43,13 @@ struct CommitSignalTests {
     @Test("a cancelled wait returns at once")
     func cancelledWaitReturns() async {
         let signal = CommitSignal()
-        let waiting = Task { await signal.wait(past: 0, atMost: .seconds(30)) }
+        // Cancelled or timed out, the wait returns 0: half its (long) timeout tells the two apart,
+        // with room for a busy machine running other tests.
+        let waiting = Task { await signal.wait(past: 0, atMost: .seconds(600)) }
         let started = ContinuousClock.now
         waiting.cancel()
         #expect(await waiting.value == 0)
-        #expect(ContinuousClock.now - started < .seconds(10))
+        #expect(ContinuousClock.now - started < .seconds(300))
     }
 
     @Test("every write signals once its commit returned, and its observers hear its duration; a refused write signals nothing")
