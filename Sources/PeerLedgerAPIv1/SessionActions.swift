@@ -62,16 +62,7 @@ enum SessionActions {
             of: current.values, given: settableTexts(parameters, emptyMeansAbsent: false))
         try refuseDuplicate(next, excluding: id, transaction.reader)
 
-        var changes: [String: SessionUpdated.FieldChange] = [:]
-        for field in SessionDecisions.changedFields(from: current.values, to: next) {
-            if field == .password {
-                let newRef: FieldValue =
-                    if case let .text(password) = next[field] { .text(try transaction.storeSecret(password)) } else { .null }
-                changes[field.column] = .init(from: current.passwordRef.map(FieldValue.text) ?? .null, to: newRef)
-            } else {
-                changes[field.column] = .init(from: current.values[field] ?? .null, to: next[field] ?? .null)
-            }
-        }
+        let changes = try transaction.sessionChanges(from: current, to: next)
         if let version = try SessionDecisions.appendVersion(
             changes: !changes.isEmpty, expected: expected, current: current.version, stream: Session.stream(id))
         {

@@ -107,16 +107,7 @@ extension APIv2 {
             try SessionDecisions.refuseUpdate(ofDeleted: id, isDeleted: current.isDeleted)
             let next = try SessionDecisions.updatedValues(of: current.values, given: texts)
             try Self.refuseDuplicate(next, excluding: id, transaction.reader)
-            var changes: [String: SessionUpdated.FieldChange] = [:]
-            for field in SessionDecisions.changedFields(from: current.values, to: next) {
-                if field == .password {
-                    let newRef: FieldValue =
-                        if case let .text(password) = next[field] { .text(try transaction.storeSecret(password)) } else { .null }
-                    changes[field.column] = .init(from: current.passwordRef.map(FieldValue.text) ?? .null, to: newRef)
-                } else {
-                    changes[field.column] = .init(from: current.values[field] ?? .null, to: next[field] ?? .null)
-                }
-            }
+            let changes = try transaction.sessionChanges(from: current, to: next)
             if !changes.isEmpty {
                 try transaction.append(
                     .sessionUpdated(SessionUpdated(sessionID: id, changes: changes)), to: Session.stream(id),

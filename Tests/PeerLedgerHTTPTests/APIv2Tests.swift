@@ -20,9 +20,17 @@ struct APIv2Tests {
     let reader: IssuedAPIKey
 
     init() throws {
-        ledger = try Ledger.inMemory()
-        writer = try ledger.createAPIKey(name: "automation", scope: .write, metadata: EventMetadata(actor: "cli:test"))
-        reader = try ledger.createAPIKey(name: "dashboard", scope: .read, metadata: EventMetadata(actor: "cli:test"))
+        (ledger, writer, reader) = try APIv2Tests.ledgerWithKeys()
+    }
+
+    /// An in-memory ledger with a write key ("automation") and a read key, as each APIv2 suite starts.
+    static func ledgerWithKeys(readerName: String = "dashboard") throws -> (Ledger, IssuedAPIKey, IssuedAPIKey) {
+        let ledger = try Ledger.inMemory()
+        let metadata = EventMetadata(actor: "cli:test")
+        return (
+            ledger, try ledger.createAPIKey(name: "automation", scope: .write, metadata: metadata),
+            try ledger.createAPIKey(name: readerName, scope: .read, metadata: metadata)
+        )
     }
 
     /// The seed's Amazon.com session at exchange 1, as a JSON body.

@@ -19,9 +19,7 @@ struct EventStreamTests {
     let reader: IssuedAPIKey
 
     init() throws {
-        ledger = try Ledger.inMemory()
-        writer = try ledger.createAPIKey(name: "automation", scope: .write, metadata: EventMetadata(actor: "cli:test"))
-        reader = try ledger.createAPIKey(name: "dashboard", scope: .read, metadata: EventMetadata(actor: "cli:test"))
+        (ledger, writer, reader) = try APIv2Tests.ledgerWithKeys()
     }
 
     @Test("a client that disconnects and reconnects with Last-Event-ID three times while 4 writers append receives ids 1...N exactly once, in order")

@@ -18,9 +18,7 @@ struct MetricsTests {
     let reader: IssuedAPIKey
 
     init() throws {
-        ledger = try Ledger.inMemory()
-        writer = try ledger.createAPIKey(name: "automation", scope: .write, metadata: EventMetadata(actor: "cli:test"))
-        reader = try ledger.createAPIKey(name: "prometheus", scope: .read, metadata: EventMetadata(actor: "cli:test"))
+        (ledger, writer, reader) = try APIv2Tests.ledgerWithKeys(readerName: "prometheus")
     }
 
     @Test("after 3 reads and 2 creates, /metrics parses as Prometheus text and counts exactly those requests, events and writes")
