@@ -22,6 +22,9 @@ public struct PostgresStoreError: Error, CustomStringConvertible, Sendable {
         if let info = error.serverInfo {
             return PostgresStoreError(sqlState: info[.sqlState], message: info[.message] ?? "\(error.code)")
         }
-        return PostgresStoreError(message: "\(error.code)")
+        // Without the server's words (it was never reached, or went away), the cause postgres-nio
+        // keeps underneath says why: connection refused, a TLS failure, a timeout.
+        guard let cause = error.underlying else { return PostgresStoreError(message: "\(error.code)") }
+        return PostgresStoreError(message: "\(error.code): \(cause)")
     }
 }

@@ -113,6 +113,15 @@ public enum StoreCopy {
         }
     }
 
+    /// Connects to the store at `url`; a failure names the store (its password left out).
+    private static func connect(_ location: StoreLocation, _ url: String) async throws -> PostgresEventStore {
+        do {
+            return try await PostgresEventStore.connect(url: url)
+        } catch let error as PostgresStoreError {
+            throw PostgresStoreError(sqlState: error.sqlState, message: "\(location): \(error.message)")
+        }
+    }
+
     /// The source side: a ledger file opened read-only, or a PostgreSQL store.
     private enum Reader {
         case sqlite(Ledger)
@@ -121,7 +130,7 @@ public enum StoreCopy {
         static func open(_ location: StoreLocation) async throws -> Reader {
             switch location {
             case let .sqlite(path): return .sqlite(try Ledger.open(at: path, access: .readOnly))
-            case let .postgres(url): return .postgres(try await PostgresEventStore.connect(url: url))
+            case let .postgres(url): return .postgres(try await connect(location, url))
             }
         }
 
@@ -168,7 +177,7 @@ public enum StoreCopy {
             case let .sqlite(path):
                 return .sqlite(try SQLiteLogCopy(creating: path))
             case let .postgres(url):
-                let store = try await PostgresEventStore.connect(url: url)
+                let store = try await connect(location, url)
                 let head = try await store.head()
                 guard head.position == 0, try await store.allSecrets().isEmpty else {
                     await store.close()
