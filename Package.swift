@@ -195,6 +195,7 @@ let package = Package(
                 "PeerLedgerAPIv1",
                 "PeerLedgerDomain",
                 "PeerLedgerFixtures",
+                "PeerLedgerPostgres",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -25,6 +25,7 @@ public final class PostgresEventStore: EventStore {
     private let writer: PostgresConnection
     private let reader: PostgresConnection
     private let writerThread: WriterThread
+    private let answers: AnswerWait
     private let logger: Logger
 
     private init(
@@ -36,6 +37,7 @@ public final class PostgresEventStore: EventStore {
         self.ids = ids
         self.logger = logger
         self.writerThread = WriterThread(name: "peerledger-postgres-writer")
+        self.answers = AnswerWait(connection: writer, limit: Self.answerLimit)
     }
 
     /// Connects to the database `url` names (`postgres://USER[:PASSWORD]@HOST[:PORT]/DB?sslmode=disable`)
@@ -153,6 +155,10 @@ public final class PostgresEventStore: EventStore {
 
     // MARK: Appending
 
+    /// How long an append waits for each of the server's answers (a commit waiting for a
+    /// synchronous standby included) before it gives up and closes the writer's connection.
+    static let answerLimit: Duration = .seconds(60)
+
     public func append<T: Sendable>(
         _ metadata: EventMetadata, idempotency: IdempotencyKey? = nil, record: @escaping @Sendable (T) -> String = { _ in "" },
         _ body: @escaping @Sendable (PostgresAppender) throws -> T
@@ -211,7 +217,7 @@ public final class PostgresEventStore: EventStore {
     @discardableResult
     private func execute(_ query: PostgresQuery) throws -> PostgresQueryResult {
         do {
-            return try writer.query(query, logger: logger).wait()
+            return try answers.answer(writer.query(query, logger: logger))
         } catch {
             throw PostgresStoreError.readable(error)
         }

@@ -25,6 +25,10 @@ public struct PostgresStoreError: Error, CustomStringConvertible, Sendable {
         // Without the server's words (it was never reached, or went away), the cause postgres-nio
         // keeps underneath says why: connection refused, a TLS failure, a timeout.
         guard let cause = error.underlying else { return PostgresStoreError(message: "\(error.code)") }
+        // A cause that is postgres-nio's error again says only its code readably.
+        if let inner = cause as? PSQLError {
+            return PostgresStoreError(message: "\(error.code): \((readable(inner) as? PostgresStoreError)?.message ?? "\(inner.code)")")
+        }
         return PostgresStoreError(message: "\(error.code): \(cause)")
     }
 }

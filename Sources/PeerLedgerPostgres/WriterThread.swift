@@ -1,5 +1,7 @@
 import Dispatch
 import Foundation
+import NIOCore
+import PostgresNIO
 import Synchronization
 
 /// A thread of its own that runs jobs one at a time, in the order they were handed to it.
@@ -43,5 +45,52 @@ final class WriterThread: Sendable {
             guard let job = jobs.withLock({ $0.removeFirst() }) else { return }
             job()
         }
+    }
+}
+
+/// Waits on the writer thread for the writer connection's answers. A wait ends with the answer;
+/// or as soon as the connection has closed, since a server that dies mid-transaction can leave a
+/// query's future pending after postgres-nio has closed its channel (seen when the primary is
+/// killed under load); or after `limit`, when the connection is closed so that no later append
+/// uses it in an unknown state. Either way the append fails with a message, never hangs.
+final class AnswerWait: Sendable {
+    private let connection: PostgresConnection
+    private let limit: Duration
+    /// Whether the connection has closed, and the semaphore of the wait in progress.
+    private let state = Mutex<(closed: Bool, waiting: DispatchSemaphore?)>((false, nil))
+
+    init(connection: PostgresConnection, limit: Duration) {
+        self.connection = connection
+        self.limit = limit
+        connection.closeFuture.whenComplete { [weak self] _ in
+            self?.state.withLock { state in
+                state.closed = true
+                state.waiting?.signal()
+            }
+        }
+    }
+
+    func answer<T: Sendable>(_ future: EventLoopFuture<T>) throws -> T {
+        let done = DispatchSemaphore(value: 0)
+        let outcome = Mutex<Result<T, any Error>?>(nil)
+        future.whenComplete { result in
+            outcome.withLock { $0 = result }
+            done.signal()
+        }
+        let closedAlready = state.withLock { state in
+            state.waiting = done
+            return state.closed
+        }
+        defer { state.withLock { $0.waiting = nil } }
+        // A closed connection fails a new query at once; give that answer a moment to arrive.
+        let seconds = closedAlready ? 0.1 : Double(limit.components.seconds)
+        let timedOut = done.wait(timeout: .now() + seconds) == .timedOut
+        if let result = outcome.withLock({ $0 }) { return try result.get() }
+        if state.withLock({ $0.closed }) {
+            throw PostgresStoreError(message: "the connection to PostgreSQL closed before the server answered")
+        }
+        if timedOut { _ = connection.close() as EventLoopFuture<Void> }
+        throw PostgresStoreError(
+            message: "PostgreSQL did not answer within \(limit.components.seconds) s; the writer's connection is closed")
     }
 }

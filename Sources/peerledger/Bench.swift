@@ -3,6 +3,7 @@ import Foundation
 import PeerLedger
 import PeerLedgerDomain
 import PeerLedgerBench
+import PeerLedgerPostgres
 
 /// `peerledger bench`: every workload at the chosen scale on fresh temporary databases, each
 /// beside its baseline measured in the same run.
@@ -27,6 +28,7 @@ struct Bench: AsyncParsableCommand {
     var projectEachBatch = false
     @Option(help: "Measure only the rebuild (a lone `peerledger rebuild` between two baseline scans) on this existing world file; its projections are rebuilt in place.")
     var rebuild: String?
+    @OptionGroup var store: PostgresStoreOption
 
     func validate() throws {
         try require(writes, in: 1...10_000_000, option: "--writes")
@@ -49,6 +51,22 @@ struct Bench: AsyncParsableCommand {
             var rows = try await workloads.run(samples: samples, only: only)
             if http { rows += try await HTTPWorkload(ledger: ledger, databasePath: reads, folder: folder) { printError($0) }.run(calls: workloads.calls(only: only)) }
             print(json ? BenchmarkTable.json([("reads", rows)]) : BenchmarkTable.render(rows))
+            return
+        }
+        if let url = store.url {
+            // The PostgreSQL rows, with SQLite's lone-write row of the same run beside them.
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("peerledger-bench-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let rows: [BenchmarkRow]
+            do {
+                rows = try await PostgresWorkloads(url: url) { printError($0) }.run(count: writes)
+                    + [try await LedgerWorkloads(events: 0, folder: folder) { printError($0) }.singleWrites(count: writes)]
+            } catch let error as PostgresStoreError {
+                printError("Error: \(StoreLocation(url)): \(error)")
+                throw ExitCode.failure
+            }
+            print(json ? BenchmarkTable.json([("postgres", rows)]) : BenchmarkTable.render(rows))
             return
         }
         if let rebuild {

@@ -80,10 +80,7 @@ public struct PostgresCluster: Sendable {
     }
 
     private static func startBlocking(tls: (certificate: String, key: String)? = nil) throws -> PostgresCluster {
-        // Short: the server's socket path must stay under the 107 bytes a Unix socket allows.
-        let folder = "/tmp/pl-pg-\(UUID().uuidString.prefix(8).lowercased())"
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false)
-        try FileManager.default.setAttributes([.posixPermissions: 0o777], ofItemAtPath: folder)
+        let folder = try newFolder()
         var cluster = PostgresCluster(folder: folder, port: 0)
         do {
             try asPostgres("initdb", ["-D", cluster.data, "-A", "trust", "-U", "postgres", "--no-sync"], seconds: 120)
@@ -121,6 +118,96 @@ public struct PostgresCluster: Sendable {
             cluster.stopBlocking()
             throw TestFailure("PostgreSQL did not start: \(error)\n\(log)")
         }
+    }
+
+    // MARK: Replication
+
+    /// A streaming standby of this cluster, in a folder of its own on a free port: a base backup
+    /// taken with `pg_basebackup -R` (which writes `standby.signal` and `primary_conninfo`),
+    /// started with `cluster_name` = `name`, the name the primary's `synchronous_standby_names`
+    /// lists. Returns once the standby accepts connections; `waitForSynchronousStandby` tells when
+    /// it streams.
+    public func startStandby(named name: String) async throws -> PostgresCluster {
+        let primaryPort = port
+        return try await Self.onProgramsQueue {
+            let folder = try Self.newFolder()
+            var standby = PostgresCluster(folder: folder, port: 0)
+            do {
+                try Self.asPostgres(
+                    "pg_basebackup",
+                    ["-h", "127.0.0.1", "-p", "\(primaryPort)", "-U", "postgres", "-D", standby.data, "-R", "-X", "stream", "--no-sync"],
+                    seconds: 120)
+                standby = PostgresCluster(folder: folder, port: try freeLoopbackPort())
+                try Self.launchServer(data: standby.data, port: standby.port, folder: folder, settings: ["-c", "cluster_name=\(name)"])
+                try standby.waitUntilReady(seconds: 60)
+                return standby
+            } catch {
+                let log = (try? String(contentsOfFile: "\(folder)/server.log", encoding: .utf8)) ?? ""
+                standby.stopBlocking()
+                throw TestFailure("the standby did not start: \(error)\n\(log)")
+            }
+        }
+    }
+
+    /// Runs `sql` through psql as the superuser on database `database`; its output, unaligned and
+    /// without headers. Fails naming the statement unless psql exits 0 within `seconds`.
+    @discardableResult
+    public func psql(_ sql: String, database: String = "ledger", seconds: Double = 30) async throws -> String {
+        let port = self.port
+        return try await offPool {
+            let run = try runProgram(
+                "\(postgresPrograms)/psql",
+                ["-h", "127.0.0.1", "-p", "\(port)", "-U", "postgres", "-d", database, "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql],
+                seconds: seconds)
+            guard run.exited, run.status == 0 else { throw TestFailure("psql -c \(sql) exited \(run.status): \(run.errors)") }
+            return run.output.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+    }
+
+    /// Makes every commit wait until the standby `name` has flushed it (`synchronous_commit = on`,
+    /// the default, with `synchronous_standby_names`), and waits, at most `limit`, until the
+    /// primary reports that standby as streaming synchronously.
+    public func requireSynchronousStandby(named name: String, within limit: Duration = .seconds(60)) async throws {
+        try await psql("ALTER SYSTEM SET synchronous_standby_names = '\(name)'", database: "postgres")
+        try await psql("SELECT pg_reload_conf()", database: "postgres")
+        try await waitUntil("standby \(name) to stream synchronously", within: limit, every: .milliseconds(100)) {
+            try await psql(
+                "SELECT sync_state FROM pg_stat_replication WHERE application_name = '\(name)' AND state = 'streaming'",
+                database: "postgres") == "sync"
+        }
+    }
+
+    /// Kills the server as a crash does: SIGKILL to the postmaster and to every process it
+    /// started, so no backend finishes what it was doing. The folder stays until `stop`.
+    public func crash() async throws {
+        let data = self.data
+        try await offPool {
+            guard let pidFile = try? String(contentsOfFile: "\(data)/postmaster.pid", encoding: .utf8),
+                let postmaster = pidFile.split(separator: "\n").first.flatMap({ pid_t($0) })
+            else { throw TestFailure("no postmaster.pid in \(data): the server is not running") }
+            let children = childProcesses(of: postmaster)
+            Glibc.kill(postmaster, SIGKILL)
+            for child in children { Glibc.kill(child, SIGKILL) }
+        }
+    }
+
+    /// Promotes a standby to a primary (`pg_ctl promote` without its wait, which did not return
+    /// under the test runner) and waits, at most `limit`, until it accepts writes.
+    public func promote(within limit: Duration = .seconds(60)) async throws {
+        let data = self.data
+        try await offPool { try Self.asPostgres("pg_ctl", ["promote", "-D", data, "-W"], seconds: 30) }
+        try await waitUntil("the promoted standby to leave recovery", within: limit, every: .milliseconds(100)) {
+            try await psql("SELECT pg_is_in_recovery()", database: "postgres") == "f"
+        }
+    }
+
+    /// A new folder for a cluster, which the `postgres` user may write in. Short: the server's
+    /// socket path must stay under the 107 bytes a Unix socket allows.
+    private static func newFolder() throws -> String {
+        let folder = "/tmp/pl-pg-\(UUID().uuidString.prefix(8).lowercased())"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false)
+        try FileManager.default.setAttributes([.posixPermissions: 0o777], ofItemAtPath: folder)
+        return folder
     }
 
     /// Stops the server (fast shutdown, bounded) and removes the folder.
@@ -184,6 +271,19 @@ public struct PostgresCluster: Sendable {
 
 private let sharedCluster = Mutex<Result<PostgresCluster, TestFailure>?>(nil)
 private let databaseCount = Mutex(0)
+
+/// The processes whose parent is `parent`, read from /proc.
+private func childProcesses(of parent: pid_t) -> [pid_t] {
+    let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+    return entries.compactMap { entry -> pid_t? in
+        guard let pid = pid_t(entry), let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+            let afterName = stat.range(of: ") ", options: .backwards)
+        else { return nil }
+        // After the command's name: the state, then the parent's pid.
+        let fields = stat[afterName.upperBound...].split(separator: " ")
+        return fields.count > 1 && pid_t(fields[1]) == parent ? pid : nil
+    }
+}
 
 private func stopSharedCluster() {
     if case let .success(cluster) = sharedCluster.withLock({ $0 }) { cluster.stopAtExit() }

@@ -1,0 +1,127 @@
+import Foundation
+import Logging
+public import PeerLedger
+public import PeerLedgerDomain
+import NIOPosix
+import PostgresNIO
+
+/// A schema of its own in a PostgreSQL database, for `peerledger bench --store`: the ledger's
+/// tables and the baselines' table are made in it (every connection's `search_path` names it),
+/// so a bench run leaves the database as it found it once `drop` has run.
+package struct PostgresBenchSchema: Sendable {
+    package let url: String
+    package let schema: String
+
+    /// Creates a new schema `peerledger_bench_<random>` in the database `url` names.
+    package static func create(url: String) async throws -> PostgresBenchSchema {
+        let schema = "peerledger_bench_\(UUID().uuidString.prefix(8).lowercased())"
+        let bench = PostgresBenchSchema(url: url, schema: schema)
+        try await bench.withConnection(searchPath: false) { connection in
+            try await connection.query("CREATE SCHEMA \(unescaped: schema)", logger: Self.logger)
+        }
+        return bench
+    }
+
+    /// Drops the schema and everything the run made in it.
+    package func drop() async throws {
+        try await withConnection(searchPath: false) { connection in
+            try await connection.query("DROP SCHEMA \(unescaped: schema) CASCADE", logger: Self.logger)
+        }
+    }
+
+    /// An event store whose tables live in the schema.
+    package func store(clock: any LedgerClock = SystemClock()) async throws -> PostgresEventStore {
+        try await PostgresEventStore.connect(configuration: configuration(searchPath: true), clock: clock)
+    }
+
+    /// The baseline: `writers` connections at once, each committing its share of `count` rows of
+    /// `payload` one at a time (`BEGIN; INSERT; COMMIT`) into a plain table with a primary key.
+    /// Returns the seconds from the first insert to the last commit.
+    package func plainInserts(count: Int, writers: Int, payload: String) async throws -> Double {
+        let table = "plain_rows_\(writers)"
+        try await withConnection(searchPath: true) { connection in
+            try await connection.query(
+                "CREATE TABLE \(unescaped: table) (id bigint PRIMARY KEY, payload text NOT NULL)", logger: Self.logger)
+        }
+        let configuration = try configuration(searchPath: true)
+        var connections: [PostgresConnection] = []
+        do {
+            for id in 0..<writers {
+                connections.append(
+                    try await PostgresConnection.connect(
+                        on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration, id: id, logger: Self.logger))
+            }
+        } catch {
+            for connection in connections { try? await connection.close() }
+            throw PostgresStoreError.readable(error)
+        }
+        let started = ContinuousClock.now
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for (writer, connection) in connections.enumerated() {
+                    group.addTask {
+                        for row in stride(from: writer, to: count, by: writers) {
+                            try await connection.query("BEGIN", logger: Self.logger)
+                            try await connection.query(
+                                "INSERT INTO \(unescaped: table) (id, payload) VALUES (\(Int64(row)), \(payload))", logger: Self.logger)
+                            try await connection.query("COMMIT", logger: Self.logger)
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+        } catch {
+            for connection in connections { try? await connection.close() }
+            throw PostgresStoreError.readable(error)
+        }
+        let elapsed = ContinuousClock.now - started
+        for connection in connections { try? await connection.close() }
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    }
+
+    /// The server's durability settings, as the bench reports them beside its figures.
+    package func durabilitySettings() async throws -> String {
+        try await withConnection(searchPath: false) { connection in
+            var settings: [String] = []
+            for name in ["fsync", "synchronous_commit", "synchronous_standby_names"] {
+                for try await value in try await connection.query("SELECT current_setting(\(name))", logger: Self.logger)
+                    .decode(String.self)
+                {
+                    settings.append("\(name)=\(value.isEmpty ? "''" : value)")
+                }
+            }
+            return settings.joined(separator: " ")
+        }
+    }
+
+    private static let logger = Logger(label: "peerledger.postgres.bench")
+
+    private func configuration(searchPath: Bool) throws -> PostgresConnection.Configuration {
+        var configuration = try PostgresEventStore.configuration(url: url)
+        if searchPath { configuration.options.additionalStartupParameters = [("search_path", schema)] }
+        return configuration
+    }
+
+    private func withConnection<T: Sendable>(
+        searchPath: Bool, _ body: @Sendable (PostgresConnection) async throws -> T
+    ) async throws -> T {
+        let connection: PostgresConnection
+        do {
+            connection = try await PostgresConnection.connect(
+                on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration(searchPath: searchPath), id: 0,
+                logger: Self.logger)
+        } catch let error as PostgresStoreError {
+            throw error
+        } catch {
+            throw PostgresStoreError.readable(error)
+        }
+        do {
+            let value = try await body(connection)
+            try? await connection.close()
+            return value
+        } catch {
+            try? await connection.close()
+            throw PostgresStoreError.readable(error)
+        }
+    }
+}
