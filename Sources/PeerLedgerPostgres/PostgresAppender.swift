@@ -84,4 +84,7 @@ public final class PostgresAppender: EventAppender {
     }
 
     public var lastPosition: Int64 { head.position }
+
+    /// The log's head after what this command appended.
+    var logHead: LogHead { head }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Logging
 public import PeerLedger
 public import PeerLedgerDomain
@@ -18,6 +19,20 @@ public import PostgresNIO
 /// positions are assigned gap-free inside the transaction, as the head's plus one. The lock is
 /// held until the commit, so the log's write rate is one transaction per round trips + commit.
 public final class PostgresEventStore: EventStore {
+    /// An append waiting for a group: `run` runs it in the group's open transaction from a head
+    /// and gives the head after it with how to answer its caller once the commit is known (nil:
+    /// committed); `fail` answers a caller whose command did not run or was rolled back.
+    private struct QueuedAppend: Sendable {
+        let run: @Sendable (GroupHead) throws -> (GroupHead, @Sendable ((any Error)?) -> Void)
+        let fail: @Sendable (any Error) -> Void
+    }
+
+    /// The log's head inside a group's transaction, with the time of its last event.
+    private struct GroupHead: Sendable {
+        var log: LogHead
+        var time: Timestamp?
+    }
+
     public typealias Appender = PostgresAppender
 
     public let clock: any LedgerClock
@@ -26,6 +41,8 @@ public final class PostgresEventStore: EventStore {
     private let reader: PostgresConnection
     private let writerThread: WriterThread
     private let answers: AnswerWait
+    /// Appends waiting for the writer thread's next group (`commitQueuedAppends`).
+    private let queuedAppends = Mutex<[QueuedAppend]>([])
     private let logger: Logger
 
     private init(
@@ -164,53 +181,98 @@ public final class PostgresEventStore: EventStore {
         _ body: @escaping @Sendable (PostgresAppender) throws -> T
     ) async throws -> Appended<T> {
         let now = clock.now()
-        return try await writerThread.run { [self] in
-            try appendInTransaction(metadata, now: now, idempotency: idempotency, record: record, body)
+        return try await withCheckedThrowingContinuation { continuation in
+            let command = QueuedAppend(
+                run: { [self] head in
+                    let (appended, after) = try runCommand(
+                        metadata, now: now, head: head, idempotency: idempotency, record: record, body)
+                    return (after, { failure in continuation.resume(with: failure.map { .failure($0) } ?? .success(appended)) })
+                },
+                fail: { continuation.resume(throwing: $0) })
+            queuedAppends.withLock { $0.append(command) }
+            writerThread.submit { [self] in commitQueuedAppends() }
         }
     }
 
-    /// One append's transaction, on the writer thread. Commits what `body` appended with the
-    /// idempotency record, or rolls all of it back.
-    private func appendInTransaction<T: Sendable>(
-        _ metadata: EventMetadata, now: Timestamp, idempotency: IdempotencyKey?, record: (T) -> String,
-        _ body: (PostgresAppender) throws -> T
-    ) throws -> Appended<T> {
-        try execute("BEGIN")
+    /// Group commit, as the SQLite ledger does it: every append queued when the writer thread
+    /// gets to them runs in one transaction under one lock of `log_head`, each in a savepoint of
+    /// its own when there are several (a command that throws is rolled back alone and answered
+    /// with its error; the others go on), and one `COMMIT` makes them all durable: one flush,
+    /// one wait for a synchronous standby, for the whole group. Callers are answered after the
+    /// commit; if it fails, every command of the group gets its error. The order in the log is
+    /// the order the appends queued; a lone append runs at once, with no savepoint.
+    private func commitQueuedAppends() {
+        let group = queuedAppends.withLock { queued in
+            defer { queued = [] }
+            return queued
+        }
+        guard !group.isEmpty else { return }
+        let savepoints = group.count > 1
+        var replies: [@Sendable ((any Error)?) -> Void] = []
         do {
+            try execute("BEGIN")
             // The lock every append takes first: from here to the commit, this transaction is
             // the log's only writer.
-            guard let head = try execute("SELECT position, hash, recorded_at FROM log_head FOR UPDATE").first else {
+            guard let row = try execute("SELECT position, hash, recorded_at FROM log_head FOR UPDATE").first else {
                 throw PostgresStoreError(message: "log_head has no row: the schema is damaged")
             }
-            let (position, hash, time) = try head.decode((Int64, String, String).self)
-            if let idempotency,
-                let stored = try execute(
-                    "SELECT fingerprint, answer FROM idempotency_keys WHERE actor = \(idempotency.actor) AND key = \(idempotency.key)"
-                ).first
-            {
-                let (fingerprint, answer) = try stored.decode((String, String).self)
-                try execute("ROLLBACK")
-                guard fingerprint == idempotency.fingerprint else { throw LedgerError.idempotencyKeyReused(key: idempotency.key) }
-                return .repeated(outcome: answer)
-            }
-            let appender = try PostgresAppender(
-                metadata: metadata, recordedAt: max(now, Timestamp(parsing: time) ?? now),
-                head: LogHead(position: position, hash: hash), ids: ids, execute: { [self] in try execute($0) })
-            let value = try body(appender)
-            if let idempotency {
-                try execute("""
-                    INSERT INTO idempotency_keys (actor, key, fingerprint, answer, position)
-                    VALUES (\(idempotency.actor), \(idempotency.key), \(idempotency.fingerprint), \(record(value)),
-                            \(appender.lastPosition))
-                    """)
+            let (position, hash, time) = try row.decode((Int64, String, String).self)
+            var head = GroupHead(log: LogHead(position: position, hash: hash), time: Timestamp(parsing: time))
+            for command in group {
+                // Sent without waiting: the connection answers in order, so the command's first
+                // answer comes after the savepoint's. Savepoints of one name stack, and a rollback
+                // to it undoes the latest, so none needs releasing.
+                let savepoint = savepoints ? writer.query("SAVEPOINT command", logger: logger) : nil
+                do {
+                    let (after, reply) = try command.run(head)
+                    if let savepoint { _ = try answers.answer(savepoint) }
+                    head = after
+                    replies.append(reply)
+                } catch let refusal {
+                    guard let savepoint else { throw refusal }
+                    _ = try answers.answer(savepoint)
+                    try execute("ROLLBACK TO SAVEPOINT command")
+                    replies.append { _ in command.fail(refusal) }
+                }
             }
             try execute("COMMIT")
-            return .new(value)
+            for reply in replies { reply(nil) }
         } catch {
-            // Outside a transaction (after the repeat's ROLLBACK) this is a warning, not an error.
+            // Outside a transaction this is a warning, not an error.
             _ = try? execute("ROLLBACK")
-            throw error
+            for reply in replies { reply(error) }
+            for command in group.dropFirst(replies.count) { command.fail(error) }
         }
+    }
+
+    /// One command inside the group's open transaction, from `head`: its answer, and the head
+    /// after it. An idempotency key already recorded repeats its first outcome and appends nothing.
+    private func runCommand<T: Sendable>(
+        _ metadata: EventMetadata, now: Timestamp, head: GroupHead, idempotency: IdempotencyKey?, record: (T) -> String,
+        _ body: (PostgresAppender) throws -> T
+    ) throws -> (Appended<T>, GroupHead) {
+        if let idempotency,
+            let stored = try execute(
+                "SELECT fingerprint, answer FROM idempotency_keys WHERE actor = \(idempotency.actor) AND key = \(idempotency.key)"
+            ).first
+        {
+            let (fingerprint, answer) = try stored.decode((String, String).self)
+            guard fingerprint == idempotency.fingerprint else { throw LedgerError.idempotencyKeyReused(key: idempotency.key) }
+            return (.repeated(outcome: answer), head)
+        }
+        let appender = try PostgresAppender(
+            metadata: metadata, recordedAt: max(now, head.time ?? now), head: head.log, ids: ids,
+            execute: { [self] in try execute($0) })
+        let value = try body(appender)
+        if let idempotency {
+            try execute("""
+                INSERT INTO idempotency_keys (actor, key, fingerprint, answer, position)
+                VALUES (\(idempotency.actor), \(idempotency.key), \(idempotency.fingerprint), \(record(value)),
+                        \(appender.lastPosition))
+                """)
+        }
+        let after = appender.lastPosition == head.log.position ? head : GroupHead(log: appender.logHead, time: appender.recordedAt)
+        return (.new(value), after)
     }
 
     /// Runs `query` on the writer connection and waits for all its rows: on the writer thread only.

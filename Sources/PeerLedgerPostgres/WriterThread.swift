@@ -31,6 +31,9 @@ final class WriterThread: Sendable {
         }
     }
 
+    /// Hands `job` to the thread without waiting for it.
+    func submit(_ job: @escaping @Sendable () -> Void) { hand(job) }
+
     /// Ends the thread once the jobs handed in before have run.
     func stop() { hand(nil) }
 
