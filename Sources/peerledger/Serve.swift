@@ -9,6 +9,7 @@ import PeerLedgerDomain
 import PeerLedgerMail
 import PeerLedgerHTTP
 import PeerLedgerSettings
+import PeerLedgerWebhooks
 import ServiceLifecycle
 
 /// `peerledger serve`: the APIv1 server and the background workers (outbox delivery, router
@@ -80,6 +81,13 @@ struct Serve: AsyncParsableCommand {
                 RouterPolling(
                     poller: RouterPoller(ledger: ledger), every: .seconds(settings.pollInterval), logger: logger,
                     observe: { router, outcome in metrics.recordPoll(router: router, outcome: outcome) }))
+        }
+        if settings.webhookInterval > 0 {
+            services.append(
+                WebhookWorker(
+                    ledger: ledger, sender: HTTPWebhookSender(timeout: .seconds(settings.webhookTimeout)),
+                    retry: WebhookRetryPolicy(disableAfterSeconds: settings.webhookDisableAfterDays * 86_400),
+                    interval: .seconds(settings.webhookInterval), logger: logger))
         }
         if settings.snapshotEvery > 0 {
             services.append(SnapshotKeeping(ledger: ledger, every: .seconds(30), logger: logger))
