@@ -264,6 +264,11 @@ struct WebhookTests {
                 #expect(items.first?["delivered"] == .bool(true))
                 #expect(items.first?["attempt"] == .int(1))
                 #expect(items.first?["position"]?.intValue == receiver.deliveries.first?.position)
+                // The body is the event as GET /api/v2/events answers it.
+                let events = try await client.execute(
+                    uri: "/api/v2/events?type=APIKeyCreated", method: .get, headers: authorized(reader))
+                let item = try #require(try events.json()["items"]?.arrayValue?.last)
+                #expect(receiver.deliveries.first?.json == item)
 
                 let missing = try await client.execute(uri: "/api/v2/webhooks/99/deliveries", method: .get, headers: authorized(reader))
                 #expect(missing.status == .notFound)
