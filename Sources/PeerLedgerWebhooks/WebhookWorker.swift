@@ -75,7 +75,8 @@ public struct WebhookWorker: Service, CustomStringConvertible {
     }
 
     /// Delivers what is due now: for each due subscription its events in order, until one fails
-    /// or `eventsPerPass` were sent.
+    /// or `eventsPerPass` were sent. Subscriptions are served side by side, so a slow receiver
+    /// holds back only its own events.
     @discardableResult
     public func deliverDue() async throws -> Pass {
         var pass = Pass()
@@ -85,9 +86,17 @@ public struct WebhookWorker: Service, CustomStringConvertible {
             let now = clock.now()
             let jobs = try await ledger.claimDueWebhooks(now: now, until: now.advanced(bySeconds: claimSeconds), limit: batchSize)
             if jobs.isEmpty { break }
+            let outcomes = try await withThrowingTaskGroup(of: (Int, Outcome).self) { group in
+                for (index, job) in jobs.enumerated() {
+                    group.addTask { (index, try await deliver(job)) }
+                }
+                var outcomes: [Int: Outcome] = [:]
+                for try await (index, outcome) in group { outcomes[index] = outcome }
+                return outcomes
+            }
             var progressed = false
-            for job in jobs {
-                switch try await deliver(job) {
+            for (index, job) in jobs.enumerated() {
+                switch outcomes[index] {
                 case .delivered:
                     pass.delivered.append(job.event.position)
                     progressed = true
@@ -95,7 +104,7 @@ public struct WebhookWorker: Service, CustomStringConvertible {
                 case .disabled:
                     pass.failed.append(job.event.position)
                     pass.disabled.append(job.webhookID)
-                case .alreadySettled: break
+                case .alreadySettled, nil: break
                 }
             }
             if !progressed { break }

@@ -39,6 +39,9 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var requests: RequestOptions
     @Option(help: .setting("outbox_interval")) var outboxInterval: Int?
     @Option(help: .setting("snapshot_every")) var snapshotEvery: Int64?
+    @Option(help: .setting("webhook_interval")) var webhookInterval: Int?
+    @Option(help: .setting("webhook_timeout")) var webhookTimeout: Int?
+    @Option(help: .setting("webhook_disable_after_days")) var webhookDisableAfterDays: Int?
 
     /// The flags given, keyed by setting.
     var flagValues: [String: String] {
@@ -52,6 +55,9 @@ struct Serve: AsyncParsableCommand {
         values["poll_interval"] = pollInterval.map(String.init)
         values["outbox_interval"] = outboxInterval.map(String.init)
         values["snapshot_every"] = snapshotEvery.map(String.init)
+        values["webhook_interval"] = webhookInterval.map(String.init)
+        values["webhook_timeout"] = webhookTimeout.map(String.init)
+        values["webhook_disable_after_days"] = webhookDisableAfterDays.map(String.init)
         return values
     }
 

@@ -6,6 +6,7 @@ import HummingbirdTesting
 import NIOCore
 import PeerLedger
 import PeerLedgerDomain
+import PeerLedgerSettings
 import PeerLedgerTestSupport
 import PeerLedgerWebhooks
 import Synchronization
@@ -177,6 +178,46 @@ struct WebhookTests {
         }
     }
 
+    @Test("as a service, the worker delivers an event as soon as its command commits, long before its interval")
+    func serviceWokenByCommits() async throws {
+        let ledger = try Ledger.inMemory()
+        try await withReceiver { receiver in
+            let (_, secret) = try await ledger.subscribeWebhook(url: receiver.url, eventTypes: [APIKeyCreated.type], metadata: Self.metadata)
+            let worker = WebhookWorker(ledger: ledger, interval: .seconds(3600))
+            let service = Task { await worker.run() }
+            defer { service.cancel() }
+            // Let the service's first pass find nothing, so the event must wake it.
+            try await Task.sleep(for: .milliseconds(200))
+            #expect(receiver.deliveries.isEmpty)
+            _ = try ledger.createAPIKey(name: "k", scope: .read, metadata: Self.metadata)
+            try await waitUntil("the delivery woken by the commit", within: .seconds(20)) { receiver.deliveries.count == 1 }
+            #expect(receiver.deliveries.first?.type == APIKeyCreated.type)
+            #expect(receiver.deliveries.first?.verifies(secret: secret) == true)
+            service.cancel()
+            await service.value
+        }
+    }
+
+    @Test("a receiver that fails holds back only its own subscription's events, not another's")
+    func failingReceiverHoldsBackOnlyItsOwn() async throws {
+        let test = try TestLedger()
+        try await withReceiver(failing: 100) { failing in
+            try await withReceiver { healthy in
+                let (bad, _) = try await test.ledger.subscribeWebhook(url: failing.url, eventTypes: [APIKeyCreated.type], metadata: Self.metadata)
+                let (good, _) = try await test.ledger.subscribeWebhook(url: healthy.url, eventTypes: [APIKeyCreated.type], metadata: Self.metadata)
+                for name in ["a", "b"] { _ = try test.ledger.createAPIKey(name: name, scope: .read, metadata: Self.metadata) }
+                let pass = try await WebhookWorker(ledger: test.ledger).deliverDue()
+                #expect(healthy.deliveries.map(\.position).count == 2)
+                #expect(failing.deliveries.count == 1, "the failing receiver's first event only, until its retry is due")
+                #expect(pass.delivered.count == 2 && pass.failed.count == 1)
+                let badLog = try await test.ledger.reading { reader in try reader.webhookDeliveries(webhookID: bad.id) }
+                let goodLog = try await test.ledger.reading { reader in try reader.webhookDeliveries(webhookID: good.id) }
+                #expect(badLog.map(\.delivered) == [false])
+                #expect(goodLog.map(\.delivered) == [true, true])
+            }
+        }
+    }
+
     @Test("the signing secret is in no event of the log and no line of an export")
     func secretNeverInTheLog() async throws {
         let test = try TestLedger()
@@ -217,6 +258,20 @@ struct WebhookTests {
             #expect(refusal?.code == .parameterInvalid)
         }
         #expect(try test.eventCount() == before)
+    }
+
+    @Test("serve's webhook settings default to a pass every 5 s, 10 s per delivery and 3 days of failure; bad values are named")
+    func settings() throws {
+        let defaults = try ServeSettings.resolve(file: nil, environment: [:])
+        #expect(defaults.webhookInterval == 5)
+        #expect(defaults.webhookTimeout == 10)
+        #expect(defaults.webhookDisableAfterDays == 3)
+        let given = try ServeSettings.resolve(
+            file: nil, environment: ["PEERLEDGER_WEBHOOK_DISABLE_AFTER_DAYS": "7"], flags: ["webhook_interval": "0"])
+        #expect(given.webhookDisableAfterDays == 7)
+        #expect(given.webhookInterval == 0)
+        #expect(problems(file: nil, flags: ["webhook_disable_after_days": "0"]) == ["--webhook-disable-after-days must be from 1 to 365 days, got 0"])
+        #expect(problems(file: nil, environment: ["PEERLEDGER_WEBHOOK_TIMEOUT": "9999999999999999999999"]).count == 1)
     }
 
     // MARK: APIv2
