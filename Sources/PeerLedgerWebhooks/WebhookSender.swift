@@ -18,12 +18,18 @@ public protocol WebhookSender: Sendable {
 }
 
 /// Sends deliveries with AsyncHTTPClient, each within `timeout` (connecting, sending and reading
-/// the answer); the answer's body is read up to 64 KiB and dropped.
+/// the answer); the answer's body is read up to 64 KiB and dropped. Redirects are not followed: a
+/// 3xx answer is a failed attempt, so a delivery goes to the URL subscribed and nowhere else.
 public struct HTTPWebhookSender: WebhookSender {
     public let client: HTTPClient
     public let timeout: Duration
 
-    public init(client: HTTPClient = .shared, timeout: Duration = .seconds(10)) {
+    /// The process's client for deliveries: AsyncHTTPClient's shared one, without redirects.
+    /// It lives as long as the process, as `HTTPClient.shared` does.
+    public static let withoutRedirects = HTTPClient(
+        eventLoopGroupProvider: .singleton, configuration: HTTPClient.Configuration(redirectConfiguration: .disallow))
+
+    public init(client: HTTPClient = HTTPWebhookSender.withoutRedirects, timeout: Duration = .seconds(10)) {
         self.client = client
         self.timeout = timeout
     }

@@ -183,7 +183,9 @@ public struct WebhookWorker: Service, CustomStringConvertible {
                 delivered: delivered, nextAttempt: next)
             if delivered { return .delivered }
             let since = job.failingSince ?? now
-            guard now.millis - since.millis >= retry.disableAfterSeconds * 1000 else { return .failed }
+            guard now.millis - since.millis >= retry.disableAfterSeconds * 1000,
+                try tx.reader.webhook(id: job.webhookID)?.status == "active"
+            else { return .failed }
             let stream = Webhook.stream(job.webhookID)
             try tx.append(
                 .webhookDisabled(

@@ -218,6 +218,22 @@ struct WebhookTests {
         }
     }
 
+    @Test("a redirect is a failed attempt, never followed: the delivery goes to the URL subscribed only")
+    func redirectNotFollowed() async throws {
+        let test = try TestLedger()
+        try await withReceiver { receiver in
+            let moved = receiver.url.replacingOccurrences(of: "/hook", with: "/moved")
+            let (webhook, _) = try await test.ledger.subscribeWebhook(url: moved, eventTypes: [APIKeyCreated.type], metadata: Self.metadata)
+            _ = try test.ledger.createAPIKey(name: "k", scope: .read, metadata: Self.metadata)
+            let pass = try await WebhookWorker(ledger: test.ledger).deliverDue()
+            #expect(pass.failed.count == 1 && pass.delivered.isEmpty)
+            #expect(receiver.deliveries.isEmpty)
+            let log = try await test.ledger.reading { reader in try reader.webhookDeliveries(webhookID: webhook.id) }
+            #expect(log.map(\.status) == [307])
+            #expect(log.map(\.error) == ["HTTP status 307"])
+        }
+    }
+
     @Test("the signing secret is in no event of the log and no line of an export")
     func secretNeverInTheLog() async throws {
         let test = try TestLedger()
@@ -430,6 +446,10 @@ func withReceiver(failing: Int = 0, _ body: @Sendable (Receiver) async throws ->
             id: header("webhook-id"), timestamp: header("webhook-timestamp"), signature: header("webhook-signature"),
             body: Array(buffer: bytes))
         return Response(status: .init(code: receiver.take(delivery)))
+    }
+    // A receiver that moved: it sends the delivery on to /hook, which PeerLedger must not follow.
+    router.post("/moved") { _, _ -> Response in
+        Response(status: .temporaryRedirect, headers: [.location: "/hook"])
     }
     let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
     try await app.test(.live) { client in
