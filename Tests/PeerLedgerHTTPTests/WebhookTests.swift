@@ -145,6 +145,37 @@ struct WebhookTests {
         #expect(after.count == 4)
     }
 
+    @Test("/metrics counts the subscriptions failing now and those disabled")
+    func metricsCountFailingAndDisabled() async throws {
+        let test = try TestLedger()
+        let start = try #require(Timestamp(parsing: "2026-11-20 09:00:00"))
+        let reader = try test.ledger.createAPIKey(name: "prometheus", scope: .read, metadata: Self.metadata)
+        let dead = "http://127.0.0.1:\(try freeLoopbackPort())/hook"
+        _ = try await test.ledger.subscribeWebhook(url: dead, eventTypes: [APIKeyCreated.type], metadata: Self.metadata)
+        _ = try test.ledger.createAPIKey(name: "k", scope: .read, metadata: Self.metadata)
+        let worker = WebhookWorker(
+            ledger: test.ledger, sender: HTTPWebhookSender(timeout: .seconds(1)), retry: WebhookRetryPolicy(disableAfterSeconds: 86_400))
+        try await withLiveServer(test.ledger) { client in
+            func gauges() async throws -> (failing: Double?, disabled: Double?) {
+                let response = try await client.execute(uri: "/metrics", method: .get, headers: authorized(reader))
+                let samples = try Exposition(parsing: String(buffer: response.body)).samples
+                return (
+                    samples.first { $0.name == "peerledger_webhooks_failing" }?.value,
+                    samples.first { $0.name == "peerledger_webhooks_disabled" }?.value
+                )
+            }
+            let before = try await gauges()
+            #expect(before.failing == 0 && before.disabled == 0)
+            try await worker.deliverDue()
+            let failing = try await gauges()
+            #expect(failing.failing == 1 && failing.disabled == 0)
+            test.clock.set(start.advanced(bySeconds: 86_400))
+            #expect(try await worker.deliverDue().disabled.count == 1)
+            let disabled = try await gauges()
+            #expect(disabled.failing == 0 && disabled.disabled == 1)
+        }
+    }
+
     @Test("a worker stopped between a POST and its record sends that event again after a restart, then the rest, none skipped")
     func restartRedeliversFromTheCursor() async throws {
         let test = try TestLedger()

@@ -137,6 +137,21 @@ enum WebhookOutbox {
         }
     }
 
+    /// Subscriptions by state, for metrics: `active`, `failing` (active, and the last attempt at
+    /// its next event failed) and `disabled`.
+    static func counts(_ db: Database) throws -> [String: Int64] {
+        let row = try Row.fetchOne(
+            db,
+            sql: """
+                SELECT
+                    (SELECT COUNT(*) FROM webhooks WHERE status = 'active'),
+                    (SELECT COUNT(*) FROM webhooks w JOIN webhook_cursors c ON c.webhook_id = w.id
+                        WHERE w.status = 'active' AND c.attempts > 0),
+                    (SELECT COUNT(*) FROM webhooks WHERE status = 'disabled')
+                """)
+        return ["active": row?[0] ?? 0, "failing": row?[1] ?? 0, "disabled": row?[2] ?? 0]
+    }
+
     static func deliveries(_ db: Database, webhookID: Int64, afterID: Int64, limit: Int) throws -> [WebhookDelivery] {
         try Row.fetchAll(
             db,
@@ -204,6 +219,13 @@ extension Ledger {
     /// transaction of their own (see `WebhookOutbox.claimDue`).
     package func claimDueWebhooks(now: Timestamp, until: Timestamp, limit: Int) async throws -> [WebhookJob] {
         try await database.write { db in try WebhookOutbox.claimDue(db, now: now, until: until, limit: limit) }
+    }
+}
+
+extension Ledger {
+    /// Webhook subscriptions by state (`active`, `failing`, `disabled`): for metrics.
+    package func webhookCounts() async throws -> [String: Int64] {
+        try await read { db in try WebhookOutbox.counts(db) }
     }
 }
 
