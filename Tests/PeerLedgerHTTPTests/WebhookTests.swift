@@ -282,6 +282,33 @@ struct WebhookTests {
         #expect(!lines.contains { $0.contains(encoded) })
     }
 
+    @Test("restored from an export (which holds no secret), a subscription sends nothing unsigned: the restore says so, attempts fail")
+    func restoredWithoutSecretSendsNothing() async throws {
+        let test = try TestLedger()
+        let export = Scratch.url("webhook-export-\(UUID().uuidString).jsonl")
+        let target = Scratch.url("webhook-restored-\(UUID().uuidString).sqlite").path
+        try await withReceiver { receiver in
+            let (webhook, _) = try await test.ledger.subscribeWebhook(
+                url: receiver.url, eventTypes: [APIKeyCreated.type], metadata: Self.metadata)
+            var text = ""
+            try test.ledger.export { text += $0 + "\n" }
+            try Data(text.utf8).write(to: export)
+            let report = try LedgerRestore.restore(from: export.path, into: target)
+            #expect(report.lacking.contains { $0.hasPrefix("1 webhook subscriptions have no signing secret here (\(webhook.id))") }, "\(report.lacking)")
+
+            let restored = try TestLedger(path: target)
+            // Its cursor is gone too: the first pass starts it at the head; what follows is owed.
+            #expect(try await WebhookWorker(ledger: restored.ledger).deliverDue().isEmpty)
+            _ = try restored.ledger.createAPIKey(name: "k", scope: .read, metadata: Self.metadata)
+            let pass = try await WebhookWorker(ledger: restored.ledger).deliverDue()
+            #expect(pass.failed.count == 1)
+            #expect(receiver.deliveries.isEmpty)
+            let log = try await restored.ledger.reading { reader in try reader.webhookDeliveries(webhookID: webhook.id) }
+            #expect(log.map(\.error) == ["the signing secret of webhook \(webhook.id) cannot be read"])
+            #expect(log.map(\.status) == [nil])
+        }
+    }
+
     @Test("a bad URL or event type is refused naming the field, and nothing is recorded")
     func badSubscriptionsRefused() async throws {
         let test = try TestLedger()

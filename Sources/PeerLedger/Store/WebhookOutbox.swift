@@ -79,7 +79,9 @@ enum WebhookOutbox {
                 try db.execute(sql: "UPDATE webhook_cursors SET position = ? WHERE webhook_id = ?", arguments: [head, id])
                 continue
             }
-            guard let secret = try SQLiteLog.secret(db, ref: row["secret_ref"]) else { continue }
+            // A ledger restored from an export has no secrets: its attempts fail, unsent and
+            // recorded (`the signing secret ... cannot be read`), until the subscription is disabled.
+            let secret = try SQLiteLog.secret(db, ref: row["secret_ref"]) ?? ""
             try db.execute(sql: "UPDATE webhook_cursors SET claimed_until = ? WHERE webhook_id = ?", arguments: [until.iso8601, id])
             jobs.append(
                 WebhookJob(
