@@ -66,7 +66,8 @@ public struct WebhookWorker: Service, CustomStringConvertible {
 
     public var description: String { "WebhookWorker(every: \(interval))" }
 
-    /// What one pass did: each attempt as (subscription, event position, delivered).
+    /// What one pass did: the log positions of the events delivered and of the attempts that
+    /// failed, and the subscriptions disabled.
     public struct Pass: Sendable, Equatable {
         public var delivered: [Int64] = []
         public var failed: [Int64] = []

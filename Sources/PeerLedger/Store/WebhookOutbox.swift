@@ -48,6 +48,22 @@ enum WebhookOutbox {
             arguments: [webhookID, position, now.iso8601])
     }
 
+    /// Whether any active subscription may have an event due at `now`: one without a cursor, or
+    /// whose cursor is behind the head, due and not held. A read, so that a pass woken by a
+    /// commit takes the write lock only when there is something to claim.
+    static func anyDue(_ db: Database, now: Timestamp) throws -> Bool {
+        try Bool.fetchOne(
+            db,
+            sql: """
+                SELECT EXISTS (
+                    SELECT 1 FROM webhooks w LEFT JOIN webhook_cursors c ON c.webhook_id = w.id
+                    WHERE w.status = 'active' AND (c.webhook_id IS NULL OR (
+                        c.position < (SELECT COALESCE(MAX(position), 0) FROM events) AND c.next_attempt_at <= ?
+                        AND (c.claimed_until IS NULL OR c.claimed_until <= ?))))
+                """,
+            arguments: [now.iso8601, now.iso8601]) ?? false
+    }
+
     /// Claims, for each active subscription due at `now` and held by no live worker, the first event
     /// of its types after its cursor, until `until`. A subscription without a cursor (a ledger
     /// restored from an export, which carries no side table) starts at the log's head. A cursor with
@@ -218,9 +234,11 @@ extension Ledger {
     }
 
     /// Claims up to `limit` subscriptions with an event due at `now`, until `until`, in a
-    /// transaction of their own (see `WebhookOutbox.claimDue`).
+    /// transaction of their own (see `WebhookOutbox.claimDue`), taken only when a read found one
+    /// may be due (`WebhookOutbox.anyDue`).
     package func claimDueWebhooks(now: Timestamp, until: Timestamp, limit: Int) async throws -> [WebhookJob] {
-        try await database.write { db in try WebhookOutbox.claimDue(db, now: now, until: until, limit: limit) }
+        guard try await read({ db in try WebhookOutbox.anyDue(db, now: now) }) else { return [] }
+        return try await database.write { db in try WebhookOutbox.claimDue(db, now: now, until: until, limit: limit) }
     }
 }
 
