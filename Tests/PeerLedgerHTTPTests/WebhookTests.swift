@@ -321,6 +321,9 @@ struct WebhookTests {
             ("https://user:pw@example.net/", [SessionAdded.type], "url"),
             ("https://example.net/" + String(repeating: "a", count: 2001), [SessionAdded.type], "url"),
             ("", [SessionAdded.type], "url"),
+            ("http://example.net:0/hook", [SessionAdded.type], "url"),
+            ("https://example.net/hook#part", [SessionAdded.type], "url"),
+            ("example.net/hook", [SessionAdded.type], "url"),
             ("https://example.net/", [], "event_types"),
             ("https://example.net/", ["SessionAdded", "NoSuchEvent"], "event_types"),
             ("https://example.net/", ["SessionAdded", "SessionAdded"], "event_types"),
@@ -347,6 +350,17 @@ struct WebhookTests {
         #expect(given.webhookInterval == 0)
         #expect(problems(file: nil, flags: ["webhook_disable_after_days": "0"]) == ["--webhook-disable-after-days must be from 1 to 365 days, got 0"])
         #expect(problems(file: nil, environment: ["PEERLEDGER_WEBHOOK_TIMEOUT": "9999999999999999999999"]).count == 1)
+    }
+
+    @Test("http and https URLs with a host name, an IPv4 or IPv6 address, a port and a query are taken as written")
+    func goodURLsTaken() throws {
+        for url in [
+            "https://hooks.example.net/peerledger", "HTTP://Example.NET/x?y=1&z=%20", "http://127.0.0.1:9/x",
+            "http://[2001:db8::1]:8080/hook", "https://example.net:65535",
+        ] {
+            #expect(try WebhookDecisions.url(url) == url)
+        }
+        #expect(try WebhookDecisions.eventTypes(LedgerEvent.typeNames) == LedgerEvent.typeNames)
     }
 
     // MARK: APIv2
