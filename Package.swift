@@ -230,6 +230,21 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The webhook edge: the delivery worker (claims each subscription's next event, POSTs it
+        // signed in the Standard Webhooks way with AsyncHTTPClient, records the attempt as a
+        // command). Reads and writes through the core's queries and commands; no SQL, no GRDB.
+        .target(
+            name: "PeerLedgerWebhooks",
+            dependencies: [
+                "PeerLedger",
+                "PeerLedgerDomain",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         // serve's settings: the configuration file, the environment and flags, in that order of
         // precedence, each value checked and named; secrets read from files or the environment.
         .target(
@@ -255,6 +270,7 @@ let package = Package(
                 "PeerLedgerPeeringDB",
                 "PeerLedgerMail",
                 "PeerLedgerRouters",
+                "PeerLedgerWebhooks",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -338,9 +354,11 @@ let package = Package(
                 "PeerLedgerSettings",
                 "PeerLedgerFixtures",
                 "PeerLedgerRouters",
+                "PeerLedgerWebhooks",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
                 // The HTTPS tests: a client that offers TLS 1.0 only, and one that reads the
                 // server's certificate off a connection it keeps open.

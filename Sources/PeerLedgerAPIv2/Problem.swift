@@ -76,7 +76,7 @@ package struct Problem: Error, Equatable, Sendable {
         let status: Int =
             switch code {
             case .parameterInvalid, .parameterMissing: 400
-            case .sessionAddressTaken, .sessionDeleted, .sessionDeletionFoundNothing, .sessionOnRouter: 409
+            case .sessionAddressTaken, .sessionDeleted, .sessionDeletionFoundNothing, .sessionOnRouter, .webhookUnsubscribed: 409
             default: 422
             }
         return Problem(status: status, code: code.rawValue, title: "Refused", detail: refusal.message)

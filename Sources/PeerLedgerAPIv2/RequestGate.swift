@@ -39,6 +39,8 @@ struct RequestGate: ServerMiddleware {
         "createSession": .write, "updateSession": .write, "deleteSession": .write,
         "listExchangeNetworks": .read, "listRequests": .read, "getRequest": .read, "listRouters": .read,
         "sendRequest": .write, "answerRequest": .write,
+        "listWebhooks": .read, "getWebhook": .read, "listWebhookDeliveries": .read,
+        "createWebhook": .admin, "deleteWebhook": .admin,
     ]
 
     func intercept(

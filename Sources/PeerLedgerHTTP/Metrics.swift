@@ -21,7 +21,8 @@ import Synchronization
 /// - `peerledger_router_polls_total{router,outcome}`: each router's polls by outcome
 ///   (`RouterPolling`'s observer, `recordPoll`);
 /// - `peerledger_projection_lag_events`, `peerledger_outbox_depth`,
-///   `peerledger_outbox_failed`: read from the ledger at each scrape.
+///   `peerledger_outbox_failed`, `peerledger_webhooks_failing`, `peerledger_webhooks_disabled`:
+///   read from the ledger at each scrape.
 package final class LedgerMetrics: Sendable {
     let registry: PrometheusCollectorRegistry
     let ledger: Ledger
@@ -117,6 +118,17 @@ package final class LedgerMetrics: Sendable {
                 namespace: "peerledger", metricName: "outbox", unitName: "failed",
                 helpText: "Messages in the outbox whose delivery failed for good")
         ).set(Double(outbox["failed"] ?? 0))
+        let webhooks = try await ledger.webhookCounts()
+        registry.makeGauge(
+            descriptor: MetricNameDescriptor(
+                namespace: "peerledger", metricName: "webhooks", unitName: "failing",
+                helpText: "Active webhook subscriptions whose last delivery attempt failed")
+        ).set(Double(webhooks["failing"] ?? 0))
+        registry.makeGauge(
+            descriptor: MetricNameDescriptor(
+                namespace: "peerledger", metricName: "webhooks", unitName: "disabled",
+                helpText: "Webhook subscriptions disabled after failing too long")
+        ).set(Double(webhooks["disabled"] ?? 0))
         return registry.emitToBuffer()
     }
 

@@ -19,10 +19,7 @@ public struct RetryPolicy: Sendable, Equatable {
 
     /// The wait after failed attempt number `attempt` (1-based).
     public func delay(afterAttempt attempt: Int) -> Int64 {
-        let exponent = min(max(attempt - 1, 0), 30)
-        // Multiplied with a check: a shift would drop the high bits of a large first delay.
-        let (delay, overflow) = firstDelaySeconds.multipliedReportingOverflow(by: Int64(1) << Int64(exponent))
-        return overflow ? maximumDelaySeconds : min(delay, maximumDelaySeconds)
+        Backoff.delay(afterAttempt: attempt, first: firstDelaySeconds, maximum: maximumDelaySeconds)
     }
 }
 

@@ -170,6 +170,9 @@ extension ServeSettings {
     public var retryDelay: Int { Int(integer("retry_delay") ?? 60) }
     public var outboxInterval: Int { Int(integer("outbox_interval") ?? 30) }
     public var pollInterval: Int { Int(integer("poll_interval") ?? 60) }
+    public var webhookInterval: Int { Int(integer("webhook_interval") ?? 5) }
+    public var webhookTimeout: Int { Int(integer("webhook_timeout") ?? 10) }
+    public var webhookDisableAfterDays: Int64 { integer("webhook_disable_after_days") ?? 3 }
     public var snapshotEvery: Int64 { integer("snapshot_every") ?? ProjectionSnapshots.defaultInterval }
 
     /// One line per setting that has a value, `key  value  (source)`, for `config check`:

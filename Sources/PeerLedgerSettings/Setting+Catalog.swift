@@ -45,6 +45,16 @@ extension Setting {
         Setting(
             "poll_interval", .integer(0...longestIntervalSeconds, unit: "seconds"), default: .integer(60),
             "Seconds between polls of every router's BGP neighbors (0: no polling)."),
+        // Webhooks
+        Setting(
+            "webhook_interval", .integer(0...longestIntervalSeconds, unit: "seconds"), default: .integer(5),
+            "Seconds between webhook delivery passes (deliveries also start as soon as a write commits; 0: no deliveries)."),
+        Setting(
+            "webhook_timeout", .integer(1...300, unit: "seconds"), default: .integer(10),
+            "Seconds a webhook receiver has to answer one delivery."),
+        Setting(
+            "webhook_disable_after_days", .integer(1...365, unit: "days"), default: .integer(3),
+            "Days of continuous delivery failure after which a webhook subscription is disabled."),
         Setting(
             "snapshot_every", .integer(0...Int64.max, unit: "events"), default: .integer(ProjectionSnapshots.defaultInterval),
             "Events between projection snapshots, which make reads as_of a past moment fast (0: none)."),

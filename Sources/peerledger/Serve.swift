@@ -9,6 +9,7 @@ import PeerLedgerDomain
 import PeerLedgerMail
 import PeerLedgerHTTP
 import PeerLedgerSettings
+import PeerLedgerWebhooks
 import ServiceLifecycle
 
 /// `peerledger serve`: the APIv1 server and the background workers (outbox delivery, router
@@ -38,6 +39,9 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var requests: RequestOptions
     @Option(help: .setting("outbox_interval")) var outboxInterval: Int?
     @Option(help: .setting("snapshot_every")) var snapshotEvery: Int64?
+    @Option(help: .setting("webhook_interval")) var webhookInterval: Int?
+    @Option(help: .setting("webhook_timeout")) var webhookTimeout: Int?
+    @Option(help: .setting("webhook_disable_after_days")) var webhookDisableAfterDays: Int?
 
     /// The flags given, keyed by setting.
     var flagValues: [String: String] {
@@ -51,6 +55,9 @@ struct Serve: AsyncParsableCommand {
         values["poll_interval"] = pollInterval.map(String.init)
         values["outbox_interval"] = outboxInterval.map(String.init)
         values["snapshot_every"] = snapshotEvery.map(String.init)
+        values["webhook_interval"] = webhookInterval.map(String.init)
+        values["webhook_timeout"] = webhookTimeout.map(String.init)
+        values["webhook_disable_after_days"] = webhookDisableAfterDays.map(String.init)
         return values
     }
 
@@ -80,6 +87,13 @@ struct Serve: AsyncParsableCommand {
                 RouterPolling(
                     poller: RouterPoller(ledger: ledger), every: .seconds(settings.pollInterval), logger: logger,
                     observe: { router, outcome in metrics.recordPoll(router: router, outcome: outcome) }))
+        }
+        if settings.webhookInterval > 0 {
+            services.append(
+                WebhookWorker(
+                    ledger: ledger, sender: HTTPWebhookSender(timeout: .seconds(settings.webhookTimeout)),
+                    retry: WebhookRetryPolicy(disableAfterSeconds: settings.webhookDisableAfterDays * 86_400),
+                    interval: .seconds(settings.webhookInterval), logger: logger))
         }
         if settings.snapshotEvery > 0 {
             services.append(SnapshotKeeping(ledger: ledger, every: .seconds(30), logger: logger))

@@ -295,6 +295,11 @@ struct CanonicalJSONTests {
          #"{"attempt":2,"next_attempt_at":"2026-11-20T09:05:00.000Z","reply":"451 4.7.1 try later","request_id":3}"#),
         (.peeringRequestFailedPermanently(.init(requestID: 3, reply: "550 5.1.1 no such user", attempts: 5)), #"{"attempts":5,"reply":"550 5.1.1 no such user","request_id":3}"#),
         (.peeringRequestAnswered(.init(requestID: nil, peerParticipantID: 1418, publicID: 1, status: "accepted")), #"{"peer_participant_id":1418,"public_id":1,"status":"accepted"}"#),
+        (.webhookSubscribed(.init(webhookID: 1, url: "https://hooks.example.net/p", eventTypes: ["SessionAdded", "SessionDeleted"], secretRef: "secret-7")),
+         #"{"event_types":["SessionAdded","SessionDeleted"],"id":1,"secret_ref":"secret-7","url":"https://hooks.example.net/p"}"#),
+        (.webhookUnsubscribed(.init(webhookID: 1)), #"{"id":1}"#),
+        (.webhookDisabled(.init(webhookID: 1, reason: "HTTP status 500", failingSince: "2026-11-20T09:00:00.000Z")),
+         #"{"failing_since":"2026-11-20T09:00:00.000Z","id":1,"reason":"HTTP status 500"}"#),
     ]
 
     @Test("each event type's payload bytes are those its existing ledgers hold")
@@ -308,6 +313,14 @@ struct CanonicalJSONTests {
         let metadata = EventMetadata(actor: "cli:root", requestID: "replay-1", clientAddress: "2001:db8::1")
         #expect(try MetadataCodec.encode(metadata) == #"{"actor":"cli:root","client_address":"2001:db8::1","request_id":"replay-1"}"#)
         #expect(try MetadataCodec.encode(EventMetadata(actor: "Zürich \"ops\"")) == #"{"actor":"Zürich \"ops\""}"#)
+    }
+
+    @Test("LedgerEvent.typeNames, which webhook subscriptions are checked against, names every event type once")
+    func typeNamesNameEveryType() throws {
+        let types = try Self.pinned.map { try $0.0.encoded().type }
+        #expect(LedgerEvent.typeNames.count == EventWorld.kinds)
+        #expect(Set(LedgerEvent.typeNames).count == LedgerEvent.typeNames.count)
+        #expect(Set(types) == Set(LedgerEvent.typeNames))
     }
 
     @Test("an event stored in another key order (the previous encoder's, by code point) still verifies and reads back")
@@ -570,7 +583,7 @@ struct JSONWorld {
 
 /// Random events of every type, with text from `JSONWorld` and integers at the edges.
 struct EventWorld {
-    static let kinds = 22
+    static let kinds = 25
     var world: JSONWorld
 
     init(seed: UInt64) { world = JSONWorld(seed: seed, largeIntegers: true) }
@@ -658,8 +671,12 @@ struct EventWorld {
         case 18: return .peeringRequestDelivered(.init(requestID: int(), reply: text(), attempt: Int(int())))
         case 19: return .peeringRequestDeliveryFailed(.init(requestID: int(), reply: text(), attempt: Int(int()), nextAttemptAt: text()))
         case 20: return .peeringRequestFailedPermanently(.init(requestID: int(), reply: text(), attempts: Int(int())))
-        default:
+        case 21:
             return .peeringRequestAnswered(.init(requestID: maybe { $0.int() }, peerParticipantID: int(), publicID: int(), status: text()))
+        case 22:
+            return .webhookSubscribed(.init(webhookID: int(), url: text(), eventTypes: (0..<world.below(4)).map { _ in text() }, secretRef: text()))
+        case 23: return .webhookUnsubscribed(.init(webhookID: int()))
+        default: return .webhookDisabled(.init(webhookID: int(), reason: text(), failingSince: text()))
         }
     }
 }

@@ -97,7 +97,7 @@ struct ProjectionBoundaryTests {
 
     /// The edges: integrations that read the ledger through typed queries and hand their outcome
     /// back as commands, the HTTP server, and serve's settings.
-    static let edges = ["PeerLedgerRouters", "PeerLedgerMail", "PeerLedgerPeeringDB", "PeerLedgerHTTP", "PeerLedgerSettings"]
+    static let edges = ["PeerLedgerRouters", "PeerLedgerMail", "PeerLedgerPeeringDB", "PeerLedgerHTTP", "PeerLedgerSettings", "PeerLedgerWebhooks"]
 
     /// A GRDB import, or the database or a transaction's connection named in code. (Lookarounds
     /// rather than `\b`: Unicode word boundaries do not fall inside `ledger.database.write`.)

@@ -8,7 +8,7 @@ enum Projector {
     /// Order matters: a later projection may read what an earlier one wrote for the same event.
     static let projections: [any Projection] = [
         SessionsProjection(), PeerLogProjection(), PeeringDBProjection(), PeersProjection(), RoutersProjection(),
-        SessionRouterStateProjection(), RequestsProjection(),
+        SessionRouterStateProjection(), RequestsProjection(), WebhooksProjection(),
     ]
 
     static func apply(_ event: LedgerEvent, _ recorded: RecordedEvent, _ db: Database) throws {

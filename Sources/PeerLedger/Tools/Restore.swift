@@ -216,6 +216,12 @@ public enum LedgerRestore {
                 "\(keys.count) API keys have no secret here (\(keys.values.sorted().joined(separator: ", "))): create new keys with 'peerledger keys create --name NAME' and give their clients the new secrets"
             )
         }
+        let webhooks = try reader.webhooks().filter { $0.status == "active" }
+        if !webhooks.isEmpty {
+            lacking.append(
+                "\(webhooks.count) webhook subscriptions have no signing secret here (\(webhooks.map { String($0.id) }.joined(separator: ", "))): nothing is sent to them and they will be disabled; subscribe again (POST /api/v2/webhooks) for new secrets"
+            )
+        }
         lacking.append("no idempotency answers: a write retried with an Idempotency-Key used before the export runs again")
         let mail = try reader.requestsAwaitingDelivery()
         if mail > 0 {

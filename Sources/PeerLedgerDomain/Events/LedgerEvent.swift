@@ -22,6 +22,19 @@ public enum LedgerEvent: Sendable, Equatable {
     case peeringRequestDeliveryFailed(PeeringRequestDeliveryFailed)
     case peeringRequestFailedPermanently(PeeringRequestFailedPermanently)
     case peeringRequestAnswered(PeeringRequestAnswered)
+    case webhookSubscribed(WebhookSubscribed)
+    case webhookUnsubscribed(WebhookUnsubscribed)
+    case webhookDisabled(WebhookDisabled)
+
+    /// The type name of every kind of event, as the log spells it (`SessionAdded`).
+    public static let typeNames: [String] = [
+        SessionAdded.type, SessionUpdated.type, SessionDeleted.type, APIKeyCreated.type, APIKeyRevoked.type,
+        PeeringDBObjectCreated.type, PeeringDBObjectChanged.type, PeeringDBObjectRemoved.type, OwnNetworkSet.type,
+        PeerStatusReset.type, PeerUpdated.type, RouterAdded.type, RouterRemoved.type, SessionConfigurationRequested.type,
+        SessionConfigurationApplied.type, SessionConfigurationFailed.type, SessionStateObserved.type, PeeringRequestSent.type,
+        PeeringRequestDelivered.type, PeeringRequestDeliveryFailed.type, PeeringRequestFailedPermanently.type,
+        PeeringRequestAnswered.type, WebhookSubscribed.type, WebhookUnsubscribed.type, WebhookDisabled.type,
+    ]
 
     /// The payload's type name and schema version, and its canonical JSON.
     public func encoded() throws -> (type: String, schemaVersion: Int, payload: String) {
@@ -56,6 +69,9 @@ public enum LedgerEvent: Sendable, Equatable {
         case let .peeringRequestDeliveryFailed(p): return try pack(p)
         case let .peeringRequestFailedPermanently(p): return try pack(p)
         case let .peeringRequestAnswered(p): return try pack(p, fast: EventPayloadCodecs.encode(p))
+        case let .webhookSubscribed(p): return try pack(p)
+        case let .webhookUnsubscribed(p): return try pack(p)
+        case let .webhookDisabled(p): return try pack(p)
         }
     }
 
@@ -123,6 +139,9 @@ public enum LedgerEvent: Sendable, Equatable {
             self = .peeringRequestFailedPermanently(try unpack(PeeringRequestFailedPermanently.self))
         case PeeringRequestAnswered.type:
             self = .peeringRequestAnswered(try unpack(PeeringRequestAnswered.self, fast: EventPayloadCodecs.peeringRequestAnswered))
+        case WebhookSubscribed.type: self = .webhookSubscribed(try unpack(WebhookSubscribed.self))
+        case WebhookUnsubscribed.type: self = .webhookUnsubscribed(try unpack(WebhookUnsubscribed.self))
+        case WebhookDisabled.type: self = .webhookDisabled(try unpack(WebhookDisabled.self))
         default:
             throw LedgerError.unreadableEvent(position: event.position, reason: "unknown event type \(event.type)")
         }

@@ -56,6 +56,8 @@ extension Refusal.Code {
     public static let requestPeerAbsent = Refusal.Code("request.peer-absent")
     /// A second request to a network within the quiet period.
     public static let requestWithinQuietPeriod = Refusal.Code("request.within-quiet-period")
+    /// Unsubscribing a webhook subscription that has already ended.
+    public static let webhookUnsubscribed = Refusal.Code("webhook.unsubscribed")
     /// A parameter, header or body field whose value cannot be read as its kind.
     public static let parameterInvalid = Refusal.Code("parameter.invalid")
     /// A parameter, header or body that must be given and was not.
