@@ -25,6 +25,7 @@ public struct BenchmarkRun {
         rows.append(try await workloads.singleWrites(count: writes))
         log("durable writes from 1, 4 and 16 concurrent HTTP clients (\(writes) each side)...")
         rows += try await workloads.concurrentWrites(count: writes)
+        rows += try await workloads.streamLatency(count: min(writes, 1000))
         log("building the world of \(events) events (batched append)...")
         let (append, ledger, world) = try await workloads.batchedAppend(projectingEachBatch: projectingEachBatch)
         log(world.description)
@@ -37,7 +38,7 @@ public struct BenchmarkRun {
         log("audit...")
         rows += try await workloads.audit(ledger)
         log("the same reads over HTTP (a lone server process) against nginx...")
-        rows += try await HTTPWorkload(ledger: ledger, databasePath: workloads.worldPath, folder: folder, log: log).run(calls: reads.calls)
+        rows += try await HTTPWorkload(ledger: ledger, databasePath: workloads.worldPath, folder: folder, log: log).run(calls: reads.calls, v2: reads.v2Calls)
         rows.append(
             BenchmarkRow(
                 workload: "bench process resident memory after the run", figure: Memory.residentMegabytes(), baseline: nil,

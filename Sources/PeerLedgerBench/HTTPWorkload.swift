@@ -24,7 +24,9 @@ public struct HTTPWorkload {
         ["/usr/bin/", "/usr/sbin/", "/usr/local/bin/"].map { $0 + name }.first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
-    public func run(calls: [(label: String, query: String)]) async throws -> [BenchmarkRow] {
+    /// `calls` are APIv1 queries, signed with a read-only key; `v2` are APIv2 paths (with their
+    /// query), sent with a read-scope bearer token.
+    public func run(calls: [(label: String, query: String)], v2: [(label: String, path: String)] = []) async throws -> [BenchmarkRow] {
         guard let wrk = Self.tool("wrk"), let nginx = Self.tool("nginx") else {
             log("HTTP workload skipped: wrk and nginx are not installed (apt-get install wrk nginx)")
             return []
@@ -41,14 +43,26 @@ public struct HTTPWorkload {
         // The same bytes, from nginx: one file per call.
         let root = folder.appendingPathComponent("nginx")
         try FileManager.default.createDirectory(at: root.appendingPathComponent("logs"), withIntermediateDirectories: true)
-        var urls: [(ours: String, theirs: String)] = []
+        var urls: [(label: String, ours: String, theirs: String, header: String?)] = []
         let nginxPort = server.port + 1
         for (index, call) in calls.enumerated() {
             let message = "\(call.query)&apiKey=\(key.apiKey)"
             let signed = "\(message)&hash=\(Parameters.encode(RequestSignature.sign(message, secret: secret)))"
             let url = "http://127.0.0.1:\(server.port)/api/v1/api.php?\(signed)"
             try await fetch(url).write(to: root.appendingPathComponent("answer-\(index).json"))
-            urls.append((url, "http://127.0.0.1:\(nginxPort)/answer-\(index).json"))
+            urls.append((call.label, url, "http://127.0.0.1:\(nginxPort)/answer-\(index).json", nil))
+        }
+        if !v2.isEmpty {
+            let token = try ledger.createAPIKey(
+                name: "bench-v2-\(UUID().uuidString.prefix(8))", scope: .read, metadata: EventMetadata(actor: "bench")
+            ).token
+            let header = "Authorization: Bearer \(token)"
+            for (index, call) in v2.enumerated() {
+                let url = "http://127.0.0.1:\(server.port)\(call.path)"
+                let file = "v2-answer-\(index).json"
+                try await fetch(url, header: header).write(to: root.appendingPathComponent(file))
+                urls.append((call.label, url, "http://127.0.0.1:\(nginxPort)/\(file)", header))
+            }
         }
         try """
             worker_processes 1;
@@ -73,18 +87,19 @@ public struct HTTPWorkload {
         try await Task.sleep(for: .milliseconds(300))
 
         var rows: [BenchmarkRow] = []
-        for (call, url) in zip(calls, urls) {
-            // Alternate three rounds each so both see the same machine.
+        for url in urls {
+            // Alternate three rounds each so both see the same machine; nginx gets the same
+            // request headers and ignores them.
             var ours: [Double] = [], theirs: [Double] = []
             for _ in 0..<3 {
-                ours.append(try wrkRate(wrk, url: url.ours))
-                theirs.append(try wrkRate(wrk, url: url.theirs))
+                ours.append(try wrkRate(wrk, url: url.ours, header: url.header))
+                theirs.append(try wrkRate(wrk, url: url.theirs, header: url.header))
             }
             let figure = Stopwatch.percentile(ours, 0.5), baseline = Stopwatch.percentile(theirs, 0.5)
-            log("\(call.label) over HTTP: \(Int(figure)) req/s, nginx \(Int(baseline)) req/s")
+            log("\(url.label) over HTTP: \(Int(figure)) req/s, nginx \(Int(baseline)) req/s")
             rows.append(
                 BenchmarkRow(
-                    workload: "\(call.label) over HTTP (wrk, 2 threads, 8 connections)", figure: figure, baseline: baseline,
+                    workload: "\(url.label) over HTTP (wrk, 2 threads, 8 connections)", figure: figure, baseline: baseline,
                     unit: "req/s", higherIsBetter: true, target: ">= 0.50 of nginx"))
         }
         let loaded = server.memory()
@@ -101,10 +116,10 @@ public struct HTTPWorkload {
         return rows
     }
 
-    func fetch(_ url: String) async throws -> Data {
+    func fetch(_ url: String, header: String? = nil) async throws -> Data {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        process.arguments = ["-s", "-f", url]
+        process.arguments = ["-s", "-f", url] + (header.map { ["-H", $0] } ?? [])
         let pipe = Pipe()
         process.standardOutput = pipe
         try process.run()
@@ -115,10 +130,10 @@ public struct HTTPWorkload {
     }
 
     /// Runs wrk for 3 seconds and reads its "Requests/sec:" line.
-    func wrkRate(_ wrk: String, url: String) throws -> Double {
+    func wrkRate(_ wrk: String, url: String, header: String? = nil) throws -> Double {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: wrk)
-        process.arguments = ["-t2", "-c8", "-d3s", url]
+        process.arguments = ["-t2", "-c8", "-d3s"] + (header.map { ["-H", $0] } ?? []) + [url]
         let pipe = Pipe()
         process.standardOutput = pipe
         try process.run()

@@ -29,6 +29,17 @@ public struct ReadWorkloads {
         ]
     }
 
+    /// The APIv2 reads measured over HTTP: (label, path with its query).
+    public var v2Calls: [(label: String, path: String)] {
+        [("APIv2 sessions at the big exchange (one page of 1000)", "/api/v2/sessions?public_id=\(exchange)&limit=1000")]
+    }
+
+    /// The APIv2 reads whose label contains `only` (all of them without it).
+    public func v2Calls(only: String?) -> [(label: String, path: String)] {
+        guard let only else { return v2Calls }
+        return v2Calls.filter { $0.label.contains(only) }
+    }
+
     /// The calls whose label contains `only` (all of them without it).
     public func calls(only: String?) -> [(label: String, query: String)] {
         guard let only else { return calls }

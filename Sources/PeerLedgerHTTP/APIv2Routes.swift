@@ -8,7 +8,8 @@ import PeerLedgerDomain
 
 /// Serves APIv2 under `/api/v2/` on the same router as APIv1: the generated handlers are
 /// registered through swift-openapi-hummingbird, behind a middleware that bounds the request
-/// body and hands the caller's address to the API (it goes into each event's metadata).
+/// body and hands the caller's address to the API (it goes into each event's metadata), and one
+/// that keeps the list reads' answers between writes (`APIv2ReadCache`).
 enum APIv2Routes {
     /// The largest request body accepted: 1 MiB, as on APIv1.
     static let maxBodyBytes = 1 << 20
@@ -19,6 +20,7 @@ enum APIv2Routes {
         quietPeriodSeconds: Int64 = PeeringRequestSettings.defaultQuietPeriodSeconds
     ) throws {
         router.add(middleware: APIv2Boundary())
+        router.add(middleware: APIv2ReadCache(ledger: ledger))
         try APIv2(ledger: ledger, logger: logger, heartbeat: streamHeartbeat, quietPeriodSeconds: quietPeriodSeconds).register(on: router)
     }
 }

@@ -49,7 +49,7 @@ struct Bench: AsyncParsableCommand {
             defer { try? FileManager.default.removeItem(at: folder) }
             let workloads = ReadWorkloads(ledger: ledger) { printError($0) }
             var rows = try await workloads.run(samples: samples, only: only)
-            if http { rows += try await HTTPWorkload(ledger: ledger, databasePath: reads, folder: folder) { printError($0) }.run(calls: workloads.calls(only: only)) }
+            if http { rows += try await HTTPWorkload(ledger: ledger, databasePath: reads, folder: folder) { printError($0) }.run(calls: workloads.calls(only: only), v2: workloads.v2Calls(only: only)) }
             print(json ? BenchmarkTable.json([("reads", rows)]) : BenchmarkTable.render(rows))
             return
         }
@@ -83,6 +83,7 @@ struct Bench: AsyncParsableCommand {
             defer { try? FileManager.default.removeItem(at: folder) }
             let workloads = LedgerWorkloads(events: 0, folder: folder) { printError($0) }
             let rows = [try await workloads.singleWrites(count: writes)] + (try await workloads.concurrentWrites(count: writes, server: server))
+                + (try await workloads.streamLatency(count: min(writes, 1000)))
             print(json ? BenchmarkTable.json([("writes", rows)]) : BenchmarkTable.render(rows))
             return
         }
