@@ -25,18 +25,19 @@ extension APIv2 {
     package func listWebhooks(_ input: Operations.ListWebhooks.Input) async throws -> Operations.ListWebhooks.Output {
         let limit = try Parse.limit(input.query.limit)
         let after = try Parse.cursor(input.query.cursor)
-        let found = try await ledger.reading { reader in try reader.webhooks(afterID: after, limit: limit + 1) }
+        let found = try await reading(asOf: input.query.asOf) { reader in try reader.webhooks(afterID: after, limit: limit + 1) }
         let items = Array(found.prefix(limit))
         var next: String?
         if found.count > limit, let last = items.last {
-            next = Link.next("/api/v2/webhooks", filters: [], cursor: last.id, limit: input.query.limit)
+            let filters = input.query.asOf.flatMap { $0.isEmpty ? nil : [("as_of", $0)] } ?? []
+            next = Link.next("/api/v2/webhooks", filters: filters, cursor: last.id, limit: input.query.limit)
         }
         return .ok(.init(body: .json(.init(items: items.map(Self.resource), next: next))))
     }
 
     package func getWebhook(_ input: Operations.GetWebhook.Input) async throws -> Operations.GetWebhook.Output {
         let id = try Self.webhookID(input.path.id)
-        guard let webhook = try await ledger.reading({ reader in try reader.webhook(id: id) }) else {
+        guard let webhook = try await reading(asOf: input.query.asOf, { reader in try reader.webhook(id: id) }) else {
             throw Problem.notFound("No webhook with id \(id)")
         }
         return .ok(.init(body: .json(Self.resource(webhook))))

@@ -395,6 +395,14 @@ struct WebhookTests {
                 let list = try await client.execute(uri: "/api/v2/webhooks", method: .get, headers: authorized(reader))
                 #expect(try list.json()["items"]?.arrayValue?.count == 1)
                 #expect(!String(buffer: one.body).contains(secret) && !String(buffer: list.body).contains(secret))
+                // As of a moment before the subscription, there was none.
+                let before = try await client.execute(
+                    uri: "/api/v2/webhooks?as_of=2000-01-01T00:00:00Z", method: .get, headers: authorized(reader))
+                #expect(before.status == .ok)
+                #expect(try before.json()["items"]?.arrayValue?.count == 0)
+                let oneBefore = try await client.execute(
+                    uri: "/api/v2/webhooks/\(id)?as_of=2000-01-01T00:00:00Z", method: .get, headers: authorized(reader))
+                #expect(oneBefore.status == .notFound)
 
                 _ = try ledger.createAPIKey(name: "k", scope: .read, metadata: Self.metadata)
                 try await WebhookWorker(ledger: ledger).deliverDue()
