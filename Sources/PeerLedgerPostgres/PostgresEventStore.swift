@@ -329,6 +329,31 @@ public final class PostgresEventStore: EventStore {
         return try rows.map { try Self.event($0).event }
     }
 
+    /// The events `query` matches, in log order (`peerledger audit --store`): the same filters
+    /// as on SQLite, every value bound, never spliced into the SQL.
+    public func events(matching query: AuditQuery) async throws -> [RecordedEvent] {
+        var clauses: [String] = []
+        var binds = PostgresBindings()
+        func bind(_ value: String) -> String {
+            binds.append(value)
+            return "$\(binds.count)"
+        }
+        if let stream = query.stream { clauses.append("stream = \(bind(stream))") }
+        if let actor = query.actor { clauses.append("(metadata::jsonb ->> 'actor') = \(bind(actor))") }
+        if let type = query.type { clauses.append("type = \(bind(type))") }
+        if let since = query.since { clauses.append("recorded_at >= \(bind(since.iso8601))") }
+        if let until = query.until { clauses.append("recorded_at <= \(bind(until.iso8601))") }
+        if let after = query.afterPosition {
+            binds.append(after)
+            clauses.append("position > $\(binds.count)")
+        }
+        var sql = Self.columns
+        if !clauses.isEmpty { sql += " WHERE " + clauses.joined(separator: " AND ") }
+        sql += " ORDER BY position"
+        if let limit = query.limit { sql += " LIMIT \(max(0, limit))" }
+        return try await read(PostgresQuery(unsafeSQL: sql, binds: binds)).map { try Self.event($0).event }
+    }
+
     public func events(inStream stream: String) async throws -> [RecordedEvent] {
         let rows = try await read("\(unescaped: Self.columns) WHERE stream = \(stream) ORDER BY stream_version")
         return try rows.map { try Self.event($0).event }

@@ -95,8 +95,27 @@ struct Audit: AsyncParsableCommand {
     @Option(help: "Answer the read action given as argument as of this time.") var asOf: String?
     @Flag(help: "JSON lines instead of text.") var json = false
     @Argument(help: "With --as-of: a read action, form-encoded.") var call: String?
+    @OptionGroup var store: PostgresStoreOption
 
     func run() async throws {
+        if store.url != nil, asOf != nil {
+            throw ValidationError("--as-of answers from the projections, which a PostgreSQL store does not keep yet; use --db")
+        }
+        var query = AuditQuery(stream: stream ?? session.map { "session-\($0)" }, actor: actor, type: type)
+        query.since = try since.map { try moment($0, "--since") }
+        query.until = try until.map { try moment($0, "--until") }
+        if let postgres = try await store.connect() {
+            let events: [RecordedEvent]
+            do {
+                events = try await postgres.events(matching: query)
+            } catch {
+                await postgres.close()
+                throw error
+            }
+            await postgres.close()
+            show(events)
+            return
+        }
         let ledger = try database.open(.readOnly)
         if let asOf {
             guard let call else { throw ValidationError("--as-of needs a read action, e.g. 'action=getSessions&public_id=1'") }
@@ -105,10 +124,10 @@ struct Audit: AsyncParsableCommand {
             if !answer.succeeded { throw ExitCode(1) }
             return
         }
-        var query = AuditQuery(stream: stream ?? session.map { "session-\($0)" }, actor: actor, type: type)
-        query.since = try since.map { try moment($0, "--since") }
-        query.until = try until.map { try moment($0, "--until") }
-        let events = try ledger.readNow { db in try query.events(db) }
+        show(try ledger.readNow { db in try query.events(db) })
+    }
+
+    func show(_ events: [RecordedEvent]) {
         for event in events {
             print(json ? event.json.serialized() : event.summaryLine)
         }

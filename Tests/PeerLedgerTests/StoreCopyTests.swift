@@ -152,6 +152,18 @@ struct StoreCopyTests {
             #expect(!exported.output.isEmpty)
             #expect(exported.output == exportedLocally.output)
 
+            // The same audit answers from both stores, the filters' values bound (one of them SQL).
+            for filters in [["--type", "SessionAdded"], ["--actor", "test", "--json"], ["--session", "1"], ["--actor", "x' OR '1'='1"]] {
+                let remote = try await peerledger(["audit", "--store", url] + filters)
+                let here = try await peerledger(["audit", "--db", path] + filters)
+                #expect(remote.status == 0, "\(remote.errors)")
+                #expect(remote.output == here.output, "audit \(filters)")
+                #expect(remote.errors == here.errors, "audit \(filters)")
+            }
+            let pastOnPostgres = try await peerledger(["audit", "--store", url, "--as-of", "2026-01-01", "action=getSessions"])
+            #expect(pastOnPostgres.status == 64)
+            #expect(pastOnPostgres.errors.contains("--as-of answers from the projections"))
+
             let again = try await peerledger(["store", "copy", "--from", path, "--to", url])
             #expect(again.status == 73)
             #expect(again.errors.contains("is not empty"))
