@@ -189,7 +189,7 @@ struct APIv2Tests {
         #expect(try ledger.readNow { db in try AuditQuery(type: "SessionUpdated").events(db) }.count == 1)
     }
 
-    @Test("a create repeated with the same Idempotency-Key answers the same session and adds nothing; another body with that key is refused")
+    @Test("a create repeated with the same Idempotency-Key answers exactly the first answer, even after a change, and adds nothing; another body with that key is refused")
     func idempotentCreateReplay() async throws {
         try await withLiveServer(ledger) { client in
             var headers = bearer(writer, json: true)
@@ -201,13 +201,29 @@ struct APIv2Tests {
             #expect(again.status == .created)
             #expect(try again.json()["id"] == first.json()["id"])
             #expect(again.headers[.location] == first.headers[.location])
+            #expect(again.body == first.body)
+            #expect(again.headers[.eTag] == first.headers[.eTag])
             #expect(try ledger.eventCount() == count)
+
+            // Changed since, the session is not what a repeat answers: the first answer is.
+            let id = try #require(try first.json()["id"]?.intValue)
+            var patch = bearer(writer, json: true)
+            patch[.ifMatch] = first.headers[.eTag]
+            let changed = try await client.execute(
+                uri: "/api/v2/sessions/\(id)", method: .patch, headers: patch, body: ByteBuffer(string: #"{"note":"moved to port 7"}"#))
+            #expect(changed.status == .ok)
+            let later = try await client.execute(uri: "/api/v2/sessions", method: .post, headers: headers, body: ByteBuffer(string: Self.amazon))
+            #expect(later.status == .created)
+            #expect(later.body == first.body)
+            #expect(later.headers[.eTag] == first.headers[.eTag])
+            #expect(try later.json()["note"] == nil)
+            let countAfterChange = try ledger.eventCount()
 
             let other = try await client.execute(
                 uri: "/api/v2/sessions", method: .post, headers: headers, body: ByteBuffer(string: Self.session(peer: "206.126.236.99")))
             #expect(other.status == .unprocessableContent)
             #expect(try other.json()["code"] == .string("idempotency.key-reused"))
-            #expect(try ledger.eventCount() == count)
+            #expect(try ledger.eventCount() == countAfterChange)
         }
         let added = try ledger.readNow { db in try AuditQuery(type: "SessionAdded").events(db) }
         #expect(added.count == 1)
