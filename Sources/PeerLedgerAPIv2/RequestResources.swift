@@ -69,22 +69,30 @@ extension APIv2 {
             return IdempotencyKey(actor: caller.key.name, key: key, fingerprint: Self.fingerprint("sendRequest", texts))
         }
         let quietPeriodSeconds = self.quietPeriodSeconds
-        let appended = try await ledger.append(caller.metadata, idempotency: idempotency, record: { String($0) }) { transaction in
-            try Self.record(request, quietPeriodSeconds: quietPeriodSeconds, transaction)
+        let appended = try await ledger.append(caller.metadata, idempotency: idempotency, record: { FirstAnswer.kept($0) }) {
+            transaction in
+            let id = try Self.record(request, quietPeriodSeconds: quietPeriodSeconds, transaction)
+            guard let found = try Self.request(transaction.reader, id: id) else { throw Problem.notFound("No peering request with id \(id)") }
+            return try Self.resource(found, transaction.reader)
         }
-        let id: Int64
+        let resource: Components.Schemas.PeeringRequest
         switch appended {
-        case let .new(recorded): id = recorded
+        case let .new(recorded): resource = recorded
         case let .repeated(outcome):
-            // The request the first call recorded (as it stands now); nothing is sent again.
-            guard let recorded = Int64(outcome) else { throw Problem.internal(requestID: caller.requestID) }
-            id = recorded
+            // The first call's answer, exactly as it was given; nothing is sent again. A record kept
+            // before answers were recorded holds the request's id: that request as it stands now.
+            if let first = FirstAnswer.restored(outcome, as: Components.Schemas.PeeringRequest.self) {
+                resource = first
+            } else if let id = Int64(outcome) {
+                resource = try await ledger.reading { reader in
+                    guard let found = try Self.request(reader, id: id) else { throw Problem.notFound("No peering request with id \(id)") }
+                    return try Self.resource(found, reader)
+                }
+            } else {
+                throw Problem.internal(requestID: caller.requestID)
+            }
         }
-        let resource = try await ledger.reading { reader in
-            guard let found = try Self.request(reader, id: id) else { throw Problem.notFound("No peering request with id \(id)") }
-            return try Self.resource(found, reader)
-        }
-        return .created(.init(headers: .init(location: "/api/v2/requests/\(id)"), body: .json(resource)))
+        return .created(.init(headers: .init(location: "/api/v2/requests/\(resource.id)"), body: .json(resource)))
     }
 
     /// sendRequest's rules and events: the parties checked against the directory, the quiet

@@ -55,7 +55,7 @@ extension APIv2 {
             let key = try Parse.value("Idempotency-Key") { () throws(Refusal) in try Values.text(key, field: "Idempotency-Key", maxLength: 200) }
             return IdempotencyKey(actor: caller.key.name, key: key, fingerprint: Self.fingerprint("createSession", texts))
         }
-        let appended = try await ledger.append(caller.metadata, idempotency: idempotency, record: { Self.firstAnswer($0) }) { transaction in
+        let appended = try await ledger.append(caller.metadata, idempotency: idempotency, record: { FirstAnswer.kept(Self.resource($0)) }) { transaction in
             let values = try SessionDecisions.newSession(texts)
             try Self.refuseDuplicate(values, excluding: nil, transaction.reader)
             let id = try (transaction.reader.lastSessionID() ?? 0) + 1
@@ -71,7 +71,7 @@ extension APIv2 {
         case let .repeated(outcome):
             // The first request's answer, exactly as it was given; nothing is added. A record kept
             // before answers were recorded holds the session's id: that session as it stands now.
-            if let first = Self.firstAnswer(outcome) {
+            if let first = FirstAnswer.restored(outcome, as: Components.Schemas.Session.self) {
                 resource = first
             } else if let id = Int64(outcome) {
                 resource = Self.resource(try await ledger.reading { reader in try Self.fetch(reader, id: id) })
@@ -83,21 +83,6 @@ extension APIv2 {
             .init(
                 headers: .init(eTag: "\"\(resource.version)\"", location: "/api/v2/sessions/\(resource.id)"),
                 body: .json(resource)))
-    }
-
-    /// A created session's answer as its idempotency record keeps it (the resource's JSON: the
-    /// password is never in it, only whether there is one).
-    static func firstAnswer(_ session: Session) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        guard let data = try? encoder.encode(resource(session)) else { return String(session.id) }
-        return String(decoding: data, as: UTF8.self)
-    }
-
-    /// The answer an idempotency record keeps, or nil for a record holding only an id.
-    static func firstAnswer(_ outcome: String) -> Components.Schemas.Session? {
-        guard outcome.hasPrefix("{") else { return nil }
-        return try? JSONDecoder().decode(Components.Schemas.Session.self, from: Data(outcome.utf8))
     }
 
     // MARK: read

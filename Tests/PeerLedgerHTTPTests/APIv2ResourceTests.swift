@@ -152,6 +152,7 @@ struct APIv2ResourceTests {
             let repeated = try await client.execute(uri: "/api/v2/requests", method: .post, headers: headers, body: ByteBuffer(string: Self.request))
             #expect(repeated.status == .created)
             #expect(try repeated.json()["id"] == .int(1))
+            #expect(repeated.body == sent.body)
             #expect(try ledger.eventCount() == events)
 
             // A second request to the same network within the quiet period, without force.
