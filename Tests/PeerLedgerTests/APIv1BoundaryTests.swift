@@ -5,7 +5,7 @@ import Testing
 /// and commands, so a second store or a second API never has to follow SQL through them. The
 /// compiler keeps GRDB out of their reach (no import, member imports checked); these tests keep
 /// SQL text out of their files too.
-@Suite("PeerLedgerAPIv1 and PeerLedgerAPIv2 hold no SQL and do not import GRDB")
+@Suite("PeerLedgerAPIv1, PeerLedgerAPIv2 and PeerLedgerConsole hold no SQL and do not import GRDB")
 struct APIv1BoundaryTests {
     static let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("Sources")
@@ -34,6 +34,16 @@ struct APIv1BoundaryTests {
         let files = try #require(FileManager.default.enumerator(at: folder, includingPropertiesForKeys: nil))
             .compactMap { $0 as? URL }.filter { $0.pathExtension == "swift" }
         #expect(files.count >= 6, "found only \(files.count) source files under \(folder.path)")
+        let offenders = try Self.offenders(in: files)
+        #expect(offenders.isEmpty, "\(offenders.joined(separator: "\n"))")
+    }
+
+    @Test("no file of PeerLedgerConsole imports GRDB, names the database or holds SQL")
+    func consoleFilesHoldNoSQL() throws {
+        let folder = Self.sources.appendingPathComponent("PeerLedgerConsole")
+        let files = try #require(FileManager.default.enumerator(at: folder, includingPropertiesForKeys: nil))
+            .compactMap { $0 as? URL }.filter { $0.pathExtension == "swift" }
+        #expect(files.count >= 8, "found only \(files.count) source files under \(folder.path)")
         let offenders = try Self.offenders(in: files)
         #expect(offenders.isEmpty, "\(offenders.joined(separator: "\n"))")
     }

@@ -193,7 +193,8 @@ extension LedgerEvent {
         case let .sessionStateObserved(e): e.sessionID
         case .apiKeyCreated, .apiKeyRevoked, .peeringDBObjectCreated, .peeringDBObjectChanged, .peeringDBObjectRemoved,
             .ownNetworkSet, .peerStatusReset, .peerUpdated, .routerAdded, .routerRemoved, .peeringRequestSent,
-            .peeringRequestDelivered, .peeringRequestDeliveryFailed, .peeringRequestFailedPermanently, .peeringRequestAnswered:
+            .peeringRequestDelivered, .peeringRequestDeliveryFailed, .peeringRequestFailedPermanently, .peeringRequestAnswered,
+            .userCreated, .userDisabled, .userPasswordChanged:
             nil
         }
     }

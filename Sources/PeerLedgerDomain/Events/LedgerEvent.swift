@@ -22,6 +22,9 @@ public enum LedgerEvent: Sendable, Equatable {
     case peeringRequestDeliveryFailed(PeeringRequestDeliveryFailed)
     case peeringRequestFailedPermanently(PeeringRequestFailedPermanently)
     case peeringRequestAnswered(PeeringRequestAnswered)
+    case userCreated(UserCreated)
+    case userDisabled(UserDisabled)
+    case userPasswordChanged(UserPasswordChanged)
 
     /// The payload's type name and schema version, and its canonical JSON.
     public func encoded() throws -> (type: String, schemaVersion: Int, payload: String) {
@@ -56,6 +59,9 @@ public enum LedgerEvent: Sendable, Equatable {
         case let .peeringRequestDeliveryFailed(p): return try pack(p)
         case let .peeringRequestFailedPermanently(p): return try pack(p)
         case let .peeringRequestAnswered(p): return try pack(p, fast: EventPayloadCodecs.encode(p))
+        case let .userCreated(p): return try pack(p)
+        case let .userDisabled(p): return try pack(p)
+        case let .userPasswordChanged(p): return try pack(p)
         }
     }
 
@@ -123,6 +129,9 @@ public enum LedgerEvent: Sendable, Equatable {
             self = .peeringRequestFailedPermanently(try unpack(PeeringRequestFailedPermanently.self))
         case PeeringRequestAnswered.type:
             self = .peeringRequestAnswered(try unpack(PeeringRequestAnswered.self, fast: EventPayloadCodecs.peeringRequestAnswered))
+        case UserCreated.type: self = .userCreated(try unpack(UserCreated.self))
+        case UserDisabled.type: self = .userDisabled(try unpack(UserDisabled.self))
+        case UserPasswordChanged.type: self = .userPasswordChanged(try unpack(UserPasswordChanged.self))
         default:
             throw LedgerError.unreadableEvent(position: event.position, reason: "unknown event type \(event.type)")
         }
