@@ -44,7 +44,8 @@ extension Console {
         }
         let stored = try await ledger.reading { reader in try reader.storedConsoleUser(name) }
         // A hash is checked even for an unknown name, so the answer takes as long either way.
-        let hash = stored?.passwordHash ?? Self.unknownUserHash
+        let hash: String
+        if let stored { hash = stored.passwordHash } else { hash = await sessions.unknownUserHash(cost: passwordCost) }
         let matches = await Self.verify(password, hash: hash)
         guard let stored, matches, !stored.user.isDisabled else {
             await sessions.recordFailure(name, now: now)
@@ -95,7 +96,7 @@ extension Console {
         else {
             return refused("The current password is wrong; nothing was changed.")
         }
-        let hash = await Self.hash(checked)
+        let hash = await Self.hash(checked, cost: passwordCost)
         _ = try await ledger.write(Self.metadata(session)) { transaction in
             try transaction.setConsoleUserPassword(name, passwordHash: hash, mustChange: false)
         }
@@ -112,8 +113,8 @@ extension Console {
         await offPool { ConsoleAccounts.verify(password, hash: hash) }
     }
 
-    static func hash(_ password: String) async -> String {
-        await offPool { ConsoleAccounts.hash(password) }
+    static func hash(_ password: String, cost: UInt8) async -> String {
+        await offPool { ConsoleAccounts.hash(password, cost: cost) }
     }
 
     static func offPool<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
@@ -121,7 +122,4 @@ extension Console {
             DispatchQueue.global().async { continuation.resume(returning: work()) }
         }
     }
-
-    /// A hash of no one's password, checked for unknown names.
-    static let unknownUserHash = ConsoleAccounts.hash(ConsoleAccounts.randomPassword())
 }

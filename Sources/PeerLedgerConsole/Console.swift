@@ -20,14 +20,20 @@ public struct Console: Sendable {
     let secureCookies: Bool
     /// A second peering request to one network within this many seconds is refused.
     let quietPeriodSeconds: Int64
+    /// bcrypt's cost for passwords users choose (`ConsoleAccounts.defaultCost`).
+    let passwordCost: UInt8
 
     static let sessionCookie = "peerledger_session"
     static let loginCookie = "peerledger_login"
     /// The largest form accepted: 64 KiB.
     static let maxFormBytes = 64 << 10
 
-    public init(ledger: Ledger, secureCookies: Bool, quietPeriodSeconds: Int64 = 30 * 86_400, logger: Logger = Logger(label: "peerledger.console")) {
+    public init(
+        ledger: Ledger, secureCookies: Bool, quietPeriodSeconds: Int64 = 30 * 86_400, passwordCost: UInt8 = ConsoleAccounts.defaultCost,
+        logger: Logger = Logger(label: "peerledger.console")
+    ) {
         self.ledger = ledger
+        self.passwordCost = passwordCost
         self.secureCookies = secureCookies
         self.quietPeriodSeconds = quietPeriodSeconds
         self.logger = logger
@@ -66,6 +72,10 @@ public struct Console: Sendable {
                 try await addSession(session, form, exchange: context.parameters.get("id"), net: context.parameters.get("net"))
             }
         }
+        router.get("/networks/:net") { request, context in
+            try await page(request) { try await networkFactsPage($0, request, net: context.parameters.get("net")) }
+        }
+        router.get("/routers") { request, _ in try await page(request) { try await routersPage($0, request) } }
         router.get("/sessions/:id") { request, context in
             try await page(request) { try await sessionPage($0, request, id: context.parameters.get("id")) }
         }

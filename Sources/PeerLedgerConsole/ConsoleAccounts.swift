@@ -7,22 +7,22 @@ public import PeerLedgerDomain
 /// Console users as the command line and `serve --demo` make them: a random one-time password,
 /// shown once, whose bcrypt hash is all the ledger keeps.
 public enum ConsoleAccounts {
-    /// bcrypt's work factor for stored passwords.
-    static let cost: UInt8 = 12
+    /// bcrypt's work factor for stored passwords (2^12 rounds); 4 to 31.
+    public static let defaultCost: UInt8 = 12
 
     /// Creates `name` with `role` and returns the user and their one-time password.
     public static func create(
-        _ ledger: Ledger, name: String, role: ConsoleRole, metadata: EventMetadata
+        _ ledger: Ledger, name: String, role: ConsoleRole, metadata: EventMetadata, cost: UInt8 = defaultCost
     ) throws -> (user: ConsoleUser, password: String) {
         let password = randomPassword()
-        let user = try ledger.createConsoleUser(name: name, role: role, passwordHash: hash(password), metadata: metadata)
+        let user = try ledger.createConsoleUser(name: name, role: role, passwordHash: hash(password, cost: cost), metadata: metadata)
         return (user, password)
     }
 
     /// Gives an existing user a new one-time password, returned (to change at next login).
     public static func reset(_ ledger: Ledger, name: String, metadata: EventMetadata) throws -> String {
         let password = randomPassword()
-        try ledger.resetConsoleUserPassword(name, passwordHash: hash(password), metadata: metadata)
+        try ledger.resetConsoleUserPassword(name, passwordHash: hash(password, cost: defaultCost), metadata: metadata)
         return password
     }
 
@@ -32,7 +32,8 @@ public enum ConsoleAccounts {
             .serialized()
     }
 
-    static func hash(_ password: String) -> String { Bcrypt.hash(password, cost: cost) }
+    /// A cost outside 4...31 is taken as the nearest bound, never a crash.
+    static func hash(_ password: String, cost: UInt8) -> String { Bcrypt.hash(password, cost: min(max(cost, 4), 31)) }
 
     static func verify(_ password: String, hash: String) -> Bool { Bcrypt.verify(password, hash: hash) }
 

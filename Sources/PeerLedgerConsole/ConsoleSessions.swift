@@ -24,6 +24,16 @@ actor ConsoleSessions {
 
     private var sessions: [String: ConsoleSession] = [:]
     private var failures: [String: [Timestamp]] = [:]
+    private var unknownHash: String?
+
+    /// A hash of no one's password, checked for unknown names so that every refusal takes as
+    /// long; made at the first such login, not at start.
+    func unknownUserHash(cost: UInt8) -> String {
+        if let unknownHash { return unknownHash }
+        let hash = ConsoleAccounts.hash(ConsoleAccounts.randomPassword(), cost: cost)
+        unknownHash = hash
+        return hash
+    }
 
     /// A new session for `user`, with fresh random id and CSRF token.
     func start(user: String, role: ConsoleRole, mustChangePassword: Bool, now: Timestamp) -> ConsoleSession {

@@ -8,7 +8,7 @@ enum ConsoleTemplates {
     static let all: [String: String] = [
         "layout": layout, "login": login, "password": password, "message": message, "dashboard": dashboard,
         "audit": audit, "verify": verify, "exchanges": exchanges, "exchange": exchange, "network": network, "session": session,
-        "conflict": conflict,
+        "conflict": conflict, "networkFacts": networkFacts, "routers": routers,
     ]
 
     /// The library, parsed once; a template that does not parse is a bug the tests show at once.
@@ -39,7 +39,7 @@ enum ConsoleTemplates {
         <a class="brand" href="/">PeerLedger</a>
         {{#session}}
         <nav aria-label="Main">
-        <a href="/">Dashboard</a> <a href="/exchanges">Exchanges</a> <a href="/audit">Audit</a> <a href="/password">Password</a>
+        <a href="/">Dashboard</a> <a href="/exchanges">Exchanges</a> <a href="/routers">Routers</a> <a href="/audit">Audit</a> <a href="/password">Password</a>
         </nav>
         <form method="post" action="/logout">
         <input type="hidden" name="csrf_token" value="{{csrf}}">
@@ -182,13 +182,13 @@ enum ConsoleTemplates {
         </form>
         <p class="muted">{{shown}} of {{total}} members</p>
         <div class="table-wrap"><table><thead><tr><th scope="col">Network</th><th scope="col">ASN</th><th scope="col">Policy</th><th scope="col">Our status</th><th scope="col">Request</th><th scope="col"></th></tr></thead><tbody>
-        {{#members}}<tr><td>{{name}}</td><td>{{asn}}</td><td>{{policy}}</td><td>{{status}}</td><td>{{request}}</td><td><a href="/exchanges/{{exchange}}/networks/{{netID}}">Request or add sessions</a></td></tr>{{/members}}
+        {{#members}}<tr><td><a href="/networks/{{netID}}">{{name}}</a></td><td>{{asn}}</td><td>{{policy}}</td><td>{{status}}</td><td>{{request}}</td><td><a href="/exchanges/{{exchange}}/networks/{{netID}}">Request or add sessions</a></td></tr>{{/members}}
         </tbody></table></div>
         {{^members}}<p class="muted">No member matches.</p>{{/members}}
         """
 
     static let network = """
-        <h1>{{name}} (AS{{asn}}) at {{exchangeName}}</h1>
+        <h1><a href="/networks/{{netID}}">{{name}}</a> (AS{{asn}}) at {{exchangeName}}</h1>
         {{#error}}<p class="error" role="alert">{{error}}</p>{{/error}}
         {{#notice}}<p class="ok" role="status">{{notice}}</p>{{/notice}}
         <p>Our status: <strong>{{status}}</strong>{{#policy}} · their policy: {{policy}}{{/policy}}</p>
@@ -265,5 +265,42 @@ enum ConsoleTemplates {
         <section aria-label="Current version"><h2>Current (version {{currentVersion}})</h2><table><tbody>{{#current}}<tr><th scope="row">{{name}}</th><td>{{value}}</td></tr>{{/current}}</tbody></table></section>
         </div>
         <p><a href="/sessions/{{id}}">Edit the current version</a></p>
+        """
+
+    static let networkFacts = """
+        <h1>{{name}} (AS{{asn}})</h1>
+        <h2>Sessions at each exchange we share</h2>
+        {{#exchanges}}
+        <h3><a href="/exchanges/{{id}}/networks/{{netID}}">{{name}}</a></h3>
+        <p class="muted">ours: {{ours}} · theirs: {{theirs}}</p>
+        <ul>{{#sessions}}<li><a href="/sessions/{{id}}">Session {{id}}</a>: {{peer}}, {{state}}</li>{{/sessions}}</ul>
+        {{^sessions}}<p class="muted">No session here.</p>{{/sessions}}
+        {{/exchanges}}
+        {{^exchanges}}<p class="muted">We share no exchange with them (or our network is not set).</p>{{/exchanges}}
+        <h2>Communications</h2>
+        <div class="table-wrap"><table><thead><tr><th scope="col">Time</th><th scope="col">Exchange</th><th scope="col">What</th></tr></thead><tbody>
+        {{#timeline}}<tr><td>{{time}}</td><td>{{exchange}}</td><td>{{message}}</td></tr>{{/timeline}}
+        </tbody></table></div>
+        {{^timeline}}<p class="muted">Nothing yet.</p>{{/timeline}}
+        <h2>Contacts (PeeringDB)</h2>
+        <div class="table-wrap"><table><thead><tr><th scope="col">Role</th><th scope="col">Name</th><th scope="col">Email</th><th scope="col">Phone</th></tr></thead><tbody>
+        {{#contacts}}<tr><td>{{role}}</td><td>{{name}}</td><td>{{email}}</td><td>{{phone}}</td></tr>{{/contacts}}
+        </tbody></table></div>
+        <h2>PeeringDB record</h2>
+        <div class="table-wrap"><table><tbody>
+        {{#facts}}<tr><th scope="row">{{name}}</th><td>{{value}}</td></tr>{{/facts}}
+        </tbody></table></div>
+        <h2>Changes of the record</h2>
+        <div class="table-wrap"><table><thead><tr><th scope="col">Recorded</th><th scope="col">Event</th><th scope="col">Payload</th></tr></thead><tbody>
+        {{#changes}}<tr><td>{{recordedAt}}</td><td>{{type}}</td><td><code>{{payload}}</code></td></tr>{{/changes}}
+        </tbody></table></div>
+        """
+
+    static let routers = """
+        <h1>Routers</h1>
+        <div class="table-wrap"><table><thead><tr><th scope="col">Id</th><th scope="col">Name</th><th scope="col">Platform</th><th scope="col">Access</th><th scope="col">Live sessions</th><th scope="col">Configured on it</th><th scope="col">Established</th><th scope="col">Down</th><th scope="col">Last push</th></tr></thead><tbody>
+        {{#routers}}<tr><td>{{id}}</td><td>{{name}}</td><td>{{platform}}</td><td>{{access}}</td><td>{{live}}</td><td>{{onRouter}}</td><td>{{established}}</td><td>{{down}}</td><td>{{lastPush}}</td></tr>{{/routers}}
+        </tbody></table></div>
+        {{^routers}}<p class="muted">No router is registered (peerledger routers add).</p>{{/routers}}
         """
 }

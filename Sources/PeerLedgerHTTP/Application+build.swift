@@ -4,7 +4,7 @@ package import Logging
 import NIOCore
 package import PeerLedger
 package import PeerLedgerAPIv1
-import PeerLedgerConsole
+package import PeerLedgerConsole
 import PeerLedgerDomain
 
 /// Builds the HTTP server over a ledger: the APIv1 endpoint, APIv2 under `/api/v2/`, the console's
@@ -16,6 +16,17 @@ package func buildApplication(
     ledger: Ledger, host: String, port: Int, logger: Logger, requests: PeeringRequestSettings = PeeringRequestSettings(),
     tls: ReloadingCertificate? = nil, streamHeartbeat: Duration = .seconds(15), metrics: LedgerMetrics? = nil,
     onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+) -> some ApplicationProtocol {
+    buildApplication(
+        ledger: ledger, host: host, port: port, logger: logger, requests: requests, tls: tls, streamHeartbeat: streamHeartbeat,
+        metrics: metrics, consolePasswordCost: ConsoleAccounts.defaultCost, onRunning: onRunning)
+}
+
+/// As above, with bcrypt's cost for passwords chosen in the console (tests lower it).
+package func buildApplication(
+    ledger: Ledger, host: String, port: Int, logger: Logger, requests: PeeringRequestSettings = PeeringRequestSettings(),
+    tls: ReloadingCertificate? = nil, streamHeartbeat: Duration = .seconds(15), metrics: LedgerMetrics? = nil,
+    consolePasswordCost: UInt8, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let router = Router(context: LedgerRequestContext.self)
     let metrics = metrics ?? LedgerMetrics(ledger: ledger)
@@ -31,7 +42,9 @@ package func buildApplication(
     } catch {
         logger.critical("APIv2 could not be registered; it is not served", metadata: ["error": "\(error)"])
     }
-    Console(ledger: ledger, secureCookies: tls != nil, quietPeriodSeconds: requests.quietPeriodSeconds, logger: logger)
+    Console(
+        ledger: ledger, secureCookies: tls != nil, quietPeriodSeconds: requests.quietPeriodSeconds, passwordCost: consolePasswordCost,
+        logger: logger)
         .addRoutes(to: router)
     return Application(
         router: router,

@@ -14,7 +14,9 @@ import Testing
 @Suite("Console")
 struct ConsoleTests {
     static func withConsole<Value>(_ world: ConsoleWorld, _ body: @Sendable (ConsoleClient) async throws -> Value) async throws -> Value {
-        try await buildApplication(ledger: world.ledger, host: "127.0.0.1", port: 0, logger: Logger(label: "test")).test(.router) { client in
+        try await buildApplication(
+            ledger: world.ledger, host: "127.0.0.1", port: 0, logger: Logger(label: "test"), consolePasswordCost: ConsoleWorld.cost
+        ).test(.router) { client in
             try await body(ConsoleClient(client))
         }
     }
@@ -259,6 +261,39 @@ struct ConsoleTests {
         let everything = try world.ledger.readingNowEvents(type: nil)
         #expect(everything.allSatisfy { !$0.payload.contains(password) && !$0.payload.contains("$2") })
         #expect(throws: Refusal.self) { try world.ledger.createConsoleUser(name: "Bad Name", role: .viewer, passwordHash: "x", metadata: EventMetadata(actor: "test")) }
+    }
+
+    @Test("the network page shows its PeeringDB record, contacts, our session at each common exchange and the record's changes")
+    func networkPage() async throws {
+        let world = try await ConsoleWorld()
+        let password = try Self.password(world, "victor")
+        try await Self.withConsole(world) { console in
+            try await console.logIn("victor", password)
+            let page = try await console.get("/networks/1418")
+            #expect(page.status == .ok)
+            #expect(page.html.contains("<h1>Amazon.com (AS16509)</h1>"))
+            #expect(page.html.contains(#"<a href="/sessions/1">Session 1</a>: 206.126.236.68"#))
+            #expect(page.html.contains("Restrictive"))
+            #expect(page.html.contains("PeeringDBObjectCreated"))
+            let missing = try await console.get("/networks/99999")
+            #expect(missing.status == .notFound)
+            #expect(missing.html.contains("PeeringDB knows no network 99999"))
+            let bad = try await console.get("/networks/-3")
+            #expect(bad.status == .badRequest)
+        }
+    }
+
+    @Test("the routers page lists each router with its live sessions")
+    func routersPage() async throws {
+        let world = try await ConsoleWorld()
+        try registerAR1(world.ledger)
+        let password = try Self.password(world, "victor")
+        try await Self.withConsole(world) { console in
+            try await console.logIn("victor", password)
+            let page = try await console.get("/routers")
+            #expect(page.status == .ok)
+            #expect(page.html.contains("<td>422</td><td>ar1.inoc.com</td><td>frr</td><td>local</td><td>1</td>"))
+        }
     }
 
     static func actor(_ event: RecordedEvent) -> String {
