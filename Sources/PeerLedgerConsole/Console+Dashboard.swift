@@ -31,13 +31,19 @@ extension Console {
         let suffix = Self.asOfQuery(asOf)
         let found = try await reading(asOf: asOf) { reader -> (PageContext, [Int64], Int64) in
             let live = try reader.sessions(matching: SessionCriteria())
+            // What the routers last showed of each session wins over the session's own field.
+            var observed: [Int64: SessionRouterState] = [:]
+            for router in try reader.routers() {
+                observed.merge(try reader.routerStates(router: router.id)) { first, _ in first }
+            }
+            func state(_ session: Session) -> String { observed[session.id]?.bgpState ?? session.text(.state) ?? "not configured" }
             var byState: [String: Int] = [:]
-            for session in live { byState[session.text(.state) ?? "not configured", default: 0] += 1 }
-            let down = live.filter { Self.downStates.contains($0.text(.state) ?? "") }.prefix(100)
+            for session in live { byState[state(session), default: 0] += 1 }
+            let down = live.filter { Self.downStates.contains(state($0)) }.prefix(100)
             let downRows = down.map { session -> [String: Any] in
                 [
                     "id": session.id, "peer": "\(session.text(.peer_name) ?? "?") \(session.text(.peer_ipaddr) ?? "")",
-                    "state": session.text(.state) ?? "", "asOfQuery": suffix,
+                    "state": state(session), "asOfQuery": suffix,
                 ]
             }
             let waiting = try reader.requests().filter { ($0.status ?? "sent") == "sent" }

@@ -35,6 +35,11 @@ extension Console {
             }
         }
         context["timeline"] = timeline
+        let prefixes = events.compactMap { event -> Int64? in
+            guard case let .sessionStateObserved(observed)? = try? LedgerEvent(event) else { return nil }
+            return observed.prefixesReceived
+        }
+        if prefixes.count > 1 { context["prefixChart"] = Self.prefixChart(prefixes) }
         context["hasTimeline"] = !timeline.isEmpty
         context["history"] = history
         if let saved = request.uri.queryParameters["saved"] {
@@ -52,6 +57,23 @@ extension Console {
                 + [["name": "password", "value": session.passwordRef == nil ? "none" : "set (not shown)"]],
             "editable": editableFields.map { ["name": $0.rawValue, "value": session.text($0) ?? ""] },
         ]
+    }
+
+    /// Prefixes received over the observations, as an SVG line (numbers only: no text from the
+    /// ledger is written into it).
+    static func prefixChart(_ values: [Int64]) -> String {
+        let (width, height) = (600.0, 120.0)
+        let top = Double(max(values.max() ?? 1, 1))
+        let step = width / Double(max(values.count - 1, 1))
+        let points = values.enumerated().map { index, value in
+            String(format: "%.1f,%.1f", Double(index) * step, height - 10 - Double(value) / top * (height - 20))
+        }.joined(separator: " ")
+        return """
+            <svg role="img" aria-label="Prefixes received over time, up to \(Int64(top))" viewBox="0 0 \(Int(width)) \(Int(height))" width="100%" height="120" preserveAspectRatio="none">
+            <rect x="0" y="0" width="\(Int(width))" height="\(Int(height))" fill="#f6f8fa"/>
+            <polyline points="\(points)" fill="none" stroke="#0b5cad" stroke-width="2"/>
+            </svg>
+            """
     }
 
     static func actor(of event: RecordedEvent) -> String {

@@ -283,16 +283,31 @@ struct ConsoleTests {
         }
     }
 
-    @Test("the routers page lists each router with its live sessions")
-    func routersPage() async throws {
+    @Test("the routers page lists each router; a session down now is on the dashboard since it left established, with its timeline and prefix chart")
+    func routersAndStates() async throws {
         let world = try await ConsoleWorld()
         try registerAR1(world.ledger)
+        var observedAt: [String] = []
+        for (state, prefixes, error) in [("established", 180, nil), ("established", 195, nil), ("idle", 0, "Hold timer expired")] as [(String, Int64, String?)] {
+            let event = try await world.ledger.write(EventMetadata(actor: "test")) { transaction in
+                try transaction.append(
+                    .sessionStateObserved(SessionStateObserved(sessionID: 1, routerID: 422, state: state, prefixesReceived: prefixes, lastError: error)),
+                    to: Session.stream(1), expecting: .exactly(try transaction.version(of: Session.stream(1)) ?? 0))
+            }
+            observedAt.append(event.recordedAt)
+        }
+        let downSince = try #require(Timestamp(parsing: observedAt[2])).iso8601
         let password = try Self.password(world, "victor")
         try await Self.withConsole(world) { console in
             try await console.logIn("victor", password)
             let page = try await console.get("/routers")
             #expect(page.status == .ok)
             #expect(page.html.contains("<td>422</td><td>ar1.inoc.com</td><td>frr</td><td>local</td><td>1</td>"))
+            let dashboard = try await console.get("/")
+            #expect(dashboard.html.contains(#"<td class="state-down">idle</td><td>\#(downSince)</td><td>Hold timer expired</td>"#))
+            let session = try await console.get("/sessions/1")
+            #expect(session.html.contains("<polyline points=\"0.0,17.7 300.0,10.0 600.0,110.0\""))
+            #expect(session.html.contains("Hold timer expired"))
         }
     }
 
