@@ -13,7 +13,13 @@ extension Console {
     func sessionPage(_ session: ConsoleSession, _ request: Request, id text: String?) async throws -> Outcome {
         let id = try Self.identifier(text, field: "session id")
         let asOf = Self.asOf(request)
-        let (read, through) = try await reading(asOf: asOf) { reader in (try reader.session(id: id), try reader.projectionPosition()) }
+        let (read, through, router) = try await reading(asOf: asOf) { reader in
+            let session = try reader.session(id: id)
+            let router = try session.flatMap { session in
+                try session.values[.resource_id]?.intValue.flatMap { id in try reader.routers().first { $0.id == id }?.name }
+            }
+            return (session, try reader.projectionPosition(), router)
+        }
         guard let found = read else {
             throw ConsoleNotFound(message: asOf == nil ? "no session \(id)" : "no session \(id) as of \(asOf ?? "")")
         }
@@ -42,6 +48,7 @@ extension Console {
         if prefixes.count > 1 { context["prefixChart"] = Self.prefixChart(prefixes) }
         context["hasTimeline"] = !timeline.isEmpty
         context["history"] = history
+        if let router { context["router"] = router }
         if let saved = request.uri.queryParameters["saved"] {
             context["notice"] = saved == "0" ? "Nothing changed: the values were already those." : "Saved."
         }

@@ -5,6 +5,7 @@ import NIOCore
 public import Logging
 import Mustache
 public import PeerLedger
+public import PeerLedgerRouters
 import PeerLedgerDomain
 
 /// The console: server-rendered pages for people at `/`, on the same port as the APIs. It reads
@@ -22,6 +23,8 @@ public struct Console: Sendable {
     let quietPeriodSeconds: Int64
     /// bcrypt's cost for passwords users choose (`ConsoleAccounts.defaultCost`).
     let passwordCost: UInt8
+    /// How a configuration is previewed against, and pushed to, a router.
+    let routers: any RouterConnector
 
     static let sessionCookie = "peerledger_session"
     static let loginCookie = "peerledger_login"
@@ -30,9 +33,10 @@ public struct Console: Sendable {
 
     public init(
         ledger: Ledger, secureCookies: Bool, quietPeriodSeconds: Int64 = 30 * 86_400, passwordCost: UInt8 = ConsoleAccounts.defaultCost,
-        logger: Logger = Logger(label: "peerledger.console")
+        routers: any RouterConnector = ProcessRouterConnector(timeout: .seconds(10)), logger: Logger = Logger(label: "peerledger.console")
     ) {
         self.ledger = ledger
+        self.routers = routers
         self.passwordCost = passwordCost
         self.secureCookies = secureCookies
         self.quietPeriodSeconds = quietPeriodSeconds
@@ -78,6 +82,9 @@ public struct Console: Sendable {
         router.get("/routers") { request, _ in try await page(request) { try await routersPage($0, request) } }
         router.get("/sessions/:id") { request, context in
             try await page(request) { try await sessionPage($0, request, id: context.parameters.get("id")) }
+        }
+        router.post("/sessions/:id/configure") { request, context in
+            try await form(request, needs: .operator) { session, form in try await configureSession(session, form, id: context.parameters.get("id")) }
         }
         router.post("/sessions/:id") { request, context in
             try await form(request, needs: .operator) { session, form in try await updateSession(session, form, id: context.parameters.get("id")) }

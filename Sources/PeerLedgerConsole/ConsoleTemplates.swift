@@ -8,7 +8,7 @@ enum ConsoleTemplates {
     static let all: [String: String] = [
         "layout": layout, "login": login, "password": password, "message": message, "dashboard": dashboard,
         "audit": audit, "verify": verify, "exchanges": exchanges, "exchange": exchange, "network": network, "session": session,
-        "conflict": conflict, "networkFacts": networkFacts, "routers": routers,
+        "conflict": conflict, "networkFacts": networkFacts, "routers": routers, "configure": configure,
     ]
 
     /// The library, parsed once; a template that does not parse is a bug the tests show at once.
@@ -242,6 +242,14 @@ enum ConsoleTemplates {
         {{#editable}}<div><label for="f_{{name}}">{{name}}</label><input id="f_{{name}}" name="{{name}}" value="{{value}}"></div>{{/editable}}
         <div><button type="submit">Save</button></div>
         </form>
+        {{#router}}
+        <h2>Configure on {{router}}</h2>
+        <form method="post" action="/sessions/{{id}}/configure" class="inline">
+        <input type="hidden" name="csrf_token" value="{{csrf}}">
+        <div><label for="mode">What to do</label><select id="mode" name="mode"><option value="preview">Preview (dry run)</option><option value="push">Push to the router</option></select></div>
+        <button type="submit">Go</button>
+        </form>
+        {{/router}}
         {{/deleted}}{{/asOf}}
         <h2>BGP state timeline</h2>
         {{#hasTimeline}}
@@ -303,5 +311,15 @@ enum ConsoleTemplates {
         {{#routers}}<tr><td>{{id}}</td><td>{{name}}</td><td>{{platform}}</td><td>{{access}}</td><td>{{live}}</td><td>{{onRouter}}</td><td>{{established}}</td><td>{{down}}</td><td>{{lastPush}}</td></tr>{{/routers}}
         </tbody></table></div>
         {{^routers}}<p class="muted">No router is registered (peerledger routers add).</p>{{/routers}}
+        """
+
+    static let configure = """
+        <h1>Configure session {{id}} on {{router}}</h1>
+        <p class="ok" role="status">{{outcome}}</p>
+        <h2>Configuration ({{platform}})</h2>
+        <pre>{{config}}</pre>
+        {{#diff}}<h2>Against the running configuration</h2><pre>{{diff}}</pre>{{/diff}}
+        {{#unavailable}}<p class="banner">{{unavailable}}</p>{{/unavailable}}
+        <p><a href="/sessions/{{id}}">Back to session {{id}}</a></p>
         """
 }

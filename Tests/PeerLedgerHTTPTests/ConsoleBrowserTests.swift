@@ -15,12 +15,13 @@ struct ConsoleBrowserTests {
     static let screenshots = FileManager.default.temporaryDirectory.appendingPathComponent("peerledger-console-screenshots")
 
     @Test(
-        "Chromium logs in, sends a request, adds a session, finds them in the audit log and goes back in time; CSRF and a viewer's write are refused",
+        "Chromium logs in, sends a request, adds a session, dry-runs a configuration, finds them in the audit log and goes back in time; CSRF and a viewer's write are refused",
         .enabled(if: HeadlessChromium.path != nil, "chromium is not installed (apt-get install chromium)"))
     func drivesTheConsole() async throws {
         let world = try await ConsoleWorld()
         // A second session, so the dashboard and the exchange show more than one.
         _ = try await APIv1(ledger: world.ledger).call(akamai, actor: "test")
+        try registerAR1(world.ledger)
         let alice = try #require(world.passwords["alice"])
         let victor = try #require(world.passwords["victor"])
         try FileManager.default.createDirectory(at: Self.screenshots, withIntermediateDirectories: true)
@@ -56,6 +57,16 @@ struct ConsoleBrowserTests {
         try browser.submit("form[action$='/sessions']")
         try browser.waitUntil("location.pathname === '/sessions/3'", what: "the new session's page")
         #expect(try browser.text().contains("206.126.236.200"))
+
+        // A dry run of session 1's configuration for its router (ar1.inoc.com): nothing is pushed.
+        let beforeDryRun = try world.ledger.eventCount()
+        try browser.open(base + "/sessions/1", path: "/sessions/1")
+        _ = try browser.evaluate("document.querySelector('#mode').value = 'preview'")
+        try browser.submit("form[action='/sessions/1/configure']")
+        try browser.waitUntil("document.body.innerText.includes('nothing was pushed')", what: "the dry run")
+        #expect(try browser.text().contains("neighbor 206.126.236.68 remote-as 16509"))
+        try browser.screenshot(to: screenshots.appendingPathComponent("console-dry-run.png"))
+        #expect(try world.ledger.eventCount() == beforeDryRun)
 
         // Both changes are on the audit page under alice's name.
         try browser.open(base + "/audit?actor=user%3Aalice", path: "/audit")

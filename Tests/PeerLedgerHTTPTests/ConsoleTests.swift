@@ -308,6 +308,25 @@ struct ConsoleTests {
             let session = try await console.get("/sessions/1")
             #expect(session.html.contains("<polyline points=\"0.0,17.7 300.0,10.0 600.0,110.0\""))
             #expect(session.html.contains("Hold timer expired"))
+            // A dry run renders the configuration for the router and pushes nothing.
+            let before = try world.ledger.eventCount()
+            let preview = try await console.submit("/sessions/1/configure", from: "/sessions/1", [("mode", "preview")])
+            #expect(preview.status == .forbidden)  // victor is a viewer
+            #expect(try world.ledger.eventCount() == before)
+        }
+        let operatorPassword = try Self.password(world, "alice")
+        try await Self.withConsole(world) { console in
+            try await console.logIn("alice", operatorPassword)
+            let before = try world.ledger.eventCount()
+            let preview = try await console.submit("/sessions/1/configure", from: "/sessions/1", [("mode", "preview")])
+            #expect(preview.status == .ok)
+            #expect(preview.html.contains("Dry run for ar1.inoc.com: nothing was pushed."))
+            #expect(preview.html.contains("neighbor 206.126.236.68 remote-as 16509"))
+            #expect(!preview.html.contains("ace12345"))  // the BGP password is redacted
+            let bad = try await console.submit("/sessions/1/configure", from: "/sessions/1", [("mode", "sideways")])
+            #expect(bad.status == .badRequest)
+            #expect(bad.html.contains("mode must be preview or push; got &#39;sideways&#39;") || bad.html.contains("mode must be preview or push"))
+            #expect(try world.ledger.eventCount() == before)
         }
     }
 
