@@ -21,6 +21,15 @@ struct ConsoleTests {
         }
     }
 
+    /// Runs `body` with a console client logged in as `user` (its one-time password replaced).
+    static func loggedIn(_ user: String, _ world: ConsoleWorld, _ body: @Sendable @escaping (ConsoleClient) async throws -> Void) async throws {
+        let password = try Self.password(world, user)
+        try await withConsole(world) { console in
+            try await console.logIn(user, password)
+            try await body(console)
+        }
+    }
+
     static func password(_ world: ConsoleWorld, _ name: String) throws -> String {
         try #require(world.passwords[name])
     }
@@ -95,9 +104,7 @@ struct ConsoleTests {
     @Test("a session edit posted without its CSRF token, or with another one, is refused with 403 and appends nothing")
     func editWithoutCSRFToken() async throws {
         let world = try await ConsoleWorld()
-        let password = try Self.password(world, "alice")
-        try await Self.withConsole(world) { console in
-            try await console.logIn("alice", password)
+        try await Self.loggedIn("alice", world) { console in
             let before = try world.ledger.eventCount()
             let missing = try await console.post("/sessions/1", [("version", "1"), ("peer_group", "NEW-GROUP")])
             #expect(missing.status == .forbidden)
@@ -111,9 +118,7 @@ struct ConsoleTests {
     @Test("a viewer who edits a session gets a 403 page and nothing is appended")
     func viewerCannotWrite() async throws {
         let world = try await ConsoleWorld()
-        let password = try Self.password(world, "victor")
-        try await Self.withConsole(world) { console in
-            try await console.logIn("victor", password)
+        try await Self.loggedIn("victor", world) { console in
             let page = try await console.get("/sessions/1")
             #expect(page.status == .ok)
             #expect(page.html.contains("LAME-PEERS"))
@@ -132,9 +137,7 @@ struct ConsoleTests {
     @Test("a session edited in the console is a SessionUpdated event whose actor is user:alice")
     func consoleEditActor() async throws {
         let world = try await ConsoleWorld()
-        let password = try Self.password(world, "alice")
-        try await Self.withConsole(world) { console in
-            try await console.logIn("alice", password)
+        try await Self.loggedIn("alice", world) { console in
             let saved = try await console.submit("/sessions/1", from: "/sessions/1", [("version", "1"), ("peer_group", "NEW-GROUP")])
             #expect(saved.status == .seeOther)
             #expect(saved.location == "/sessions/1?saved=1")
@@ -149,9 +152,7 @@ struct ConsoleTests {
     @Test("an edit of a version that is no longer the session's shows both versions and saves nothing")
     func editConflict() async throws {
         let world = try await ConsoleWorld()
-        let password = try Self.password(world, "alice")
-        try await Self.withConsole(world) { console in
-            try await console.logIn("alice", password)
+        try await Self.loggedIn("alice", world) { console in
             _ = try await console.submit("/sessions/1", from: "/sessions/1", [("version", "1"), ("peer_group", "FIRST")])
             let before = try world.ledger.eventCount()
             let conflict = try await console.submit("/sessions/1", from: "/sessions/1", [("version", "1"), ("peer_group", "SECOND")])
@@ -166,9 +167,7 @@ struct ConsoleTests {
     @Test("a send-request posted by an operator records the request with actor user:alice and queues its mail")
     func sendRequestFromExchange() async throws {
         let world = try await ConsoleWorld()
-        let password = try Self.password(world, "alice")
-        try await Self.withConsole(world) { console in
-            try await console.logIn("alice", password)
+        try await Self.loggedIn("alice", world) { console in
             let exchange = try await console.get("/exchanges/1?status=qualified")
             #expect(exchange.html.contains("1&amp;1 Internet"))
             #expect(!exchange.html.contains("Amazon.com"))  // peered, not qualified
@@ -186,9 +185,7 @@ struct ConsoleTests {
     @Test("add sessions at an exchange is pre-filled with both sides' addresses from PeeringDB and adds the session")
     func addSessionFromExchange() async throws {
         let world = try await ConsoleWorld()
-        let password = try Self.password(world, "alice")
-        try await Self.withConsole(world) { console in
-            try await console.logIn("alice", password)
+        try await Self.loggedIn("alice", world) { console in
             let page = try await console.get("/exchanges/1/networks/262")
             #expect(page.html.contains(#"name="source_ipaddr" value="206.126.236.5""#))
             #expect(page.html.contains(#"name="peer_ipaddr" value="206.126.236.200""#))
@@ -209,9 +206,7 @@ struct ConsoleTests {
     @Test("as_of shows a session as it was before a console edit; an as_of that is no time is refused by name")
     func asOfShowsTheEarlierState() async throws {
         let world = try await ConsoleWorld()
-        let password = try Self.password(world, "alice")
-        try await Self.withConsole(world) { console in
-            try await console.logIn("alice", password)
+        try await Self.loggedIn("alice", world) { console in
             let before = try #require(try world.ledger.readingNowEvents(type: SessionAdded.type).first)
             _ = try await console.submit("/sessions/1", from: "/sessions/1", [("version", "1"), ("peer_group", "NEW-GROUP")])
             let moment = try #require(Timestamp(parsing: before.recordedAt)).iso8601
@@ -231,9 +226,7 @@ struct ConsoleTests {
     @Test("the audit page filters by actor and shows each event's hash; verify reports the chain intact")
     func auditFiltersAndVerify() async throws {
         let world = try await ConsoleWorld()
-        let password = try Self.password(world, "alice")
-        try await Self.withConsole(world) { console in
-            try await console.logIn("alice", password)
+        try await Self.loggedIn("alice", world) { console in
             _ = try await console.submit("/sessions/1", from: "/sessions/1", [("version", "1"), ("peer_group", "NEW-GROUP")])
             let audit = try await console.get("/audit?actor=user%3Aalice")
             let events = try world.ledger.readingNowEvents(type: SessionUpdated.type)
@@ -266,9 +259,7 @@ struct ConsoleTests {
     @Test("the network page shows its PeeringDB record, contacts, our session at each common exchange and the record's changes")
     func networkPage() async throws {
         let world = try await ConsoleWorld()
-        let password = try Self.password(world, "victor")
-        try await Self.withConsole(world) { console in
-            try await console.logIn("victor", password)
+        try await Self.loggedIn("victor", world) { console in
             let page = try await console.get("/networks/1418")
             #expect(page.status == .ok)
             #expect(page.html.contains("<h1>Amazon.com (AS16509)</h1>"))
@@ -297,9 +288,7 @@ struct ConsoleTests {
             observedAt.append(event.recordedAt)
         }
         let downSince = try #require(Timestamp(parsing: observedAt[2])).iso8601
-        let password = try Self.password(world, "victor")
-        try await Self.withConsole(world) { console in
-            try await console.logIn("victor", password)
+        try await Self.loggedIn("victor", world) { console in
             let page = try await console.get("/routers")
             #expect(page.status == .ok)
             #expect(page.html.contains("<td>422</td><td>ar1.inoc.com</td><td>frr</td><td>local</td><td>1</td>"))
