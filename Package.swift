@@ -214,6 +214,7 @@ let package = Package(
             dependencies: [
                 "PeerLedger",
                 "PeerLedgerAPIv1",
+                "PeerLedgerConsole",
                 "PeerLedgerDomain",
                 "PeerLedgerFixtures",
                 .product(name: "GRDB", package: "GRDB.swift"),

@@ -34,6 +34,8 @@ public struct BenchmarkRun {
         let reads = ReadWorkloads(ledger: ledger, log: log)
         log("getSessions, getCommunications and getPeers at the big exchange, in process...")
         rows += try await reads.run()
+        log("the console's dashboard, big exchange and session pages, in process...")
+        rows += try await ConsoleWorkloads(ledger: ledger, log: log).run()
         log("audit...")
         rows += try await workloads.audit(ledger)
         log("the same reads over HTTP (a lone server process) against nginx...")

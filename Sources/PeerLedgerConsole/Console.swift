@@ -167,26 +167,49 @@ public struct Console: Sendable {
         switch outcome {
         case let .redirect(path): return Self.redirect(path)
         case let .page(title, template, context, status, asOf):
-            var context = context
-            if let session { context["csrf"] = session.csrfToken }
-            let body = ConsoleTemplates.library.render(context, withTemplate: template) ?? ""
-            var layout: [String: Any] = ["title": title, "body": body]
-            if let session {
-                layout["session"] = ["user": session.user, "role": session.role.rawValue, "csrf": session.csrfToken]
-            }
-            if let asOf {
-                let keep = asOf.keep.map { ["name": $0.0, "value": $0.1] }
-                var now = asOf.path
-                if !asOf.keep.isEmpty { now += "?" + Self.query(asOf.keep) }
-                var control: [String: Any] = ["keep": keep, "nowLink": now]
-                if let moment = asOf.asOf { control["asOf"] = moment }
-                layout["asOfControl"] = control
-                if let moment = asOf.asOf { layout["asOf"] = moment }
-            }
-            layout["refresh"] = (template == "dashboard" && asOf?.asOf == nil) ? "live" : "off"
-            let html = ConsoleTemplates.library.render(layout, withTemplate: "layout") ?? ""
-            return Self.html(html, status: status)
+            return Self.html(html(session, title: title, template: template, context: context, asOf: asOf), status: status)
         }
+    }
+
+    /// The HTML of a GET page (`/`, `/exchanges/ID`, `/sessions/ID`, with their query) as a viewer
+    /// sees it, without HTTP or a login: what `peerledger bench` times.
+    package func renderedPage(_ uri: String) async throws -> String {
+        let request = Request(
+            head: HTTPRequest(method: .get, scheme: "http", authority: "localhost", path: uri), body: RequestBody(buffer: ByteBuffer()))
+        let session = ConsoleSession(
+            id: "", user: "bench", role: .viewer, csrfToken: "", mustChangePassword: false, started: ledger.clock.now())
+        let parts = (uri.split(separator: "?").first ?? "").split(separator: "/").map(String.init)
+        let outcome: Outcome
+        switch (parts.first, parts.count) {
+        case (nil, _): outcome = try await dashboard(session, request)
+        case ("exchanges", 2): outcome = try await exchangePage(session, request, id: parts[1])
+        case ("sessions", 2): outcome = try await sessionPage(session, request, id: parts[1])
+        default: throw ConsoleNotFound(message: "no page \(uri) to render")
+        }
+        guard case let .page(title, template, context, _, asOf) = outcome else { throw ConsoleNotFound(message: "\(uri) is a redirect") }
+        return html(session, title: title, template: template, context: context, asOf: asOf)
+    }
+
+    /// The page: its template rendered with `context`, in the layout.
+    func html(_ session: ConsoleSession?, title: String, template: String, context: [String: Any], asOf: AsOfControl?) -> String {
+        var context = context
+        if let session { context["csrf"] = session.csrfToken }
+        let body = ConsoleTemplates.library.render(context, withTemplate: template) ?? ""
+        var layout: [String: Any] = ["title": title, "body": body]
+        if let session {
+            layout["session"] = ["user": session.user, "role": session.role.rawValue, "csrf": session.csrfToken]
+        }
+        if let asOf {
+            let keep = asOf.keep.map { ["name": $0.0, "value": $0.1] }
+            var now = asOf.path
+            if !asOf.keep.isEmpty { now += "?" + Self.query(asOf.keep) }
+            var control: [String: Any] = ["keep": keep, "nowLink": now]
+            if let moment = asOf.asOf { control["asOf"] = moment }
+            layout["asOfControl"] = control
+            if let moment = asOf.asOf { layout["asOf"] = moment }
+        }
+        layout["refresh"] = (template == "dashboard" && asOf?.asOf == nil) ? "live" : "off"
+        return ConsoleTemplates.library.render(layout, withTemplate: "layout") ?? ""
     }
 
     func currentSession(_ request: Request) async -> ConsoleSession? {
