@@ -7,6 +7,9 @@ import PeerLedgerDomain
 /// `/`: the exchanges we are at, sessions by state, sessions down now and since when, requests
 /// waiting for an answer (oldest first), the ledger's head.
 extension Console {
+    /// How many down sessions the dashboard lists.
+    static let downRowsShown = 25
+
     /// States of a configured session that is not exchanging routes.
     static let downStates: Set<String> = ["idle", "connect", "active", "opensent", "openconfirm"]
 
@@ -39,7 +42,9 @@ extension Console {
             func state(_ session: Session) -> String { observed[session.id]?.bgpState ?? session.text(.state) ?? "not configured" }
             var byState: [String: Int] = [:]
             for session in live { byState[state(session), default: 0] += 1 }
-            let down = live.filter { Self.downStates.contains(state($0)) }.prefix(100)
+            let allDown = live.filter { Self.downStates.contains(state($0)) }
+            // Each row's "since" walks the session's history: the longest-known first 25 are shown.
+            let down = allDown.prefix(Self.downRowsShown)
             let downRows = down.map { session -> [String: Any] in
                 [
                     "id": session.id, "peer": "\(session.text(.peer_name) ?? "?") \(session.text(.peer_ipaddr) ?? "")",
@@ -62,12 +67,14 @@ extension Console {
                 ]
             }
             var context: [String: Any] = [
-                "liveSessions": live.count, "downCount": downRows.count, "waitingCount": waiting.count,
+                "liveSessions": live.count, "downCount": allDown.count, "waitingCount": waiting.count,
                 "states": byState.sorted { $0.key < $1.key }.map { ["state": $0.key, "count": $0.value] },
                 "down": downRows, "waiting": waitingRows, "exchanges": exchanges,
                 "hasDown": !downRows.isEmpty, "hasWaiting": !waitingRows.isEmpty, "hasExchanges": !exchanges.isEmpty,
             ]
             if let own = try reader.ownNetwork() { context["own"] = ["name": own.name, "asn": own.asn] }
+            // Set only when some are left out: a number, even 0, opens a Mustache section.
+            if allDown.count > downRows.count { context["downMore"] = allDown.count - downRows.count }
             return (PageContext(context), down.map(\.id), try reader.projectionPosition())
         }
         var context = found.0.values

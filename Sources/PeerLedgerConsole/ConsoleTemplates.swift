@@ -121,6 +121,7 @@ enum ConsoleTemplates {
         <div class="table-wrap"><table><thead><tr><th scope="col">Session</th><th scope="col">Peer</th><th scope="col">State</th><th scope="col">Since</th><th scope="col">Last error</th></tr></thead><tbody>
         {{#down}}<tr><td><a href="/sessions/{{id}}{{asOfQuery}}">{{id}}</a></td><td>{{peer}}</td><td class="state-down">{{state}}</td><td>{{since}}</td><td>{{why}}</td></tr>{{/down}}
         </tbody></table></div>
+        {{#downMore}}<p class="muted">and {{downMore}} more.</p>{{/downMore}}
         {{/hasDown}}
         {{^down}}<p class="muted">No session is down.</p>{{/down}}
         <h2>Requests awaiting an answer (oldest first)</h2>
