@@ -43,7 +43,7 @@ extension Console {
             var byState: [String: Int] = [:]
             for session in live { byState[state(session), default: 0] += 1 }
             let allDown = live.filter { Self.downStates.contains(state($0)) }
-            // Each row's "since" walks the session's history: the longest-known first 25 are shown.
+            // Each row's "since" walks the session's history, so 25 are listed (by id), the rest counted.
             let down = allDown.prefix(Self.downRowsShown)
             let downRows = down.map { session -> [String: Any] in
                 [

@@ -111,7 +111,7 @@ extension Console {
 
     func networkPage(
         _ session: ConsoleSession, exchange exchangeText: String?, net netText: String?,
-        error: String? = nil, notice: String? = nil
+        error: String? = nil, notice: String? = nil, preview: (form: ConsoleForm, mail: String)? = nil
     ) async throws -> Outcome {
         let exchange = try Self.identifier(exchangeText, field: "exchange id")
         let net = try Self.identifier(netText, field: "network id")
@@ -171,6 +171,14 @@ extension Console {
         }
         if let error { context["error"] = error }
         if let notice { context["notice"] = notice }
+        if let preview {
+            // The form as it was posted, under the message it would send.
+            context["mail"] = [
+                "from": preview.form["email_from"] ?? "", "to": preview.form["email_to"] ?? "", "subject": preview.form["subject"] ?? "",
+                "body": preview.form["body"] ?? "",
+            ]
+            context["preview"] = preview.mail
+        }
         let title = "\(context["name"] as? String ?? "Network") at \(context["exchangeName"] as? String ?? "")"
         return .page(title: title, template: "network", context: context, status: error == nil ? .ok : .badRequest)
     }
@@ -188,6 +196,14 @@ extension Console {
             request = try PeeringRequest(sendRequest: { texts[$0] })
         } catch {
             return try await networkPage(session, exchange: exchangeText, net: netText, error: "\(error.message); nothing was sent")
+        }
+        switch form.text("mode") ?? "send" {
+        case "send": break
+        case "preview":
+            let next = try await ledger.reading { reader in try (reader.lastRequestID() ?? 0) + 1 }
+            let message = try request.message(requestID: next, date: ledger.clock.now())
+            return try await networkPage(session, exchange: exchangeText, net: netText, preview: (form, message.rendered))
+        case let other: throw Refusal("mode must be send or preview; got '\(Values.quoted(other))'")
         }
         let quietPeriodSeconds = self.quietPeriodSeconds
         let id: Int64

@@ -208,8 +208,9 @@ enum ConsoleTemplates {
         <div><label for="email_to">To</label><input id="email_to" name="email_to" required value="{{mail.to}}"></div>
         <div><label for="subject">Subject</label><input id="subject" name="subject" required value="{{mail.subject}}"></div>
         <div><label for="body">Message</label><textarea id="body" name="body">{{mail.body}}</textarea></div>
-        <div><button type="submit">Send request</button></div>
+        <div><button type="submit" name="mode" value="send">Send request</button> <button type="submit" name="mode" value="preview" class="secondary">Preview the mail</button></div>
         </form>
+        {{#preview}}<h3>The mail as it would be sent (nothing was sent)</h3><pre>{{preview}}</pre>{{/preview}}
         <h2>Add sessions</h2>
         {{#pairs}}
         <form method="post" action="/exchanges/{{exchange}}/networks/{{netID}}/sessions" class="inline" aria-label="Add the {{family}} session">

@@ -171,6 +171,15 @@ struct ConsoleTests {
             let exchange = try await console.get("/exchanges/1?status=qualified")
             #expect(exchange.html.contains("1&amp;1 Internet"))
             #expect(!exchange.html.contains("Amazon.com"))  // peered, not qualified
+            let before = try world.ledger.eventCount()
+            let preview = try await console.submit(
+                "/exchanges/1/networks/262/request", from: "/exchanges/1/networks/262",
+                [("mode", "preview"), ("email_from", "ops@6connect.com"), ("email_to", "peering@1und1.net"), ("subject", "Peering at Equinix Ashburn"), ("body", "Hello.")])
+            #expect(preview.status == .ok)
+            #expect(preview.html.contains("The mail as it would be sent (nothing was sent)"))
+            #expect(preview.html.contains("Subject: Peering at Equinix Ashburn"))
+            #expect(preview.html.contains("To: peering@1und1.net"))
+            #expect(try world.ledger.eventCount() == before)
             let sent = try await console.submit(
                 "/exchanges/1/networks/262/request", from: "/exchanges/1/networks/262",
                 [("email_from", "ops@6connect.com"), ("email_to", "peering@1und1.net"), ("subject", "Peering at Equinix Ashburn"), ("body", "Hello.")])
