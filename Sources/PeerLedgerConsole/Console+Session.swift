@@ -30,9 +30,19 @@ extension Console {
         var context = Self.sessionContext(found)
         var timeline: [[String: Any]] = []
         var history: [[String: Any]] = []
+        var configurations: [[String: Any]] = []
+        var previous: String?
         for event in events {
             history.append(["position": event.position, "recordedAt": event.recordedAt, "actor": Self.actor(of: event), "type": event.type])
-            if case let .sessionStateObserved(observed) = try LedgerEvent(event) {
+            let decoded = try LedgerEvent(event)
+            if case let .sessionConfigurationRequested(requested) = decoded {
+                configurations.append([
+                    "recordedAt": event.recordedAt, "actor": Self.actor(of: event), "operation": requested.operation.rawValue,
+                    "diff": Self.lineDiff(from: previous, to: requested.configuration),
+                ])
+                previous = requested.configuration
+            }
+            if case let .sessionStateObserved(observed) = decoded {
                 timeline.append([
                     "at": event.recordedAt, "state": observed.state,
                     "css": observed.state == "established" ? "state-established" : "state-down",
@@ -48,6 +58,7 @@ extension Console {
         if prefixes.count > 1 { context["prefixChart"] = Self.prefixChart(prefixes) }
         context["hasTimeline"] = !timeline.isEmpty
         context["history"] = history
+        context["configurations"] = Array(configurations.reversed())
         if let router { context["router"] = router }
         if let saved = request.uri.queryParameters["saved"] {
             context["notice"] = saved == "0" ? "Nothing changed: the values were already those." : "Saved."
@@ -81,6 +92,16 @@ extension Console {
             <polyline points="\(points)" fill="none" stroke="#0b5cad" stroke-width="2"/>
             </svg>
             """
+    }
+
+    /// How a pushed configuration differs from the one pushed before it: `- ` for a line gone,
+    /// `+ ` for a line new, in the order of each text (the whole text, as `+`, for the first).
+    static func lineDiff(from old: String?, to new: String) -> String {
+        let before = (old ?? "").split(separator: "\n").map(String.init)
+        let after = new.split(separator: "\n").map(String.init)
+        let (kept, added) = (Set(after), Set(before))
+        let lines = before.filter { !kept.contains($0) }.map { "- " + $0 } + after.filter { !added.contains($0) }.map { "+ " + $0 }
+        return lines.isEmpty ? "(the same text as the push before)" : lines.joined(separator: "\n")
     }
 
     static func actor(of event: RecordedEvent) -> String {

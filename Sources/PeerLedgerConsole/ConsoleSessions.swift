@@ -21,6 +21,8 @@ actor ConsoleSessions {
     /// This many failed logins within `lockoutWindowSeconds` lock the name out for that window.
     static let lockoutFailures = 5
     static let lockoutWindowSeconds: Int64 = 15 * 60
+    /// Past this many sessions (or names with failures), the stale ones are dropped.
+    static let pruneAbove = 10_000
 
     private var sessions: [String: ConsoleSession] = [:]
     private var failures: [String: [Timestamp]] = [:]
@@ -40,6 +42,9 @@ actor ConsoleSessions {
         let session = ConsoleSession(
             id: Self.randomToken(), user: user, role: role, csrfToken: Self.randomToken(), mustChangePassword: mustChangePassword,
             started: now)
+        if sessions.count >= Self.pruneAbove {
+            sessions = sessions.filter { now < $0.value.started.advanced(bySeconds: Self.lifetimeSeconds) }
+        }
         sessions[session.id] = session
         failures[user] = nil
         return session
@@ -70,6 +75,10 @@ actor ConsoleSessions {
     }
 
     func recordFailure(_ user: String, now: Timestamp) {
+        if failures.count >= Self.pruneAbove {
+            // Names tried long ago are forgotten, so guessing names cannot grow this without end.
+            failures = failures.filter { !recent($0.key, now: now).isEmpty }
+        }
         failures[user] = recent(user, now: now) + [now]
     }
 

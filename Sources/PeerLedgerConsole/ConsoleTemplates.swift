@@ -261,6 +261,9 @@ enum ConsoleTemplates {
         {{/hasTimeline}}
         {{^timeline}}<p class="muted">No state observed yet.</p>{{/timeline}}
         {{#prefixChart}}<h2>Prefixes received over time</h2>{{{prefixChart}}}{{/prefixChart}}
+        <h2>Configuration history</h2>
+        {{#configurations}}<details><summary>{{recordedAt}} · {{operation}} by {{actor}}</summary><pre>{{diff}}</pre></details>{{/configurations}}
+        {{^configurations}}<p class="muted">Never pushed to a router.</p>{{/configurations}}
         <h2>History</h2>
         <div class="table-wrap"><table><thead><tr><th scope="col">Position</th><th scope="col">Recorded</th><th scope="col">Actor</th><th scope="col">Type</th></tr></thead><tbody>
         {{#history}}<tr><td>{{position}}</td><td>{{recordedAt}}</td><td>{{actor}}</td><td>{{type}}</td></tr>{{/history}}

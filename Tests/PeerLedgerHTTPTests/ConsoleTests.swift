@@ -3,7 +3,7 @@ import HTTPTypes
 import HummingbirdTesting
 import Logging
 import PeerLedger
-import PeerLedgerConsole
+@testable import PeerLedgerConsole
 import PeerLedgerDomain
 import PeerLedgerHTTP
 import PeerLedgerTestSupport
@@ -326,6 +326,15 @@ struct ConsoleTests {
             #expect(bad.html.contains("mode must be preview or push; got &#39;sideways&#39;") || bad.html.contains("mode must be preview or push"))
             #expect(try world.ledger.eventCount() == before)
         }
+    }
+
+    @Test("a pushed configuration's difference from the one before: removed lines with -, new ones with +")
+    func configurationDiff() {
+        #expect(Console.lineDiff(from: nil, to: "conf t\nneighbor 206.126.236.68 remote-as 16509") == "+ conf t\n+ neighbor 206.126.236.68 remote-as 16509")
+        #expect(
+            Console.lineDiff(from: "conf t\nneighbor 206.126.236.68 maximum-prefix 200", to: "conf t\nneighbor 206.126.236.68 maximum-prefix 250")
+                == "- neighbor 206.126.236.68 maximum-prefix 200\n+ neighbor 206.126.236.68 maximum-prefix 250")
+        #expect(Console.lineDiff(from: "conf t", to: "conf t") == "(the same text as the push before)")
     }
 
     static func actor(_ event: RecordedEvent) -> String {
