@@ -65,7 +65,7 @@ extension Console {
         guard let session = await currentSession(request) else { return Self.redirect("/login") }
         let form = try? await ConsoleForm.read(request, limit: Self.maxFormBytes)
         guard let token = form?["csrf_token"], Self.constantTimeEqual(token, session.csrfToken) else {
-            return render(session, Self.forbidden("The form did not carry this session's CSRF token (csrf_token); you are still logged in."))
+            return render(session, Self.forbidden("The form did not carry the CSRF token of your login (csrf_token); you are still logged in."))
         }
         await sessions.end(session.id)
         var response = Self.redirect("/login")

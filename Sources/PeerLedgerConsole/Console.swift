@@ -130,7 +130,7 @@ public struct Console: Sendable {
             return render(session, .page(title: "Bad request", template: "message", context: Self.message("Bad request", refusal.message), status: .badRequest))
         }
         guard let token = form["csrf_token"], Self.constantTimeEqual(token, session.csrfToken) else {
-            return render(session, Self.forbidden("The form did not carry this session's CSRF token (csrf_token); nothing was changed. Reload the page and try again."))
+            return render(session, Self.forbidden("The form did not carry the CSRF token of your login (csrf_token); nothing was changed. Reload the page and try again."))
         }
         if session.mustChangePassword, !allowsPendingPassword { return Self.redirect("/password") }
         guard session.role.allows(role) else {

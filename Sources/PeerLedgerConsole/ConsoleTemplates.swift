@@ -268,7 +268,7 @@ enum ConsoleTemplates {
         <div class="table-wrap"><table><thead><tr><th scope="col">Position</th><th scope="col">Recorded</th><th scope="col">Actor</th><th scope="col">Type</th></tr></thead><tbody>
         {{#history}}<tr><td>{{position}}</td><td>{{recordedAt}}</td><td>{{actor}}</td><td>{{type}}</td></tr>{{/history}}
         </tbody></table></div>
-        <p><a href="/audit?stream=session-{{id}}">This session in the audit log</a></p>
+        <p><a href="/audit?stream=session-{{id}}">Session {{id}} in the audit log</a></p>
         """
 
     static let conflict = """

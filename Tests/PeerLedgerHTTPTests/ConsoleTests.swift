@@ -108,7 +108,7 @@ struct ConsoleTests {
             let before = try world.ledger.eventCount()
             let missing = try await console.post("/sessions/1", [("version", "1"), ("peer_group", "NEW-GROUP")])
             #expect(missing.status == .forbidden)
-            #expect(missing.html.contains("CSRF token (csrf_token)"))
+            #expect(missing.html.contains("CSRF token of your login (csrf_token)"))
             let wrong = try await console.post("/sessions/1", [("csrf_token", String(repeating: "ab", count: 32)), ("version", "1"), ("peer_group", "NEW-GROUP")])
             #expect(wrong.status == .forbidden)
             #expect(try world.ledger.eventCount() == before)
