@@ -72,6 +72,7 @@ extension Console {
 
     func verifyPage(_ session: ConsoleSession) async throws -> Outcome {
         let report = try await ledger.reading { reader in try reader.verifyLog() }
+        await sessions.verified(at: ledger.clock.now(), user: session.user, valid: report.isValid, summary: report.summary)
         return .page(
             title: "Verify", template: "verify",
             context: ["kind": report.isValid ? "ok" : "error", "summary": report.summary, "events": report.events, "lastHash": report.lastHash])

@@ -84,6 +84,11 @@ extension Console {
             (try Self.event(at: position, reader), try downIDs.map { try Self.downSince($0, through: position, reader) })
         }
         context["head"] = ["position": head?.position ?? 0, "hash": head?.hash ?? ""]
+        if let verify = await sessions.lastVerify {
+            context["lastVerify"] = [
+                "at": verify.at.iso8601, "user": verify.user, "summary": verify.summary, "kind": verify.valid ? "state-established" : "state-down",
+            ]
+        }
         if var rows = context["down"] as? [[String: Any]] {
             for index in rows.indices where index < since.count {
                 rows[index]["since"] = since[index].at ?? "unknown"

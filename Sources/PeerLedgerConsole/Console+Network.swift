@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import PeerLedger
 import PeerLedgerDomain
+import PeerLedgerRouters
 
 /// `/networks/NET`: a network's PeeringDB facts and contacts, our sessions with it at each common
 /// exchange, the communications timeline and every change of its PeeringDB record.
@@ -70,9 +71,21 @@ extension Console {
         }
     }
 
-    func routersPage(_ session: ConsoleSession, _ request: Request) async throws -> Outcome {
-        let asOf = Self.asOf(request)
-        let context = try await reading(asOf: asOf) { reader in
+    /// Polls one router now (its BGP states and prefixes, its drift from the ledger): what the
+    /// poller records is written with the actor `user:NAME`; the report is shown above the list.
+    func pollRouter(_ session: ConsoleSession, id text: String?) async throws -> Outcome {
+        let id = try Self.identifier(text, field: "router id")
+        guard let router = try await ledger.reading({ reader in try reader.routers().first { $0.id == id } }) else {
+            throw ConsoleNotFound(message: "no router \(id)")
+        }
+        var poller = RouterPoller(ledger: ledger, connector: routers)
+        poller.metadata = Self.metadata(session)
+        let report = try await poller.poll(router)
+        return try await routersPage(session, asOf: nil, report: report.lines.joined(separator: "\n"))
+    }
+
+    func routersPage(_ session: ConsoleSession, asOf: String?, report: String? = nil) async throws -> Outcome {
+        var context = try await reading(asOf: asOf) { reader in
             PageContext([
                 "routers": try reader.routers().map { router -> [String: Any] in
                     let states = try reader.routerStates(router: router.id).values
@@ -87,6 +100,8 @@ extension Console {
                 }
             ])
         }
-        return .page(title: "Routers", template: "routers", context: context.values, asOf: AsOfControl(asOf: asOf, path: "/routers"))
+        .values
+        if let report { context["report"] = report }
+        return .page(title: "Routers", template: "routers", context: context, asOf: AsOfControl(asOf: asOf, path: "/routers"))
     }
 }

@@ -79,7 +79,10 @@ public struct Console: Sendable {
         router.get("/networks/:net") { request, context in
             try await page(request) { try await networkFactsPage($0, request, net: context.parameters.get("net")) }
         }
-        router.get("/routers") { request, _ in try await page(request) { try await routersPage($0, request) } }
+        router.get("/routers") { request, _ in try await page(request) { try await routersPage($0, asOf: Self.asOf(request)) } }
+        router.post("/routers/:id/poll") { request, context in
+            try await form(request, needs: .operator) { session, _ in try await pollRouter(session, id: context.parameters.get("id")) }
+        }
         router.get("/sessions/:id") { request, context in
             try await page(request) { try await sessionPage($0, request, id: context.parameters.get("id")) }
         }

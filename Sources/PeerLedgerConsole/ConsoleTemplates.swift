@@ -103,7 +103,7 @@ enum ConsoleTemplates {
         <div class="card"><div class="muted">Live sessions</div><div class="number">{{liveSessions}}</div></div>
         <div class="card"><div class="muted">Sessions down now</div><div class="number">{{downCount}}</div></div>
         <div class="card"><div class="muted">Requests awaiting an answer</div><div class="number">{{waitingCount}}</div></div>
-        <div class="card"><div class="muted">Ledger head</div><div>position {{head.position}}</div><div class="hash" title="hash of the head event">{{head.hash}}</div><div><a href="/audit/verify">Verify the log</a></div></div>
+        <div class="card"><div class="muted">Ledger head</div><div>position {{head.position}}</div><div class="hash" title="hash of the head event">{{head.hash}}</div>{{#lastVerify}}<div class="{{kind}}">Last verified {{at}} by {{user}}: {{summary}}</div>{{/lastVerify}}{{^lastVerify}}<div class="muted">Not verified from the console since the server started.</div>{{/lastVerify}}<div><a href="/audit/verify">Verify the log</a></div></div>
         </section>
         <h2>Exchanges we are at</h2>
         {{#hasExchanges}}
@@ -312,8 +312,10 @@ enum ConsoleTemplates {
 
     static let routers = """
         <h1>Routers</h1>
-        <div class="table-wrap"><table><thead><tr><th scope="col">Id</th><th scope="col">Name</th><th scope="col">Platform</th><th scope="col">Access</th><th scope="col">Live sessions</th><th scope="col">Configured on it</th><th scope="col">Established</th><th scope="col">Down</th><th scope="col">Last push</th></tr></thead><tbody>
-        {{#routers}}<tr><td>{{id}}</td><td>{{name}}</td><td>{{platform}}</td><td>{{access}}</td><td>{{live}}</td><td>{{onRouter}}</td><td>{{established}}</td><td>{{down}}</td><td>{{lastPush}}</td></tr>{{/routers}}
+        {{#report}}<h2>Poll report</h2><pre role="status">{{report}}</pre>{{/report}}
+        <div class="table-wrap"><table><thead><tr><th scope="col">Id</th><th scope="col">Name</th><th scope="col">Platform</th><th scope="col">Access</th><th scope="col">Live sessions</th><th scope="col">Configured on it</th><th scope="col">Established</th><th scope="col">Down</th><th scope="col">Last push</th><th scope="col">Poll</th></tr></thead><tbody>
+        {{#routers}}<tr><td>{{id}}</td><td>{{name}}</td><td>{{platform}}</td><td>{{access}}</td><td>{{live}}</td><td>{{onRouter}}</td><td>{{established}}</td><td>{{down}}</td><td>{{lastPush}}</td>
+        <td><form method="post" action="/routers/{{id}}/poll"><input type="hidden" name="csrf_token" value="{{csrf}}"><button type="submit" class="secondary" aria-label="Poll {{name}} now">Poll now</button></form></td></tr>{{/routers}}
         </tbody></table></div>
         {{^routers}}<p class="muted">No router is registered (peerledger routers add).</p>{{/routers}}
         """

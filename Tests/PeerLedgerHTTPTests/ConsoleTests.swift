@@ -245,6 +245,7 @@ struct ConsoleTests {
             #expect(audit.html.contains(try #require(events.first?.hash)))
             let verify = try await console.get("/audit/verify")
             #expect(verify.html.contains(#"class="ok""#))
+            #expect(try await console.get("/").html.contains("Last verified "))
         }
     }
 
@@ -325,6 +326,12 @@ struct ConsoleTests {
             #expect(bad.status == .badRequest)
             #expect(bad.html.contains("mode must be preview or push; got &#39;sideways&#39;") || bad.html.contains("mode must be preview or push"))
             #expect(try world.ledger.eventCount() == before)
+            // Poll now reports what the router answered, or why it could not be read.
+            let polled = try await console.submit("/routers/422/poll", from: "/routers", [])
+            #expect(polled.status == .ok)
+            #expect(polled.html.contains("<h2>Poll report</h2><pre role=\"status\">ar1.inoc.com: "))
+            let unknown = try await console.submit("/routers/9/poll", from: "/routers", [])
+            #expect(unknown.status == .notFound)
         }
     }
 
