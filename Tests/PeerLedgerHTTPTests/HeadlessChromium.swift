@@ -92,11 +92,11 @@ final class HeadlessChromium: @unchecked Sendable {
         return result["value"]
     }
 
-    /// Waits, at most `seconds`, until `condition` (JavaScript) is true in the page.
+    /// Waits, at most `seconds`, until the page has loaded and `condition` (JavaScript) is true.
     func waitUntil(_ condition: String, what: String, seconds: Double = 15) throws {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
-            if (try? evaluate("Boolean(\(condition))")) as? Bool == true { return }
+            if (try? evaluate("document.readyState === 'complete' && Boolean(\(condition))")) as? Bool == true { return }
             usleep(100_000)
         }
         let text = (try? evaluate("location.href + ' ' + document.body.innerText.slice(0, 400)")) as? String ?? "?"
