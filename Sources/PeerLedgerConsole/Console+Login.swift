@@ -45,7 +45,14 @@ extension Console {
         let stored = try await ledger.reading { reader in try reader.storedConsoleUser(name) }
         // A hash is checked even for an unknown name, so the answer takes as long either way.
         let hash: String
-        if let stored { hash = stored.passwordHash } else { hash = await sessions.unknownUserHash(cost: passwordCost) }
+        if let stored {
+            hash = stored.passwordHash
+        } else if let known = await sessions.unknownUserHash {
+            hash = known
+        } else {
+            hash = await Self.hash(ConsoleAccounts.randomPassword(), cost: passwordCost)
+            await sessions.keepUnknownUserHash(hash)
+        }
         let matches = await Self.verify(password, hash: hash)
         guard let stored, matches, !stored.user.isDisabled else {
             await sessions.recordFailure(name, now: now)

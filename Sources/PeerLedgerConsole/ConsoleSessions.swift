@@ -35,12 +35,11 @@ actor ConsoleSessions {
     }
 
     /// A hash of no one's password, checked for unknown names so that every refusal takes as
-    /// long; made at the first such login, not at start.
-    func unknownUserHash(cost: UInt8) -> String {
-        if let unknownHash { return unknownHash }
-        let hash = ConsoleAccounts.hash(ConsoleAccounts.randomPassword(), cost: cost)
-        unknownHash = hash
-        return hash
+    /// long; made (off the pool, by the caller) at the first such login, not at start.
+    var unknownUserHash: String? { unknownHash }
+
+    func keepUnknownUserHash(_ hash: String) {
+        if unknownHash == nil { unknownHash = hash }
     }
 
     /// A new session for `user`, with fresh random id and CSRF token.

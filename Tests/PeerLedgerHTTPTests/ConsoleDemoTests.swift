@@ -28,9 +28,17 @@ struct ConsoleDemoTests {
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
         try process.run()
-        let text = try await offPool { try Self.read(output.fileHandleForReading, until: "(choose your own at first login)", seconds: 60) }
-        kill(process.processIdentifier, SIGTERM)
-        process.waitUntilExit()
+        // Every wait on the child is off Swift's pool, where the in-process servers of other tests run.
+        let text: String
+        do {
+            text = try await offPool { try Self.read(output.fileHandleForReading, until: "(choose your own at first login)", seconds: 60) }
+        } catch {
+            kill(process.processIdentifier, SIGKILL)
+            await offPool { process.waitUntilExit() }
+            throw error
+        }
+        kill(process.processIdentifier, SIGKILL)
+        await offPool { process.waitUntilExit() }
         let line = try #require(text.split(separator: "\n").first { $0.hasPrefix("Console: ") })
         #expect(line.contains("/login  user: demo  one-time password: "))
         let password = try #require(line.components(separatedBy: "one-time password: ").last?.split(separator: " ").first.map(String.init))
