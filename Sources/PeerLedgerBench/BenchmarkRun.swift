@@ -35,7 +35,7 @@ public struct BenchmarkRun {
         log("getSessions, getCommunications and getPeers at the big exchange, in process...")
         rows += try await reads.run()
         log("the console's dashboard, big exchange and session pages, in process...")
-        rows += try await ConsoleWorkloads(ledger: ledger, log: log).run()
+        rows += try await reads.consolePages()
         log("audit...")
         rows += try await workloads.audit(ledger)
         log("the same reads over HTTP (a lone server process) against nginx...")

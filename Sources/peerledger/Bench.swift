@@ -48,7 +48,7 @@ struct Bench: AsyncParsableCommand {
             let workloads = ReadWorkloads(ledger: ledger) { printError($0) }
             var rows = try await workloads.run(samples: samples, only: only)
             if only == nil || "console".contains(only ?? "") {
-                rows += try await ConsoleWorkloads(ledger: ledger) { printError($0) }.run(samples: max(1, samples / 10))
+                rows += try await workloads.consolePages(samples: max(1, samples / 10))
             }
             if http { rows += try await HTTPWorkload(ledger: ledger, databasePath: reads, folder: folder) { printError($0) }.run(calls: workloads.calls(only: only)) }
             print(json ? BenchmarkTable.json([("reads", rows)]) : BenchmarkTable.render(rows))

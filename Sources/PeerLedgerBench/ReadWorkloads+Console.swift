@@ -1,24 +1,13 @@
 import Foundation
-public import PeerLedger
+import PeerLedger
 import PeerLedgerConsole
 import PeerLedgerDomain
-public import PeerLedgerFixtures
 
 /// The console's server-side time on the world: the dashboard, the big exchange's page and a
 /// session page there, each rendered in process as a viewer sees it (the reads and the HTML),
 /// against the target of 50 ms at p50.
-public struct ConsoleWorkloads {
-    let ledger: Ledger
-    let exchange: Int64
-    let log: (String) -> Void
-
-    public init(ledger: Ledger, exchange: Int64 = SyntheticWorld.bigExchange, log: @escaping (String) -> Void) {
-        self.ledger = ledger
-        self.exchange = exchange
-        self.log = log
-    }
-
-    public func run(samples: Int = 30) async throws -> [BenchmarkRow] {
+extension ReadWorkloads {
+    public func consolePages(samples: Int = 30) async throws -> [BenchmarkRow] {
         let console = Console(ledger: ledger, secureCookies: false)
         let exchange = self.exchange
         let session = try await ledger.reading { reader in
