@@ -49,6 +49,8 @@ let package = Package(
         // Property tests of every input parser (tests only).
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // The console's password hashes (HummingbirdBcrypt).
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
     ],
     targets: [
         // The domain: event types and their payload codecs, values (ASN, address, timestamp...),
@@ -163,6 +165,24 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The console: server-rendered HTML pages for people, at `/`, over the core's typed queries
+        // and commands only (no GRDB, no SQL); its users, sessions, CSRF tokens and lockout.
+        .target(
+            name: "PeerLedgerConsole",
+            dependencies: [
+                "PeerLedger",
+                "PeerLedgerDomain",
+                // A session's configuration previewed and pushed, as configureSession does.
+                "PeerLedgerRouters",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict + [.enableUpcomingFeature("MemberImportVisibility")]
+        ),
         // The HTTP server: Hummingbird routes onto APIv1 (which checks the HMAC signature), request
         // logging, HTTPS with certificates reloaded on SIGHUP.
         .target(
@@ -171,6 +191,7 @@ let package = Package(
                 "PeerLedger",
                 "PeerLedgerAPIv1",
                 "PeerLedgerAPIv2",
+                "PeerLedgerConsole",
                 "PeerLedgerDomain",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -193,6 +214,7 @@ let package = Package(
             dependencies: [
                 "PeerLedger",
                 "PeerLedgerAPIv1",
+                "PeerLedgerConsole",
                 "PeerLedgerDomain",
                 "PeerLedgerFixtures",
                 "PeerLedgerPostgres",
@@ -263,6 +285,7 @@ let package = Package(
                 "PeerLedgerAPIv1",
                 "PeerLedgerDomain",
                 "PeerLedgerHTTP",
+                "PeerLedgerConsole",
                 "PeerLedgerSettings",
                 "PeerLedgerFixtures",
                 "PeerLedgerBench",
@@ -347,6 +370,7 @@ let package = Package(
                 "PeerLedger",
                 "PeerLedgerAPIv1",
                 "PeerLedgerAPIv2",
+                "PeerLedgerConsole",
                 "PeerLedgerDomain",
                 "PeerLedgerTestSupport",
                 "PeerLedgerHTTP",

@@ -56,13 +56,7 @@ extension APIv2 {
             return IdempotencyKey(actor: caller.key.name, key: key, fingerprint: Self.fingerprint("createSession", texts))
         }
         let appended = try await ledger.append(caller.metadata, idempotency: idempotency, record: { FirstAnswer.kept(Self.resource($0)) }) { transaction in
-            let values = try SessionDecisions.newSession(texts)
-            try Self.refuseDuplicate(values, excluding: nil, transaction.reader)
-            let id = try (transaction.reader.lastSessionID() ?? 0) + 1
-            let passwordRef = try values[.password]?.textValue.map { try transaction.storeSecret($0) }
-            try transaction.append(
-                .sessionAdded(SessionDecisions.added(id: id, values: values, passwordRef: passwordRef)), to: Session.stream(id),
-                expecting: .noStream)
+            let id = try transaction.addSession(texts)
             return try Self.fetch(transaction.reader, id: id)
         }
         let resource: Components.Schemas.Session
@@ -110,15 +104,7 @@ extension APIv2 {
             if let expected, expected != current.version {
                 throw Problem.versionMismatch(stream: Session.stream(id), expected: expected, current: current.version)
             }
-            try SessionDecisions.refuseUpdate(ofDeleted: id, isDeleted: current.isDeleted)
-            let next = try SessionDecisions.updatedValues(of: current.values, given: texts)
-            try Self.refuseDuplicate(next, excluding: id, transaction.reader)
-            let changes = try transaction.sessionChanges(from: current, to: next)
-            if !changes.isEmpty {
-                try transaction.append(
-                    .sessionUpdated(SessionUpdated(sessionID: id, changes: changes)), to: Session.stream(id),
-                    expecting: .exactly(current.version))
-            }
+            _ = try transaction.updateSession(current, given: texts)
             return try Self.fetch(transaction.reader, id: id)
         }
         guard case let .new(session) = appended else { throw Problem.internal(requestID: caller.requestID) }
@@ -188,11 +174,6 @@ extension APIv2 {
             text += "\u{1E}\(field.rawValue)\u{1F}\(value)"
         }
         return SHA256.hash(data: Array(text.utf8)).hexString
-    }
-
-    static func refuseDuplicate(_ values: [SessionField: FieldValue], excluding id: Int64?, _ reader: LedgerReader) throws {
-        guard let slot = SessionDecisions.slot(of: values) else { return }
-        try SessionDecisions.refuseDuplicate(slot, holder: reader.liveSession(holding: slot, excluding: id))
     }
 
     static func fetch(_ reader: LedgerReader, id: Int64) throws -> Session {

@@ -35,6 +35,8 @@ public struct BenchmarkRun {
         let reads = ReadWorkloads(ledger: ledger, log: log)
         log("getSessions, getCommunications and getPeers at the big exchange, in process...")
         rows += try await reads.run()
+        log("the console's dashboard, big exchange and session pages, in process...")
+        rows += try await reads.consolePages()
         log("audit...")
         rows += try await workloads.audit(ledger)
         log("the same reads over HTTP (a lone server process) against nginx...")

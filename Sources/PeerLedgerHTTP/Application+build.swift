@@ -4,10 +4,11 @@ package import Logging
 import NIOCore
 package import PeerLedger
 package import PeerLedgerAPIv1
+package import PeerLedgerConsole
 import PeerLedgerDomain
 
-/// Builds the HTTP server over a ledger: the APIv1 endpoint, APIv2 under `/api/v2/`, a health
-/// check and Prometheus metrics (`/metrics`), over HTTPS when `tls` is given. `onRunning`
+/// Builds the HTTP server over a ledger: the APIv1 endpoint, APIv2 under `/api/v2/`, the console's
+/// pages for people at `/` (`PeerLedgerConsole`), a health check and Prometheus metrics (`/metrics`), over HTTPS when `tls` is given. `onRunning`
 /// receives the bound port (useful with port 0). `streamHeartbeat` is the event stream's
 /// keep-alive interval (15 s; tests shorten it). `metrics` is the registry `/metrics` serves,
 /// shared with the services `serve` runs beside the server (a new one when not given).
@@ -15,6 +16,17 @@ package func buildApplication(
     ledger: Ledger, host: String, port: Int, logger: Logger, requests: PeeringRequestSettings = PeeringRequestSettings(),
     tls: ReloadingCertificate? = nil, streamHeartbeat: Duration = .seconds(15), metrics: LedgerMetrics? = nil,
     onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+) -> some ApplicationProtocol {
+    buildApplication(
+        ledger: ledger, host: host, port: port, logger: logger, requests: requests, tls: tls, streamHeartbeat: streamHeartbeat,
+        metrics: metrics, consolePasswordCost: ConsoleAccounts.defaultCost, onRunning: onRunning)
+}
+
+/// As above, with bcrypt's cost for passwords chosen in the console (tests lower it).
+package func buildApplication(
+    ledger: Ledger, host: String, port: Int, logger: Logger, requests: PeeringRequestSettings = PeeringRequestSettings(),
+    tls: ReloadingCertificate? = nil, streamHeartbeat: Duration = .seconds(15), metrics: LedgerMetrics? = nil,
+    consolePasswordCost: UInt8, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let router = Router(context: LedgerRequestContext.self)
     let metrics = metrics ?? LedgerMetrics(ledger: ledger)
@@ -30,6 +42,10 @@ package func buildApplication(
     } catch {
         logger.critical("APIv2 could not be registered; it is not served", metadata: ["error": "\(error)"])
     }
+    Console(
+        ledger: ledger, secureCookies: tls != nil, quietPeriodSeconds: requests.quietPeriodSeconds, passwordCost: consolePasswordCost,
+        logger: logger)
+        .addRoutes(to: router)
     return Application(
         router: router,
         server: tls.map { .guardedHTTPS(certificate: $0) } ?? .guardedHTTP1,

@@ -15,7 +15,7 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Events in the log: 10k, 100k or 1m (repeat to see how figures grow).") var scale: [String] = ["10k"]
     @Option(help: "Durable single-command writes to time (each side).") var writes = 1000
     @Flag(help: "JSON instead of a table.") var json = false
-    @Option(help: "Measure only the list reads (in process and over HTTP) on this existing world file (from generate-world); it gains a read-only API key.")
+    @Option(help: "Measure only the list reads (in process and over HTTP) and the console's pages on this existing world file (from generate-world); it gains a read-only API key.")
     var reads: String?
     @Flag(inversion: .prefixedNo, help: "With --reads: also measure over HTTP against nginx.") var http = true
     @Option(help: "With --reads: only the calls whose name contains this (e.g. getPeers).") var only: String?
@@ -49,6 +49,9 @@ struct Bench: AsyncParsableCommand {
             defer { try? FileManager.default.removeItem(at: folder) }
             let workloads = ReadWorkloads(ledger: ledger) { printError($0) }
             var rows = try await workloads.run(samples: samples, only: only)
+            if only == nil || "console".contains(only ?? "") {
+                rows += try await workloads.consolePages(samples: max(1, samples / 10))
+            }
             if http { rows += try await HTTPWorkload(ledger: ledger, databasePath: reads, folder: folder) { printError($0) }.run(calls: workloads.calls(only: only), v2: workloads.v2Calls(only: only)) }
             print(json ? BenchmarkTable.json([("reads", rows)]) : BenchmarkTable.render(rows))
             return

@@ -1,6 +1,7 @@
 import Foundation
 import PeerLedger
 import PeerLedgerAPIv1
+import PeerLedgerConsole
 import PeerLedgerDomain
 
 /// Demo data for a first look: the seed's example sessions at Equinix Ashburn and a key named
@@ -36,6 +37,20 @@ enum Demo {
             }
         }
         return Key(apiKey: issued.key.apiKey, secret: issued.secret, token: issued.token)
+    }
+
+    /// The console's demo user `demo` (an operator) with a new one-time password, printed at
+    /// start: made on the first demo run, given a fresh one-time password on later runs.
+    static func consoleUser(_ ledger: Ledger) throws -> (name: String, password: String) {
+        let metadata = EventMetadata(actor: "demo")
+        if try ledger.consoleUsers().contains(where: { $0.name == "demo" && !$0.isDisabled }) {
+            return ("demo", try ConsoleAccounts.reset(ledger, name: "demo", metadata: metadata))
+        }
+        return ("demo", try ConsoleAccounts.create(ledger, name: "demo", role: .operator, metadata: metadata).password)
+    }
+
+    static func consoleInstructions(user: (name: String, password: String), scheme: String, host: String, port: Int) -> String {
+        "Console: \(scheme)://\(host):\(port)/login  user: \(user.name)  one-time password: \(user.password) (choose your own at first login)"
     }
 
     static func instructions(key: Key, scheme: String = "http", host: String, port: Int) -> String {

@@ -16,7 +16,7 @@ struct PeerLedgerCommand: AsyncParsableCommand {
             Serve.self, Init.self, Keys.self, Call.self, Verify.self, Rebuild.self, Audit.self, Export.self, BackupCommand.self,
             RestoreCommand.self, Replay.self, Bench.self, PeeringDBCommand.self, SelfCommand.self, GeneratePeeringDB.self,
             GenerateWorld.self, Routers.self, SnapshotsCommand.self, OutboxCommand.self,
-            ConfigCommand.self, StoreCommand.self,
+            ConfigCommand.self, StoreCommand.self, Users.self,
         ])
 }
 

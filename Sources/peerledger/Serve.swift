@@ -32,7 +32,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: .setting("tls_cert")) var tlsCert: String?
     @Option(help: .setting("tls_key")) var tlsKey: String?
     @Option(help: .setting("log_level")) var logLevel: String?
-    @Flag(help: "On an empty ledger, add the seed's example sessions and a demo API key, and print how to call the server.")
+    @Flag(help: "On an empty ledger, add the seed's example sessions; make a demo API key and a demo console user, and print how to use them.")
     var demo = false
     @Option(help: .setting("poll_interval")) var pollInterval: Int?
     @OptionGroup var mail: MailOptions
@@ -74,6 +74,7 @@ struct Serve: AsyncParsableCommand {
         let database = settings.database
         let ledger = try DatabaseOptions.open(database, .createIfMissing, snapshotInterval: max(1, settings.snapshotEvery))
         let demoKey = demo ? try await Demo.prepare(ledger) : nil
+        let demoUser = demo ? try Demo.consoleUser(ledger) : nil
         let metrics = LedgerMetrics(ledger: ledger)
         var services: [any Service] = []
         if settings.outboxInterval > 0 {
@@ -108,6 +109,7 @@ struct Serve: AsyncParsableCommand {
             // Written unbuffered: scripts and tests wait for this line to learn the port.
             var text = "PeerLedger serving \(database) on \(scheme)://\(host):\(port)/api/v1/api.php\n"
             if let demoKey { text += Demo.instructions(key: demoKey, scheme: scheme, host: host, port: port) + "\n" }
+            if let demoUser { text += Demo.consoleInstructions(user: demoUser, scheme: scheme, host: host, port: port) + "\n" }
             FileHandle.standardOutput.write(Data(text.utf8))
         }
         // Last: a graceful shutdown stops the services in reverse order, so the server first stops

@@ -108,6 +108,27 @@ struct TLSTests {
         #expect(!logs.text.contains("ace12345"))
     }
 
+    @Test("over HTTPS the console's cookies are Secure as well as HttpOnly and SameSite=Strict")
+    func consoleCookiesAreSecureOverHTTPS() async throws {
+        let (certificates, live) = try Self.liveCertificate()
+        let certificate = ReloadingCertificate(try ServerCertificate.load(certificateFile: live.certificate, keyFile: live.key))
+        try await servingHTTPS(ledger: ledger, certificate: certificate, logger: logs.logger) { port in
+            let client = httpsClient(trusting: certificates.caFile)
+            do {
+                let login = try await client.execute(HTTPClientRequest(url: "https://127.0.0.1:\(port)/login"), timeout: .seconds(15))
+                #expect(login.status == .ok)
+                let cookie = try #require(login.headers["set-cookie"].first { $0.hasPrefix("peerledger_login=") })
+                #expect(cookie.contains("Secure"))
+                #expect(cookie.contains("HttpOnly"))
+                #expect(cookie.contains("SameSite=Strict"))
+            } catch {
+                try await client.shutdown()
+                throw error
+            }
+            try await client.shutdown()
+        }
+    }
+
     @Test(
         "a client offering only TLS 1.0 or only TLS 1.1 is refused in the handshake and gets no answer",
         arguments: [TLSVersion.tlsv1, .tlsv11])

@@ -194,7 +194,7 @@ extension LedgerEvent {
         case .apiKeyCreated, .apiKeyRevoked, .peeringDBObjectCreated, .peeringDBObjectChanged, .peeringDBObjectRemoved,
             .ownNetworkSet, .peerStatusReset, .peerUpdated, .routerAdded, .routerRemoved, .peeringRequestSent,
             .peeringRequestDelivered, .peeringRequestDeliveryFailed, .peeringRequestFailedPermanently, .peeringRequestAnswered,
-            .webhookSubscribed, .webhookUnsubscribed, .webhookDisabled:
+            .webhookSubscribed, .webhookUnsubscribed, .webhookDisabled, .userCreated, .userDisabled, .userPasswordChanged:
             nil
         }
     }

@@ -63,6 +63,6 @@ extension RecordedEvent {
         PeeringDBObjectChanged.type, PeeringDBObjectRemoved.type, SessionDeleted.type, SessionConfigurationRequested.type,
         SessionConfigurationApplied.type, SessionConfigurationFailed.type, PeeringRequestDeliveryFailed.type,
         PeeringRequestFailedPermanently.type, RouterAdded.type, RouterRemoved.type, OwnNetworkSet.type, APIKeyCreated.type,
-        APIKeyRevoked.type,
+        APIKeyRevoked.type, UserCreated.type, UserDisabled.type, UserPasswordChanged.type,
     ].map { (name: $0, bytes: Array($0.utf8)) }
 }

@@ -25,6 +25,9 @@ public enum LedgerEvent: Sendable, Equatable {
     case webhookSubscribed(WebhookSubscribed)
     case webhookUnsubscribed(WebhookUnsubscribed)
     case webhookDisabled(WebhookDisabled)
+    case userCreated(UserCreated)
+    case userDisabled(UserDisabled)
+    case userPasswordChanged(UserPasswordChanged)
 
     /// The type name of every kind of event, as the log spells it (`SessionAdded`).
     public static let typeNames: [String] = [
@@ -33,7 +36,8 @@ public enum LedgerEvent: Sendable, Equatable {
         PeerStatusReset.type, PeerUpdated.type, RouterAdded.type, RouterRemoved.type, SessionConfigurationRequested.type,
         SessionConfigurationApplied.type, SessionConfigurationFailed.type, SessionStateObserved.type, PeeringRequestSent.type,
         PeeringRequestDelivered.type, PeeringRequestDeliveryFailed.type, PeeringRequestFailedPermanently.type,
-        PeeringRequestAnswered.type, WebhookSubscribed.type, WebhookUnsubscribed.type, WebhookDisabled.type,
+        PeeringRequestAnswered.type, WebhookSubscribed.type, WebhookUnsubscribed.type, WebhookDisabled.type, UserCreated.type,
+        UserDisabled.type, UserPasswordChanged.type,
     ]
 
     /// The payload's type name and schema version, and its canonical JSON.
@@ -72,6 +76,9 @@ public enum LedgerEvent: Sendable, Equatable {
         case let .webhookSubscribed(p): return try pack(p)
         case let .webhookUnsubscribed(p): return try pack(p)
         case let .webhookDisabled(p): return try pack(p)
+        case let .userCreated(p): return try pack(p)
+        case let .userDisabled(p): return try pack(p)
+        case let .userPasswordChanged(p): return try pack(p)
         }
     }
 
@@ -142,6 +149,9 @@ public enum LedgerEvent: Sendable, Equatable {
         case WebhookSubscribed.type: self = .webhookSubscribed(try unpack(WebhookSubscribed.self))
         case WebhookUnsubscribed.type: self = .webhookUnsubscribed(try unpack(WebhookUnsubscribed.self))
         case WebhookDisabled.type: self = .webhookDisabled(try unpack(WebhookDisabled.self))
+        case UserCreated.type: self = .userCreated(try unpack(UserCreated.self))
+        case UserDisabled.type: self = .userDisabled(try unpack(UserDisabled.self))
+        case UserPasswordChanged.type: self = .userPasswordChanged(try unpack(UserPasswordChanged.self))
         default:
             throw LedgerError.unreadableEvent(position: event.position, reason: "unknown event type \(event.type)")
         }

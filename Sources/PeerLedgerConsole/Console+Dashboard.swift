@@ -1,0 +1,142 @@
+import Foundation
+import Logging
+import Hummingbird
+import PeerLedger
+import PeerLedgerDomain
+
+/// `/`: the exchanges we are at, sessions by state, sessions down now and since when, requests
+/// waiting for an answer (oldest first), the ledger's head.
+extension Console {
+    /// How many down sessions the dashboard lists.
+    static let downRowsShown = 25
+
+    /// States of a configured session that is not exchanging routes.
+    static let downStates: Set<String> = ["idle", "connect", "active", "opensent", "openconfirm"]
+
+    /// Runs `body` on the ledger as it is, or as it was at `asOf` (RFC 3339, a day or a time, read
+    /// as APIv2 reads `as_of`); a time that cannot be read is refused by name.
+    func reading<T: Sendable>(asOf: String?, withLog: Bool = false, _ body: @escaping @Sendable (LedgerReader) throws -> T) async throws -> T {
+        guard let asOf else { return try await ledger.reading(body) }
+        let moment = try Values.time(asOf, field: "as_of")
+        return try await PointInTime.ledger(of: ledger, asOf: moment, withLog: withLog).reading(body)
+    }
+
+    /// The request's `as_of`, or nil when absent or empty.
+    static func asOf(_ request: Request) -> String? {
+        guard let text = request.uri.queryParameters["as_of"].map(String.init), !text.isEmpty else { return nil }
+        return text
+    }
+
+    static func asOfQuery(_ asOf: String?) -> String { asOf.map { "?" + query([("as_of", $0)]) } ?? "" }
+
+    func dashboard(_ session: ConsoleSession, _ request: Request) async throws -> Outcome {
+        let asOf = Self.asOf(request)
+        let suffix = Self.asOfQuery(asOf)
+        let found = try await reading(asOf: asOf) { reader -> (PageContext, [Int64], Int64) in
+            let live = try reader.sessions(matching: SessionCriteria())
+            // What the routers last showed of each session wins over the session's own field.
+            var observed: [Int64: SessionRouterState] = [:]
+            for router in try reader.routers() {
+                observed.merge(try reader.routerStates(router: router.id)) { first, _ in first }
+            }
+            func state(_ session: Session) -> String { observed[session.id]?.bgpState ?? session.text(.state) ?? "not configured" }
+            var byState: [String: Int] = [:]
+            for session in live { byState[state(session), default: 0] += 1 }
+            let allDown = live.filter { Self.downStates.contains(state($0)) }
+            // Each row's "since" walks the session's history, so 25 are listed (by id), the rest counted.
+            let down = allDown.prefix(Self.downRowsShown)
+            let downRows = down.map { session -> [String: Any] in
+                [
+                    "id": session.id, "peer": "\(session.text(.peer_name) ?? "?") \(session.text(.peer_ipaddr) ?? "")",
+                    "state": state(session), "asOfQuery": suffix,
+                ]
+            }
+            let waiting = try reader.requests().filter { ($0.status ?? "sent") == "sent" }
+                .sorted { ($0.created ?? "", $0.id) < ($1.created ?? "", $1.id) }
+            let waitingRows = try waiting.prefix(100).map { record -> [String: Any] in
+                [
+                    "id": record.id, "peer": "\(record.peerName ?? "?") (AS\(record.peerASN.map(String.init) ?? "?"))",
+                    "exchange": try record.publicID.flatMap { try reader.exchangeName($0) } ?? record.publicID.map(String.init) ?? "",
+                    "created": record.created ?? "", "delivery": record.deliveryStatus ?? "",
+                ]
+            }
+            let exchanges = try reader.exchanges().filter { $0.liveSessions > 0 }.map { exchange -> [String: Any] in
+                [
+                    "id": exchange.id, "name": exchange.name ?? "exchange \(exchange.id)", "city": exchange.city ?? "",
+                    "liveSessions": exchange.liveSessions, "asOfQuery": suffix,
+                ]
+            }
+            var context: [String: Any] = [
+                "liveSessions": live.count, "downCount": allDown.count, "waitingCount": waiting.count,
+                "states": byState.sorted { $0.key < $1.key }.map { ["state": $0.key, "count": $0.value] },
+                "down": downRows, "waiting": waitingRows, "exchanges": exchanges,
+                "hasDown": !downRows.isEmpty, "hasWaiting": !waitingRows.isEmpty, "hasExchanges": !exchanges.isEmpty,
+            ]
+            if let own = try reader.ownNetwork() { context["own"] = ["name": own.name, "asn": own.asn] }
+            // Set only when some are left out: a number, even 0, opens a Mustache section.
+            if allDown.count > downRows.count { context["downMore"] = allDown.count - downRows.count }
+            return (PageContext(context), down.map(\.id), try reader.projectionPosition())
+        }
+        var context = found.0.values
+        let (downIDs, position) = (found.1, found.2)
+        // The log as of the moment is the live log's prefix up to the moment's position.
+        let (head, since) = try await ledger.reading { reader in
+            (try Self.event(at: position, reader), try downIDs.map { try Self.downSince($0, through: position, reader) })
+        }
+        context["head"] = ["position": head?.position ?? 0, "hash": head?.hash ?? ""]
+        if let verify = await sessions.lastVerify {
+            context["lastVerify"] = [
+                "at": verify.at.iso8601, "user": verify.user, "summary": verify.summary, "kind": verify.valid ? "state-established" : "state-down",
+            ]
+        }
+        if var rows = context["down"] as? [[String: Any]] {
+            for index in rows.indices where index < since.count {
+                rows[index]["since"] = since[index].at ?? "unknown"
+                rows[index]["why"] = since[index].why ?? ""
+            }
+            context["down"] = rows
+        }
+        return .page(title: "Dashboard", template: "dashboard", context: context, asOf: AsOfControl(asOf: asOf, path: "/"))
+    }
+
+    /// The event at `position`, or nil (position 0: an empty log).
+    static func event(at position: Int64, _ reader: LedgerReader) throws -> RecordedEvent? {
+        guard position > 0 else { return nil }
+        return try reader.events(matching: AuditQuery(afterPosition: position - 1, limit: 1)).first
+    }
+
+    /// When a down session last left `established` (or was first seen down), and the last error.
+    static func downSince(_ id: Int64, through position: Int64, _ reader: LedgerReader) throws -> (at: String?, why: String?) {
+        var since: String?
+        var why: String?
+        for event in try reader.events(matching: AuditQuery(stream: Session.stream(id))) where event.position <= position {
+            guard case let .sessionStateObserved(observed) = try LedgerEvent(event) else { continue }
+            if observed.state == "established" {
+                since = nil
+            } else if since == nil {
+                since = Timestamp(parsing: event.recordedAt)?.iso8601 ?? event.recordedAt
+            }
+            if observed.lastError != nil { why = observed.lastError }
+        }
+        return (since, why)
+    }
+}
+
+extension Session {
+    /// A field's value as text, or nil when unset.
+    func text(_ field: SessionField) -> String? {
+        switch values[field] {
+        case let .text(text)?: text
+        case let .int(number)?: String(number)
+        default: nil
+        }
+    }
+}
+
+/// A page's Mustache context built inside a read: plain values only (text, numbers, arrays and
+/// dictionaries of them), made in the read and handed over once, never shared or mutated after.
+struct PageContext: @unchecked Sendable {
+    let values: [String: Any]
+
+    init(_ values: [String: Any]) { self.values = values }
+}

@@ -1,0 +1,107 @@
+import Foundation
+import Hummingbird
+import Logging
+import PeerLedger
+import PeerLedgerDomain
+import PeerLedgerRouters
+
+/// `/networks/NET`: a network's PeeringDB facts and contacts, our sessions with it at each common
+/// exchange, the communications timeline and every change of its PeeringDB record.
+/// `/routers`: the routers, with what was last pushed to and seen on each.
+extension Console {
+    func networkFactsPage(_ session: ConsoleSession, _ request: Request, net text: String?) async throws -> Outcome {
+        let net = try Self.identifier(text, field: "network id")
+        let asOf = Self.asOf(request)
+        let found = try await reading(asOf: asOf) { reader -> (PageContext, Int64)? in
+            guard let peer = try reader.networks(participant: net).first else { return nil }
+            let facts = try reader.networkFields(net).flatMap { text in
+                (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any]
+            } ?? [:]
+            let own = try reader.ownNetwork()
+            let common = try own.map { try reader.commonExchanges(ours: $0.netID, theirs: net) } ?? []
+            var criteria = SessionCriteria()
+            criteria.require(.peer_participant_id, equals: .int(net))
+            let sessions = try reader.sessions(matching: criteria)
+            let exchanges = common.map { exchange -> [String: Any] in
+                [
+                    "id": exchange.publicID, "name": exchange.name, "ours": exchange.ourAddresses.joined(separator: ", "),
+                    "theirs": exchange.theirAddresses.joined(separator: ", "), "netID": net,
+                    "sessions": sessions.filter { $0.text(.public_id) == String(exchange.publicID) }.map { session -> [String: Any] in
+                        ["id": session.id, "peer": session.text(.peer_ipaddr) ?? "", "state": session.text(.state) ?? "not configured"]
+                    },
+                ]
+            }
+            let contacts = try reader.contacts(participant: net).map { contact -> [String: Any] in
+                ["role": contact.role ?? "", "name": contact.name ?? "", "email": contact.email ?? "", "phone": contact.phone ?? ""]
+            }
+            let timeline = try reader.peerLog(participant: net, exchange: nil).map { entry -> [String: Any] in
+                ["time": entry.time, "message": entry.message, "exchange": entry.publicID.map(String.init) ?? ""]
+            }
+            return (
+                PageContext([
+                    "name": peer.name, "asn": peer.asn.map(String.init) ?? "?", "netID": net,
+                    "facts": facts.keys.sorted().map { ["name": $0, "value": Self.factText(facts[$0])] },
+                    "contacts": contacts, "exchanges": exchanges, "timeline": timeline,
+                ]), try reader.projectionPosition()
+            )
+        }
+        guard let (page, position) = found.map({ ($0.0, $0.1) }) else { throw ConsoleNotFound(message: "PeeringDB knows no network \(net)") }
+        var context = page.values
+        // Every change of its PeeringDB record, from the log up to the moment shown.
+        let changes = try await ledger.reading { reader in
+            try reader.events(matching: AuditQuery(stream: PeeringDBObjectType.net.stream(net))).filter { $0.position <= position }
+        }
+        context["changes"] = changes.reversed().map { event -> [String: Any] in
+            ["recordedAt": event.recordedAt, "type": event.type, "payload": event.payload]
+        }
+        if let asOf { context["asOf"] = asOf }
+        return .page(
+            title: context["name"] as? String ?? "Network", template: "networkFacts", context: context,
+            asOf: AsOfControl(asOf: asOf, path: "/networks/\(net)"))
+    }
+
+    /// A PeeringDB value as text: strings as they are, anything else as JSON.
+    static func factText(_ value: Any?) -> String {
+        switch value {
+        case let text as String: text
+        case nil, is NSNull: ""
+        case let value?:
+            (try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed, .sortedKeys]))
+                .map { String(decoding: $0, as: UTF8.self) } ?? "\(value)"
+        }
+    }
+
+    /// Polls one router now (its BGP states and prefixes, its drift from the ledger): what the
+    /// poller records is written with the actor `user:NAME`; the report is shown above the list.
+    func pollRouter(_ session: ConsoleSession, id text: String?) async throws -> Outcome {
+        let id = try Self.identifier(text, field: "router id")
+        guard let router = try await ledger.reading({ reader in try reader.routers().first { $0.id == id } }) else {
+            throw ConsoleNotFound(message: "no router \(id)")
+        }
+        var poller = RouterPoller(ledger: ledger, connector: routers)
+        poller.metadata = Self.metadata(session)
+        let report = try await poller.poll(router)
+        return try await routersPage(session, asOf: nil, report: report.lines.joined(separator: "\n"))
+    }
+
+    func routersPage(_ session: ConsoleSession, asOf: String?, report: String? = nil) async throws -> Outcome {
+        var context = try await reading(asOf: asOf) { reader in
+            PageContext([
+                "routers": try reader.routers().map { router -> [String: Any] in
+                    let states = try reader.routerStates(router: router.id).values
+                    let live = try reader.liveSessions(onRouter: router.id)
+                    return [
+                        "id": router.id, "name": router.name, "platform": router.platform.rawValue, "access": router.access.kind.rawValue,
+                        "live": live.count, "onRouter": states.filter(\.onRouter).count,
+                        "established": states.filter { $0.bgpState == "established" }.count,
+                        "down": states.filter { $0.onRouter && $0.bgpState != nil && $0.bgpState != "established" }.count,
+                        "lastPush": states.compactMap(\.lastPush).max() ?? "never",
+                    ]
+                }
+            ])
+        }
+        .values
+        if let report { context["report"] = report }
+        return .page(title: "Routers", template: "routers", context: context, asOf: AsOfControl(asOf: asOf, path: "/routers"))
+    }
+}
