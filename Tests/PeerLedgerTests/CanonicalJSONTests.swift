@@ -300,6 +300,9 @@ struct CanonicalJSONTests {
         (.webhookUnsubscribed(.init(webhookID: 1)), #"{"id":1}"#),
         (.webhookDisabled(.init(webhookID: 1, reason: "HTTP status 500", failingSince: "2026-11-20T09:00:00.000Z")),
          #"{"failing_since":"2026-11-20T09:00:00.000Z","id":1,"reason":"HTTP status 500"}"#),
+        (.userCreated(.init(name: "alice", role: .operator)), #"{"name":"alice","role":"operator"}"#),
+        (.userDisabled(.init(name: "alice")), #"{"name":"alice"}"#),
+        (.userPasswordChanged(.init(name: "alice")), #"{"name":"alice"}"#),
     ]
 
     @Test("each event type's payload bytes are those its existing ledgers hold")
@@ -583,7 +586,7 @@ struct JSONWorld {
 
 /// Random events of every type, with text from `JSONWorld` and integers at the edges.
 struct EventWorld {
-    static let kinds = 25
+    static let kinds = 28
     var world: JSONWorld
 
     init(seed: UInt64) { world = JSONWorld(seed: seed, largeIntegers: true) }
@@ -676,7 +679,10 @@ struct EventWorld {
         case 22:
             return .webhookSubscribed(.init(webhookID: int(), url: text(), eventTypes: (0..<world.below(4)).map { _ in text() }, secretRef: text()))
         case 23: return .webhookUnsubscribed(.init(webhookID: int()))
-        default: return .webhookDisabled(.init(webhookID: int(), reason: text(), failingSince: text()))
+        case 24: return .webhookDisabled(.init(webhookID: int(), reason: text(), failingSince: text()))
+        case 25: return .userCreated(.init(name: text(), role: ConsoleRole.allCases[world.below(ConsoleRole.allCases.count)]))
+        case 26: return .userDisabled(.init(name: text()))
+        default: return .userPasswordChanged(.init(name: text()))
         }
     }
 }
