@@ -138,6 +138,8 @@ let package = Package(
             dependencies: [
                 "PeerLedger",
                 "PeerLedgerDomain",
+                // The configuration resources render, diff and push as APIv1 does: a face may use an edge.
+                "PeerLedgerRouters",
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -172,6 +174,8 @@ let package = Package(
                 "PeerLedgerAPIv1",
                 "PeerLedgerAPIv2",
                 "PeerLedgerDomain",
+                // Both faces reach routers through the one connector the server is given.
+                "PeerLedgerRouters",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
