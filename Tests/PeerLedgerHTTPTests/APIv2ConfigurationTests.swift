@@ -77,6 +77,29 @@ struct APIv2ConfigurationTests {
         #expect(router.pushed.isEmpty)
     }
 
+    @Test("as_of renders the session as it stood then: a limit changed since is not in the configuration of before")
+    func renderAsOf() async throws {
+        let stepping = try TestLedger(start: "2026-11-20 09:00:00", stepMillis: 1000)
+        let ledger = stepping.ledger
+        try registerAR1(ledger)
+        let writer = try ledger.createAPIKey(name: "automation", scope: .write, metadata: EventMetadata(actor: "cli:test"))
+        try await withLiveServer(ledger, routers: router) { client in
+            let created = try await client.execute(
+                uri: "/api/v2/sessions", method: .post, headers: bearer(writer, json: true), body: ByteBuffer(string: Self.amazon(on: 422)))
+            let id = try #require(try created.json()["id"]?.intValue)
+            let before = try #require(try created.json()["modified"]?.stringValue)
+            let patched = try await client.execute(
+                uri: "/api/v2/sessions/\(id)", method: .patch, headers: bearer(writer, json: true), body: ByteBuffer(string: #"{"prfx_max":300}"#))
+            #expect(patched.status == .ok)
+            let now = try await client.execute(uri: "/api/v2/sessions/\(id)/configuration", method: .get, headers: bearer(writer)).json()
+            #expect(now["config"]?.stringValue?.contains("maximum-prefix 300") == true)
+            let then = try await client.execute(
+                uri: "/api/v2/sessions/\(id)/configuration?as_of=\(before)", method: .get, headers: bearer(writer)).json()
+            #expect(then["config"]?.stringValue?.contains("maximum-prefix 200") == true)
+            #expect(then["config"]?.stringValue?.contains("<redacted>") == true)
+        }
+    }
+
     // MARK: Dry run
 
     @Test("the dry run answers APIv1's diff against the running configuration, pushes nothing and records nothing")
@@ -163,10 +186,22 @@ struct APIv2ConfigurationTests {
                 #expect(response.status.code == status)
                 #expect(try response.json()["code"] == .string(code))
             }
+            // A failed push repeated with its Idempotency-Key answers the same failure, though
+            // the router would take it now, and neither pushes nor records anything.
+            var headers = bearer(writer)
+            headers[HTTPField.Name("Idempotency-Key")!] = "push-after-failure"
+            let first = try await client.execute(uri: "/api/v2/sessions/\(id)/configuration/push", method: .post, headers: headers)
+            #expect(try first.json()["code"] == .string("router.not-saved"))
+            router.fail(with: nil)
+            let count = try ledger.eventCount()
+            let again = try await client.execute(uri: "/api/v2/sessions/\(id)/configuration/push", method: .post, headers: headers)
+            #expect(again.status.code == 502)
+            #expect(try again.json()["code"] == .string("router.not-saved"))
+            #expect(try ledger.eventCount() == count)
         }
         #expect(router.pushed.isEmpty)
         let failed = try ledger.readNow { db in try AuditQuery(type: "SessionConfigurationFailed").events(db) }
-        #expect(failed.map { try? JSON.parse($0.payload)["reason"]?.stringValue } == ["unreachable", "rejected", "authentication", "not_saved"])
+        #expect(failed.map { try? JSON.parse($0.payload)["reason"]?.stringValue } == ["unreachable", "rejected", "authentication", "not_saved", "not_saved"])
     }
 
     // MARK: Refusals
