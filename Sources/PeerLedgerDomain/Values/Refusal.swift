@@ -48,6 +48,8 @@ extension Refusal.Code {
     public static let configurationFieldMissing = Refusal.Code("configuration.field-missing")
     /// A session's peer group that would share its router-safe name with another session's group.
     public static let configurationGroupShared = Refusal.Code("configuration.group-shared")
+    /// A registered router whose platform this build does not know (recorded by a newer build).
+    public static let routerPlatformUnknown = Refusal.Code("router.platform-unknown")
     /// A push to a router whose platform PeerLedger renders for but does not push to.
     public static let routerPlatformUnsupported = Refusal.Code("router.platform-unsupported")
     /// A router that could not be reached (no route, no daemon, timeout).
