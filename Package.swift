@@ -140,6 +140,8 @@ let package = Package(
             dependencies: [
                 "PeerLedger",
                 "PeerLedgerDomain",
+                // The configuration resources render, diff and push as APIv1 does: a face may use an edge.
+                "PeerLedgerRouters",
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -193,6 +195,8 @@ let package = Package(
                 "PeerLedgerAPIv2",
                 "PeerLedgerConsole",
                 "PeerLedgerDomain",
+                // Both faces reach routers through the one connector the server is given.
+                "PeerLedgerRouters",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),

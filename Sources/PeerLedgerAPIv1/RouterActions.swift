@@ -40,42 +40,19 @@ enum RouterActions {
                 text, platform: target.router.platform, operation: .configure, sessionID: id,
                 secrets: [session.text(.password), credentials?.password, target.storedPassword].compactMap { $0 })
         } else {
-            configuration = try RouterConfiguration.render(Neighbor(session: session), platform: target.router.platform, operation: .configure)
-            if let routerGroup = configuration.peerGroup, let group = session.text(.peer_group) {
-                let others = try await context.ledger.reading { reader in try reader.peerGroups(onRouter: target.router.id, except: id) }
-                try refuseSharedGroupName(group, as: routerGroup, router: target.router, others: others)
-            }
+            configuration = try await SessionConfiguration.render(session, router: target.router, ledger: context.ledger)
         }
         let connection = context.routers.connection(to: target.router, credentials: credentials, storedPassword: target.storedPassword)
 
         if dryRun {
             return try await dryRunReply(configuration, session: session, router: target.router, connection: connection)
         }
-        guard Push.platforms.contains(target.router.platform) else {
-            throw Refusal(
-                "\(target.router.name) is a \(target.router.platform.rawValue) router: PeerLedger renders its configuration (dry_run=1) but pushes only to frr and bird2 routers; nothing was pushed")
-        }
+        try Push.refuseUnpushable(target.router, dryRun: "dry_run=1")
         try await Push.perform(
             configuration, session: target.session, router: target.router, givenByCaller: parameters.nonEmpty("config") != nil,
             connection: connection, ledger: context.ledger, metadata: context.metadata)
         let after = try await context.ledger.reading { reader in try SessionActions.fetch(reader, id: id) }
         return Reply("Configuration pushed to \(target.router.name): \(after.label)", data: after.json())
-    }
-
-    /// Two different peer groups must not become one group on the router: when another live
-    /// session of the router has a different `peer_group` with the same router-safe name
-    /// (`group a` and `group-a` are both `group-a` on FRR), the push is refused, naming both,
-    /// whichever of the two sessions is configured first.
-    static func refuseSharedGroupName(
-        _ group: String, as routerGroup: String, router: BGPRouter, others: [(session: Int64, group: String)]
-    ) throws(Refusal) {
-        for other in others where other.group != group {
-            guard (try? ConfigurationValues.routerName(other.group, field: "peer_group", platform: router.platform)) == routerGroup else {
-                continue
-            }
-            throw Refusal(
-                "peer_group '\(Values.quoted(group))' is configured on \(router.name) as '\(routerGroup)', the same name as peer_group '\(Values.quoted(other.group))' of session \(other.session); rename one of the two peer groups so each keeps its own group on the router. Nothing was pushed")
-        }
     }
 
     static func credentials(_ parameters: Parameters) throws(Refusal) -> RouterCredentials? {
@@ -98,8 +75,7 @@ enum RouterActions {
         var diff: JSON = .null
         var message = "Dry run for \(router.name): nothing was pushed"
         do {
-            let running = try await connection.runningConfiguration()
-            let lines = ConfigurationDiff.lines(configuration, running: running, peer: session.text(.peer_ipaddr) ?? "")
+            let lines = try await SessionConfiguration.difference(configuration, session: session, connection: connection)
             diff = .array(lines.map(JSON.string))
         } catch {
             message += " (running configuration unavailable: \(error.description))"

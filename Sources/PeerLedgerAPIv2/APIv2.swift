@@ -3,6 +3,7 @@ package import Logging
 package import OpenAPIRuntime
 package import PeerLedger
 import PeerLedgerDomain
+package import PeerLedgerRouters
 
 /// APIv2 on the ledger: the handlers of the operations `openapi.yaml` declares (the protocol and
 /// the request and response types are generated from the spec at build time). Reads go through
@@ -16,16 +17,19 @@ package struct APIv2: APIProtocol {
     let heartbeat: Duration
     /// A second peering request to one network within this many seconds is refused unless forced.
     let quietPeriodSeconds: Int64
+    /// How the configuration resources reach routers (diff and push).
+    let routers: any RouterConnector
 
     /// Items per page when `limit` is not given, and the most a page may hold.
     static let defaultLimit = 100
     static let maxLimit = 1000
 
     package init(
-        ledger: Ledger, logger: Logger = Logger(label: "peerledger.api.v2"), heartbeat: Duration = .seconds(15),
-        quietPeriodSeconds: Int64 = 30 * 86_400
+        ledger: Ledger, logger: Logger = Logger(label: "peerledger.api.v2"), routers: any RouterConnector = ProcessRouterConnector(),
+        heartbeat: Duration = .seconds(15), quietPeriodSeconds: Int64 = 30 * 86_400
     ) {
         self.ledger = ledger
+        self.routers = routers
         self.logger = logger
         self.heartbeat = heartbeat
         self.quietPeriodSeconds = quietPeriodSeconds
@@ -50,13 +54,16 @@ package struct APIv2: APIProtocol {
         return caller
     }
 
-    /// Runs `body` on the ledger as it is, or as it was at `asOf` when given (a day, a time, RFC
-    /// 3339 or Unix seconds, read as APIv1 reads `as_of`).
+    /// The ledger as it is, or as it was at `asOf` when given (a day, a time, RFC 3339 or Unix
+    /// seconds, read as APIv1 reads `as_of`); `withLog` keeps the past ledger's log too.
+    func ledger(asOf: String?, withLog: Bool = false) async throws -> Ledger {
+        guard let asOf, !asOf.isEmpty else { return ledger }
+        return try await PointInTime.ledger(of: ledger, asOf: try Parse.time(asOf, name: "as_of"), withLog: withLog)
+    }
+
+    /// Runs `body` on the ledger as it is, or as it was at `asOf` when given.
     func reading<T: Sendable>(asOf: String?, withLog: Bool = false, _ body: @escaping @Sendable (LedgerReader) throws -> T) async throws -> T {
-        guard let asOf, !asOf.isEmpty else { return try await ledger.reading(body) }
-        let moment = try Parse.time(asOf, name: "as_of")
-        let past = try await PointInTime.ledger(of: ledger, asOf: moment, withLog: withLog)
-        return try await past.reading(body)
+        try await ledger(asOf: asOf, withLog: withLog).reading(body)
     }
 
     // MARK: The spec

@@ -4,8 +4,8 @@ import PeerLedger
 import PeerLedgerDomain
 
 /// `/api/v2/events`: the log itself, filtered by stream, type, actor and time, in log order, a
-/// page at a time (the cursor is the last position of the previous page); and one session's
-/// history, its stream's events.
+/// page at a time (the cursor is the last position of the previous page); and the history of one
+/// session (its stream's events) or of one network (every stream about it).
 extension APIv2 {
     package func listEvents(_ input: Operations.ListEvents.Input) async throws -> Operations.ListEvents.Output {
         let query = input.query
@@ -48,20 +48,55 @@ extension APIv2 {
     package func getSessionHistory(_ input: Operations.GetSessionHistory.Input) async throws -> Operations.GetSessionHistory.Output {
         let id = input.path.id
         guard id > 0 else { throw Problem.parameterInvalid("id", "must be a positive integer; got \(id)") }
-        let limit = try Parse.limit(input.query.limit)
-        let query = AuditQuery(stream: Session.stream(id), afterPosition: try Parse.cursor(input.query.cursor), limit: limit + 1)
         // A session that exists now has a history, empty before it was added.
         guard try await ledger.reading({ reader in try reader.session(id: id) != nil }) else {
             throw Problem.notFound("No session with id \(id)")
         }
-        let found = try await reading(asOf: input.query.asOf, withLog: true) { reader in try reader.events(matching: query) }
+        let query = input.query
+        return .ok(
+            .init(
+                body: .json(
+                    try await historyPage(
+                        AuditQuery(stream: Session.stream(id)), path: "/api/v2/sessions/\(id)/history", asOf: query.asOf,
+                        cursor: query.cursor, limit: query.limit))))
+    }
+
+    package func getNetworkHistory(_ input: Operations.GetNetworkHistory.Input) async throws -> Operations.GetNetworkHistory.Output {
+        let given = input.path.asn
+        let asn = try Parse.value("asn") { () throws(Refusal) in try Values.asn(String(given), field: "asn") }
+        // A network the ledger names now has a history, empty before it was first named.
+        let streams = try await ledger.reading { reader in try reader.networkStreams(asn: asn) }
+        guard !streams.isEmpty else {
+            throw Problem.notFound("No network with AS\(asn): no PeeringDB record, peering request or session names it")
+        }
+        let query = input.query
+        return .ok(
+            .init(
+                body: .json(
+                    try await historyPage(
+                        streams.query, path: "/api/v2/networks/\(asn)/history", asOf: query.asOf, cursor: query.cursor,
+                        limit: query.limit))))
+    }
+
+    /// One page of the events `audit` matches, as of `asOf`, after `cursor`, with the `next` link
+    /// to `path` when there are more.
+    func historyPage(
+        _ audit: AuditQuery, path: String, asOf: String?, cursor: String?, limit given: Int?
+    ) async throws -> Components.Schemas.EventPage {
+        let limit = try Parse.limit(given)
+        var audit = audit
+        audit.afterPosition = try Parse.cursor(cursor)
+        // One more than the page: whether there is a next page, without a count.
+        audit.limit = limit + 1
+        let query = audit
+        let found = try await reading(asOf: asOf, withLog: true) { reader in try reader.events(matching: query) }
         let items = Array(found.prefix(limit))
         var next: String?
         if found.count > limit, let last = items.last {
-            let filters = input.query.asOf.flatMap { $0.isEmpty ? nil : [("as_of", $0)] } ?? []
-            next = Link.next("/api/v2/sessions/\(id)/history", filters: filters, cursor: last.position, limit: input.query.limit)
+            let filters = asOf.flatMap { $0.isEmpty ? nil : [("as_of", $0)] } ?? []
+            next = Link.next(path, filters: filters, cursor: last.position, limit: given)
         }
-        return .ok(.init(body: .json(.init(items: try items.map(Self.resource), next: next))))
+        return .init(items: try items.map(Self.resource), next: next)
     }
 
     /// An event as APIv2 answers it: its payload and metadata as JSON objects.

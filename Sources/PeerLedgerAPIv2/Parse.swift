@@ -23,6 +23,14 @@ enum Parse {
         try value(name) { () throws(Refusal) in try Values.text(text, field: name) }
     }
 
+    /// An `Idempotency-Key` header (up to 200 characters), kept per caller's key and held to
+    /// `fingerprint`, the request it was first used for.
+    static func idempotencyKey(_ text: String?, caller: Caller, fingerprint: String) throws(Problem) -> IdempotencyKey? {
+        guard let text else { return nil }
+        let key = try value("Idempotency-Key") { () throws(Refusal) in try Values.text(text, field: "Idempotency-Key", maxLength: 200) }
+        return IdempotencyKey(actor: caller.key.name, key: key, fingerprint: fingerprint)
+    }
+
     /// `limit`: 1 to `APIv2.maxLimit`, `APIv2.defaultLimit` when absent.
     static func limit(_ given: Int?) throws(Problem) -> Int {
         guard let given else { return APIv2.defaultLimit }

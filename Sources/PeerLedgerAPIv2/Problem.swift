@@ -76,10 +76,20 @@ package struct Problem: Error, Equatable, Sendable {
         let status: Int =
             switch code {
             case .parameterInvalid, .parameterMissing: 400
-            case .sessionAddressTaken, .sessionDeleted, .sessionDeletionFoundNothing, .sessionOnRouter, .webhookUnsubscribed: 409
+            case .sessionAddressTaken, .sessionDeleted, .sessionDeletionFoundNothing, .sessionOnRouter, .webhookUnsubscribed,
+                .configurationGroupShared, .routerPushInProgress:
+                409
+            case .routerAuthenticationFailed, .routerRejected, .routerNotSaved: 502
+            case .routerUnreachable: 503
             default: 422
             }
-        return Problem(status: status, code: code.rawValue, title: "Refused", detail: refusal.message)
+        let title =
+            switch status {
+            case 502: "Bad gateway"
+            case 503: "Unavailable"
+            default: "Refused"
+            }
+        return Problem(status: status, code: code.rawValue, title: title, detail: refusal.message)
     }
 
     // MARK: Writing it

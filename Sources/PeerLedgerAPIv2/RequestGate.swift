@@ -41,6 +41,8 @@ struct RequestGate: ServerMiddleware {
         "sendRequest": .write, "answerRequest": .write,
         "listWebhooks": .read, "getWebhook": .read, "listWebhookDeliveries": .read,
         "createWebhook": .admin, "deleteWebhook": .admin,
+        "getSessionConfiguration": .read, "dryRunSessionConfiguration": .write, "pushSessionConfiguration": .write,
+        "getNetworkHistory": .read,
     ]
 
     func intercept(

@@ -64,10 +64,8 @@ extension APIv2 {
         } catch {
             throw Problem(status: 400, code: Refusal.Code.parameterInvalid.rawValue, title: "Invalid parameter", detail: error.message)
         }
-        let idempotency = try input.headers.idempotencyKey.map { key throws(Problem) in
-            let key = try Parse.value("Idempotency-Key") { () throws(Refusal) in try Values.text(key, field: "Idempotency-Key", maxLength: 200) }
-            return IdempotencyKey(actor: caller.key.name, key: key, fingerprint: Self.fingerprint("sendRequest", texts))
-        }
+        let idempotency = try Parse.idempotencyKey(
+            input.headers.idempotencyKey, caller: caller, fingerprint: Self.fingerprint("sendRequest", texts))
         let quietPeriodSeconds = self.quietPeriodSeconds
         let appended = try await ledger.append(caller.metadata, idempotency: idempotency, record: { FirstAnswer.kept($0) }) {
             transaction in

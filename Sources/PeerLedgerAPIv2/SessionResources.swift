@@ -51,10 +51,8 @@ extension APIv2 {
         let caller = try caller()
         guard case let .json(body) = input.body else { throw Problem.parameterMissing("body", "a JSON session is required") }
         let texts = try Self.checked(Self.texts(body))
-        let idempotency = try input.headers.idempotencyKey.map { key throws(Problem) in
-            let key = try Parse.value("Idempotency-Key") { () throws(Refusal) in try Values.text(key, field: "Idempotency-Key", maxLength: 200) }
-            return IdempotencyKey(actor: caller.key.name, key: key, fingerprint: Self.fingerprint("createSession", texts))
-        }
+        let idempotency = try Parse.idempotencyKey(
+            input.headers.idempotencyKey, caller: caller, fingerprint: Self.fingerprint("createSession", texts))
         let appended = try await ledger.append(caller.metadata, idempotency: idempotency, record: { FirstAnswer.kept(Self.resource($0)) }) { transaction in
             let id = try transaction.addSession(texts)
             return try Self.fetch(transaction.reader, id: id)

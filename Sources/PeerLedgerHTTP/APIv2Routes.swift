@@ -5,6 +5,7 @@ import PeerLedger
 import PeerLedgerAPIv1
 import PeerLedgerAPIv2
 import PeerLedgerDomain
+import PeerLedgerRouters
 
 /// Serves APIv2 under `/api/v2/` on the same router as APIv1: the generated handlers are
 /// registered through swift-openapi-hummingbird, behind a middleware that bounds the request
@@ -16,12 +17,14 @@ enum APIv2Routes {
 
     /// `streamHeartbeat`: how long an event stream may stay silent before a keep-alive comment.
     static func add(
-        to router: Router<LedgerRequestContext>, ledger: Ledger, logger: Logger, streamHeartbeat: Duration = .seconds(15),
-        quietPeriodSeconds: Int64 = PeeringRequestSettings.defaultQuietPeriodSeconds
+        to router: Router<LedgerRequestContext>, ledger: Ledger, logger: Logger, routers: any RouterConnector,
+        streamHeartbeat: Duration = .seconds(15), quietPeriodSeconds: Int64 = PeeringRequestSettings.defaultQuietPeriodSeconds
     ) throws {
         router.add(middleware: APIv2Boundary())
         router.add(middleware: APIv2ReadCache(ledger: ledger))
-        try APIv2(ledger: ledger, logger: logger, heartbeat: streamHeartbeat, quietPeriodSeconds: quietPeriodSeconds).register(on: router)
+        try APIv2(
+            ledger: ledger, logger: logger, routers: routers, heartbeat: streamHeartbeat, quietPeriodSeconds: quietPeriodSeconds
+        ).register(on: router)
     }
 }
 

@@ -6,16 +6,19 @@ package import PeerLedger
 package import PeerLedgerAPIv1
 package import PeerLedgerConsole
 import PeerLedgerDomain
+package import PeerLedgerRouters
 
 /// Builds the HTTP server over a ledger: the APIv1 endpoint, APIv2 under `/api/v2/`, the console's
 /// pages for people at `/` (`PeerLedgerConsole`), a health check and Prometheus metrics (`/metrics`), over HTTPS when `tls` is given. `onRunning`
 /// receives the bound port (useful with port 0). `streamHeartbeat` is the event stream's
 /// keep-alive interval (15 s; tests shorten it). `metrics` is the registry `/metrics` serves,
-/// shared with the services `serve` runs beside the server (a new one when not given).
+/// shared with the services `serve` runs beside the server (a new one when not given). `routers`
+/// is how both APIs reach routers to diff and push configurations (vtysh, birdc, ssh when not
+/// given; tests pass a router in memory).
 package func buildApplication(
     ledger: Ledger, host: String, port: Int, logger: Logger, requests: PeeringRequestSettings = PeeringRequestSettings(),
     tls: ReloadingCertificate? = nil, streamHeartbeat: Duration = .seconds(15), metrics: LedgerMetrics? = nil,
-    onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    routers: any RouterConnector = ProcessRouterConnector(), onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     buildApplication(
         ledger: ledger, host: host, port: port, logger: logger, requests: requests, tls: tls, streamHeartbeat: streamHeartbeat,
@@ -33,12 +36,13 @@ package func buildApplication(
     router.add(middleware: HTTPMetricsMiddleware(metrics: metrics))
     router.get("/health") { _, _ in "ok\n" }
     MetricsRoute.add(to: router, metrics: metrics)
-    APIController(api: APIv1(ledger: ledger, logger: logger, requests: requests)).addRoutes(to: router)
+    APIController(api: APIv1(ledger: ledger, logger: logger, routers: routers, requests: requests)).addRoutes(to: router)
     // The spec's routes are fixed at build time; registering them cannot fail at run time
     // unless the generated code and the runtime disagree, which the tests would show.
     do {
         try APIv2Routes.add(
-            to: router, ledger: ledger, logger: logger, streamHeartbeat: streamHeartbeat, quietPeriodSeconds: requests.quietPeriodSeconds)
+            to: router, ledger: ledger, logger: logger, routers: routers, streamHeartbeat: streamHeartbeat,
+            quietPeriodSeconds: requests.quietPeriodSeconds)
     } catch {
         logger.critical("APIv2 could not be registered; it is not served", metadata: ["error": "\(error)"])
     }

@@ -36,13 +36,13 @@ public struct Neighbor: Sendable, Equatable {
     /// The neighbor for a session, refusing when a field a router needs is missing.
     public init(session: Session) throws(Refusal) {
         guard let localASN = session.int(.source_asn) else {
-            throw Refusal("source_asn is required to configure session \(session.id): it is our AS on the router")
+            throw Refusal("source_asn is required to configure session \(session.id): it is our AS on the router", code: .configurationFieldMissing)
         }
         guard let peerText = session.text(.peer_ipaddr), let address = IPAddress(peerText) else {
-            throw Refusal("peer_ipaddr of session \(session.id) is not an address")
+            throw Refusal("peer_ipaddr of session \(session.id) is not an address", code: .configurationFieldMissing)
         }
         guard let remoteASN = session.int(.peer_asn) else {
-            throw Refusal("peer_asn is required to configure session \(session.id)")
+            throw Refusal("peer_asn is required to configure session \(session.id)", code: .configurationFieldMissing)
         }
         self.init(
             sessionID: session.id, localASN: localASN, localAddress: session.text(.source_ipaddr), address: address,

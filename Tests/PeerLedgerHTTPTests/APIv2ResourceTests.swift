@@ -298,12 +298,4 @@ struct APIv2ResourceTests {
             #expect(badLimit.status == .badRequest)
         }
     }
-
-    // MARK: Helpers
-
-    func bearer(_ key: IssuedAPIKey, json: Bool = false) -> HTTPFields {
-        var fields: HTTPFields = [.authorization: "Bearer \(key.token)"]
-        if json { fields[.contentType] = "application/json" }
-        return fields
-    }
 }

@@ -579,14 +579,6 @@ struct APIv2Tests {
         #expect(!text.contains(writer.token) && !text.contains(reader.token))
         #expect(!text.contains(writer.secret) && !text.contains("ace12345"))
     }
-
-    // MARK: Helpers
-
-    func bearer(_ key: IssuedAPIKey, json: Bool = false) -> HTTPFields {
-        var fields: HTTPFields = [.authorization: "Bearer \(key.token)"]
-        if json { fields[.contentType] = "application/json" }
-        return fields
-    }
 }
 
 /// `peerledger keys create` prints the token beside the apiKey and the secret, with its scope,

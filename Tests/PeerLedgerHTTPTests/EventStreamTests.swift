@@ -232,10 +232,4 @@ struct EventStreamTests {
         if let lastEventID { text += "Last-Event-ID: \(lastEventID)\r\n" }
         return text + "\r\n"
     }
-
-    func bearer(_ key: IssuedAPIKey, json: Bool = false) -> HTTPFields {
-        var fields: HTTPFields = [.authorization: "Bearer \(key.token)"]
-        if json { fields[.contentType] = "application/json" }
-        return fields
-    }
 }

@@ -108,12 +108,6 @@ struct MetricsTests {
         #expect(response.headers[.contentType]?.hasPrefix("text/plain; version=0.0.4") == true)
         return try Exposition(parsing: String(buffer: response.body))
     }
-
-    func bearer(_ key: IssuedAPIKey, json: Bool = false) -> HTTPFields {
-        var fields: HTTPFields = [.authorization: "Bearer \(key.token)"]
-        if json { fields[.contentType] = "application/json" }
-        return fields
-    }
 }
 
 /// Prometheus' text exposition format, read strictly enough to fail on a line it does not allow.

@@ -8,16 +8,28 @@ public import PeerLedger
 public import PeerLedgerAPIv1
 public import PeerLedgerDomain
 import PeerLedgerHTTP
+public import PeerLedgerRouters
 
 /// The API's one path.
 public let apiPath = "/api/v1/api.php"
 
 /// Runs `body` against the real HTTP server over `ledger`, in this process, listening on a free
-/// loopback port (Hummingbird's `.live` testing).
+/// loopback port (Hummingbird's `.live` testing). Both APIs reach routers through `routers`
+/// (the real connector when not given).
 public func withLiveServer<Value>(
-    _ ledger: Ledger, logger: Logger = Logger(label: "test"), _ body: @Sendable (any TestClientProtocol) async throws -> Value
+    _ ledger: Ledger, logger: Logger = Logger(label: "test"), routers: (any RouterConnector)? = nil,
+    _ body: @Sendable (any TestClientProtocol) async throws -> Value
 ) async throws -> Value {
-    try await buildApplication(ledger: ledger, host: "127.0.0.1", port: 0, logger: logger).test(.live, body)
+    try await buildApplication(
+        ledger: ledger, host: "127.0.0.1", port: 0, logger: logger, routers: routers ?? ProcessRouterConnector()
+    ).test(.live, body)
+}
+
+/// The headers of an APIv2 call with `key`'s bearer token (and a JSON body when `json`).
+public func bearer(_ key: IssuedAPIKey, json: Bool = false) -> HTTPFields {
+    var fields: HTTPFields = [.authorization: "Bearer \(key.token)"]
+    if json { fields[.contentType] = "application/json" }
+    return fields
 }
 
 /// Runs `body` with a client of the live server that signs every call with a new write key named

@@ -318,6 +318,14 @@ struct CanonicalJSONTests {
         #expect(try MetadataCodec.encode(EventMetadata(actor: "Zürich \"ops\"")) == #"{"actor":"Zürich \"ops\""}"#)
     }
 
+    @Test("APIKeyCreated's scope, added later, is written only when given: a key's event without one keeps the bytes pinned above")
+    func keyScopeBytes() throws {
+        let scoped = LedgerEvent.apiKeyCreated(.init(apiKey: "k-2", name: "automation", readOnly: false, scope: "write"))
+        #expect(try scoped.encoded().payload == #"{"api_key":"k-2","name":"automation","read_only":false,"scope":"write"}"#)
+        let unscoped = LedgerEvent.apiKeyCreated(.init(apiKey: "k-1", name: "noc", readOnly: true))
+        #expect(try unscoped.encoded().payload == #"{"api_key":"k-1","name":"noc","read_only":true}"#)
+    }
+
     @Test("LedgerEvent.typeNames, which webhook subscriptions are checked against, names every event type once")
     func typeNamesNameEveryType() throws {
         let types = try Self.pinned.map { try $0.0.encoded().type }

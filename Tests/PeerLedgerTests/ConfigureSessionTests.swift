@@ -262,6 +262,20 @@ struct ConfigureSessionTests {
         #expect(try await r.call("action=configureSession&session_id=1&dry_run=maybe").message == "dry_run must be 0 or 1, got 'maybe'")
     }
 
+    @Test("a router whose platform this build does not know is refused with router.platform-unknown, naming it, and nothing is pushed")
+    func unknownPlatform() async throws {
+        let r = try RouterTestLedger()
+        try await r.call(akamaiOneWordGroup)
+        try executeRaw(r.t.ledger, "UPDATE routers SET platform = 'vyos' WHERE id = 422")
+        let before = try r.t.eventCount()
+        #expect(throws: Refusal("router 422 has platform 'vyos', which this build does not know", code: .routerPlatformUnknown)) {
+            try r.t.ledger.readingNow { reader in try reader.pushTarget(sessionID: 1) }
+        }
+        #expect(try await r.call("action=configureSession&session_id=1").message == "router 422 has platform 'vyos', which this build does not know")
+        #expect(try r.t.eventCount() == before)
+        #expect(r.router.pushed.isEmpty)
+    }
+
     @Test("deleteSession removes the neighbor from the router first; keep_on_router=1 leaves it there")
     func deleteRemovesFromRouter() async throws {
         let r = try RouterTestLedger()

@@ -10,12 +10,12 @@ package struct PushTarget: Sendable {
 
     static func load(_ db: Database, sessionID id: Int64) throws -> PushTarget {
         guard let session = try Session.fetch(db, id: id) else { throw Refusal("No session with id \(id)") }
-        guard !session.isDeleted else { throw Refusal("Session \(id) is deleted; it cannot be configured") }
+        guard !session.isDeleted else { throw Refusal("Session \(id) is deleted; it cannot be configured", code: .sessionDeleted) }
         guard let routerID = session.int(.resource_id) else {
-            throw Refusal("Session \(id) has no resource_id: set the router it belongs to with updateSession")
+            throw Refusal("Session \(id) has no resource_id: set the router it belongs to with updateSession", code: .sessionNoRouter)
         }
         guard let router = try BGPRouter.fetch(db, id: routerID) else {
-            throw Refusal("resource_id \(routerID) of session \(id) is not a registered router (peerledger routers add --id \(routerID) ...)")
+            throw Refusal("resource_id \(routerID) of session \(id) is not a registered router (peerledger routers add --id \(routerID) ...)", code: .routerUnknown)
         }
         return PushTarget(session: session, router: router, storedPassword: try storedPassword(db, router))
     }

@@ -17,7 +17,7 @@ extension BGPRouter {
     init(row: Row) throws {
         let id: Int64 = row["id"]
         guard let platform = RouterPlatform(rawValue: row["platform"]) else {
-            throw Refusal("router \(id) has platform '\(row["platform"] as String? ?? "")', which this build does not know")
+            throw Refusal("router \(id) has platform '\(row["platform"] as String? ?? "")', which this build does not know", code: .routerPlatformUnknown)
         }
         let access: RouterAccess
         do {

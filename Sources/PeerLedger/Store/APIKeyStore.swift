@@ -136,7 +136,7 @@ extension Ledger {
                     """,
                 arguments: [key.apiKey, name, secret, readOnly, key.createdAt, APIKeyStore.tokenHash(token), scope.rawValue])
             try transaction.append(
-                .apiKeyCreated(APIKeyCreated(apiKey: key.apiKey, name: name, readOnly: readOnly)), to: "apikey-\(key.apiKey)",
+                .apiKeyCreated(APIKeyCreated(apiKey: key.apiKey, name: name, readOnly: readOnly, scope: scope.rawValue)), to: "apikey-\(key.apiKey)",
                 expecting: .noStream)
             return IssuedAPIKey(key: key, secret: secret, token: token)
         }

@@ -4,6 +4,11 @@ public import PeerLedgerDomain
 /// Questions asked of the log itself: who changed what, and when.
 public struct AuditQuery: Sendable, Equatable {
     public var stream: String?
+    /// Events of any of these streams (beside `stream`, when both are given).
+    public var streams: [String] = []
+    /// Events of any stream whose name begins with one of these (`peer-262@`: one network's
+    /// status at every exchange).
+    public var streamPrefixes: [String] = []
     public var actor: String?
     public var type: String?
     public var since: Timestamp?
@@ -29,19 +34,29 @@ public struct AuditQuery: Sendable, Equatable {
         var clauses: [String] = []
         var arguments: [any DatabaseValueConvertible] = []
         var sql = ""
-        if let stream {
+        var heads: [String] = []
+        for name in (stream.map { [$0] } ?? []) + streams {
+            heads.append("stream = ?")
+            arguments.append(name)
+        }
+        for prefix in streamPrefixes {
+            // A range of the heads' key, so the prefix is found through its index.
+            heads.append("(stream >= ? AND stream < ?)")
+            arguments.append(prefix)
+            arguments.append(Self.upperBound(of: prefix))
+        }
+        if !heads.isEmpty {
             // The log has no index by stream: a stream's events are found by walking back from
             // its head, one position to the one before (`previous_in_stream`).
             sql = """
                 WITH RECURSIVE chain(position) AS (
-                    SELECT position FROM stream_heads WHERE stream = ?
-                    UNION ALL
+                    SELECT position FROM stream_heads WHERE \(heads.joined(separator: " OR "))
+                    UNION
                     SELECT events.previous_in_stream FROM events JOIN chain USING (position)
                     WHERE events.previous_in_stream IS NOT NULL
                 )
 
                 """
-            arguments.append(stream)
             clauses.append("position IN chain")
         }
         if let actor { clauses.append("json_extract(metadata, '$.actor') = ?"); arguments.append(actor) }
@@ -54,5 +69,13 @@ public struct AuditQuery: Sendable, Equatable {
         sql += " ORDER BY position"
         if let limit { sql += " LIMIT \(max(0, limit))" }
         return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)).map(RecordedEvent.init(row:))
+    }
+
+    /// The first text after every text beginning with `prefix` (its last character moved one up).
+    static func upperBound(of prefix: String) -> String {
+        var scalars = Array(prefix.unicodeScalars)
+        guard let last = scalars.popLast(), let next = Unicode.Scalar(last.value + 1) else { return prefix + "\u{10FFFF}" }
+        scalars.append(next)
+        return String(String.UnicodeScalarView(scalars))
     }
 }

@@ -73,3 +73,6 @@ public struct PeerUpdated: EventPayload {
 
 /// The stream of one peer's status events: `peer-262@1`.
 public func peerStream(participant: Int64, exchange: Int64) -> String { "peer-\(participant)@\(exchange)" }
+
+/// What every stream of one network's status begins with, whatever the exchange: `peer-262@`.
+public func peerStreamPrefix(participant: Int64) -> String { "peer-\(participant)@" }

@@ -97,17 +97,22 @@ public struct APIKeyCreated: EventPayload {
     public var apiKey: String
     public var name: String
     public var readOnly: Bool
+    /// The key's scope (`read`, `write` or `admin`). Absent in events written before keys had
+    /// scopes: their scope follows from `read_only`, and their bytes (and hashes) stay as written.
+    public var scope: String?
 
     public enum CodingKeys: String, CodingKey {
         case apiKey = "api_key"
         case name
         case readOnly = "read_only"
+        case scope
     }
 
-    public init(apiKey: String, name: String, readOnly: Bool) {
+    public init(apiKey: String, name: String, readOnly: Bool, scope: String? = nil) {
         self.apiKey = apiKey
         self.name = name
         self.readOnly = readOnly
+        self.scope = scope
     }
 }
 

@@ -40,6 +40,28 @@ extension Refusal.Code {
     public static let sessionDeletionFoundNothing = Refusal.Code("session.deletion-found-nothing")
     /// Deleting a session (APIv2) whose neighbor is still configured on its router.
     public static let sessionOnRouter = Refusal.Code("session.on-router")
+    /// Configuring a session that names no router (`resource_id`).
+    public static let sessionNoRouter = Refusal.Code("session.no-router")
+    /// Configuring a session whose `resource_id` is not a registered router.
+    public static let routerUnknown = Refusal.Code("router.unknown")
+    /// Configuring a session that lacks a field its router configuration needs (`source_asn`).
+    public static let configurationFieldMissing = Refusal.Code("configuration.field-missing")
+    /// A session's peer group that would share its router-safe name with another session's group.
+    public static let configurationGroupShared = Refusal.Code("configuration.group-shared")
+    /// A registered router whose platform this build does not know (recorded by a newer build).
+    public static let routerPlatformUnknown = Refusal.Code("router.platform-unknown")
+    /// A push to a router whose platform PeerLedger renders for but does not push to.
+    public static let routerPlatformUnsupported = Refusal.Code("router.platform-unsupported")
+    /// A router that could not be reached (no route, no daemon, timeout).
+    public static let routerUnreachable = Refusal.Code("router.unreachable")
+    /// A router that refused our credentials.
+    public static let routerAuthenticationFailed = Refusal.Code("router.authentication-failed")
+    /// A router that was reached and refused a command of the configuration.
+    public static let routerRejected = Refusal.Code("router.rejected")
+    /// A router that took the configuration but did not save it.
+    public static let routerNotSaved = Refusal.Code("router.not-saved")
+    /// A repeated push (same `Idempotency-Key`) whose first attempt has no outcome yet.
+    public static let routerPushInProgress = Refusal.Code("router.push-in-progress")
     /// A peer write for a network that is not at the exchange.
     public static let peerNotFound = Refusal.Code("peer.not-found")
     /// updatePeer given both notes and notes_private, which name one field.
