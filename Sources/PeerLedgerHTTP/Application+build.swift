@@ -9,11 +9,12 @@ import PeerLedgerDomain
 package import PeerLedgerRouters
 
 /// Builds the HTTP server over a ledger: the APIv1 endpoint, APIv2 under `/api/v2/`, the console's
-/// pages for people at `/` (`PeerLedgerConsole`), a health check and Prometheus metrics (`/metrics`), over HTTPS when `tls` is given. `onRunning`
-/// receives the bound port (useful with port 0). `streamHeartbeat` is the event stream's
+/// pages for people at `/` (`PeerLedgerConsole`), a health check and Prometheus metrics
+/// (`/metrics`), over HTTPS when `tls` is given. `onRunning` receives the bound port (useful with
+/// port 0). `streamHeartbeat` is the event stream's
 /// keep-alive interval (15 s; tests shorten it). `metrics` is the registry `/metrics` serves,
 /// shared with the services `serve` runs beside the server (a new one when not given). `routers`
-/// is how both APIs reach routers to diff and push configurations (vtysh, birdc, ssh when not
+/// is how both APIs and the console reach routers to diff and push configurations (vtysh, birdc, ssh when not
 /// given; tests pass a router in memory).
 package func buildApplication(
     ledger: Ledger, host: String, port: Int, logger: Logger, requests: PeeringRequestSettings = PeeringRequestSettings(),
@@ -22,14 +23,14 @@ package func buildApplication(
 ) -> some ApplicationProtocol {
     buildApplication(
         ledger: ledger, host: host, port: port, logger: logger, requests: requests, tls: tls, streamHeartbeat: streamHeartbeat,
-        metrics: metrics, consolePasswordCost: ConsoleAccounts.defaultCost, onRunning: onRunning)
+        metrics: metrics, routers: routers, consolePasswordCost: ConsoleAccounts.defaultCost, onRunning: onRunning)
 }
 
 /// As above, with bcrypt's cost for passwords chosen in the console (tests lower it).
 package func buildApplication(
     ledger: Ledger, host: String, port: Int, logger: Logger, requests: PeeringRequestSettings = PeeringRequestSettings(),
     tls: ReloadingCertificate? = nil, streamHeartbeat: Duration = .seconds(15), metrics: LedgerMetrics? = nil,
-    consolePasswordCost: UInt8, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    routers: any RouterConnector = ProcessRouterConnector(), consolePasswordCost: UInt8, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let router = Router(context: LedgerRequestContext.self)
     let metrics = metrics ?? LedgerMetrics(ledger: ledger)
@@ -48,7 +49,7 @@ package func buildApplication(
     }
     Console(
         ledger: ledger, secureCookies: tls != nil, quietPeriodSeconds: requests.quietPeriodSeconds, passwordCost: consolePasswordCost,
-        logger: logger)
+        routers: routers, logger: logger)
         .addRoutes(to: router)
     return Application(
         router: router,
