@@ -102,34 +102,21 @@ package final class LedgerMetrics: Sendable {
     func scrape() async throws -> [UInt8] {
         try await countAppendedEvents()
         let lag = try await ledger.currentProjectionLag()
-        registry.makeGauge(
-            descriptor: MetricNameDescriptor(
-                namespace: "peerledger", subsystem: "projection", metricName: "lag", unitName: "events",
-                helpText: "Events appended that the projections have not applied yet")
-        ).set(Double(lag))
+        gauge(subsystem: "projection", "lag", "events", "Events appended that the projections have not applied yet", lag)
         let outbox = try await ledger.outboxCounts()
-        registry.makeGauge(
-            descriptor: MetricNameDescriptor(
-                namespace: "peerledger", metricName: "outbox", unitName: "depth",
-                helpText: "Messages in the outbox waiting to be delivered")
-        ).set(Double(outbox["pending"] ?? 0))
-        registry.makeGauge(
-            descriptor: MetricNameDescriptor(
-                namespace: "peerledger", metricName: "outbox", unitName: "failed",
-                helpText: "Messages in the outbox whose delivery failed for good")
-        ).set(Double(outbox["failed"] ?? 0))
+        gauge("outbox", "depth", "Messages in the outbox waiting to be delivered", outbox["pending"] ?? 0)
+        gauge("outbox", "failed", "Messages in the outbox whose delivery failed for good", outbox["failed"] ?? 0)
         let webhooks = try await ledger.webhookCounts()
-        registry.makeGauge(
-            descriptor: MetricNameDescriptor(
-                namespace: "peerledger", metricName: "webhooks", unitName: "failing",
-                helpText: "Active webhook subscriptions whose last delivery attempt failed")
-        ).set(Double(webhooks["failing"] ?? 0))
-        registry.makeGauge(
-            descriptor: MetricNameDescriptor(
-                namespace: "peerledger", metricName: "webhooks", unitName: "disabled",
-                helpText: "Webhook subscriptions disabled after failing too long")
-        ).set(Double(webhooks["disabled"] ?? 0))
+        gauge("webhooks", "failing", "Active webhook subscriptions whose last delivery attempt failed", webhooks["failing"] ?? 0)
+        gauge("webhooks", "disabled", "Webhook subscriptions disabled after failing too long", webhooks["disabled"] ?? 0)
         return registry.emitToBuffer()
+    }
+
+    /// Sets the gauge `peerledger_[SUBSYSTEM_]NAME_UNIT` to `value`.
+    private func gauge(subsystem: String? = nil, _ name: String, _ unit: String, _ help: String, _ value: some BinaryInteger) {
+        registry.makeGauge(
+            descriptor: MetricNameDescriptor(namespace: "peerledger", subsystem: subsystem, metricName: name, unitName: unit, helpText: help)
+        ).set(Double(value))
     }
 
     /// Adds the events appended since the last count to `peerledger_events_appended_total`, a page

@@ -78,10 +78,4 @@ struct APIv2ReadCacheTests {
         #expect(key(.get, "/api/v2/webhooks") == nil)
         #expect(key(.get, "/api/v1/api.php?action=getSessions") == nil)
     }
-
-    func bearer(_ key: IssuedAPIKey, json: Bool = false) -> HTTPFields {
-        var fields: HTTPFields = [.authorization: "Bearer \(key.token)"]
-        if json { fields[.contentType] = "application/json" }
-        return fields
-    }
 }

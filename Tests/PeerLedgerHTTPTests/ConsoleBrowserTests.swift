@@ -63,7 +63,7 @@ struct ConsoleBrowserTests {
         try browser.submit("form[action$='/sessions']")
         try browser.waitUntil("location.pathname === '/sessions/3' && document.readyState === 'complete'", what: "the new session's page")
         expect(try browser.text().contains("206.126.236.200"), "try browser.text().contains(\"206.126.236.200\")")
-        // A dry run of session 1's configuration for its router (ar1.inoc.com): nothing is pushed.
+        // A dry run of the Amazon session's configuration (id 1) for its router (ar1.inoc.com): nothing is pushed.
         let beforeDryRun = try world.ledger.eventCount()
         try browser.open(base + "/sessions/1", path: "/sessions/1")
         _ = try browser.evaluate("document.querySelector('#mode').value = 'preview'")
