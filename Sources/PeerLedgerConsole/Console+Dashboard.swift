@@ -33,27 +33,18 @@ extension Console {
         let asOf = Self.asOf(request)
         let suffix = Self.asOfQuery(asOf)
         let found = try await reading(asOf: asOf) { reader -> (PageContext, [Int64], Int64) in
-            let live = try reader.sessions(matching: SessionCriteria())
-            // What the routers last showed of each session wins over the session's own field.
-            var observed: [Int64: SessionRouterState] = [:]
-            for router in try reader.routers() {
-                observed.merge(try reader.routerStates(router: router.id)) { first, _ in first }
-            }
-            func state(_ session: Session) -> String { observed[session.id]?.bgpState ?? session.text(.state) ?? "not configured" }
-            var byState: [String: Int] = [:]
-            for session in live { byState[state(session), default: 0] += 1 }
-            let allDown = live.filter { Self.downStates.contains(state($0)) }
+            let byState = try reader.liveSessionCountsByState()
             // Each row's "since" walks the session's history, so 25 are listed (by id), the rest counted.
-            let down = allDown.prefix(Self.downRowsShown)
-            let downRows = down.map { session -> [String: Any] in
+            let (downCount, down) = try reader.liveSessions(inStates: Self.downStates, limit: Self.downRowsShown)
+            let downRows = down.map { found -> [String: Any] in
                 [
-                    "id": session.id, "peer": "\(session.text(.peer_name) ?? "?") \(session.text(.peer_ipaddr) ?? "")",
-                    "state": state(session), "asOfQuery": suffix,
+                    "id": found.session.id,
+                    "peer": "\(found.session.text(.peer_name) ?? "?") \(found.session.text(.peer_ipaddr) ?? "")",
+                    "state": found.state, "asOfQuery": suffix,
                 ]
             }
-            let waiting = try reader.requests().filter { ($0.status ?? "sent") == "sent" }
-                .sorted { ($0.created ?? "", $0.id) < ($1.created ?? "", $1.id) }
-            let waitingRows = try waiting.prefix(100).map { record -> [String: Any] in
+            let (waitingCount, waiting) = try reader.requestsWaitingForAnswer(limit: 100)
+            let waitingRows = try waiting.map { record -> [String: Any] in
                 [
                     "id": record.id, "peer": "\(record.peerName ?? "?") (AS\(record.peerASN.map(String.init) ?? "?"))",
                     "exchange": try record.publicID.flatMap { try reader.exchangeName($0) } ?? record.publicID.map(String.init) ?? "",
@@ -67,15 +58,15 @@ extension Console {
                 ]
             }
             var context: [String: Any] = [
-                "liveSessions": live.count, "downCount": allDown.count, "waitingCount": waiting.count,
-                "states": byState.sorted { $0.key < $1.key }.map { ["state": $0.key, "count": $0.value] },
+                "liveSessions": byState.reduce(0) { $0 + $1.count }, "downCount": downCount, "waitingCount": waitingCount,
+                "states": byState.map { ["state": $0.state, "count": $0.count] },
                 "down": downRows, "waiting": waitingRows, "exchanges": exchanges,
                 "hasDown": !downRows.isEmpty, "hasWaiting": !waitingRows.isEmpty, "hasExchanges": !exchanges.isEmpty,
             ]
             if let own = try reader.ownNetwork() { context["own"] = ["name": own.name, "asn": own.asn] }
             // Set only when some are left out: a number, even 0, opens a Mustache section.
-            if allDown.count > downRows.count { context["downMore"] = allDown.count - downRows.count }
-            return (PageContext(context), down.map(\.id), try reader.projectionPosition())
+            if downCount > downRows.count { context["downMore"] = downCount - downRows.count }
+            return (PageContext(context), down.map(\.session.id), try reader.projectionPosition())
         }
         var context = found.0.values
         let (downIDs, position) = (found.1, found.2)
