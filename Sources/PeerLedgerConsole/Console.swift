@@ -55,6 +55,7 @@ public struct Console: Sendable {
             try await form(request, needs: .viewer, allowsPendingPassword: true) { session, form in try await changePassword(session, form) }
         }
         router.get("/") { request, _ in try await page(request) { try await dashboard($0, request) } }
+        router.get("/live") { request, _ in try await live(request) }
         router.get("/audit") { request, _ in try await page(request) { try await auditPage($0, request) } }
         router.get("/audit/verify") { request, _ in try await page(request) { try await verifyPage($0) } }
         router.get("/exchanges") { request, _ in try await page(request) { try await exchangesPage($0, request) } }
@@ -116,8 +117,14 @@ public struct Console: Sendable {
     ) async throws -> Response {
         guard let session = await currentSession(request) else { return Self.redirect("/login") }
         if session.mustChangePassword, !allowsPendingPassword { return Self.redirect("/password") }
-        return try await respond(session) { try await body(session) }
+        // Read before the page's own reads: a write after it reloads the page (`/live`), at worst
+        // once more than needed, never one fewer.
+        let drawnAt = try? await ledger.reading { reader in try reader.projectionPosition() }
+        return try await Self.$drawnAt.withValue(drawnAt) { try await respond(session) { try await body(session) } }
     }
+
+    /// The log position a page is drawn at, for its `/live` stream.
+    @TaskLocal static var drawnAt: Int64?
 
     /// A POST from a logged-in user: the CSRF token checked first (missing or wrong: 403, nothing
     /// done), then the role (a viewer's write: 403, nothing appended), then `body` with the form.
@@ -211,7 +218,10 @@ public struct Console: Sendable {
             layout["asOfControl"] = control
             if let moment = asOf.asOf { layout["asOf"] = moment }
         }
-        layout["refresh"] = (template == "dashboard" && asOf?.asOf == nil) ? "live" : "off"
+        // A page that can be seen as of a moment, shown at the present, follows the ledger live.
+        let live = asOf != nil && asOf?.asOf == nil
+        layout["refresh"] = live ? "live" : "off"
+        if live, let drawnAt = Self.drawnAt { layout["position"] = drawnAt }
         return ConsoleTemplates.library.render(layout, withTemplate: "layout") ?? ""
     }
 

@@ -48,7 +48,7 @@ enum ConsoleTemplates {
         </form>
         {{/session}}
         </header>
-        <main id="main" data-refresh="{{refresh}}">
+        <main id="main" data-refresh="{{refresh}}" data-position="{{position}}">
         {{#asOfControl}}
         <form method="get" class="inline" aria-label="Show this page as of a past moment">
         {{#keep}}<input type="hidden" name="{{name}}" value="{{value}}">{{/keep}}

@@ -18,6 +18,9 @@ final class ConsoleClient: @unchecked Sendable {
 
     init(_ client: any TestClientProtocol) { self.client = client }
 
+    /// The cookies kept, as a `Cookie` header's value (for a connection of the test's own).
+    var cookieHeader: String { lock.withLock { cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ") } }
+
     struct Page {
         var status: HTTPResponse.Status
         var location: String?
@@ -66,7 +69,7 @@ final class ConsoleClient: @unchecked Sendable {
 
     private func send(_ path: String, method: HTTPRequest.Method, body: String?) async throws -> Page {
         var headers = HTTPFields()
-        let cookieHeader = lock.withLock { cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ") }
+        let cookieHeader = self.cookieHeader
         if !cookieHeader.isEmpty { headers[.cookie] = cookieHeader }
         if body != nil { headers[.contentType] = "application/x-www-form-urlencoded" }
         let response = try await client.execute(uri: path, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) })

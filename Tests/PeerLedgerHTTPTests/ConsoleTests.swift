@@ -359,3 +359,48 @@ extension Ledger {
         try readingNow { reader in try reader.events(matching: AuditQuery(type: type)) }
     }
 }
+
+/// `/live`: how a page showing the present learns that the ledger moved on.
+@Suite("Console live updates")
+struct ConsoleLiveTests {
+    @Test("a page at the present carries its position and one as of a moment does not; /live sends a logged-in browser each commit after it, and refuses anyone else")
+    func liveFollowsCommits() async throws {
+        let world = try await ConsoleWorld()
+        let password = try ConsoleTests.password(world, "alice")
+        try await buildApplication(
+            ledger: world.ledger, host: "127.0.0.1", port: 0, logger: Logger(label: "test"), consolePasswordCost: ConsoleWorld.cost
+        ).test(.live) { client in
+            let console = ConsoleClient(client)
+            try await console.logIn("alice", password)
+            let drawnAt = try world.ledger.headPosition()
+            let dashboard = try await console.get("/")
+            #expect(dashboard.html.contains(#"data-refresh="live" data-position="\#(drawnAt)""#))
+            let exchange = try await console.get("/exchanges/1")
+            #expect(exchange.html.contains(#"data-refresh="live" data-position="\#(drawnAt)""#))
+            let past = try await console.get("/?as_of=2000-01-01T00:00:00Z")
+            #expect(past.html.contains(#"data-refresh="off""#))
+            let port = try #require(client.port)
+
+            let anonymous = try RawHTTPConnection(port: port, timeoutSeconds: 10)
+            await anonymous.send("GET /live HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            #expect(await anonymous.readHead()?.status == 401)
+            anonymous.disconnect()
+
+            let badAfter = try RawHTTPConnection(port: port, timeoutSeconds: 10)
+            await badAfter.send("GET /live?after=-1 HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: \(console.cookieHeader)\r\n\r\n")
+            #expect(await badAfter.readHead()?.status == 400)
+            badAfter.disconnect()
+
+            let connection = try RawHTTPConnection(port: port, timeoutSeconds: 10)
+            await connection.send("GET /live?after=\(drawnAt) HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: \(console.cookieHeader)\r\n\r\n")
+            let head = try #require(await connection.readHead(), "no answer to /live")
+            #expect(head.status == 200)
+            #expect(head.header("Content-Type")?.hasPrefix("text/event-stream") == true)
+            #expect(await connection.readServerSentEvent() == RawHTTPConnection.ServerSentEvent(comments: ["after \(drawnAt)"]))
+            _ = try world.ledger.createAPIKey(name: "live-test", scope: .read, metadata: EventMetadata(actor: "test"))
+            let commit = await connection.readServerSentEvent()
+            #expect(commit == RawHTTPConnection.ServerSentEvent(event: "commit", data: "\(drawnAt + 1)"))
+            connection.disconnect()
+        }
+    }
+}
