@@ -60,6 +60,12 @@ extension Console {
         return .page(title: "Exchanges", template: "exchanges", context: context, asOf: AsOfControl(asOf: asOf, path: "/exchanges"))
     }
 
+    /// "sent 2026-11-20 09:00:00" while unanswered, "accepted (sent 2026-11-20 09:00:00)" after.
+    static func requestLabel(_ status: String, sent: String?) -> String {
+        guard let sent else { return status }
+        return status == "sent" ? "sent \(sent)" : "\(status) (sent \(sent))"
+    }
+
     func exchangePage(_ session: ConsoleSession, _ request: Request, id text: String?) async throws -> Outcome {
         let id = try Self.identifier(text, field: "exchange id")
         let asOf = Self.asOf(request)
@@ -81,6 +87,7 @@ extension Console {
             guard let exchange = try reader.exchanges(id: id).first else { return nil }
             let own = try reader.ownNetwork()
             let members = try reader.members(exchange: id).sorted { $0.name.lowercased() < $1.name.lowercased() }
+            let latest = try reader.latestRequests(exchange: id)
             let rows = members.compactMap { peer -> [String: Any]? in
                 let memberStatus = MemberStatus(peer, own: own)
                 if let status, status != memberStatus { return nil }
@@ -88,7 +95,9 @@ extension Console {
                 if !name.isEmpty, !peer.name.localizedCaseInsensitiveContains(name) { return nil }
                 return [
                     "name": peer.name, "asn": peer.asn.map(String.init) ?? "", "policy": peer.parsedNet.policyGeneral ?? "",
-                    "status": memberStatus.label, "request": peer.requestStatus ?? "", "netID": peer.netID, "exchange": id,
+                    "status": memberStatus.label, "netID": peer.netID, "exchange": id,
+                    // The status as the peer's record has it (a reset clears it), with when the last request went.
+                    "request": peer.requestStatus.map { status in Self.requestLabel(status, sent: latest[peer.netID]?.created) } ?? "",
                 ]
             }
             return PageContext([

@@ -189,6 +189,12 @@ struct ConsoleTests {
                 [("email_from", "ops@6connect.com"), ("email_to", "peering@1und1.net"), ("subject", "Peering at Equinix Ashburn"), ("body", "Hello.")])
             #expect(sent.status == .ok)
             #expect(sent.html.contains("Peering request 1 recorded"))
+            // The exchange's page says the request is out, and since when.
+            let created = try #require(try world.ledger.readingNow { reader in try reader.request(id: 1)?.created })
+            let after = try await console.get("/exchanges/1?status=requested")
+            #expect(after.html.contains("1&amp;1 Internet"))
+            #expect(after.html.contains("<td>sent \(created)</td>"))
+            #expect(Console.requestLabel("accepted", sent: created) == "accepted (sent \(created))")
         }
         let requests = try world.ledger.readingNowEvents(type: PeeringRequestSent.type)
         #expect(requests.count == 1)

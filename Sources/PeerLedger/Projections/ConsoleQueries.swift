@@ -1,7 +1,8 @@
 import GRDB
 
-/// The console dashboard's counts and short lists, each one query over the projections rather
-/// than every live session and request loaded and counted in memory.
+/// The console's summaries: the dashboard's counts and short lists, and each network's latest
+/// request at an exchange, each one query over the projections rather than every live session
+/// and request loaded and counted in memory.
 ///
 /// A session's state is what its router last reported (`session_router_state.bgp_state`, for a
 /// router not removed), else the session's own `state` field.
@@ -55,5 +56,21 @@ extension LedgerReader {
             db, sql: "SELECT * FROM requests WHERE status = 'sent' ORDER BY created, id LIMIT ?", arguments: [max(0, limit)]
         ).map(RequestRecord.init(row:))
         return (total, oldest)
+    }
+
+    /// The latest peering request to each network at exchange `exchange`, by PeeringDB net id:
+    /// when it was sent and its status (sent, accepted, rejected).
+    package func latestRequests(exchange: Int64) throws -> [Int64: (created: String, status: String)] {
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT peer_participant_id, created, status FROM requests r
+                WHERE public_id = ? AND id = (
+                    SELECT MAX(id) FROM requests WHERE public_id = r.public_id AND peer_participant_id = r.peer_participant_id)
+                """,
+            arguments: [exchange])
+        var latest: [Int64: (created: String, status: String)] = [:]
+        for row in rows { latest[row["peer_participant_id"]] = (row["created"], row["status"]) }
+        return latest
     }
 }
