@@ -51,13 +51,39 @@ extension Console {
         let changes = try await ledger.reading { reader in
             try reader.events(matching: AuditQuery(stream: PeeringDBObjectType.net.stream(net))).filter { $0.position <= position }
         }
-        context["changes"] = changes.reversed().map { event -> [String: Any] in
-            ["recordedAt": event.recordedAt, "type": event.type, "payload": event.payload]
-        }
+        context["changes"] = try changes.reversed().flatMap(Self.recordChanges)
         if let asOf { context["asOf"] = asOf }
         return .page(
             title: context["name"] as? String ?? "Network", template: "networkFacts", context: context,
             asOf: AsOfControl(asOf: asOf, path: "/networks/\(net)"))
+    }
+
+    /// The rows of one event of a PeeringDB record, newest field first: each changed field with
+    /// its value before and after; a creation or removal as one row.
+    static func recordChanges(_ event: RecordedEvent) throws -> [[String: Any]] {
+        let when = Timestamp(parsing: event.recordedAt)?.iso8601 ?? event.recordedAt
+        switch try LedgerEvent(event) {
+        case let .peeringDBObjectChanged(changed):
+            return changed.changes.sorted { $0.key < $1.key }.map { field, change in
+                ["recordedAt": when, "field": field, "from": valueText(change.from), "to": valueText(change.to)]
+            }
+        case let .peeringDBObjectCreated(created):
+            return [["recordedAt": when, "field": "(created)", "from": "", "to": "\(created.fields.count) fields"]]
+        case .peeringDBObjectRemoved:
+            return [["recordedAt": when, "field": "(removed from PeeringDB)", "from": "", "to": ""]]
+        default:
+            return [["recordedAt": when, "field": event.type, "from": "", "to": event.payload]]
+        }
+    }
+
+    /// A PeeringDB value as a person reads it; an absent value as an em dash.
+    static func valueText(_ value: PeeringDBValue) -> String {
+        switch value {
+        case .null: "—"
+        case let .bool(flag): flag ? "yes" : "no"
+        case let .int(number): String(number)
+        case let .text(text): text
+        }
     }
 
     /// A PeeringDB value as text: strings as they are, anything else as JSON.

@@ -305,8 +305,8 @@ enum ConsoleTemplates {
         {{#facts}}<tr><th scope="row">{{name}}</th><td>{{value}}</td></tr>{{/facts}}
         </tbody></table></div>
         <h2>Changes of the record</h2>
-        <div class="table-wrap"><table><thead><tr><th scope="col">Recorded</th><th scope="col">Event</th><th scope="col">Payload</th></tr></thead><tbody>
-        {{#changes}}<tr><td>{{recordedAt}}</td><td>{{type}}</td><td><code>{{payload}}</code></td></tr>{{/changes}}
+        <div class="table-wrap"><table><thead><tr><th scope="col">Recorded</th><th scope="col">Field</th><th scope="col">Was</th><th scope="col">Became</th></tr></thead><tbody>
+        {{#changes}}<tr><td>{{recordedAt}}</td><td>{{field}}</td><td>{{from}}</td><td>{{to}}</td></tr>{{/changes}}
         </tbody></table></div>
         """
 

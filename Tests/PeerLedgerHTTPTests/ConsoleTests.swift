@@ -285,7 +285,17 @@ struct ConsoleTests {
             #expect(page.html.contains("<h1>Amazon.com (AS16509)</h1>"))
             #expect(page.html.contains(#"<a href="/sessions/1">Session 1</a>: 206.126.236.68"#))
             #expect(page.html.contains("Restrictive"))
-            #expect(page.html.contains("PeeringDBObjectCreated"))
+            #expect(page.html.contains("<td>(created)</td>"))
+            // A change of the record is shown field by field, with the value before and after.
+            _ = try world.ledger.writeNow(EventMetadata(actor: "test")) { tx in
+                try tx.append(
+                    .peeringDBObjectChanged(.init(objectType: .net, objectID: 1418, changes: [
+                        "info_prefixes4": .init(from: .int(5000), to: .int(6000)), "policy_general": .init(from: .text("Restrictive"), to: .text("Selective")),
+                    ])), to: PeeringDBObjectType.net.stream(1418), expecting: .any)
+            }
+            let changed = try await console.get("/networks/1418")
+            #expect(changed.html.contains("<td>info_prefixes4</td><td>5000</td><td>6000</td>"))
+            #expect(changed.html.contains("<td>policy_general</td><td>Restrictive</td><td>Selective</td>"))
             let missing = try await console.get("/networks/99999")
             #expect(missing.status == .notFound)
             #expect(missing.html.contains("PeeringDB knows no network 99999"))
