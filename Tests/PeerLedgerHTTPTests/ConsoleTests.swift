@@ -420,3 +420,45 @@ struct ConsoleLiveTests {
         }
     }
 }
+
+/// Every form control on every page is labelled, so a screen reader names it and a click on the
+/// label focuses it.
+@Suite("Console accessibility")
+struct ConsoleAccessibilityTests {
+    /// The form controls of `html` that have no `<label for=…>` naming their id (hidden inputs and
+    /// buttons need none; `aria-label` names a control too).
+    static func unlabelled(_ html: String) throws -> [String] {
+        let labelled = Set(
+            html.matches(of: try Regex(#"<label[^>]*\bfor="([^"]+)""#)).compactMap { $0.output[1].substring.map(String.init) })
+        var missing: [String] = []
+        for match in html.matches(of: try Regex(#"<(input|select|textarea)\b[^>]*>"#)) {
+            let tag = String(html[match.range])
+            if tag.contains(#"type="hidden""#) || tag.contains(#"type="submit""#) || tag.contains("aria-label=") { continue }
+            let id = try tag.firstMatch(of: Regex(#"\bid="([^"]+)""#))?.output[1].substring.map(String.init)
+            if let id, labelled.contains(id) { continue }
+            missing.append(tag)
+        }
+        return missing
+    }
+
+    @Test("every input, select and textarea on every console page has a label")
+    func everyControlHasALabel() async throws {
+        let world = try await ConsoleWorld()
+        let login = try await ConsoleTests.withConsole(world) { console in try await console.get("/login") }
+        #expect(try Self.unlabelled(login.html).isEmpty, "/login")
+        try await ConsoleTests.loggedIn("alice", world) { console in
+            let pages = [
+                "/", "/exchanges", "/exchanges/1", "/exchanges/1/networks/262", "/networks/1418", "/sessions/1", "/routers", "/audit",
+                "/password", "/?as_of=2000-01-01T00:00:00Z",
+            ]
+            for path in pages {
+                let page = try await console.get(path)
+                #expect(page.status == .ok, "\(path)")
+                let missing = try Self.unlabelled(page.html)
+                #expect(missing.isEmpty, "\(path): \(missing)")
+            }
+        }
+        // The check itself finds a control without a label.
+        #expect(try Self.unlabelled(#"<label for="a">A</label><input id="a" name="a"><input id="b" name="b">"#) == [#"<input id="b" name="b">"#])
+    }
+}
