@@ -81,6 +81,11 @@ public struct Console: Sendable {
             try await page(request) { try await networkFactsPage($0, request, net: context.parameters.get("net")) }
         }
         router.get("/routers") { request, _ in try await page(request) { try await routersPage($0, asOf: Self.asOf(request)) } }
+        router.get("/users") { request, _ in try await page(request) { try await usersPage($0) } }
+        router.post("/users") { request, _ in try await form(request, needs: .admin) { session, form in try await createUser(session, form) } }
+        router.post("/users/:name/disable") { request, context in
+            try await form(request, needs: .admin) { session, _ in try await disableUser(session, name: context.parameters.get("name")) }
+        }
         router.post("/routers/:id/poll") { request, context in
             try await form(request, needs: .operator) { session, _ in try await pollRouter(session, id: context.parameters.get("id")) }
         }
@@ -207,7 +212,9 @@ public struct Console: Sendable {
         let body = ConsoleTemplates.library.render(context, withTemplate: template) ?? ""
         var layout: [String: Any] = ["title": title, "body": body]
         if let session {
-            layout["session"] = ["user": session.user, "role": session.role.rawValue, "csrf": session.csrfToken]
+            layout["session"] = [
+                "user": session.user, "role": session.role.rawValue, "csrf": session.csrfToken, "admin": session.role.allows(.admin),
+            ]
         }
         if let asOf {
             let keep = asOf.keep.map { ["name": $0.0, "value": $0.1] }
@@ -225,9 +232,19 @@ public struct Console: Sendable {
         return ConsoleTemplates.library.render(layout, withTemplate: "layout") ?? ""
     }
 
+    /// The login `request` carries, while it lasts and its user is still enabled: a user disabled
+    /// since (from the command line, or by another server on the same ledger) is logged out at
+    /// their next request.
     func currentSession(_ request: Request) async -> ConsoleSession? {
-        guard let id = request.cookies[Self.sessionCookie]?.value, !id.isEmpty else { return nil }
-        return await sessions.session(id, now: ledger.clock.now())
+        guard let id = request.cookies[Self.sessionCookie]?.value, !id.isEmpty,
+            let session = await sessions.session(id, now: ledger.clock.now())
+        else { return nil }
+        let enabled = (try? ledger.readingNow { reader in try reader.storedConsoleUser(session.user) }).map { $0?.user.isDisabled == false }
+        guard enabled == true else {
+            await sessions.end(id)
+            return nil
+        }
+        return session
     }
 
     // MARK: Responses

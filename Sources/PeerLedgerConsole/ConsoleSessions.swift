@@ -67,6 +67,9 @@ actor ConsoleSessions {
 
     func end(_ id: String) { sessions[id] = nil }
 
+    /// Ends every login of `user` (disabled).
+    func endAll(user: String) { sessions = sessions.filter { $0.value.user != user } }
+
     /// Ends every session of `user` (disabled), or marks them changed (a new password).
     func passwordChanged(user: String, keeping id: String) {
         for (other, session) in sessions where session.user == user {

@@ -8,7 +8,7 @@ enum ConsoleTemplates {
     static let all: [String: String] = [
         "layout": layout, "login": login, "password": password, "message": message, "dashboard": dashboard,
         "audit": audit, "verify": verify, "exchanges": exchanges, "exchange": exchange, "network": network, "session": session,
-        "conflict": conflict, "networkFacts": networkFacts, "routers": routers, "configure": configure,
+        "conflict": conflict, "networkFacts": networkFacts, "routers": routers, "configure": configure, "users": users,
     ]
 
     /// The library, parsed once; a template that does not parse is a bug the tests show at once.
@@ -39,7 +39,7 @@ enum ConsoleTemplates {
         <a class="brand" href="/">PeerLedger</a>
         {{#session}}
         <nav aria-label="Main">
-        <a href="/">Dashboard</a> <a href="/exchanges">Exchanges</a> <a href="/routers">Routers</a> <a href="/audit">Audit</a> <a href="/password">Password</a>
+        <a href="/">Dashboard</a> <a href="/exchanges">Exchanges</a> <a href="/routers">Routers</a> <a href="/audit">Audit</a> {{#admin}}<a href="/users">Users</a> {{/admin}}<a href="/password">Password</a>
         </nav>
         <form method="post" action="/logout">
         <input type="hidden" name="csrf_token" value="{{csrf}}">
@@ -318,6 +318,23 @@ enum ConsoleTemplates {
         <td><form method="post" action="/routers/{{id}}/poll"><input type="hidden" name="csrf_token" value="{{csrf}}"><button type="submit" class="secondary" aria-label="Poll {{name}} now">Poll now</button></form></td></tr>{{/routers}}
         </tbody></table></div>
         {{^routers}}<p class="muted">No router is registered (peerledger routers add).</p>{{/routers}}
+        """
+
+    static let users = """
+        <h1>Users</h1>
+        {{#notice}}<p class="ok" role="status">{{notice}}</p>{{/notice}}
+        {{#issued}}<div class="ok" role="status"><p>User <strong>{{user}}</strong> ({{role}}) was created. Their one-time password, shown only now, to change at first login:</p><pre>{{password}}</pre></div>{{/issued}}
+        <div class="table-wrap"><table><thead><tr><th scope="col">Name</th><th scope="col">Role</th><th scope="col">Created</th><th scope="col">Status</th><th scope="col">Disable</th></tr></thead><tbody>
+        {{#users}}<tr><td>{{name}}</td><td>{{role}}</td><td>{{created}}</td><td>{{status}}</td>
+        <td>{{#canDisable}}<form method="post" action="/users/{{name}}/disable"><input type="hidden" name="csrf_token" value="{{csrf}}"><button type="submit" class="secondary" aria-label="Disable {{name}}">Disable</button></form>{{/canDisable}}</td></tr>{{/users}}
+        </tbody></table></div>
+        <h2>Create a user</h2>
+        <form method="post" action="/users" class="stacked">
+        <input type="hidden" name="csrf_token" value="{{csrf}}">
+        <div><label for="name">Name</label><input id="name" name="name" required maxlength="64" autocomplete="off"></div>
+        <div><label for="role">Role</label><select id="role" name="role">{{#roles}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{value}}</option>{{/roles}}</select></div>
+        <div><button type="submit">Create</button></div>
+        </form>
         """
 
     static let configure = """

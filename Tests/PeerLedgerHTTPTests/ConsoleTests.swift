@@ -462,3 +462,70 @@ struct ConsoleAccessibilityTests {
         #expect(try Self.unlabelled(#"<label for="a">A</label><input id="a" name="a"><input id="b" name="b">"#) == [#"<input id="b" name="b">"#])
     }
 }
+
+/// `/users`: admins manage the console's users from the console.
+@Suite("Console users page")
+struct ConsoleUsersPageTests {
+    @Test("an admin creates a user whose one-time password, shown once, logs in, and disables one whose login ends at once; an operator is refused and nothing is appended")
+    func adminManagesUsers() async throws {
+        let world = try await ConsoleWorld()
+        let adminPassword = try ConsoleAccounts.create(
+            world.ledger, name: "ada", role: .admin, metadata: EventMetadata(actor: "test"), cost: ConsoleWorld.cost
+        ).password
+        try await ConsoleTests.loggedIn("alice", world) { console in
+            #expect(try await console.get("/users").status == .forbidden)
+            #expect(!(try await console.get("/").html.contains(#"href="/users""#)))
+            let before = try world.ledger.eventCount()
+            let refused = try await console.submit("/users", from: "/", [("name", "mallory"), ("role", "admin")])
+            #expect(refused.status == .forbidden)
+            #expect(try world.ledger.eventCount() == before)
+        }
+        let victorPassword = try ConsoleTests.password(world, "victor")
+        try await ConsoleTests.withConsole(world) { admin in
+            try await admin.logIn("ada", adminPassword)
+            let page = try await admin.get("/users")
+            #expect(page.status == .ok)
+            #expect(page.html.contains(#"href="/users""#))
+            for name in ["alice", "victor", "ada"] { #expect(page.html.contains("<td>\(name)</td>")) }
+
+            let created = try await admin.submit("/users", from: "/users", [("name", "olga"), ("role", "viewer")])
+            #expect(created.status == .ok)
+            let match = try #require(created.html.firstMatch(of: try Regex(#"<pre>([^<]+)</pre>"#)))
+            let password = try #require(match.output[1].substring.map(String.init))
+            let event = try #require(try world.ledger.readingNowEvents(type: UserCreated.type).last)
+            #expect(ConsoleTests.actor(event) == "user:ada")
+            #expect(event.payload == #"{"name":"olga","role":"viewer"}"#)
+            #expect(!(try world.ledger.readingNowEvents(type: UserCreated.type).contains { $0.payload.contains(password) }))
+            let olga = ConsoleClient(admin.client)
+            try await olga.logIn("olga", password)
+            #expect(try await olga.get("/").status == .ok)
+
+            let victor = ConsoleClient(admin.client)
+            try await victor.logIn("victor", victorPassword)
+            #expect(try await victor.get("/").status == .ok)
+            let disabled = try await admin.submit("/users/victor/disable", from: "/users", [])
+            #expect(disabled.status == .ok)
+            #expect(disabled.html.contains("User victor is disabled"))
+            #expect(try await victor.get("/").location == "/login")
+            #expect(try world.ledger.readingNowEvents(type: UserDisabled.type).last.map { ConsoleTests.actor($0) } == "user:ada")
+
+            let before = try world.ledger.eventCount()
+            #expect(try await admin.submit("/users/ada/disable", from: "/users", []).status == .badRequest)
+            let badRole = try await admin.submit("/users", from: "/users", [("name", "pat"), ("role", "root")])
+            #expect(badRole.status == .badRequest)
+            #expect(badRole.html.contains("role must be one of viewer, operator, admin"))
+            #expect(try await admin.submit("/users", from: "/users", [("name", "olga"), ("role", "viewer")]).status == .badRequest)
+            #expect(try world.ledger.eventCount() == before)
+        }
+    }
+
+    @Test("a user disabled from the command line is logged out of the console at their next request")
+    func disabledElsewhereIsLoggedOut() async throws {
+        let world = try await ConsoleWorld()
+        try await ConsoleTests.loggedIn("victor", world) { console in
+            #expect(try await console.get("/").status == .ok)
+            _ = try world.ledger.disableConsoleUser("victor", metadata: EventMetadata(actor: "cli:root"))
+            #expect(try await console.get("/").location == "/login")
+        }
+    }
+}
