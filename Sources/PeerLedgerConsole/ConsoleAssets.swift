@@ -66,7 +66,7 @@ enum ConsoleAssets {
           document.addEventListener("input", function () { edited = true; });
           function reload() {
             var focused = document.activeElement;
-            var typing = focused && /^(INPUT|TEXTAREA|SELECT)$/.test(focused.tagName);
+            var typing = focused && ["input", "textarea", "select"].indexOf(focused.tagName.toLowerCase()) >= 0;
             if (edited || typing || document.visibilityState !== "visible") { stale = true; return; }
             if (source) { source.close(); }
             window.location.reload();
