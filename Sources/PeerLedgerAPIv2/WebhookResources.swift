@@ -58,15 +58,21 @@ extension APIv2 {
         let id = try Self.webhookID(input.path.id)
         let limit = try Parse.limit(input.query.limit)
         let after = try Parse.cursor(input.query.cursor)
-        let found = try await ledger.reading { reader -> [WebhookDelivery]? in
-            guard try reader.webhook(id: id) != nil else { return nil }
-            return try reader.webhookDeliveries(webhookID: id, afterID: after, limit: limit + 1)
+        let asOf = input.query.asOf.flatMap { $0.isEmpty ? nil : $0 }
+        let until = try asOf.map { try Parse.time($0, name: "as_of") }
+        // The subscription as it stood then; its attempts made by then (the delivery log is kept
+        // beside the log, each attempt with its time).
+        guard try await reading(asOf: asOf, { reader in try reader.webhook(id: id) }) != nil else {
+            throw Problem.notFound("No webhook with id \(id)")
         }
-        guard let found else { throw Problem.notFound("No webhook with id \(id)") }
+        let found = try await ledger.reading { reader in
+            try reader.webhookDeliveries(webhookID: id, afterID: after, until: until, limit: limit + 1)
+        }
         let items = Array(found.prefix(limit))
         var next: String?
         if found.count > limit, let last = items.last {
-            next = Link.next("/api/v2/webhooks/\(id)/deliveries", filters: [], cursor: last.id, limit: input.query.limit)
+            next = Link.next(
+                "/api/v2/webhooks/\(id)/deliveries", filters: asOf.map { [("as_of", $0)] } ?? [], cursor: last.id, limit: input.query.limit)
         }
         let resources = items.map { delivery in
             Components.Schemas.WebhookDelivery(

@@ -416,6 +416,20 @@ struct WebhookTests {
                 #expect(items.first?["delivered"] == .bool(true))
                 #expect(items.first?["attempt"] == .int(1))
                 #expect(items.first?["position"]?.intValue == receiver.deliveries.first?.position)
+                // As of before the attempt, the subscription is there and its log holds nothing yet;
+                // as of before the subscription, there is none.
+                let attemptedAt = try #require(items.first?["attempted_at"]?.stringValue)
+                let justBefore = Timestamp(millis: try #require(Timestamp(parsing: attemptedAt)).millis - 1).iso8601
+                let earlier = try await client.execute(
+                    uri: "/api/v2/webhooks/\(id)/deliveries?as_of=\(justBefore)", method: .get, headers: authorized(reader))
+                #expect(earlier.status == .ok)
+                #expect(try earlier.json()["items"]?.arrayValue?.count == 0)
+                let atIt = try await client.execute(
+                    uri: "/api/v2/webhooks/\(id)/deliveries?as_of=\(attemptedAt)", method: .get, headers: authorized(reader))
+                #expect(try atIt.json()["items"]?.arrayValue?.count == 1)
+                let beforeAll = try await client.execute(
+                    uri: "/api/v2/webhooks/\(id)/deliveries?as_of=2000-01-01T00:00:00Z", method: .get, headers: authorized(reader))
+                #expect(beforeAll.status == .notFound)
                 // The body is the event as GET /api/v2/events answers it.
                 let events = try await client.execute(
                     uri: "/api/v2/events?type=APIKeyCreated", method: .get, headers: authorized(reader))

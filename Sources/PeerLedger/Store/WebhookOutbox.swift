@@ -170,11 +170,20 @@ enum WebhookOutbox {
         return ["active": row?[0] ?? 0, "failing": row?[1] ?? 0, "disabled": row?[2] ?? 0]
     }
 
-    static func deliveries(_ db: Database, webhookID: Int64, afterID: Int64, limit: Int) throws -> [WebhookDelivery] {
-        try Row.fetchAll(
-            db,
-            sql: "SELECT * FROM webhook_deliveries WHERE webhook_id = ? AND id > ? ORDER BY id LIMIT ?",
-            arguments: [webhookID, afterID, Int64(clamping: limit)]
+    /// `until`: only the attempts made at or before that moment (`as_of`).
+    static func deliveries(
+        _ db: Database, webhookID: Int64, afterID: Int64, until: Timestamp? = nil, limit: Int
+    ) throws -> [WebhookDelivery] {
+        // Attempt times are written as `Timestamp.iso8601`, so text order is time order.
+        let (moment, arguments): (String, StatementArguments) =
+            if let until {
+                ("AND attempted_at <= ?", [webhookID, afterID, until.iso8601, Int64(clamping: limit)])
+            } else {
+                ("", [webhookID, afterID, Int64(clamping: limit)])
+            }
+        return try Row.fetchAll(
+            db, sql: "SELECT * FROM webhook_deliveries WHERE webhook_id = ? AND id > ? \(moment) ORDER BY id LIMIT ?",
+            arguments: arguments
         ).map { row in
             WebhookDelivery(
                 id: row["id"], webhookID: row["webhook_id"], position: row["position"], attempt: row["attempt"],
@@ -268,8 +277,10 @@ extension LedgerTransaction {
 
 extension LedgerReader {
     /// Subscription `webhookID`'s delivery attempts in order, after attempt id `afterID`.
-    package func webhookDeliveries(webhookID: Int64, afterID: Int64? = nil, limit: Int = Int.max) throws -> [WebhookDelivery] {
-        try WebhookOutbox.deliveries(db, webhookID: webhookID, afterID: afterID ?? 0, limit: limit)
+    package func webhookDeliveries(
+        webhookID: Int64, afterID: Int64? = nil, until: Timestamp? = nil, limit: Int = Int.max
+    ) throws -> [WebhookDelivery] {
+        try WebhookOutbox.deliveries(db, webhookID: webhookID, afterID: afterID ?? 0, until: until, limit: limit)
     }
 }
 
