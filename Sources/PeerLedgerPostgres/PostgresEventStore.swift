@@ -39,6 +39,8 @@ public final class PostgresEventStore: EventStore {
     public let ids: any IDGenerator
     private let writer: PostgresConnection
     private let reader: PostgresConnection
+    /// How the store connected: `logHeads` opens a connection of its own with it.
+    private let configuration: PostgresConnection.Configuration
     private let writerThread: WriterThread
     private let answers: AnswerWait
     /// Appends waiting for the writer thread's next group (`commitQueuedAppends`).
@@ -46,10 +48,12 @@ public final class PostgresEventStore: EventStore {
     private let logger: Logger
 
     private init(
-        writer: PostgresConnection, reader: PostgresConnection, clock: any LedgerClock, ids: any IDGenerator, logger: Logger
+        writer: PostgresConnection, reader: PostgresConnection, configuration: PostgresConnection.Configuration,
+        clock: any LedgerClock, ids: any IDGenerator, logger: Logger
     ) {
         self.writer = writer
         self.reader = reader
+        self.configuration = configuration
         self.clock = clock
         self.ids = ids
         self.logger = logger
@@ -93,7 +97,8 @@ public final class PostgresEventStore: EventStore {
             try? await reader.close()
             throw error
         }
-        return PostgresEventStore(writer: writer, reader: reader, clock: clock, ids: ids, logger: logger)
+        return PostgresEventStore(
+            writer: writer, reader: reader, configuration: configuration, clock: clock, ids: ids, logger: logger)
     }
 
     /// Closes both connections and ends the writer thread, after the appends already handed in.
@@ -321,6 +326,54 @@ public final class PostgresEventStore: EventStore {
         }
         let (position, hash) = try row.decode((Int64, String).self)
         return LogHead(position: position, hash: hash)
+    }
+
+    /// The log's head now, then again after every commit that moves it, whichever connection or
+    /// node appended (the `peerledger_log` notification of `Migrations/postgres/0002_log_notify.sql`):
+    /// how a node learns that another one wrote, to bring its read caches, its live stream and its
+    /// projections level. Heads that moved while the caller was busy are folded into the next one
+    /// it reads (never older than the last notification). Runs on a connection of its own, opened
+    /// here and closed when the caller stops iterating; a lost connection ends the sequence with
+    /// its error, and the caller decides whether to listen again.
+    public func logHeads() -> AsyncThrowingStream<LogHead, any Error> {
+        let (configuration, logger) = (self.configuration, self.logger)
+        let (heads, continuation) = AsyncThrowingStream.makeStream(of: LogHead.self, bufferingPolicy: .bufferingNewest(1))
+        let listening = Task {
+            let connection: PostgresConnection
+            do {
+                connection = try await PostgresConnection.connect(
+                    on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration, id: 3, logger: logger)
+            } catch {
+                continuation.finish(throwing: PostgresStoreError.readable(error))
+                return
+            }
+            do {
+                try await connection.listen(on: "peerledger_log") { notifications in
+                    // Read once LISTEN is in place, so no commit falls between the read and the first notification.
+                    continuation.yield(try await Self.head(on: connection, logger: logger))
+                    for try await _ in notifications {
+                        continuation.yield(try await Self.head(on: connection, logger: logger))
+                    }
+                }
+                continuation.finish()
+            } catch is CancellationError {
+                continuation.finish()
+            } catch {
+                continuation.finish(throwing: Task.isCancelled ? nil : PostgresStoreError.readable(error))
+            }
+            try? await connection.close()
+        }
+        continuation.onTermination = { _ in listening.cancel() }
+        return heads
+    }
+
+    private static func head(on connection: PostgresConnection, logger: Logger) async throws -> LogHead {
+        for try await (position, hash) in try await connection.query("SELECT position, hash FROM log_head", logger: logger)
+            .decode((Int64, String).self)
+        {
+            return LogHead(position: position, hash: hash)
+        }
+        throw PostgresStoreError(message: "log_head has no row: the schema is damaged")
     }
 
     public func events(after position: Int64, limit: Int) async throws -> [RecordedEvent] {
