@@ -282,7 +282,7 @@ public final class PostgresEventStore: EventStore {
 
     /// Runs `query` on the writer connection and waits for all its rows: on the writer thread only.
     @discardableResult
-    private func execute(_ query: PostgresQuery) throws -> PostgresQueryResult {
+    func execute(_ query: PostgresQuery) throws -> PostgresQueryResult {
         do {
             return try answers.answer(writer.query(query, logger: logger))
         } catch {
@@ -303,13 +303,13 @@ public final class PostgresEventStore: EventStore {
         }
     }
 
-    private static let columns = """
+    static let columns = """
         SELECT position, stream, stream_version, type, schema_version, payload, metadata, recorded_at, prev_hash, hash,
                previous_in_stream
         FROM events
         """
 
-    private static func event(_ row: PostgresRow) throws -> (event: RecordedEvent, previousInStream: Int64?) {
+    static func event(_ row: PostgresRow) throws -> (event: RecordedEvent, previousInStream: Int64?) {
         let (position, stream, version, type, schemaVersion, payload, metadata, recordedAt, prevHash, hash, previous) =
             try row.decode((Int64, String, Int64, String, Int, String, String, String, String, String, Int64?).self)
         return (

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import NIOCore
 import NIOPosix
@@ -48,6 +49,10 @@ public struct PostgresLeadership: Sendable {
         changed: @escaping @Sendable (Bool) -> Void = { _ in },
         _ job: @escaping @Sendable () async throws -> Void
     ) async {
+        // Named in `pg_stat_activity`, so an operator (or a test) sees which process leads what.
+        var configuration = self.configuration
+        configuration.options.additionalStartupParameters.append(
+            ("application_name", "peerledger \(role) pid \(ProcessInfo.processInfo.processIdentifier)"))
         while !Task.isCancelled {
             let connection: PostgresConnection
             do {

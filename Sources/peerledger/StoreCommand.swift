@@ -87,6 +87,20 @@ struct PostgresStoreOption: ParsableArguments {
         }
     }
 
+    /// With `--store`: makes `ledger` (the `--db` file) follow the PostgreSQL log as its copy
+    /// (`Ledger.follow`), so the command's writes go to the log of record; nil without it.
+    func follow(_ ledger: Ledger) async throws -> PostgresEventStore? {
+        guard let url, let store = try await connect() else { return nil }
+        do {
+            try ledger.follow(store)
+            return store
+        } catch {
+            await store.close()
+            printError("Error: \(OpenedLedger.path.withLock { $0 ?? "the ledger file" }) cannot follow \(StoreLocation(url)): \(error)")
+            throw ExitCode.failure
+        }
+    }
+
     /// Writes the log as `peerledger export` does, a page of events at a time.
     static func export(_ store: PostgresEventStore, _ write: (String) -> Void) async throws {
         var position: Int64 = 0

@@ -1,0 +1,88 @@
+public import PeerLedger
+public import PeerLedgerDomain
+import PostgresNIO
+
+/// The PostgreSQL log as the log of record that ledger files follow (`Ledger.follow`): each node
+/// keeps a copy of the log and its projections in its own file, decides a command on that copy
+/// under this log's head lock, and commits the command's events here first.
+///
+/// The transaction's calls run on the following ledger's writer, one command at a time, on the
+/// store's writer connection: a store a ledger follows takes no appends of its own (`append`).
+extension PostgresEventStore: LogOfRecord {
+    public func lock() throws -> LogHead {
+        try execute("BEGIN")
+        do {
+            guard let row = try execute("SELECT position, hash FROM log_head FOR UPDATE").first else {
+                throw PostgresStoreError(message: "log_head has no row: the schema is damaged")
+            }
+            let (position, hash) = try row.decode((Int64, String).self)
+            return LogHead(position: position, hash: hash)
+        } catch {
+            rollback()
+            throw error
+        }
+    }
+
+    public func tail(after position: Int64, limit: Int) throws -> RecordTail {
+        let hashAtCopyHead = position == 0
+            ? nil : try execute("SELECT hash FROM events WHERE position = \(position)").first?.decode(String.self)
+        let events = try execute(
+            "\(unescaped: Self.columns) WHERE position > \(position) ORDER BY position LIMIT \(Int64(max(1, limit)))"
+        ).map { try Self.event($0).event }
+        // The secrets kept with these events; a copy made from nothing takes every secret, those
+        // kept before secrets had positions included.
+        let secretRows = position == 0
+            ? try execute("SELECT ref, value FROM secrets")
+            : try execute("SELECT ref, value FROM secrets WHERE position > \(position)")
+        let secrets = try secretRows.map { row in
+            let (ref, value) = try row.decode((String, String).self)
+            return (ref: ref, value: value)
+        }
+        return RecordTail(events: events, secrets: secrets, hashAtCopyHead: hashAtCopyHead)
+    }
+
+    public func idempotencyRecord(actor: String, key: String) throws -> (fingerprint: String, answer: String)? {
+        guard let row = try execute("SELECT fingerprint, answer FROM idempotency_keys WHERE actor = \(actor) AND key = \(key)").first
+        else { return nil }
+        let (fingerprint, answer) = try row.decode((String, String).self)
+        return (fingerprint, answer)
+    }
+
+    public func commit(_ events: [RecordedEvent], secrets: [(ref: String, value: String)], idempotency: IdempotencyRecord?) throws {
+        do {
+            let firstPosition = events.first?.position
+            for secret in secrets {
+                try execute("INSERT INTO secrets (ref, value, position) VALUES (\(secret.ref), \(secret.value), \(firstPosition))")
+            }
+            for event in events {
+                // The link to the stream's previous event is read by the statement itself, as
+                // SQLite's insert does; the log's trigger checks it and the chain.
+                try execute("""
+                    INSERT INTO events (position, stream, stream_version, type, schema_version, payload, metadata, recorded_at,
+                                        prev_hash, hash, previous_in_stream)
+                    VALUES (\(event.position), \(event.stream), \(event.streamVersion), \(event.type), \(event.schemaVersion),
+                            \(event.payload), \(event.metadata), \(event.recordedAt), \(event.prevHash), \(event.hash),
+                            (SELECT position FROM stream_heads WHERE stream = \(event.stream)))
+                    """)
+            }
+            if let idempotency {
+                try execute("""
+                    INSERT INTO idempotency_keys (actor, key, fingerprint, answer, position)
+                    VALUES (\(idempotency.actor), \(idempotency.key), \(idempotency.fingerprint), \(idempotency.answer),
+                            \(idempotency.position))
+                    """)
+            }
+            try execute("COMMIT")
+        } catch {
+            rollback()
+            throw error
+        }
+    }
+
+    public func rollback() {
+        // Outside a transaction (the commit's own failure ended it) this is a warning, not an error.
+        _ = try? execute("ROLLBACK")
+    }
+
+    public func recordHead() async throws -> LogHead { try await head() }
+}

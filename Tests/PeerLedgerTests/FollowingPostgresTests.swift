@@ -1,0 +1,185 @@
+import Foundation
+import PeerLedgerTestSupport
+import Testing
+
+@testable import PeerLedger
+@testable import PeerLedgerDomain
+@testable import PeerLedgerPostgres
+
+/// Ledger files that follow one PostgreSQL log (`Ledger.follow`), as the nodes of one ledger do:
+/// each decides on its own copy under the log's head lock, and the log takes the events.
+@Suite("Ledger files following a PostgreSQL log", .enabled(if: postgresAvailable, postgresNeeded))
+struct FollowingPostgresTests {
+    /// A node: a ledger file (in memory) following the log at `url` through a store of its own.
+    struct Node {
+        let ledger: Ledger
+        let store: PostgresEventStore
+
+        static func start(_ url: String) async throws -> Node {
+            let store = try await PostgresEventStore.connect(url: url)
+            let ledger = try Ledger.inMemory()
+            try ledger.follow(store)
+            return Node(ledger: ledger, store: store)
+        }
+
+        func addSession(_ number: Int, password: String? = nil) async throws -> Int64 {
+            var fields: [SessionField: String] = [
+                .source_asn: "8038", .source_ipaddr: "1.2.3.5", .resource_id: "422", .public_id: "1", .peer_asn: "16509",
+                .peer_ipaddr: "206.126.\(number / 250).\(number % 250 + 1)", .type: "Peer",
+            ]
+            fields[.password] = password
+            let fieldsGiven = fields
+            return try await ledger.write(EventMetadata(actor: "test")) { transaction in try transaction.addSession(fieldsGiven) }
+        }
+
+        func session(_ id: Int64) async throws -> Session? {
+            try await ledger.reading { reader in try reader.session(id: id) }
+        }
+
+        func close() async { await store.close() }
+    }
+
+    static func withNodes<T>(_ count: Int, _ body: ([Node], PostgresEventStore, String) async throws -> T) async throws -> T {
+        try await withPostgresDatabase { url in
+            var nodes: [Node] = []
+            let record = try await PostgresEventStore.connect(url: url)
+            do {
+                for _ in 0..<count { nodes.append(try await Node.start(url)) }
+                let value = try await body(nodes, record, url)
+                for node in nodes { await node.close() }
+                await record.close()
+                return value
+            } catch {
+                for node in nodes { await node.close() }
+                await record.close()
+                throw error
+            }
+        }
+    }
+
+    @Test("a write made through one node is read by the next read on another, which decides on it")
+    func writesAreSeenAcrossNodes() async throws {
+        try await Self.withNodes(2) { nodes, record, _ in
+            let (a, b) = (nodes[0], nodes[1])
+            let first = try await a.addSession(1)
+            #expect(first == 1)
+            #expect(try await b.session(1)?.values[.peer_ipaddr] == .text("206.126.0.2"))
+            // B decides the next id on its copy, which holds A's session.
+            #expect(try await b.addSession(2) == 2)
+            #expect(try await a.session(2)?.values[.peer_ipaddr] == .text("206.126.0.3"))
+            // The same address through the other node is refused, and the log does not move.
+            await #expect(throws: Refusal.self) { try await b.addSession(1) }
+            #expect(try await record.head().position == 2)
+            #expect(try await record.verify().isValid)
+        }
+    }
+
+    @Test("eight writers over three nodes leave one gap-free chain, and every copy is the log with the same projections")
+    func concurrentWritersOverThreeNodes() async throws {
+        try await Self.withNodes(3) { nodes, record, _ in
+            let ids = try await withThrowingTaskGroup(of: [Int64].self) { group in
+                for writer in 0..<8 {
+                    group.addTask {
+                        var ids: [Int64] = []
+                        for round in 0..<5 { ids.append(try await nodes[writer % 3].addSession(writer * 10 + round)) }
+                        return ids
+                    }
+                }
+                return try await group.reduce(into: []) { $0 += $1 }
+            }
+            #expect(ids.sorted() == Array(1...40))
+            let verified = try await record.verify()
+            #expect(verified.isValid && verified.events == 40)
+            let head = try await record.head()
+            var checksums: Set<String> = []
+            for node in nodes {
+                _ = try await node.session(1)  // brings the copy level
+                let copy = try node.ledger.verify()
+                #expect(copy.isValid && copy.events == 40 && copy.lastHash == head.hash)
+                checksums.insert(try node.ledger.projectionChecksum())
+            }
+            #expect(checksums.count == 1)
+        }
+    }
+
+    @Test("of two nodes updating one session at the version both read, exactly one wins")
+    func oneWinnerPerVersion() async throws {
+        try await Self.withNodes(2) { nodes, record, _ in
+            let id = try await nodes[0].addSession(1)
+            let read = try #require(try await nodes[1].session(id))
+            let outcomes = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for (index, node) in nodes.enumerated() {
+                    group.addTask {
+                        do {
+                            _ = try await node.ledger.write(EventMetadata(actor: "test")) { transaction in
+                                try transaction.updateSession(read, given: [.note: "node \(index)"])
+                            }
+                            return true
+                        } catch LedgerError.conflict {
+                            return false
+                        }
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(outcomes.filter { $0 }.count == 1)
+            #expect(try await record.head().position == 2)
+            #expect(try await nodes[0].session(id)?.version == 2)
+        }
+    }
+
+    @Test("a password kept through one node is read through another, and never enters the log")
+    func secretsFollowTheirEvents() async throws {
+        try await Self.withNodes(2) { nodes, record, url in
+            let id = try await nodes[0].addSession(1, password: "s3cr3t-bgp")
+            #expect(try await nodes[1].session(id)?.values[.password] == .text("s3cr3t-bgp"))
+            let events = try await record.events(after: 0, limit: 10)
+            #expect(events.count == 1)
+            #expect(!events[0].payload.contains("s3cr3t-bgp"))
+            // A node started later copies the secret in with the log.
+            let late = try await Node.start(url)
+            #expect(try await late.session(id)?.values[.password] == .text("s3cr3t-bgp"))
+            await late.close()
+        }
+    }
+
+    @Test("an idempotency key used through one node repeats its first answer through another")
+    func idempotencyAcrossNodes() async throws {
+        try await Self.withNodes(2) { nodes, record, _ in
+            let key = IdempotencyKey(actor: "api:noc", key: "add-1", fingerprint: "peer=16509")
+            func add(_ node: Node) async throws -> Appended<Int64> {
+                try await node.ledger.append(EventMetadata(actor: "api:noc"), idempotency: key, record: { "session \($0)" }) {
+                    transaction in
+                    try transaction.addSession([
+                        .source_asn: "8038", .source_ipaddr: "1.2.3.5", .resource_id: "422", .public_id: "1", .peer_asn: "16509",
+                        .peer_ipaddr: "206.126.236.68", .type: "Peer",
+                    ])
+                }
+            }
+            guard case .new(1) = try await add(nodes[0]) else { Issue.record("the first add was not new"); return }
+            guard case let .repeated(outcome) = try await add(nodes[1]) else {
+                Issue.record("the repeat through the other node was not a repeat")
+                return
+            }
+            #expect(outcome == "session 1")
+            #expect(try await record.head().position == 1)
+        }
+    }
+
+    @Test("a file holding an event the log of record lacks is refused as a copy of it")
+    func aDivergedFileIsRefused() async throws {
+        try await Self.withNodes(1) { nodes, _, _ in
+            _ = try await nodes[0].addSession(1)
+            let stray = try Ledger.inMemory()
+            _ = try await stray.write(EventMetadata(actor: "test")) { transaction in
+                try transaction.addSession([
+                    .source_asn: "8038", .source_ipaddr: "1.2.3.5", .resource_id: "422", .public_id: "1", .peer_asn: "20940",
+                    .peer_ipaddr: "206.126.9.9", .type: "Peer",
+                ])
+            }
+            #expect(throws: LogOfRecordError(
+                description: "the ledger file's event at position 1 is not the log of record's: the file is not a copy of it")
+            ) { try stray.follow(nodes[0].store) }
+        }
+    }
+}
