@@ -166,6 +166,36 @@ struct FollowingPostgresTests {
         }
     }
 
+    @Test("an API key and a console user made or changed through one node work through another, their secrets out of the log")
+    func keysAndUsersReachEveryNode() async throws {
+        try await Self.withNodes(2) { nodes, record, _ in
+            let (a, b) = (nodes[0], nodes[1])
+            let issued = try a.ledger.createAPIKey(name: "noc", scope: .write, metadata: EventMetadata(actor: "cli:test"))
+            let stored = try await b.ledger.reading { reader in try reader.storedKey(issued.key.apiKey) }
+            #expect(stored?.secret == issued.secret)
+            #expect(stored?.key.scope == .write)
+            #expect(try await b.ledger.reading { reader in try reader.bearerKey(token: issued.token) }?.apiKey == issued.key.apiKey)
+
+            _ = try a.ledger.createConsoleUser(name: "alice", role: .operator, passwordHash: "$2b$10$first", metadata: EventMetadata(actor: "cli:test"))
+            #expect(try await b.ledger.reading { reader in try reader.storedConsoleUser("alice") }?.passwordHash == "$2b$10$first")
+            _ = try await a.ledger.write(EventMetadata(actor: "user:alice")) { transaction in
+                try transaction.setConsoleUserPassword("alice", passwordHash: "$2b$10$second", mustChange: false)
+            }
+            let changed = try await b.ledger.reading { reader in try reader.storedConsoleUser("alice") }
+            #expect(changed?.passwordHash == "$2b$10$second")
+            #expect(changed?.user.mustChangePassword == false)
+
+            _ = try a.ledger.revokeAPIKey("noc", metadata: EventMetadata(actor: "cli:test"))
+            _ = try a.ledger.disableConsoleUser("alice", metadata: EventMetadata(actor: "cli:test"))
+            #expect(try await b.ledger.reading { reader in try reader.bearerKey(token: issued.token) } == nil)
+            #expect(try await b.ledger.reading { reader in try reader.storedConsoleUser("alice") }?.user.isDisabled == true)
+
+            for event in try await record.events(after: 0, limit: 100) {
+                #expect(!event.payload.contains(issued.secret) && !event.payload.contains("$2b$10$"), "\(event.type)")
+            }
+        }
+    }
+
     @Test("a file holding an event the log of record lacks is refused as a copy of it")
     func aDivergedFileIsRefused() async throws {
         try await Self.withNodes(1) { nodes, _, _ in

@@ -132,6 +132,7 @@ extension Ledger {
             try SQLiteLog.appendAsRecorded(db, event)
             // What the node that made the command wrote beside the log, and its event carries.
             try APIKeyStore.copyIn(db, event)
+            try ConsoleUserStore.copyIn(db, event)
         }
         _ = try Projector.catchUp(db, after: Projector.projectedPosition(db))
         return tail.events.count
