@@ -119,6 +119,7 @@ struct Serve: AsyncParsableCommand {
         if settings.snapshotEvery > 0 {
             services.append(SnapshotKeeping(ledger: ledger, every: .seconds(30), logger: logger))
         }
+        if let record { services.append(FollowingRecord(ledger: ledger, record: record, logger: logger)) }
         services.append(CertificateReloading(certificate: certificate, logger: logger))
         let scheme = certificate == nil ? "http" : "https"
         let app = buildApplication(
@@ -262,6 +263,29 @@ struct LedService: Service {
     func run() async throws {
         await cancelWhenGracefulShutdown {
             await leadership.run { [service] in try await service.run() }
+        }
+    }
+}
+
+/// Brings this node's copy level each time another node's commit moves the log of record's head
+/// (`PostgresEventStore.logHeads`, LISTEN/NOTIFY), so the live event stream and the console's
+/// live pages hear of it without waiting for a read here. A lost connection is listened to again
+/// after a second; reads stay correct meanwhile, since each starts with a head check.
+struct FollowingRecord: Service {
+    let ledger: Ledger
+    let record: PostgresEventStore
+    let logger: Logger
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    for try await _ in record.logHeads() { try await ledger.catchUpIfBehind() }
+                } catch {
+                    logger.warning("following the log of record: \(error); listening again in a second")
+                }
+                try? await Task.sleep(for: .seconds(1))
+            }
         }
     }
 }

@@ -94,6 +94,36 @@ struct ServeNodesOnPostgresTests {
         }
     }
 
+    @Test("a client of one node's live event stream hears a write made through another node")
+    func liveStreamHearsOtherNodes() async throws {
+        try await Self.withNodes { nodes, token, _ in
+            let connection = try RawHTTPConnection(port: nodes[2].port, timeoutSeconds: 10)
+            await connection.send(
+                "GET /api/v2/events/stream?after=0 HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\nAuthorization: Bearer \(token)\r\n\r\n")
+            let head = try #require(await connection.readHead(), "no answer to the stream's request")
+            #expect(head.status == 200)
+            /// The next message carrying an event (comments and keep-alives skipped).
+            func nextEvent() async -> RawHTTPConnection.ServerSentEvent? {
+                while let message = await connection.readServerSentEvent() {
+                    if message.id != nil { return message }
+                }
+                return nil
+            }
+            // The key's creation, already in the log.
+            #expect(await nextEvent()?.event == "APIKeyCreated")
+            try await withHTTPClient { client in
+                let created = try await Self.call(
+                    client, nodes[0], .POST, "/api/v2/sessions", token: token,
+                    body: #"{"public_id":1,"source_asn":8038,"source_ipaddr":"1.2.3.5","peer_asn":16509,"peer_ipaddr":"206.126.236.68","type":"Peer"}"#)
+                #expect(created.status == 201)
+            }
+            // Within the connection's 10 s limit, with no read made on node 3 meanwhile.
+            let heard = await nextEvent()
+            #expect(heard?.event == "SessionAdded")
+            #expect(heard?.id == "2")
+        }
+    }
+
     @Test("the router poller runs on one node; SIGKILL that node and another leads it within 10 seconds")
     func pollerLeadershipMovesWhenItsNodeDies() async throws {
         try await Self.withNodes { nodes, _, url in
