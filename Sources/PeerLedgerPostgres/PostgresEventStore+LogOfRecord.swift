@@ -51,13 +51,13 @@ extension PostgresEventStore: LogOfRecord {
     public func commit(_ events: [RecordedEvent], secrets: [(ref: String, value: String)], idempotency: IdempotencyRecord?) throws {
         do {
             let firstPosition = events.first?.position
-            for secret in secrets {
-                try execute("INSERT INTO secrets (ref, value, position) VALUES (\(secret.ref), \(secret.value), \(firstPosition))")
+            var queries: [PostgresQuery] = secrets.map { secret in
+                "INSERT INTO secrets (ref, value, position) VALUES (\(secret.ref), \(secret.value), \(firstPosition))"
             }
             for event in events {
                 // The link to the stream's previous event is read by the statement itself, as
                 // SQLite's insert does; the log's trigger checks it and the chain.
-                try execute("""
+                queries.append("""
                     INSERT INTO events (position, stream, stream_version, type, schema_version, payload, metadata, recorded_at,
                                         prev_hash, hash, previous_in_stream)
                     VALUES (\(event.position), \(event.stream), \(event.streamVersion), \(event.type), \(event.schemaVersion),
@@ -66,12 +66,13 @@ extension PostgresEventStore: LogOfRecord {
                     """)
             }
             if let idempotency {
-                try execute("""
+                queries.append("""
                     INSERT INTO idempotency_keys (actor, key, fingerprint, answer, position)
                     VALUES (\(idempotency.actor), \(idempotency.key), \(idempotency.fingerprint), \(idempotency.answer),
                             \(idempotency.position))
                     """)
             }
+            try executePipelined(queries)
             try execute("COMMIT")
         } catch {
             rollback()

@@ -290,6 +290,24 @@ public final class PostgresEventStore: EventStore {
         }
     }
 
+    /// Runs `queries` on the writer connection in order, sent a batch at a time without waiting
+    /// for each answer (the connection answers in order): a command's thousands of inserts pay
+    /// one round trip per batch, not one each. The first error is thrown once the batch's answers
+    /// are in; the transaction is then aborted, and the caller rolls it back.
+    func executePipelined(_ queries: [PostgresQuery], batch: Int = 1_000) throws {
+        var start = queries.startIndex
+        while start < queries.endIndex {
+            let end = min(start + batch, queries.endIndex)
+            let sent = queries[start..<end].map { writer.query($0, logger: logger) }
+            var failure: (any Error)?
+            for answer in sent {
+                do { _ = try answers.answer(answer) } catch { failure = failure ?? error }
+            }
+            if let failure { throw PostgresStoreError.readable(failure) }
+            start = end
+        }
+    }
+
     // MARK: Reading
 
     /// Runs `query` on the reader connection and hands back all its rows.

@@ -61,11 +61,12 @@ struct Keys: AsyncParsableCommand {
     struct Revoke: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Revoke a key by its name or apiKey.")
         @OptionGroup var database: DatabaseOptions
+        @OptionGroup var store: PostgresStoreOption
         @Argument(help: "The key's name or apiKey.") var key: String
 
         func run() async throws {
             do {
-                let revoked = try database.open(.existing).revokeAPIKey(key, metadata: .commandLine())
+                let revoked = try await store.open(database, .existing).revokeAPIKey(key, metadata: .commandLine())
                 print("revoked \(revoked.name) (\(revoked.apiKey))")
             } catch let refusal as Refusal {
                 throw ValidationError(refusal.message)

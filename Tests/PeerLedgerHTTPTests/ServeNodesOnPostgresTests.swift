@@ -94,6 +94,35 @@ struct ServeNodesOnPostgresTests {
         }
     }
 
+    @Test("commands given --store write through their file to the log of record, and another file following it gets all of it")
+    func commandsWriteToTheLogOfRecord() async throws {
+        try await withPostgresDatabase { url in
+            let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .deletingLastPathComponent().appendingPathComponent("Replays/fixtures/equinix-ashburn-peers").path
+            let (first, second) = (temporaryDatabasePath(), temporaryDatabasePath())
+            _ = try await peerledger(["keys", "create", "--db", first, "--store", url, "--name", "loader"])
+            let imported = try await peerledger(["peeringdb", "import", fixtures, "--db", first, "--store", url])
+            #expect(imported.status == 0, "peeringdb import: \(imported.errors)")
+            let made = try await peerledger(["users", "create", "alice", "--role", "viewer", "--db", second, "--store", url])
+            #expect(made.status == 0, "users create: \(made.errors)")
+            let verified = try await peerledger(["verify", "--store", url])
+            #expect(verified.status == 0)
+            // The second file copied the log in (the key, the import) before its own command.
+            let exported = try await peerledger(["export", "--db", second])
+            let fromRecord = try await peerledger(["export", "--store", url])
+            #expect(exported.status == 0 && fromRecord.status == 0)
+            #expect(exported.output == fromRecord.output)
+            let lines = fromRecord.output.split(separator: "\n")
+            #expect(lines.count > 3)
+            #expect(lines.first?.contains("APIKeyCreated") == true)
+            #expect(lines.last?.contains("UserCreated") == true)
+            #expect(lines.contains { $0.contains("PeeringDBObjectCreated") })
+            // The key made through the first file is the second's too.
+            let keys = try await peerledger(["keys", "list", "--db", second])
+            #expect(keys.output.contains("\"name\":\"loader\""))
+        }
+    }
+
     @Test("a client of one node's live event stream hears a write made through another node")
     func liveStreamHearsOtherNodes() async throws {
         try await Self.withNodes { nodes, token, _ in
