@@ -35,7 +35,8 @@ public struct RouterPoller: Sendable {
         /// Why the router was not read (a platform PeerLedger renders for but does not reach).
         public var notPolled: String?
 
-        public var eventsAppended: Int { changes.count }
+        /// The SessionStateObserved of `changes`, and the RouterDriftObserved when the drift changed.
+        public var eventsAppended: Int { changes.count + (driftRecorded ? 1 : 0) }
 
         /// Text lines for `peerledger routers poll`.
         public var lines: [String] {
