@@ -72,10 +72,10 @@ extension Console {
 
     /// `GET /audit/verify`: the last verify recorded and the button that runs one.
     func verifyPage(_ session: ConsoleSession) async throws -> Outcome {
-        let last = try await ledger.reading { reader in try Self.lastVerify(through: reader.projectionPosition(), reader) }
-        var context: [String: Any] = [:]
-        if let last { context["lastVerify"] = last }
-        return .page(title: "Verify", template: "verify", context: context)
+        let last = try await ledger.reading { reader in
+            PageContext(try Self.lastVerify(through: reader.projectionPosition(), reader).map { ["lastVerify": $0] } ?? [:])
+        }
+        return .page(title: "Verify", template: "verify", context: last.values)
     }
 
     /// `POST /audit/verify`: walks the whole hash chain and records what it found (LogVerified,

@@ -73,17 +73,18 @@ extension Console {
         var context = found.0.values
         let (downIDs, position, routers) = (found.1, found.2, found.3)
         // The log as of the moment is the live log's prefix up to the moment's position.
-        let (head, since, drift, verify) = try await ledger.reading { reader in
-            (
+        let (head, since, recorded) = try await ledger.reading { reader in
+            var recorded: [String: Any] = [
+                "drift": try routers.map { try Self.driftRow($0, through: position, reader, asOfQuery: suffix) }, "hasRouters": !routers.isEmpty,
+            ]
+            if let verify = try Self.lastVerify(through: position, reader) { recorded["lastVerify"] = verify }
+            return (
                 try Self.event(at: position, reader), try downIDs.map { try Self.downSince($0, through: position, reader) },
-                try routers.map { try Self.driftRow($0, through: position, reader, asOfQuery: suffix) },
-                try Self.lastVerify(through: position, reader)
+                PageContext(recorded)
             )
         }
         context["head"] = ["position": head?.position ?? 0, "hash": head?.hash ?? ""]
-        context["drift"] = drift
-        context["hasRouters"] = !drift.isEmpty
-        if let verify { context["lastVerify"] = verify }
+        context.merge(recorded.values) { _, new in new }
         if var rows = context["down"] as? [[String: Any]] {
             for index in rows.indices where index < since.count {
                 rows[index]["since"] = since[index].at ?? "unknown"

@@ -44,7 +44,8 @@ enum ConsoleAssets {
         .ok { padding: .6rem .9rem; border-radius: 6px; border: 1px solid var(--good); background: #e6f4ea; color: var(--good); }
         .state-established { color: var(--good); font-weight: 600; }
         .state-down { color: var(--bad); font-weight: 600; }
-        .side-by-side { display: grid; grid-template-columns: repeat(auto-fit, minmax(280px, 1fr)); gap: 1rem; }
+        .side-by-side { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(280px, 100%), 1fr)); gap: 1rem; }
+        .side-by-side > section { overflow-x: auto; min-width: 0; }
         .muted { color: var(--muted); }
         ul.drift { margin: 0; padding-left: 1.1rem; }
         svg { max-width: 100%; }

@@ -123,7 +123,7 @@ struct ConsoleBrowserAccessTests {
                     for page in Self.pages {
                         try browser.open(base + page, path: String(page.split(separator: "?")[0]))
                         _ = try browser.evaluate("document.querySelectorAll('details').forEach(function (d) { d.open = true; })")
-                        let wide = try browser.evaluate(Self.overflow) as? String ?? "the page could not be measured"
+                        let wide = try browser.evaluate(Self.overflow(width)) as? String ?? "the page could not be measured"
                         if !wide.isEmpty { found.append("\(page) at \(width) px: \(wide)") }
                         let name = page == "/" ? "dashboard" : page.split(separator: "/").joined(separator: "-")
                         try browser.screenshot(to: ConsoleBrowserTests.screenshots.appendingPathComponent("console-\(name)-\(width).png"))
@@ -135,11 +135,13 @@ struct ConsoleBrowserAccessTests {
         }
     }
 
-    /// Empty when the page is no wider than the window; otherwise its width and the elements
-    /// that stick out (outside any box that scrolls sideways).
-    static let overflow = """
+    /// Empty when the page is no wider than `width`; otherwise its width and the elements that
+    /// stick out (outside any box that scrolls sideways). `width` is the screen's, not
+    /// `innerWidth`: a phone's browser zooms out of a page too wide, which widens `innerWidth`.
+    static func overflow(_ width: Int) -> String {
+        """
         (function () {
-          var width = window.innerWidth, page = document.documentElement.scrollWidth;
+          var width = \(width), page = Math.max(document.documentElement.scrollWidth, document.body.scrollWidth);
           if (page <= width) { return ''; }
           var out = [];
           document.querySelectorAll('body *').forEach(function (e) {
@@ -150,7 +152,8 @@ struct ConsoleBrowserAccessTests {
             }
             out.push(e.tagName.toLowerCase() + (e.className ? '.' + e.className : '') + ' to ' + Math.round(e.getBoundingClientRect().right));
           });
-          return 'page ' + page + ' px in a window of ' + width + ': ' + out.join(', ');
+          return 'page ' + page + ' px on a screen of ' + width + ': ' + out.join(', ');
         })()
         """
+    }
 }

@@ -268,7 +268,6 @@ struct ConsoleTests {
         let head: Int64
         do {
             let ledger = try Ledger.open(at: path)
-            try ledger.setOwnNetwork(asn: 8038, metadata: EventMetadata(actor: "test"))
             let password = try ConsoleAccounts.create(ledger, name: "alice", role: .viewer, metadata: EventMetadata(actor: "test"), cost: ConsoleWorld.cost).password
             head = try ledger.eventCount()
             try await buildApplication(ledger: ledger, host: "127.0.0.1", port: 0, logger: Logger(label: "test"), consolePasswordCost: ConsoleWorld.cost)
