@@ -345,6 +345,8 @@ struct ConfigureSessionTests {
         let drifts = try r.t.ledger.readingNow { reader in try reader.events(matching: AuditQuery(type: RouterDriftObserved.type)) }.map { try LedgerEvent($0) }
         #expect(drifts == [
             .routerDriftObserved(.init(routerID: 422, unknownNeighbors: [.init(address: "206.126.236.9", remoteASN: 64512)], missingSessions: [], unpushedSessions: [])),
+            // The stranger gone: no drift left, recorded as such.
+            .routerDriftObserved(.init(routerID: 422, unknownNeighbors: [], missingSessions: [], unpushedSessions: [])),
             .routerDriftObserved(.init(routerID: 422, unknownNeighbors: [], missingSessions: [1], unpushedSessions: [])),
         ])
         // The projections rebuild to the same rows.
