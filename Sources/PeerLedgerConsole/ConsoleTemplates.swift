@@ -8,7 +8,7 @@ enum ConsoleTemplates {
     static let all: [String: String] = [
         "layout": layout, "login": login, "password": password, "message": message, "dashboard": dashboard,
         "audit": audit, "verify": verify, "exchanges": exchanges, "exchange": exchange, "network": network, "session": session,
-        "conflict": conflict, "networkFacts": networkFacts, "routers": routers, "configure": configure, "users": users,
+        "conflict": conflict, "networkFacts": networkFacts, "routers": routers, "configure": configure, "users": users, "drift": drift,
     ]
 
     /// The library, parsed once; a template that does not parse is a bug the tests show at once.
@@ -136,10 +136,15 @@ enum ConsoleTemplates {
         {{#hasRouters}}
         <p class="muted">As the routers' polls recorded it: a poll records the drift it finds whenever it differs from the last recorded.</p>
         <div class="table-wrap"><table><thead><tr><th scope="col">Router</th><th scope="col">Drift</th><th scope="col">Since</th></tr></thead><tbody>
-        {{#drift}}<tr><td>{{name}}</td><td>{{#none}}<span class="muted">none recorded</span>{{/none}}{{^none}}<ul class="drift">{{#items}}<li>{{#session}}<a href="/sessions/{{session}}{{asOfQuery}}">session {{session}}</a> {{/session}}{{text}}</li>{{/items}}</ul>{{/none}}</td><td>{{since}}</td></tr>{{/drift}}
+        {{#drift}}<tr><td>{{name}}</td><td>{{> drift}}</td><td>{{since}}</td></tr>{{/drift}}
         </tbody></table></div>
         {{/hasRouters}}
         {{^drift}}<p class="muted">No router is registered.</p>{{/drift}}
+        """
+
+    /// One router's recorded drift (`Console.driftRow`), on the dashboard and the routers page.
+    static let drift = """
+        {{#none}}<span class="muted">none recorded</span>{{/none}}{{^none}}<ul class="drift">{{#items}}<li>{{#session}}<a href="/sessions/{{session}}{{asOfQuery}}">session {{session}}</a> {{/session}}{{text}}</li>{{/items}}</ul>{{/none}}
         """
 
     static let audit = """
@@ -330,8 +335,9 @@ enum ConsoleTemplates {
     static let routers = """
         <h1>Routers</h1>
         {{#report}}<h2>Poll report</h2><pre role="status">{{report}}</pre>{{/report}}
-        <div class="table-wrap"><table><thead><tr><th scope="col">Id</th><th scope="col">Name</th><th scope="col">Platform</th><th scope="col">Access</th><th scope="col">Live sessions</th><th scope="col">Configured on it</th><th scope="col">Established</th><th scope="col">Down</th><th scope="col">Last push</th><th scope="col">Poll</th></tr></thead><tbody>
+        <div class="table-wrap"><table><thead><tr><th scope="col">Id</th><th scope="col">Name</th><th scope="col">Platform</th><th scope="col">Access</th><th scope="col">Live sessions</th><th scope="col">Configured on it</th><th scope="col">Established</th><th scope="col">Down</th><th scope="col">Last push</th><th scope="col">Drift recorded</th><th scope="col">Poll</th></tr></thead><tbody>
         {{#routers}}<tr><td>{{id}}</td><td>{{name}}</td><td>{{platform}}</td><td>{{access}}</td><td>{{live}}</td><td>{{onRouter}}</td><td>{{established}}</td><td>{{down}}</td><td>{{lastPush}}</td>
+        <td>{{#drift}}{{> drift}}{{/drift}}</td>
         <td><form method="post" action="/routers/{{id}}/poll"><input type="hidden" name="csrf_token" value="{{csrf}}"><button type="submit" class="secondary" aria-label="Poll {{name}} now">Poll now</button></form></td></tr>{{/routers}}
         </tbody></table></div>
         {{^routers}}<p class="muted">No router is registered (peerledger routers add).</p>{{/routers}}

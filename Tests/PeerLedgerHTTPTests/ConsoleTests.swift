@@ -341,6 +341,11 @@ struct ConsoleTests {
             #expect(now.html.contains(#"<td>ar1.inoc.com</td><td><ul class="drift"><li><a href="/sessions/1">session 1</a> is on ar1.inoc.com but was configured by hand</li></ul></td><td>\#(latest.iso8601)</td>"#))
             let before = try await console.get("/?as_of=\(since.advanced(bySeconds: -1).iso8601)")
             #expect(before.html.contains("<td>ar1.inoc.com</td><td><span class=\"muted\">none recorded</span></td>"))
+            // The routers page shows the same recorded drift, as of the same moments.
+            let routers = try await console.get("/routers")
+            #expect(routers.html.contains(#"<td><ul class="drift"><li><a href="/sessions/1">session 1</a> is on ar1.inoc.com but was configured by hand</li></ul></td>"#))
+            let routersPast = try await console.get("/routers?as_of=\(asOf)")
+            #expect(routersPast.html.contains("<li>neighbor 206.126.236.220 (AS13335) is in no session</li>"))
         }
     }
 
