@@ -38,7 +38,21 @@ extension PostgresEventStore: LogOfRecord {
             let (ref, value) = try row.decode((String, String).self)
             return (ref: ref, value: value)
         }
-        return RecordTail(events: events, secrets: secrets, hashAtCopyHead: hashAtCopyHead)
+        let mailRows = position == 0
+            ? try execute("SELECT request_id, message_id, sender, recipients, message, queued_at FROM outbox_mail")
+            : try execute(
+                "SELECT request_id, message_id, sender, recipients, message, queued_at FROM outbox_mail WHERE position > \(position)")
+        let mail = try mailRows.map { row in
+            let (requestID, messageID, sender, recipients, message, queuedAt) =
+                try row.decode((Int64, String, String, String, String, String).self)
+            return QueuedMail(
+                requestID: requestID, messageID: messageID,
+                mail: OutgoingMail(
+                    sender: sender, recipients: (try? JSON.parse(recipients))?.arrayValue?.compactMap(\.stringValue) ?? [],
+                    message: message),
+                queuedAt: queuedAt)
+        }
+        return RecordTail(events: events, secrets: secrets, mail: mail, hashAtCopyHead: hashAtCopyHead)
     }
 
     public func idempotencyRecord(actor: String, key: String) throws -> (fingerprint: String, answer: String)? {
@@ -48,11 +62,21 @@ extension PostgresEventStore: LogOfRecord {
         return (fingerprint, answer)
     }
 
-    public func commit(_ events: [RecordedEvent], secrets: [(ref: String, value: String)], idempotency: IdempotencyRecord?) throws {
+    public func commit(
+        _ events: [RecordedEvent], secrets: [(ref: String, value: String)], mail: [QueuedMail], idempotency: IdempotencyRecord?
+    ) throws {
         do {
             let firstPosition = events.first?.position
             var queries: [PostgresQuery] = secrets.map { secret in
                 "INSERT INTO secrets (ref, value, position) VALUES (\(secret.ref), \(secret.value), \(firstPosition))"
+            }
+            for queued in mail {
+                let recipients = JSON.array(queued.mail.recipients.map(JSON.string)).serialized()
+                queries.append("""
+                    INSERT INTO outbox_mail (request_id, message_id, sender, recipients, message, queued_at, position)
+                    VALUES (\(queued.requestID), \(queued.messageID), \(queued.mail.sender), \(recipients), \(queued.mail.message),
+                            \(queued.queuedAt), \(firstPosition ?? 0))
+                    """)
             }
             for event in events {
                 // The link to the stream's previous event is read by the statement itself, as

@@ -492,7 +492,7 @@ public final class PostgresEventStore: EventStore {
     /// `SELECT ... FOR UPDATE` and the log's insert trigger need; the heads' own triggers refuse
     /// any change the log's insert did not make.
     public static let serverRoleGrants = """
-        GRANT SELECT, INSERT ON events, secrets, idempotency_keys TO peerledger;
+        GRANT SELECT, INSERT ON events, secrets, idempotency_keys, outbox_mail TO peerledger;
         GRANT SELECT, INSERT, UPDATE ON log_head, stream_heads TO peerledger;
         GRANT SELECT ON ledger_migrations TO peerledger;
         """

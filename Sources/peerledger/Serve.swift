@@ -95,9 +95,11 @@ struct Serve: AsyncParsableCommand {
         var services: [any Service] = []
         if settings.outboxInterval > 0 {
             services.append(
-                OutboxWorker(
-                    ledger: ledger, transport: transport, retry: settings.retryPolicy, claimSeconds: settings.claimSeconds,
-                    interval: .seconds(settings.outboxInterval), logger: logger))
+                led(
+                    "outbox",
+                    OutboxWorker(
+                        ledger: ledger, transport: transport, retry: settings.retryPolicy, claimSeconds: settings.claimSeconds,
+                        interval: .seconds(settings.outboxInterval), logger: logger)))
         }
         if settings.pollInterval > 0 {
             services.append(

@@ -196,6 +196,41 @@ struct FollowingPostgresTests {
         }
     }
 
+    @Test("mail queued through one node is in every node's outbox, and a delivery recorded through one settles it on the others")
+    func outboxIsShared() async throws {
+        try await Self.withNodes(2) { nodes, _, url in
+            let (a, b) = (nodes[0], nodes[1])
+            let mail = OutgoingMail(
+                sender: "peering@example.net", recipients: ["noc@example.com"], message: "Subject: peering\r\n\r\nhello\r\n")
+            _ = try await a.ledger.write(EventMetadata(actor: "test")) { transaction in
+                try transaction.enqueueMail(requestID: 7, messageID: "<7@peerledger.test>", mail: mail)
+                return try transaction.addSession([
+                    .source_asn: "8038", .source_ipaddr: "1.2.3.5", .resource_id: "422", .public_id: "1", .peer_asn: "16509",
+                    .peer_ipaddr: "206.126.236.68", .type: "Peer",
+                ])
+            }
+            #expect(try await b.ledger.outboxCounts() == ["pending": 1])
+            let claimed = try await b.ledger.claimDueMail(
+                now: Timestamp(parsing: "2100-01-01T00:00:00Z")!, until: Timestamp(parsing: "2100-01-01T00:05:00Z")!, limit: 10)
+            #expect(claimed.map(\.requestID) == [7])
+            #expect(claimed.first?.mail == mail)
+
+            // B's worker delivers it and records so; A, catching up, has it delivered too, and
+            // its own worker would find nothing pending.
+            _ = try await b.ledger.write(EventMetadata(actor: "outbox")) { transaction in
+                #expect(try transaction.mailState(requestID: 7) == "pending")
+                try transaction.append(
+                    .peeringRequestDelivered(PeeringRequestDelivered(requestID: 7, reply: "250 OK", attempt: 1)), to: "request-7",
+                    expecting: .noStream)
+                try transaction.settleMail(requestID: 7, state: "delivered", attempts: 1, reply: "250 OK", nextAttempt: nil)
+            }
+            #expect(try await a.ledger.outboxCounts() == ["delivered": 1])
+            let late = try await Node.start(url)
+            #expect(try await late.ledger.outboxCounts() == ["delivered": 1])
+            await late.close()
+        }
+    }
+
     @Test("a file holding an event the log of record lacks is refused as a copy of it")
     func aDivergedFileIsRefused() async throws {
         try await Self.withNodes(1) { nodes, _, _ in

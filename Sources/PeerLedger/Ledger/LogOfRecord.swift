@@ -20,9 +20,11 @@ public protocol LogOfRecord: AnyObject, Sendable {
     func tail(after position: Int64, limit: Int) throws -> RecordTail
     /// The first answer kept for `key` by `actor`, in the open transaction.
     func idempotencyRecord(actor: String, key: String) throws -> (fingerprint: String, answer: String)?
-    /// Appends `events` (this command's, as the copy recorded them), keeps `secrets` and the
-    /// `idempotency` record, and commits. The command is acknowledged only once this returns.
-    func commit(_ events: [RecordedEvent], secrets: [(ref: String, value: String)], idempotency: IdempotencyRecord?) throws
+    /// Appends `events` (this command's, as the copy recorded them), keeps `secrets`, the `mail`
+    /// the command queued and the `idempotency` record, and commits. The command is acknowledged only once this returns.
+    func commit(
+        _ events: [RecordedEvent], secrets: [(ref: String, value: String)], mail: [QueuedMail], idempotency: IdempotencyRecord?
+    ) throws
     /// Ends the open transaction without keeping anything.
     func rollback()
     /// The record's head now.
@@ -34,14 +36,33 @@ public protocol LogOfRecord: AnyObject, Sendable {
 public struct RecordTail: Sendable {
     public var events: [RecordedEvent]
     public var secrets: [(ref: String, value: String)]
+    /// The mail queued with these events (every message when the copy is empty).
+    public var mail: [QueuedMail]
     /// The record's hash at the copy's head position (nil for position 0, or when the record is
     /// shorter than the copy).
     public var hashAtCopyHead: String?
 
-    public init(events: [RecordedEvent], secrets: [(ref: String, value: String)], hashAtCopyHead: String?) {
+    public init(events: [RecordedEvent], secrets: [(ref: String, value: String)], mail: [QueuedMail], hashAtCopyHead: String?) {
         self.events = events
         self.secrets = secrets
+        self.mail = mail
         self.hashAtCopyHead = hashAtCopyHead
+    }
+}
+
+/// A request's message as its command queued it in the outbox.
+public struct QueuedMail: Sendable, Equatable {
+    public var requestID: Int64
+    public var messageID: String
+    public var mail: OutgoingMail
+    /// When it was queued (and first due), as the log writes times.
+    public var queuedAt: String
+
+    public init(requestID: Int64, messageID: String, mail: OutgoingMail, queuedAt: String) {
+        self.requestID = requestID
+        self.messageID = messageID
+        self.mail = mail
+        self.queuedAt = queuedAt
     }
 }
 
@@ -127,12 +148,14 @@ extension Ledger {
         for secret in tail.secrets where try SQLiteLog.secret(db, ref: secret.ref) == nil {
             try SQLiteLog.storeSecret(db, ref: secret.ref, value: secret.value)
         }
+        for queued in tail.mail { try Outbox.copyIn(db, queued) }
         guard !tail.events.isEmpty else { return 0 }
         for event in tail.events {
             try SQLiteLog.appendAsRecorded(db, event)
             // What the node that made the command wrote beside the log, and its event carries.
             try APIKeyStore.copyIn(db, event)
             try ConsoleUserStore.copyIn(db, event)
+            try Outbox.copyIn(db, event)
         }
         _ = try Projector.catchUp(db, after: Projector.projectedPosition(db))
         return tail.events.count
@@ -159,7 +182,9 @@ extension Ledger {
                 let value = try body(transaction)
                 try transaction.finish()
                 let events = try Array(SQLiteLog.events(db, after: start))
-                try record.commit(events, secrets: transaction.secretsForRecord, idempotency: transaction.idempotencyForRecord)
+                try record.commit(
+                    events, secrets: transaction.secretsForRecord, mail: transaction.mailForRecord,
+                    idempotency: transaction.idempotencyForRecord)
                 return value
             } catch {
                 record.rollback()

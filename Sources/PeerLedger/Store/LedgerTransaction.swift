@@ -27,6 +27,7 @@ public final class LedgerTransaction {
     /// the idempotency record this command keeps are handed to it at the commit as well.
     var record: (any LogOfRecord)?
     private(set) var secretsForRecord: [(ref: String, value: String)] = []
+    var mailForRecord: [QueuedMail] = []
     var idempotencyForRecord: IdempotencyRecord?
 
     /// False for a log-first transaction (`Ledger.appendLogFirst`): its events are not applied.
