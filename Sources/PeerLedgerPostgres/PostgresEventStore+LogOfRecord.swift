@@ -9,6 +9,8 @@ import PostgresNIO
 /// The transaction's calls run on the following ledger's writer, one command at a time, on the
 /// store's writer connection: a store a ledger follows takes no appends of its own (`append`).
 extension PostgresEventStore: LogOfRecord {
+    public var location: String { shownLocation }
+
     public func lock() throws -> LogHead {
         try execute("BEGIN")
         do {

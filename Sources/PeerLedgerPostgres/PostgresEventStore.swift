@@ -41,6 +41,11 @@ public final class PostgresEventStore: EventStore {
     private let reader: PostgresConnection
     /// How the store connected: `logHeads` opens a connection of its own with it.
     private let configuration: PostgresConnection.Configuration
+    /// The database as people see it named: `postgres://USER@HOST:PORT/DB`, never a password.
+    var shownLocation: String {
+        let database = configuration.database.map { "/\($0)" } ?? ""
+        return "postgres://\(configuration.username)@\(configuration.host ?? "?"):\(configuration.port ?? 5432)\(database)"
+    }
     private let writerThread: WriterThread
     private let answers: AnswerWait
     /// Appends waiting for the writer thread's next group (`commitQueuedAppends`).

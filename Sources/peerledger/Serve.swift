@@ -82,6 +82,10 @@ struct Serve: AsyncParsableCommand {
         let ledger = try DatabaseOptions.open(database, .createIfMissing, snapshotInterval: max(1, settings.snapshotEvery))
         var record: PostgresEventStore?
         if let storeConfiguration { record = try await Self.follow(ledger, storeConfiguration) }
+        if record == nil, let log = ledger.copyOfLog {
+            printError("Error: \(database) is a copy of the log at \(log): serve it with store = \"\(log)\" (or --store)")
+            throw ExitCode(78)
+        }
         // With a log of record shared by several nodes, the jobs that must not run twice side by
         // side run on the node leading them (docs/postgres.md, "Several nodes").
         func led(_ role: String, _ service: any Service) -> any Service {

@@ -231,6 +231,37 @@ struct FollowingPostgresTests {
         }
     }
 
+    @Test("a file that has followed a log refuses a command run on it without the log, and takes it again through the log")
+    func aCopyRefusesWritingAlone() async throws {
+        try await withPostgresDatabase { url in
+            let path = temporaryDatabasePath()
+            let store = try await PostgresEventStore.connect(url: url)
+            do {
+                let ledger = try Ledger.open(at: path)
+                try ledger.follow(store)
+                _ = try ledger.createAPIKey(name: "noc", scope: .write, metadata: EventMetadata(actor: "cli:test"))
+                try ledger.close()
+
+                let alone = try Ledger.open(at: path, access: .existing)
+                #expect(alone.copyOfLog == store.location)
+                #expect(store.location.hasPrefix("postgres://postgres@127.0.0.1:"))
+                #expect(throws: LogOfRecordError(
+                    description: "this file is a copy of the log at \(store.location): run the command with --store to write to that log")
+                ) { try alone.createAPIKey(name: "stray", scope: .read, metadata: EventMetadata(actor: "cli:test")) }
+                #expect(try alone.apiKeys().map(\.name) == ["noc"])
+                #expect(try alone.headPosition() == 1)
+                try alone.follow(store)
+                _ = try alone.createAPIKey(name: "second", scope: .read, metadata: EventMetadata(actor: "cli:test"))
+                #expect(try await store.head().position == 2)
+                try alone.close()
+            } catch {
+                await store.close()
+                throw error
+            }
+            await store.close()
+        }
+    }
+
     @Test("a file holding an event the log of record lacks is refused as a copy of it")
     func aDivergedFileIsRefused() async throws {
         try await Self.withNodes(1) { nodes, _, _ in

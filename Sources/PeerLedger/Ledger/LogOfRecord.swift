@@ -12,6 +12,8 @@ public import PeerLedgerDomain
 /// opens the record's transaction, `commit` or `rollback` ends it, in that order, one command at
 /// a time.
 public protocol LogOfRecord: AnyObject, Sendable {
+    /// Where the log is, as shown to people (a URL without its password).
+    var location: String { get }
     /// Opens a transaction on the record and locks its head: every node's commands wait here, one
     /// at a time, until `commit` or `rollback`. Returns the head.
     func lock() throws -> LogHead
@@ -92,10 +94,36 @@ extension Ledger {
         followed.withLock { $0 = FollowedRecord(record) }
         do {
             try catchUpWithRecord()
+            let since = clock.now().iso8601
+            try database.write { db in
+                try db.execute(
+                    sql: """
+                        INSERT INTO log_of_record (singleton, location, since) VALUES (1, ?, ?)
+                        ON CONFLICT (singleton) DO UPDATE SET location = excluded.location
+                        """,
+                    arguments: [record.location, since])
+            }
+            copyOf.withLock { $0 = record.location }
         } catch {
             followed.withLock { $0 = nil }
             throw error
         }
+    }
+
+    /// The log this file is a copy of (it has followed one), or nil: the file is its own log.
+    public var copyOfLog: String? { copyOf.withLock { $0 } }
+
+    /// Where a file that has followed a log says that log is.
+    static func copiedLog(_ db: Database) throws -> String? {
+        try String.fetchOne(db, sql: "SELECT location FROM log_of_record")
+    }
+
+    /// Refuses a command on a copy that does not follow its log now: it would write to the copy
+    /// alone, which would no longer be a copy of the log.
+    func refuseWritingToACopyAlone() throws {
+        guard logOfRecord == nil, let log = copyOfLog else { return }
+        throw LogOfRecordError(
+            description: "this file is a copy of the log at \(log): run the command with --store to write to that log")
     }
 
     /// The record this file follows, if any.
