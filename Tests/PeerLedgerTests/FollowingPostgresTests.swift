@@ -262,6 +262,35 @@ struct FollowingPostgresTests {
         }
     }
 
+    @Test("the projection conformance suite holds through a ledger following PostgreSQL, and a node copying that log from nothing builds the same projections")
+    func projectionConformance() async throws {
+        let seed = try ProjectionConformanceTests.seed()
+        let calls = ProjectionConformanceTests.commands(seed: seed)
+        try await withPostgresStore { store, url in
+            let t = try TestLedger()
+            try t.ledger.follow(store)
+            let succeeded = try await ProjectionConformanceTests.run(calls, on: t)
+            #expect(succeeded > 100, "only \(succeeded) of 400 commands succeeded with seed \(seed)")
+            let incremental = try t.ledger.projectionChecksum()
+            let report = try t.ledger.rebuild()
+            #expect(report.matches && report.checksumAfter == incremental, "seed \(seed)")
+            #expect(try await store.head().position == (try t.eventCount()))
+            // As of a moment between commands, a read answers what a ledger that saw only the
+            // commands up to then answers.
+            let cut = calls.count / 2
+            let fresh = try TestLedger()
+            try await ProjectionConformanceTests.run(calls[...cut], on: fresh)
+            let moment = Timestamp(millis: calls[cut].at.millis + 30_000)
+            for exchange in 1...3 {
+                let query = "action=getSessions&public_id=\(exchange)"
+                #expect(try await t.call("\(query)&as_of=\(moment.iso8601)") == (try await fresh.call(query)), "seed \(seed)")
+            }
+            let other = try await Node.start(url)
+            #expect(try other.ledger.projectionChecksum() == incremental, "seed \(seed)")
+            await other.close()
+        }
+    }
+
     @Test("a file holding an event the log of record lacks is refused as a copy of it")
     func aDivergedFileIsRefused() async throws {
         try await Self.withNodes(1) { nodes, _, _ in
