@@ -1,5 +1,6 @@
-import Foundation
-import PeerLedger
+public import Foundation
+import GRDB
+public import PeerLedger
 import PeerLedgerDomain
 import PeerLedgerPostgres
 
@@ -73,5 +74,111 @@ public struct PostgresWorkloads: Sendable {
             try await group.waitForAll()
         }
         return (ContinuousClock.now - started).seconds
+    }
+}
+
+extension PostgresWorkloads {
+    /// A new node's copy of `world`'s log built from PostgreSQL (what `serve --store` does on an
+    /// empty file: every event copied in as recorded, every projection built), against a plain
+    /// read of the same log from the same server plus one plain SQLite insert per event, run
+    /// before and after it. The world's log is loaded into a schema of its own first (not
+    /// timed), dropped at the end.
+    public func nodeCopy(of world: Ledger, folder: URL) async throws -> [BenchmarkRow] {
+        let bench = try await PostgresBenchSchema.create(url: url)
+        let store: PostgresEventStore
+        do {
+            store = try await bench.store()
+        } catch {
+            try? await bench.drop()
+            throw error
+        }
+        do {
+            let events = try world.headPosition()
+            try await Self.load(world, into: store, log: log)
+            let before = try await Self.plainReadAndInsert(store, folder: folder)
+            let copy = folder.appendingPathComponent("node-copy.sqlite").path
+            let started = ContinuousClock.now
+            let node = try Ledger.open(at: copy, snapshotInterval: Int64.max)
+            try await onThread { () throws -> Void in try node.follow(store) }
+            let seconds = (ContinuousClock.now - started).seconds
+            let peak = Memory.peakMegabytes()
+            let sameLog = try node.headPosition() == events
+            let sameProjections = try node.projectionChecksum() == world.projectionChecksum()
+            guard sameLog, sameProjections else {
+                throw BenchmarkFailure("the node's copy is not the world: its log or its projections differ")
+            }
+            let after = try await Self.plainReadAndInsert(store, folder: folder)
+            let total = Double(events)
+            let baseline = total / ((before + after) / 2)
+            log("node copy: \(Int(total / seconds)) events/s; baseline \(Int(total / before)) and \(Int(total / after)) events/s")
+            await store.close()
+            try await bench.drop()
+            let copyRow = BenchmarkRow(
+                workload: "PostgreSQL: a new node's copy of \(events) events and its projections, built from the log",
+                figure: total / seconds, baseline: baseline, unit: "events/s", higherIsBetter: true, target: ">= 0.50",
+                note: "baseline: the log read from PostgreSQL plus one plain SQLite insert per event")
+            let memoryRow = BenchmarkRow(
+                workload: "PostgreSQL: peak resident memory of the benchmark's process after that copy", figure: peak,
+                baseline: nil, unit: "MB", higherIsBetter: false, target: "< 250 MB")
+            return [copyRow, memoryRow]
+        } catch {
+            await store.close()
+            try? await bench.drop()
+            throw error
+        }
+    }
+
+    /// Appends the world's log to `store` as recorded, 10,000 events a transaction, with the
+    /// world's secrets in the first.
+    static func load(_ world: Ledger, into store: PostgresEventStore, log: @Sendable (String) -> Void) async throws {
+        let head = try world.headPosition()
+        var secrets: [(ref: String, value: String)] = try world.allSecrets()
+        var position: Int64 = 0
+        while position < head {
+            let end: Int64 = min(head, position + 10_000)
+            let batch: [RecordedEvent] = try world.events(after: position, through: end)
+            let kept = secrets
+            try await onThread { () throws -> Void in
+                _ = try store.lock()
+                try store.commit(batch, secrets: kept, mail: [], idempotency: nil)
+            }
+            secrets = []
+            position = end
+            if position % 200_000 == 0 { log("loading the world into PostgreSQL: \(position) of \(head) events") }
+        }
+    }
+
+    /// The baseline: every event read in order from PostgreSQL (the pages a node's copy reads,
+    /// without the lock), and one plain row inserted per event into an SQLite file in one
+    /// transaction. Returns the seconds it took.
+    static func plainReadAndInsert(_ store: PostgresEventStore, folder: URL) async throws -> Double {
+        let path = folder.appendingPathComponent("baseline-\(UUID().uuidString).sqlite").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let queue = try DatabaseQueue(path: path)
+        try await queue.write { (db: Database) throws -> Void in
+            try db.execute(sql: "CREATE TABLE rows (id INTEGER, payload TEXT, hash TEXT)")
+        }
+        let started = ContinuousClock.now
+        try await onThread { () throws -> Void in
+            try queue.write { (db: Database) throws -> Void in
+                let insert = try db.makeStatement(sql: "INSERT INTO rows VALUES (?, ?, ?)")
+                var position: Int64 = 0
+                while true {
+                    let page: [RecordedEvent] = try store.tail(after: position, limit: 5_000).events
+                    guard let last = page.last else { break }
+                    for event in page { try insert.execute(arguments: [event.position, event.payload, event.hash]) }
+                    position = last.position
+                }
+            }
+        }
+        return (ContinuousClock.now - started).seconds
+    }
+}
+
+/// Runs blocking `work` (SQLite, or the PostgreSQL store's synchronous calls) on a thread of its
+/// own rather than one of Swift's cooperative pool.
+private func onThread(_ work: @escaping @Sendable () throws -> Void) async throws {
+    try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+        Thread { continuation.resume(with: Result { try work() }) }.start()
     }
 }

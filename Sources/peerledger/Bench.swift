@@ -63,6 +63,15 @@ struct Bench: AsyncParsableCommand {
             defer { try? FileManager.default.removeItem(at: folder) }
             let rows: [BenchmarkRow]
             do {
+                if let rebuild {
+                    // A node's copy built from PostgreSQL, beside SQLite's lone rebuild of the same world.
+                    let world = try Self.existingWorld(rebuild, option: "--rebuild")
+                    let events = try world.eventCount()
+                    rows = try await PostgresWorkloads(url: url) { printError($0) }.nodeCopy(of: world, folder: folder)
+                        + LedgerWorkloads(events: Int(events), folder: folder) { printError($0) }.loneRebuild(of: world, events: events).rows
+                    print(json ? BenchmarkTable.json([("postgres", rows)]) : BenchmarkTable.render(rows))
+                    return
+                }
                 rows = try await PostgresWorkloads(url: url) { printError($0) }.run(count: writes)
                     + [try await LedgerWorkloads(events: 0, folder: folder) { printError($0) }.singleWrites(count: writes)]
             } catch let error as PostgresStoreError {
