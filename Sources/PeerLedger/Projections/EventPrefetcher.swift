@@ -22,6 +22,8 @@ final class EventPrefetcher: @unchecked Sendable {
     struct Decoded {
         let event: LedgerEvent
         let recorded: RecordedEvent
+        /// What the projections work out from the event alone, worked out here (`Projector.Prepared`).
+        let prepared: Projector.Prepared
     }
 
     static let chunkSize = 512
@@ -90,7 +92,8 @@ final class EventPrefetcher: @unchecked Sendable {
                 var chunk = emptyChunk()
                 do {
                     try RecordedEvent.forEachReplayed(db, after: start, upTo: limit) { recorded in
-                        chunk.append(Decoded(event: try LedgerEvent(recorded), recorded: recorded))
+                        let event = try LedgerEvent(recorded)
+                        chunk.append(Decoded(event: event, recorded: recorded, prepared: Projector.Prepared(event, recorded)))
                         if chunk.count == Self.chunkSize {
                             guard push(.success(chunk)) else { throw Cancelled() }
                             chunk = emptyChunk()
