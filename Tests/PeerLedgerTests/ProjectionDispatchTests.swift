@@ -107,4 +107,46 @@ import PeerLedgerTestSupport
             #expect(report.matches, "seed \(seed)")
         }
     }
+    /// A created PeeringDB object read for a replay (`Projector.Prepared.decode`) carries what its
+    /// projection reads of it as a whole decode gives it: id, type, `updated` and the stored text.
+    @Test func aCreatedObjectReadForAReplayGivesWhatAWholeDecodeGives() async throws {
+        let ledger = try await Self.world(seed: try Self.seed(), path: nil)
+        let events = try await ledger.database.read { db in try Self.events(db) }
+        var created = 0
+        for (event, recorded) in events {
+            guard case let .peeringDBObjectCreated(whole) = event else { continue }
+            created += 1
+            let (read, prepared) = try Projector.Prepared.decode(recorded)
+            guard case let .peeringDBObjectCreated(part) = read else {
+                Issue.record("position \(recorded.position) read as another type")
+                continue
+            }
+            #expect(part.objectID == whole.objectID && part.objectType == whole.objectType)
+            #expect(part.fields["updated"]?.text == whole.fields["updated"]?.text)
+            #expect(prepared.peeringDBFields == PeeringDBProjection.fieldsText(of: whole, recorded))
+        }
+        #expect(created > 100)
+    }
+
+    /// A canonical payload is scanned (only `updated` kept of its fields); one with an escape is
+    /// decoded whole, its stored text written from its fields.
+    @Test func aPayloadThatIsNotCanonicalIsDecodedWhole() throws {
+        func recorded(_ payload: String) -> RecordedEvent {
+            RecordedEvent(
+                position: 1, stream: "", streamVersion: 1, type: PeeringDBObjectCreated.type, schemaVersion: 1, payload: payload,
+                metadata: "", recordedAt: "2025-01-01T00:00:00.000Z", prevHash: "", hash: "")
+        }
+        let canonical = recorded(#"{"fields":{"name":"ab","updated":"2025-01-01T00:00:00Z"},"object_id":7,"object_type":"net"}"#)
+        let (scanned, fromScan) = try Projector.Prepared.decode(canonical)
+        guard case let .peeringDBObjectCreated(part) = scanned else { Issue.record("not a created object"); return }
+        #expect(part.objectID == 7 && part.objectType == .net)
+        #expect(part.fields == ["updated": .text("2025-01-01T00:00:00Z")])
+        #expect(fromScan.peeringDBFields == #"{"name":"ab","updated":"2025-01-01T00:00:00Z"}"#)
+        let escaped = recorded(#"{"fields":{"name":"a\"b","updated":"2025-01-01T00:00:00Z"},"object_id":7,"object_type":"net"}"#)
+        let (whole, fromFields) = try Projector.Prepared.decode(escaped)
+        guard case let .peeringDBObjectCreated(all) = whole else { Issue.record("not a created object"); return }
+        #expect(all.fields.count == 2)
+        #expect(all.fields["name"]?.text == "a\"b")
+        #expect(fromFields.peeringDBFields == all.fields.canonicalText)
+    }
 }

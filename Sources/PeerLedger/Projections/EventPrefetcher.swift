@@ -20,6 +20,8 @@ final class EventPrefetcher: @unchecked Sendable {
     /// a chunk copied the whole tuple through its generic value witnesses (a retain and a release
     /// of every string of the event).
     struct Decoded {
+        /// The event; a created PeeringDB object carries only the fields a replay reads of it
+        /// (`Projector.Prepared.decode`).
         let event: LedgerEvent
         let recorded: RecordedEvent
         /// What the projections work out from the event alone, worked out here (`Projector.Prepared`).
@@ -92,8 +94,8 @@ final class EventPrefetcher: @unchecked Sendable {
                 var chunk = emptyChunk()
                 do {
                     try RecordedEvent.forEachReplayed(db, after: start, upTo: limit) { recorded in
-                        let event = try LedgerEvent(recorded)
-                        chunk.append(Decoded(event: event, recorded: recorded, prepared: Projector.Prepared(event, recorded)))
+                        let (event, prepared) = try Projector.Prepared.decode(recorded)
+                        chunk.append(Decoded(event: event, recorded: recorded, prepared: prepared))
                         if chunk.count == Self.chunkSize {
                             guard push(.success(chunk)) else { throw Cancelled() }
                             chunk = emptyChunk()

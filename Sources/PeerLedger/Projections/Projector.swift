@@ -48,6 +48,35 @@ enum Projector {
                 peeringDBFields = PeeringDBProjection.fieldsText(of: created, recorded)
             }
         }
+
+        private init(peeringDBFields: String) {
+            self.peeringDBFields = peeringDBFields
+        }
+
+        /// An event read for a replay, with what is prepared for it. A created PeeringDB object
+        /// whose payload is canonical is read in one scan (`CanonicalFieldsText.created`): its
+        /// stored text taken as it stands and, of its fields, only `updated`, the one field a
+        /// replay reads of it (`PeeringDBProjection.create`, the only projection of its type),
+        /// instead of every field decoded into a dictionary and freed again. Any other event is
+        /// decoded whole.
+        static func decode(_ recorded: RecordedEvent) throws -> (event: LedgerEvent, prepared: Prepared) {
+            if createdGoesToPeeringDBAlone, recorded.type == PeeringDBObjectCreated.type,
+                recorded.schemaVersion == PeeringDBObjectCreated.schemaVersion,
+                let scanned = CanonicalFieldsText.created(from: recorded.payload)
+            {
+                var fields: PeeringDBFields = [:]
+                if let updated = scanned.updated { fields["updated"] = .text(updated) }
+                let created = PeeringDBObjectCreated(objectType: scanned.objectType, objectID: scanned.objectID, fields: fields)
+                return (.peeringDBObjectCreated(created), Prepared(peeringDBFields: scanned.fields))
+            }
+            let event = try LedgerEvent(recorded)
+            return (event, Prepared(event, recorded))
+        }
+
+        /// True while the PeeringDB projection is the only one acting on a created object (an
+        /// event read by `decode` carries only the fields it reads).
+        static let createdGoesToPeeringDBAlone = acting[typeIndex(of: .peeringDBObjectCreated(
+            PeeringDBObjectCreated(objectType: .net, objectID: 0, fields: [:])))].allSatisfy { $0 is PeeringDBProjection }
     }
 
     /// A replay's `apply`: an event that may join its session's held run is held there, and the
