@@ -70,11 +70,27 @@ extension Console {
         return .page(title: "Audit", template: "audit", context: context)
     }
 
+    /// `GET /audit/verify`: the last verify recorded and the button that runs one.
     func verifyPage(_ session: ConsoleSession) async throws -> Outcome {
+        let last = try await ledger.reading { reader in
+            PageContext(try Self.lastVerify(through: reader.projectionPosition(), reader).map { ["lastVerify": $0] } ?? [:])
+        }
+        return .page(title: "Verify", template: "verify", context: last.values)
+    }
+
+    /// `POST /audit/verify`: walks the whole hash chain and records what it found (LogVerified,
+    /// its actor `user:NAME`), so the last verify is in the log and survives a restart. Any
+    /// logged-in user may verify: the record changes nothing of the peering state.
+    func verifyLog(_ session: ConsoleSession) async throws -> Outcome {
         let report = try await ledger.reading { reader in try reader.verifyLog() }
-        await sessions.verified(at: ledger.clock.now(), user: session.user, valid: report.isValid, summary: report.summary)
+        let verified = LogVerified(position: report.events, lastHash: report.lastHash, valid: report.isValid, summary: report.summary)
+        try await ledger.write(Self.metadata(session)) { tx in
+            try tx.append(.logVerified(verified), to: LogVerified.stream, expecting: .any)
+        }
         return .page(
             title: "Verify", template: "verify",
-            context: ["kind": report.isValid ? "ok" : "error", "summary": report.summary, "events": report.events, "lastHash": report.lastHash])
+            context: [
+                "report": ["kind": report.isValid ? "ok" : "error", "summary": report.summary, "events": report.events, "lastHash": report.lastHash]
+            ])
     }
 }

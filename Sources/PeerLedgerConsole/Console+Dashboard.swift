@@ -5,7 +5,8 @@ import PeerLedger
 import PeerLedgerDomain
 
 /// `/`: the exchanges we are at, sessions by state, sessions down now and since when, requests
-/// waiting for an answer (oldest first), the ledger's head.
+/// waiting for an answer (oldest first), the drift on each router as its polls recorded it, the
+/// ledger's head and its last verify.
 extension Console {
     /// How many down sessions the dashboard lists.
     static let downRowsShown = 25
@@ -32,7 +33,7 @@ extension Console {
     func dashboard(_ session: ConsoleSession, _ request: Request) async throws -> Outcome {
         let asOf = Self.asOf(request)
         let suffix = Self.asOfQuery(asOf)
-        let found = try await reading(asOf: asOf) { reader -> (PageContext, [Int64], Int64) in
+        let found = try await reading(asOf: asOf) { reader -> (PageContext, [Int64], Int64, [(id: Int64, name: String)]) in
             let byState = try reader.liveSessionCountsByState()
             // Each row's "since" walks the session's history, so 25 are listed (by id), the rest counted.
             let (downCount, down) = try reader.liveSessions(inStates: Self.downStates, limit: Self.downRowsShown)
@@ -66,20 +67,24 @@ extension Console {
             if let own = try reader.ownNetwork() { context["own"] = ["name": own.name, "asn": own.asn] }
             // Set only when some are left out: a number, even 0, opens a Mustache section.
             if downCount > downRows.count { context["downMore"] = downCount - downRows.count }
-            return (PageContext(context), down.map(\.session.id), try reader.projectionPosition())
+            let routers = try reader.routers().map { (id: $0.id, name: $0.name) }
+            return (PageContext(context), down.map(\.session.id), try reader.projectionPosition(), routers)
         }
         var context = found.0.values
-        let (downIDs, position) = (found.1, found.2)
+        let (downIDs, position, routers) = (found.1, found.2, found.3)
         // The log as of the moment is the live log's prefix up to the moment's position.
-        let (head, since) = try await ledger.reading { reader in
-            (try Self.event(at: position, reader), try downIDs.map { try Self.downSince($0, through: position, reader) })
+        let (head, since, recorded) = try await ledger.reading { reader in
+            var recorded: [String: Any] = [
+                "drift": try routers.map { try Self.driftRow($0, through: position, reader, asOfQuery: suffix) }, "hasRouters": !routers.isEmpty,
+            ]
+            if let verify = try Self.lastVerify(through: position, reader) { recorded["lastVerify"] = verify }
+            return (
+                try Self.event(at: position, reader), try downIDs.map { try Self.downSince($0, through: position, reader) },
+                PageContext(recorded)
+            )
         }
         context["head"] = ["position": head?.position ?? 0, "hash": head?.hash ?? ""]
-        if let verify = await sessions.lastVerify {
-            context["lastVerify"] = [
-                "at": verify.at.iso8601, "user": verify.user, "summary": verify.summary, "kind": verify.valid ? "state-established" : "state-down",
-            ]
-        }
+        context.merge(recorded.values) { _, new in new }
         if var rows = context["down"] as? [[String: Any]] {
             for index in rows.indices where index < since.count {
                 rows[index]["since"] = since[index].at ?? "unknown"
@@ -88,6 +93,48 @@ extension Console {
             context["down"] = rows
         }
         return .page(title: "Dashboard", template: "dashboard", context: context, asOf: AsOfControl(asOf: asOf, path: "/"))
+    }
+
+    /// A router's drift as its polls last recorded it up to `position` (RouterDriftObserved): one
+    /// line per neighbor in no session, session it lacks and session configured by hand, and
+    /// when that drift was first recorded. Read from the log, never from the router.
+    static func driftRow(
+        _ router: (id: Int64, name: String), through position: Int64, _ reader: LedgerReader, asOfQuery: String
+    ) throws -> [String: Any] {
+        let recorded = try reader.events(matching: AuditQuery(stream: BGPRouter.stream(router.id), type: RouterDriftObserved.type))
+        var row: [String: Any] = ["id": router.id, "name": router.name]
+        guard let last = recorded.last(where: { $0.position <= position }),
+            case let .routerDriftObserved(drift) = try LedgerEvent(last), !drift.isEmpty
+        else {
+            row["none"] = true
+            return row
+        }
+        var items: [[String: Any]] = drift.unknownNeighbors.map { neighbor in
+            ["text": "neighbor \(neighbor.address) (AS\(neighbor.remoteASN.map(String.init) ?? "?")) is in no session"]
+        }
+        items += drift.missingSessions.map { id in
+            ["session": id, "asOfQuery": asOfQuery, "text": "was pushed to \(router.name), which lacks it"]
+        }
+        items += drift.unpushedSessions.map { id in
+            ["session": id, "asOfQuery": asOfQuery, "text": "is on \(router.name) but was configured by hand"]
+        }
+        row["items"] = items
+        row["since"] = Timestamp(parsing: last.recordedAt)?.iso8601 ?? last.recordedAt
+        return row
+    }
+
+    /// The last verify of the log recorded up to `position` (LogVerified): when, by whom, the
+    /// position it covered and its outcome.
+    static func lastVerify(through position: Int64, _ reader: LedgerReader) throws -> [String: Any]? {
+        let recorded = try reader.events(matching: AuditQuery(stream: LogVerified.stream, type: LogVerified.type))
+        guard let last = recorded.last(where: { $0.position <= position }), case let .logVerified(verify) = try LedgerEvent(last) else {
+            return nil
+        }
+        let actor = (try? JSONDecoder().decode(EventMetadata.self, from: Data(last.metadata.utf8)))?.actor ?? ""
+        return [
+            "at": Timestamp(parsing: last.recordedAt)?.iso8601 ?? last.recordedAt, "user": actor, "summary": verify.summary,
+            "position": verify.position, "kind": verify.valid ? "state-established" : "state-down",
+        ]
     }
 
     /// The event at `position`, or nil (position 0: an empty log).

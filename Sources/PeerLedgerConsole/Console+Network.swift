@@ -7,7 +7,8 @@ import PeerLedgerRouters
 
 /// `/networks/NET`: a network's PeeringDB facts and contacts, our sessions with it at each common
 /// exchange, the communications timeline and every change of its PeeringDB record.
-/// `/routers`: the routers, with what was last pushed to and seen on each.
+/// `/routers`: the routers, with what was last pushed to and seen on each, and their drift as
+/// their polls recorded it.
 extension Console {
     func networkFactsPage(_ session: ConsoleSession, _ request: Request, net text: String?) async throws -> Outcome {
         let net = try Self.identifier(text, field: "network id")
@@ -111,22 +112,31 @@ extension Console {
     }
 
     func routersPage(_ session: ConsoleSession, asOf: String?, report: String? = nil) async throws -> Outcome {
-        var context = try await reading(asOf: asOf) { reader in
-            PageContext([
-                "routers": try reader.routers().map { router -> [String: Any] in
-                    let states = try reader.routerStates(router: router.id).values
-                    let live = try reader.liveSessions(onRouter: router.id)
-                    return [
-                        "id": router.id, "name": router.name, "platform": router.platform.rawValue, "access": router.access.kind.rawValue,
-                        "live": live.count, "onRouter": states.filter(\.onRouter).count,
-                        "established": states.filter { $0.bgpState == "established" }.count,
-                        "down": states.filter { $0.onRouter && $0.bgpState != nil && $0.bgpState != "established" }.count,
-                        "lastPush": states.compactMap(\.lastPush).max() ?? "never",
-                    ]
-                }
-            ])
+        let suffix = Self.asOfQuery(asOf)
+        let (page, routers, position) = try await reading(asOf: asOf) { reader in
+            let routers = try reader.routers()
+            let rows = try routers.map { router -> [String: Any] in
+                let states = try reader.routerStates(router: router.id).values
+                let live = try reader.liveSessions(onRouter: router.id)
+                return [
+                    "id": router.id, "name": router.name, "platform": router.platform.rawValue, "access": router.access.kind.rawValue,
+                    "live": live.count, "onRouter": states.filter(\.onRouter).count,
+                    "established": states.filter { $0.bgpState == "established" }.count,
+                    "down": states.filter { $0.onRouter && $0.bgpState != nil && $0.bgpState != "established" }.count,
+                    "lastPush": states.compactMap(\.lastPush).max() ?? "never",
+                ]
+            }
+            return (PageContext(["routers": rows]), routers.map { (id: $0.id, name: $0.name) }, try reader.projectionPosition())
         }
-        .values
+        // Each router's drift as its polls recorded it, from the log up to the moment shown.
+        let drift = try await ledger.reading { reader in
+            PageContext(["drift": try routers.map { try Self.driftRow($0, through: position, reader, asOfQuery: suffix) }])
+        }
+        var context = page.values
+        if var rows = context["routers"] as? [[String: Any]], let drifts = drift.values["drift"] as? [[String: Any]] {
+            for index in rows.indices where index < drifts.count { rows[index]["drift"] = drifts[index] }
+            context["routers"] = rows
+        }
         if let report { context["report"] = report }
         return .page(title: "Routers", template: "routers", context: context, asOf: AsOfControl(asOf: asOf, path: "/routers"))
     }

@@ -58,6 +58,7 @@ public struct Console: Sendable {
         router.get("/live") { request, _ in try await live(request) }
         router.get("/audit") { request, _ in try await page(request) { try await auditPage($0, request) } }
         router.get("/audit/verify") { request, _ in try await page(request) { try await verifyPage($0) } }
+        router.post("/audit/verify") { request, _ in try await form(request, needs: .viewer) { session, _ in try await verifyLog(session) } }
         router.get("/exchanges") { request, _ in try await page(request) { try await exchangesPage($0, request) } }
         router.get("/exchanges/:id") { request, context in
             try await page(request) { try await exchangePage($0, request, id: context.parameters.get("id")) }

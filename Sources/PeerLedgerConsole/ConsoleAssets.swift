@@ -9,7 +9,10 @@ enum ConsoleAssets {
         * { box-sizing: border-box; }
         body { margin: 0; font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink); background: #fff; }
         a { color: var(--accent); }
-        a:focus, button:focus, input:focus, select:focus, textarea:focus { outline: 3px solid #f2a900; outline-offset: 1px; }
+        :focus-visible, a:focus-visible, button:focus-visible, input:focus-visible, select:focus-visible, textarea:focus-visible, summary:focus-visible { outline: 3px solid #f2a900; outline-offset: 2px; }
+        main:focus { outline: none; }
+        .skip { position: absolute; left: .5rem; top: -3rem; z-index: 10; padding: .4rem .8rem; background: #fff; color: var(--accent); border-radius: 4px; }
+        .skip:focus, .skip:focus-visible { top: .5rem; }
         header.top { display: flex; flex-wrap: wrap; gap: .5rem 1.5rem; align-items: center; padding: .6rem 1rem; background: #0d1b2a; color: #fff; }
         header.top a { color: #fff; text-decoration: none; }
         header.top .brand { font-weight: 700; font-size: 1.1rem; }
@@ -41,8 +44,11 @@ enum ConsoleAssets {
         .ok { padding: .6rem .9rem; border-radius: 6px; border: 1px solid var(--good); background: #e6f4ea; color: var(--good); }
         .state-established { color: var(--good); font-weight: 600; }
         .state-down { color: var(--bad); font-weight: 600; }
-        .side-by-side { display: grid; grid-template-columns: repeat(auto-fit, minmax(280px, 1fr)); gap: 1rem; }
+        .side-by-side { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(280px, 100%), 1fr)); gap: 1rem; }
+        .side-by-side > section { overflow-x: auto; min-width: 0; }
         .muted { color: var(--muted); }
+        ul.drift { margin: 0; padding-left: 1.1rem; }
+        svg { max-width: 100%; }
         details summary { cursor: pointer; }
         pre { white-space: pre-wrap; word-break: break-word; background: var(--bg); padding: .5rem; border-radius: 4px; }
         @media (max-width: 600px) {

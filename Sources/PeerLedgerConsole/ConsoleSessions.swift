@@ -27,13 +27,6 @@ actor ConsoleSessions {
     private var sessions: [String: ConsoleSession] = [:]
     private var failures: [String: [Timestamp]] = [:]
     private var unknownHash: String?
-    /// The last verify run from the console since the server started: when, by whom, its summary.
-    private(set) var lastVerify: (at: Timestamp, user: String, valid: Bool, summary: String)?
-
-    func verified(at: Timestamp, user: String, valid: Bool, summary: String) {
-        lastVerify = (at, user, valid, summary)
-    }
-
     /// A hash of no one's password, checked for unknown names so that every refusal takes as
     /// long; made (off the pool, by the caller) at the first such login, not at start.
     var unknownUserHash: String? { unknownHash }

@@ -8,7 +8,7 @@ enum ConsoleTemplates {
     static let all: [String: String] = [
         "layout": layout, "login": login, "password": password, "message": message, "dashboard": dashboard,
         "audit": audit, "verify": verify, "exchanges": exchanges, "exchange": exchange, "network": network, "session": session,
-        "conflict": conflict, "networkFacts": networkFacts, "routers": routers, "configure": configure, "users": users,
+        "conflict": conflict, "networkFacts": networkFacts, "routers": routers, "configure": configure, "users": users, "drift": drift,
     ]
 
     /// The library, parsed once; a template that does not parse is a bug the tests show at once.
@@ -35,6 +35,7 @@ enum ConsoleTemplates {
         <script src="/console/console.js" defer></script>
         </head>
         <body>
+        <a class="skip" href="#main">Skip to content</a>
         <header class="top">
         <a class="brand" href="/">PeerLedger</a>
         {{#session}}
@@ -48,7 +49,7 @@ enum ConsoleTemplates {
         </form>
         {{/session}}
         </header>
-        <main id="main" data-refresh="{{refresh}}" data-position="{{position}}">
+        <main id="main" tabindex="-1" data-refresh="{{refresh}}" data-position="{{position}}">
         {{#asOfControl}}
         <form method="get" class="inline" aria-label="Show this page as of a past moment">
         {{#keep}}<input type="hidden" name="{{name}}" value="{{value}}">{{/keep}}
@@ -103,7 +104,7 @@ enum ConsoleTemplates {
         <div class="card"><div class="muted">Live sessions</div><div class="number">{{liveSessions}}</div></div>
         <div class="card"><div class="muted">Sessions down now</div><div class="number">{{downCount}}</div></div>
         <div class="card"><div class="muted">Requests awaiting an answer</div><div class="number">{{waitingCount}}</div></div>
-        <div class="card"><div class="muted">Ledger head</div><div>position {{head.position}}</div><div class="hash" title="hash of the head event">{{head.hash}}</div>{{#lastVerify}}<div class="{{kind}}">Last verified {{at}} by {{user}}: {{summary}}</div>{{/lastVerify}}{{^lastVerify}}<div class="muted">Not verified from the console since the server started.</div>{{/lastVerify}}<div><a href="/audit/verify">Verify the log</a></div></div>
+        <div class="card"><div class="muted">Ledger head</div><div>position {{head.position}}</div><div class="hash" title="hash of the head event">{{head.hash}}</div>{{#lastVerify}}<div class="{{kind}}">Last verified {{at}} by {{user}} (through position {{position}}): {{summary}}</div>{{/lastVerify}}{{^lastVerify}}<div class="muted">Never verified from the console.</div>{{/lastVerify}}<form method="post" action="/audit/verify"><input type="hidden" name="csrf_token" value="{{csrf}}"><button type="submit" class="secondary">Verify the log</button></form></div>
         </section>
         <h2>Exchanges we are at</h2>
         {{#hasExchanges}}
@@ -131,6 +132,19 @@ enum ConsoleTemplates {
         </tbody></table></div>
         {{/hasWaiting}}
         {{^waiting}}<p class="muted">No request is waiting.</p>{{/waiting}}
+        <h2>Drift on routers</h2>
+        {{#hasRouters}}
+        <p class="muted">As the routers' polls recorded it: a poll records the drift it finds whenever it differs from the last recorded.</p>
+        <div class="table-wrap"><table><thead><tr><th scope="col">Router</th><th scope="col">Drift</th><th scope="col">Since</th></tr></thead><tbody>
+        {{#drift}}<tr><td>{{name}}</td><td>{{> drift}}</td><td>{{since}}</td></tr>{{/drift}}
+        </tbody></table></div>
+        {{/hasRouters}}
+        {{^drift}}<p class="muted">No router is registered.</p>{{/drift}}
+        """
+
+    /// One router's recorded drift (`Console.driftRow`), on the dashboard and the routers page.
+    static let drift = """
+        {{#none}}<span class="muted">none recorded</span>{{/none}}{{^none}}<ul class="drift">{{#items}}<li>{{#session}}<a href="/sessions/{{session}}{{asOfQuery}}">session {{session}}</a> {{/session}}{{text}}</li>{{/items}}</ul>{{/none}}
         """
 
     static let audit = """
@@ -143,7 +157,7 @@ enum ConsoleTemplates {
         <div><label for="as_of">As of</label><input id="as_of" name="as_of" value="{{filters.asOf}}" placeholder="2026-11-21T00:00:00Z"></div>
         <button type="submit">Filter</button> <a href="/audit">Clear</a>
         </form>
-        <form method="get" action="/audit/verify" class="inline"><button type="submit" class="secondary">Verify the hash chain</button></form>
+        <form method="post" action="/audit/verify" class="inline"><input type="hidden" name="csrf_token" value="{{csrf}}"><button type="submit" class="secondary">Verify the hash chain</button></form>
         <p class="muted">{{summary}}</p>
         <div class="table-wrap"><table><thead><tr><th scope="col">Position</th><th scope="col">Recorded</th><th scope="col">Actor</th><th scope="col">Type</th><th scope="col">Stream</th><th scope="col">Detail</th></tr></thead><tbody>
         {{#events}}<tr><td>{{position}}</td><td>{{recordedAt}}</td><td>{{actor}}</td><td>{{type}}</td><td>{{stream}}</td>
@@ -155,8 +169,16 @@ enum ConsoleTemplates {
 
     static let verify = """
         <h1>Verify the log</h1>
+        {{#report}}
         <p class="{{kind}}" role="status">{{summary}}</p>
         <dl><dt>Events</dt><dd>{{events}}</dd><dt>Last hash</dt><dd class="hash">{{lastHash}}</dd></dl>
+        <p class="muted">This verify is recorded in the log (LogVerified) under your name.</p>
+        {{/report}}
+        {{^report}}
+        {{#lastVerify}}<p class="{{kind}}">Last verified {{at}} by {{user}} (through position {{position}}): {{summary}}</p>{{/lastVerify}}
+        {{^lastVerify}}<p class="muted">Never verified from the console.</p>{{/lastVerify}}
+        <form method="post" action="/audit/verify"><input type="hidden" name="csrf_token" value="{{csrf}}"><button type="submit">Verify the hash chain now</button></form>
+        {{/report}}
         <p><a href="/audit">Back to the audit log</a></p>
         """
 
@@ -313,8 +335,9 @@ enum ConsoleTemplates {
     static let routers = """
         <h1>Routers</h1>
         {{#report}}<h2>Poll report</h2><pre role="status">{{report}}</pre>{{/report}}
-        <div class="table-wrap"><table><thead><tr><th scope="col">Id</th><th scope="col">Name</th><th scope="col">Platform</th><th scope="col">Access</th><th scope="col">Live sessions</th><th scope="col">Configured on it</th><th scope="col">Established</th><th scope="col">Down</th><th scope="col">Last push</th><th scope="col">Poll</th></tr></thead><tbody>
+        <div class="table-wrap"><table><thead><tr><th scope="col">Id</th><th scope="col">Name</th><th scope="col">Platform</th><th scope="col">Access</th><th scope="col">Live sessions</th><th scope="col">Configured on it</th><th scope="col">Established</th><th scope="col">Down</th><th scope="col">Last push</th><th scope="col">Drift recorded</th><th scope="col">Poll</th></tr></thead><tbody>
         {{#routers}}<tr><td>{{id}}</td><td>{{name}}</td><td>{{platform}}</td><td>{{access}}</td><td>{{live}}</td><td>{{onRouter}}</td><td>{{established}}</td><td>{{down}}</td><td>{{lastPush}}</td>
+        <td>{{#drift}}{{> drift}}{{/drift}}</td>
         <td><form method="post" action="/routers/{{id}}/poll"><input type="hidden" name="csrf_token" value="{{csrf}}"><button type="submit" class="secondary" aria-label="Poll {{name}} now">Poll now</button></form></td></tr>{{/routers}}
         </tbody></table></div>
         {{^routers}}<p class="muted">No router is registered (peerledger routers add).</p>{{/routers}}

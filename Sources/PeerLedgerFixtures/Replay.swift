@@ -88,9 +88,12 @@ public struct ReplayScenario: Sendable {
     }
 
     /// Runs every step and returns one description per mismatch (empty: the scenario holds).
-    public func run() async throws -> [String] {
+    /// With `record`, an empty log of record (PostgreSQL), the ledger follows it: every command
+    /// is committed there and decided on the ledger's copy, and the answers must be the same.
+    public func run(following record: (any LogOfRecord)? = nil) async throws -> [String] {
         let clock = SteppingClock(start: start, stepMillis: 0)
         let ledger = try Ledger.inMemory(clock: clock, ids: SequentialIDs(prefix: "replay"))
+        if let record { try ledger.follow(record) }
         let api = APIv1(
             ledger: ledger, requests: PeeringRequestSettings(directory: directory.map { $0 as any PeeringDirectory } ?? ProjectedPeeringDirectory()))
         var mismatches: [String] = []
@@ -138,6 +141,13 @@ public struct ReplayScenario: Sendable {
         }
         let report = try ledger.verify()
         if !report.isValid { mismatches.append("hash chain: \(report.summary)") }
+        if let record {
+            let ours = try await ledger.read { db in try AuditQuery().events(db) }
+            let theirs = try record.tail(after: 0, limit: Int.max).events
+            if theirs != ours {
+                mismatches.append("the log of record holds \(theirs.count) events, the ledger's copy \(ours.count); they differ")
+            }
+        }
         let rebuilt = try ledger.rebuild()
         if !rebuilt.matches { mismatches.append("projections differ after a rebuild from the log") }
         return mismatches

@@ -79,7 +79,8 @@ public final class PostgresAppender: EventAppender {
 
     public func storeSecret(_ value: String) throws -> String {
         let ref = "secret-\(ids.next())"
-        _ = try execute("INSERT INTO secrets (ref, value) VALUES (\(ref), \(value))")
+        // Kept with the position of this command's next event (`Migrations/postgres/0003_secret_positions.sql`).
+        _ = try execute("INSERT INTO secrets (ref, value, position) VALUES (\(ref), \(value), \(head.position + 1))")
         return ref
     }
 

@@ -39,6 +39,13 @@ public final class PostgresEventStore: EventStore {
     public let ids: any IDGenerator
     private let writer: PostgresConnection
     private let reader: PostgresConnection
+    /// How the store connected: `logHeads` opens a connection of its own with it.
+    private let configuration: PostgresConnection.Configuration
+    /// The database as people see it named: `postgres://USER@HOST:PORT/DB`, never a password.
+    var shownLocation: String {
+        let database = configuration.database.map { "/\($0)" } ?? ""
+        return "postgres://\(configuration.username)@\(configuration.host ?? "?"):\(configuration.port ?? 5432)\(database)"
+    }
     private let writerThread: WriterThread
     private let answers: AnswerWait
     /// Appends waiting for the writer thread's next group (`commitQueuedAppends`).
@@ -46,10 +53,12 @@ public final class PostgresEventStore: EventStore {
     private let logger: Logger
 
     private init(
-        writer: PostgresConnection, reader: PostgresConnection, clock: any LedgerClock, ids: any IDGenerator, logger: Logger
+        writer: PostgresConnection, reader: PostgresConnection, configuration: PostgresConnection.Configuration,
+        clock: any LedgerClock, ids: any IDGenerator, logger: Logger
     ) {
         self.writer = writer
         self.reader = reader
+        self.configuration = configuration
         self.clock = clock
         self.ids = ids
         self.logger = logger
@@ -93,7 +102,8 @@ public final class PostgresEventStore: EventStore {
             try? await reader.close()
             throw error
         }
-        return PostgresEventStore(writer: writer, reader: reader, clock: clock, ids: ids, logger: logger)
+        return PostgresEventStore(
+            writer: writer, reader: reader, configuration: configuration, clock: clock, ids: ids, logger: logger)
     }
 
     /// Closes both connections and ends the writer thread, after the appends already handed in.
@@ -277,11 +287,29 @@ public final class PostgresEventStore: EventStore {
 
     /// Runs `query` on the writer connection and waits for all its rows: on the writer thread only.
     @discardableResult
-    private func execute(_ query: PostgresQuery) throws -> PostgresQueryResult {
+    func execute(_ query: PostgresQuery) throws -> PostgresQueryResult {
         do {
             return try answers.answer(writer.query(query, logger: logger))
         } catch {
             throw PostgresStoreError.readable(error)
+        }
+    }
+
+    /// Runs `queries` on the writer connection in order, sent a batch at a time without waiting
+    /// for each answer (the connection answers in order): a command's thousands of inserts pay
+    /// one round trip per batch, not one each. The first error is thrown once the batch's answers
+    /// are in; the transaction is then aborted, and the caller rolls it back.
+    func executePipelined(_ queries: [PostgresQuery], batch: Int = 1_000) throws {
+        var start = queries.startIndex
+        while start < queries.endIndex {
+            let end = min(start + batch, queries.endIndex)
+            let sent = queries[start..<end].map { writer.query($0, logger: logger) }
+            var failure: (any Error)?
+            for answer in sent {
+                do { _ = try answers.answer(answer) } catch { failure = failure ?? error }
+            }
+            if let failure { throw PostgresStoreError.readable(failure) }
+            start = end
         }
     }
 
@@ -298,13 +326,13 @@ public final class PostgresEventStore: EventStore {
         }
     }
 
-    private static let columns = """
+    static let columns = """
         SELECT position, stream, stream_version, type, schema_version, payload, metadata, recorded_at, prev_hash, hash,
                previous_in_stream
         FROM events
         """
 
-    private static func event(_ row: PostgresRow) throws -> (event: RecordedEvent, previousInStream: Int64?) {
+    static func event(_ row: PostgresRow) throws -> (event: RecordedEvent, previousInStream: Int64?) {
         let (position, stream, version, type, schemaVersion, payload, metadata, recordedAt, prevHash, hash, previous) =
             try row.decode((Int64, String, Int64, String, Int, String, String, String, String, String, Int64?).self)
         return (
@@ -321,6 +349,54 @@ public final class PostgresEventStore: EventStore {
         }
         let (position, hash) = try row.decode((Int64, String).self)
         return LogHead(position: position, hash: hash)
+    }
+
+    /// The log's head now, then again after every commit that moves it, whichever connection or
+    /// node appended (the `peerledger_log` notification of `Migrations/postgres/0002_log_notify.sql`):
+    /// how a node learns that another one wrote, to bring its read caches, its live stream and its
+    /// projections level. Heads that moved while the caller was busy are folded into the next one
+    /// it reads (never older than the last notification). Runs on a connection of its own, opened
+    /// here and closed when the caller stops iterating; a lost connection ends the sequence with
+    /// its error, and the caller decides whether to listen again.
+    public func logHeads() -> AsyncThrowingStream<LogHead, any Error> {
+        let (configuration, logger) = (self.configuration, self.logger)
+        let (heads, continuation) = AsyncThrowingStream.makeStream(of: LogHead.self, bufferingPolicy: .bufferingNewest(1))
+        let listening = Task {
+            let connection: PostgresConnection
+            do {
+                connection = try await PostgresConnection.connect(
+                    on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration, id: 3, logger: logger)
+            } catch {
+                continuation.finish(throwing: PostgresStoreError.readable(error))
+                return
+            }
+            do {
+                try await connection.listen(on: "peerledger_log") { notifications in
+                    // Read once LISTEN is in place, so no commit falls between the read and the first notification.
+                    continuation.yield(try await Self.head(on: connection, logger: logger))
+                    for try await _ in notifications {
+                        continuation.yield(try await Self.head(on: connection, logger: logger))
+                    }
+                }
+                continuation.finish()
+            } catch is CancellationError {
+                continuation.finish()
+            } catch {
+                continuation.finish(throwing: Task.isCancelled ? nil : PostgresStoreError.readable(error))
+            }
+            try? await connection.close()
+        }
+        continuation.onTermination = { _ in listening.cancel() }
+        return heads
+    }
+
+    private static func head(on connection: PostgresConnection, logger: Logger) async throws -> LogHead {
+        for try await (position, hash) in try await connection.query("SELECT position, hash FROM log_head", logger: logger)
+            .decode((Int64, String).self)
+        {
+            return LogHead(position: position, hash: hash)
+        }
+        throw PostgresStoreError(message: "log_head has no row: the schema is damaged")
     }
 
     public func events(after position: Int64, limit: Int) async throws -> [RecordedEvent] {
@@ -421,7 +497,7 @@ public final class PostgresEventStore: EventStore {
     /// `SELECT ... FOR UPDATE` and the log's insert trigger need; the heads' own triggers refuse
     /// any change the log's insert did not make.
     public static let serverRoleGrants = """
-        GRANT SELECT, INSERT ON events, secrets, idempotency_keys TO peerledger;
+        GRANT SELECT, INSERT ON events, secrets, idempotency_keys, outbox_mail TO peerledger;
         GRANT SELECT, INSERT, UPDATE ON log_head, stream_heads TO peerledger;
         GRANT SELECT ON ledger_migrations TO peerledger;
         """

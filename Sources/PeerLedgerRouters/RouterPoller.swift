@@ -3,8 +3,9 @@ public import PeerLedgerDomain
 
 /// Reads each router's BGP neighbors and records what changed: one SessionStateObserved per
 /// session whose state, received prefixes or last error differ from the last observation, and
-/// nothing at all when nothing changed. Neighbors the ledger does not know, and sessions
-/// pushed to a router that no longer has them, are reported as drift.
+/// nothing at all when nothing changed. Neighbors the ledger does not know, sessions pushed to a
+/// router that no longer has them and sessions on it PeerLedger never pushed are reported as
+/// drift, and recorded (RouterDriftObserved) whenever the drift differs from the last recorded.
 public struct RouterPoller: Sendable {
     public let ledger: Ledger
     public let connector: any RouterConnector
@@ -29,10 +30,13 @@ public struct RouterPoller: Sendable {
         /// Sessions whose neighbor is on the router though PeerLedger never pushed it (configured
         /// by hand): observed, but their state stays "not configured".
         public var unpushedSessions: [Int64] = []
+        /// Whether this poll recorded a RouterDriftObserved (the drift changed).
+        public var driftRecorded = false
         /// Why the router was not read (a platform PeerLedger renders for but does not reach).
         public var notPolled: String?
 
-        public var eventsAppended: Int { changes.count }
+        /// The SessionStateObserved of `changes`, and the RouterDriftObserved when the drift changed.
+        public var eventsAppended: Int { changes.count + (driftRecorded ? 1 : 0) }
 
         /// Text lines for `peerledger routers poll`.
         public var lines: [String] {
@@ -84,11 +88,12 @@ public struct RouterPoller: Sendable {
         report.unknownNeighbors = result.unknown
         report.missingSessions = result.missing
         report.unpushedSessions = result.unpushed
+        report.driftRecorded = result.driftRecorded
         return report
     }
 
     static func record(_ observed: [ObservedNeighbor], router: BGPRouter, _ tx: LedgerTransaction) throws -> (
-        changes: [String], unknown: [ObservedNeighbor], missing: [Int64], unpushed: [Int64]
+        changes: [String], unknown: [ObservedNeighbor], missing: [Int64], unpushed: [Int64], driftRecorded: Bool
     ) {
         var byAddress: [String: Int64] = [:]
         var notConfigured = Set<Int64>()
@@ -127,6 +132,26 @@ public struct RouterPoller: Sendable {
         }
         let live = Set(byAddress.values)
         let missing = states.values.filter { $0.onRouter && live.contains($0.sessionID) && !seen.contains($0.sessionID) }.map(\.sessionID).sorted()
-        return (changes, unknown, missing, unpushed)
+        let drift = RouterDriftObserved(
+            routerID: router.id, unknownNeighbors: unknown.map { DriftNeighbor(address: $0.address, remoteASN: $0.remoteASN) },
+            missingSessions: missing, unpushedSessions: unpushed)
+        let driftRecorded = try recordDrift(drift, tx)
+        return (changes, unknown, missing, unpushed, driftRecorded)
+    }
+
+    /// Appends `drift` to the router's stream when it differs from the last drift recorded there
+    /// (none recorded reads as no drift): a coordinator sees when drift appeared, changed and
+    /// went, and the log does not grow by a poll that found the same.
+    static func recordDrift(_ drift: RouterDriftObserved, _ tx: LedgerTransaction) throws -> Bool {
+        let stream = BGPRouter.stream(drift.routerID)
+        let last = try tx.reader.events(matching: AuditQuery(stream: stream, type: RouterDriftObserved.type)).last
+        let before: RouterDriftObserved? = try last.flatMap { event in
+            guard case let .routerDriftObserved(recorded) = try LedgerEvent(event) else { return nil }
+            return recorded
+        }
+        if let before, before == drift { return false }
+        if before == nil, drift.isEmpty { return false }
+        try tx.append(.routerDriftObserved(drift), to: stream, expecting: .exactly(try tx.version(of: stream) ?? 0))
+        return true
     }
 }

@@ -151,6 +151,9 @@ extension ServeSettings {
     public var tlsKey: String? { text("tls_key") }
     public var logLevel: String { text("log_level") ?? "info" }
     public var database: String { text("db") ?? "peerledger.sqlite" }
+    /// The log of record on PostgreSQL (`postgres://…`), or nil: the file `database` is the log.
+    public var store: String? { text("store") }
+    public var storePassword: Secret? { secret("store_password_file") }
     public var ourParticipantID: Int64? { integer("our_participant_id") }
     public var mailFrom: String? { text("mail_from") }
     public var quietPeriodDays: Int { Int(integer("quiet_period_days") ?? 30) }

@@ -13,7 +13,9 @@ extension Setting {
         Setting("tls_key", .path, "PEM file of the certificate's private key."),
         Setting("log_level", .choice(["trace", "debug", "info", "notice", "warning", "error", "critical"]), default: .text("info"), "Log level."),
         // The store
-        Setting("db", .path, default: .text("peerledger.sqlite"), "The ledger's SQLite file."),
+        Setting("db", .path, default: .text("peerledger.sqlite"), "The ledger's SQLite file (with store: this node's copy of the log)."),
+        Setting("store", .text, "The log of record on PostgreSQL, postgres://USER@HOST[:PORT]/DB?sslmode=MODE, shared by several nodes."),
+        Setting("store_password_file", .secretFile(variable: "PEERLEDGER_STORE_PASSWORD"), "A file holding the PostgreSQL password of store."),
         // Peering requests
         Setting("our_participant_id", .integer(1...Int64.max, unit: ""), "Our own network's PeeringDB id, the source of sendEmail's requests."),
         Setting("mail_from", .mailbox, "From of sendEmail's requests, e.g. 'Operations <ops@example.net>'."),
@@ -61,9 +63,7 @@ extension Setting {
     ]
 
     /// Keys the file knows but does not take yet, each with the reason given when it is used.
-    static let reserved: [String: String] = [
-        "store": "is reserved for a store URL (PostgreSQL, not supported yet); give the SQLite file as db = \"PATH\""
-    ]
+    static let reserved: [String: String] = [:]
 
     public static func named(_ key: String) -> Setting? { catalog.first { $0.key == key } }
 }

@@ -12,6 +12,7 @@ struct Keys: AsyncParsableCommand {
             abstract:
                 "Create a key and print {\"apiKey\",\"secret\",\"token\",\"scope\"} (the secret and the token are shown only now).")
         @OptionGroup var database: DatabaseOptions
+        @OptionGroup var store: PostgresStoreOption
         @Option(help: "A name for the key: it is the actor recorded on every event the key writes.") var name: String
         @Flag(help: "The key may call read actions only (the same as --scope read).") var readOnly = false
         @Option(help: "What the key may do: read, write or admin (default write; read with --read-only).")
@@ -28,17 +29,21 @@ struct Keys: AsyncParsableCommand {
 
         func run() async throws {
             let ledger = try database.open(.createIfMissing)
+            let record = try await store.follow(ledger)
             let chosen = scope.flatMap(APIKeyScope.init(rawValue:)) ?? (readOnly ? .read : .write)
+            let issued: IssuedAPIKey
             do {
-                let issued = try ledger.createAPIKey(name: name, scope: chosen, metadata: .commandLine())
-                print(
-                    JSON.object([
-                        ("apiKey", .string(issued.key.apiKey)), ("secret", .string(issued.secret)),
-                        ("token", .string(issued.token)), ("scope", .string(issued.key.scope.rawValue)),
-                    ]).serialized())
+                issued = try ledger.createAPIKey(name: name, scope: chosen, metadata: .commandLine())
             } catch let refusal as Refusal {
+                await record?.close()
                 throw ValidationError(refusal.message)
             }
+            await record?.close()
+            print(
+                JSON.object([
+                    ("apiKey", .string(issued.key.apiKey)), ("secret", .string(issued.secret)),
+                    ("token", .string(issued.token)), ("scope", .string(issued.key.scope.rawValue)),
+                ]).serialized())
         }
     }
 
@@ -56,11 +61,12 @@ struct Keys: AsyncParsableCommand {
     struct Revoke: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Revoke a key by its name or apiKey.")
         @OptionGroup var database: DatabaseOptions
+        @OptionGroup var store: PostgresStoreOption
         @Argument(help: "The key's name or apiKey.") var key: String
 
         func run() async throws {
             do {
-                let revoked = try database.open(.existing).revokeAPIKey(key, metadata: .commandLine())
+                let revoked = try await store.open(database, .existing).revokeAPIKey(key, metadata: .commandLine())
                 print("revoked \(revoked.name) (\(revoked.apiKey))")
             } catch let refusal as Refusal {
                 throw ValidationError(refusal.message)

@@ -27,6 +27,8 @@ struct PeeringDBImport: AsyncParsableCommand {
             """)
 
     @OptionGroup var database: DatabaseOptions
+
+    @OptionGroup var store: PostgresStoreOption
     @Argument(help: "A folder of PeeringDB JSON pages, or the API's base URL.")
     var source: String = "https://www.peeringdb.com/api"
     @Option(help: "PeeringDB API key, sent as 'Authorization: Api-Key ...' (or set PEERINGDB_API_KEY).")
@@ -35,7 +37,7 @@ struct PeeringDBImport: AsyncParsableCommand {
     var lenient = false
 
     func run() async throws {
-        let ledger = try database.open(.existing)
+        let ledger = try await store.open(database, .existing)
         let source: any PeeringDBSource =
             if self.source.hasPrefix("http://") || self.source.hasPrefix("https://") {
                 PeeringDBAPI(baseURL: self.source, apiKey: apiKey ?? ProcessInfo.processInfo.environment["PEERINGDB_API_KEY"])
@@ -74,12 +76,14 @@ struct SelfCommand: AsyncParsableCommand {
             """)
 
     @OptionGroup var database: DatabaseOptions
+
+    @OptionGroup var store: PostgresStoreOption
     @Option(help: "Our AS number.") var asn: String
     @Option(help: "Comma-separated policy_general values that qualify a peer by default (e.g. Open,Selective).")
     var qualifiedPolicies: String?
 
     func run() async throws {
-        let ledger = try database.open(.existing)
+        let ledger = try await store.open(database, .existing)
         do {
             let asn = try Values.asn(asn, field: "asn")
             let policies = qualifiedPolicies.map {

@@ -22,6 +22,7 @@ struct Routers: AsyncParsableCommand {
                 table, never in the log; it is never taken as a flag, where ps would show it).
                 """)
         @OptionGroup var database: DatabaseOptions
+        @OptionGroup var store: PostgresStoreOption
         @Option(help: "The router's resource_id.") var id: Int64
         @Option(help: "The router's resource_name, e.g. ar1.inoc.com.") var name: String
         @Option(help: "frr, cisco-ios, junos or bird2.") var platform: String
@@ -59,7 +60,7 @@ struct Routers: AsyncParsableCommand {
                         kind: kind, vtyshSocket: vtyshSocket, vtyshConfigDir: vtyshConfigDir, netns: netns, birdSocket: birdSocket, birdConfigDir: birdConfigDir,
                         host: host, port: port, user: user, keyFile: keyFile),
                     sshPassword: password)
-                let router = try database.open(.existing).addRouter(registration, metadata: .commandLine())
+                let router = try await store.open(database, .existing).addRouter(registration, metadata: .commandLine())
                 print(router.json.serialized())
             } catch let refusal as Refusal {
                 throw ValidationError(refusal.message)
@@ -81,11 +82,12 @@ struct Routers: AsyncParsableCommand {
     struct Remove: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Unregister a router by id or name.")
         @OptionGroup var database: DatabaseOptions
+        @OptionGroup var store: PostgresStoreOption
         @Argument(help: "The router's id or name.") var router: String
 
         func run() async throws {
             do {
-                let removed = try database.open(.existing).removeRouter(router, metadata: .commandLine())
+                let removed = try await store.open(database, .existing).removeRouter(router, metadata: .commandLine())
                 print("removed \(removed.name) (\(removed.id))")
             } catch let refusal as Refusal {
                 throw ValidationError(refusal.message)
@@ -97,9 +99,10 @@ struct Routers: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Read every router's BGP neighbors once; record changes; report drift. Exit 1 if a router failed.")
         @OptionGroup var database: DatabaseOptions
+        @OptionGroup var store: PostgresStoreOption
 
         func run() async throws {
-            let reports = try await RouterPoller(ledger: database.open(.existing)).pollAll()
+            let reports = try await RouterPoller(ledger: store.open(database, .existing)).pollAll()
             for report in reports {
                 for line in report.lines { print(line) }
             }

@@ -8,6 +8,8 @@ import PeerLedgerAPIv1
 import PeerLedgerDomain
 import PeerLedgerMail
 import PeerLedgerHTTP
+import PeerLedgerPostgres
+import PostgresNIO
 import PeerLedgerSettings
 import PeerLedgerWebhooks
 import ServiceLifecycle
@@ -27,6 +29,8 @@ struct Serve: AsyncParsableCommand {
 
     @Option(help: "A configuration file (TOML) holding serve's settings.") var config: String?
     @Option(help: .setting("db")) var db: String?
+    @Option(help: .setting("store")) var store: String?
+    @Option(help: .setting("store_password_file")) var storePasswordFile: String?
     @Option(help: .setting("host")) var host: String?
     @Option(help: .setting("port")) var port: Int?
     @Option(help: .setting("tls_cert")) var tlsCert: String?
@@ -47,6 +51,8 @@ struct Serve: AsyncParsableCommand {
     var flagValues: [String: String] {
         var values = mail.flagValues.merging(requests.flagValues) { $1 }
         values["db"] = db
+        values["store"] = store
+        values["store_password_file"] = storePasswordFile
         values["host"] = host
         values["port"] = port.map(String.init)
         values["tls_cert"] = tlsCert
@@ -72,33 +78,54 @@ struct Serve: AsyncParsableCommand {
         let transport = settings.mailTransport()
 
         let database = settings.database
+        let storeConfiguration = try settings.store.map { try Self.storeConfiguration($0, password: settings.storePassword) }
         let ledger = try DatabaseOptions.open(database, .createIfMissing, snapshotInterval: max(1, settings.snapshotEvery))
+        var record: PostgresEventStore?
+        if let storeConfiguration { record = try await Self.follow(ledger, storeConfiguration) }
+        if record == nil, let log = ledger.copyOfLog {
+            printError("Error: \(database) is a copy of the log at \(log): serve it with store = \"\(log)\" (or --store)")
+            throw ExitCode(78)
+        }
+        // With a log of record shared by several nodes, the jobs that must not run twice side by
+        // side run on the node leading them (docs/postgres.md, "Several nodes").
+        func led(_ role: String, _ service: any Service) -> any Service {
+            guard let storeConfiguration = storeConfiguration?.configuration else { return service }
+            return LedService(leadership: PostgresLeadership(role: role, configuration: storeConfiguration, logger: logger), service: service)
+        }
+        let serving = settings.store.map { "\(StoreLocation($0)) (this node's copy: \(database))" } ?? database
         let demoKey = demo ? try await Demo.prepare(ledger) : nil
         let demoUser = demo ? try Demo.consoleUser(ledger) : nil
         let metrics = LedgerMetrics(ledger: ledger)
         var services: [any Service] = []
         if settings.outboxInterval > 0 {
             services.append(
-                OutboxWorker(
-                    ledger: ledger, transport: transport, retry: settings.retryPolicy, claimSeconds: settings.claimSeconds,
-                    interval: .seconds(settings.outboxInterval), logger: logger))
+                led(
+                    "outbox",
+                    OutboxWorker(
+                        ledger: ledger, transport: transport, retry: settings.retryPolicy, claimSeconds: settings.claimSeconds,
+                        interval: .seconds(settings.outboxInterval), logger: logger)))
         }
         if settings.pollInterval > 0 {
             services.append(
-                RouterPolling(
-                    poller: RouterPoller(ledger: ledger), every: .seconds(settings.pollInterval), logger: logger,
-                    observe: { router, outcome in metrics.recordPoll(router: router, outcome: outcome) }))
+                led(
+                    "router-poller",
+                    RouterPolling(
+                        poller: RouterPoller(ledger: ledger), every: .seconds(settings.pollInterval), logger: logger,
+                        observe: { router, outcome in metrics.recordPoll(router: router, outcome: outcome) })))
         }
         if settings.webhookInterval > 0 {
             services.append(
-                WebhookWorker(
-                    ledger: ledger, sender: HTTPWebhookSender(timeout: .seconds(settings.webhookTimeout)),
-                    retry: WebhookRetryPolicy(disableAfterSeconds: settings.webhookDisableAfterDays * 86_400),
-                    interval: .seconds(settings.webhookInterval), logger: logger))
+                led(
+                    "webhooks",
+                    WebhookWorker(
+                        ledger: ledger, sender: HTTPWebhookSender(timeout: .seconds(settings.webhookTimeout)),
+                        retry: WebhookRetryPolicy(disableAfterSeconds: settings.webhookDisableAfterDays * 86_400),
+                        interval: .seconds(settings.webhookInterval), logger: logger)))
         }
         if settings.snapshotEvery > 0 {
             services.append(SnapshotKeeping(ledger: ledger, every: .seconds(30), logger: logger))
         }
+        if let record { services.append(FollowingRecord(ledger: ledger, record: record, logger: logger)) }
         services.append(CertificateReloading(certificate: certificate, logger: logger))
         let scheme = certificate == nil ? "http" : "https"
         let app = buildApplication(
@@ -107,7 +134,7 @@ struct Serve: AsyncParsableCommand {
         ) { [host = settings.host] port in
             if scheme == "http", !Self.isLoopback(host) { printError(Self.plainHTTPWarning(host: host, port: port)) }
             // Written unbuffered: scripts and tests wait for this line to learn the port.
-            var text = "PeerLedger serving \(database) on \(scheme)://\(host):\(port)/api/v1/api.php\n"
+            var text = "PeerLedger serving \(serving) on \(scheme)://\(host):\(port)/api/v1/api.php\n"
             if let demoKey { text += Demo.instructions(key: demoKey, scheme: scheme, host: host, port: port) + "\n" }
             if let demoUser { text += Demo.consoleInstructions(user: demoUser, scheme: scheme, host: host, port: port) + "\n" }
             FileHandle.standardOutput.write(Data(text.utf8))
@@ -117,6 +144,43 @@ struct Serve: AsyncParsableCommand {
         services.append(app)
         let group = ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         try await group.run()
+        await record?.close()
+    }
+
+    /// The connection settings of `store`, its password from `store_password_file` or
+    /// `PEERLEDGER_STORE_PASSWORD`; exit status 78 for a URL that is wrong or holds a password.
+    static func storeConfiguration(_ url: String, password: Secret?) throws -> StoreConfiguration {
+        do {
+            var configuration = try PostgresEventStore.configuration(url: url)
+            guard configuration.password == nil else {
+                throw PostgresStoreError(
+                    message: "\(StoreLocation(url)): a password is not taken in the store's URL, which is shown in logs and process lists; give it with store_password_file or PEERLEDGER_STORE_PASSWORD")
+            }
+            configuration.password = password?.reveal()
+            return StoreConfiguration(configuration: configuration, location: StoreLocation(url))
+        } catch {
+            printError("Error: store: \(error)")
+            throw ExitCode(78)
+        }
+    }
+
+    /// Connects to the log of record and makes `ledger` follow it (its copy brought level first).
+    static func follow(_ ledger: Ledger, _ store: StoreConfiguration) async throws -> PostgresEventStore {
+        let record: PostgresEventStore
+        do {
+            record = try await PostgresEventStore.connect(configuration: store.configuration)
+        } catch {
+            printError("Error: \(store.location): \(error)")
+            throw ExitCode.failure
+        }
+        do {
+            try ledger.follow(record)
+        } catch {
+            await record.close()
+            printError("Error: \(OpenedLedger.path.withLock { $0 ?? "the ledger file" }) cannot follow \(store.location): \(error)")
+            throw ExitCode.failure
+        }
+        return record
     }
 
     /// Loopback addresses never leave the machine; anything else (a LAN address, 0.0.0.0, a host
@@ -186,6 +250,48 @@ extension ServeSettings {
         } catch {
             for problem in error.problems { printError("Error: \(problem)") }
             throw ExitCode(error.exitStatus)
+        }
+    }
+}
+
+/// Where the log of record is and how to connect to it.
+struct StoreConfiguration: Sendable {
+    var configuration: PostgresConnection.Configuration
+    var location: StoreLocation
+}
+
+/// A background job run by the node leading `leadership`'s role only: started when this node
+/// starts leading, cancelled when it stops, until the server shuts down.
+struct LedService: Service {
+    let leadership: PostgresLeadership
+    let service: any Service
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await leadership.run { [service] in try await service.run() }
+        }
+    }
+}
+
+/// Brings this node's copy level each time another node's commit moves the log of record's head
+/// (`PostgresEventStore.logHeads`, LISTEN/NOTIFY), so the live event stream and the console's
+/// live pages hear of it without waiting for a read here. A lost connection is listened to again
+/// after a second; reads stay correct meanwhile, since each starts with a head check.
+struct FollowingRecord: Service {
+    let ledger: Ledger
+    let record: PostgresEventStore
+    let logger: Logger
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    for try await _ in record.logHeads() { try await ledger.catchUpIfBehind() }
+                } catch {
+                    logger.warning("following the log of record: \(error); listening again in a second")
+                }
+                try? await Task.sleep(for: .seconds(1))
+            }
         }
     }
 }

@@ -1,3 +1,4 @@
+import Synchronization
 import ArgumentParser
 import Foundation
 import PeerLedger
@@ -80,11 +81,39 @@ struct PostgresStoreOption: ParsableArguments {
     func connect() async throws -> PostgresEventStore? {
         guard let url else { return nil }
         do {
-            return try await PostgresEventStore.connect(url: url)
+            var configuration = try PostgresEventStore.configuration(url: url)
+            if configuration.password == nil {
+                configuration.password = ProcessInfo.processInfo.environment["PEERLEDGER_STORE_PASSWORD"]
+            }
+            return try await PostgresEventStore.connect(configuration: configuration)
         } catch {
             printError("Error: \(StoreLocation(url)): \(error)")
             throw ExitCode.failure
         }
+    }
+
+    /// With `--store`: makes `ledger` (the `--db` file) follow the PostgreSQL log as its copy
+    /// (`Ledger.follow`), so the command's writes go to the log of record; nil without it.
+    func follow(_ ledger: Ledger) async throws -> PostgresEventStore? {
+        guard let url, let store = try await connect() else { return nil }
+        do {
+            try ledger.follow(store)
+            return store
+        } catch {
+            await store.close()
+            printError("Error: \(OpenedLedger.path.withLock { $0 ?? "the ledger file" }) cannot follow \(StoreLocation(url)): \(error)")
+            throw ExitCode.failure
+        }
+    }
+
+    /// Opens the `--db` file; with `--store`, as a copy that follows the PostgreSQL log, so what
+    /// the command writes goes to the log of record (and every node sees it).
+    /// The store stays open for the rest of the process (`FollowedStore`): the command's
+    /// connection ends with it.
+    func open(_ database: DatabaseOptions, _ access: LedgerAccess) async throws -> Ledger {
+        let ledger = try database.open(access)
+        if let record = try await follow(ledger) { FollowedStore.kept.withLock { $0.append(record) } }
+        return ledger
     }
 
     /// Writes the log as `peerledger export` does, a page of events at a time.
@@ -97,4 +126,11 @@ struct PostgresStoreOption: ParsableArguments {
             position = last.position
         }
     }
+}
+
+/// The PostgreSQL stores a command's ledger follows, held until the process exits: a ledger may
+/// be used up to the command's last line, and postgres-nio wants a connection closed, not
+/// dropped, so none is let go of before the process ends and the system closes its sockets.
+enum FollowedStore {
+    static let kept = Mutex<[PostgresEventStore]>([])
 }

@@ -13,6 +13,7 @@ struct Users: AsyncParsableCommand {
             abstract:
                 "Create a console user and print {\"user\",\"role\",\"password\"}: a one-time password, shown only now, to change at first login.")
         @OptionGroup var database: DatabaseOptions
+        @OptionGroup var store: PostgresStoreOption
         @Argument(help: "The user's name (a-z, 0-9, '.', '_', '-'): the actor user:NAME on every change they make.") var name: String
         @Option(help: "What the user may do: viewer (read), operator (read and change the ledger) or admin.") var role: String
 
@@ -24,7 +25,7 @@ struct Users: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let ledger = try database.open(.createIfMissing)
+            let ledger = try await store.open(database, .createIfMissing)
             guard let role = ConsoleRole(rawValue: role) else { throw ValidationError("--role must be viewer, operator or admin") }
             do {
                 let issued = try ConsoleAccounts.create(ledger, name: name, role: role, metadata: .commandLine())
@@ -49,11 +50,12 @@ struct Users: AsyncParsableCommand {
     struct Disable: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Disable a console user: they can no longer log in.")
         @OptionGroup var database: DatabaseOptions
+        @OptionGroup var store: PostgresStoreOption
         @Argument(help: "The user's name.") var name: String
 
         func run() async throws {
             do {
-                let user = try database.open(.existing).disableConsoleUser(name, metadata: .commandLine())
+                let user = try await store.open(database, .existing).disableConsoleUser(name, metadata: .commandLine())
                 print("disabled \(user.name)")
             } catch let refusal as Refusal {
                 throw ValidationError(refusal.message)

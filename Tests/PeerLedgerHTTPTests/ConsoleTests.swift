@@ -6,6 +6,7 @@ import PeerLedger
 @testable import PeerLedgerConsole
 import PeerLedgerDomain
 import PeerLedgerHTTP
+import PeerLedgerRouters
 import PeerLedgerTestSupport
 import Testing
 
@@ -253,9 +254,98 @@ struct ConsoleTests {
             #expect(audit.html.contains("UserPasswordChanged"))
             #expect(!audit.html.contains("SessionAdded"))
             #expect(audit.html.contains(try #require(events.first?.hash)))
-            let verify = try await console.get("/audit/verify")
+            #expect(try await console.get("/audit/verify").html.contains("Never verified from the console."))
+            let verify = try await console.submit("/audit/verify", from: "/audit/verify", [])
+            #expect(verify.status == .ok)
             #expect(verify.html.contains(#"class="ok""#))
-            #expect(try await console.get("/").html.contains("Last verified "))
+            #expect(try await console.get("/").html.contains("by user:alice (through position "))
+        }
+    }
+
+    @Test("a verify run from the console is a LogVerified event of its user, and the dashboard shows it after the ledger is reopened")
+    func lastVerifySurvivesARestart() async throws {
+        let path = Scratch.url("console-verify-\(UUID().uuidString).sqlite").path
+        let head: Int64
+        do {
+            let ledger = try Ledger.open(at: path)
+            let password = try ConsoleAccounts.create(ledger, name: "alice", role: .viewer, metadata: EventMetadata(actor: "test"), cost: ConsoleWorld.cost).password
+            head = try ledger.eventCount()
+            try await buildApplication(ledger: ledger, host: "127.0.0.1", port: 0, logger: Logger(label: "test"), consolePasswordCost: ConsoleWorld.cost)
+                .test(.router) { client in
+                    let console = ConsoleClient(client)
+                    try await console.logIn("alice", password, newPassword: "alice-chose-this-one")
+                    // A viewer may verify: the record changes nothing of the peering state.
+                    let verify = try await console.submit("/audit/verify", from: "/audit/verify", [])
+                    #expect(verify.status == .ok)
+                    #expect(verify.html.contains("OK: \(head + 1) events, hash chain intact"))
+                }
+        }
+        // Another server on the same file: its memory is new, the log is not.
+        let reopened = try Ledger.open(at: path)
+        let verified = try #require(try reopened.readingNowEvents(type: LogVerified.type).last)
+        #expect(verified.stream == "log")
+        #expect(Self.actor(verified) == "user:alice")
+        guard case let .logVerified(payload) = try LedgerEvent(verified) else { throw TestFailure("not a LogVerified: \(verified.type)") }
+        #expect(payload.position == head + 1)  // the password change came first
+        #expect(payload.valid)
+        #expect(payload.summary.hasPrefix("OK: \(head + 1) events, hash chain intact, last hash "))
+        try await buildApplication(ledger: reopened, host: "127.0.0.1", port: 0, logger: Logger(label: "test"), consolePasswordCost: ConsoleWorld.cost)
+            .test(.router) { client in
+                let console = ConsoleClient(client)
+                try await console.logIn("alice", "alice-chose-this-one")
+                let dashboard = try await console.get("/")
+                let at = try #require(Timestamp(parsing: verified.recordedAt)).iso8601
+                #expect(dashboard.html.contains("Last verified \(at) by user:alice (through position \(head + 1)): OK: \(head + 1) events"))
+                // As of the moment before the verify, there was none yet.
+                let before = try await console.get("/?as_of=" + (try #require(Timestamp(parsing: verified.recordedAt))).advanced(bySeconds: -1).iso8601)
+                #expect(before.html.contains("Never verified from the console."))
+            }
+    }
+
+    @Test("the dashboard shows each router's drift as its polls recorded it, as of any moment, without reaching the router")
+    func dashboardDriftOnRouters() async throws {
+        let world = try await ConsoleWorld()
+        try registerAR1(world.ledger)
+        let router = FakeRouter()
+        let poller = RouterPoller(ledger: world.ledger, connector: router)
+        // Amazon's session (1) is on ar1 but was never pushed; Cloudflare's 206.126.236.220 is in no session.
+        router.report([
+            ObservedNeighbor(address: "206.126.236.68", remoteASN: 16509, state: .established, prefixesReceived: 180, lastError: nil),
+            ObservedNeighbor(address: "206.126.236.220", remoteASN: 13335, state: .active, prefixesReceived: nil, lastError: nil),
+        ])
+        let first = try #require(try await poller.pollAll().first)
+        #expect(first.driftRecorded)
+        // The same drift again (a stranger's state flapping included) records nothing more.
+        router.report([
+            ObservedNeighbor(address: "206.126.236.68", remoteASN: 16509, state: .established, prefixesReceived: 180, lastError: nil),
+            ObservedNeighbor(address: "206.126.236.220", remoteASN: 13335, state: .idle, prefixesReceived: nil, lastError: nil),
+        ])
+        #expect(try await poller.pollAll().first?.driftRecorded == false)
+        let recorded = try world.ledger.readingNowEvents(type: RouterDriftObserved.type)
+        #expect(recorded.map(\.stream) == ["router-422"])
+        let since = try #require(Timestamp(parsing: recorded[0].recordedAt))
+        // The stranger is gone: the drift changed, and what is left is recorded.
+        router.report([ObservedNeighbor(address: "206.126.236.68", remoteASN: 16509, state: .established, prefixesReceived: 180, lastError: nil)])
+        #expect(try await poller.pollAll().first?.driftRecorded == true)
+        let latest = try #require(try world.ledger.readingNowEvents(type: RouterDriftObserved.type).last.flatMap { Timestamp(parsing: $0.recordedAt) })
+        router.fail(with: .unreachable("the dashboard must not reach the router"))
+        try await Self.loggedIn("victor", world) { console in
+            let asOf = since.iso8601
+            let past = try await console.get("/?as_of=\(asOf)")
+            #expect(past.status == .ok)
+            #expect(past.html.contains("<h2>Drift on routers</h2>"))
+            #expect(past.html.contains("<td>ar1.inoc.com</td><td><ul class=\"drift\"><li>neighbor 206.126.236.220 (AS13335) is in no session</li>"))
+            #expect(past.html.contains(#"<li><a href="/sessions/1?as_of=\#(asOf)">session 1</a> is on ar1.inoc.com but was configured by hand</li></ul></td><td>\#(asOf)</td>"#))
+            let now = try await console.get("/")
+            #expect(!now.html.contains("206.126.236.220"))
+            #expect(now.html.contains(#"<td>ar1.inoc.com</td><td><ul class="drift"><li><a href="/sessions/1">session 1</a> is on ar1.inoc.com but was configured by hand</li></ul></td><td>\#(latest.iso8601)</td>"#))
+            let before = try await console.get("/?as_of=\(since.advanced(bySeconds: -1).iso8601)")
+            #expect(before.html.contains("<td>ar1.inoc.com</td><td><span class=\"muted\">none recorded</span></td>"))
+            // The routers page shows the same recorded drift, as of the same moments.
+            let routers = try await console.get("/routers")
+            #expect(routers.html.contains(#"<td><ul class="drift"><li><a href="/sessions/1">session 1</a> is on ar1.inoc.com but was configured by hand</li></ul></td>"#))
+            let routersPast = try await console.get("/routers?as_of=\(asOf)")
+            #expect(routersPast.html.contains("<li>neighbor 206.126.236.220 (AS13335) is in no session</li>"))
         }
     }
 

@@ -61,6 +61,9 @@ final class HeadlessChromium: @unchecked Sendable {
         let attached = try call("Target.attachToTarget", ["targetId": targetID, "flatten": true], browserLevel: true)
         guard let session = attached["sessionId"] as? String else { throw TestFailure("Target.attachToTarget gave no sessionId: \(attached)") }
         sessionID = session
+        // A headless page is never the focused window; without this, focus and :focus-visible
+        // would not follow the keyboard as in a person's browser.
+        _ = try call("Emulation.setFocusEmulationEnabled", ["enabled": true])
         try resize(width: width, height: height)
     }
 
@@ -118,6 +121,63 @@ final class HeadlessChromium: @unchecked Sendable {
         let done = try evaluate(
             "(function(){ var f = document.querySelector(\(Self.literal(selector))); if (!f) return false; f.requestSubmit(); return true; })()")
         guard done as? Bool == true else { throw TestFailure("no form \(selector) on the page") }
+    }
+
+    /// A key the keyboard user presses: Tab (Shift+Tab with `shift`) or Enter, as the browser's
+    /// own key events, so focus moves and links and forms act as they do for a person.
+    enum Key: String {
+        case tab = "Tab", enter = "Enter"
+        var code: Int { self == .tab ? 9 : 13 }
+    }
+
+    func press(_ key: Key, shift: Bool = false) throws {
+        var down: [String: Any] = [
+            "type": "keyDown", "key": key.rawValue, "code": key.rawValue, "windowsVirtualKeyCode": key.code,
+            "nativeVirtualKeyCode": key.code, "modifiers": shift ? 8 : 0,
+        ]
+        if key == .enter { down["text"] = "\r" }
+        _ = try call("Input.dispatchKeyEvent", down)
+        _ = try call(
+            "Input.dispatchKeyEvent",
+            ["type": "keyUp", "key": key.rawValue, "code": key.rawValue, "windowsVirtualKeyCode": key.code, "nativeVirtualKeyCode": key.code,
+             "modifiers": shift ? 8 : 0])
+    }
+
+    /// Types `text` into the focused field, as a keyboard would.
+    func type(_ text: String) throws {
+        _ = try call("Input.insertText", ["text": text])
+    }
+
+    /// The focused element as `tag:id` or, without an id, `tag:its text` (`a:Dashboard`).
+    func focused() throws -> String {
+        try evaluate(
+            "(function(){ var e = document.activeElement; if (!e) return ''; return e.tagName.toLowerCase() + ':' + (e.id || (e.innerText || e.value || '').trim()); })()"
+        ) as? String ?? ""
+    }
+
+    /// Whether the focused element shows that it has the focus (an outline of 2 px or more from
+    /// `:focus-visible`) inside the viewport.
+    func focusIsVisible() throws -> Bool {
+        try evaluate(
+            """
+            (function(){ var e = document.activeElement; if (!e || e === document.body) return false;
+              var s = getComputedStyle(e), r = e.getBoundingClientRect();
+              return e.matches(':focus-visible') && s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2
+                && r.bottom > 0 && r.top < innerHeight && r.right > 0 && r.left < innerWidth; })()
+            """) as? Bool == true
+    }
+
+    /// Presses Tab, at most `limit` times, until the element `tag:id` (as `focused()` names it)
+    /// has the focus; returns every element focused on the way, in order.
+    func tab(to target: String, limit: Int = 25) throws -> [String] {
+        var path: [String] = []
+        for _ in 0..<limit {
+            try press(.tab)
+            let now = try focused()
+            path.append(now)
+            if now == target { return path }
+        }
+        throw TestFailure("\(limit) presses of Tab did not reach \(target); they reached \(path)")
     }
 
     /// A PNG of the page as shown, written to `file`.

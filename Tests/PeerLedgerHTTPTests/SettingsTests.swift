@@ -200,13 +200,13 @@ struct SettingsTests {
             ])
     }
 
-    @Test("tls_cert without tls_key, and the reserved key store, are refused with the reason")
-    func togetherAndReserved() {
-        let path = configurationFile("tls_cert = \"/etc/peerledger/tls/fullchain.pem\"\nstore = \"postgres://ledger@db.example.net/peerledger\"\n")
-        #expect(
-            problems(file: path) == [
-                "\(path): store is reserved for a store URL (PostgreSQL, not supported yet); give the SQLite file as db = \"PATH\""
-            ])
+    @Test("tls_cert without tls_key is refused with the reason; store takes a PostgreSQL URL and its password from the environment")
+    func togetherAndStore() throws {
+        let path = configurationFile("store = \"postgres://ledger@db.example.net/peerledger?sslmode=verify-full\"\n")
+        let settings = try ServeSettings.resolve(file: path, environment: ["PEERLEDGER_STORE_PASSWORD": "pg-pass"])
+        #expect(settings.store == "postgres://ledger@db.example.net/peerledger?sslmode=verify-full")
+        #expect(settings.storePassword?.reveal() == "pg-pass")
+        #expect(!settings.summary().joined().contains("pg-pass"))
         let certificateOnly = configurationFile("tls_cert = \"/etc/peerledger/tls/fullchain.pem\"\n")
         #expect(problems(file: certificateOnly) == ["tls_cert is set (file \(certificateOnly)) but tls_key is not: HTTPS needs both"])
     }

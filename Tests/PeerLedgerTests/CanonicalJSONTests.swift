@@ -303,6 +303,10 @@ struct CanonicalJSONTests {
         (.userCreated(.init(name: "alice", role: .operator)), #"{"name":"alice","role":"operator"}"#),
         (.userDisabled(.init(name: "alice")), #"{"name":"alice"}"#),
         (.userPasswordChanged(.init(name: "alice")), #"{"name":"alice"}"#),
+        (.routerDriftObserved(.init(routerID: 1, unknownNeighbors: [.init(address: "206.126.236.220", remoteASN: 13335), .init(address: "2001:504:0:2::13335:1", remoteASN: nil)], missingSessions: [41, 7], unpushedSessions: [12])),
+         #"{"missing_sessions":[7,41],"router_id":1,"unknown_neighbors":[{"address":"2001:504:0:2::13335:1"},{"address":"206.126.236.220","remote_asn":13335}],"unpushed_sessions":[12]}"#),
+        (.logVerified(.init(position: 1200, lastHash: "9f2c", valid: true, summary: "OK: 1200 events, hash chain intact, last hash 9f2c")),
+         #"{"last_hash":"9f2c","position":1200,"summary":"OK: 1200 events, hash chain intact, last hash 9f2c","valid":true}"#),
     ]
 
     @Test("each event type's payload bytes are those its existing ledgers hold")
@@ -594,7 +598,7 @@ struct JSONWorld {
 
 /// Random events of every type, with text from `JSONWorld` and integers at the edges.
 struct EventWorld {
-    static let kinds = 28
+    static let kinds = 30
     var world: JSONWorld
 
     init(seed: UInt64) { world = JSONWorld(seed: seed, largeIntegers: true) }
@@ -690,6 +694,11 @@ struct EventWorld {
         case 24: return .webhookDisabled(.init(webhookID: int(), reason: text(), failingSince: text()))
         case 25: return .userCreated(.init(name: text(), role: ConsoleRole.allCases[world.below(ConsoleRole.allCases.count)]))
         case 26: return .userDisabled(.init(name: text()))
+        case 27:
+            return .routerDriftObserved(
+                .init(routerID: int(), unknownNeighbors: (0..<world.below(3)).map { _ in DriftNeighbor(address: text(), remoteASN: maybe { $0.int() }) },
+                      missingSessions: (0..<world.below(3)).map { _ in int() }, unpushedSessions: (0..<world.below(3)).map { _ in int() }))
+        case 28: return .logVerified(.init(position: int(), lastHash: text(), valid: world.below(2) == 0, summary: text()))
         default: return .userPasswordChanged(.init(name: text()))
         }
     }

@@ -318,7 +318,9 @@ struct ConfigureSessionTests {
             ObservedNeighbor(address: "206.126.236.9", remoteASN: 64512, state: .active, prefixesReceived: 0, lastError: nil),
         ])
         let first = try await poller.pollAll()
-        #expect(first.first?.eventsAppended == 1)
+        // Its state, and the drift (a neighbor in no session) recorded on the router's stream.
+        #expect(first.first?.eventsAppended == 2)
+        #expect(first.first?.driftRecorded == true)
         #expect(first.first?.unknownNeighbors.map(\.address) == ["206.126.236.9"])
         #expect(first.first?.lines.last == "  drift: neighbor 206.126.236.9 (AS64512, active) is on the router but in no session of ar1.inoc.com")
         let sessions = try await r.call("action=getSessions&public_id=1")
@@ -337,7 +339,16 @@ struct ConfigureSessionTests {
         let state = try r.t.ledger.readNow { db in try SessionRouterState.fetch(db, session: 1) }
         #expect(state?.lastError == "Cease/Maximum Number of Prefixes Reached")
         r.router.report([])
-        #expect(try await poller.pollAll().first?.missingSessions == [1])
+        let gone = try #require(try await poller.pollAll().first)
+        #expect(gone.missingSessions == [1])
+        #expect(gone.driftRecorded)
+        let drifts = try r.t.ledger.readingNow { reader in try reader.events(matching: AuditQuery(type: RouterDriftObserved.type)) }.map { try LedgerEvent($0) }
+        #expect(drifts == [
+            .routerDriftObserved(.init(routerID: 422, unknownNeighbors: [.init(address: "206.126.236.9", remoteASN: 64512)], missingSessions: [], unpushedSessions: [])),
+            // The stranger gone: no drift left, recorded as such.
+            .routerDriftObserved(.init(routerID: 422, unknownNeighbors: [], missingSessions: [], unpushedSessions: [])),
+            .routerDriftObserved(.init(routerID: 422, unknownNeighbors: [], missingSessions: [1], unpushedSessions: [])),
+        ])
         // The projections rebuild to the same rows.
         #expect(try r.t.ledger.rebuild().matches)
     }
@@ -350,7 +361,7 @@ struct ConfigureSessionTests {
             ObservedNeighbor(address: "206.126.236.102", remoteASN: 20940, state: .established, prefixesReceived: 7, lastError: nil)
         ])
         let report = try #require(try await RouterPoller(ledger: r.t.ledger, connector: r.router).pollAll().first)
-        #expect(report.eventsAppended == 1)
+        #expect(report.eventsAppended == 2)
         #expect(report.unpushedSessions == [1])
         #expect(report.lines.last == "  drift: session 1 is on ar1.inoc.com but was never pushed by PeerLedger (its state stays not configured)")
         let session = try #require(try r.session())

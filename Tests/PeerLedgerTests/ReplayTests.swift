@@ -5,6 +5,7 @@ import Testing
 @testable import PeerLedger
 @testable import PeerLedgerDomain
 @testable import PeerLedgerFixtures
+@testable import PeerLedgerPostgres
 
 /// Every scenario in Replays/ must hold.
 @Suite("Replays")
@@ -26,6 +27,15 @@ struct ReplayTests {
     func replay(_ file: String) async throws {
         let scenario = try ReplayScenario.load(contentsOf: Self.folder.appendingPathComponent(file))
         let mismatches = try await scenario.run()
+        #expect(mismatches.isEmpty, "\(mismatches.joined(separator: "\n"))")
+    }
+
+    @Test(
+        "each replay gives exactly its recorded answers through a ledger following PostgreSQL, whose log is the copy's, byte for byte",
+        .enabled(if: postgresAvailable, postgresNeeded), arguments: scenarios)
+    func replayOnPostgres(_ file: String) async throws {
+        let scenario = try ReplayScenario.load(contentsOf: Self.folder.appendingPathComponent(file))
+        let mismatches = try await withPostgresStore { store, _ in try await scenario.run(following: store) }
         #expect(mismatches.isEmpty, "\(mismatches.joined(separator: "\n"))")
     }
 

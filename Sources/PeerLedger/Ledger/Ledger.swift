@@ -23,6 +23,10 @@ public final class Ledger: Sendable {
     public let commits = CommitSignal()
     /// Copies of the projections at past positions, for reads `as_of` a moment (file ledgers only).
     public let snapshots: ProjectionSnapshots?
+    /// The log of record this file follows (`follow`), or nil: the file is the log itself.
+    let followed = Mutex<FollowedRecord?>(nil)
+    /// Where the log this file is a copy of is, once it has followed one (`log_of_record`).
+    let copyOf = Mutex<String?>(nil)
 
     /// Opens the ledger at `path`: WAL, `synchronous=FULL`, migrations applied.
     ///
@@ -124,6 +128,8 @@ public final class Ledger: Sendable {
         try database.barrierWriteWithoutTransaction { db in
             try Migrator.migrate(db, migrations: Migration.embedded, now: now)
         }
+        let copied = try database.read(Self.copiedLog)
+        copyOf.withLock { $0 = copied }
         guard checksProjections else { return }
         _ = try database.write { db in try Projector.bringUpToDate(db, prefetchFrom: database as? DatabasePool) }
     }
@@ -153,6 +159,15 @@ public final class Ledger: Sendable {
     ) async throws -> T {
         let started = ContinuousClock.now
         defer { commits.wrote(in: ContinuousClock.now - started) }
+        try refuseWritingToACopyAlone()
+        if let record = logOfRecord {
+            let (clock, ids) = (self.clock, self.ids)
+            let result = try await database.writeWithoutTransaction { db in
+                try Self.commandFollowing(db, record, metadata, clock: clock, ids: ids, body)
+            }
+            commits.signal()
+            return result
+        }
         if Self.writesOnCallerThread, groups.beginAlone() {
             defer { groups.endAlone(database) }
             let result = try writeNow(metadata, body)
@@ -225,8 +240,11 @@ public final class Ledger: Sendable {
     /// The synchronous twin of `write`, for command-line tools. Signals `commits` once its commit
     /// returned, as `write` does.
     public func writeNow<T>(_ metadata: EventMetadata, _ body: (LedgerTransaction) throws -> T) throws -> T {
+        try refuseWritingToACopyAlone()
+        let record = logOfRecord
         let result = try database.writeWithoutTransaction { db in
-            try Self.command(db, metadata, clock: clock, ids: ids, projecting: true, body)
+            if let record { return try Self.commandFollowing(db, record, metadata, clock: clock, ids: ids, body) }
+            return try Self.command(db, metadata, clock: clock, ids: ids, projecting: true, body)
         }
         commits.signal()
         return result
@@ -283,6 +301,9 @@ public final class Ledger: Sendable {
     /// that reads the log's head (`LedgerTransaction.init`): no query of its own. For the
     /// package's own bulk loaders (fixtures, bench), not for a library user: `package`.
     package func appendLogFirst<T>(_ metadata: EventMetadata, _ body: (LedgerTransaction) throws -> T) throws -> T {
+        guard logOfRecord == nil, copyOfLog == nil else {
+            throw LogOfRecordError(description: "a bulk load goes into the log of record, not into a file that follows it")
+        }
         let result = try database.writeWithoutTransaction { db in
             try Self.command(db, metadata, clock: clock, ids: ids, projecting: false, body)
         }
@@ -322,8 +343,10 @@ public final class Ledger: Sendable {
     }
 
     /// A read on a consistent snapshot of the projections.
+    /// A ledger that follows a log of record is brought level with it first (`catchUpIfBehind`).
     package func read<T: Sendable>(_ body: @Sendable (Database) throws -> T) async throws -> T {
-        try await database.read(body)
+        try await catchUpIfBehind()
+        return try await database.read(body)
     }
 
     package func readNow<T>(_ body: (Database) throws -> T) throws -> T {

@@ -194,7 +194,8 @@ extension LedgerEvent {
         case .apiKeyCreated, .apiKeyRevoked, .peeringDBObjectCreated, .peeringDBObjectChanged, .peeringDBObjectRemoved,
             .ownNetworkSet, .peerStatusReset, .peerUpdated, .routerAdded, .routerRemoved, .peeringRequestSent,
             .peeringRequestDelivered, .peeringRequestDeliveryFailed, .peeringRequestFailedPermanently, .peeringRequestAnswered,
-            .webhookSubscribed, .webhookUnsubscribed, .webhookDisabled, .userCreated, .userDisabled, .userPasswordChanged:
+            .webhookSubscribed, .webhookUnsubscribed, .webhookDisabled, .userCreated, .userDisabled, .userPasswordChanged,
+            .routerDriftObserved, .logVerified:
             nil
         }
     }

@@ -85,6 +85,34 @@ enum APIKeyStore {
             revokedAt: row["revoked_at"], declaredScope: (row["scope"] as String?).flatMap(APIKeyScope.init(rawValue:)))
     }
 
+    /// A key made or revoked on another node, as a ledger that follows a log of record copies
+    /// its event in (`Ledger.copyIn`): the row built from the event and the secrets it refers to.
+    /// A key made before keys carried their refs is left to the node that made it.
+    static func copyIn(_ db: Database, _ event: RecordedEvent) throws {
+        switch event.type {
+        case APIKeyCreated.type:
+            guard case let .apiKeyCreated(created) = try LedgerEvent(event), let secretRef = created.secretRef,
+                let tokenRef = created.tokenRef, let secret = try SQLiteLog.secret(db, ref: secretRef),
+                let tokenHash = try SQLiteLog.secret(db, ref: tokenRef)
+            else { return }
+            try db.execute(
+                sql: """
+                    INSERT INTO api_keys (api_key, name, secret, read_only, created_at, token_sha256, scope)
+                    VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (api_key) DO NOTHING
+                    """,
+                arguments: [
+                    created.apiKey, created.name, secret, created.readOnly,
+                    Timestamp(parsing: event.recordedAt)?.apiText ?? event.recordedAt, tokenHash, created.scope,
+                ])
+        case APIKeyRevoked.type:
+            guard case let .apiKeyRevoked(revoked) = try LedgerEvent(event) else { return }
+            try db.execute(
+                sql: "UPDATE api_keys SET revoked_at = ? WHERE api_key = ? AND revoked_at IS NULL",
+                arguments: [Timestamp(parsing: event.recordedAt)?.apiText ?? event.recordedAt, revoked.apiKey])
+        default: return
+        }
+    }
+
     /// The hex SHA-256 of a bearer token: all the ledger keeps of it.
     static func tokenHash(_ token: String) -> String { SHA256.hash(data: Array(token.utf8)).hexString }
 }
@@ -135,9 +163,16 @@ extension Ledger {
                     VALUES (?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [key.apiKey, name, secret, readOnly, key.createdAt, APIKeyStore.tokenHash(token), scope.rawValue])
+            // On a ledger that follows a log of record, the other nodes build the key's row from
+            // its event and the two secrets it refers to (`APIKeyStore.copyIn`).
+            let following = transaction.record != nil
             try transaction.append(
-                .apiKeyCreated(APIKeyCreated(apiKey: key.apiKey, name: name, readOnly: readOnly, scope: scope.rawValue)), to: "apikey-\(key.apiKey)",
-                expecting: .noStream)
+                .apiKeyCreated(
+                    APIKeyCreated(
+                        apiKey: key.apiKey, name: name, readOnly: readOnly, scope: scope.rawValue,
+                        secretRef: following ? try transaction.storeSecret(secret) : nil,
+                        tokenRef: following ? try transaction.storeSecret(APIKeyStore.tokenHash(token)) : nil)),
+                to: "apikey-\(key.apiKey)", expecting: .noStream)
             return IssuedAPIKey(key: key, secret: secret, token: token)
         }
     }

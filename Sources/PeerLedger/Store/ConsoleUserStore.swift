@@ -63,6 +63,39 @@ enum ConsoleUserStore {
     }
 }
 
+extension ConsoleUserStore {
+    /// A user made or changed on another node, as a ledger that follows a log of record copies
+    /// the event in (`Ledger.copyIn`): the row built or changed from the event and the hash it
+    /// refers to. Users made before their events carried the ref are left to the node that made them.
+    static func copyIn(_ db: Database, _ event: RecordedEvent) throws {
+        let at = Timestamp(parsing: event.recordedAt)?.apiText ?? event.recordedAt
+        switch event.type {
+        case UserCreated.type:
+            guard case let .userCreated(created) = try LedgerEvent(event), let ref = created.passwordHashRef,
+                let hash = try SQLiteLog.secret(db, ref: ref)
+            else { return }
+            try db.execute(
+                sql: """
+                    INSERT INTO console_users (name, role, password_hash, must_change_password, created_at)
+                    VALUES (?, ?, ?, 1, ?) ON CONFLICT (name) DO NOTHING
+                    """,
+                arguments: [created.name, created.role.rawValue, hash, at])
+        case UserPasswordChanged.type:
+            guard case let .userPasswordChanged(changed) = try LedgerEvent(event), let ref = changed.passwordHashRef,
+                let hash = try SQLiteLog.secret(db, ref: ref)
+            else { return }
+            try db.execute(
+                sql: "UPDATE console_users SET password_hash = ?, must_change_password = ? WHERE name = ?",
+                arguments: [hash, changed.mustChange ?? false, changed.name])
+        case UserDisabled.type:
+            guard case let .userDisabled(disabled) = try LedgerEvent(event) else { return }
+            try db.execute(
+                sql: "UPDATE console_users SET disabled_at = ? WHERE name = ? AND disabled_at IS NULL", arguments: [at, disabled.name])
+        default: return
+        }
+    }
+}
+
 extension LedgerReader {
     /// The user named `name` with their password hash, as this snapshot sees them, or nil.
     package func storedConsoleUser(_ name: String) throws -> StoredConsoleUser? { try ConsoleUserStore.lookup(db, name) }
@@ -78,7 +111,12 @@ extension LedgerTransaction {
             sql: "UPDATE console_users SET password_hash = ?, must_change_password = ? WHERE name = ?",
             arguments: [passwordHash, mustChange, name])
         let stream = ConsoleUser.stream(name)
-        try append(.userPasswordChanged(UserPasswordChanged(name: name)), to: stream, expecting: .exactly(try version(of: stream) ?? 0))
+        // On a ledger that follows a log of record, the other nodes take the new hash from the
+        // event's ref (`ConsoleUserStore.copyIn`).
+        let changed = record == nil
+            ? UserPasswordChanged(name: name)
+            : UserPasswordChanged(name: name, passwordHashRef: try storeSecret(passwordHash), mustChange: mustChange)
+        try append(.userPasswordChanged(changed), to: stream, expecting: .exactly(try version(of: stream) ?? 0))
     }
 }
 
@@ -98,7 +136,10 @@ extension Ledger {
                     VALUES (?, ?, ?, 1, ?)
                     """,
                 arguments: [name, role.rawValue, passwordHash, user.createdAt])
-            try transaction.append(.userCreated(UserCreated(name: name, role: role)), to: ConsoleUser.stream(name), expecting: .noStream)
+            let hashRef = transaction.record == nil ? nil : try transaction.storeSecret(passwordHash)
+            try transaction.append(
+                .userCreated(UserCreated(name: name, role: role, passwordHashRef: hashRef)), to: ConsoleUser.stream(name),
+                expecting: .noStream)
             return user
         }
     }

@@ -88,8 +88,10 @@ extension Ledger: EventStore {
         _ body: @escaping @Sendable (LedgerTransaction) throws -> T
     ) async throws -> Appended<T> {
         try await write(metadata) { transaction in
+            // A ledger following a log of record asks the record: a key may have been used on another node.
             if let idempotency,
-                let stored = try SQLiteLog.idempotencyRecord(transaction.db, actor: idempotency.actor, key: idempotency.key)
+                let stored = try transaction.record?.idempotencyRecord(actor: idempotency.actor, key: idempotency.key)
+                    ?? SQLiteLog.idempotencyRecord(transaction.db, actor: idempotency.actor, key: idempotency.key)
             {
                 guard stored.fingerprint == idempotency.fingerprint else {
                     throw LedgerError.idempotencyKeyReused(key: idempotency.key)
@@ -98,9 +100,13 @@ extension Ledger: EventStore {
             }
             let value = try body(transaction)
             if let idempotency {
+                let kept = IdempotencyRecord(
+                    actor: idempotency.actor, key: idempotency.key, fingerprint: idempotency.fingerprint, answer: record(value),
+                    position: transaction.lastPosition)
                 try SQLiteLog.storeIdempotencyRecord(
-                    transaction.db, actor: idempotency.actor, key: idempotency.key, fingerprint: idempotency.fingerprint,
-                    answer: record(value), position: transaction.lastPosition)
+                    transaction.db, actor: kept.actor, key: kept.key, fingerprint: kept.fingerprint, answer: kept.answer,
+                    position: kept.position)
+                if transaction.record != nil { transaction.idempotencyForRecord = kept }
             }
             return .new(value)
         }

@@ -23,6 +23,13 @@ public final class LedgerTransaction {
     /// hold them all in memory.
     public var retainsAppended = true
 
+    /// The log of record the ledger follows (`Ledger.follow`), or nil. With one, the secrets and
+    /// the idempotency record this command keeps are handed to it at the commit as well.
+    var record: (any LogOfRecord)?
+    private(set) var secretsForRecord: [(ref: String, value: String)] = []
+    var mailForRecord: [QueuedMail] = []
+    var idempotencyForRecord: IdempotencyRecord?
+
     /// False for a log-first transaction (`Ledger.appendLogFirst`): its events are not applied.
     let projecting: Bool
 
@@ -105,6 +112,7 @@ public final class LedgerTransaction {
     public func storeSecret(_ value: String) throws -> String {
         let ref = "secret-\(ids.next())"
         try SQLiteLog.storeSecret(db, ref: ref, value: value)
+        if record != nil { secretsForRecord.append((ref, value)) }
         return ref
     }
 

@@ -69,6 +69,37 @@ public enum Outbox {
             arguments: [state, attempts, reply, nextAttempt?.iso8601, requestID])
     }
 
+    /// A message queued through another node, as a ledger that follows a log of record copies it
+    /// in (`Ledger.copyIn`): pending from when it was queued, unless the row is here already.
+    static func copyIn(_ db: Database, _ queued: QueuedMail) throws {
+        let recipients = JSON.array(queued.mail.recipients.map(JSON.string)).serialized()
+        try db.execute(
+            sql: """
+                INSERT INTO outbox (request_id, message_id, sender, recipients, message, state, attempts, next_attempt_at, created_at)
+                VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?) ON CONFLICT (request_id) DO NOTHING
+                """,
+            arguments: [queued.requestID, queued.messageID, queued.mail.sender, recipients, queued.mail.message, queued.queuedAt, queued.queuedAt])
+    }
+
+    /// A delivery attempt made by another node, as a ledger that follows a log of record copies
+    /// its event in: the row settled as that node settled its own, so no node sends it again.
+    static func copyIn(_ db: Database, _ event: RecordedEvent) throws {
+        switch event.type {
+        case PeeringRequestDelivered.type:
+            guard case let .peeringRequestDelivered(done) = try LedgerEvent(event) else { return }
+            try update(db, requestID: done.requestID, state: "delivered", attempts: done.attempt, reply: done.reply, nextAttempt: nil)
+        case PeeringRequestFailedPermanently.type:
+            guard case let .peeringRequestFailedPermanently(failed) = try LedgerEvent(event) else { return }
+            try update(db, requestID: failed.requestID, state: "failed", attempts: failed.attempts, reply: failed.reply, nextAttempt: nil)
+        case PeeringRequestDeliveryFailed.type:
+            guard case let .peeringRequestDeliveryFailed(failed) = try LedgerEvent(event) else { return }
+            try update(
+                db, requestID: failed.requestID, state: "pending", attempts: failed.attempt, reply: failed.reply,
+                nextAttempt: Timestamp(parsing: failed.nextAttemptAt))
+        default: return
+        }
+    }
+
     /// Counts by state, for `outbox status` and tests.
     package static func counts(_ db: Database) throws -> [String: Int] {
         Dictionary(
@@ -83,6 +114,10 @@ extension LedgerTransaction {
     /// sent only if the command commits.
     package func enqueueMail(requestID: Int64, messageID: String, mail: OutgoingMail) throws {
         try Outbox.enqueue(db, requestID: requestID, messageID: messageID, mail: mail, now: recordedAt)
+        // On a ledger that follows a log of record, the message goes there too, for every node.
+        if record != nil {
+            mailForRecord.append(QueuedMail(requestID: requestID, messageID: messageID, mail: mail, queuedAt: recordedAt.iso8601))
+        }
     }
 
     /// The outbox row's state for request `requestID` (`pending`, `delivered`, `failed`), or nil

@@ -78,5 +78,6 @@ extension RecordedEvent {
         SessionConfigurationApplied.type, SessionConfigurationFailed.type, PeeringRequestDeliveryFailed.type,
         PeeringRequestFailedPermanently.type, RouterAdded.type, RouterRemoved.type, OwnNetworkSet.type, APIKeyCreated.type,
         APIKeyRevoked.type, UserCreated.type, UserDisabled.type, UserPasswordChanged.type,
+        RouterDriftObserved.type, LogVerified.type,
     ].map { (name: $0, bytes: Array($0.utf8)) }
 }

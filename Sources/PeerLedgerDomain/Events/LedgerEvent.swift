@@ -28,6 +28,8 @@ public enum LedgerEvent: Sendable, Equatable {
     case userCreated(UserCreated)
     case userDisabled(UserDisabled)
     case userPasswordChanged(UserPasswordChanged)
+    case routerDriftObserved(RouterDriftObserved)
+    case logVerified(LogVerified)
 
     /// The type name of every kind of event, as the log spells it (`SessionAdded`).
     public static let typeNames: [String] = [
@@ -37,7 +39,7 @@ public enum LedgerEvent: Sendable, Equatable {
         SessionConfigurationApplied.type, SessionConfigurationFailed.type, SessionStateObserved.type, PeeringRequestSent.type,
         PeeringRequestDelivered.type, PeeringRequestDeliveryFailed.type, PeeringRequestFailedPermanently.type,
         PeeringRequestAnswered.type, WebhookSubscribed.type, WebhookUnsubscribed.type, WebhookDisabled.type, UserCreated.type,
-        UserDisabled.type, UserPasswordChanged.type,
+        UserDisabled.type, UserPasswordChanged.type, RouterDriftObserved.type, LogVerified.type,
     ]
 
     /// The payload's type name and schema version, and its canonical JSON.
@@ -79,6 +81,8 @@ public enum LedgerEvent: Sendable, Equatable {
         case let .userCreated(p): return try pack(p)
         case let .userDisabled(p): return try pack(p)
         case let .userPasswordChanged(p): return try pack(p)
+        case let .routerDriftObserved(p): return try pack(p)
+        case let .logVerified(p): return try pack(p)
         }
     }
 
@@ -152,6 +156,8 @@ public enum LedgerEvent: Sendable, Equatable {
         case UserCreated.type: self = .userCreated(try unpack(UserCreated.self))
         case UserDisabled.type: self = .userDisabled(try unpack(UserDisabled.self))
         case UserPasswordChanged.type: self = .userPasswordChanged(try unpack(UserPasswordChanged.self))
+        case RouterDriftObserved.type: self = .routerDriftObserved(try unpack(RouterDriftObserved.self))
+        case LogVerified.type: self = .logVerified(try unpack(LogVerified.self))
         default:
             throw LedgerError.unreadableEvent(position: event.position, reason: "unknown event type \(event.type)")
         }

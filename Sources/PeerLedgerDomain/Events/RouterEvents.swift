@@ -158,3 +158,54 @@ public struct SessionStateObserved: EventPayload {
         self.lastError = lastError
     }
 }
+
+/// A neighbor a router has that no live session of that router has: its address and, when the
+/// router reports it, its AS. Its BGP state is left out, so a flapping stranger is one drift.
+public struct DriftNeighbor: Codable, Sendable, Equatable, Comparable {
+    public var address: String
+    public var remoteASN: Int64?
+
+    public enum CodingKeys: String, CodingKey {
+        case address
+        case remoteASN = "remote_asn"
+    }
+
+    public init(address: String, remoteASN: Int64?) {
+        self.address = address
+        self.remoteASN = remoteASN
+    }
+
+    public static func < (lhs: DriftNeighbor, rhs: DriftNeighbor) -> Bool {
+        (lhs.address, lhs.remoteASN ?? -1) < (rhs.address, rhs.remoteASN ?? -1)
+    }
+}
+
+/// A poll found a router's drift from the ledger other than the ledger last recorded: neighbors
+/// in no session, sessions pushed to it that it lacks, sessions on it PeerLedger never pushed
+/// (configured by hand). Appended only when the drift changed; all three lists empty says the
+/// drift seen before is gone. Each list is sorted, so the same drift is the same payload.
+public struct RouterDriftObserved: EventPayload {
+    public static let type = "RouterDriftObserved"
+    public static let schemaVersion = 1
+    public var routerID: Int64
+    public var unknownNeighbors: [DriftNeighbor]
+    public var missingSessions: [Int64]
+    public var unpushedSessions: [Int64]
+
+    public enum CodingKeys: String, CodingKey {
+        case routerID = "router_id"
+        case unknownNeighbors = "unknown_neighbors"
+        case missingSessions = "missing_sessions"
+        case unpushedSessions = "unpushed_sessions"
+    }
+
+    public init(routerID: Int64, unknownNeighbors: [DriftNeighbor], missingSessions: [Int64], unpushedSessions: [Int64]) {
+        self.routerID = routerID
+        self.unknownNeighbors = unknownNeighbors.sorted()
+        self.missingSessions = missingSessions.sorted()
+        self.unpushedSessions = unpushedSessions.sorted()
+    }
+
+    /// Whether the router showed no drift at all.
+    public var isEmpty: Bool { unknownNeighbors.isEmpty && missingSessions.isEmpty && unpushedSessions.isEmpty }
+}

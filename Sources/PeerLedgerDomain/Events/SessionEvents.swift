@@ -100,19 +100,28 @@ public struct APIKeyCreated: EventPayload {
     /// The key's scope (`read`, `write` or `admin`). Absent in events written before keys had
     /// scopes: their scope follows from `read_only`, and their bytes (and hashes) stay as written.
     public var scope: String?
+    /// The refs of the key's HMAC secret and of its bearer token's SHA-256, kept apart as secrets,
+    /// when the key was made on a ledger that follows a log of record (several nodes): every node
+    /// builds the key's row from them. Absent otherwise, where the key's row holds both.
+    public var secretRef: String?
+    public var tokenRef: String?
 
     public enum CodingKeys: String, CodingKey {
         case apiKey = "api_key"
         case name
         case readOnly = "read_only"
         case scope
+        case secretRef = "secret_ref"
+        case tokenRef = "token_ref"
     }
 
-    public init(apiKey: String, name: String, readOnly: Bool, scope: String? = nil) {
+    public init(apiKey: String, name: String, readOnly: Bool, scope: String? = nil, secretRef: String? = nil, tokenRef: String? = nil) {
         self.apiKey = apiKey
         self.name = name
         self.readOnly = readOnly
         self.scope = scope
+        self.secretRef = secretRef
+        self.tokenRef = tokenRef
     }
 }
 

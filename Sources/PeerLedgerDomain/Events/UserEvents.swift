@@ -17,10 +17,20 @@ public struct UserCreated: EventPayload {
     public static let schemaVersion = 1
     public var name: String
     public var role: ConsoleRole
+    /// The ref of the user's bcrypt hash, kept apart as a secret, when the user was made on a
+    /// ledger that follows a log of record (several nodes): every node builds the user's row
+    /// from it. Absent otherwise, where the user's row holds the hash.
+    public var passwordHashRef: String?
 
-    public init(name: String, role: ConsoleRole) {
+    public enum CodingKeys: String, CodingKey {
+        case name, role
+        case passwordHashRef = "password_hash_ref"
+    }
+
+    public init(name: String, role: ConsoleRole, passwordHashRef: String? = nil) {
         self.name = name
         self.role = role
+        self.passwordHashRef = passwordHashRef
     }
 }
 
@@ -40,8 +50,20 @@ public struct UserPasswordChanged: EventPayload {
     public static let type = "UserPasswordChanged"
     public static let schemaVersion = 1
     public var name: String
+    /// On a ledger that follows a log of record: the ref of the new bcrypt hash and whether it is a
+    /// one-time password to change at the next login (absent otherwise, see `UserCreated`).
+    public var passwordHashRef: String?
+    public var mustChange: Bool?
 
-    public init(name: String) {
+    public enum CodingKeys: String, CodingKey {
+        case name
+        case passwordHashRef = "password_hash_ref"
+        case mustChange = "must_change"
+    }
+
+    public init(name: String, passwordHashRef: String? = nil, mustChange: Bool? = nil) {
         self.name = name
+        self.passwordHashRef = passwordHashRef
+        self.mustChange = mustChange
     }
 }

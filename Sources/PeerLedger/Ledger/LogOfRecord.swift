@@ -1,0 +1,229 @@
+import GRDB
+import Synchronization
+public import PeerLedgerDomain
+
+/// A log kept elsewhere that a ledger file follows: the log of record (PostgreSQL, shared by
+/// several nodes), of which the file holds a copy, event for event, with the projections built
+/// from it. Every node decides its commands on its own copy, brought level with the record under
+/// the record's head lock, and the record accepts a command's events only if they follow its head:
+/// the nodes write one gap-free, hash-chained log as SQLite's single writer does.
+///
+/// The calls of a command's transaction are synchronous and made on the ledger's writer: `lock`
+/// opens the record's transaction, `commit` or `rollback` ends it, in that order, one command at
+/// a time.
+public protocol LogOfRecord: AnyObject, Sendable {
+    /// Where the log is, as shown to people (a URL without its password).
+    var location: String { get }
+    /// Opens a transaction on the record and locks its head: every node's commands wait here, one
+    /// at a time, until `commit` or `rollback`. Returns the head.
+    func lock() throws -> LogHead
+    /// At most `limit` events after `position` (a copy's head), with the secrets kept with them:
+    /// in the open transaction after `lock`, otherwise on their own (bringing a copy level before a read).
+    func tail(after position: Int64, limit: Int) throws -> RecordTail
+    /// The first answer kept for `key` by `actor`, in the open transaction.
+    func idempotencyRecord(actor: String, key: String) throws -> (fingerprint: String, answer: String)?
+    /// Appends `events` (this command's, as the copy recorded them), keeps `secrets`, the `mail`
+    /// the command queued and the `idempotency` record, and commits. The command is acknowledged only once this returns.
+    func commit(
+        _ events: [RecordedEvent], secrets: [(ref: String, value: String)], mail: [QueuedMail], idempotency: IdempotencyRecord?
+    ) throws
+    /// Ends the open transaction without keeping anything.
+    func rollback()
+    /// The record's head now.
+    func recordHead() async throws -> LogHead
+}
+
+/// Events of the record after a copy's head, with the secrets kept with them (every secret when
+/// the copy is empty), and the record's hash at the copy's head, to check that the copy is a prefix.
+public struct RecordTail: Sendable {
+    public var events: [RecordedEvent]
+    public var secrets: [(ref: String, value: String)]
+    /// The mail queued with these events (every message when the copy is empty).
+    public var mail: [QueuedMail]
+    /// The record's hash at the copy's head position (nil for position 0, or when the record is
+    /// shorter than the copy).
+    public var hashAtCopyHead: String?
+
+    public init(events: [RecordedEvent], secrets: [(ref: String, value: String)], mail: [QueuedMail], hashAtCopyHead: String?) {
+        self.events = events
+        self.secrets = secrets
+        self.mail = mail
+        self.hashAtCopyHead = hashAtCopyHead
+    }
+}
+
+/// A request's message as its command queued it in the outbox.
+public struct QueuedMail: Sendable, Equatable {
+    public var requestID: Int64
+    public var messageID: String
+    public var mail: OutgoingMail
+    /// When it was queued (and first due), as the log writes times.
+    public var queuedAt: String
+
+    public init(requestID: Int64, messageID: String, mail: OutgoingMail, queuedAt: String) {
+        self.requestID = requestID
+        self.messageID = messageID
+        self.mail = mail
+        self.queuedAt = queuedAt
+    }
+}
+
+/// The first answer of an idempotent write, as a store keeps it.
+public struct IdempotencyRecord: Sendable, Equatable {
+    public var actor: String
+    public var key: String
+    public var fingerprint: String
+    public var answer: String
+    public var position: Int64
+}
+
+/// Why a ledger file cannot follow a log of record.
+public struct LogOfRecordError: Error, CustomStringConvertible, Equatable {
+    public let description: String
+}
+
+extension Ledger {
+    /// Makes this file follow `record` from now on: brings the copy level (every event and
+    /// secret the file lacks) and, from then on, runs every command under the record's head lock
+    /// and commits it there first, and brings the copy level before every read (`read`).
+    ///
+    /// Refused when the file is not a prefix of the record: an event of its own the record lacks
+    /// (written before it followed, or lost by the record in a failover), or the record shorter
+    /// than the file. The file is a copy: a refused one is removed and made again from the record.
+    public func follow(_ record: any LogOfRecord) throws {
+        followed.withLock { $0 = FollowedRecord(record) }
+        do {
+            try catchUpWithRecord()
+            let since = clock.now().iso8601
+            try database.write { db in
+                try db.execute(
+                    sql: """
+                        INSERT INTO log_of_record (singleton, location, since) VALUES (1, ?, ?)
+                        ON CONFLICT (singleton) DO UPDATE SET location = excluded.location
+                        """,
+                    arguments: [record.location, since])
+            }
+            copyOf.withLock { $0 = record.location }
+        } catch {
+            followed.withLock { $0 = nil }
+            throw error
+        }
+    }
+
+    /// The log this file is a copy of (it has followed one), or nil: the file is its own log.
+    public var copyOfLog: String? { copyOf.withLock { $0 } }
+
+    /// Where a file that has followed a log says that log is.
+    static func copiedLog(_ db: Database) throws -> String? {
+        try String.fetchOne(db, sql: "SELECT location FROM log_of_record")
+    }
+
+    /// Refuses a command on a copy that does not follow its log now: it would write to the copy
+    /// alone, which would no longer be a copy of the log.
+    func refuseWritingToACopyAlone() throws {
+        guard logOfRecord == nil, let log = copyOfLog else { return }
+        throw LogOfRecordError(
+            description: "this file is a copy of the log at \(log): run the command with --store to write to that log")
+    }
+
+    /// The record this file follows, if any.
+    var logOfRecord: (any LogOfRecord)? { followed.withLock { $0?.record } }
+
+    /// Brings the copy level with the record, when it follows one and lags it: one head read of
+    /// the record otherwise. Every read of a following ledger starts with it, so a write that any
+    /// node had acknowledged is seen by the next read.
+    package func catchUpIfBehind() async throws {
+        guard let record = logOfRecord else { return }
+        let head = try await record.recordHead()
+        guard try await database.read(SQLiteLog.headPosition) < head.position else { return }
+        try await database.write { db in try Self.copyLevel(db, record) }
+        commits.signal()
+    }
+
+    /// `catchUpIfBehind`, synchronously, for `follow`: the whole record, in transactions of a
+    /// batch each, so a copy made from nothing never holds the whole log in memory.
+    func catchUpWithRecord() throws {
+        guard let record = logOfRecord else { return }
+        while try database.write({ db in try Self.copyIn(db, record.tail(after: SQLiteLog.headPosition(db), limit: Self.copyBatch)) })
+            == Self.copyBatch
+        {}
+    }
+
+    /// How many events a catch-up reads from the record at a time.
+    static let copyBatch = 5_000
+
+    /// Copies in everything the record holds after the copy's head, batch after batch, in the
+    /// caller's transaction.
+    static func copyLevel(_ db: Database, _ record: any LogOfRecord) throws {
+        while try copyIn(db, record.tail(after: SQLiteLog.headPosition(db), limit: copyBatch)) == copyBatch {}
+    }
+
+    /// Appends the record's events to the copy as recorded, keeps their secrets, and applies them
+    /// to the projections, in the caller's transaction; refuses a copy that is not a prefix.
+    /// Returns how many events it copied.
+    @discardableResult
+    static func copyIn(_ db: Database, _ tail: RecordTail) throws -> Int {
+        let head = try SQLiteLog.headPosition(db)
+        if head > 0 {
+            let ours = try SQLiteLog.lastHash(db)
+            guard let theirs = tail.hashAtCopyHead, theirs == ours else {
+                throw LogOfRecordError(
+                    description: tail.hashAtCopyHead == nil
+                        ? "the ledger file holds \(head) events and the log of record fewer: the file is not a copy of it"
+                        : "the ledger file's event at position \(head) is not the log of record's: the file is not a copy of it")
+            }
+        }
+        for secret in tail.secrets where try SQLiteLog.secret(db, ref: secret.ref) == nil {
+            try SQLiteLog.storeSecret(db, ref: secret.ref, value: secret.value)
+        }
+        for queued in tail.mail { try Outbox.copyIn(db, queued) }
+        guard !tail.events.isEmpty else { return 0 }
+        for event in tail.events {
+            try SQLiteLog.appendAsRecorded(db, event)
+            // What the node that made the command wrote beside the log, and its event carries.
+            try APIKeyStore.copyIn(db, event)
+            try ConsoleUserStore.copyIn(db, event)
+            try Outbox.copyIn(db, event)
+        }
+        _ = try Projector.catchUp(db, after: Projector.projectedPosition(db))
+        return tail.events.count
+    }
+
+    /// One command's transaction when the file follows a record: the record's head locked and the
+    /// copy brought level, the command run on the copy, its events, secrets and idempotency
+    /// record committed on the record, then the copy's transaction committed. A command that
+    /// throws, or a record that refuses, rolls both back. If this process dies between the
+    /// record's commit and the file's, the file lacks the command's events until its next catch-up
+    /// copies them in from the record (what the command wrote beside the log on this node, such
+    /// as a queued mail, is then not kept: `docs/postgres.md`).
+    static func commandFollowing<T>(
+        _ db: Database, _ record: any LogOfRecord, _ metadata: EventMetadata, clock: any LedgerClock, ids: any IDGenerator,
+        _ body: (LedgerTransaction) throws -> T
+    ) throws -> T {
+        try inImmediateTransaction(db) {
+            _ = try record.lock()
+            do {
+                try Self.copyLevel(db, record)
+                let start = try SQLiteLog.headPosition(db)
+                let transaction = try LedgerTransaction(db: db, metadata: metadata, recordedAt: clock.now(), ids: ids)
+                transaction.record = record
+                let value = try body(transaction)
+                try transaction.finish()
+                let events = try Array(SQLiteLog.events(db, after: start))
+                try record.commit(
+                    events, secrets: transaction.secretsForRecord, mail: transaction.mailForRecord,
+                    idempotency: transaction.idempotencyForRecord)
+                return value
+            } catch {
+                record.rollback()
+                throw error
+            }
+        }
+    }
+}
+
+/// The record a ledger follows (`Ledger.follow`), behind the ledger's lock.
+struct FollowedRecord: Sendable {
+    let record: any LogOfRecord
+    init(_ record: any LogOfRecord) { self.record = record }
+}

@@ -1,0 +1,115 @@
+public import PeerLedger
+public import PeerLedgerDomain
+import PostgresNIO
+
+/// The PostgreSQL log as the log of record that ledger files follow (`Ledger.follow`): each node
+/// keeps a copy of the log and its projections in its own file, decides a command on that copy
+/// under this log's head lock, and commits the command's events here first.
+///
+/// The transaction's calls run on the following ledger's writer, one command at a time, on the
+/// store's writer connection: a store a ledger follows takes no appends of its own (`append`).
+extension PostgresEventStore: LogOfRecord {
+    public var location: String { shownLocation }
+
+    public func lock() throws -> LogHead {
+        try execute("BEGIN")
+        do {
+            guard let row = try execute("SELECT position, hash FROM log_head FOR UPDATE").first else {
+                throw PostgresStoreError(message: "log_head has no row: the schema is damaged")
+            }
+            let (position, hash) = try row.decode((Int64, String).self)
+            return LogHead(position: position, hash: hash)
+        } catch {
+            rollback()
+            throw error
+        }
+    }
+
+    public func tail(after position: Int64, limit: Int) throws -> RecordTail {
+        let hashAtCopyHead = position == 0
+            ? nil : try execute("SELECT hash FROM events WHERE position = \(position)").first?.decode(String.self)
+        let events = try execute(
+            "\(unescaped: Self.columns) WHERE position > \(position) ORDER BY position LIMIT \(Int64(max(1, limit)))"
+        ).map { try Self.event($0).event }
+        // The secrets kept with these events; a copy made from nothing takes every secret, those
+        // kept before secrets had positions included.
+        let secretRows = position == 0
+            ? try execute("SELECT ref, value FROM secrets")
+            : try execute("SELECT ref, value FROM secrets WHERE position > \(position)")
+        let secrets = try secretRows.map { row in
+            let (ref, value) = try row.decode((String, String).self)
+            return (ref: ref, value: value)
+        }
+        let mailRows = position == 0
+            ? try execute("SELECT request_id, message_id, sender, recipients, message, queued_at FROM outbox_mail")
+            : try execute(
+                "SELECT request_id, message_id, sender, recipients, message, queued_at FROM outbox_mail WHERE position > \(position)")
+        let mail = try mailRows.map { row in
+            let (requestID, messageID, sender, recipients, message, queuedAt) =
+                try row.decode((Int64, String, String, String, String, String).self)
+            return QueuedMail(
+                requestID: requestID, messageID: messageID,
+                mail: OutgoingMail(
+                    sender: sender, recipients: (try? JSON.parse(recipients))?.arrayValue?.compactMap(\.stringValue) ?? [],
+                    message: message),
+                queuedAt: queuedAt)
+        }
+        return RecordTail(events: events, secrets: secrets, mail: mail, hashAtCopyHead: hashAtCopyHead)
+    }
+
+    public func idempotencyRecord(actor: String, key: String) throws -> (fingerprint: String, answer: String)? {
+        guard let row = try execute("SELECT fingerprint, answer FROM idempotency_keys WHERE actor = \(actor) AND key = \(key)").first
+        else { return nil }
+        let (fingerprint, answer) = try row.decode((String, String).self)
+        return (fingerprint, answer)
+    }
+
+    public func commit(
+        _ events: [RecordedEvent], secrets: [(ref: String, value: String)], mail: [QueuedMail], idempotency: IdempotencyRecord?
+    ) throws {
+        do {
+            let firstPosition = events.first?.position
+            var queries: [PostgresQuery] = secrets.map { secret in
+                "INSERT INTO secrets (ref, value, position) VALUES (\(secret.ref), \(secret.value), \(firstPosition))"
+            }
+            for queued in mail {
+                let recipients = JSON.array(queued.mail.recipients.map(JSON.string)).serialized()
+                queries.append("""
+                    INSERT INTO outbox_mail (request_id, message_id, sender, recipients, message, queued_at, position)
+                    VALUES (\(queued.requestID), \(queued.messageID), \(queued.mail.sender), \(recipients), \(queued.mail.message),
+                            \(queued.queuedAt), \(firstPosition ?? 0))
+                    """)
+            }
+            for event in events {
+                // The link to the stream's previous event is read by the statement itself, as
+                // SQLite's insert does; the log's trigger checks it and the chain.
+                queries.append("""
+                    INSERT INTO events (position, stream, stream_version, type, schema_version, payload, metadata, recorded_at,
+                                        prev_hash, hash, previous_in_stream)
+                    VALUES (\(event.position), \(event.stream), \(event.streamVersion), \(event.type), \(event.schemaVersion),
+                            \(event.payload), \(event.metadata), \(event.recordedAt), \(event.prevHash), \(event.hash),
+                            (SELECT position FROM stream_heads WHERE stream = \(event.stream)))
+                    """)
+            }
+            if let idempotency {
+                queries.append("""
+                    INSERT INTO idempotency_keys (actor, key, fingerprint, answer, position)
+                    VALUES (\(idempotency.actor), \(idempotency.key), \(idempotency.fingerprint), \(idempotency.answer),
+                            \(idempotency.position))
+                    """)
+            }
+            try executePipelined(queries)
+            try execute("COMMIT")
+        } catch {
+            rollback()
+            throw error
+        }
+    }
+
+    public func rollback() {
+        // Outside a transaction (the commit's own failure ended it) this is a warning, not an error.
+        _ = try? execute("ROLLBACK")
+    }
+
+    public func recordHead() async throws -> LogHead { try await head() }
+}

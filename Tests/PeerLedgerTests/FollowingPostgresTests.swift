@@ -1,0 +1,310 @@
+import Foundation
+import PeerLedgerTestSupport
+import Testing
+
+@testable import PeerLedger
+@testable import PeerLedgerDomain
+@testable import PeerLedgerPostgres
+
+/// Ledger files that follow one PostgreSQL log (`Ledger.follow`), as the nodes of one ledger do:
+/// each decides on its own copy under the log's head lock, and the log takes the events.
+@Suite("Ledger files following a PostgreSQL log", .enabled(if: postgresAvailable, postgresNeeded))
+struct FollowingPostgresTests {
+    /// A node: a ledger file (in memory) following the log at `url` through a store of its own.
+    struct Node {
+        let ledger: Ledger
+        let store: PostgresEventStore
+
+        static func start(_ url: String) async throws -> Node {
+            let store = try await PostgresEventStore.connect(url: url)
+            let ledger = try Ledger.inMemory()
+            try ledger.follow(store)
+            return Node(ledger: ledger, store: store)
+        }
+
+        func addSession(_ number: Int, password: String? = nil) async throws -> Int64 {
+            var fields: [SessionField: String] = [
+                .source_asn: "8038", .source_ipaddr: "1.2.3.5", .resource_id: "422", .public_id: "1", .peer_asn: "16509",
+                .peer_ipaddr: "206.126.\(number / 250).\(number % 250 + 1)", .type: "Peer",
+            ]
+            fields[.password] = password
+            let fieldsGiven = fields
+            return try await ledger.write(EventMetadata(actor: "test")) { transaction in try transaction.addSession(fieldsGiven) }
+        }
+
+        func session(_ id: Int64) async throws -> Session? {
+            try await ledger.reading { reader in try reader.session(id: id) }
+        }
+
+        func close() async { await store.close() }
+    }
+
+    static func withNodes<T>(_ count: Int, _ body: ([Node], PostgresEventStore, String) async throws -> T) async throws -> T {
+        try await withPostgresDatabase { url in
+            var nodes: [Node] = []
+            let record = try await PostgresEventStore.connect(url: url)
+            do {
+                for _ in 0..<count { nodes.append(try await Node.start(url)) }
+                let value = try await body(nodes, record, url)
+                for node in nodes { await node.close() }
+                await record.close()
+                return value
+            } catch {
+                for node in nodes { await node.close() }
+                await record.close()
+                throw error
+            }
+        }
+    }
+
+    @Test("a write made through one node is read by the next read on another, which decides on it")
+    func writesAreSeenAcrossNodes() async throws {
+        try await Self.withNodes(2) { nodes, record, _ in
+            let (a, b) = (nodes[0], nodes[1])
+            let first = try await a.addSession(1)
+            #expect(first == 1)
+            #expect(try await b.session(1)?.values[.peer_ipaddr] == .text("206.126.0.2"))
+            // B decides the next id on its copy, which holds A's session.
+            #expect(try await b.addSession(2) == 2)
+            #expect(try await a.session(2)?.values[.peer_ipaddr] == .text("206.126.0.3"))
+            // The same address through the other node is refused, and the log does not move.
+            await #expect(throws: Refusal.self) { try await b.addSession(1) }
+            #expect(try await record.head().position == 2)
+            #expect(try await record.verify().isValid)
+        }
+    }
+
+    @Test("eight writers over three nodes leave one gap-free chain, and every copy is the log with the same projections")
+    func concurrentWritersOverThreeNodes() async throws {
+        try await Self.withNodes(3) { nodes, record, _ in
+            let ids = try await withThrowingTaskGroup(of: [Int64].self) { group in
+                for writer in 0..<8 {
+                    group.addTask {
+                        var ids: [Int64] = []
+                        for round in 0..<5 { ids.append(try await nodes[writer % 3].addSession(writer * 10 + round)) }
+                        return ids
+                    }
+                }
+                return try await group.reduce(into: []) { $0 += $1 }
+            }
+            #expect(ids.sorted() == Array(1...40))
+            let verified = try await record.verify()
+            #expect(verified.isValid && verified.events == 40)
+            let head = try await record.head()
+            var checksums: Set<String> = []
+            for node in nodes {
+                _ = try await node.session(1)  // brings the copy level
+                let copy = try node.ledger.verify()
+                #expect(copy.isValid && copy.events == 40 && copy.lastHash == head.hash)
+                checksums.insert(try node.ledger.projectionChecksum())
+            }
+            #expect(checksums.count == 1)
+        }
+    }
+
+    @Test("of two nodes updating one session at the version both read, exactly one wins")
+    func oneWinnerPerVersion() async throws {
+        try await Self.withNodes(2) { nodes, record, _ in
+            let id = try await nodes[0].addSession(1)
+            let read = try #require(try await nodes[1].session(id))
+            let outcomes = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for (index, node) in nodes.enumerated() {
+                    group.addTask {
+                        do {
+                            _ = try await node.ledger.write(EventMetadata(actor: "test")) { transaction in
+                                try transaction.updateSession(read, given: [.note: "node \(index)"])
+                            }
+                            return true
+                        } catch LedgerError.conflict {
+                            return false
+                        }
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(outcomes.filter { $0 }.count == 1)
+            #expect(try await record.head().position == 2)
+            #expect(try await nodes[0].session(id)?.version == 2)
+        }
+    }
+
+    @Test("a password kept through one node is read through another, and never enters the log")
+    func secretsFollowTheirEvents() async throws {
+        try await Self.withNodes(2) { nodes, record, url in
+            let id = try await nodes[0].addSession(1, password: "s3cr3t-bgp")
+            #expect(try await nodes[1].session(id)?.values[.password] == .text("s3cr3t-bgp"))
+            let events = try await record.events(after: 0, limit: 10)
+            #expect(events.count == 1)
+            #expect(!events[0].payload.contains("s3cr3t-bgp"))
+            // A node started later copies the secret in with the log.
+            let late = try await Node.start(url)
+            #expect(try await late.session(id)?.values[.password] == .text("s3cr3t-bgp"))
+            await late.close()
+        }
+    }
+
+    @Test("an idempotency key used through one node repeats its first answer through another")
+    func idempotencyAcrossNodes() async throws {
+        try await Self.withNodes(2) { nodes, record, _ in
+            let key = IdempotencyKey(actor: "api:noc", key: "add-1", fingerprint: "peer=16509")
+            func add(_ node: Node) async throws -> Appended<Int64> {
+                try await node.ledger.append(EventMetadata(actor: "api:noc"), idempotency: key, record: { "session \($0)" }) {
+                    transaction in
+                    try transaction.addSession([
+                        .source_asn: "8038", .source_ipaddr: "1.2.3.5", .resource_id: "422", .public_id: "1", .peer_asn: "16509",
+                        .peer_ipaddr: "206.126.236.68", .type: "Peer",
+                    ])
+                }
+            }
+            guard case .new(1) = try await add(nodes[0]) else { Issue.record("the first add was not new"); return }
+            guard case let .repeated(outcome) = try await add(nodes[1]) else {
+                Issue.record("the repeat through the other node was not a repeat")
+                return
+            }
+            #expect(outcome == "session 1")
+            #expect(try await record.head().position == 1)
+        }
+    }
+
+    @Test("an API key and a console user made or changed through one node work through another, their secrets out of the log")
+    func keysAndUsersReachEveryNode() async throws {
+        try await Self.withNodes(2) { nodes, record, _ in
+            let (a, b) = (nodes[0], nodes[1])
+            let issued = try a.ledger.createAPIKey(name: "noc", scope: .write, metadata: EventMetadata(actor: "cli:test"))
+            let stored = try await b.ledger.reading { reader in try reader.storedKey(issued.key.apiKey) }
+            #expect(stored?.secret == issued.secret)
+            #expect(stored?.key.scope == .write)
+            #expect(try await b.ledger.reading { reader in try reader.bearerKey(token: issued.token) }?.apiKey == issued.key.apiKey)
+
+            _ = try a.ledger.createConsoleUser(name: "alice", role: .operator, passwordHash: "$2b$10$first", metadata: EventMetadata(actor: "cli:test"))
+            #expect(try await b.ledger.reading { reader in try reader.storedConsoleUser("alice") }?.passwordHash == "$2b$10$first")
+            _ = try await a.ledger.write(EventMetadata(actor: "user:alice")) { transaction in
+                try transaction.setConsoleUserPassword("alice", passwordHash: "$2b$10$second", mustChange: false)
+            }
+            let changed = try await b.ledger.reading { reader in try reader.storedConsoleUser("alice") }
+            #expect(changed?.passwordHash == "$2b$10$second")
+            #expect(changed?.user.mustChangePassword == false)
+
+            _ = try a.ledger.revokeAPIKey("noc", metadata: EventMetadata(actor: "cli:test"))
+            _ = try a.ledger.disableConsoleUser("alice", metadata: EventMetadata(actor: "cli:test"))
+            #expect(try await b.ledger.reading { reader in try reader.bearerKey(token: issued.token) } == nil)
+            #expect(try await b.ledger.reading { reader in try reader.storedConsoleUser("alice") }?.user.isDisabled == true)
+
+            for event in try await record.events(after: 0, limit: 100) {
+                #expect(!event.payload.contains(issued.secret) && !event.payload.contains("$2b$10$"), "\(event.type)")
+            }
+        }
+    }
+
+    @Test("mail queued through one node is in every node's outbox, and a delivery recorded through one settles it on the others")
+    func outboxIsShared() async throws {
+        try await Self.withNodes(2) { nodes, _, url in
+            let (a, b) = (nodes[0], nodes[1])
+            let mail = OutgoingMail(
+                sender: "peering@example.net", recipients: ["noc@example.com"], message: "Subject: peering\r\n\r\nhello\r\n")
+            _ = try await a.ledger.write(EventMetadata(actor: "test")) { transaction in
+                try transaction.enqueueMail(requestID: 7, messageID: "<7@peerledger.test>", mail: mail)
+                return try transaction.addSession([
+                    .source_asn: "8038", .source_ipaddr: "1.2.3.5", .resource_id: "422", .public_id: "1", .peer_asn: "16509",
+                    .peer_ipaddr: "206.126.236.68", .type: "Peer",
+                ])
+            }
+            #expect(try await b.ledger.outboxCounts() == ["pending": 1])
+            let claimed = try await b.ledger.claimDueMail(
+                now: Timestamp(parsing: "2100-01-01T00:00:00Z")!, until: Timestamp(parsing: "2100-01-01T00:05:00Z")!, limit: 10)
+            #expect(claimed.map(\.requestID) == [7])
+            #expect(claimed.first?.mail == mail)
+
+            // B's worker delivers it and records so; A, catching up, has it delivered too, and
+            // its own worker would find nothing pending.
+            _ = try await b.ledger.write(EventMetadata(actor: "outbox")) { transaction in
+                #expect(try transaction.mailState(requestID: 7) == "pending")
+                try transaction.append(
+                    .peeringRequestDelivered(PeeringRequestDelivered(requestID: 7, reply: "250 OK", attempt: 1)), to: "request-7",
+                    expecting: .noStream)
+                try transaction.settleMail(requestID: 7, state: "delivered", attempts: 1, reply: "250 OK", nextAttempt: nil)
+            }
+            #expect(try await a.ledger.outboxCounts() == ["delivered": 1])
+            let late = try await Node.start(url)
+            #expect(try await late.ledger.outboxCounts() == ["delivered": 1])
+            await late.close()
+        }
+    }
+
+    @Test("a file that has followed a log refuses a command run on it without the log, and takes it again through the log")
+    func aCopyRefusesWritingAlone() async throws {
+        try await withPostgresDatabase { url in
+            let path = temporaryDatabasePath()
+            let store = try await PostgresEventStore.connect(url: url)
+            do {
+                let ledger = try Ledger.open(at: path)
+                try ledger.follow(store)
+                _ = try ledger.createAPIKey(name: "noc", scope: .write, metadata: EventMetadata(actor: "cli:test"))
+                try ledger.close()
+
+                let alone = try Ledger.open(at: path, access: .existing)
+                #expect(alone.copyOfLog == store.location)
+                #expect(store.location.hasPrefix("postgres://postgres@127.0.0.1:"))
+                #expect(throws: LogOfRecordError(
+                    description: "this file is a copy of the log at \(store.location): run the command with --store to write to that log")
+                ) { try alone.createAPIKey(name: "stray", scope: .read, metadata: EventMetadata(actor: "cli:test")) }
+                #expect(try alone.apiKeys().map(\.name) == ["noc"])
+                #expect(try alone.headPosition() == 1)
+                try alone.follow(store)
+                _ = try alone.createAPIKey(name: "second", scope: .read, metadata: EventMetadata(actor: "cli:test"))
+                #expect(try await store.head().position == 2)
+                try alone.close()
+            } catch {
+                await store.close()
+                throw error
+            }
+            await store.close()
+        }
+    }
+
+    @Test("the projection conformance suite holds through a ledger following PostgreSQL, and a node copying that log from nothing builds the same projections")
+    func projectionConformance() async throws {
+        let seed = try ProjectionConformanceTests.seed()
+        let calls = ProjectionConformanceTests.commands(seed: seed)
+        try await withPostgresStore { store, url in
+            let t = try TestLedger()
+            try t.ledger.follow(store)
+            let succeeded = try await ProjectionConformanceTests.run(calls, on: t)
+            #expect(succeeded > 100, "only \(succeeded) of 400 commands succeeded with seed \(seed)")
+            let incremental = try t.ledger.projectionChecksum()
+            let report = try t.ledger.rebuild()
+            #expect(report.matches && report.checksumAfter == incremental, "seed \(seed)")
+            #expect(try await store.head().position == (try t.eventCount()))
+            // As of a moment between commands, a read answers what a ledger that saw only the
+            // commands up to then answers.
+            let cut = calls.count / 2
+            let fresh = try TestLedger()
+            try await ProjectionConformanceTests.run(calls[...cut], on: fresh)
+            let moment = Timestamp(millis: calls[cut].at.millis + 30_000)
+            for exchange in 1...3 {
+                let query = "action=getSessions&public_id=\(exchange)"
+                #expect(try await t.call("\(query)&as_of=\(moment.iso8601)") == (try await fresh.call(query)), "seed \(seed)")
+            }
+            let other = try await Node.start(url)
+            #expect(try other.ledger.projectionChecksum() == incremental, "seed \(seed)")
+            await other.close()
+        }
+    }
+
+    @Test("a file holding an event the log of record lacks is refused as a copy of it")
+    func aDivergedFileIsRefused() async throws {
+        try await Self.withNodes(1) { nodes, _, _ in
+            _ = try await nodes[0].addSession(1)
+            let stray = try Ledger.inMemory()
+            _ = try await stray.write(EventMetadata(actor: "test")) { transaction in
+                try transaction.addSession([
+                    .source_asn: "8038", .source_ipaddr: "1.2.3.5", .resource_id: "422", .public_id: "1", .peer_asn: "20940",
+                    .peer_ipaddr: "206.126.9.9", .type: "Peer",
+                ])
+            }
+            #expect(throws: LogOfRecordError(
+                description: "the ledger file's event at position 1 is not the log of record's: the file is not a copy of it")
+            ) { try stray.follow(nodes[0].store) }
+        }
+    }
+}
