@@ -160,6 +160,8 @@ enum Projector {
         case .userCreated: 25
         case .userDisabled: 26
         case .userPasswordChanged: 27
+        case .routerDriftObserved: 28
+        case .logVerified: 29
         }
     }
 
