@@ -86,7 +86,7 @@ package enum PointInTime {
         // up to a whole snapshot interval of events lies between a snapshot and the moment asked.
         try Projector.replaying(db) { apply in
             while let recorded = try events.next() {
-                try apply(LedgerEvent(recorded), recorded)
+                try apply(LedgerEvent(recorded), recorded, nil)
             }
         }
         try Projector.checkpoint(db, position: end)

@@ -42,6 +42,40 @@ enum CanonicalFieldsText {
     }
 }
 
+extension CanonicalFieldsText {
+    /// What a replay reads of a created object's canonical payload, in one scan and without
+    /// decoding its fields: the stored text as `extract` takes it, the id, the type and the text of
+    /// `updated` (nil when it is not a string, as `PeeringDBValue.text` answers). The same
+    /// payloads as `extract` are accepted (the id and type read rather than compared); any other
+    /// answers nil.
+    static func created(from payload: String) -> (fields: String, objectID: Int64, objectType: PeeringDBObjectType, updated: String?)? {
+        SessionPayloadScanner.reading(payload) { scan in
+            guard scan.literal(#"{"fields":"#) else { return nil }
+            let start = scan.offset
+            guard scan.literal("{") else { return nil }
+            var updated: String?
+            if !scan.literal("}") {
+                var previous: String?
+                repeat {
+                    guard let key = scan.string(), previous.map({ $0.utf8Precedes(key) }) ?? true, scan.literal(":") else { return nil }
+                    if key == "updated", let text = scan.unescapedStringValue() {
+                        updated = text
+                    } else {
+                        guard scan.canonicalFieldValue() else { return nil }
+                    }
+                    previous = key
+                } while scan.literal(",")
+                guard scan.literal("}") else { return nil }
+            }
+            let fields = scan.text(start..<scan.offset)
+            guard scan.literal(#","object_id":"#), let id = scan.integer(), scan.literal(#","object_type":"#),
+                let typeName = scan.string(), let type = PeeringDBObjectType(rawValue: typeName), scan.literal("}")
+            else { return nil }
+            return (fields, id, type, updated)
+        }
+    }
+}
+
 extension SessionPayloadScanner {
     /// `null`, `true`, `false`, an unescaped string or a canonical integer, read without decoding.
     fileprivate mutating func canonicalFieldValue() -> Bool {

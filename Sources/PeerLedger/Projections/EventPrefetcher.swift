@@ -20,8 +20,12 @@ final class EventPrefetcher: @unchecked Sendable {
     /// a chunk copied the whole tuple through its generic value witnesses (a retain and a release
     /// of every string of the event).
     struct Decoded {
+        /// The event; a created PeeringDB object carries only the fields a replay reads of it
+        /// (`Projector.Prepared.decode`).
         let event: LedgerEvent
         let recorded: RecordedEvent
+        /// What the projections work out from the event alone, worked out here (`Projector.Prepared`).
+        let prepared: Projector.Prepared
     }
 
     static let chunkSize = 512
@@ -90,7 +94,8 @@ final class EventPrefetcher: @unchecked Sendable {
                 var chunk = emptyChunk()
                 do {
                     try RecordedEvent.forEachReplayed(db, after: start, upTo: limit) { recorded in
-                        chunk.append(Decoded(event: try LedgerEvent(recorded), recorded: recorded))
+                        let (event, prepared) = try Projector.Prepared.decode(recorded)
+                        chunk.append(Decoded(event: event, recorded: recorded, prepared: prepared))
                         if chunk.count == Self.chunkSize {
                             guard push(.success(chunk)) else { throw Cancelled() }
                             chunk = emptyChunk()

@@ -4,11 +4,12 @@ import PeerLedgerDomain
 /// The communications history of each peer (a network at an exchange): what getCommunications
 /// and `include_log_data` show, newest first.
 struct PeerLogProjection: Projection {
-    let name = "peer_log"
-    let version = 1
-    let tables = [(name: "peer_log", order: "peer_participant_id, public_id, position")]
+    var name: String { "peer_log" }
+    var version: Int { 1 }
+    var tables: [(name: String, order: String)] { [(name: "peer_log", order: "peer_participant_id, public_id, position")] }
+    var eventTypes: Set<String> { [SessionAdded.type, SessionUpdated.type, SessionDeleted.type] }
     /// Lines are only ever inserted, each with its event's position.
-    let isAppendOnly = true
+    var isAppendOnly: Bool { true }
 
     func apply(_ event: LedgerEvent, _ recorded: RecordedEvent, _ db: Database) throws {
         guard let (verb, sessionID) = Self.sessionLine(of: event) else { return }

@@ -4,18 +4,15 @@ import PeerLedgerDomain
 /// The PeeringDB objects as the last import left them (`peeringdb_objects`), and the newest
 /// `updated` seen per type (`peeringdb_sync`), which is where the next incremental sync starts.
 struct PeeringDBProjection: Projection {
-    let name = "peeringdb"
-    let version = 1
-    let tables = [(name: "peeringdb_objects", order: "type, id"), (name: "peeringdb_sync", order: "type")]
+    var name: String { "peeringdb" }
+    var version: Int { 1 }
+    var tables: [(name: String, order: String)] { [(name: "peeringdb_objects", order: "type, id"), (name: "peeringdb_sync", order: "type")] }
+    var eventTypes: Set<String> { [PeeringDBObjectCreated.type, PeeringDBObjectChanged.type, PeeringDBObjectRemoved.type] }
 
     func apply(_ event: LedgerEvent, _ recorded: RecordedEvent, _ db: Database) throws {
         switch event {
         case let .peeringDBObjectCreated(created):
-            try Self.create.execute(
-                db, created.objectType.rawValue, created.objectID, recorded.streamVersion,
-                CanonicalFieldsText.extract(from: recorded.payload, objectID: created.objectID, objectType: created.objectType)
-                    ?? created.fields.canonicalText)
-            try advance(created.objectType, to: created.fields["updated"]?.text, db)
+            try create(created, recorded, fields: Self.fieldsText(of: created, recorded), db)
         case let .peeringDBObjectChanged(changed):
             let type = changed.objectType.rawValue
             let stored = try String.fetchOne(
@@ -31,6 +28,20 @@ struct PeeringDBProjection: Projection {
         default:
             break
         }
+    }
+
+    /// A created object's row, with its fields as stored (`fieldsText`, which a replay works out
+    /// on its read-ahead thread: `Projector.Prepared`).
+    func create(_ created: PeeringDBObjectCreated, _ recorded: RecordedEvent, fields: String, _ db: Database) throws {
+        try Self.create.execute(db, created.objectType.rawValue, created.objectID, recorded.streamVersion, fields)
+        try advance(created.objectType, to: created.fields["updated"]?.text, db)
+    }
+
+    /// The text `peeringdb_objects` stores for a created object's fields: the payload's own when
+    /// it is already canonical (`CanonicalFieldsText`), else written from the decoded fields.
+    static func fieldsText(of created: PeeringDBObjectCreated, _ recorded: RecordedEvent) -> String {
+        CanonicalFieldsText.extract(from: recorded.payload, objectID: created.objectID, objectType: created.objectType)
+            ?? created.fields.canonicalText
     }
 
     /// Moves the type's high-water mark forward (never back) to `updated`.

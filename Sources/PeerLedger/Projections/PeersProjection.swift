@@ -4,9 +4,10 @@ import PeerLedgerDomain
 /// Our own network (`own_network`) and each peer's local status (`peer_status`), with a
 /// communications-history line for every status change.
 struct PeersProjection: Projection {
-    let name = "peers"
-    let version = 1
-    let tables = [(name: "own_network", order: "singleton"), (name: "peer_status", order: "participant_id, public_id")]
+    var name: String { "peers" }
+    var version: Int { 1 }
+    var tables: [(name: String, order: String)] { [(name: "own_network", order: "singleton"), (name: "peer_status", order: "participant_id, public_id")] }
+    var eventTypes: Set<String> { [OwnNetworkSet.type, PeerStatusReset.type, PeerUpdated.type, PeeringRequestSent.type, PeeringRequestAnswered.type] }
 
     func apply(_ event: LedgerEvent, _ recorded: RecordedEvent, _ db: Database) throws {
         switch event {

@@ -24,36 +24,145 @@ enum Projector {
     /// PeeringDB's sync marks once per type (`PeeringDBProjection.holdingSyncMarks`).
     static func replaying<T>(
         _ db: Database, holdingAtMost heldSessions: Int = SessionChangeBuffer.defaultLimit,
-        _ body: (_ apply: (LedgerEvent, RecordedEvent) throws -> Void) throws -> T
+        _ body: (_ apply: (LedgerEvent, RecordedEvent, Prepared?) throws -> Void) throws -> T
     ) throws -> T {
         let held = SessionChangeBuffer(limit: heldSessions)
         return try PeeringDBProjection.holdingSyncMarks(db) {
-            let result = try body { event, recorded in try apply(event, recorded, db, holding: held) }
+            let result = try body { event, recorded, prepared in try apply(event, recorded, prepared, db, holding: held) }
             try held.flushAll(db)
             return result
         }
     }
 
+    /// What a replay works out for an event from the event alone, before it applies it: on the
+    /// read-ahead thread when the log is read ahead (`EventPrefetcher`), so that the applying
+    /// thread, the one a replay waits for, is left the writes. The same values as `apply` works
+    /// out for itself, by the same functions.
+    struct Prepared {
+        /// A created PeeringDB object's fields as `peeringdb_objects` stores them
+        /// (`PeeringDBProjection.fieldsText`: a scan of the payload, a sixth of a realistic log).
+        var peeringDBFields: String?
+
+        init(_ event: LedgerEvent, _ recorded: RecordedEvent) {
+            if case let .peeringDBObjectCreated(created) = event {
+                peeringDBFields = PeeringDBProjection.fieldsText(of: created, recorded)
+            }
+        }
+
+        private init(peeringDBFields: String) {
+            self.peeringDBFields = peeringDBFields
+        }
+
+        /// An event read for a replay, with what is prepared for it. A created PeeringDB object
+        /// whose payload is canonical is read in one scan (`CanonicalFieldsText.created`): its
+        /// stored text taken as it stands and, of its fields, only `updated`, the one field a
+        /// replay reads of it (`PeeringDBProjection.create`, the only projection of its type),
+        /// instead of every field decoded into a dictionary and freed again. Any other event is
+        /// decoded whole.
+        static func decode(_ recorded: RecordedEvent) throws -> (event: LedgerEvent, prepared: Prepared) {
+            if createdGoesToPeeringDBAlone, recorded.type == PeeringDBObjectCreated.type,
+                recorded.schemaVersion == PeeringDBObjectCreated.schemaVersion,
+                let scanned = CanonicalFieldsText.created(from: recorded.payload)
+            {
+                var fields: PeeringDBFields = [:]
+                if let updated = scanned.updated { fields["updated"] = .text(updated) }
+                let created = PeeringDBObjectCreated(objectType: scanned.objectType, objectID: scanned.objectID, fields: fields)
+                return (.peeringDBObjectCreated(created), Prepared(peeringDBFields: scanned.fields))
+            }
+            let event = try LedgerEvent(recorded)
+            return (event, Prepared(event, recorded))
+        }
+
+        /// True while the PeeringDB projection is the only one acting on a created object (an
+        /// event read by `decode` carries only the fields it reads).
+        static let createdGoesToPeeringDBAlone = acting[typeIndex(of: .peeringDBObjectCreated(
+            PeeringDBObjectCreated(objectType: .net, objectID: 0, fields: [:])))].allSatisfy { $0 is PeeringDBProjection }
+    }
+
     /// A replay's `apply`: an event that may join its session's held run is held there, and the
     /// projections it does not stand in for apply it; the history line of a held update or
     /// deletion is written from the session's label, which the run leaves as it is. Any other
-    /// event of a session first writes that session's run.
-    private static func apply(_ event: LedgerEvent, _ recorded: RecordedEvent, _ db: Database, holding held: SessionChangeBuffer) throws {
-        guard let session = event.sessionID else { return try apply(event, recorded, db) }
+    /// event of a session first writes that session's run. Each event goes only to the
+    /// projections that act on its type (`acting`); a created PeeringDB object is written with
+    /// the fields prepared for it.
+    private static func apply(
+        _ event: LedgerEvent, _ recorded: RecordedEvent, _ prepared: Prepared?, _ db: Database, holding held: SessionChangeBuffer
+    ) throws {
+        let type = typeIndex(of: event)
+        if case let .peeringDBObjectCreated(created) = event, let fields = prepared?.peeringDBFields {
+            for projection in acting[type] {
+                guard projection is PeeringDBProjection else { try projection.apply(event, recorded, db); continue }
+                try PeeringDBProjection().create(created, recorded, fields: fields, db)
+            }
+            return
+        }
+        guard let session = event.sessionID else { return try apply(event, recorded, db, acting[type]) }
         guard event.joinsHeldRun else {
             try held.flush(session: session, db)
             held.forgetLabel(of: session)
-            return try apply(event, recorded, db)
+            return try apply(event, recorded, db, acting[type])
         }
         try held.hold(event, session: session, recorded, db)
         if case .sessionStateObserved = event {
-            for projection in projectionsBesideRouterState { try projection.apply(event, recorded, db) }
-            return
+            return try apply(event, recorded, db, actingBesideRouterState[type])
         }
         if let line = PeerLogProjection.sessionLine(of: event), let label = try held.label(of: session, db) {
             try PeerLogProjection.writeSessionLine(db, verb: line.verb, session: session, label: label, recorded)
         }
-        for projection in projectionsBesideSessionsAndLog { try projection.apply(event, recorded, db) }
+        try apply(event, recorded, db, actingBesideSessionsAndLog[type])
+    }
+
+    /// Applies the event with each of `projections` in turn.
+    private static func apply(_ event: LedgerEvent, _ recorded: RecordedEvent, _ db: Database, _ projections: [any Projection]) throws {
+        for projection in projections { try projection.apply(event, recorded, db) }
+    }
+
+    /// For each event type (`typeIndex`), the projections that act on it (`Projection.eventTypes`),
+    /// in `projections` order: a replay hands an event to those only, not to all eight (most
+    /// events concern one or two). The same for the two lists a held event goes to.
+    static let acting = byType(projections)
+    static let actingBesideRouterState = byType(projectionsBesideRouterState)
+    static let actingBesideSessionsAndLog = byType(projectionsBesideSessionsAndLog)
+
+    private static func byType(_ projections: [any Projection]) -> [[any Projection]] {
+        LedgerEvent.typeNames.map { type in projections.filter { $0.eventTypes.contains(type) } }
+    }
+
+    /// The index of the event's type in `LedgerEvent.typeNames`, whose order is the cases' order
+    /// (`ProjectionDispatchTests` checks it for every type).
+    static func typeIndex(of event: LedgerEvent) -> Int {
+        switch event {
+        case .sessionAdded: 0
+        case .sessionUpdated: 1
+        case .sessionDeleted: 2
+        case .apiKeyCreated: 3
+        case .apiKeyRevoked: 4
+        case .peeringDBObjectCreated: 5
+        case .peeringDBObjectChanged: 6
+        case .peeringDBObjectRemoved: 7
+        case .ownNetworkSet: 8
+        case .peerStatusReset: 9
+        case .peerUpdated: 10
+        case .routerAdded: 11
+        case .routerRemoved: 12
+        case .sessionConfigurationRequested: 13
+        case .sessionConfigurationApplied: 14
+        case .sessionConfigurationFailed: 15
+        case .sessionStateObserved: 16
+        case .peeringRequestSent: 17
+        case .peeringRequestDelivered: 18
+        case .peeringRequestDeliveryFailed: 19
+        case .peeringRequestFailedPermanently: 20
+        case .peeringRequestAnswered: 21
+        case .webhookSubscribed: 22
+        case .webhookUnsubscribed: 23
+        case .webhookDisabled: 24
+        case .userCreated: 25
+        case .userDisabled: 26
+        case .userPasswordChanged: 27
+        case .routerDriftObserved: 28
+        case .logVerified: 29
+        }
     }
 
     /// Every projection but the ones a replay stands in for: for an observed state, the router
@@ -177,7 +286,7 @@ enum Projector {
     /// another thread when `reader` is given); returns how many events and the last position.
     private static func replay(
         _ db: Database, after start: Int64, upTo limit: Int64?, prefetchFrom reader: (any DatabaseReader)?,
-        _ apply: (LedgerEvent, RecordedEvent) throws -> Void
+        _ apply: (LedgerEvent, RecordedEvent, Prepared?) throws -> Void
     ) throws -> (count: Int64, last: Int64) {
         var count: Int64 = 0
         var last: Int64 = 0
@@ -188,7 +297,7 @@ enum Projector {
                 // Each event is read through the chunk's buffer rather than iterated by value
                 // (a copy per element retained and released every string of every event twice).
                 try chunk.withUnsafeBufferPointer { events in
-                    for index in events.indices { try apply(events[index].event, events[index].recorded) }
+                    for index in events.indices { try apply(events[index].event, events[index].recorded, events[index].prepared) }
                 }
                 count += Int64(chunk.count)
                 last = chunk.last?.recorded.position ?? last
@@ -197,7 +306,7 @@ enum Projector {
             return (count, last)
         }
         try RecordedEvent.forEachReplayed(db, after: start, upTo: limit ?? Int64.max) { recorded in
-            try apply(LedgerEvent(recorded), recorded)
+            try apply(LedgerEvent(recorded), recorded, nil)
             count += 1
             last = recorded.position
         }

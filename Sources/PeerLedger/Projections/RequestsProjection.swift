@@ -5,9 +5,15 @@ import PeerLedgerDomain
 /// progress (queued, retrying, delivered, failed) as the outbox worker recorded it. It also
 /// writes the requests' lines in the peers' communications history (`Request sent to EMAIL`).
 struct RequestsProjection: Projection {
-    let name = "requests"
-    let version = 1
-    let tables = [(name: "requests", order: "id")]
+    var name: String { "requests" }
+    var version: Int { 1 }
+    var tables: [(name: String, order: String)] { [(name: "requests", order: "id")] }
+    var eventTypes: Set<String> {
+        [
+                PeeringRequestSent.type, PeeringRequestDelivered.type, PeeringRequestDeliveryFailed.type, PeeringRequestFailedPermanently.type,
+            PeeringRequestAnswered.type,
+        ]
+    }
 
     func apply(_ event: LedgerEvent, _ recorded: RecordedEvent, _ db: Database) throws {
         // Computed only for the events this projection handles (most events are not).

@@ -4,9 +4,10 @@ import PeerLedgerDomain
 /// The `routers` table: our routers by `resource_id`, which getSessions names and
 /// configureSession pushes to.
 struct RoutersProjection: Projection {
-    let name = "routers"
-    let version = 1
-    let tables = [(name: "routers", order: "id")]
+    var name: String { "routers" }
+    var version: Int { 1 }
+    var tables: [(name: String, order: String)] { [(name: "routers", order: "id")] }
+    var eventTypes: Set<String> { [RouterAdded.type, RouterRemoved.type] }
 
     func apply(_ event: LedgerEvent, _ recorded: RecordedEvent, _ db: Database) throws {
         switch event {

@@ -6,9 +6,14 @@ import PeerLedgerDomain
 /// (a session leaves "not configured" only when a push was applied), so it runs after the
 /// sessions projection.
 struct SessionRouterStateProjection: Projection {
-    let name = "session_router_state"
-    let version = 1
-    let tables = [(name: "session_router_state", order: "session_id")]
+    var name: String { "session_router_state" }
+    var version: Int { 1 }
+    var tables: [(name: String, order: String)] { [(name: "session_router_state", order: "session_id")] }
+    var eventTypes: Set<String> {
+        [
+            SessionConfigurationRequested.type, SessionConfigurationApplied.type, SessionConfigurationFailed.type, SessionStateObserved.type,
+        ]
+    }
 
     func apply(_ event: LedgerEvent, _ recorded: RecordedEvent, _ db: Database) throws {
         // The time is computed once, and only for the events this projection handles (most are not).

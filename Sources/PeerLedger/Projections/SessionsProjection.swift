@@ -5,9 +5,10 @@ import Synchronization
 
 /// The `sessions` table: one row per BGP session ever added, deleted ones kept with `deleted` = 1.
 struct SessionsProjection: Projection {
-    let name = "sessions"
-    let version = 1
-    let tables = [(name: "sessions", order: "id")]
+    var name: String { "sessions" }
+    var version: Int { 1 }
+    var tables: [(name: String, order: String)] { [(name: "sessions", order: "id")] }
+    var eventTypes: Set<String> { [SessionAdded.type, SessionUpdated.type, SessionDeleted.type] }
 
     static let storedColumns = Set(SessionField.allCases.filter(\.isSettable).map(\.column))
 

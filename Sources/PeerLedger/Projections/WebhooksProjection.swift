@@ -23,9 +23,10 @@ public struct Webhook: Sendable, Equatable {
 
 /// The `webhooks` table: every subscription by id, from the `Webhook*` events.
 struct WebhooksProjection: Projection {
-    let name = "webhooks"
-    let version = 1
-    let tables = [(name: "webhooks", order: "id")]
+    var name: String { "webhooks" }
+    var version: Int { 1 }
+    var tables: [(name: String, order: String)] { [(name: "webhooks", order: "id")] }
+    var eventTypes: Set<String> { [WebhookSubscribed.type, WebhookUnsubscribed.type, WebhookDisabled.type] }
 
     func apply(_ event: LedgerEvent, _ recorded: RecordedEvent, _ db: Database) throws {
         switch event {

@@ -27,6 +27,9 @@ extension RecordedEvent {
             sql: "SELECT \(replayColumns) FROM events WHERE position > ? AND position <= ? ORDER BY position")
         let cursor = try Row.fetchCursor(statement, arguments: [start, limit])
         let handle = statement.sqliteStatement
+        // The events of one transaction share their time: the last one read is handed out again
+        // while the column spells it, one string for them all instead of one each.
+        var time = ""
         // The cursor steps the statement (and reports its errors as GRDB does); the row it stands
         // on is read from the statement, column by column.
         while try cursor.next() != nil {
@@ -34,8 +37,19 @@ extension RecordedEvent {
                 RecordedEvent(
                     position: sqlite3_column_int64(handle, 0), stream: "", streamVersion: sqlite3_column_int64(handle, 1),
                     type: eventType(handle, 2), schemaVersion: Int(sqlite3_column_int64(handle, 3)), payload: text(handle, 4),
-                    metadata: "", recordedAt: text(handle, 5), prevHash: "", hash: ""))
+                    metadata: "", recordedAt: text(handle, 5, same: &time), prevHash: "", hash: ""))
         }
+    }
+
+    /// `text`, answering `last` when the column spells it (up to its first NUL, as `text` reads),
+    /// and keeping what it answers in `last`.
+    private static func text(_ handle: SQLiteStatement, _ index: CInt, same last: inout String) -> String {
+        guard let bytes = sqlite3_column_text(handle, index) else { return "" }
+        let count = strlen(bytes)
+        let same = last.utf8.count == count
+            && (count == 0 || last.utf8.withContiguousStorageIfAvailable { memcmp($0.baseAddress!, bytes, count) == 0 } ?? false)
+        if !same { last = String(cString: bytes) }
+        return last
     }
 
     /// A text column as GRDB reads one (up to its first NUL); empty for NULL, which the schema
