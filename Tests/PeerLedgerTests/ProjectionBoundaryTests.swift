@@ -24,6 +24,7 @@ struct ProjectionBoundaryTests {
     /// - the build tool that embeds `Migrations/*.sql` writes each file's text as a `sql:` argument.
     static let allowedFiles = [
         "/Sources/PeerLedgerBench/LedgerWorkloads.swift",
+        "/Sources/PeerLedgerBench/PostgresWorkloads.swift",
         "/Sources/EmbedMigrations/main.swift",
     ]
 
