@@ -291,6 +291,25 @@ struct FollowingPostgresTests {
         }
     }
 
+    @Test("a webhook subscribed through one node starts its delivery cursor after its event on every node")
+    func webhookCursorsStartOnEveryNode() async throws {
+        try await Self.withNodes(2) { nodes, _, _ in
+            _ = try await nodes[0].addSession(1)
+            let (webhook, _) = try await nodes[0].ledger.subscribeWebhook(
+                url: "https://hooks.example.net/peering", eventTypes: ["SessionAdded"], metadata: EventMetadata(actor: "test"))
+            _ = try await nodes[0].addSession(2)
+            _ = try await nodes[1].session(2)  // brings B's copy level
+            let cursor = try await nodes[1].ledger.write(EventMetadata(actor: "test")) { transaction in
+                try transaction.webhookCursor(webhook.id)?.position
+            }
+            #expect(cursor == 2)
+            // B, leading the deliveries, has the session added after the subscription to deliver.
+            let jobs = try await nodes[1].ledger.claimDueWebhooks(
+                now: Timestamp(parsing: "2100-01-01T00:00:00Z")!, until: Timestamp(parsing: "2100-01-01T00:05:00Z")!, limit: 10)
+            #expect(jobs.map(\.event.position) == [3])
+        }
+    }
+
     @Test("a file holding an event the log of record lacks is refused as a copy of it")
     func aDivergedFileIsRefused() async throws {
         try await Self.withNodes(1) { nodes, _, _ in

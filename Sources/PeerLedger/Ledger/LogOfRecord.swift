@@ -184,6 +184,7 @@ extension Ledger {
             try APIKeyStore.copyIn(db, event)
             try ConsoleUserStore.copyIn(db, event)
             try Outbox.copyIn(db, event)
+            try WebhookOutbox.copyIn(db, event)
         }
         _ = try Projector.catchUp(db, after: Projector.projectedPosition(db))
         return tail.events.count

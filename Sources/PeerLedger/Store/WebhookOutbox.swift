@@ -48,6 +48,16 @@ enum WebhookOutbox {
             arguments: [webhookID, position, now.iso8601])
     }
 
+    /// A subscription made through another node, as a ledger that follows a log of record copies
+    /// its event in (`Ledger.copyIn`): its cursor starts after that event, as on the node that
+    /// made it, so the node leading the deliveries skips none of the events since.
+    static func copyIn(_ db: Database, _ event: RecordedEvent) throws {
+        guard event.type == WebhookSubscribed.type, case let .webhookSubscribed(subscribed) = try LedgerEvent(event),
+            let at = Timestamp(parsing: event.recordedAt)
+        else { return }
+        try start(db, webhookID: subscribed.webhookID, after: event.position, now: at)
+    }
+
     /// Whether any active subscription may have an event due at `now`: one without a cursor, or
     /// whose cursor is behind the head, due and not held. A read, so that a pass woken by a
     /// commit takes the write lock only when there is something to claim.
