@@ -38,6 +38,9 @@ extension APIv1 {
         // A kept answer costs a few microseconds of SQLite (the key, the position): it is read
         // right here rather than on a reader queue, whose two thread hops cost more than that.
         // Building an answer (milliseconds) runs on the reader queue below.
+        // A ledger following a log of record is brought level first, so a key made or a write
+        // acknowledged through another node a moment ago is seen here (nothing to do otherwise).
+        try? await ledger.catchUpIfBehind()
         let probe = try? ledger.readingNow { reader -> KeptAnswerProbe in
             let position = try reader.projectionPosition()
             switch try Self.verifiedKey(reader, signature, cache: cache, position: position) {

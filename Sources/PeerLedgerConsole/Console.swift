@@ -240,6 +240,9 @@ public struct Console: Sendable {
         guard let id = request.cookies[Self.sessionCookie]?.value, !id.isEmpty,
             let session = await sessions.session(id, now: ledger.clock.now())
         else { return nil }
+        // A ledger following a log of record is brought level first: the user may have been
+        // disabled through another node a moment ago. (Nothing to do for a ledger of its own.)
+        try? await ledger.catchUpIfBehind()
         let enabled = (try? ledger.readingNow { reader in try reader.storedConsoleUser(session.user) }).map { $0?.user.isDisabled == false }
         guard enabled == true else {
             await sessions.end(id)

@@ -38,7 +38,11 @@ struct APIv2ReadCache: RouterMiddleware {
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard let key = Self.key(request), let before = position() else { return try await next(request, context) }
+        guard let key = Self.key(request) else { return try await next(request, context) }
+        // A ledger following a log of record is brought level first, so the position read next
+        // counts every write acknowledged through any node (nothing to do otherwise).
+        try? await ledger.catchUpIfBehind()
+        guard let before = position() else { return try await next(request, context) }
         if let answer = kept.answer(for: key, at: before) {
             return Response(status: .ok, headers: answer.headers, body: .init(byteBuffer: answer.body))
         }

@@ -123,6 +123,28 @@ struct ServeNodesOnPostgresTests {
         }
     }
 
+    @Test("a list a node keeps for repeated reads answers a write made through another node at the next read")
+    func keptListsFollowOtherNodes() async throws {
+        try await Self.withNodes { nodes, token, _ in
+            try await withHTTPClient { client in
+                for round in 1...3 {
+                    // Read twice on node 2 (the second answer is the kept one), then write on node 1.
+                    for _ in 0..<2 {
+                        let list = try await Self.call(client, nodes[1], .GET, "/api/v2/sessions?public_id=1", token: token)
+                        #expect(list.status == 200)
+                        #expect(list.json["items"]?.arrayValue?.count == round - 1)
+                    }
+                    let created = try await Self.call(
+                        client, nodes[0], .POST, "/api/v2/sessions", token: token,
+                        body: #"{"public_id":1,"source_asn":8038,"source_ipaddr":"1.2.3.5","peer_asn":16509,"peer_ipaddr":"206.126.236.\#(round)","type":"Peer"}"#)
+                    #expect(created.status == 201)
+                }
+                let list = try await Self.call(client, nodes[1], .GET, "/api/v2/sessions?public_id=1", token: token)
+                #expect(list.json["items"]?.arrayValue?.count == 3)
+            }
+        }
+    }
+
     @Test("a client of one node's live event stream hears a write made through another node")
     func liveStreamHearsOtherNodes() async throws {
         try await Self.withNodes { nodes, token, _ in
