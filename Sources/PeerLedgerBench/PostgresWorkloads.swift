@@ -99,7 +99,7 @@ extension PostgresWorkloads {
             let copy = folder.appendingPathComponent("node-copy.sqlite").path
             let started = ContinuousClock.now
             let node = try Ledger.open(at: copy, snapshotInterval: Int64.max)
-            try await onThread { () throws -> Void in try node.follow(store) }
+            try await node.follow(store)
             let seconds = (ContinuousClock.now - started).seconds
             let peak = Memory.peakMegabytes()
             let sameLog = try node.headPosition() == events

@@ -93,7 +93,7 @@ public struct ReplayScenario: Sendable {
     public func run(following record: (any LogOfRecord)? = nil) async throws -> [String] {
         let clock = SteppingClock(start: start, stepMillis: 0)
         let ledger = try Ledger.inMemory(clock: clock, ids: SequentialIDs(prefix: "replay"))
-        if let record { try ledger.follow(record) }
+        if let record { try await ledger.follow(record) }
         let api = APIv1(
             ledger: ledger, requests: PeeringRequestSettings(directory: directory.map { $0 as any PeeringDirectory } ?? ProjectedPeeringDirectory()))
         var mismatches: [String] = []

@@ -174,7 +174,7 @@ struct Serve: AsyncParsableCommand {
             throw ExitCode.failure
         }
         do {
-            try ledger.follow(record)
+            try await ledger.follow(record)
         } catch {
             await record.close()
             printError("Error: \(OpenedLedger.path.withLock { $0 ?? "the ledger file" }) cannot follow \(store.location): \(error)")

@@ -97,7 +97,7 @@ struct PostgresStoreOption: ParsableArguments {
     func follow(_ ledger: Ledger) async throws -> PostgresEventStore? {
         guard let url, let store = try await connect() else { return nil }
         do {
-            try ledger.follow(store)
+            try await ledger.follow(store)
             return store
         } catch {
             await store.close()

@@ -212,7 +212,7 @@ struct CanonicalJSONTests {
     @Test("every event type's payload and every metadata the ledger writes is canonical, and reads back as the event")
     func everyEventPayloadIsCanonical() throws {
         var seen: [String: Int] = [:]
-        PropertyRun.check("encoded() payloads are JCS", count: 4_000, Gen.uint64()) { seed in
+        PropertyRun.check("encoded() payloads are JCS", count: 6_000, Gen.uint64()) { seed in
             var world = EventWorld(seed: seed)
             let event = world.event(kind: Int(seed % UInt64(EventWorld.kinds)))
             guard let encoded = try? event.encoded() else {

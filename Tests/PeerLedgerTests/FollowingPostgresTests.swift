@@ -18,7 +18,7 @@ struct FollowingPostgresTests {
         static func start(_ url: String) async throws -> Node {
             let store = try await PostgresEventStore.connect(url: url)
             let ledger = try Ledger.inMemory()
-            try ledger.follow(store)
+            try await ledger.follow(store)
             return Node(ledger: ledger, store: store)
         }
 
@@ -238,19 +238,19 @@ struct FollowingPostgresTests {
             let store = try await PostgresEventStore.connect(url: url)
             do {
                 let ledger = try Ledger.open(at: path)
-                try ledger.follow(store)
+                try await ledger.follow(store)
                 _ = try ledger.createAPIKey(name: "noc", scope: .write, metadata: EventMetadata(actor: "cli:test"))
                 try ledger.close()
 
                 let alone = try Ledger.open(at: path, access: .existing)
                 #expect(alone.copyOfLog == store.location)
                 #expect(store.location.hasPrefix("postgres://postgres@127.0.0.1:"))
-                #expect(throws: LogOfRecordError(
+                await #expect(throws: LogOfRecordError(
                     description: "this file is a copy of the log at \(store.location): run the command with --store to write to that log")
                 ) { try alone.createAPIKey(name: "stray", scope: .read, metadata: EventMetadata(actor: "cli:test")) }
                 #expect(try alone.apiKeys().map(\.name) == ["noc"])
                 #expect(try alone.headPosition() == 1)
-                try alone.follow(store)
+                try await alone.follow(store)
                 _ = try alone.createAPIKey(name: "second", scope: .read, metadata: EventMetadata(actor: "cli:test"))
                 #expect(try await store.head().position == 2)
                 try alone.close()
@@ -268,7 +268,7 @@ struct FollowingPostgresTests {
         let calls = ProjectionConformanceTests.commands(seed: seed)
         try await withPostgresStore { store, url in
             let t = try TestLedger()
-            try t.ledger.follow(store)
+            try await t.ledger.follow(store)
             let succeeded = try await ProjectionConformanceTests.run(calls, on: t)
             #expect(succeeded > 100, "only \(succeeded) of 400 commands succeeded with seed \(seed)")
             let incremental = try t.ledger.projectionChecksum()
@@ -321,9 +321,9 @@ struct FollowingPostgresTests {
                     .peer_ipaddr: "206.126.9.9", .type: "Peer",
                 ])
             }
-            #expect(throws: LogOfRecordError(
+            await #expect(throws: LogOfRecordError(
                 description: "the ledger file's event at position 1 is not the log of record's: the file is not a copy of it")
-            ) { try stray.follow(nodes[0].store) }
+            ) { try await stray.follow(nodes[0].store) }
         }
     }
 }

@@ -90,12 +90,16 @@ extension Ledger {
     /// Refused when the file is not a prefix of the record: an event of its own the record lacks
     /// (written before it followed, or lost by the record in a failover), or the record shorter
     /// than the file. The file is a copy: a refused one is removed and made again from the record.
-    public func follow(_ record: any LogOfRecord) throws {
+    public func follow(_ record: any LogOfRecord) async throws {
         followed.withLock { $0 = FollowedRecord(record) }
         do {
-            try catchUpWithRecord()
+            // On the writer's queue, a batch a transaction: a copy made from nothing may take
+            // minutes, and its waits on PostgreSQL never hold a thread of Swift's pool.
+            while try await database.write({ db in try Self.copyIn(db, record.tail(after: SQLiteLog.headPosition(db), limit: Self.copyBatch)) })
+                == Self.copyBatch
+            {}
             let since = clock.now().iso8601
-            try database.write { db in
+            try await database.write { db in
                 try db.execute(
                     sql: """
                         INSERT INTO log_of_record (singleton, location, since) VALUES (1, ?, ?)
@@ -138,15 +142,6 @@ extension Ledger {
         guard try await database.read(SQLiteLog.headPosition) < head.position else { return }
         try await database.write { db in try Self.copyLevel(db, record) }
         commits.signal()
-    }
-
-    /// `catchUpIfBehind`, synchronously, for `follow`: the whole record, in transactions of a
-    /// batch each, so a copy made from nothing never holds the whole log in memory.
-    func catchUpWithRecord() throws {
-        guard let record = logOfRecord else { return }
-        while try database.write({ db in try Self.copyIn(db, record.tail(after: SQLiteLog.headPosition(db), limit: Self.copyBatch)) })
-            == Self.copyBatch
-        {}
     }
 
     /// How many events a catch-up reads from the record at a time.
