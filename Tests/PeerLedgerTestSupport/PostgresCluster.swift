@@ -252,7 +252,7 @@ public struct PostgresCluster: Sendable {
         process.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
         process.arguments = [
             "-u", "postgres", "--", "\(postgresPrograms)/postgres", "-D", data, "-p", "\(port)", "-k", folder,
-            "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off",
+            "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "max_connections=400",
         ] + settings
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = log

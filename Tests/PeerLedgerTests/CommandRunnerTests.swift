@@ -17,7 +17,7 @@ struct CommandRunnerTests {
     @Test("A command's exit status, output, error output and input are carried exactly")
     func statusAndOutput() async throws {
         let result = try await CommandRunner.execute(
-            ["sh", "-c", "read line; echo \"got $line\"; echo oops >&2; exit 3"], input: "hello\n", timeout: .seconds(10))
+            ["sh", "-c", "read line; echo \"got $line\"; echo oops >&2; exit 3"], input: "hello\n", timeout: .seconds(60))
         #expect(result == CommandResult(status: 3, output: "got hello\n", errorOutput: "oops\n"))
     }
 
@@ -78,7 +78,7 @@ struct CommandRunnerTests {
     @Test("A nonzero exit carries the program's error output; a router's rejection is its own message")
     func nonzeroExit() async throws {
         let result = try await CommandRunner.execute(
-            ["sh", "-c", "echo '% Unknown command: neighbor 10.0.0.2 bogus' >&2; exit 1"], timeout: .seconds(10))
+            ["sh", "-c", "echo '% Unknown command: neighbor 10.0.0.2 bogus' >&2; exit 1"], timeout: .seconds(60))
         #expect(result == CommandResult(status: 1, output: "", errorOutput: "% Unknown command: neighbor 10.0.0.2 bogus\n"))
         let runner = CommandRunner(place: .local(netns: nil))
         #expect(throws: RouterAccessError.rejected("% Unknown command: neighbor 10.0.0.2 bogus")) {
@@ -91,7 +91,7 @@ struct CommandRunnerTests {
         await #expect(throws: CommandFailure(
             command: "peerledger-no-such-tool -c x",
             kind: .cannotStart(reason: "peerledger-no-such-tool is not installed (not found on PATH)"))) {
-            try await CommandRunner.execute(["peerledger-no-such-tool", "-c", "x"], timeout: .seconds(10))
+            try await CommandRunner.execute(["peerledger-no-such-tool", "-c", "x"], timeout: .seconds(60))
         }
     }
 
