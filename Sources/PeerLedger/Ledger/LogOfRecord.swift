@@ -190,16 +190,19 @@ extension Ledger {
     /// record committed on the record, then the copy's transaction committed. A command that
     /// throws, or a record that refuses, rolls both back. If this process dies between the
     /// record's commit and the file's, the file lacks the command's events until its next catch-up
-    /// copies them in from the record (what the command wrote beside the log on this node, such
-    /// as a queued mail, is then not kept: `docs/postgres.md`).
+    /// copies them in from the record, with the secrets and mail kept there beside them.
     static func commandFollowing<T>(
         _ db: Database, _ record: any LogOfRecord, _ metadata: EventMetadata, clock: any LedgerClock, ids: any IDGenerator,
         _ body: (LedgerTransaction) throws -> T
     ) throws -> T {
         try inImmediateTransaction(db) {
-            _ = try record.lock()
+            let head = try record.lock()
             do {
-                try Self.copyLevel(db, record)
+                // The lock hands back the record's head: a copy already level (the usual case, a
+                // node's own last command or a read's catch-up) reads nothing more under the lock.
+                let ours = LogHead(
+                    position: try SQLiteLog.headPosition(db), hash: try SQLiteLog.lastHash(db) ?? RecordedEvent.genesisHash)
+                if ours != head { try Self.copyLevel(db, record) }
                 let start = try SQLiteLog.headPosition(db)
                 let transaction = try LedgerTransaction(db: db, metadata: metadata, recordedAt: clock.now(), ids: ids)
                 transaction.record = record
