@@ -4,6 +4,7 @@ import Testing
 
 @testable import PeerLedger
 @testable import PeerLedgerDomain
+@testable import PeerLedgerFixtures
 @testable import PeerLedgerPostgres
 
 /// Ledger files that follow one PostgreSQL log (`Ledger.follow`), as the nodes of one ledger do:
@@ -288,6 +289,30 @@ struct FollowingPostgresTests {
             let other = try await Node.start(url)
             #expect(try other.ledger.projectionChecksum() == incremental, "seed \(seed)")
             await other.close()
+        }
+    }
+
+    @Test("a new node copies a log of several batches from nothing, the log first and the projections in one replay after, and holds the world's events, secrets and projections")
+    func newNodeCopiesALongLog() async throws {
+        let seed = try TestSeed.value("FollowingPostgresTests.newNodeCopiesALongLog", fixed: 20_261_205)
+        let shape = WorldShape(
+            networks: 40, exchanges: 4, netixlans: 60, contacts: 10, bigExchangeMembers: 12, ownExchanges: 3, sessions: 30,
+            requests: 8, events: 2 * Ledger.copyBatch + 321)
+        let world = try SyntheticWorld.openLedger(at: temporaryDatabasePath())
+        _ = try await SyntheticWorld(shape: shape, seed: seed).build(into: world, scratch: Scratch.folder)
+        let head = try await world.head()
+        #expect(head.position > 2 * Int64(Ledger.copyBatch), "seed \(seed)")
+        try await withPostgresDatabase { url in
+            _ = try await StoreCopy.copy(from: .sqlite(path: world.database.path), to: .postgres(url: url))
+            let store = try await PostgresEventStore.connect(url: url)
+            let node = try Ledger.open(at: temporaryDatabasePath())
+            try await node.follow(store)
+            #expect(try await node.head() == head, "seed \(seed)")
+            #expect(try node.projectionLag() == 0, "seed \(seed)")
+            #expect(try node.projectionChecksum() == world.projectionChecksum(), "seed \(seed)")
+            #expect(try node.allSecrets().map(\.value) == world.allSecrets().map(\.value), "seed \(seed)")
+            #expect(try node.verify().isValid, "seed \(seed)")
+            await store.close()
         }
     }
 

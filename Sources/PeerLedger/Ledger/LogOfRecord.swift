@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import Synchronization
 public import PeerLedgerDomain
@@ -93,11 +94,7 @@ extension Ledger {
     public func follow(_ record: any LogOfRecord) async throws {
         followed.withLock { $0 = FollowedRecord(record) }
         do {
-            // On the writer's queue, a batch a transaction: a copy made from nothing may take
-            // minutes, and its waits on PostgreSQL never hold a thread of Swift's pool.
-            while try await database.write({ db in try Self.copyIn(db, record.tail(after: SQLiteLog.headPosition(db), limit: Self.copyBatch)) })
-                == Self.copyBatch
-            {}
+            try await copyLogFirst(from: record)
             let since = clock.now().iso8601
             try await database.write { db in
                 try db.execute(
@@ -111,6 +108,44 @@ extension Ledger {
         } catch {
             followed.withLock { $0 = nil }
             throw error
+        }
+    }
+
+    /// Brings the copy level as a new node's copy is made: the log first, a batch a
+    /// transaction, the next batch read from the record on a thread of its own while this one is
+    /// written, then the projections in one pass over what was copied (a rebuild's replay when
+    /// they stand at nothing), instead of a catch-up per batch. A copy made from nothing may take
+    /// minutes; its waits on the record never hold a thread of Swift's pool. A process that dies
+    /// midway leaves a log ahead of its projections, which the next open catches up.
+    private func copyLogFirst(from record: any LogOfRecord) async throws {
+        var next = Self.tailOnThread(record, after: try await database.read(SQLiteLog.headPosition))
+        var copied = 0
+        while true {
+            let tail = try await next.value
+            let full = tail.events.count == Self.copyBatch
+            if full, let last = tail.events.last { next = Self.tailOnThread(record, after: last.position) }
+            copied += try await database.write { db in try Self.copyIn(db, tail, projecting: false) }
+            if !full { break }
+        }
+        let pool = database as? DatabasePool
+        try await database.write { db in
+            let projected = try Projector.projectedPosition(db)
+            guard try SQLiteLog.headPosition(db) > projected else { return }
+            if projected == 0 {
+                _ = try Projector.rebuild(db, prefetchFrom: pool)
+            } else {
+                _ = try Projector.catchUp(db, after: projected, prefetchFrom: pool)
+            }
+        }
+        if copied > 0 { commits.signal() }
+    }
+
+    /// The record's tail after `position`, read on a thread of its own (the record's calls block).
+    private static func tailOnThread(_ record: any LogOfRecord, after position: Int64) -> Task<RecordTail, any Error> {
+        Task {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<RecordTail, any Error>) in
+                Thread { continuation.resume(with: Result { try record.tail(after: position, limit: copyBatch) }) }.start()
+            }
         }
     }
 
@@ -154,10 +189,11 @@ extension Ledger {
     }
 
     /// Appends the record's events to the copy as recorded, keeps their secrets, and applies them
-    /// to the projections, in the caller's transaction; refuses a copy that is not a prefix.
-    /// Returns how many events it copied.
+    /// to the projections (unless `projecting` is false: the caller brings them level after),
+    /// in the caller's transaction; refuses a copy that is not a prefix. Returns how many events
+    /// it copied.
     @discardableResult
-    static func copyIn(_ db: Database, _ tail: RecordTail) throws -> Int {
+    static func copyIn(_ db: Database, _ tail: RecordTail, projecting: Bool = true) throws -> Int {
         let head = try SQLiteLog.headPosition(db)
         if head > 0 {
             let ours = try SQLiteLog.lastHash(db)
@@ -181,7 +217,7 @@ extension Ledger {
             try Outbox.copyIn(db, event)
             try WebhookOutbox.copyIn(db, event)
         }
-        _ = try Projector.catchUp(db, after: Projector.projectedPosition(db))
+        if projecting { _ = try Projector.catchUp(db, after: Projector.projectedPosition(db)) }
         return tail.events.count
     }
 
