@@ -56,11 +56,14 @@ struct Verify: AsyncParsableCommand {
 /// `peerledger rebuild`: drops and rebuilds every projection.
 struct Rebuild: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Rebuild every projection from the log and check it equals what was there.")
+        abstract: "Rebuild every projection from the log and check it equals what was there.",
+        discussion: "With --store, the --db file is a node's copy of that log: brought level with it first, then rebuilt.")
     @OptionGroup var database: DatabaseOptions
+    @OptionGroup var store: PostgresStoreOption
 
     func run() async throws {
-        let report = try database.open(.existing).rebuild()
+        let ledger = store.url == nil ? try database.open(.existing) : try await store.open(database, .createIfMissing)
+        let report = try ledger.rebuild()
         print(String(format: "rebuilt %lld events in %.3f s (%.0f events/s)", report.events, report.seconds, report.eventsPerSecond))
         for phase in report.phases { print(String(format: "  %7.3f s  %@", phase.seconds, phase.name)) }
         let peak = Memory.peakMegabytes()
@@ -98,8 +101,11 @@ struct Audit: AsyncParsableCommand {
     @OptionGroup var store: PostgresStoreOption
 
     func run() async throws {
-        if store.url != nil, asOf != nil {
-            throw ValidationError("--as-of answers from the projections, which a PostgreSQL store does not keep yet; use --db")
+        if store.url != nil, let asOf {
+            // The projections live in a node's copy: the --db file, brought level with the log first.
+            guard let call else { throw ValidationError("--as-of needs a read action, e.g. 'action=getSessions&public_id=1'") }
+            try await answer(call, asOf: asOf, on: try await store.open(database, .createIfMissing))
+            return
         }
         var query = AuditQuery(stream: stream ?? session.map { "session-\($0)" }, actor: actor, type: type)
         query.since = try since.map { try moment($0, "--since") }
@@ -119,12 +125,16 @@ struct Audit: AsyncParsableCommand {
         let ledger = try database.open(.readOnly)
         if let asOf {
             guard let call else { throw ValidationError("--as-of needs a read action, e.g. 'action=getSessions&public_id=1'") }
-            let answer = try await perform(call, on: ledger, extra: [("as_of", asOf)])
-            print(json ? answer.text : answer.body.pretty())
-            if !answer.succeeded { throw ExitCode(1) }
+            try await answer(call, asOf: asOf, on: ledger)
             return
         }
         show(try ledger.readNow { db in try query.events(db) })
+    }
+
+    func answer(_ call: String, asOf: String, on ledger: Ledger) async throws {
+        let answer = try await perform(call, on: ledger, extra: [("as_of", asOf)])
+        print(json ? answer.text : answer.body.pretty())
+        if !answer.succeeded { throw ExitCode(1) }
     }
 
     func show(_ events: [RecordedEvent]) {

@@ -6,10 +6,16 @@ import PeerLedgerDomain
 /// `peerledger snapshots list|take|backfill`: the projection snapshots that make reads `as_of`
 /// a past moment fast. They live in `<db>.snapshots/`, hold no secrets, and may be deleted at
 /// any time (reads as of a moment then replay from the log's start).
-struct SnapshotsCommand: ParsableCommand {
+struct SnapshotsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "snapshots", abstract: "List, take or backfill the projection snapshots used by as_of reads.",
         subcommands: [List.self, Take.self, Backfill.self], defaultSubcommand: List.self)
+
+    /// The `--db` file; with `--store`, a node's copy brought level with that log first.
+    static func open(_ database: DatabaseOptions, _ store: PostgresStoreOption, every: Int64) async throws -> Ledger {
+        guard store.url != nil else { return try database.open(.existing, snapshotInterval: every) }
+        return try await store.open(database, .createIfMissing, snapshotInterval: every)
+    }
 
     static func check(every: Int64) throws {
         guard every >= 1 else { throw ValidationError("--every must be a number of events of 1 or more, got \(every)") }
@@ -28,15 +34,16 @@ struct SnapshotsCommand: ParsableCommand {
         }
     }
 
-    struct Take: ParsableCommand {
+    struct Take: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Snapshot the projections now, if the interval has passed.")
         @OptionGroup var database: DatabaseOptions
         @Option(help: "Events between snapshots.") var every: Int64 = ProjectionSnapshots.defaultInterval
+        @OptionGroup var store: PostgresStoreOption
 
         func validate() throws { try SnapshotsCommand.check(every: every) }
 
-        func run() throws {
-            let ledger = try database.open(.existing, snapshotInterval: every)
+        func run() async throws {
+            let ledger = try await SnapshotsCommand.open(database, store, every: every)
             if let position = try ledger.takeSnapshotIfDue() {
                 print("snapshot taken at position \(position)")
             } else {
@@ -45,15 +52,16 @@ struct SnapshotsCommand: ParsableCommand {
         }
     }
 
-    struct Backfill: ParsableCommand {
+    struct Backfill: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Write a snapshot at every N events of the log that has none near it.")
         @OptionGroup var database: DatabaseOptions
         @Option(help: "Events between snapshots.") var every: Int64 = ProjectionSnapshots.defaultInterval
+        @OptionGroup var store: PostgresStoreOption
 
         func validate() throws { try SnapshotsCommand.check(every: every) }
 
-        func run() throws {
-            let ledger = try database.open(.existing, snapshotInterval: every)
+        func run() async throws {
+            let ledger = try await SnapshotsCommand.open(database, store, every: every)
             let pruned = try ledger.snapshots?.pruneUnusable(ledger) ?? []
             if !pruned.isEmpty { print("\(pruned.count) unusable snapshots deleted") }
             let written = try ledger.backfillSnapshots()

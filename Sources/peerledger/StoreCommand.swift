@@ -110,8 +110,10 @@ struct PostgresStoreOption: ParsableArguments {
     /// the command writes goes to the log of record (and every node sees it).
     /// The store stays open for the rest of the process (`FollowedStore`): the command's
     /// connection ends with it.
-    func open(_ database: DatabaseOptions, _ access: LedgerAccess) async throws -> Ledger {
-        let ledger = try database.open(access)
+    func open(
+        _ database: DatabaseOptions, _ access: LedgerAccess, snapshotInterval: Int64 = ProjectionSnapshots.defaultInterval
+    ) async throws -> Ledger {
+        let ledger = try database.open(access, snapshotInterval: snapshotInterval)
         if let record = try await follow(ledger) { FollowedStore.kept.withLock { $0.append(record) } }
         return ledger
     }

@@ -123,6 +123,40 @@ struct ServeNodesOnPostgresTests {
         }
     }
 
+    @Test("rebuild, snapshots and audit --as-of given --store work on a node's copy brought level with the log first")
+    func projectionCommandsOnANodesCopy() async throws {
+        try await withPostgresDatabase { url in
+            let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .deletingLastPathComponent().appendingPathComponent("Replays/fixtures/equinix-ashburn-peers").path
+            let (writer, copy) = (temporaryDatabasePath(), temporaryDatabasePath())
+            #expect(try await peerledger(["init", "--db", writer]).status == 0)
+            let imported = try await peerledger(["peeringdb", "import", fixtures, "--db", writer, "--store", url])
+            #expect(imported.status == 0, "peeringdb import: \(imported.errors)")
+            let events = try await peerledger(["export", "--store", url]).output.split(separator: "\n").count
+            #expect(events > 10)
+
+            // A file that has never seen the log: copied in, then its projections rebuilt.
+            let rebuilt = try await peerledger(["rebuild", "--db", copy, "--store", url])
+            #expect(rebuilt.status == 0, "rebuild: \(rebuilt.output) \(rebuilt.errors)")
+            #expect(rebuilt.output.contains("rebuilt \(events) events"), "\(rebuilt.output)")
+            #expect(rebuilt.output.contains("projections identical to before"), "\(rebuilt.output)")
+
+            let snapshots = try await peerledger(["snapshots", "backfill", "--every", "10", "--db", copy, "--store", url])
+            #expect(snapshots.status == 0, "snapshots: \(snapshots.errors)")
+            let written = Int(snapshots.output.split(separator: " ").first ?? "") ?? 0
+            #expect(written >= events / 10 - 1 && written > 0, "\(snapshots.output)")
+
+            // As of now, the copy answers what the file that made the import answers.
+            let call = "target=peering&action=getPeers&public_id=1"
+            let now = SystemClock().now().iso8601
+            let fromCopy = try await peerledger(["audit", "--as-of", now, "--json", call, "--db", copy, "--store", url])
+            let fromWriter = try await peerledger(["audit", "--as-of", now, "--json", call, "--db", writer])
+            #expect(fromCopy.status == 0 && fromWriter.status == 0, "\(fromCopy.errors) \(fromWriter.errors)")
+            #expect(fromCopy.output == fromWriter.output)
+            #expect(fromCopy.output.contains("\"asn\""))
+        }
+    }
+
     @Test("a list a node keeps for repeated reads answers a write made through another node at the next read")
     func keptListsFollowOtherNodes() async throws {
         try await Self.withNodes { nodes, token, _ in
