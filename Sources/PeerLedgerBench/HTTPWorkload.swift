@@ -12,6 +12,10 @@ public struct HTTPWorkload {
     let databasePath: String
     let folder: URL
     let log: (String) -> Void
+    /// More of `serve`'s options for the server (`--store URL`: a node following PostgreSQL).
+    var serverArguments: [String] = []
+    /// What each row's workload starts with (the store the server runs on, when not SQLite alone).
+    var prefix = ""
 
     public init(ledger: Ledger, databasePath: String, folder: URL, log: @escaping (String) -> Void) {
         self.ledger = ledger
@@ -34,7 +38,7 @@ public struct HTTPWorkload {
         let (key, secret) = try ledger.createAPIKey(name: "bench-\(UUID().uuidString.prefix(8))", readOnly: true, metadata: EventMetadata(actor: "bench"))
 
         // PeerLedger: a lone server process on the world's file.
-        let server = try LoneServer.start(database: databasePath, log: log)
+        let server = try LoneServer.start(database: databasePath, arguments: serverArguments, log: log)
         defer { server.stop() }
         try await Task.sleep(for: .seconds(1))
         let idle = server.memory()
@@ -99,7 +103,7 @@ public struct HTTPWorkload {
             log("\(url.label) over HTTP: \(Int(figure)) req/s, nginx \(Int(baseline)) req/s")
             rows.append(
                 BenchmarkRow(
-                    workload: "\(url.label) over HTTP (wrk, 2 threads, 8 connections)", figure: figure, baseline: baseline,
+                    workload: "\(prefix)\(url.label) over HTTP (wrk, 2 threads, 8 connections)", figure: figure, baseline: baseline,
                     unit: "req/s", higherIsBetter: true, target: ">= 0.50 of nginx"))
         }
         let loaded = server.memory()
@@ -107,10 +111,10 @@ public struct HTTPWorkload {
         let events = try ledger.headPosition()
         rows += [
             BenchmarkRow(
-                workload: "lone server, \(events) events: resident memory idle after start-up (VmRSS)", figure: idle.resident,
+                workload: "\(prefix)lone server, \(events) events: resident memory idle after start-up (VmRSS)", figure: idle.resident,
                 baseline: nil, unit: "MB", higherIsBetter: false, target: "< 150 MB"),
             BenchmarkRow(
-                workload: "lone server: peak resident memory under the HTTP load (VmHWM)", figure: loaded.peak, baseline: nil,
+                workload: "\(prefix)lone server: peak resident memory under the HTTP load (VmHWM)", figure: loaded.peak, baseline: nil,
                 unit: "MB", higherIsBetter: false, target: "< 150 MB"),
         ]
         return rows

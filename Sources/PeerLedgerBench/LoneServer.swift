@@ -12,14 +12,15 @@ final class LoneServer {
         self.port = port
     }
 
-    /// `binary`: another `peerledger` to serve with (another build, measured side by side).
-    static func start(database: String, binary: String? = nil, log: (String) -> Void) throws -> LoneServer {
+    /// `binary`: another `peerledger` to serve with (another build, measured side by side);
+    /// `arguments`: more of `serve`'s options (`--store URL`).
+    static func start(database: String, binary: String? = nil, arguments: [String] = [], log: (String) -> Void) throws -> LoneServer {
         let process = Process()
         process.executableURL = binary.map { URL(fileURLWithPath: $0) } ?? URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         process.arguments = [
             "serve", "--db", database, "--host", "127.0.0.1", "--port", "0", "--log-level", "error", "--poll-interval", "0",
             "--outbox-interval", "0",
-        ]
+        ] + arguments
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice

@@ -83,7 +83,11 @@ extension PostgresWorkloads {
     /// read of the same log from the same server plus one plain SQLite insert per event, run
     /// before and after it. The world's log is loaded into a schema of its own first (not
     /// timed), dropped at the end.
-    public func nodeCopy(of world: Ledger, folder: URL) async throws -> [BenchmarkRow] {
+    ///
+    /// With `http`, that node's file then serves the big exchange's lists over HTTP as a `serve
+    /// --store` process following the same log (each read checks the log's head first), against
+    /// nginx serving the same bytes (`HTTPWorkload`).
+    public func nodeCopy(of world: Ledger, folder: URL, http: Bool = false) async throws -> [BenchmarkRow] {
         let bench = try await PostgresBenchSchema.create(url: url)
         let store: PostgresEventStore
         do {
@@ -111,6 +115,15 @@ extension PostgresWorkloads {
             let total = Double(events)
             let baseline = total / ((before + after) / 2)
             log("node copy: \(Int(total / seconds)) events/s; baseline \(Int(total / before)) and \(Int(total / after)) events/s")
+            var served: [BenchmarkRow] = []
+            if http {
+                log("the big exchange's lists over HTTP from a node following PostgreSQL, against nginx...")
+                var workload = HTTPWorkload(ledger: node, databasePath: copy, folder: folder, log: log)
+                workload.serverArguments = ["--store", bench.schemaURL]
+                workload.prefix = "PostgreSQL node: "
+                let calls = ReadWorkloads(ledger: node, log: log).calls.filter { !$0.label.hasPrefix("getCommunications") }
+                served = try await workload.run(calls: calls)
+            }
             await store.close()
             try await bench.drop()
             let copyRow = BenchmarkRow(
@@ -120,7 +133,7 @@ extension PostgresWorkloads {
             let memoryRow = BenchmarkRow(
                 workload: "PostgreSQL: peak resident memory of the benchmark's process after that copy", figure: peak,
                 baseline: nil, unit: "MB", higherIsBetter: false, target: "< 250 MB")
-            return [copyRow, memoryRow]
+            return [copyRow, memoryRow] + served
         } catch {
             await store.close()
             try? await bench.drop()

@@ -29,6 +29,14 @@ package struct PostgresBenchSchema: Sendable {
         }
     }
 
+    /// `url` naming the schema (`options=-c search_path=…`): what a `serve --store` child of the
+    /// benchmark connects with.
+    package var schemaURL: String {
+        guard var parts = URLComponents(string: url) else { return url }
+        parts.queryItems = (parts.queryItems ?? []) + [URLQueryItem(name: "options", value: "-c search_path=\(schema)")]
+        return parts.string ?? url
+    }
+
     /// An event store whose tables live in the schema.
     package func store(clock: any LedgerClock = SystemClock()) async throws -> PostgresEventStore {
         try await PostgresEventStore.connect(configuration: configuration(searchPath: true), clock: clock)

@@ -134,12 +134,15 @@ public final class PostgresEventStore: EventStore {
         let database = String(parts.path.drop(while: { $0 == "/" }))
         var sslMode = "disable"
         var rootCertificate: String?
+        var serverOptions: String?
         for item in parts.queryItems ?? [] {
             switch item.name {
             case "sslmode": sslMode = item.value ?? ""
             case "sslrootcert": rootCertificate = item.value
+            // As libpq passes it: settings for the session, e.g. `-c search_path=ledger`.
+            case "options": serverOptions = item.value
             default:
-                throw PostgresStoreError(message: "\(shown): unknown parameter '\(item.name)'; known: sslmode, sslrootcert")
+                throw PostgresStoreError(message: "\(shown): unknown parameter '\(item.name)'; known: sslmode, sslrootcert, options")
             }
         }
         if let rootCertificate, !FileManager.default.isReadableFile(atPath: rootCertificate) {
@@ -171,8 +174,10 @@ public final class PostgresEventStore: EventStore {
             guard (1...65535).contains(given) else { throw PostgresStoreError(message: "\(shown): port \(given) is out of range") }
             port = given
         }
-        return PostgresConnection.Configuration(
+        var configuration = PostgresConnection.Configuration(
             host: host, port: port, username: user, password: parts.password, database: database.isEmpty ? nil : database, tls: tls)
+        if let serverOptions { configuration.options.additionalStartupParameters.append(("options", serverOptions)) }
+        return configuration
     }
 
     /// Whether the reader's connection runs over TLS, as the server sees it (`pg_stat_ssl`).

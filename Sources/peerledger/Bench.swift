@@ -17,7 +17,7 @@ struct Bench: AsyncParsableCommand {
     @Flag(help: "JSON instead of a table.") var json = false
     @Option(help: "Measure only the list reads (in process and over HTTP) and the console's pages on this existing world file (from generate-world); it gains a read-only API key.")
     var reads: String?
-    @Flag(inversion: .prefixedNo, help: "With --reads: also measure over HTTP against nginx.") var http = true
+    @Flag(inversion: .prefixedNo, help: "With --reads, or --store with --rebuild: also measure over HTTP against nginx.") var http = true
     @Option(help: "With --reads: only the calls whose name contains this (e.g. getPeers).") var only: String?
     @Option(help: "With --reads: samples of each in-process call.") var samples = 200
     @Flag(help: "Measure only the durable writes: single commands, and addSession from 1, 4 and 16 concurrent HTTP clients.")
@@ -67,7 +67,7 @@ struct Bench: AsyncParsableCommand {
                     // A node's copy built from PostgreSQL, beside SQLite's lone rebuild of the same world.
                     let world = try Self.existingWorld(rebuild, option: "--rebuild")
                     let events = try world.eventCount()
-                    rows = try await PostgresWorkloads(url: url) { printError($0) }.nodeCopy(of: world, folder: folder)
+                    rows = try await PostgresWorkloads(url: url) { printError($0) }.nodeCopy(of: world, folder: folder, http: http)
                         + LedgerWorkloads(events: Int(events), folder: folder) { printError($0) }.loneRebuild(of: world, events: events).rows
                     print(json ? BenchmarkTable.json([("postgres", rows)]) : BenchmarkTable.render(rows))
                     return

@@ -34,6 +34,25 @@ struct PostgresEventStoreConformanceTests {
         try await withPostgresStore { store, _ in try await EventStoreConformanceTests.appendAndRead(store) }
     }
 
+    @Test("options=-c search_path=… in the URL keeps a ledger in a schema of its own: two ledgers in one database do not see each other")
+    func ledgersInSchemasOfTheirOwn() async throws {
+        try await withPostgresDatabase { url in
+            let cluster = try await PostgresCluster.shared()
+            let database = String(url.split(separator: "/").last?.split(separator: "?").first ?? "")
+            _ = try await cluster.psql("CREATE SCHEMA east; CREATE SCHEMA west;", database: database)
+            let east = try await PostgresEventStore.connect(url: "\(url)&options=-c%20search_path%3Deast")
+            let west = try await PostgresEventStore.connect(url: "\(url)&options=-c%20search_path%3Dwest")
+            try await EventStoreConformanceTests.appendThree(east)
+            #expect(try await east.head().position == 3)
+            #expect(try await west.head().position == 0)
+            await east.close()
+            await west.close()
+            let tables = try await cluster.psql(
+                "SELECT table_schema FROM information_schema.tables WHERE table_name = 'events' ORDER BY 1", database: database)
+            #expect(tables.split(separator: "\n").map(String.init) == ["east", "west"])
+        }
+    }
+
     @Test("an append at a stale expected version is a conflict and appends nothing")
     func conflicts() async throws {
         try await withPostgresStore { store, _ in try await EventStoreConformanceTests.conflicts(store) }
@@ -266,6 +285,8 @@ struct PostgresEventStoreOfflineTests {
         #expect(refusal("postgres://u:secret@h/db?sslmode=allow").contains("sslmode=allow is not one of disable, prefer, require, verify-ca, verify-full"))
         #expect(!refusal("postgres://u:secret@h/db?sslmode=allow").contains("secret"))
         #expect(refusal("postgres://u@h/db?sslmode=require&connect_timeout=3").contains("unknown parameter 'connect_timeout'"))
+        let options = try PostgresEventStore.configuration(url: "postgres://u@h/db?options=-c%20search_path%3Dledger")
+        #expect(options.options.additionalStartupParameters.map { "\($0.0)=\($0.1)" } == ["options=-c search_path=ledger"])
         #expect(refusal("postgres://u@h/db?sslmode=verify-full&sslrootcert=/nonexistent/ca.pem").contains("sslrootcert /nonexistent/ca.pem is not a readable file"))
         #expect(refusal("postgres://h/db").contains("is not a postgres://USER@HOST[:PORT]/DB URL"))
         #expect(refusal("/var/lib/peerledger/ledger.sqlite").contains("is not a postgres://USER@HOST[:PORT]/DB URL"))
