@@ -100,6 +100,7 @@ public struct HTTPWorkload {
                 theirs.append(try wrkRate(wrk, url: url.theirs, header: url.header))
             }
             let figure = Stopwatch.percentile(ours, 0.5), baseline = Stopwatch.percentile(theirs, 0.5)
+            if figure == 0 { log("the server answered nothing under load; it printed: \(server.output)") }
             log("\(url.label) over HTTP: \(Int(figure)) req/s, nginx \(Int(baseline)) req/s")
             rows.append(
                 BenchmarkRow(

@@ -1,16 +1,28 @@
 import Foundation
+import Synchronization
 
 /// A `peerledger serve` child process (this same binary, via /proc/self/exe) on a database
 /// file, with no router polling or outbox worker: the server's memory measured on its own,
 /// apart from the benchmark's.
-final class LoneServer {
+final class LoneServer: Sendable {
     let process: Process
     let port: Int
+    /// What the server printed after it started listening, read as it comes (a pipe nobody
+    /// drains would stop the server at its first large write).
+    private let printed = Mutex("")
 
-    private init(process: Process, port: Int) {
+    private init(process: Process, port: Int, output: FileHandle) {
         self.process = process
         self.port = port
+        Thread { [self] in
+            while case let data = output.availableData, !data.isEmpty {
+                printed.withLock { $0 += String(decoding: data, as: UTF8.self) }
+            }
+        }.start()
     }
+
+    /// What the server has printed since it started listening.
+    var output: String { printed.withLock { $0 } }
 
     /// `binary`: another `peerledger` to serve with (another build, measured side by side);
     /// `arguments`: more of `serve`'s options (`--store URL`).
@@ -35,7 +47,7 @@ final class LoneServer {
             if let range = text.range(of: "http://127.0.0.1:"),
                 let port = Int(text[range.upperBound...].prefix { $0.isNumber }), text[range.upperBound...].contains("/")
             {
-                return LoneServer(process: process, port: port)
+                return LoneServer(process: process, port: port, output: output.fileHandleForReading)
             }
         }
         process.terminate()

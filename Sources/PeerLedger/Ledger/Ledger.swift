@@ -344,9 +344,9 @@ public final class Ledger: Sendable {
 
     /// A read on a consistent snapshot of the projections.
     /// A ledger that follows a log of record is brought level with it first (`catchUpIfBehind`).
-    package func read<T: Sendable>(_ body: @Sendable (Database) throws -> T) async throws -> T {
+    package func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         try await catchUpIfBehind()
-        return try await database.read(body)
+        return try await database.readReleasingFirst(body)
     }
 
     package func readNow<T>(_ body: (Database) throws -> T) throws -> T {

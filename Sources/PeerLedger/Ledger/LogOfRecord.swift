@@ -118,7 +118,7 @@ extension Ledger {
     /// minutes; its waits on the record never hold a thread of Swift's pool. A process that dies
     /// midway leaves a log ahead of its projections, which the next open catches up.
     private func copyLogFirst(from record: any LogOfRecord) async throws {
-        var next = Self.tailOnThread(record, after: try await database.read(SQLiteLog.headPosition))
+        var next = Self.tailOnThread(record, after: try await database.readReleasingFirst(SQLiteLog.headPosition))
         var copied = 0
         while true {
             let tail = try await next.value
@@ -174,7 +174,7 @@ extension Ledger {
     package func catchUpIfBehind() async throws {
         guard let record = logOfRecord else { return }
         let head = try await record.recordHead()
-        guard try await database.read(SQLiteLog.headPosition) < head.position else { return }
+        guard try await database.readReleasingFirst(SQLiteLog.headPosition) < head.position else { return }
         try await database.write { db in try Self.copyLevel(db, record) }
         commits.signal()
     }

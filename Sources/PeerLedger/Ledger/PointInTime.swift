@@ -19,7 +19,7 @@ package enum PointInTime {
         let past = try DatabaseQueue(configuration: Ledger.configuration())
         let snapshots = source.snapshots
         let sourcePath = (source.database as? DatabasePool)?.path
-        let start: Int64 = try await source.database.read { sourceDB in
+        let start: Int64 = try await source.database.readReleasingFirst { sourceDB in
             var start: Int64 = 0
             let end = try lastPosition(atOrBefore: moment, sourceDB)
             if withLog {
@@ -50,7 +50,7 @@ package enum PointInTime {
     static func replayed(of source: Ledger, through end: Int64) async throws -> Ledger {
         let fresh = try DatabaseQueue(configuration: Ledger.configuration())
         let now = source.clock.now()
-        try await source.database.read { sourceDB in
+        try await source.database.readReleasingFirst { sourceDB in
             try fresh.writeWithoutTransaction { db in
                 try Migrator.migrate(db, migrations: Migration.embedded, now: now)
                 try db.inTransaction {

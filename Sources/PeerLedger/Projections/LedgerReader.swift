@@ -15,7 +15,7 @@ package struct LedgerReader {
 
 extension Ledger {
     /// Reads a consistent snapshot of the ledger through its typed queries.
-    package func reading<T: Sendable>(_ body: @Sendable (LedgerReader) throws -> T) async throws -> T {
+    package func reading<T: Sendable>(_ body: @escaping @Sendable (LedgerReader) throws -> T) async throws -> T {
         try await read { db in try body(LedgerReader(db)) }
     }
 

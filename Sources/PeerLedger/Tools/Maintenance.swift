@@ -58,7 +58,7 @@ extension Ledger {
     /// memory and compares them with the ledger's own. Unlike `rebuild` it writes nothing, so it
     /// runs on a read-only ledger (`peerledger replay --db`).
     public func replayCheck() async throws -> ReplayCheck {
-        let (position, stored) = try await database.read { db in (try Projector.projectedPosition(db), try Projector.checksum(db)) }
+        let (position, stored) = try await database.readReleasingFirst { db in (try Projector.projectedPosition(db), try Projector.checksum(db)) }
         let replayed = try await PointInTime.replayed(of: self, through: position).projectionChecksum()
         return ReplayCheck(events: position, stored: stored, replayed: replayed)
     }
