@@ -102,9 +102,10 @@ struct Audit: AsyncParsableCommand {
 
     func run() async throws {
         if store.url != nil, let asOf {
-            // The projections live in a node's copy: the --db file, brought level with the log first.
+            // The projections live in a node's copy: the --db file (which must exist: `rebuild
+            // --store` makes one), brought level with the log first.
             guard let call else { throw ValidationError("--as-of needs a read action, e.g. 'action=getSessions&public_id=1'") }
-            try await answer(call, asOf: asOf, on: try await store.open(database, .createIfMissing))
+            try await answer(call, asOf: asOf, on: try await store.open(database, .existing))
             return
         }
         var query = AuditQuery(stream: stream ?? session.map { "session-\($0)" }, actor: actor, type: type)
