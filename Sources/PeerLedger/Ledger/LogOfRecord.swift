@@ -169,11 +169,13 @@ extension Ledger {
     var logOfRecord: (any LogOfRecord)? { followed.withLock { $0?.record } }
 
     /// Brings the copy level with the record, when it follows one and lags it: one head read of
-    /// the record otherwise. Every read of a following ledger starts with it, so a write that any
-    /// node had acknowledged is seen by the next read.
+    /// the record otherwise (shared with the reads waiting at the same moment, `HeadCheck`).
+    /// Every read of a following ledger starts with it, so a write that any node had
+    /// acknowledged is seen by the next read.
     package func catchUpIfBehind() async throws {
-        guard let record = logOfRecord else { return }
-        let head = try await record.recordHead()
+        guard let followed = followed.withLock({ $0 }) else { return }
+        let record = followed.record
+        let head = try await followed.heads.head()
         guard try await database.readReleasingFirst(SQLiteLog.headPosition) < head.position else { return }
         try await database.write { db in try Self.copyLevel(db, record) }
         commits.signal()
@@ -257,8 +259,13 @@ extension Ledger {
     }
 }
 
-/// The record a ledger follows (`Ledger.follow`), behind the ledger's lock.
+/// The record a ledger follows (`Ledger.follow`), behind the ledger's lock, with the head check
+/// its reads share.
 struct FollowedRecord: Sendable {
     let record: any LogOfRecord
-    init(_ record: any LogOfRecord) { self.record = record }
+    let heads: HeadCheck
+    init(_ record: any LogOfRecord) {
+        self.record = record
+        self.heads = HeadCheck { try await record.recordHead() }
+    }
 }
