@@ -34,7 +34,7 @@ struct HeadCheckTests {
         let record = CountingRecord(holdFirst: true)
         let check = HeadCheck { try await record.head() }
         let early = Task { try await check.head() }
-        try await waitUntil("the first request to be on its way", within: .seconds(10), every: .milliseconds(5)) { record.firstHeld }
+        try await waitUntil("the first request to be on its way", within: .seconds(60), every: .milliseconds(5)) { record.firstHeld }
         let late = Task { try await check.head() }
         try await Task.sleep(for: .milliseconds(50))
         record.releaseFirst()
