@@ -1,5 +1,6 @@
 import Foundation
 import PeerLedgerTestSupport
+import Synchronization
 import Testing
 
 @testable import PeerLedger
@@ -229,6 +230,63 @@ struct FollowingPostgresTests {
             let late = try await Node.start(url)
             #expect(try await late.ledger.outboxCounts() == ["delivered": 1])
             await late.close()
+        }
+    }
+
+    /// Whether the test's own candidate leads, heard from the campaign's callback.
+    final class LeadingFlag: Sendable {
+        let value = Mutex(false)
+    }
+
+    @Test("outbox status and deliver given --store work on a node's copy; deliver runs only as the outbox's leader")
+    func outboxCommandsOnTheLog() async throws {
+        try await withPostgresStore { store, url in
+            let node = try Ledger.open(at: temporaryDatabasePath())
+            try await node.follow(store)
+            let mail = OutgoingMail(
+                sender: "peering@example.net", recipients: ["noc@example.com"], message: "Subject: peering\r\n\r\nhello\r\n")
+            // A request and its message, as sendPeeringRequest records them.
+            _ = try await node.write(EventMetadata(actor: "test")) { transaction in
+                try transaction.append(
+                    .peeringRequestSent(
+                        PeeringRequestSent(
+                            requestID: 7, publicID: 1, sourceParticipantID: 2335, sourceASN: 8038, peerParticipantID: 1418, peerASN: 16509,
+                            peerName: "Amazon.com", emailType: "text", emailFrom: "peering@example.net", emailTo: "noc@example.com",
+                            cc: nil, bcc: nil, subject: "peering", body: "hello", textBody: nil, status: "pending",
+                            messageID: "<7@peerledger.test>", forced: false)),
+                    to: "request-7", expecting: .noStream)
+                try transaction.enqueueMail(requestID: 7, messageID: "<7@peerledger.test>", mail: mail)
+            }
+            let copy = temporaryDatabasePath()
+            #expect(try await peerledger(["init", "--db", copy]).status == 0)
+            let status = try await peerledger(["outbox", "status", "--db", copy, "--store", url])
+            #expect(status.status == 0, "\(status.errors)")
+            #expect(status.output.contains("pending 1"), "\(status.output)")
+
+            // Another process leads the outbox: this one does not deliver.
+            let leadership = PostgresLeadership(role: "outbox", configuration: try PostgresEventStore.configuration(url: url))
+            let leading = LeadingFlag()
+            let leader = Task {
+                await leadership.run(changed: { now in leading.value.withLock { $0 = now } }) {
+                    try await Task.sleep(for: .seconds(120))
+                }
+            }
+            try await waitUntil("the test to lead the outbox", within: .seconds(20), every: .milliseconds(50)) { leading.value.withLock { $0 } }
+            // The relay refuses every connection (port 1 on loopback): a delivery would be retried.
+            let relay = ["--smtp-host", "127.0.0.1", "--smtp-port", "1"]
+            let refused = try await peerledger(["outbox", "deliver", "--db", copy, "--store", url] + relay)
+            #expect(refused.status == 75, "\(refused.output) \(refused.errors)")
+            #expect(refused.errors.contains("another process leads the outbox"), "\(refused.errors)")
+            leader.cancel()
+            await leader.value
+
+            let delivered = try await peerledger(["outbox", "deliver", "--db", copy, "--store", url] + relay)
+            #expect(delivered.status == 0, "\(delivered.output) \(delivered.errors)")
+            #expect(delivered.output.contains("delivered 0, retrying 1, failed 0"), "\(delivered.output)")
+            // The attempt is in the log of record: the first node hears of it.
+            let events = try await store.events(after: 0, limit: 100).map(\.type)
+            #expect(events.last == "PeeringRequestDeliveryFailed", "\(events)")
+            #expect(try await node.outboxCounts() == ["pending": 1])
         }
     }
 
