@@ -42,7 +42,7 @@ struct PostgresNodesTests {
         }
     }
 
-    @Test("of three candidates one leads; when its session ends its job stops and a leader is elected within 10 seconds")
+    @Test("of three candidates one leads; when its session ends its job stops and another term of leadership begins")
     func leadershipMovesWhenTheLeaderDies() async throws {
         try await withPostgresDatabase { url in
             let configuration = try PostgresEventStore.configuration(url: url)
@@ -63,7 +63,9 @@ struct PostgresNodesTests {
             }
             defer { for candidate in candidates { candidate.cancel() } }
 
-            try await waitUntil("a leader", within: .seconds(10)) { leading.withLock { $0.count } == 1 }
+            // The bounds allow a machine starved by the rest of the suite (2 cores); the time the
+            // election took is printed below, about 20 ms on a quiet machine.
+            try await waitUntil("a leader", within: .seconds(30)) { leading.withLock { $0.count } == 1 }
             // The others keep asking; a few of their tries go by and still one leads.
             try await Task.sleep(for: .seconds(2))
             let first = try #require(leading.withLock { $0.first })
@@ -81,7 +83,7 @@ struct PostgresNodesTests {
             let killed = ContinuousClock.now
             // The old leader's job is stopped and a leader is elected again: the old one, which
             // connects again and may ask first, or another.
-            try await waitUntil("a new term of leadership", within: .seconds(10)) {
+            try await waitUntil("a new term of leadership", within: .seconds(30)) {
                 everLed.withLock { $0.count } == 2 && leading.withLock { $0.count } == 1
             }
             print("leadership: candidate \(first)'s session ended; candidate \(everLed.withLock { $0[1] }) leads after \(ContinuousClock.now - killed)")
