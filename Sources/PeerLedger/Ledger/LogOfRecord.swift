@@ -176,7 +176,9 @@ extension Ledger {
         guard let followed = followed.withLock({ $0 }) else { return }
         let record = followed.record
         let head = try await followed.heads.head()
-        guard try await database.readReleasingFirst(SQLiteLog.headPosition) < head.position else { return }
+        // Microseconds of SQLite, read on this thread rather than with two thread hops (safe on
+        // Swift's pool: async reads never hold a connection while they wait for it).
+        guard try readNow(SQLiteLog.headPosition) < head.position else { return }
         try await database.write { db in try Self.copyLevel(db, record) }
         commits.signal()
     }
