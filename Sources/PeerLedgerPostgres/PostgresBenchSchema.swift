@@ -105,9 +105,7 @@ package struct PostgresBenchSchema: Sendable {
     private static let logger = Logger(label: "peerledger.postgres.bench")
 
     private func configuration(searchPath: Bool) throws -> PostgresConnection.Configuration {
-        var configuration = try PostgresEventStore.configuration(url: url)
-        if searchPath { configuration.options.additionalStartupParameters = [("search_path", schema)] }
-        return configuration
+        try PostgresEventStore.configuration(url: searchPath ? schemaURL : url)
     }
 
     private func withConnection<T: Sendable>(

@@ -62,8 +62,7 @@ struct Rebuild: AsyncParsableCommand {
     @OptionGroup var store: PostgresStoreOption
 
     func run() async throws {
-        let ledger = store.url == nil ? try database.open(.existing) : try await store.open(database, .createIfMissing)
-        let report = try ledger.rebuild()
+        let report = try await store.open(database, store.projectionsAccess).rebuild()
         print(String(format: "rebuilt %lld events in %.3f s (%.0f events/s)", report.events, report.seconds, report.eventsPerSecond))
         for phase in report.phases { print(String(format: "  %7.3f s  %@", phase.seconds, phase.name)) }
         let peak = Memory.peakMegabytes()
@@ -101,11 +100,14 @@ struct Audit: AsyncParsableCommand {
     @OptionGroup var store: PostgresStoreOption
 
     func run() async throws {
-        if store.url != nil, let asOf {
-            // The projections live in a node's copy: the --db file (which must exist: `rebuild
-            // --store` makes one), brought level with the log first.
+        if let asOf {
             guard let call else { throw ValidationError("--as-of needs a read action, e.g. 'action=getSessions&public_id=1'") }
-            try await answer(call, asOf: asOf, on: try await store.open(database, .existing))
+            // The projections answer: the --db file's; with --store, a node's copy (which must
+            // exist: `rebuild --store` makes one) brought level with the log first.
+            let ledger = store.url == nil ? try database.open(.readOnly) : try await store.open(database, .existing)
+            let answer = try await perform(call, on: ledger, extra: [("as_of", asOf)])
+            print(json ? answer.text : answer.body.pretty())
+            if !answer.succeeded { throw ExitCode(1) }
             return
         }
         var query = AuditQuery(stream: stream ?? session.map { "session-\($0)" }, actor: actor, type: type)
@@ -123,19 +125,7 @@ struct Audit: AsyncParsableCommand {
             show(events)
             return
         }
-        let ledger = try database.open(.readOnly)
-        if let asOf {
-            guard let call else { throw ValidationError("--as-of needs a read action, e.g. 'action=getSessions&public_id=1'") }
-            try await answer(call, asOf: asOf, on: ledger)
-            return
-        }
-        show(try ledger.readNow { db in try query.events(db) })
-    }
-
-    func answer(_ call: String, asOf: String, on ledger: Ledger) async throws {
-        let answer = try await perform(call, on: ledger, extra: [("as_of", asOf)])
-        print(json ? answer.text : answer.body.pretty())
-        if !answer.succeeded { throw ExitCode(1) }
+        show(try database.open(.readOnly).readNow { db in try query.events(db) })
     }
 
     func show(_ events: [RecordedEvent]) {

@@ -100,8 +100,7 @@ struct OutboxCommand: AsyncParsableCommand {
 
         func run() async throws {
             // With --store, the --db file is a node's copy, brought level with the log first.
-            let ledger = store.url == nil ? try database.open(.existing) : try await store.open(database, .existing)
-            let counts = try ledger.readNow { db in try Outbox.counts(db) }
+            let counts = try await store.open(database, .existing).readNow { db in try Outbox.counts(db) }
             for state in ["pending", "delivered", "failed"] { print("\(state) \(counts[state] ?? 0)") }
         }
     }

@@ -11,12 +11,6 @@ struct SnapshotsCommand: AsyncParsableCommand {
         commandName: "snapshots", abstract: "List, take or backfill the projection snapshots used by as_of reads.",
         subcommands: [List.self, Take.self, Backfill.self], defaultSubcommand: List.self)
 
-    /// The `--db` file; with `--store`, a node's copy brought level with that log first.
-    static func open(_ database: DatabaseOptions, _ store: PostgresStoreOption, every: Int64) async throws -> Ledger {
-        guard store.url != nil else { return try database.open(.existing, snapshotInterval: every) }
-        return try await store.open(database, .createIfMissing, snapshotInterval: every)
-    }
-
     static func check(every: Int64) throws {
         guard every >= 1 else { throw ValidationError("--every must be a number of events of 1 or more, got \(every)") }
     }
@@ -43,7 +37,8 @@ struct SnapshotsCommand: AsyncParsableCommand {
         func validate() throws { try SnapshotsCommand.check(every: every) }
 
         func run() async throws {
-            let ledger = try await SnapshotsCommand.open(database, store, every: every)
+            // With --store, a node's copy brought level with that log first.
+            let ledger = try await store.open(database, store.projectionsAccess, snapshotInterval: every)
             if let position = try ledger.takeSnapshotIfDue() {
                 print("snapshot taken at position \(position)")
             } else {
@@ -61,7 +56,8 @@ struct SnapshotsCommand: AsyncParsableCommand {
         func validate() throws { try SnapshotsCommand.check(every: every) }
 
         func run() async throws {
-            let ledger = try await SnapshotsCommand.open(database, store, every: every)
+            // With --store, a node's copy brought level with that log first.
+            let ledger = try await store.open(database, store.projectionsAccess, snapshotInterval: every)
             let pruned = try ledger.snapshots?.pruneUnusable(ledger) ?? []
             if !pruned.isEmpty { print("\(pruned.count) unusable snapshots deleted") }
             let written = try ledger.backfillSnapshots()

@@ -95,16 +95,25 @@ struct PostgresStoreOption: ParsableArguments {
     /// With `--store`: makes `ledger` (the `--db` file) follow the PostgreSQL log as its copy
     /// (`Ledger.follow`), so the command's writes go to the log of record; nil without it.
     func follow(_ ledger: Ledger) async throws -> PostgresEventStore? {
-        guard let url, let store = try await connect() else { return nil }
+        guard let store = try await connect() else { return nil }
+        return try await follow(ledger, store)
+    }
+
+    /// Makes `ledger` follow `store`, which is closed if it cannot.
+    private func follow(_ ledger: Ledger, _ store: PostgresEventStore) async throws -> PostgresEventStore {
         do {
             try await ledger.follow(store)
             return store
         } catch {
             await store.close()
-            printError("Error: \(OpenedLedger.path.withLock { $0 ?? "the ledger file" }) cannot follow \(StoreLocation(url)): \(error)")
+            printError("Error: \(OpenedLedger.path.withLock { $0 ?? "the ledger file" }) cannot follow \(StoreLocation(url ?? "")): \(error)")
             throw ExitCode.failure
         }
     }
+
+    /// How a command that rebuilds or snapshots projections opens the `--db` file: an existing
+    /// ledger alone; with `--store`, a node's copy, made from the log when missing.
+    var projectionsAccess: LedgerAccess { url == nil ? .existing : .createIfMissing }
 
     /// Opens the `--db` file; with `--store`, as a copy that follows the PostgreSQL log, so what
     /// the command writes goes to the log of record (and every node sees it).
@@ -113,8 +122,19 @@ struct PostgresStoreOption: ParsableArguments {
     func open(
         _ database: DatabaseOptions, _ access: LedgerAccess, snapshotInterval: Int64 = ProjectionSnapshots.defaultInterval
     ) async throws -> Ledger {
-        let ledger = try database.open(access, snapshotInterval: snapshotInterval)
-        if let record = try await follow(ledger) { FollowedStore.kept.withLock { $0.append(record) } }
+        // The log first: a store that cannot be reached leaves no new file behind.
+        let store = try await connect()
+        let ledger: Ledger
+        do {
+            ledger = try database.open(access, snapshotInterval: snapshotInterval)
+        } catch {
+            await store?.close()
+            throw error
+        }
+        if let store {
+            let record = try await follow(ledger, store)
+            FollowedStore.kept.withLock { $0.append(record) }
+        }
         return ledger
     }
 

@@ -94,11 +94,14 @@ struct ServeNodesOnPostgresTests {
         }
     }
 
+    /// The PeeringDB pages the replays import (Replays/fixtures).
+    static let peeringDBFixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Replays/fixtures/equinix-ashburn-peers").path
+
     @Test("commands given --store write through their file to the log of record, and another file following it gets all of it")
     func commandsWriteToTheLogOfRecord() async throws {
         try await withPostgresDatabase { url in
-            let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-                .deletingLastPathComponent().appendingPathComponent("Replays/fixtures/equinix-ashburn-peers").path
+            let fixtures = Self.peeringDBFixtures
             let (first, second) = (temporaryDatabasePath(), temporaryDatabasePath())
             _ = try await peerledger(["keys", "create", "--db", first, "--store", url, "--name", "loader"])
             let imported = try await peerledger(["peeringdb", "import", fixtures, "--db", first, "--store", url])
@@ -126,14 +129,19 @@ struct ServeNodesOnPostgresTests {
     @Test("rebuild, snapshots and audit --as-of given --store work on a node's copy brought level with the log first")
     func projectionCommandsOnANodesCopy() async throws {
         try await withPostgresDatabase { url in
-            let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-                .deletingLastPathComponent().appendingPathComponent("Replays/fixtures/equinix-ashburn-peers").path
+            let fixtures = Self.peeringDBFixtures
             let (writer, copy) = (temporaryDatabasePath(), temporaryDatabasePath())
             #expect(try await peerledger(["init", "--db", writer]).status == 0)
             let imported = try await peerledger(["peeringdb", "import", fixtures, "--db", writer, "--store", url])
             #expect(imported.status == 0, "peeringdb import: \(imported.errors)")
             let events = try await peerledger(["export", "--store", url]).output.split(separator: "\n").count
             #expect(events > 10)
+
+            // A log that cannot be reached leaves no new file behind.
+            let unreachable = try await peerledger(["rebuild", "--db", copy, "--store", "postgres://postgres@127.0.0.1:1/nowhere"])
+            #expect(unreachable.status == 1, "\(unreachable.errors)")
+            #expect(unreachable.errors.contains("postgres://postgres@127.0.0.1:1/nowhere"), "\(unreachable.errors)")
+            #expect(!FileManager.default.fileExists(atPath: copy))
 
             // A file that has never seen the log: copied in, then its projections rebuilt.
             let rebuilt = try await peerledger(["rebuild", "--db", copy, "--store", url])

@@ -23,8 +23,9 @@ final class HeadCheck: Sendable {
         try await withCheckedThrowingContinuation { continuation in
             let first = state.withLock { state in
                 state.waiting.append(continuation)
-                defer { state.asking = true }
-                return !state.asking
+                let first = !state.asking
+                state.asking = true
+                return first
             }
             if first { Task { await self.askForEveryoneWaiting() } }
         }
