@@ -165,6 +165,7 @@ struct StoreCopyTests {
             let pastOnPostgres = try await peerledger(["audit", "--store", url, "--db", noCopy, "--as-of", "2026-01-01", "action=getSessions"])
             #expect(pastOnPostgres.status == 66)
             #expect(pastOnPostgres.errors.contains(noCopy), "\(pastOnPostgres.errors)")
+            #expect(pastOnPostgres.errors.contains("'rebuild --store' a node's copy"), "\(pastOnPostgres.errors)")
             #expect(!FileManager.default.fileExists(atPath: noCopy))
 
             let again = try await peerledger(["store", "copy", "--from", path, "--to", url])

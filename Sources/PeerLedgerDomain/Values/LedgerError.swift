@@ -38,9 +38,9 @@ public enum LedgerError: Error, Equatable, CustomStringConvertible {
         case let .idempotencyKeyReused(key):
             return "Idempotency key '\(key)' was already used for a different request; nothing was changed"
         case let .notFound(path):
-            return "No ledger at \(path): the file does not exist. Check the path; only 'peerledger serve', 'keys create', 'init' and 'restore' create a ledger."
+            return "No ledger at \(path): the file does not exist. Check the path; only 'peerledger serve', 'keys create', 'init' and 'restore' create a ledger, and 'rebuild --store' a node's copy of a PostgreSQL log."
         case let .emptyFile(path):
-            return "No ledger at \(path): the file is empty (0 bytes). Check the path; only 'peerledger serve', 'keys create', 'init' and 'restore' create a ledger."
+            return "No ledger at \(path): the file is empty (0 bytes). Check the path; only 'peerledger serve', 'keys create', 'init' and 'restore' create a ledger, and 'rebuild --store' a node's copy of a PostgreSQL log."
         case let .notALedger(path, reason):
             return "\(path) is not a PeerLedger ledger: \(reason)."
         case let .schemaBehind(missing):
