@@ -349,11 +349,26 @@ public final class PostgresEventStore: EventStore {
     }
 
     public func head() async throws -> LogHead {
-        guard let row = try await read("SELECT position, hash FROM log_head").first else {
-            throw PostgresStoreError(message: "log_head has no row: the schema is damaged")
+        do {
+            for try await head in try await reader.execute(HeadQuery(), logger: logger) { return head }
+        } catch {
+            throw PostgresStoreError.readable(error)
         }
-        let (position, hash) = try row.decode((Int64, String).self)
-        return LogHead(position: position, hash: hash)
+        throw PostgresStoreError(message: "log_head has no row: the schema is damaged")
+    }
+
+    /// The log's head, a statement prepared once on the reader's connection: every read of a
+    /// following node asks it (shared between the reads waiting together, `HeadCheck`), so the
+    /// server binds and runs it without parsing and planning it each time.
+    struct HeadQuery: PostgresPreparedStatement {
+        static let sql = "SELECT position, hash FROM log_head"
+
+        func makeBindings() -> PostgresBindings { PostgresBindings() }
+
+        func decodeRow(_ row: PostgresRow) throws -> LogHead {
+            let (position, hash) = try row.decode((Int64, String).self)
+            return LogHead(position: position, hash: hash)
+        }
     }
 
     /// The log's head now, then again after every commit that moves it, whichever connection or

@@ -68,7 +68,8 @@ extension ConsoleUserStore {
     /// the event in (`Ledger.copyIn`): the row built or changed from the event and the hash it
     /// refers to. Users made before their events carried the ref are left to the node that made them.
     static func copyIn(_ db: Database, _ event: RecordedEvent) throws {
-        let at = Timestamp(parsing: event.recordedAt)?.apiText ?? event.recordedAt
+        // Computed only for the events that use it: a node's copy passes every event through here.
+        var at: String { Timestamp(parsing: event.recordedAt)?.apiText ?? event.recordedAt }
         switch event.type {
         case UserCreated.type:
             guard case let .userCreated(created) = try LedgerEvent(event), let ref = created.passwordHashRef,
