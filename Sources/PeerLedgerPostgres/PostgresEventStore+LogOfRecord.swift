@@ -12,7 +12,7 @@ extension PostgresEventStore: LogOfRecord {
     public var location: String { shownLocation }
 
     public func lock() throws -> LogHead {
-        try execute("BEGIN")
+        try begin()
         do {
             guard let row = try execute("SELECT position, hash FROM log_head FOR UPDATE").first else {
                 throw PostgresStoreError(message: "log_head has no row: the schema is damaged")
@@ -26,6 +26,8 @@ extension PostgresEventStore: LogOfRecord {
     }
 
     public func tail(after position: Int64, limit: Int) throws -> RecordTail {
+        // A catch-up outside a command's transaction may open a lost connection again.
+        if !transactionOpen.withLock({ $0 }) { try reopenWriterIfLost() }
         let hashAtCopyHead = position == 0
             ? nil : try execute("SELECT hash FROM events WHERE position = \(position)").first?.decode(String.self)
         let events = try execute(
@@ -99,7 +101,7 @@ extension PostgresEventStore: LogOfRecord {
                     """)
             }
             try executePipelined(queries)
-            try execute("COMMIT")
+            try end("COMMIT")
         } catch {
             rollback()
             throw error
@@ -108,7 +110,7 @@ extension PostgresEventStore: LogOfRecord {
 
     public func rollback() {
         // Outside a transaction (the commit's own failure ended it) this is a warning, not an error.
-        _ = try? execute("ROLLBACK")
+        _ = try? end("ROLLBACK")
     }
 
     public func recordHead() async throws -> LogHead { try await head() }

@@ -37,8 +37,14 @@ public final class PostgresEventStore: EventStore {
 
     public let clock: any LedgerClock
     public let ids: any IDGenerator
-    private let writer: PostgresConnection
-    private let reader: PostgresConnection
+    /// The writer's connection and the wait for its answers, replaced together when the server
+    /// ended the connection (`reopenWriterIfLost`).
+    private let writerLink: Mutex<WriterLink>
+    /// The reader's connection, replaced when the server ended it (`reader()`).
+    private let readerLink: Mutex<PostgresConnection>
+    /// Whether the writer's connection is inside a transaction: a lost connection is replaced
+    /// only outside one, so no command goes on without the lock its transaction took.
+    let transactionOpen = Mutex(false)
     /// How the store connected: `logHeads` opens a connection of its own with it.
     private let configuration: PostgresConnection.Configuration
     /// The database as people see it named: `postgres://USER@HOST:PORT/DB`, never a password.
@@ -47,7 +53,6 @@ public final class PostgresEventStore: EventStore {
         return "postgres://\(configuration.username)@\(configuration.host ?? "?"):\(configuration.port ?? 5432)\(database)"
     }
     private let writerThread: WriterThread
-    private let answers: AnswerWait
     /// Appends waiting for the writer thread's next group (`commitQueuedAppends`).
     private let queuedAppends = Mutex<[QueuedAppend]>([])
     private let logger: Logger
@@ -56,14 +61,13 @@ public final class PostgresEventStore: EventStore {
         writer: PostgresConnection, reader: PostgresConnection, configuration: PostgresConnection.Configuration,
         clock: any LedgerClock, ids: any IDGenerator, logger: Logger
     ) {
-        self.writer = writer
-        self.reader = reader
+        self.writerLink = Mutex(WriterLink(connection: writer, answers: AnswerWait(connection: writer, limit: Self.answerLimit)))
+        self.readerLink = Mutex(reader)
         self.configuration = configuration
         self.clock = clock
         self.ids = ids
         self.logger = logger
         self.writerThread = WriterThread(name: "peerledger-postgres-writer")
-        self.answers = AnswerWait(connection: writer, limit: Self.answerLimit)
     }
 
     /// Connects to the database `url` names (`postgres://USER[:PASSWORD]@HOST[:PORT]/DB?sslmode=disable`)
@@ -110,7 +114,96 @@ public final class PostgresEventStore: EventStore {
     public func close() async {
         writerThread.stop()
         try? await writer.close()
-        try? await reader.close()
+        try? await readerLink.withLock { $0 }.close()
+    }
+
+    // MARK: Connections lost and opened again
+
+    private struct WriterLink: Sendable {
+        var connection: PostgresConnection
+        var answers: AnswerWait
+    }
+
+    private var writer: PostgresConnection { writerLink.withLock { $0.connection } }
+    private var answers: AnswerWait { writerLink.withLock { $0.answers } }
+
+    /// Opens the writer's connection again when the server ended it: PostgreSQL restarted, a
+    /// failover moved the address the store connects to (a virtual IP, a DNS name, a proxy in
+    /// front of the primary), or an administrator ended the session. Called on the writing
+    /// thread before a transaction begins, never inside one. A server still unreachable fails
+    /// this command with the reason, and the next command tries again.
+    func reopenWriterIfLost() throws {
+        guard writer.isClosed else { return }
+        let (configuration, logger) = (self.configuration, self.logger)
+        let loop = MultiThreadedEventLoopGroup.singleton.next()
+        let opened = loop.makePromise(of: PostgresConnection.self)
+        opened.completeWithTask {
+            try await PostgresConnection.connect(on: loop, configuration: configuration, id: 1, logger: logger)
+        }
+        let fresh: PostgresConnection
+        do {
+            fresh = try opened.futureResult.wait()
+        } catch {
+            throw PostgresStoreError.readable(error)
+        }
+        writerLink.withLock { $0 = WriterLink(connection: fresh, answers: AnswerWait(connection: fresh, limit: Self.answerLimit)) }
+        logger.warning("the writer's connection to \(shownLocation) was lost; a new one is open")
+    }
+
+    /// `BEGIN` on the writer's connection, opened again first if it was lost (also when the loss
+    /// shows only as this `BEGIN` failing: nothing of the transaction was sent yet).
+    func begin() throws {
+        try reopenWriterIfLost()
+        do {
+            try execute("BEGIN")
+        } catch {
+            guard writer.isClosed else { throw error }
+            try reopenWriterIfLost()
+            try execute("BEGIN")
+        }
+        transactionOpen.withLock { $0 = true }
+    }
+
+    /// Ends the writer's transaction with `statement` (`COMMIT` or `ROLLBACK`).
+    func end(_ statement: PostgresQuery) throws {
+        defer { transactionOpen.withLock { $0 = false } }
+        try execute(statement)
+    }
+
+    /// The reader's connection, opened again if the server ended it. Two reads that find it lost
+    /// at once may both connect; the first to finish is kept and the other closed.
+    private func reader() async throws -> PostgresConnection {
+        let current = readerLink.withLock { $0 }
+        guard current.isClosed else { return current }
+        let fresh: PostgresConnection
+        do {
+            fresh = try await PostgresConnection.connect(
+                on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration, id: 2, logger: logger)
+        } catch {
+            throw PostgresStoreError.readable(error)
+        }
+        let kept = readerLink.withLock { link in
+            if link === current { link = fresh }
+            return link
+        }
+        if kept === fresh {
+            logger.warning("the reader's connection to \(shownLocation) was lost; a new one is open")
+        } else {
+            try? await fresh.close()
+        }
+        return kept
+    }
+
+    /// Runs `read` on the reader's connection; a read that failed because the connection was lost
+    /// runs once more on a new one (a read changes nothing, so it is safe to run again).
+    private func reading<T>(_ read: (PostgresConnection) async throws -> T) async throws -> T {
+        let connection = try await reader()
+        do {
+            return try await read(connection)
+        } catch {
+            guard connection.isClosed else { throw error }
+            return try await read(try await reader())
+        }
     }
 
     /// A connection's settings from a `postgres://` URL, with libpq's `sslmode` and
@@ -225,7 +318,7 @@ public final class PostgresEventStore: EventStore {
         let savepoints = group.count > 1
         var replies: [@Sendable ((any Error)?) -> Void] = []
         do {
-            try execute("BEGIN")
+            try begin()
             // The lock every append takes first: from here to the commit, this transaction is
             // the log's only writer.
             guard let row = try execute("SELECT position, hash, recorded_at FROM log_head FOR UPDATE").first else {
@@ -250,11 +343,11 @@ public final class PostgresEventStore: EventStore {
                     replies.append { _ in command.fail(refusal) }
                 }
             }
-            try execute("COMMIT")
+            try end("COMMIT")
             for reply in replies { reply(nil) }
         } catch {
             // Outside a transaction this is a warning, not an error.
-            _ = try? execute("ROLLBACK")
+            _ = try? end("ROLLBACK")
             for reply in replies { reply(error) }
             for command in group.dropFirst(replies.count) { command.fail(error) }
         }
@@ -323,9 +416,11 @@ public final class PostgresEventStore: EventStore {
     /// Runs `query` on the reader connection and hands back all its rows.
     private func read(_ query: PostgresQuery) async throws -> [PostgresRow] {
         do {
-            var rows: [PostgresRow] = []
-            for try await row in try await reader.query(query, logger: logger) { rows.append(row) }
-            return rows
+            return try await reading { reader in
+                var rows: [PostgresRow] = []
+                for try await row in try await reader.query(query, logger: logger) { rows.append(row) }
+                return rows
+            }
         } catch {
             throw PostgresStoreError.readable(error)
         }
@@ -350,7 +445,11 @@ public final class PostgresEventStore: EventStore {
 
     public func head() async throws -> LogHead {
         do {
-            for try await head in try await reader.execute(HeadQuery(), logger: logger) { return head }
+            let head = try await reading { reader in
+                for try await head in try await reader.execute(HeadQuery(), logger: logger) { return Optional(head) }
+                return nil
+            }
+            if let head { return head }
         } catch {
             throw PostgresStoreError.readable(error)
         }
@@ -543,7 +642,7 @@ public final class PostgresEventStore: EventStore {
 
         var walk = ChainWalk()
         do {
-            let rows = try await reader.query("\(unescaped: Self.columns) ORDER BY position", logger: logger)
+            let rows = try await reader().query("\(unescaped: Self.columns) ORDER BY position", logger: logger)
             for try await row in rows {
                 let (event, previous) = try Self.event(row)
                 if let bad = walk.take(event, link: .kept(previous)) {
@@ -579,7 +678,7 @@ public final class PostgresEventStore: EventStore {
     /// behind the store's back (alter a stored event, try an UPDATE the triggers must refuse).
     package func executeUnchecked(_ sql: String) async throws {
         do {
-            try await reader.query(PostgresMigrator.script(sql), logger: logger)
+            try await reader().query(PostgresMigrator.script(sql), logger: logger)
         } catch {
             throw PostgresStoreError.readable(error)
         }

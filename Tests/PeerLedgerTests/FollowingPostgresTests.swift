@@ -76,6 +76,40 @@ struct FollowingPostgresTests {
         }
     }
 
+    @Test("after the server ends every connection (as a restart or a failover behind one address does), the next write and read open new ones")
+    func lostConnectionsAreOpenedAgain() async throws {
+        try await Self.withNodes(2) { nodes, record, url in
+            let (a, b) = (nodes[0], nodes[1])
+            #expect(try await a.addSession(1) == 1)
+            #expect(try await b.session(1) != nil)
+
+            let database = String(url.split(separator: "/").last?.split(separator: "?").first ?? "")
+            let ended = try await PostgresCluster.shared().psql(
+                """
+                SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+                WHERE datname = current_database() AND pid <> pg_backend_pid()
+                """,
+                database: database)
+            // A writer and a reader for each of the three stores.
+            #expect(ended == "6")
+
+            // A command through a node, a read on the other, and the store's own append.
+            #expect(try await b.addSession(2) == 2)
+            #expect(try await a.session(2)?.values[.peer_ipaddr] == .text("206.126.0.3"))
+            #expect(try await a.addSession(3) == 3)
+            try await EventStoreConformanceTests.append(
+                record, EventStoreConformanceTests.added(100), to: "session-100", expecting: .noStream)
+            #expect(try await record.head().position == 4)
+            #expect(try await record.verify().isValid)
+            // A connection is opened again when it is next used: B reads now.
+            #expect(try await b.session(3)?.values[.peer_ipaddr] == .text("206.126.0.4"))
+            let connected = try await PostgresCluster.shared().psql(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
+                database: database)
+            #expect(connected == "6")
+        }
+    }
+
     @Test("eight writers over three nodes leave one gap-free chain, and every copy is the log with the same projections")
     func concurrentWritersOverThreeNodes() async throws {
         try await Self.withNodes(3) { nodes, record, _ in
