@@ -363,6 +363,7 @@ let package = Package(
                 "PeerLedgerPeeringDB",
                 "PeerLedgerDomain",
                 "PeerLedgerPostgres",
+                "PeerLedgerWebhooks",
                 // The kit brings the HTTP server the real-router lab test drives the API through.
                 "PeerLedgerTestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),

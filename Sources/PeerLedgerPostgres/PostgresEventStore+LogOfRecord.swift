@@ -114,4 +114,16 @@ extension PostgresEventStore: LogOfRecord {
     }
 
     public func recordHead() async throws -> LogHead { try await head() }
+
+    public func keepWebhookCursor(webhookID: Int64, position: Int64) throws {
+        try execute("""
+            INSERT INTO webhook_cursors (webhook_id, position) VALUES (\(webhookID), \(position))
+            ON CONFLICT (webhook_id) DO UPDATE SET position = GREATEST(webhook_cursors.position, excluded.position)
+            """)
+    }
+
+    public func webhookCursors() async throws -> [Int64: Int64] {
+        let rows = try await read("SELECT webhook_id, position FROM webhook_cursors")
+        return try Dictionary(rows.map { try $0.decode((Int64, Int64).self) }, uniquingKeysWith: max)
+    }
 }

@@ -414,7 +414,7 @@ public final class PostgresEventStore: EventStore {
     // MARK: Reading
 
     /// Runs `query` on the reader connection and hands back all its rows.
-    private func read(_ query: PostgresQuery) async throws -> [PostgresRow] {
+    func read(_ query: PostgresQuery) async throws -> [PostgresRow] {
         do {
             return try await reading { reader in
                 var rows: [PostgresRow] = []
@@ -617,7 +617,7 @@ public final class PostgresEventStore: EventStore {
     /// any change the log's insert did not make.
     public static let serverRoleGrants = """
         GRANT SELECT, INSERT ON events, secrets, idempotency_keys, outbox_mail TO peerledger;
-        GRANT SELECT, INSERT, UPDATE ON log_head, stream_heads TO peerledger;
+        GRANT SELECT, INSERT, UPDATE ON log_head, stream_heads, webhook_cursors TO peerledger;
         GRANT SELECT ON ledger_migrations TO peerledger;
         """
 

@@ -7,6 +7,7 @@ import Testing
 @testable import PeerLedgerDomain
 @testable import PeerLedgerFixtures
 @testable import PeerLedgerPostgres
+@testable import PeerLedgerWebhooks
 
 /// Ledger files that follow one PostgreSQL log (`Ledger.follow`), as the nodes of one ledger do:
 /// each decides on its own copy under the log's head lock, and the log takes the events.
@@ -107,6 +108,32 @@ struct FollowingPostgresTests {
                 "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
                 database: database)
             #expect(connected == "6")
+        }
+    }
+
+    /// A receiver that takes every delivery, without a network.
+    struct Accepts: WebhookSender {
+        func send(_ request: WebhookRequest) async throws -> Int { 200 }
+    }
+
+    @Test("the node that takes over webhook deliveries starts where the last one stopped: no event goes to a receiver twice")
+    func webhookCursorsAreShared() async throws {
+        try await Self.withNodes(2) { nodes, record, _ in
+            let (a, b) = (nodes[0], nodes[1])
+            let (webhook, _) = try await a.ledger.subscribeWebhook(
+                url: "http://127.0.0.1:9/hook", eventTypes: [SessionAdded.type], metadata: EventMetadata(actor: "test"))
+            for number in 1...3 { _ = try await a.addSession(number) }
+            // A leads the deliveries: the three sessions' events, at positions 2 to 4.
+            #expect(try await WebhookWorker(ledger: a.ledger, sender: Accepts()).deliverDue().delivered == [2, 3, 4])
+            #expect(try await record.webhookCursors() == [webhook.id: 4])
+
+            // A stops; B takes over: nothing A delivered goes again, and the next event goes once.
+            #expect(try await WebhookWorker(ledger: b.ledger, sender: Accepts()).deliverDue().delivered == [])
+            _ = try await a.addSession(4)
+            #expect(try await WebhookWorker(ledger: b.ledger, sender: Accepts()).deliverDue().delivered == [5])
+            #expect(try await record.webhookCursors() == [webhook.id: 5])
+            // The cursor B keeps is where the shared one is.
+            #expect(try await b.ledger.write(EventMetadata(actor: "test")) { tx in try tx.webhookCursor(webhook.id)?.position } == 5)
         }
     }
 

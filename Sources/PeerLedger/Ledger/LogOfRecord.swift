@@ -30,6 +30,11 @@ public protocol LogOfRecord: AnyObject, Sendable {
     ) throws
     /// Ends the open transaction without keeping anything.
     func rollback()
+    /// Keeps, in the open transaction, that subscription `webhookID`'s deliveries have reached
+    /// `position` (a cursor only moves forward), so a node that takes over delivering starts there.
+    func keepWebhookCursor(webhookID: Int64, position: Int64) throws
+    /// Where each subscription's deliveries stand, as the nodes that delivered kept it.
+    func webhookCursors() async throws -> [Int64: Int64]
     /// The record's head now.
     func recordHead() async throws -> LogHead
 }

@@ -117,6 +117,20 @@ enum WebhookOutbox {
         return jobs
     }
 
+    /// Moves this node's cursors up to the positions the nodes share (`LogOfRecord.webhookCursors`),
+    /// where another node delivered further: the events up to there are not sent again. A cursor
+    /// moved keeps no failed attempts (they were at an event already delivered).
+    static func adopt(_ db: Database, _ shared: [Int64: Int64]) throws {
+        for (webhookID, position) in shared {
+            try db.execute(
+                sql: """
+                    UPDATE webhook_cursors SET position = ?, attempts = 0, failing_since = NULL, claimed_until = NULL
+                    WHERE webhook_id = ? AND position < ?
+                    """,
+                arguments: [position, webhookID, position])
+        }
+    }
+
     /// The first event after `position` whose type is one of `types`.
     static func nextEvent(_ db: Database, after position: Int64, types: [String]) throws -> RecordedEvent? {
         let marks = Array(repeating: "?", count: types.count).joined(separator: ", ")
@@ -255,9 +269,15 @@ extension Ledger {
     /// Claims up to `limit` subscriptions with an event due at `now`, until `until`, in a
     /// transaction of their own (see `WebhookOutbox.claimDue`), taken only when a read found one
     /// may be due (`WebhookOutbox.anyDue`).
+    /// On a node following a log of record, the cursors the nodes share are adopted first
+    /// (`WebhookOutbox.adopt`): a node that takes over delivering starts where the last one stopped.
     package func claimDueWebhooks(now: Timestamp, until: Timestamp, limit: Int) async throws -> [WebhookJob] {
         guard try await read({ db in try WebhookOutbox.anyDue(db, now: now) }) else { return [] }
-        return try await database.write { db in try WebhookOutbox.claimDue(db, now: now, until: until, limit: limit) }
+        let shared = try await logOfRecord?.webhookCursors() ?? [:]
+        return try await database.write { db in
+            try WebhookOutbox.adopt(db, shared)
+            return try WebhookOutbox.claimDue(db, now: now, until: until, limit: limit)
+        }
     }
 }
 
@@ -282,6 +302,8 @@ extension LedgerTransaction {
         try WebhookOutbox.record(
             db, webhookID: webhookID, position: position, attempt: attempt, status: status, error: error, delivered: delivered,
             now: recordedAt, nextAttempt: nextAttempt)
+        // Following a log of record: the nodes share how far deliveries went, committed with this.
+        if delivered, let record { try record.keepWebhookCursor(webhookID: webhookID, position: position) }
     }
 }
 
