@@ -5,7 +5,10 @@ import Synchronization
 
 /// Answers of the heavy list reads (getSessions, getPeers, getCommunications), kept with the log
 /// position the projections had when they were computed, so a read repeated between writes costs
-/// one tiny query instead of building and serializing the list again.
+/// one tiny query instead of building and serializing the list again. Calls that miss at the same
+/// moment share one build: the first builds, the others wait for its answer (`Build`), so eight
+/// clients reading the big exchange after a write build its 3 MB answer once, not eight times at
+/// once (which cost the server ~100 MB of memory at that peak, and the CPU of seven builds).
 ///
 /// It can never serve a stale answer: an entry is used only when the projections' position
 /// (`LedgerReader.projectionPosition()`), read in the same snapshot as the read itself, is the
@@ -30,16 +33,31 @@ package final class ReadAnswerCache: Sendable {
         /// creating or revoking a key appends an event (moving the position) in the transaction
         /// that changes the row. A revoked key is read again on the next call, and refused.
         var keys: [String: StoredAPIKey] = [:]
+        /// The answers being built now, by key, each at the position of its builder's snapshot.
+        var building: [String: (position: Int64, build: Build)] = [:]
 
         /// Forgets what was kept for an older position.
         mutating func advance(to position: Int64) {
             answers.removeAll(keepingCapacity: true)
+            building = building.filter { $0.value.position >= position }
             keys.removeAll(keepingCapacity: true)
             self.position = position
         }
     }
 
     private let kept = Mutex(Kept())
+
+    /// One answer being built: those waiting for it wait on `done`, then take `answer` (nil when
+    /// the build failed: each then builds its own, and reports its own error).
+    final class Build: Sendable {
+        let done = DispatchGroup()
+        let answer = Mutex<APIAnswer?>(nil)
+
+        init() { done.enter() }
+    }
+
+    /// How long a call waits for another's build of its answer before it builds its own.
+    static let buildWait: DispatchTimeInterval = .seconds(30)
 
     package init() {}
 
@@ -62,10 +80,45 @@ package final class ReadAnswerCache: Sendable {
     /// else `read`'s reply, serialized once and kept.
     func answer(for key: String, _ reader: LedgerReader, read: () throws -> Reply) throws -> APIAnswer {
         let position = try reader.projectionPosition()
-        if let cached = answer(for: key, at: position) { return cached }
+        enum Step {
+            case kept(APIAnswer)
+            case wait(Build)
+            case build(Build)
+        }
+        let step = kept.withLock { kept -> Step in
+            if position == kept.position, let answer = kept.answers[key] { return .kept(answer) }
+            if let building = kept.building[key], building.position == position { return .wait(building.build) }
+            let build = Build()
+            kept.building[key] = (position, build)
+            return .build(build)
+        }
+        switch step {
+        case let .kept(answer):
+            return answer
+        case let .wait(build):
+            // The builder read the same position, so its answer is this snapshot's too.
+            if build.done.wait(timeout: .now() + Self.buildWait) == .success, let answer = build.answer.withLock({ $0 }) {
+                return answer
+            }
+            return try Self.built(read)
+        case let .build(build):
+            defer {
+                kept.withLock { kept in
+                    if kept.building[key]?.build === build { kept.building[key] = nil }
+                }
+                build.done.leave()
+            }
+            let answer = try Self.built(read)
+            build.answer.withLock { $0 = answer }
+            store(answer, for: key, at: position)
+            return answer
+        }
+    }
+
+    /// `read`'s reply as an answer, serialized once.
+    private static func built(_ read: () throws -> Reply) throws -> APIAnswer {
         var answer = APIAnswer.success(try read())
         answer.render()
-        store(answer, for: key, at: position)
         return answer
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 @testable import PeerLedger
@@ -17,6 +18,52 @@ struct ReadAnswerCacheTests {
         #expect(second == first)
         #expect(second.text == first.body.serialized())
         #expect(second.data?.arrayValue?.count == 1)
+    }
+
+    /// Counts the builds of an answer.
+    final class Builds: Sendable {
+        private let count = Mutex(0)
+        func add() { count.withLock { $0 += 1 } }
+        var value: Int { count.withLock { $0 } }
+    }
+
+    @Test func callsThatMissAtOnceShareOneBuildOfTheAnswer() async throws {
+        let t = try TestLedger(path: temporaryDatabasePath())
+        try await t.call(amazon)
+        let cache = ReadAnswerCache()
+        let builds = Builds()
+        // Six calls at one position: whichever comes while the first builds waits for it, and
+        // one that comes after takes the kept answer, so the answer is built once whatever the timing.
+        let answers = try await withThrowingTaskGroup(of: APIAnswer.self) { group in
+            for _ in 0..<6 {
+                group.addTask {
+                    try await t.ledger.reading { reader in
+                        try cache.answer(for: "getSessions", reader) {
+                            builds.add()
+                            Thread.sleep(forTimeInterval: 0.3)
+                            return Reply("1 session found.", data: .array([.string("one")]))
+                        }
+                    }
+                }
+            }
+            var answers: [APIAnswer] = []
+            for try await answer in group { answers.append(answer) }
+            return answers
+        }
+        #expect(builds.value == 1)
+        #expect(answers.count == 6)
+        #expect(Set(answers.map(\.text)) == [#"{"success":1,"message":"1 session found.","data":["one"]}"#])
+    }
+
+    @Test func aBuildThatFailsLeavesTheOthersToBuildTheirOwn() async throws {
+        let t = try TestLedger(path: temporaryDatabasePath())
+        let cache = ReadAnswerCache()
+        struct Broken: Error {}
+        await #expect(throws: Broken.self) {
+            try await t.ledger.reading { reader in try cache.answer(for: "k", reader) { throw Broken() } }
+        }
+        let answer = try await t.ledger.reading { reader in try cache.answer(for: "k", reader) { Reply("built") } }
+        #expect(answer.message == "built")
     }
 
     @Test func aWriteBetweenTwoReadsIsSeenByTheSecondRead() async throws {
