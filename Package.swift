@@ -387,6 +387,8 @@ let package = Package(
                 "PeerLedgerFixtures",
                 "PeerLedgerRouters",
                 "PeerLedgerWebhooks",
+                // Console logins shared by two in-process nodes following one PostgreSQL log.
+                "PeerLedgerPostgres",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

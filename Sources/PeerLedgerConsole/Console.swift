@@ -16,7 +16,7 @@ import PeerLedgerDomain
 public struct Console: Sendable {
     let ledger: Ledger
     let logger: Logger
-    let sessions = ConsoleSessions()
+    let sessions: ConsoleSessions
     /// Cookies are marked Secure when the server speaks TLS.
     let secureCookies: Bool
     /// A second peering request to one network within this many seconds is refused.
@@ -41,6 +41,7 @@ public struct Console: Sendable {
         self.secureCookies = secureCookies
         self.quietPeriodSeconds = quietPeriodSeconds
         self.logger = logger
+        self.sessions = ConsoleSessions(shared: { [ledger] in ledger.sharedConsoleSessions }, logger: logger)
     }
 
     /// Registers the console's pages and assets on `router`.

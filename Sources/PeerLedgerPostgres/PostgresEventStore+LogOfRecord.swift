@@ -122,6 +122,8 @@ extension PostgresEventStore: LogOfRecord {
             """)
     }
 
+    public var consoleSessions: (any SharedConsoleSessions)? { PostgresConsoleSessions(store: self) }
+
     public func webhookCursors() async throws -> [Int64: Int64] {
         let rows = try await read("SELECT webhook_id, position FROM webhook_cursors")
         return try Dictionary(rows.map { try $0.decode((Int64, Int64).self) }, uniquingKeysWith: max)

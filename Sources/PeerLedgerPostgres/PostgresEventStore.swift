@@ -618,6 +618,7 @@ public final class PostgresEventStore: EventStore {
     public static let serverRoleGrants = """
         GRANT SELECT, INSERT ON events, secrets, idempotency_keys, outbox_mail TO peerledger;
         GRANT SELECT, INSERT, UPDATE ON log_head, stream_heads, webhook_cursors TO peerledger;
+        GRANT SELECT, INSERT, UPDATE, DELETE ON console_sessions, console_login_failures TO peerledger;
         GRANT SELECT ON ledger_migrations TO peerledger;
         """
 

@@ -18,6 +18,13 @@ final class ConsoleClient: @unchecked Sendable {
 
     init(_ client: any TestClientProtocol) { self.client = client }
 
+    /// A client of another server that sends the cookies `browser` holds: the same browser,
+    /// sent to another node by a load balancer.
+    init(_ client: any TestClientProtocol, cookiesOf browser: ConsoleClient) {
+        self.client = client
+        self.cookies = browser.lock.withLock { browser.cookies }
+    }
+
     /// The cookies kept, as a `Cookie` header's value (for a connection of the test's own).
     var cookieHeader: String { lock.withLock { cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ") } }
 

@@ -35,6 +35,8 @@ public protocol LogOfRecord: AnyObject, Sendable {
     func keepWebhookCursor(webhookID: Int64, position: Int64) throws
     /// Where each subscription's deliveries stand, as the nodes that delivered kept it.
     func webhookCursors() async throws -> [Int64: Int64]
+    /// The console logins the nodes share (nil: each server keeps its own).
+    var consoleSessions: (any SharedConsoleSessions)? { get }
     /// The record's head now.
     func recordHead() async throws -> LogHead
 }
