@@ -68,7 +68,9 @@ struct CommandRunnerTests {
         // 8 MiB on standard output and 1 MiB on standard error, far past a pipe's 64 KiB.
         let result = try await CommandRunner.execute(
             ["sh", "-c", "head -c 8388608 /dev/zero | tr '\\0' 'a'; head -c 1048576 /dev/zero | tr '\\0' 'e' >&2"],
-            timeout: .seconds(30))
+            // A blocked pipe never ends; a machine busy with the whole suite and a build beside it
+            // took more than 30 s to pass the 9 MiB through.
+            timeout: .seconds(120))
         #expect(result.status == 0)
         #expect(result.output.utf8.count == 8_388_608)
         #expect(result.output.utf8.allSatisfy { $0 == UInt8(ascii: "a") })
