@@ -10,7 +10,7 @@ struct PostgresConsoleSessions: SharedConsoleSessions {
     let store: PostgresEventStore
 
     func keep(_ session: SharedConsoleSession) async throws {
-        _ = try await store.read("""
+        try await store.change("""
             INSERT INTO console_sessions (id_sha256, user_name, role, csrf_token, must_change_password, started_at)
             VALUES (\(session.idHash), \(session.user), \(session.role.rawValue), \(session.csrfToken), \(session.mustChangePassword),
                     \(session.started.millis))
@@ -32,20 +32,20 @@ struct PostgresConsoleSessions: SharedConsoleSessions {
     }
 
     func end(idHash: String) async throws {
-        _ = try await store.read("DELETE FROM console_sessions WHERE id_sha256 = \(idHash)")
+        try await store.change("DELETE FROM console_sessions WHERE id_sha256 = \(idHash)")
     }
 
     func endAll(user: String) async throws {
-        _ = try await store.read("DELETE FROM console_sessions WHERE user_name = \(user)")
+        try await store.change("DELETE FROM console_sessions WHERE user_name = \(user)")
     }
 
     func passwordChanged(user: String, keepingIDHash idHash: String) async throws {
-        _ = try await store.read("DELETE FROM console_sessions WHERE user_name = \(user) AND id_sha256 <> \(idHash)")
-        _ = try await store.read("UPDATE console_sessions SET must_change_password = FALSE WHERE id_sha256 = \(idHash)")
+        try await store.change("DELETE FROM console_sessions WHERE user_name = \(user) AND id_sha256 <> \(idHash)")
+        try await store.change("UPDATE console_sessions SET must_change_password = FALSE WHERE id_sha256 = \(idHash)")
     }
 
     func recordFailure(user: String, at moment: Timestamp) async throws {
-        _ = try await store.read("INSERT INTO console_login_failures (user_name, failed_at) VALUES (\(user), \(moment.millis))")
+        try await store.change("INSERT INTO console_login_failures (user_name, failed_at) VALUES (\(user), \(moment.millis))")
     }
 
     func failures(user: String, after moment: Timestamp) async throws -> Int {
@@ -55,7 +55,7 @@ struct PostgresConsoleSessions: SharedConsoleSessions {
     }
 
     func prune(startedBefore moment: Timestamp, failuresBefore: Timestamp) async throws {
-        _ = try await store.read("DELETE FROM console_sessions WHERE started_at < \(moment.millis)")
-        _ = try await store.read("DELETE FROM console_login_failures WHERE failed_at < \(failuresBefore.millis)")
+        try await store.change("DELETE FROM console_sessions WHERE started_at < \(moment.millis)")
+        try await store.change("DELETE FROM console_login_failures WHERE failed_at < \(failuresBefore.millis)")
     }
 }

@@ -413,6 +413,16 @@ public final class PostgresEventStore: EventStore {
 
     // MARK: Reading
 
+    /// Runs `statement`, which changes a side table (not the log), on the reader's connection
+    /// outside the log's transactions: opened again first if it was lost, never run twice.
+    func change(_ statement: PostgresQuery) async throws {
+        do {
+            try await reader().query(statement, logger: logger)
+        } catch {
+            throw PostgresStoreError.readable(error)
+        }
+    }
+
     /// Runs `query` on the reader connection and hands back all its rows.
     func read(_ query: PostgresQuery) async throws -> [PostgresRow] {
         do {
