@@ -59,8 +59,13 @@ extension Console {
             logger.notice("console login refused", metadata: ["user": "\(name)"])
             return try await loginPage(request, error: refused, user: name, status: .unauthorized)
         }
-        let session = await sessions.start(
+        guard let session = await sessions.start(
             user: stored.user.name, role: stored.user.role, mustChangePassword: stored.user.mustChangePassword, now: now)
+        else {
+            return try await loginPage(
+                request, error: "Your login could not be kept: the nodes' shared store did not answer. Try again in a moment.",
+                user: name, status: .serviceUnavailable)
+        }
         logger.info("console login", metadata: ["user": "\(stored.user.name)"])
         var response = Self.redirect(session.mustChangePassword ? "/password" : "/")
         response.setCookie(cookie(Self.sessionCookie, session.id, maxAge: Int(ConsoleSessions.lifetimeSeconds)))

@@ -19,7 +19,7 @@ struct ConsoleSession: Sendable {
 /// The console's logged-in sessions and the failed logins that lock a user out: in this process,
 /// or shared by the nodes (`shared`), when the ledger follows a log of record that keeps them.
 /// A shared store that cannot be reached counts as no login (the page asks to log in again, and
-/// the login fails with the reason in the server log): never a login granted on a guess.
+/// the login is refused, the reason in the server log): never a login granted on a guess.
 actor ConsoleSessions {
     /// A session ends this long after login.
     static let lifetimeSeconds: Int64 = 12 * 3600
@@ -30,6 +30,8 @@ actor ConsoleSessions {
     static let pruneAbove = 10_000
 
     private var sessions: [String: ConsoleSession] = [:]
+    private var failures: [String: [Timestamp]] = [:]
+    private var unknownHash: String?
     /// Where the nodes share their logins, looked up at each call (a ledger follows its log of
     /// record from the start of `serve`); nil: in memory here.
     private let shared: @Sendable () -> (any SharedConsoleSessions)?
@@ -49,8 +51,7 @@ actor ConsoleSessions {
             return nil
         }
     }
-    private var failures: [String: [Timestamp]] = [:]
-    private var unknownHash: String?
+
     /// A hash of no one's password, checked for unknown names so that every refusal takes as
     /// long; made (off the pool, by the caller) at the first such login, not at start.
     var unknownUserHash: String? { unknownHash }
@@ -59,8 +60,9 @@ actor ConsoleSessions {
         if unknownHash == nil { unknownHash = hash }
     }
 
-    /// A new session for `user`, with fresh random id and CSRF token.
-    func start(user: String, role: ConsoleRole, mustChangePassword: Bool, now: Timestamp) async -> ConsoleSession {
+    /// A new session for `user`, with fresh random id and CSRF token; nil when the nodes' shared
+    /// store could not keep it (the reason is in the server log).
+    func start(user: String, role: ConsoleRole, mustChangePassword: Bool, now: Timestamp) async -> ConsoleSession? {
         let session = ConsoleSession(
             id: Self.randomToken(), user: user, role: role, csrfToken: Self.randomToken(), mustChangePassword: mustChangePassword,
             started: now)
@@ -68,7 +70,7 @@ actor ConsoleSessions {
             let kept = SharedConsoleSession(
                 idHash: SharedConsoleSession.idHash(session.id), user: user, role: role, csrfToken: session.csrfToken,
                 mustChangePassword: mustChangePassword, started: now)
-            _ = await onShared("keeping a login", store) { try await $0.keep(kept) }
+            guard await onShared("keeping a login", store, { try await $0.keep(kept) }) != nil else { return nil }
             _ = await onShared("pruning", store) {
                 try await $0.prune(
                     startedBefore: now.advanced(bySeconds: -Self.lifetimeSeconds), failuresBefore: now.advanced(bySeconds: -Self.lockoutWindowSeconds))

@@ -3,7 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import PeerLedger
-import PeerLedgerConsole
+@testable import PeerLedgerConsole
 import PeerLedgerDomain
 import PeerLedgerHTTP
 import PeerLedgerPostgres
@@ -83,5 +83,30 @@ struct ConsoleSharedLoginsTests {
                 #expect(locked.status == .tooManyRequests)
             }
         }
+    }
+}
+
+/// Logins when the nodes' shared store does not answer: none is granted, none is kept.
+struct ConsoleLoginsWithoutTheirStoreTests {
+    /// A store that never answers (PostgreSQL unreachable).
+    struct Unreachable: SharedConsoleSessions {
+        struct Down: Error {}
+        func keep(_ session: SharedConsoleSession) async throws { throw Down() }
+        func session(idHash: String) async throws -> SharedConsoleSession? { throw Down() }
+        func end(idHash: String) async throws { throw Down() }
+        func endAll(user: String) async throws { throw Down() }
+        func passwordChanged(user: String, keepingIDHash idHash: String) async throws { throw Down() }
+        func recordFailure(user: String, at moment: Timestamp) async throws { throw Down() }
+        func failures(user: String, after moment: Timestamp) async throws -> Int { throw Down() }
+        func prune(startedBefore moment: Timestamp, failuresBefore: Timestamp) async throws { throw Down() }
+    }
+
+    @Test("with the shared store unreachable a login is not started, and no cookie finds a login")
+    func noLoginWithoutTheStore() async throws {
+        let sessions = ConsoleSessions(shared: { Unreachable() })
+        let now = Timestamp(millis: 1_800_000_000_000)
+        #expect(await sessions.start(user: "alice", role: .operator, mustChangePassword: false, now: now) == nil)
+        #expect(await sessions.session(ConsoleSessions.randomToken(), now: now) == nil)
+        #expect(await sessions.isLockedOut("alice", now: now) == false)
     }
 }
