@@ -40,10 +40,7 @@ public struct SnapshotKeeping: Service, CustomStringConvertible {
             let pruned = try snapshots.pruneUnusable(ledger)
             if !pruned.isEmpty { logger.info("unusable snapshots deleted", metadata: ["count": "\(pruned.count)"]) }
             let written = try ledger.backfillSnapshots()
-            if !written.isEmpty {
-                logger.info("snapshots backfilled", metadata: ["count": "\(written.count)"])
-                FreedMemory.returnToSystem()
-            }
+            if !written.isEmpty { logger.info("snapshots backfilled", metadata: ["count": "\(written.count)"]) }
         } catch {
             logger.warning("snapshot backfill failed", metadata: ["error": "\(error)"])
         }
