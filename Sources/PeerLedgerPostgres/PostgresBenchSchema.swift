@@ -32,14 +32,14 @@ package struct PostgresBenchSchema: Sendable {
     /// `url` naming the schema (`options=-c search_path=…`): what a `serve --store` child of the
     /// benchmark connects with.
     package var schemaURL: String {
-        guard var parts = URLComponents(string: url) else { return url }
-        parts.queryItems = (parts.queryItems ?? []) + [URLQueryItem(name: "options", value: "-c search_path=\(schema)")]
-        return parts.string ?? url
+        // Added as text: URLComponents reads no host list (`PostgresStoreTarget`).
+        let option = "-c search_path=\(schema)".addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+        return url + (url.contains("?") ? "&" : "?") + "options=" + option
     }
 
     /// An event store whose tables live in the schema.
     package func store(clock: any LedgerClock = SystemClock()) async throws -> PostgresEventStore {
-        try await PostgresEventStore.connect(configuration: configuration(searchPath: true), clock: clock)
+        try await PostgresEventStore.connect(target: target(searchPath: true), clock: clock)
     }
 
     /// The baseline: `writers` connections at once, each committing its share of `count` rows of
@@ -51,13 +51,11 @@ package struct PostgresBenchSchema: Sendable {
             try await connection.query(
                 "CREATE TABLE \(unescaped: table) (id bigint PRIMARY KEY, payload text NOT NULL)", logger: Self.logger)
         }
-        let configuration = try configuration(searchPath: true)
+        let target = try target(searchPath: true)
         var connections: [PostgresConnection] = []
         do {
             for id in 0..<writers {
-                connections.append(
-                    try await PostgresConnection.connect(
-                        on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration, id: id, logger: Self.logger))
+                connections.append(try await target.connect(id: id, logger: Self.logger).connection)
             }
         } catch {
             for connection in connections { try? await connection.close() }
@@ -104,23 +102,14 @@ package struct PostgresBenchSchema: Sendable {
 
     private static let logger = Logger(label: "peerledger.postgres.bench")
 
-    private func configuration(searchPath: Bool) throws -> PostgresConnection.Configuration {
-        try PostgresEventStore.configuration(url: searchPath ? schemaURL : url)
+    private func target(searchPath: Bool) throws -> PostgresStoreTarget {
+        try PostgresStoreTarget(url: searchPath ? schemaURL : url)
     }
 
     private func withConnection<T: Sendable>(
         searchPath: Bool, _ body: @Sendable (PostgresConnection) async throws -> T
     ) async throws -> T {
-        let connection: PostgresConnection
-        do {
-            connection = try await PostgresConnection.connect(
-                on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration(searchPath: searchPath), id: 0,
-                logger: Self.logger)
-        } catch let error as PostgresStoreError {
-            throw error
-        } catch {
-            throw PostgresStoreError.readable(error)
-        }
+        let connection = try await target(searchPath: searchPath).connect(id: 0, logger: Self.logger).connection
         do {
             let value = try await body(connection)
             try? await connection.close()

@@ -40,8 +40,11 @@ struct PostgresConsoleSessions: SharedConsoleSessions {
     }
 
     func passwordChanged(user: String, keepingIDHash idHash: String) async throws {
-        try await store.change("DELETE FROM console_sessions WHERE user_name = \(user) AND id_sha256 <> \(idHash)")
-        try await store.change("UPDATE console_sessions SET must_change_password = FALSE WHERE id_sha256 = \(idHash)")
+        // One statement, so no node sees the other logins ended and this one still held back.
+        try await store.change("""
+            WITH ended AS (DELETE FROM console_sessions WHERE user_name = \(user) AND id_sha256 <> \(idHash))
+            UPDATE console_sessions SET must_change_password = FALSE WHERE id_sha256 = \(idHash)
+            """)
     }
 
     func recordFailure(user: String, at moment: Timestamp) async throws {
@@ -55,7 +58,9 @@ struct PostgresConsoleSessions: SharedConsoleSessions {
     }
 
     func prune(startedBefore moment: Timestamp, failuresBefore: Timestamp) async throws {
-        try await store.change("DELETE FROM console_sessions WHERE started_at < \(moment.millis)")
-        try await store.change("DELETE FROM console_login_failures WHERE failed_at < \(failuresBefore.millis)")
+        try await store.change("""
+            WITH ended AS (DELETE FROM console_sessions WHERE started_at < \(moment.millis))
+            DELETE FROM console_login_failures WHERE failed_at < \(failuresBefore.millis)
+            """)
     }
 }

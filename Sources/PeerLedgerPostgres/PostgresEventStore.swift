@@ -4,7 +4,6 @@ import Logging
 public import PeerLedger
 public import PeerLedgerDomain
 import NIOPosix
-import NIOSSL
 public import PostgresNIO
 
 /// The event store on PostgreSQL: the log, its stream heads, secrets and idempotency records, with
@@ -45,59 +44,49 @@ public final class PostgresEventStore: EventStore {
     /// Whether the writer's connection is inside a transaction: a lost connection is replaced
     /// only outside one, so no command goes on without the lock its transaction took.
     let transactionOpen = Mutex(false)
-    /// How the store connected: `logHeads` opens a connection of its own with it.
-    private let configuration: PostgresConnection.Configuration
+    /// Where and how the store connects: `logHeads` and connections opened again use it.
+    private let target: PostgresStoreTarget
     /// The database as people see it named: `postgres://USER@HOST:PORT/DB`, never a password.
-    var shownLocation: String {
-        let database = configuration.database.map { "/\($0)" } ?? ""
-        return "postgres://\(configuration.username)@\(configuration.host ?? "?"):\(configuration.port ?? 5432)\(database)"
-    }
+    var shownLocation: String { target.description }
     private let writerThread: WriterThread
     /// Appends waiting for the writer thread's next group (`commitQueuedAppends`).
     private let queuedAppends = Mutex<[QueuedAppend]>([])
     private let logger: Logger
 
     private init(
-        writer: PostgresConnection, reader: PostgresConnection, configuration: PostgresConnection.Configuration,
+        writer: PostgresConnection, reader: PostgresConnection, target: PostgresStoreTarget,
         clock: any LedgerClock, ids: any IDGenerator, logger: Logger
     ) {
         self.writerLink = Mutex(WriterLink(connection: writer, answers: AnswerWait(connection: writer, limit: Self.answerLimit)))
         self.readerLink = Mutex(reader)
-        self.configuration = configuration
+        self.target = target
         self.clock = clock
         self.ids = ids
         self.logger = logger
         self.writerThread = WriterThread(name: "peerledger-postgres-writer")
     }
 
-    /// Connects to the database `url` names (`postgres://USER[:PASSWORD]@HOST[:PORT]/DB?sslmode=disable`)
-    /// and applies the migrations it lacks.
+    /// Connects to the database `url` names (`postgres://USER[:PASSWORD]@HOST[:PORT][,HOST[:PORT]...]/DB?sslmode=disable`,
+    /// see `PostgresStoreTarget`) and applies the migrations it lacks.
     public static func connect(
         url: String, clock: any LedgerClock = SystemClock(), ids: any IDGenerator = RandomIDs()
     ) async throws -> PostgresEventStore {
-        try await connect(configuration: configuration(url: url), clock: clock, ids: ids)
+        try await connect(target: PostgresStoreTarget(url: url), clock: clock, ids: ids)
     }
 
-    /// Connects with `configuration` and applies the migrations the database lacks.
+    /// Connects to `target` and applies the migrations the database lacks.
     public static func connect(
-        configuration: PostgresConnection.Configuration, clock: any LedgerClock = SystemClock(),
-        ids: any IDGenerator = RandomIDs()
+        target: PostgresStoreTarget, clock: any LedgerClock = SystemClock(), ids: any IDGenerator = RandomIDs()
     ) async throws -> PostgresEventStore {
         var logger = Logger(label: "peerledger.postgres")
         logger.logLevel = .warning
-        let group = MultiThreadedEventLoopGroup.singleton
-        let writer: PostgresConnection
+        let writer = try await target.connect(id: 1, logger: logger).connection
         let reader: PostgresConnection
         do {
-            writer = try await PostgresConnection.connect(on: group.next(), configuration: configuration, id: 1, logger: logger)
-            do {
-                reader = try await PostgresConnection.connect(on: group.next(), configuration: configuration, id: 2, logger: logger)
-            } catch {
-                try? await writer.close()
-                throw error
-            }
+            reader = try await target.connect(id: 2, logger: logger).connection
         } catch {
-            throw PostgresStoreError.readable(error)
+            try? await writer.close()
+            throw error
         }
         do {
             try await PostgresMigrator.migrate(writer, migrations: Migration.postgres, now: clock.now(), logger: logger)
@@ -106,8 +95,7 @@ public final class PostgresEventStore: EventStore {
             try? await reader.close()
             throw error
         }
-        return PostgresEventStore(
-            writer: writer, reader: reader, configuration: configuration, clock: clock, ids: ids, logger: logger)
+        return PostgresEventStore(writer: writer, reader: reader, target: target, clock: clock, ids: ids, logger: logger)
     }
 
     /// Closes both connections and ends the writer thread, after the appends already handed in.
@@ -134,20 +122,12 @@ public final class PostgresEventStore: EventStore {
     /// this command with the reason, and the next command tries again.
     func reopenWriterIfLost() throws {
         guard writer.isClosed else { return }
-        let (configuration, logger) = (self.configuration, self.logger)
-        let loop = MultiThreadedEventLoopGroup.singleton.next()
-        let opened = loop.makePromise(of: PostgresConnection.self)
-        opened.completeWithTask {
-            try await PostgresConnection.connect(on: loop, configuration: configuration, id: 1, logger: logger)
-        }
-        let fresh: PostgresConnection
-        do {
-            fresh = try opened.futureResult.wait()
-        } catch {
-            throw PostgresStoreError.readable(error)
-        }
+        let (target, logger) = (self.target, self.logger)
+        let opened = MultiThreadedEventLoopGroup.singleton.next().makePromise(of: (PostgresConnection, PostgresStoreTarget.Server).self)
+        opened.completeWithTask { try await target.connect(id: 1, logger: logger) }
+        let (fresh, server) = try opened.futureResult.wait()
         writerLink.withLock { $0 = WriterLink(connection: fresh, answers: AnswerWait(connection: fresh, limit: Self.answerLimit)) }
-        logger.warning("the writer's connection to \(shownLocation) was lost; a new one is open")
+        logger.warning("the writer's connection to \(shownLocation) was lost; a new one is open to \(server)")
     }
 
     /// `BEGIN` on the writer's connection, opened again first if it was lost (also when the loss
@@ -175,19 +155,13 @@ public final class PostgresEventStore: EventStore {
     private func reader() async throws -> PostgresConnection {
         let current = readerLink.withLock { $0 }
         guard current.isClosed else { return current }
-        let fresh: PostgresConnection
-        do {
-            fresh = try await PostgresConnection.connect(
-                on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration, id: 2, logger: logger)
-        } catch {
-            throw PostgresStoreError.readable(error)
-        }
+        let (fresh, server) = try await target.connect(id: 2, logger: logger)
         let kept = readerLink.withLock { link in
             if link === current { link = fresh }
             return link
         }
         if kept === fresh {
-            logger.warning("the reader's connection to \(shownLocation) was lost; a new one is open")
+            logger.warning("the reader's connection to \(shownLocation) was lost; a new one is open to \(server)")
         } else {
             try? await fresh.close()
         }
@@ -204,73 +178,6 @@ public final class PostgresEventStore: EventStore {
             guard connection.isClosed else { throw error }
             return try await read(try await reader())
         }
-    }
-
-    /// A connection's settings from a `postgres://` URL, with libpq's `sslmode` and
-    /// `sslrootcert`:
-    ///
-    /// - `disable` (the default): no TLS;
-    /// - `prefer`: TLS when the server offers it, its certificate not checked;
-    /// - `require`: TLS or no connection; the certificate is not checked, unless `sslrootcert`
-    ///   is given, and then it must chain to it (as libpq does);
-    /// - `verify-ca`: TLS, the certificate chained to `sslrootcert` (or the system's roots);
-    /// - `verify-full`: as `verify-ca`, and the certificate names the host.
-    ///
-    /// Any other mode or query parameter is refused by name rather than ignored.
-    public static func configuration(url: String) throws -> PostgresConnection.Configuration {
-        let shown = StoreLocation(url).description
-        guard let parts = URLComponents(string: url), ["postgres", "postgresql"].contains(parts.scheme?.lowercased() ?? ""),
-            let host = parts.host, !host.isEmpty, let user = parts.user, !user.isEmpty
-        else {
-            throw PostgresStoreError(message: "\(shown) is not a postgres://USER@HOST[:PORT]/DB URL")
-        }
-        let database = String(parts.path.drop(while: { $0 == "/" }))
-        var sslMode = "disable"
-        var rootCertificate: String?
-        var serverOptions: String?
-        for item in parts.queryItems ?? [] {
-            switch item.name {
-            case "sslmode": sslMode = item.value ?? ""
-            case "sslrootcert": rootCertificate = item.value
-            // As libpq passes it: settings for the session, e.g. `-c search_path=ledger`.
-            case "options": serverOptions = item.value
-            default:
-                throw PostgresStoreError(message: "\(shown): unknown parameter '\(item.name)'; known: sslmode, sslrootcert, options")
-            }
-        }
-        if let rootCertificate, !FileManager.default.isReadableFile(atPath: rootCertificate) {
-            throw PostgresStoreError(message: "\(shown): sslrootcert \(rootCertificate) is not a readable file")
-        }
-        func context(_ verification: CertificateVerification) throws -> NIOSSLContext {
-            var tls = TLSConfiguration.makeClientConfiguration()
-            tls.certificateVerification = verification
-            if let rootCertificate { tls.trustRoots = .file(rootCertificate) }
-            do {
-                return try NIOSSLContext(configuration: tls)
-            } catch {
-                throw PostgresStoreError(message: "\(shown): TLS cannot be set up: \(error)")
-            }
-        }
-        let tls: PostgresConnection.Configuration.TLS
-        switch sslMode {
-        case "disable": tls = .disable
-        case "prefer": tls = .prefer(try context(.none))
-        case "require": tls = .require(try context(rootCertificate == nil ? .none : .noHostnameVerification))
-        case "verify-ca": tls = .require(try context(.noHostnameVerification))
-        case "verify-full": tls = .require(try context(.fullVerification))
-        default:
-            throw PostgresStoreError(
-                message: "\(shown): sslmode=\(sslMode) is not one of disable, prefer, require, verify-ca, verify-full")
-        }
-        var port = 5432
-        if let given = parts.port {
-            guard (1...65535).contains(given) else { throw PostgresStoreError(message: "\(shown): port \(given) is out of range") }
-            port = given
-        }
-        var configuration = PostgresConnection.Configuration(
-            host: host, port: port, username: user, password: parts.password, database: database.isEmpty ? nil : database, tls: tls)
-        if let serverOptions { configuration.options.additionalStartupParameters.append(("options", serverOptions)) }
-        return configuration
     }
 
     /// Whether the reader's connection runs over TLS, as the server sees it (`pg_stat_ssl`).
@@ -488,15 +395,14 @@ public final class PostgresEventStore: EventStore {
     /// here and closed when the caller stops iterating; a lost connection ends the sequence with
     /// its error, and the caller decides whether to listen again.
     public func logHeads() -> AsyncThrowingStream<LogHead, any Error> {
-        let (configuration, logger) = (self.configuration, self.logger)
+        let (target, logger) = (self.target, self.logger)
         let (heads, continuation) = AsyncThrowingStream.makeStream(of: LogHead.self, bufferingPolicy: .bufferingNewest(1))
         let listening = Task {
             let connection: PostgresConnection
             do {
-                connection = try await PostgresConnection.connect(
-                    on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration, id: 3, logger: logger)
+                connection = try await target.connect(id: 3, logger: logger).connection
             } catch {
-                continuation.finish(throwing: PostgresStoreError.readable(error))
+                continuation.finish(throwing: error)
                 return
             }
             do {

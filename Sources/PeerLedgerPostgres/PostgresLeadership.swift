@@ -26,7 +26,7 @@ public struct PostgresLeadership: Sendable {
     /// What is led, e.g. `outbox` or `router-poller`: one lock per role.
     public let role: String
     public let retry: Duration
-    private let configuration: PostgresConnection.Configuration
+    private let target: PostgresStoreTarget
     private let logger: Logger
 
     /// Why a leader stopped leading before its job ended.
@@ -34,9 +34,9 @@ public struct PostgresLeadership: Sendable {
         let description: String
     }
 
-    public init(role: String, configuration: PostgresConnection.Configuration, retry: Duration = .seconds(1), logger: Logger? = nil) {
+    public init(role: String, target: PostgresStoreTarget, retry: Duration = .seconds(1), logger: Logger? = nil) {
         self.role = role
-        self.configuration = configuration
+        self.target = target
         self.retry = retry
         self.logger = logger ?? Logger(label: "peerledger.leadership")
     }
@@ -50,16 +50,15 @@ public struct PostgresLeadership: Sendable {
         _ job: @escaping @Sendable () async throws -> Void
     ) async {
         // Named in `pg_stat_activity`, so an operator (or a test) sees which process leads what.
-        var configuration = self.configuration
-        configuration.options.additionalStartupParameters.append(
+        var target = self.target
+        target.configuration.options.additionalStartupParameters.append(
             ("application_name", "peerledger \(role) pid \(ProcessInfo.processInfo.processIdentifier)"))
         while !Task.isCancelled {
             let connection: PostgresConnection
             do {
-                connection = try await PostgresConnection.connect(
-                    on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration, id: 4, logger: logger)
+                connection = try await target.connect(id: 4, logger: logger).connection
             } catch {
-                logger.warning("leadership of \(role): cannot connect to PostgreSQL: \(PostgresStoreError.readable(error))")
+                logger.warning("leadership of \(role): cannot connect to PostgreSQL: \(error)")
                 try? await Task.sleep(for: retry)
                 continue
             }

@@ -18,9 +18,12 @@ public enum StoreLocation: Sendable, Equatable, CustomStringConvertible {
         switch self {
         case let .sqlite(path): return path
         case let .postgres(url):
-            guard var parts = URLComponents(string: url), parts.password != nil else { return url }
-            parts.password = "***"
-            return parts.string ?? url
+            // Read as text, not with URLComponents, which takes no host list.
+            guard let schemeEnd = url.range(of: "://") else { return url }
+            let rest = url[schemeEnd.upperBound...]
+            let authority = rest[..<(rest.firstIndex(where: { $0 == "/" || $0 == "?" }) ?? rest.endIndex)]
+            guard let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") else { return url }
+            return String(url[...colon]) + "***" + url[at...]
         }
     }
 }

@@ -85,7 +85,8 @@ public struct WebhookWorker: Service, CustomStringConvertible {
         while rounds < eventsPerPass {
             rounds += 1
             let now = clock.now()
-            let jobs = try await ledger.claimDueWebhooks(now: now, until: now.advanced(bySeconds: claimSeconds), limit: batchSize)
+            let jobs = try await ledger.claimDueWebhooks(
+                now: now, until: now.advanced(bySeconds: claimSeconds), limit: batchSize, adoptingShared: rounds == 1)
             if jobs.isEmpty { break }
             let outcomes = try await withThrowingTaskGroup(of: (Int, Outcome).self) { group in
                 for (index, job) in jobs.enumerated() {

@@ -36,7 +36,7 @@ struct OutboxCommand: AsyncParsableCommand {
             if let storeConfiguration {
                 // The log's outbox is delivered by the one process leading it, as `serve` nodes do.
                 let record = try await Serve.follow(ledger, storeConfiguration)
-                let leadership = PostgresLeadership(role: "outbox", configuration: storeConfiguration.configuration)
+                let leadership = PostgresLeadership(role: "outbox", target: storeConfiguration.target)
                 let led: OutboxWorker.Pass?
                 do {
                     led = try await Self.deliverLeading(leadership, worker, within: .seconds(5))

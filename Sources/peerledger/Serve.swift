@@ -89,8 +89,8 @@ struct Serve: AsyncParsableCommand {
         // With a log of record shared by several nodes, the jobs that must not run twice side by
         // side run on the node leading them (docs/postgres.md, "Several nodes").
         func led(_ role: String, _ service: any Service) -> any Service {
-            guard let storeConfiguration = storeConfiguration?.configuration else { return service }
-            return LedService(leadership: PostgresLeadership(role: role, configuration: storeConfiguration, logger: logger), service: service)
+            guard let target = storeConfiguration?.target else { return service }
+            return LedService(leadership: PostgresLeadership(role: role, target: target, logger: logger), service: service)
         }
         let serving = settings.store.map { "\(StoreLocation($0)) (this node's copy: \(database))" } ?? database
         let demoKey = demo ? try await Demo.prepare(ledger) : nil
@@ -151,13 +151,13 @@ struct Serve: AsyncParsableCommand {
     /// `PEERLEDGER_STORE_PASSWORD`; exit status 78 for a URL that is wrong or holds a password.
     static func storeConfiguration(_ url: String, password: Secret?) throws -> StoreConfiguration {
         do {
-            var configuration = try PostgresEventStore.configuration(url: url)
-            guard configuration.password == nil else {
+            var target = try PostgresStoreTarget(url: url)
+            guard target.password == nil else {
                 throw PostgresStoreError(
                     message: "\(StoreLocation(url)): a password is not taken in the store's URL, which is shown in logs and process lists; give it with store_password_file or PEERLEDGER_STORE_PASSWORD")
             }
-            configuration.password = password?.reveal()
-            return StoreConfiguration(configuration: configuration, location: StoreLocation(url))
+            target.password = password?.reveal()
+            return StoreConfiguration(target: target, location: StoreLocation(url))
         } catch {
             printError("Error: store: \(error)")
             throw ExitCode(78)
@@ -168,7 +168,7 @@ struct Serve: AsyncParsableCommand {
     static func follow(_ ledger: Ledger, _ store: StoreConfiguration) async throws -> PostgresEventStore {
         let record: PostgresEventStore
         do {
-            record = try await PostgresEventStore.connect(configuration: store.configuration)
+            record = try await PostgresEventStore.connect(target: store.target)
         } catch {
             printError("Error: \(store.location): \(error)")
             throw ExitCode.failure
@@ -256,7 +256,7 @@ extension ServeSettings {
 
 /// Where the log of record is and how to connect to it.
 struct StoreConfiguration: Sendable {
-    var configuration: PostgresConnection.Configuration
+    var target: PostgresStoreTarget
     var location: StoreLocation
 }
 

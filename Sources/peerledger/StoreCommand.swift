@@ -81,11 +81,11 @@ struct PostgresStoreOption: ParsableArguments {
     func connect() async throws -> PostgresEventStore? {
         guard let url else { return nil }
         do {
-            var configuration = try PostgresEventStore.configuration(url: url)
-            if configuration.password == nil {
-                configuration.password = ProcessInfo.processInfo.environment["PEERLEDGER_STORE_PASSWORD"]
+            var target = try PostgresStoreTarget(url: url)
+            if target.password == nil {
+                target.password = ProcessInfo.processInfo.environment["PEERLEDGER_STORE_PASSWORD"]
             }
-            return try await PostgresEventStore.connect(configuration: configuration)
+            return try await PostgresEventStore.connect(target: target)
         } catch {
             printError("Error: \(StoreLocation(url)): \(error)")
             throw ExitCode.failure

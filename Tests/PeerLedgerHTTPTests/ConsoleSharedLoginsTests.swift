@@ -69,6 +69,28 @@ struct ConsoleSharedLoginsTests {
         }
     }
 
+    @Test("a password changed through one node ends the user's other logins on every node and frees the one that changed it")
+    func aPasswordChangeHoldsOnEveryNode() async throws {
+        try await Self.withTwoNodes { a, b, password in
+            let first = ConsoleClient(a)
+            #expect(try await first.submit("/login", from: "/login", [("user", "alice"), ("password", password)]).location == "/password")
+            let second = ConsoleClient(b)
+            #expect(try await second.submit("/login", from: "/login", [("user", "alice"), ("password", password)]).location == "/password")
+            // Both logins are held back to the password page, through either node.
+            #expect(try await ConsoleClient(b, cookiesOf: first).get("/").location == "/password")
+
+            let changed = try await first.submit(
+                "/password", from: "/password", [("current", password), ("new", "a-long-new-password"), ("repeat", "a-long-new-password")])
+            #expect(changed.status == .ok)
+            #expect(changed.html.contains("Your password was changed"))
+
+            #expect(try await ConsoleClient(b, cookiesOf: first).get("/").status == .ok)
+            #expect(try await first.get("/").status == .ok)
+            #expect(try await second.get("/").location == "/login")
+            #expect(try await ConsoleClient(a, cookiesOf: second).get("/").location == "/login")
+        }
+    }
+
     @Test("failed logins through either node count toward one lockout")
     func lockoutCountsFailuresOnEveryNode() async throws {
         try await Self.withTwoNodes { a, b, password in

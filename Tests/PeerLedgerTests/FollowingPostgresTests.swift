@@ -325,7 +325,7 @@ struct FollowingPostgresTests {
             #expect(status.output.contains("pending 1"), "\(status.output)")
 
             // Another process leads the outbox: this one does not deliver.
-            let leadership = PostgresLeadership(role: "outbox", configuration: try PostgresEventStore.configuration(url: url))
+            let leadership = PostgresLeadership(role: "outbox", target: try PostgresStoreTarget(url: url))
             let leading = LeadingFlag()
             let leader = Task {
                 await leadership.run(changed: { now in leading.value.withLock { $0 = now } }) {

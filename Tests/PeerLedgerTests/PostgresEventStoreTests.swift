@@ -263,33 +263,61 @@ struct PostgresEventStoreOfflineTests {
 
     @Test("a URL is read for host, port, user, database and sslmode; an unknown mode or parameter, or no user, is refused by name")
     func urls() throws {
-        let configuration = try PostgresEventStore.configuration(url: "postgres://ledger:pw@db.example:6543/peering?sslmode=disable")
-        #expect(configuration.host == "db.example")
-        #expect(configuration.port == 6543)
-        #expect(configuration.username == "ledger")
-        #expect(configuration.password == "pw")
-        #expect(configuration.database == "peering")
-        #expect(!configuration.tls.isEnforced && !configuration.tls.isAllowed)
-        #expect(try PostgresEventStore.configuration(url: "postgres://u@h/db?sslmode=require").tls.isEnforced)
-        #expect(try PostgresEventStore.configuration(url: "postgres://u@h/db?sslmode=verify-full").tls.isEnforced)
-        let prefer = try PostgresEventStore.configuration(url: "postgres://u@h/db?sslmode=prefer").tls
+        let target = try PostgresStoreTarget(url: "postgres://ledger:pw@db.example:6543/peering?sslmode=disable")
+        #expect(target.servers == [PostgresStoreTarget.Server(host: "db.example", port: 6543)])
+        #expect(target.configuration.host == "db.example")
+        #expect(target.configuration.username == "ledger")
+        #expect(target.password == "pw")
+        #expect(target.configuration.database == "peering")
+        #expect(target.sessionAttributes == .any)
+        #expect(target.description == "postgres://ledger@db.example:6543/peering")
+        #expect(!target.configuration.tls.isEnforced && !target.configuration.tls.isAllowed)
+        #expect(try PostgresStoreTarget(url: "postgres://u@h/db?sslmode=require").configuration.tls.isEnforced)
+        #expect(try PostgresStoreTarget(url: "postgres://u@h/db?sslmode=verify-full").configuration.tls.isEnforced)
+        let prefer = try PostgresStoreTarget(url: "postgres://u@h/db?sslmode=prefer").configuration.tls
         #expect(prefer.isAllowed && !prefer.isEnforced)
-        func refusal(_ url: String) -> String {
-            do {
-                _ = try PostgresEventStore.configuration(url: url)
-                return "accepted"
-            } catch {
-                return "\(error)"
-            }
-        }
         #expect(refusal("postgres://u:secret@h/db?sslmode=allow").contains("sslmode=allow is not one of disable, prefer, require, verify-ca, verify-full"))
         #expect(!refusal("postgres://u:secret@h/db?sslmode=allow").contains("secret"))
         #expect(refusal("postgres://u@h/db?sslmode=require&connect_timeout=3").contains("unknown parameter 'connect_timeout'"))
-        let options = try PostgresEventStore.configuration(url: "postgres://u@h/db?options=-c%20search_path%3Dledger")
-        #expect(options.options.additionalStartupParameters.map { "\($0.0)=\($0.1)" } == ["options=-c search_path=ledger"])
+        let options = try PostgresStoreTarget(url: "postgres://u@h/db?options=-c%20search_path%3Dledger")
+        #expect(options.configuration.options.additionalStartupParameters.map { "\($0.0)=\($0.1)" } == ["options=-c search_path=ledger"])
         #expect(refusal("postgres://u@h/db?sslmode=verify-full&sslrootcert=/nonexistent/ca.pem").contains("sslrootcert /nonexistent/ca.pem is not a readable file"))
         #expect(refusal("postgres://h/db").contains("is not a postgres://USER@HOST[:PORT]/DB URL"))
         #expect(refusal("/var/lib/peerledger/ledger.sqlite").contains("is not a postgres://USER@HOST[:PORT]/DB URL"))
+        #expect(refusal("postgres://u@h:99999/db").contains("port 99999 of h is not a port (1 to 65535)"))
+        #expect(refusal("postgres://u@h:5432x/db").contains("port 5432x of h is not a port"))
+    }
+
+    @Test("a URL's host list is read in order, with libpq's target_session_attrs; a password in it is never shown")
+    func hostLists() throws {
+        let target = try PostgresStoreTarget(
+            url: "postgres://ledger:pw@db1.example:6543,db2.example,[2001:db8::5]:6544/peering?target_session_attrs=read-write")
+        #expect(target.servers == [
+            PostgresStoreTarget.Server(host: "db1.example", port: 6543), PostgresStoreTarget.Server(host: "db2.example", port: 5432),
+            PostgresStoreTarget.Server(host: "2001:db8::5", port: 6544),
+        ])
+        #expect(target.sessionAttributes == .readWrite)
+        #expect(target.password == "pw")
+        #expect(target.configuration.database == "peering")
+        #expect(target.description == "postgres://ledger@db1.example:6543,db2.example:5432,[2001:db8::5]:6544/peering")
+        // Each server gets the shared settings with its own address.
+        let second = target.configuration(for: target.servers[1])
+        #expect(second.host == "db2.example" && second.port == 5432 && second.username == "ledger" && second.password == "pw")
+        #expect(StoreLocation("postgres://ledger:pw@db1:1,db2:2/peering").description == "postgres://ledger:***@db1:1,db2:2/peering")
+        #expect(refusal("postgres://u:pw@h1,,h2/db").contains("a server in the host list has no host"))
+        #expect(refusal("postgres://u@h1,h2/db?target_session_attrs=primary").contains("target_session_attrs=primary is not one of any, read-write"))
+        #expect(refusal("postgres://u@h1,[::1/db").contains("'[::1' has no closing ]"))
+        #expect(!refusal("postgres://u:pw@h1,,h2/db").contains(":pw@"))
+    }
+}
+
+/// Why `url` is refused as a store's URL, or "accepted".
+private func refusal(_ url: String) -> String {
+    do {
+        _ = try PostgresStoreTarget(url: url)
+        return "accepted"
+    } catch {
+        return "\(error)"
     }
 }
 

@@ -40,6 +40,58 @@ struct PostgresFailoverTests {
         }
     }
 
+    @Test("a store given both servers with target_session_attrs=read-write writes to the promoted standby without being pointed at it")
+    func hostListFindsThePromotedStandby() async throws {
+        try await withPostgresCluster { primary in
+            let standby = try await primary.startStandby(named: "standby1")
+            do {
+                try await primary.requireSynchronousStandby(named: "standby1")
+                // The standby first: a connection passes it over while it takes no writes.
+                let url = "postgres://postgres@127.0.0.1:\(standby.port),127.0.0.1:\(primary.port)/ledger?sslmode=disable&target_session_attrs=read-write"
+                let store = try await PostgresEventStore.connect(url: url)
+                do {
+                    let first = try await EventStoreConformanceTests.append(
+                        store, EventStoreConformanceTests.added(1), to: "session-1", expecting: .noStream)
+                    #expect(first.position == 1)
+
+                    try await primary.crash()
+                    // With the primary gone and the standby not yet promoted, no server takes the
+                    // write, and the refusal names both and why.
+                    var refusal = ""
+                    try await waitUntil("an append refused for want of a server that takes writes", within: .seconds(30)) {
+                        do {
+                            _ = try await EventStoreConformanceTests.append(
+                                store, EventStoreConformanceTests.added(2), to: "session-2", expecting: .noStream)
+                            refusal = "accepted"
+                            return true
+                        } catch {
+                            refusal = "\(error)"
+                            return refusal.contains("no server that takes writes")
+                        }
+                    }
+                    #expect(refusal.contains("127.0.0.1:\(standby.port): takes no writes"), "\(refusal)")
+                    #expect(refusal.contains("127.0.0.1:\(primary.port): "), "\(refusal)")
+
+                    try await standby.promote()
+                    // The same store, not reconnected by the test: its next write finds the new primary.
+                    let second = try await EventStoreConformanceTests.append(
+                        store, EventStoreConformanceTests.added(2), to: "session-2", expecting: .noStream)
+                    #expect(second.position == 2)
+                    #expect(second.prevHash == first.hash)
+                    #expect(try await store.head() == LogHead(position: 2, hash: second.hash))
+                    await store.close()
+                } catch {
+                    await store.close()
+                    throw error
+                }
+                await standby.stop()
+            } catch {
+                await standby.stop()
+                throw error
+            }
+        }
+    }
+
     static func failOver(from primary: PostgresCluster, to standby: PostgresCluster) async throws {
         try await primary.requireSynchronousStandby(named: "standby1")
         // The schema is applied on the primary (and so streamed) before the writers start.

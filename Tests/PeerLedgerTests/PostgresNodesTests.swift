@@ -45,13 +45,13 @@ struct PostgresNodesTests {
     @Test("of three candidates one leads; when its session ends its job stops and another term of leadership begins")
     func leadershipMovesWhenTheLeaderDies() async throws {
         try await withPostgresDatabase { url in
-            let configuration = try PostgresEventStore.configuration(url: url)
+            let target = try PostgresStoreTarget(url: url)
             // Each candidate's job runs until cancelled; `leading` is who runs it now.
             let leading = Shared<Set<Int>>([])
             let everLed = Shared<[Int]>([])
             let candidates = (1...3).map { number in
                 Task {
-                    await PostgresLeadership(role: "outbox", configuration: configuration, retry: .milliseconds(500)).run(
+                    await PostgresLeadership(role: "outbox", target: target, retry: .milliseconds(500)).run(
                         changed: { isLeading in
                             leading.withLock { set in
                                 if isLeading { set.insert(number) } else { set.remove(number) }
@@ -98,13 +98,13 @@ struct PostgresNodesTests {
     @Test("a leader whose job ends gives the lock up, and the next candidate leads")
     func aFinishedJobHandsTheLeadOn() async throws {
         try await withPostgresDatabase { url in
-            let configuration = try PostgresEventStore.configuration(url: url)
+            let target = try PostgresStoreTarget(url: url)
             let ran = Shared<[Int]>([])
             let leading = Shared(0)
             let overlapped = Shared(false)
             let candidates = (1...2).map { number in
                 Task {
-                    await PostgresLeadership(role: "poller", configuration: configuration, retry: .milliseconds(200)).run {
+                    await PostgresLeadership(role: "poller", target: target, retry: .milliseconds(200)).run {
                         leading.withLock { count in
                             count += 1
                             if count > 1 { overlapped.withLock { $0 = true } }

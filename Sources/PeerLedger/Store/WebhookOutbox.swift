@@ -269,11 +269,15 @@ extension Ledger {
     /// Claims up to `limit` subscriptions with an event due at `now`, until `until`, in a
     /// transaction of their own (see `WebhookOutbox.claimDue`), taken only when a read found one
     /// may be due (`WebhookOutbox.anyDue`).
-    /// On a node following a log of record, the cursors the nodes share are adopted first
-    /// (`WebhookOutbox.adopt`): a node that takes over delivering starts where the last one stopped.
-    package func claimDueWebhooks(now: Timestamp, until: Timestamp, limit: Int) async throws -> [WebhookJob] {
+    /// With `adoptingShared`, on a node following a log of record, the cursors the nodes share
+    /// are adopted first (`WebhookOutbox.adopt`): a node that takes over delivering starts where
+    /// the last one stopped. The worker asks for that once per pass, not once per event: within
+    /// a pass its own cursors are the ones that move.
+    package func claimDueWebhooks(now: Timestamp, until: Timestamp, limit: Int, adoptingShared: Bool = true) async throws
+        -> [WebhookJob]
+    {
         guard try await read({ db in try WebhookOutbox.anyDue(db, now: now) }) else { return [] }
-        let shared = try await logOfRecord?.webhookCursors() ?? [:]
+        let shared = adoptingShared ? try await logOfRecord?.webhookCursors() ?? [:] : [:]
         return try await database.write { db in
             try WebhookOutbox.adopt(db, shared)
             return try WebhookOutbox.claimDue(db, now: now, until: until, limit: limit)
