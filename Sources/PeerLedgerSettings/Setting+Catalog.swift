@@ -14,7 +14,7 @@ extension Setting {
         Setting("log_level", .choice(["trace", "debug", "info", "notice", "warning", "error", "critical"]), default: .text("info"), "Log level."),
         // The store
         Setting("db", .path, default: .text("peerledger.sqlite"), "The ledger's SQLite file (with store: this node's copy of the log)."),
-        Setting("store", .text, "The log of record on PostgreSQL, postgres://USER@HOST[:PORT]/DB?sslmode=MODE, shared by several nodes."),
+        Setting("store", .text, "The log of record on PostgreSQL, postgres://USER@HOST[:PORT][,HOST[:PORT]...]/DB?sslmode=MODE, shared by several nodes."),
         Setting("store_password_file", .secretFile(variable: "PEERLEDGER_STORE_PASSWORD"), "A file holding the PostgreSQL password of store."),
         // Peering requests
         Setting("our_participant_id", .integer(1...Int64.max, unit: ""), "Our own network's PeeringDB id, the source of sendEmail's requests."),

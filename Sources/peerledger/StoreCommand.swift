@@ -66,7 +66,7 @@ struct StoreCopyCommand: AsyncParsableCommand {
 struct PostgresStoreOption: ParsableArguments {
     @Option(
         name: .customLong("store"),
-        help: "The ledger on PostgreSQL (postgres://USER@HOST[:PORT]/DB?sslmode=disable) instead of --db.")
+        help: "The ledger on PostgreSQL (postgres://USER@HOST[:PORT][,HOST[:PORT]...]/DB?sslmode=disable) instead of --db.")
     var url: String?
 
     func validate() throws {
