@@ -48,6 +48,9 @@ public final class PostgresAppender: EventAppender {
 
     @discardableResult
     public func append(_ event: LedgerEvent, to stream: String, expecting expected: ExpectedVersion) throws -> RecordedEvent {
+        if streams[stream] == nil, let recorded = try appendChecking(event, to: stream, expecting: expected) {
+            return recorded
+        }
         let current = try streamHead(stream)
         switch expected {
         case .noStream where current != nil:
@@ -72,6 +75,47 @@ public final class PostgresAppender: EventAppender {
             VALUES (\(position), \(stream), \(streamVersion), \(type), \(schemaVersion), \(payload), \(metadataJSON),
                     \(recordedAtText), \(head.hash), \(hash), \(previousInStream))
             """)
+        head = LogHead(position: position, hash: hash)
+        streams[stream] = (streamVersion, position)
+        return recorded
+    }
+
+    /// An append to a stream this command has not read, at the version `expected` names: the
+    /// insert reads the stream's head itself and inserts nothing when it is not the one expected
+    /// (one round trip where a read and an insert took two). Nothing inserted is a conflict,
+    /// named with the version the stream is at. Nil for an expectation this cannot check
+    /// (`.any`, a version below 1 or at the largest there is): the caller reads the head first.
+    private func appendChecking(_ event: LedgerEvent, to stream: String, expecting expected: ExpectedVersion) throws
+        -> RecordedEvent?
+    {
+        let previousVersion: Int64
+        switch expected {
+        case .noStream: previousVersion = 0
+        case let .exactly(version) where version >= 1 && version < Int64.max: previousVersion = version
+        case .exactly, .any: return nil
+        }
+        let (type, schemaVersion, payload) = try event.encoded()
+        let position = head.position + 1
+        let streamVersion = previousVersion + 1
+        let hash = EventHash.hash(
+            prevHash: head.hash, position: position, stream: stream, streamVersion: streamVersion, type: type,
+            schemaVersion: schemaVersion, payload: payload, metadata: metadataJSON, recordedAt: recordedAtText)
+        // A stream's versions start at 1: no head reads as version 0, which `.noStream` expects.
+        let inserted = try execute("""
+            INSERT INTO events (position, stream, stream_version, type, schema_version, payload, metadata, recorded_at,
+                                prev_hash, hash, previous_in_stream)
+            SELECT \(position), \(stream), \(streamVersion), \(type), \(schemaVersion), \(payload), \(metadataJSON),
+                   \(recordedAtText), \(head.hash), \(hash), h.position
+            FROM (VALUES (1)) AS one (x) LEFT JOIN stream_heads h ON h.stream = \(stream)
+            WHERE COALESCE(h.version, 0) = \(previousVersion)
+            """).metadata.rows
+        guard inserted == 1 else {
+            throw LedgerError.conflict(
+                stream: stream, expected: expected == .noStream ? nil : previousVersion, actual: try version(of: stream))
+        }
+        let recorded = RecordedEvent(
+            position: position, stream: stream, streamVersion: streamVersion, type: type, schemaVersion: schemaVersion,
+            payload: payload, metadata: metadataJSON, recordedAt: recordedAtText, prevHash: head.hash, hash: hash)
         head = LogHead(position: position, hash: hash)
         streams[stream] = (streamVersion, position)
         return recorded

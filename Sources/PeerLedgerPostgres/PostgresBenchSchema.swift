@@ -1,7 +1,7 @@
 import Foundation
 import Logging
-public import PeerLedger
-public import PeerLedgerDomain
+import PeerLedger
+package import PeerLedgerDomain
 import NIOPosix
 import PostgresNIO
 
@@ -106,6 +106,7 @@ package struct PostgresBenchSchema: Sendable {
         try PostgresStoreTarget(url: searchPath ? schemaURL : url)
     }
 
+    @discardableResult
     private func withConnection<T: Sendable>(
         searchPath: Bool, _ body: @Sendable (PostgresConnection) async throws -> T
     ) async throws -> T {

@@ -4,7 +4,7 @@ import Logging
 public import PeerLedger
 public import PeerLedgerDomain
 import NIOPosix
-public import PostgresNIO
+import PostgresNIO
 
 /// The event store on PostgreSQL: the log, its stream heads, secrets and idempotency records, with
 /// the same positions, versions, bytes and hashes as SQLite's `Ledger` gives. Projections are not
