@@ -12,9 +12,8 @@ extension PostgresEventStore: LogOfRecord {
     public var location: String { shownLocation }
 
     public func lock() throws -> LogHead {
-        try begin()
         do {
-            guard let row = try execute("SELECT position, hash FROM log_head FOR UPDATE").first else {
+            guard let row = try begin(then: "SELECT position, hash FROM log_head FOR UPDATE").first else {
                 throw PostgresStoreError(message: "log_head has no row: the schema is damaged")
             }
             let (position, hash) = try row.decode((Int64, String).self)

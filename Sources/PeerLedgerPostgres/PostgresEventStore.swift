@@ -130,18 +130,32 @@ public final class PostgresEventStore: EventStore {
         logger.warning("the writer's connection to \(shownLocation) was lost; a new one is open to \(server)")
     }
 
-    /// `BEGIN` on the writer's connection, opened again first if it was lost (also when the loss
-    /// shows only as this `BEGIN` failing: nothing of the transaction was sent yet).
-    func begin() throws {
+    /// `BEGIN` on the writer's connection and the transaction's first statement `first` (the
+    /// head's lock), sent together: one round trip. The connection is opened again first if it
+    /// was lost, and once more when the loss shows only now (nothing of the transaction can
+    /// have committed). Returns `first`'s rows.
+    func begin(then first: PostgresQuery) throws -> PostgresQueryResult {
         try reopenWriterIfLost()
         do {
-            try execute("BEGIN")
+            return try sendBegin(then: first)
         } catch {
             guard writer.isClosed else { throw error }
             try reopenWriterIfLost()
-            try execute("BEGIN")
+            return try sendBegin(then: first)
         }
-        transactionOpen.withLock { $0 = true }
+    }
+
+    private func sendBegin(then first: PostgresQuery) throws -> PostgresQueryResult {
+        let (connection, answers) = writerLink.withLock { ($0.connection, $0.answers) }
+        let began = connection.query("BEGIN", logger: logger)
+        let answered = connection.query(first, logger: logger)
+        do {
+            _ = try answers.answer(began)
+            transactionOpen.withLock { $0 = true }
+            return try answers.answer(answered)
+        } catch {
+            throw PostgresStoreError.readable(error)
+        }
     }
 
     /// Ends the writer's transaction with `statement` (`COMMIT` or `ROLLBACK`).
@@ -225,10 +239,9 @@ public final class PostgresEventStore: EventStore {
         let savepoints = group.count > 1
         var replies: [@Sendable ((any Error)?) -> Void] = []
         do {
-            try begin()
             // The lock every append takes first: from here to the commit, this transaction is
             // the log's only writer.
-            guard let row = try execute("SELECT position, hash, recorded_at FROM log_head FOR UPDATE").first else {
+            guard let row = try begin(then: "SELECT position, hash, recorded_at FROM log_head FOR UPDATE").first else {
                 throw PostgresStoreError(message: "log_head has no row: the schema is damaged")
             }
             let (position, hash, time) = try row.decode((Int64, String, String).self)
