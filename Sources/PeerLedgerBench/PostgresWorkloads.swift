@@ -44,6 +44,12 @@ public struct PostgresWorkloads: Sendable {
                 workload: "PostgreSQL: 16 concurrent writers over 2 stores", figure: Double(count) / many,
                 baseline: Double(count) / plainMany, unit: "commands/s", higherIsBetter: true, target: ">= 0.50",
                 note: "baseline: 16 connections of plain inserts"))
+            let nodes = try await Self.nodeWrites(stores: stores, writers: 16, count: count, first: 2 * count, log: log)
+            log("16 writers over 2 nodes: \(Int(Double(count) / nodes))/s")
+            rows.append(BenchmarkRow(
+                workload: "PostgreSQL: 16 concurrent writers over 2 nodes", figure: Double(count) / nodes,
+                baseline: Double(count) / plainMany, unit: "commands/s", higherIsBetter: true, target: ">= 0.50",
+                note: "ledger files following the log; baseline: 16 connections of plain inserts"))
             for store in stores { await store.close() }
             try await bench.drop()
             return rows
@@ -78,6 +84,43 @@ public struct PostgresWorkloads: Sendable {
 }
 
 extension PostgresWorkloads {
+    /// `count` commands adding a session each, by `writers` tasks spread over two nodes: ledger
+    /// files in a temporary folder, each following one of `stores` (what `serve --store` runs),
+    /// so each command is decided on a node's copy under the log's head lock, committed to
+    /// PostgreSQL and then to the node's file. The seconds they took; session ids start after
+    /// `first`.
+    static func nodeWrites(
+        stores: [PostgresEventStore], writers: Int, count: Int, first: Int, log: @Sendable (String) -> Void
+    ) async throws -> Double {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("peerledger-bench-nodes-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var nodes: [Ledger] = []
+        for (index, store) in stores.enumerated() {
+            let node = try Ledger.open(at: folder.appendingPathComponent("node-\(index).sqlite").path)
+            try await node.follow(store)
+            nodes.append(node)
+        }
+        log("two nodes follow the log; \(writers) writers...")
+        let metadata = EventMetadata(actor: "bench")
+        let started = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for writer in 0..<writers {
+                let node = nodes[writer % nodes.count]
+                group.addTask {
+                    for n in stride(from: writer, to: count, by: writers) {
+                        let id = first + n + 1
+                        _ = try await node.write(metadata) { tx in
+                            try tx.append(.sessionAdded(LedgerWorkloads.session(id)), to: "session-\(id)", expecting: .noStream)
+                        }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        return (ContinuousClock.now - started).seconds
+    }
+
     /// A new node's copy of `world`'s log built from PostgreSQL (what `serve --store` does on an
     /// empty file: every event copied in as recorded, every projection built), against a plain
     /// read of the same log from the same server plus one plain SQLite insert per event, run

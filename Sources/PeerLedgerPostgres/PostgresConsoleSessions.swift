@@ -1,6 +1,6 @@
 import Foundation
-public import PeerLedger
-public import PeerLedgerDomain
+import PeerLedger
+import PeerLedgerDomain
 import PostgresNIO
 
 /// The console logins the nodes following one PostgreSQL log share (`console_sessions`,

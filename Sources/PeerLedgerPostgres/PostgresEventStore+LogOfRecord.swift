@@ -27,24 +27,24 @@ extension PostgresEventStore: LogOfRecord {
     public func tail(after position: Int64, limit: Int) throws -> RecordTail {
         // A catch-up outside a command's transaction may open a lost connection again.
         if !transactionOpen.withLock({ $0 }) { try reopenWriterIfLost() }
-        let hashAtCopyHead = position == 0
-            ? nil : try execute("SELECT hash FROM events WHERE position = \(position)").first?.decode(String.self)
-        let events = try execute(
-            "\(unescaped: Self.columns) WHERE position > \(position) ORDER BY position LIMIT \(Int64(max(1, limit)))"
-        ).map { try Self.event($0).event }
-        // The secrets kept with these events; a copy made from nothing takes every secret, those
-        // kept before secrets had positions included.
-        let secretRows = position == 0
-            ? try execute("SELECT ref, value FROM secrets")
-            : try execute("SELECT ref, value FROM secrets WHERE position > \(position)")
+        // The four reads sent together: one round trip, as a catch-up runs under the head's lock.
+        let answers = try executeTogether([
+            position == 0 ? "SELECT NULL::text" : "SELECT hash FROM events WHERE position = \(position)",
+            "\(unescaped: Self.columns) WHERE position > \(position) ORDER BY position LIMIT \(Int64(max(1, limit)))",
+            // The secrets kept with these events; a copy made from nothing takes every secret,
+            // those kept before secrets had positions included.
+            position == 0 ? "SELECT ref, value FROM secrets" : "SELECT ref, value FROM secrets WHERE position > \(position)",
+            position == 0
+                ? "SELECT request_id, message_id, sender, recipients, message, queued_at FROM outbox_mail"
+                : "SELECT request_id, message_id, sender, recipients, message, queued_at FROM outbox_mail WHERE position > \(position)",
+        ])
+        let (hashRows, eventRows, secretRows, mailRows) = (answers[0], answers[1], answers[2], answers[3])
+        let hashAtCopyHead = try hashRows.first?.decode(String?.self)
+        let events = try eventRows.map { try Self.event($0).event }
         let secrets = try secretRows.map { row in
             let (ref, value) = try row.decode((String, String).self)
             return (ref: ref, value: value)
         }
-        let mailRows = position == 0
-            ? try execute("SELECT request_id, message_id, sender, recipients, message, queued_at FROM outbox_mail")
-            : try execute(
-                "SELECT request_id, message_id, sender, recipients, message, queued_at FROM outbox_mail WHERE position > \(position)")
         let mail = try mailRows.map { row in
             let (requestID, messageID, sender, recipients, message, queuedAt) =
                 try row.decode((Int64, String, String, String, String, String).self)
@@ -99,8 +99,14 @@ extension PostgresEventStore: LogOfRecord {
                             \(idempotency.position))
                     """)
             }
-            try executePipelined(queries)
-            try end("COMMIT")
+            // The commit sent with the inserts: one round trip. Were one refused, the server
+            // answers the COMMIT of the aborted transaction with ROLLBACK, and the refusal is thrown.
+            queries.append("COMMIT")
+            let ended = try executePipelined(queries)
+            transactionOpen.withLock { $0 = false }
+            guard ended?.metadata.command == "COMMIT" else {
+                throw PostgresStoreError(message: "the commit was answered \(ended?.metadata.command ?? "with nothing"): nothing was kept")
+            }
         } catch {
             rollback()
             throw error

@@ -316,19 +316,33 @@ public final class PostgresEventStore: EventStore {
     /// Runs `queries` on the writer connection in order, sent a batch at a time without waiting
     /// for each answer (the connection answers in order): a command's thousands of inserts pay
     /// one round trip per batch, not one each. The first error is thrown once the batch's answers
-    /// are in; the transaction is then aborted, and the caller rolls it back.
-    func executePipelined(_ queries: [PostgresQuery], batch: Int = 1_000) throws {
+    /// are in; the transaction is then aborted, and the caller rolls it back. Returns the last
+    /// query's answer.
+    @discardableResult
+    func executePipelined(_ queries: [PostgresQuery], batch: Int = 1_000) throws -> PostgresQueryResult? {
         var start = queries.startIndex
+        var last: PostgresQueryResult?
         while start < queries.endIndex {
             let end = min(start + batch, queries.endIndex)
-            let sent = queries[start..<end].map { writer.query($0, logger: logger) }
-            var failure: (any Error)?
-            for answer in sent {
-                do { _ = try answers.answer(answer) } catch { failure = failure ?? error }
-            }
-            if let failure { throw PostgresStoreError.readable(failure) }
+            last = try executeTogether(Array(queries[start..<end])).last
             start = end
         }
+        return last
+    }
+
+    /// Runs `queries` on the writer connection in order, all sent before the first answer is
+    /// awaited: one round trip. Their answers in the same order; the first error is thrown once
+    /// every answer is in.
+    func executeTogether(_ queries: [PostgresQuery]) throws -> [PostgresQueryResult] {
+        let (connection, answers) = writerLink.withLock { ($0.connection, $0.answers) }
+        let sent = queries.map { connection.query($0, logger: logger) }
+        var results: [PostgresQueryResult] = []
+        var failure: (any Error)?
+        for answer in sent {
+            do { results.append(try answers.answer(answer)) } catch { failure = failure ?? error }
+        }
+        if let failure { throw PostgresStoreError.readable(failure) }
+        return results
     }
 
     // MARK: Reading
