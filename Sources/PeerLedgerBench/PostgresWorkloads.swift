@@ -196,7 +196,9 @@ extension PostgresWorkloads {
             let kept = secrets
             try await onThread { () throws -> Void in
                 _ = try store.lock()
-                try store.commit(batch, secrets: kept, mail: [], idempotency: nil)
+                var commit = RecordCommit()
+                (commit.events, commit.secrets) = (batch, kept)
+                try store.commit(commit)
             }
             secrets = []
             position = end

@@ -65,15 +65,13 @@ extension PostgresEventStore: LogOfRecord {
         return (fingerprint, answer)
     }
 
-    public func commit(
-        _ events: [RecordedEvent], secrets: [(ref: String, value: String)], mail: [QueuedMail], idempotency: IdempotencyRecord?
-    ) throws {
+    public func commit(_ commit: RecordCommit) throws {
         do {
-            let firstPosition = events.first?.position
-            var queries: [PostgresQuery] = secrets.map { secret in
+            let firstPosition = commit.events.first?.position
+            var queries: [PostgresQuery] = commit.secrets.map { secret in
                 "INSERT INTO secrets (ref, value, position) VALUES (\(secret.ref), \(secret.value), \(firstPosition))"
             }
-            for queued in mail {
+            for queued in commit.mail {
                 let recipients = JSON.array(queued.mail.recipients.map(JSON.string)).serialized()
                 queries.append("""
                     INSERT INTO outbox_mail (request_id, message_id, sender, recipients, message, queued_at, position)
@@ -81,7 +79,7 @@ extension PostgresEventStore: LogOfRecord {
                             \(queued.queuedAt), \(firstPosition ?? 0))
                     """)
             }
-            for event in events {
+            for event in commit.events {
                 // The link to the stream's previous event is read by the statement itself, as
                 // SQLite's insert does; the log's trigger checks it and the chain.
                 queries.append("""
@@ -92,11 +90,17 @@ extension PostgresEventStore: LogOfRecord {
                             (SELECT position FROM stream_heads WHERE stream = \(event.stream)))
                     """)
             }
-            if let idempotency {
+            for idempotency in commit.idempotency {
                 queries.append("""
                     INSERT INTO idempotency_keys (actor, key, fingerprint, answer, position)
                     VALUES (\(idempotency.actor), \(idempotency.key), \(idempotency.fingerprint), \(idempotency.answer),
                             \(idempotency.position))
+                    """)
+            }
+            for cursor in commit.webhookCursors {
+                queries.append("""
+                    INSERT INTO webhook_cursors (webhook_id, position) VALUES (\(cursor.webhookID), \(cursor.position))
+                    ON CONFLICT (webhook_id) DO UPDATE SET position = GREATEST(webhook_cursors.position, excluded.position)
                     """)
             }
             // The commit sent with the inserts: one round trip. Were one refused, the server
@@ -119,13 +123,6 @@ extension PostgresEventStore: LogOfRecord {
     }
 
     public func recordHead() async throws -> LogHead { try await head() }
-
-    public func keepWebhookCursor(webhookID: Int64, position: Int64) throws {
-        try execute("""
-            INSERT INTO webhook_cursors (webhook_id, position) VALUES (\(webhookID), \(position))
-            ON CONFLICT (webhook_id) DO UPDATE SET position = GREATEST(webhook_cursors.position, excluded.position)
-            """)
-    }
 
     public var consoleSessions: (any SharedConsoleSessions)? { PostgresConsoleSessions(store: self) }
 

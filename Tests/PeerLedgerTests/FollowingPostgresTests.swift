@@ -191,6 +191,54 @@ struct FollowingPostgresTests {
         }
     }
 
+    @Test("commands queued on a node commit as one group on the log, one lock and one commit there; a refused one among them leaves nothing on the log or any copy")
+    func groupsOnANode() async throws {
+        try await Self.withNodes(2) { nodes, record, _ in
+            let (a, b) = (nodes[0], nodes[1])
+            let hold = try await WriterHold.start(a.ledger)
+            let first = try await queue(on: a.ledger) { try await a.addSession(1) }
+            // Appends an event and keeps a secret and an idempotency record's worth of work, then throws.
+            let refused = try await queue(on: a.ledger) {
+                try await a.ledger.append(
+                    EventMetadata(actor: "refused"), idempotency: IdempotencyKey(actor: "refused", key: "k-1", fingerprint: "f")
+                ) { tx in
+                    try tx.append(
+                        .peerStatusReset(PeerStatusReset(participantID: 77, publicID: 1)), to: Peer.stream(participant: 77, exchange: 1),
+                        expecting: .noStream)
+                    _ = try tx.storeSecret("never-kept")
+                    throw Refusal("refused on purpose")
+                }
+            }
+            let third = try await queue(on: a.ledger) { try await a.addSession(2, password: "s3cr3t-bgp") }
+            try await hold.release()
+
+            #expect(try await first.value == 1)
+            #expect(try await third.value == 2)
+            await #expect(throws: Refusal("refused on purpose")) { try await refused.value }
+            // The holder alone, then the three queued behind it together.
+            #expect(a.ledger.groupCommits.largestGroup == 3)
+            // The log of record: the holder's event and the two sessions; nothing of the refused command.
+            let events = try await record.events(after: 0, limit: 10)
+            #expect(events.map(\.stream) == [Peer.stream(participant: 9_999, exchange: 1), "session-1", "session-2"])
+            #expect(try await record.verify().isValid)
+            #expect(try await record.allSecrets().map(\.value) == ["s3cr3t-bgp"])
+            // Another node reads what the group committed, and both copies are the log with the same projections.
+            #expect(try await b.session(2)?.values[.password] == .text("s3cr3t-bgp"))
+            #expect(try a.ledger.projectionChecksum() == b.ledger.projectionChecksum())
+            #expect(try a.ledger.verify().isValid && b.ledger.verify().isValid)
+            // The refused command's idempotency key was not kept: through B it is new, with any fingerprint.
+            let retried = try await b.ledger.append(
+                EventMetadata(actor: "refused"), idempotency: IdempotencyKey(actor: "refused", key: "k-1", fingerprint: "g")
+            ) { tx in
+                try tx.append(
+                    .peerStatusReset(PeerStatusReset(participantID: 78, publicID: 1)), to: Peer.stream(participant: 78, exchange: 1),
+                    expecting: .noStream)
+            }
+            guard case let .new(event) = retried else { throw TestFailure("the key was kept: \(retried)") }
+            #expect(event.position == 4)
+        }
+    }
+
     @Test("a password kept through one node is read through another, and never enters the log")
     func secretsFollowTheirEvents() async throws {
         try await Self.withNodes(2) { nodes, record, url in

@@ -256,11 +256,12 @@ struct WriterHold {
     let flags: HandOff
     let task: Task<Void, any Error>
 
-    /// Starts the holding command and returns once it is inside its transaction.
+    /// Starts the holding command and returns once it is inside its transaction (on a ledger
+    /// following a log of record, under the record's lock, as its commands run).
     static func start(_ ledger: Ledger) async throws -> WriterHold {
         let flags = HandOff()
         let task = Task.detached {
-            _ = try await ledger.writeInGroup(EventMetadata(actor: "holder")) { tx in
+            _ = try await ledger.writeInGroup(EventMetadata(actor: "holder"), record: ledger.logOfRecord) { tx in
                 flags.entered.store(true, ordering: .releasing)
                 var waited = 0
                 while !flags.release.load(ordering: .acquiring), waited < 60_000 {

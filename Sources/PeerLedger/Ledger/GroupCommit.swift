@@ -27,6 +27,9 @@ final class GroupCommit: Sendable {
         let fail: @Sendable (any Error) -> Void
         /// Set when the caller's task is cancelled: a command not yet run then is not run at all.
         let cancelled: CancellationFlag
+        /// The log of record the ledger follows, or nil: a following group locks its head, runs
+        /// on the copy brought level, and commits there before the copy commits.
+        var record: (any LogOfRecord)? = nil
     }
 
     /// Whether a waiting command's caller was cancelled.
@@ -41,6 +44,8 @@ final class GroupCommit: Sendable {
     struct Ran: Sendable {
         var error: (any Error)?
         var appendedEvents: Int
+        /// What the command kept for the log of record, beside its events.
+        var forRecord = RecordCommit()
         /// Answers the caller: with the command's own value or error when `failure` is nil,
         /// otherwise with `failure`.
         let answer: @Sendable (_ failure: (any Error)?) -> Void
@@ -126,12 +131,35 @@ final class GroupCommit: Sendable {
     /// than one, and commits once. Returns how to answer every caller (called once the commit is
     /// known) and the commands it did not run (the transaction was lost before them), which wait
     /// for the next group.
+    ///
+    /// On a ledger following a log of record, the group locks the record's head once, brings
+    /// the copy level, runs its commands on the copy, and hands the record every event and
+    /// everything kept beside them in one commit (`LogOfRecord.commit`) before the copy commits:
+    /// one round of the record's lock and one commit there for the whole group. Commands only
+    /// read the record while they run, so a command rolled back to its savepoint leaves nothing
+    /// there.
     private func commit(_ group: [Command], _ db: Database) -> (answer: () -> Void, leftOver: [Command]) {
-        guard !group.isEmpty else { return ({}, []) }
+        guard let first = group.first else { return ({}, []) }
+        // Commands for a record and for the file alone (queued before `follow`) are not mixed.
+        let record = first.record
+        let alike = group.prefix { ($0.record == nil) == (record == nil) }.count
+        if alike < group.count {
+            let (answer, leftOver) = commit(Array(group.prefix(alike)), db)
+            return (answer, leftOver + group.dropFirst(alike))
+        }
         do {
             try db.cachedStatement(sql: "BEGIN IMMEDIATE TRANSACTION").execute()
         } catch {
             return ({ for command in group { command.fail(error) } }, [])
+        }
+        var start: Int64 = 0
+        if let record {
+            do {
+                start = try Ledger.lockAndLevel(db, record)
+            } catch {
+                Self.rollBack(db)
+                return ({ for command in group { command.fail(error) } }, [])
+            }
         }
         let alone = group.count == 1
         var ran: [Ran] = []
@@ -140,45 +168,53 @@ final class GroupCommit: Sendable {
             do {
                 if !alone { try db.cachedStatement(sql: "SAVEPOINT command").execute() }
             } catch {
-                return lose(ran, to: error, db, leaving: group[index...])
+                return lose(ran, to: error, db, record, leaving: group[index...])
             }
             let outcome = command.run(db)
             ran.append(outcome)
             if let error = outcome.error, !Self.inTransaction(db) {
                 // SQLite gave the whole transaction up under this command (an I/O error, a full
                 // disk): the commands before it lost their work with it.
-                return lose(ran, to: error, db, leaving: group[(index + 1)...])
+                return lose(ran, to: error, db, record, leaving: group[(index + 1)...])
             }
             guard !alone else { continue }
             do {
                 if outcome.error != nil { try db.cachedStatement(sql: "ROLLBACK TRANSACTION TO SAVEPOINT command").execute() }
                 try db.cachedStatement(sql: "RELEASE SAVEPOINT command").execute()
             } catch {
-                return lose(ran, to: error, db, leaving: group[(index + 1)...])
+                return lose(ran, to: error, db, record, leaving: group[(index + 1)...])
             }
         }
         guard ran.contains(where: { $0.error == nil }) else {
+            record?.rollback()
             Self.rollBack(db)
             return ({ for outcome in ran { outcome.answer(nil) } }, [])
         }
         do {
             let events = ran.reduce(0) { $0 + $1.appendedEvents }
             if events > 0 { try Ledger.setWALCheckpoint(db, forEvents: events) }
+            if let record {
+                var commit = RecordCommit()
+                for outcome in ran where outcome.error == nil { commit.add(outcome.forRecord) }
+                commit.events = try Array(SQLiteLog.events(db, after: start))
+                try record.commit(commit)
+            }
             try db.cachedStatement(sql: "COMMIT TRANSACTION").execute()
         } catch {
-            return lose(ran, to: error, db, leaving: [])
+            return lose(ran, to: error, db, record, leaving: [])
         }
-        record(commands: group.count)
+        self.record(commands: group.count)
         return ({ for outcome in ran { outcome.answer(nil) } }, [])
     }
 
     /// The group's transaction is lost to `error` (its commit failed, or SQLite gave it up under
-    /// a command): rolls back what is left of it; every command that ran is answered with
+    /// a command): rolls back what is left of it (on the record too); every command that ran is answered with
     /// `error`, and the commands `notRun` wait for the next group (or, when none ran, hear
     /// `error` too).
     private func lose(
-        _ ran: [Ran], to error: any Error, _ db: Database, leaving notRun: ArraySlice<Command>
+        _ ran: [Ran], to error: any Error, _ db: Database, _ record: (any LogOfRecord)?, leaving notRun: ArraySlice<Command>
     ) -> (answer: () -> Void, leftOver: [Command]) {
+        record?.rollback()
         Self.rollBack(db)
         // Lost before any command ran: they all hear of it, so a fault that recurs cannot keep
         // a group going round.

@@ -161,10 +161,10 @@ public final class Ledger: Sendable {
         defer { commits.wrote(in: ContinuousClock.now - started) }
         try refuseWritingToACopyAlone()
         if let record = logOfRecord {
-            let (clock, ids) = (self.clock, self.ids)
-            let result = try await database.writeWithoutTransaction { db in
-                try Self.commandFollowing(db, record, metadata, clock: clock, ids: ids, body)
-            }
+            // Always a group, on GRDB's writer queue: the record's round trips never hold one of
+            // Swift's threads, and the commands that queue meanwhile share one lock and one
+            // commit on the record.
+            let result = try await writeInGroup(metadata, record: record, body)
             commits.signal()
             return result
         }
@@ -185,40 +185,41 @@ public final class Ledger: Sendable {
     /// `CancellationError` and the command is not run; once its group has taken it, it runs and
     /// commits or fails with the group.
     func writeInGroup<T: Sendable>(
-        _ metadata: EventMetadata, _ body: @escaping @Sendable (LedgerTransaction) throws -> T
+        _ metadata: EventMetadata, record: (any LogOfRecord)? = nil, _ body: @escaping @Sendable (LedgerTransaction) throws -> T
     ) async throws -> T {
         queuedWrites.add(1, ordering: .relaxed)
         let (clock, ids) = (self.clock, self.ids)
         let cancelled = GroupCommit.CancellationFlag()
         return try await withTaskCancellationHandler {
-            try await queueForGroup(metadata, clock: clock, ids: ids, cancelled: cancelled, body)
+            try await queueForGroup(metadata, record: record, clock: clock, ids: ids, cancelled: cancelled, body)
         } onCancel: {
             cancelled.set()
         }
     }
 
     private func queueForGroup<T: Sendable>(
-        _ metadata: EventMetadata, clock: any LedgerClock, ids: any IDGenerator, cancelled: GroupCommit.CancellationFlag,
-        _ body: @escaping @Sendable (LedgerTransaction) throws -> T
+        _ metadata: EventMetadata, record: (any LogOfRecord)?, clock: any LedgerClock, ids: any IDGenerator,
+        cancelled: GroupCommit.CancellationFlag, _ body: @escaping @Sendable (LedgerTransaction) throws -> T
     ) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             let command = GroupCommit.Command(
                 run: { db in
                     let result: Result<T, any Error>
                     var events = 0
+                    var forRecord = RecordCommit()
                     do {
-                        let ran = try Self.run(db, metadata, clock: clock, ids: ids, projecting: true, body)
-                        (result, events) = (.success(ran.value), ran.events)
+                        let ran = try Self.run(db, metadata, clock: clock, ids: ids, projecting: true, record: record, body)
+                        (result, events, forRecord) = (.success(ran.value), ran.events, ran.forRecord)
                     } catch {
                         result = .failure(error)
                     }
                     return GroupCommit.Ran(
-                        error: result.error, appendedEvents: events,
+                        error: result.error, appendedEvents: events, forRecord: forRecord,
                         answer: { failure in
                             if let failure { continuation.resume(throwing: failure) } else { continuation.resume(with: result) }
                         })
                 },
-                fail: { error in continuation.resume(throwing: error) }, cancelled: cancelled)
+                fail: { error in continuation.resume(throwing: error) }, cancelled: cancelled, record: record)
             groups.submit(command, database)
         }
     }
@@ -256,7 +257,7 @@ public final class Ledger: Sendable {
         _ body: (LedgerTransaction) throws -> T
     ) throws -> T {
         try inImmediateTransaction(db) {
-            let (value, events) = try run(db, metadata, clock: clock, ids: ids, projecting: projecting, body)
+            let (value, events, _) = try run(db, metadata, clock: clock, ids: ids, projecting: projecting, body)
             if events > 0 { try setWALCheckpoint(db, forEvents: events) }
             return value
         }
@@ -264,15 +265,16 @@ public final class Ledger: Sendable {
 
     /// One command inside the transaction (or savepoint) its caller opened: `body` appends through
     /// a `LedgerTransaction`, whose finish records where the projections stand. Returns `body`'s
-    /// value and how many events it appended.
+    /// value, how many events it appended, and (following `record`) what it kept for the record.
     static func run<T>(
         _ db: Database, _ metadata: EventMetadata, clock: any LedgerClock, ids: any IDGenerator, projecting: Bool,
-        _ body: (LedgerTransaction) throws -> T
-    ) throws -> (value: T, events: Int) {
+        record: (any LogOfRecord)? = nil, _ body: (LedgerTransaction) throws -> T
+    ) throws -> (value: T, events: Int, forRecord: RecordCommit) {
         let transaction = try LedgerTransaction(db: db, metadata: metadata, recordedAt: clock.now(), ids: ids, projecting: projecting)
+        transaction.record = record
         let value = try body(transaction)
         try transaction.finish()
-        return (value, transaction.appendedCount)
+        return (value, transaction.appendedCount, transaction.forRecord)
     }
 
     /// Sets the WAL pages the coming commit may leave before it checkpoints (`walCheckpointPages`)

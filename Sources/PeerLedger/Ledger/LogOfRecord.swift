@@ -23,22 +23,44 @@ public protocol LogOfRecord: AnyObject, Sendable {
     func tail(after position: Int64, limit: Int) throws -> RecordTail
     /// The first answer kept for `key` by `actor`, in the open transaction.
     func idempotencyRecord(actor: String, key: String) throws -> (fingerprint: String, answer: String)?
-    /// Appends `events` (this command's, as the copy recorded them), keeps `secrets`, the `mail`
-    /// the command queued and the `idempotency` record, and commits. The command is acknowledged only once this returns.
-    func commit(
-        _ events: [RecordedEvent], secrets: [(ref: String, value: String)], mail: [QueuedMail], idempotency: IdempotencyRecord?
-    ) throws
+    /// Appends `commit`'s events (a command's or a group's, as the copy recorded them), keeps
+    /// what the commands kept beside them, and commits. The commands are acknowledged only once
+    /// this returns.
+    func commit(_ commit: RecordCommit) throws
     /// Ends the open transaction without keeping anything.
     func rollback()
-    /// Keeps, in the open transaction, that subscription `webhookID`'s deliveries have reached
-    /// `position` (a cursor only moves forward), so a node that takes over delivering starts there.
-    func keepWebhookCursor(webhookID: Int64, position: Int64) throws
     /// Where each subscription's deliveries stand, as the nodes that delivered kept it.
     func webhookCursors() async throws -> [Int64: Int64]
     /// The console logins the nodes share (nil: each server keeps its own).
     var consoleSessions: (any SharedConsoleSessions)? { get }
     /// The record's head now.
     func recordHead() async throws -> LogHead
+}
+
+/// What the commands of one transaction on a following ledger hand the record at its commit:
+/// their events as the copy recorded them, and what they kept beside the log. Gathered while the
+/// commands run on the copy (`LedgerTransaction`) and sent in one go, so a command that is rolled
+/// back on the copy leaves nothing on the record either.
+public struct RecordCommit: Sendable {
+    public var events: [RecordedEvent] = []
+    public var secrets: [(ref: String, value: String)] = []
+    /// The mail the commands queued.
+    public var mail: [QueuedMail] = []
+    /// The first answers kept for idempotency keys.
+    public var idempotency: [IdempotencyRecord] = []
+    /// Webhook subscriptions whose deliveries reached a position (a cursor only moves forward),
+    /// so a node that takes over delivering starts there.
+    public var webhookCursors: [(webhookID: Int64, position: Int64)] = []
+
+    public init() {}
+
+    /// Adds what another command kept (its events come from the copy's log, not from here).
+    mutating func add(_ other: RecordCommit) {
+        secrets += other.secrets
+        mail += other.mail
+        idempotency += other.idempotency
+        webhookCursors += other.webhookCursors
+    }
 }
 
 /// Events of the record after a copy's head, with the secrets kept with them (every secret when
@@ -232,6 +254,23 @@ extension Ledger {
         return tail.events.count
     }
 
+    /// Locks the record's head (`LogOfRecord.lock`) and brings the copy level with it, in the
+    /// caller's transaction; the copy's head position after. The record's transaction is rolled
+    /// back if the copy cannot be brought level.
+    static func lockAndLevel(_ db: Database, _ record: any LogOfRecord) throws -> Int64 {
+        let head = try record.lock()
+        do {
+            // The lock hands back the record's head: a copy already level (the usual case, a
+            // node's own last command or a read's catch-up) reads nothing more under the lock.
+            let ours = LogHead(position: try SQLiteLog.headPosition(db), hash: try SQLiteLog.lastHash(db) ?? RecordedEvent.genesisHash)
+            if ours != head { try copyLevel(db, record) }
+            return try SQLiteLog.headPosition(db)
+        } catch {
+            record.rollback()
+            throw error
+        }
+    }
+
     /// One command's transaction when the file follows a record: the record's head locked and the
     /// copy brought level, the command run on the copy, its events, secrets and idempotency
     /// record committed on the record, then the copy's transaction committed. A command that
@@ -243,22 +282,15 @@ extension Ledger {
         _ body: (LedgerTransaction) throws -> T
     ) throws -> T {
         try inImmediateTransaction(db) {
-            let head = try record.lock()
+            let start = try lockAndLevel(db, record)
             do {
-                // The lock hands back the record's head: a copy already level (the usual case, a
-                // node's own last command or a read's catch-up) reads nothing more under the lock.
-                let ours = LogHead(
-                    position: try SQLiteLog.headPosition(db), hash: try SQLiteLog.lastHash(db) ?? RecordedEvent.genesisHash)
-                if ours != head { try Self.copyLevel(db, record) }
-                let start = try SQLiteLog.headPosition(db)
                 let transaction = try LedgerTransaction(db: db, metadata: metadata, recordedAt: clock.now(), ids: ids)
                 transaction.record = record
                 let value = try body(transaction)
                 try transaction.finish()
-                let events = try Array(SQLiteLog.events(db, after: start))
-                try record.commit(
-                    events, secrets: transaction.secretsForRecord, mail: transaction.mailForRecord,
-                    idempotency: transaction.idempotencyForRecord)
+                var commit = transaction.forRecord
+                commit.events = try Array(SQLiteLog.events(db, after: start))
+                try record.commit(commit)
                 return value
             } catch {
                 record.rollback()

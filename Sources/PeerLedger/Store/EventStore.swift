@@ -106,7 +106,7 @@ extension Ledger: EventStore {
                 try SQLiteLog.storeIdempotencyRecord(
                     transaction.db, actor: kept.actor, key: kept.key, fingerprint: kept.fingerprint, answer: kept.answer,
                     position: kept.position)
-                if transaction.record != nil { transaction.idempotencyForRecord = kept }
+                if transaction.record != nil { transaction.forRecord.idempotency.append(kept) }
             }
             return .new(value)
         }

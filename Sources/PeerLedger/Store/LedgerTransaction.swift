@@ -23,12 +23,12 @@ public final class LedgerTransaction {
     /// hold them all in memory.
     public var retainsAppended = true
 
-    /// The log of record the ledger follows (`Ledger.follow`), or nil. With one, the secrets and
-    /// the idempotency record this command keeps are handed to it at the commit as well.
+    /// The log of record the ledger follows (`Ledger.follow`), or nil. With one, what this
+    /// command keeps beside the log (`forRecord`) is handed to it at the commit as well.
     var record: (any LogOfRecord)?
-    private(set) var secretsForRecord: [(ref: String, value: String)] = []
-    var mailForRecord: [QueuedMail] = []
-    var idempotencyForRecord: IdempotencyRecord?
+    /// What this command kept for the record: secrets, mail, its idempotency record, webhook
+    /// cursors (its events are read from the copy's log at the commit).
+    var forRecord = RecordCommit()
 
     /// False for a log-first transaction (`Ledger.appendLogFirst`): its events are not applied.
     let projecting: Bool
@@ -112,7 +112,7 @@ public final class LedgerTransaction {
     public func storeSecret(_ value: String) throws -> String {
         let ref = "secret-\(ids.next())"
         try SQLiteLog.storeSecret(db, ref: ref, value: value)
-        if record != nil { secretsForRecord.append((ref, value)) }
+        if record != nil { forRecord.secrets.append((ref, value)) }
         return ref
     }
 

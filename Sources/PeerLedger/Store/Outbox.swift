@@ -116,7 +116,7 @@ extension LedgerTransaction {
         try Outbox.enqueue(db, requestID: requestID, messageID: messageID, mail: mail, now: recordedAt)
         // On a ledger that follows a log of record, the message goes there too, for every node.
         if record != nil {
-            mailForRecord.append(QueuedMail(requestID: requestID, messageID: messageID, mail: mail, queuedAt: recordedAt.iso8601))
+            forRecord.mail.append(QueuedMail(requestID: requestID, messageID: messageID, mail: mail, queuedAt: recordedAt.iso8601))
         }
     }
 

@@ -307,7 +307,7 @@ extension LedgerTransaction {
             db, webhookID: webhookID, position: position, attempt: attempt, status: status, error: error, delivered: delivered,
             now: recordedAt, nextAttempt: nextAttempt)
         // Following a log of record: the nodes share how far deliveries went, committed with this.
-        if delivered, let record { try record.keepWebhookCursor(webhookID: webhookID, position: position) }
+        if delivered, record != nil { forRecord.webhookCursors.append((webhookID, position)) }
     }
 }
 
