@@ -118,7 +118,10 @@ extension PostgresWorkloads {
             }
             try await group.waitForAll()
         }
-        return (ContinuousClock.now - started).seconds
+        let seconds = (ContinuousClock.now - started).seconds
+        let groups = nodes.map { String(format: "%.1f", $0.groupCommits.commandsPerGroup) }.joined(separator: ", ")
+        log("commands per commit on the nodes: \(groups)")
+        return seconds
     }
 
     /// A new node's copy of `world`'s log built from PostgreSQL (what `serve --store` does on an
