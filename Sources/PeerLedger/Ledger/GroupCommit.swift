@@ -141,8 +141,8 @@ final class GroupCommit: Sendable {
     private func commit(_ group: [Command], _ db: Database) -> (answer: () -> Void, leftOver: [Command]) {
         guard let first = group.first else { return ({}, []) }
         // Commands for a record and for the file alone (queued before `follow`) are not mixed.
-        let record = first.record
-        let alike = group.prefix { ($0.record == nil) == (record == nil) }.count
+        let followed = first.record
+        let alike = group.prefix { ($0.record == nil) == (followed == nil) }.count
         if alike < group.count {
             let (answer, leftOver) = commit(Array(group.prefix(alike)), db)
             return (answer, leftOver + group.dropFirst(alike))
@@ -153,9 +153,9 @@ final class GroupCommit: Sendable {
             return ({ for command in group { command.fail(error) } }, [])
         }
         var start: Int64 = 0
-        if let record {
+        if let followed {
             do {
-                start = try Ledger.lockAndLevel(db, record)
+                start = try Ledger.lockAndLevel(db, followed)
             } catch {
                 Self.rollBack(db)
                 return ({ for command in group { command.fail(error) } }, [])
@@ -168,53 +168,53 @@ final class GroupCommit: Sendable {
             do {
                 if !alone { try db.cachedStatement(sql: "SAVEPOINT command").execute() }
             } catch {
-                return lose(ran, to: error, db, record, leaving: group[index...])
+                return lose(ran, to: error, db, followed, leaving: group[index...])
             }
             let outcome = command.run(db)
             ran.append(outcome)
             if let error = outcome.error, !Self.inTransaction(db) {
                 // SQLite gave the whole transaction up under this command (an I/O error, a full
                 // disk): the commands before it lost their work with it.
-                return lose(ran, to: error, db, record, leaving: group[(index + 1)...])
+                return lose(ran, to: error, db, followed, leaving: group[(index + 1)...])
             }
             guard !alone else { continue }
             do {
                 if outcome.error != nil { try db.cachedStatement(sql: "ROLLBACK TRANSACTION TO SAVEPOINT command").execute() }
                 try db.cachedStatement(sql: "RELEASE SAVEPOINT command").execute()
             } catch {
-                return lose(ran, to: error, db, record, leaving: group[(index + 1)...])
+                return lose(ran, to: error, db, followed, leaving: group[(index + 1)...])
             }
         }
         guard ran.contains(where: { $0.error == nil }) else {
-            record?.rollback()
+            followed?.rollback()
             Self.rollBack(db)
             return ({ for outcome in ran { outcome.answer(nil) } }, [])
         }
         do {
             let events = ran.reduce(0) { $0 + $1.appendedEvents }
             if events > 0 { try Ledger.setWALCheckpoint(db, forEvents: events) }
-            if let record {
+            if let followed {
                 var commit = RecordCommit()
                 for outcome in ran where outcome.error == nil { commit.add(outcome.forRecord) }
                 commit.events = try Array(SQLiteLog.events(db, after: start))
-                try record.commit(commit)
+                try followed.commit(commit)
             }
             try db.cachedStatement(sql: "COMMIT TRANSACTION").execute()
         } catch {
-            return lose(ran, to: error, db, record, leaving: [])
+            return lose(ran, to: error, db, followed, leaving: [])
         }
-        self.record(commands: group.count)
+        record(commands: group.count)
         return ({ for outcome in ran { outcome.answer(nil) } }, [])
     }
 
     /// The group's transaction is lost to `error` (its commit failed, or SQLite gave it up under
-    /// a command): rolls back what is left of it (on the record too); every command that ran is answered with
-    /// `error`, and the commands `notRun` wait for the next group (or, when none ran, hear
-    /// `error` too).
+    /// a command): rolls back what is left of it, on the log it follows too; every command that
+    /// ran is answered with `error`, and the commands `notRun` wait for the next group (or, when
+    /// none ran, hear `error` too).
     private func lose(
-        _ ran: [Ran], to error: any Error, _ db: Database, _ record: (any LogOfRecord)?, leaving notRun: ArraySlice<Command>
+        _ ran: [Ran], to error: any Error, _ db: Database, _ followed: (any LogOfRecord)?, leaving notRun: ArraySlice<Command>
     ) -> (answer: () -> Void, leftOver: [Command]) {
-        record?.rollback()
+        followed?.rollback()
         Self.rollBack(db)
         // Lost before any command ran: they all hear of it, so a fault that recurs cannot keep
         // a group going round.
