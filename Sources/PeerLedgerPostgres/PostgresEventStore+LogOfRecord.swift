@@ -13,7 +13,7 @@ extension PostgresEventStore: LogOfRecord {
 
     public func lock() throws -> LogHead {
         do {
-            guard let row = try begin(then: "SELECT position, hash FROM log_head FOR UPDATE").first else {
+            guard let row = try begin(then: ["SELECT position, hash FROM log_head FOR UPDATE"])[0].first else {
                 throw PostgresStoreError(message: "log_head has no row: the schema is damaged")
             }
             let (position, hash) = try row.decode((Int64, String).self)
@@ -24,11 +24,33 @@ extension PostgresEventStore: LogOfRecord {
         }
     }
 
+    public func lock(readingAfter position: Int64, limit: Int) throws -> (head: LogHead, tail: RecordTail) {
+        do {
+            // The reads run after the lock is granted, in its transaction: they see every commit
+            // before it, and nothing can commit between the head and them.
+            let answers = try begin(then: ["SELECT position, hash FROM log_head FOR UPDATE"] + Self.tailQueries(after: position, limit: limit))
+            guard let row = answers[0].first else {
+                throw PostgresStoreError(message: "log_head has no row: the schema is damaged")
+            }
+            let (headPosition, hash) = try row.decode((Int64, String).self)
+            return (LogHead(position: headPosition, hash: hash), try Self.tail(Array(answers.dropFirst())))
+        } catch {
+            rollback()
+            throw error
+        }
+    }
+
     public func tail(after position: Int64, limit: Int) throws -> RecordTail {
         // A catch-up outside a command's transaction may open a lost connection again.
         if !transactionOpen.withLock({ $0 }) { try reopenWriterIfLost() }
         // The four reads sent together: one round trip, as a catch-up runs under the head's lock.
-        let answers = try executeTogether([
+        return try Self.tail(try executeTogether(Self.tailQueries(after: position, limit: limit)))
+    }
+
+    /// The four reads of a tail after `position`: the hash there, at most `limit` events after
+    /// it, and the secrets and mail kept with them.
+    private static func tailQueries(after position: Int64, limit: Int) -> [PostgresQuery] {
+        [
             position == 0 ? "SELECT NULL::text" : "SELECT hash FROM events WHERE position = \(position)",
             "\(unescaped: Self.columns) WHERE position > \(position) ORDER BY position LIMIT \(Int64(max(1, limit)))",
             // The secrets kept with these events; a copy made from nothing takes every secret,
@@ -37,7 +59,12 @@ extension PostgresEventStore: LogOfRecord {
             position == 0
                 ? "SELECT request_id, message_id, sender, recipients, message, queued_at FROM outbox_mail"
                 : "SELECT request_id, message_id, sender, recipients, message, queued_at FROM outbox_mail WHERE position > \(position)",
-        ])
+        ]
+    }
+
+    /// The tail the answers to `tailQueries` give.
+    private static func tail(_ answers: [PostgresQueryResult]) throws -> RecordTail {
+        guard answers.count == 4 else { throw PostgresStoreError(message: "a tail read \(answers.count) answers, not 4") }
         let (hashRows, eventRows, secretRows, mailRows) = (answers[0], answers[1], answers[2], answers[3])
         let hashAtCopyHead = try hashRows.first?.decode(String?.self)
         let events = try eventRows.map { try Self.event($0).event }

@@ -130,11 +130,11 @@ public final class PostgresEventStore: EventStore {
         logger.warning("the writer's connection to \(shownLocation) was lost; a new one is open to \(server)")
     }
 
-    /// `BEGIN` on the writer's connection and the transaction's first statement `first` (the
-    /// head's lock), sent together: one round trip. The connection is opened again first if it
-    /// was lost, and once more when the loss shows only now (nothing of the transaction can
-    /// have committed). Returns `first`'s rows.
-    func begin(then first: PostgresQuery) throws -> PostgresQueryResult {
+    /// `BEGIN` on the writer's connection and the transaction's first statements `first` (the
+    /// head's lock, and what is read under it), sent together: one round trip. The connection is
+    /// opened again first if it was lost, and once more when the loss shows only now (nothing of
+    /// the transaction can have committed). Returns the answers to `first`, in order.
+    func begin(then first: [PostgresQuery]) throws -> [PostgresQueryResult] {
         try reopenWriterIfLost()
         do {
             return try sendBegin(then: first)
@@ -145,14 +145,14 @@ public final class PostgresEventStore: EventStore {
         }
     }
 
-    private func sendBegin(then first: PostgresQuery) throws -> PostgresQueryResult {
+    private func sendBegin(then first: [PostgresQuery]) throws -> [PostgresQueryResult] {
         let (connection, answers) = writerLink.withLock { ($0.connection, $0.answers) }
         let began = connection.query("BEGIN", logger: logger)
-        let answered = connection.query(first, logger: logger)
+        let sent = first.map { connection.query($0, logger: logger) }
         do {
             _ = try answers.answer(began)
             transactionOpen.withLock { $0 = true }
-            return try answers.answer(answered)
+            return try sent.map { try answers.answer($0) }
         } catch {
             throw PostgresStoreError.readable(error)
         }
@@ -241,7 +241,7 @@ public final class PostgresEventStore: EventStore {
         do {
             // The lock every append takes first: from here to the commit, this transaction is
             // the log's only writer.
-            guard let row = try begin(then: "SELECT position, hash, recorded_at FROM log_head FOR UPDATE").first else {
+            guard let row = try begin(then: ["SELECT position, hash, recorded_at FROM log_head FOR UPDATE"])[0].first else {
                 throw PostgresStoreError(message: "log_head has no row: the schema is damaged")
             }
             let (position, hash, time) = try row.decode((Int64, String, String).self)

@@ -18,6 +18,9 @@ public protocol LogOfRecord: AnyObject, Sendable {
     /// Opens a transaction on the record and locks its head: every node's commands wait here, one
     /// at a time, until `commit` or `rollback`. Returns the head.
     func lock() throws -> LogHead
+    /// `lock`, with the tail after `position` (a copy's head) read in the same transaction
+    /// under the lock (as `tail` reads it): one round trip where a lock and a catch-up took two.
+    func lock(readingAfter position: Int64, limit: Int) throws -> (head: LogHead, tail: RecordTail)
     /// At most `limit` events after `position` (a copy's head), with the secrets kept with them:
     /// in the open transaction after `lock`, otherwise on their own (bringing a copy level before a read).
     func tail(after position: Int64, limit: Int) throws -> RecordTail
@@ -258,12 +261,13 @@ extension Ledger {
     /// caller's transaction; the copy's head position after. The record's transaction is rolled
     /// back if the copy cannot be brought level.
     static func lockAndLevel(_ db: Database, _ record: any LogOfRecord) throws -> Int64 {
-        let head = try record.lock()
+        let ours = LogHead(position: try SQLiteLog.headPosition(db), hash: try SQLiteLog.lastHash(db) ?? RecordedEvent.genesisHash)
+        // The lock hands back the record's head with what follows the copy's: a copy already
+        // level (a node's own last command, a read's catch-up) finds nothing to copy, and one
+        // behind (another node wrote) copies in what came with the lock.
+        let (head, tail) = try record.lock(readingAfter: ours.position, limit: copyBatch)
         do {
-            // The lock hands back the record's head: a copy already level (the usual case, a
-            // node's own last command or a read's catch-up) reads nothing more under the lock.
-            let ours = LogHead(position: try SQLiteLog.headPosition(db), hash: try SQLiteLog.lastHash(db) ?? RecordedEvent.genesisHash)
-            if ours != head { try copyLevel(db, record) }
+            if ours != head, try copyIn(db, tail) == copyBatch { try copyLevel(db, record) }
             return try SQLiteLog.headPosition(db)
         } catch {
             record.rollback()
