@@ -114,7 +114,8 @@ struct WebhookTests {
     func deadReceiverDisabled() async throws {
         let test = try TestLedger()
         let start = try #require(Timestamp(parsing: "2026-11-20 09:00:00"))
-        let dead = "http://127.0.0.1:\(try freeLoopbackPort())/hook"
+        let closed = try ClosedLoopbackPort()
+        let dead = "http://127.0.0.1:\(closed.port)/hook"
         let (webhook, _) = try await test.ledger.subscribeWebhook(url: dead, eventTypes: [APIKeyCreated.type], metadata: Self.metadata)
         _ = try test.ledger.createAPIKey(name: "k", scope: .read, metadata: Self.metadata)
         let worker = WebhookWorker(
@@ -144,6 +145,7 @@ struct WebhookTests {
         #expect(try await worker.deliverDue().isEmpty)
         let after = try await test.ledger.reading { reader in try reader.webhookDeliveries(webhookID: webhook.id) }
         #expect(after.count == 4)
+        withExtendedLifetime(closed) {}
     }
 
     @Test("/metrics counts the subscriptions failing now and those disabled")
@@ -151,7 +153,8 @@ struct WebhookTests {
         let test = try TestLedger()
         let start = try #require(Timestamp(parsing: "2026-11-20 09:00:00"))
         let reader = try test.ledger.createAPIKey(name: "prometheus", scope: .read, metadata: Self.metadata)
-        let dead = "http://127.0.0.1:\(try freeLoopbackPort())/hook"
+        let closed = try ClosedLoopbackPort()
+        let dead = "http://127.0.0.1:\(closed.port)/hook"
         _ = try await test.ledger.subscribeWebhook(url: dead, eventTypes: [APIKeyCreated.type], metadata: Self.metadata)
         _ = try test.ledger.createAPIKey(name: "k", scope: .read, metadata: Self.metadata)
         let worker = WebhookWorker(
@@ -175,6 +178,7 @@ struct WebhookTests {
             let disabled = try await gauges()
             #expect(disabled.failing == 0 && disabled.disabled == 1)
         }
+        withExtendedLifetime(closed) {}
     }
 
     @Test("a worker stopped between a POST and its record sends that event again after a restart, then the rest, none skipped")

@@ -194,7 +194,8 @@ struct SMTPClientTests {
 
     @Test("no server listening is a temporary delivery failure")
     func serverDown() async throws {
-        let transport = SMTPTransport(configuration: SMTPConfiguration(host: "127.0.0.1", port: try freeLoopbackPort(), timeout: .seconds(2)))
+        let closed = try ClosedLoopbackPort()
+        let transport = SMTPTransport(configuration: SMTPConfiguration(host: "127.0.0.1", port: closed.port, timeout: .seconds(2)))
         do {
             _ = try await transport.deliver(OutgoingMail(sender: "ops@6connect.com", recipients: ["peering@amazon.com"], message: message))
             Issue.record("delivered to nobody")
@@ -202,6 +203,7 @@ struct SMTPClientTests {
             #expect(!error.permanent)
             #expect(error.reply.hasPrefix("cannot connect to 127.0.0.1:"))
         }
+        withExtendedLifetime(closed) {}
     }
 }
 
