@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import PeerLedgerTestSupport
 import Synchronization
 import Testing
@@ -236,6 +237,18 @@ struct FollowingPostgresTests {
             }
             guard case let .new(event) = retried else { throw TestFailure("the key was kept: \(retried)") }
             #expect(event.position == 4)
+        }
+    }
+
+    @Test("a node's file commits without waiting for the disk (synchronous=NORMAL), as the log of record commits first; a ledger of its own waits (FULL)")
+    func aCopyCommitsWithoutWaitingForTheDisk() async throws {
+        try await Self.withNodes(1) { nodes, _, _ in
+            let synchronous = { (ledger: Ledger) in
+                try ledger.database.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") }
+            }
+            #expect(try synchronous(nodes[0].ledger) == 1)
+            let alone = try Ledger.open(at: temporaryDatabasePath())
+            #expect(try synchronous(alone) == 2)
         }
     }
 

@@ -136,6 +136,11 @@ extension Ledger {
                         """,
                     arguments: [record.location, since])
             }
+            // The file is a copy now: the record keeps every acknowledged command durably (it
+            // commits first), and a copy that lost its last commits to a power cut copies them
+            // in again when it next follows. So the copy's commits need not wait for the disk:
+            // WAL with `synchronous=NORMAL` keeps the file whole and loses at most a suffix.
+            try await database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
             copyOf.withLock { $0 = record.location }
         } catch {
             followed.withLock { $0 = nil }
