@@ -41,10 +41,21 @@ extension PostgresEventStore: LogOfRecord {
     }
 
     public func tail(after position: Int64, limit: Int) throws -> RecordTail {
-        // A catch-up outside a command's transaction may open a lost connection again.
-        if !transactionOpen.withLock({ $0 }) { try reopenWriterIfLost() }
         // The four reads sent together: one round trip, as a catch-up runs under the head's lock.
-        return try Self.tail(try executeTogether(Self.tailQueries(after: position, limit: limit)))
+        let queries = Self.tailQueries(after: position, limit: limit)
+        guard !transactionOpen.withLock({ $0 }) else { return try Self.tail(try executeTogether(queries)) }
+        // A catch-up outside a command's transaction may open a lost connection again, and runs
+        // once more on a new one when the loss shows only now (reads change nothing).
+        try reopenWriterIfLost()
+        let connection = writer
+        do {
+            return try Self.tail(try executeTogether(queries))
+        } catch {
+            guard Self.ended(connection, by: error) else { throw error }
+            try? connection.close().wait()
+            try reopenWriterIfLost()
+            return try Self.tail(try executeTogether(queries))
+        }
     }
 
     /// The four reads of a tail after `position`: the hash there, at most `limit` events after

@@ -112,7 +112,7 @@ public final class PostgresEventStore: EventStore {
         var answers: AnswerWait
     }
 
-    private var writer: PostgresConnection { writerLink.withLock { $0.connection } }
+    var writer: PostgresConnection { writerLink.withLock { $0.connection } }
     private var answers: AnswerWait { writerLink.withLock { $0.answers } }
 
     /// Opens the writer's connection again when the server ended it: PostgreSQL restarted, a
@@ -136,13 +136,24 @@ public final class PostgresEventStore: EventStore {
     /// the transaction can have committed). Returns the answers to `first`, in order.
     func begin(then first: [PostgresQuery]) throws -> [PostgresQueryResult] {
         try reopenWriterIfLost()
+        let connection = writer
         do {
             return try sendBegin(then: first)
         } catch {
-            guard writer.isClosed else { throw error }
+            guard Self.ended(connection, by: error) else { throw error }
+            try? connection.close().wait()
             try reopenWriterIfLost()
             return try sendBegin(then: first)
         }
+    }
+
+    /// Whether `error` says the server ended `connection`: it is closed, or the server's last
+    /// words came first (an administrator's `pg_terminate_backend` or a shutdown, SQLSTATE
+    /// class 57, or a connection exception, class 08), before postgres-nio saw it close.
+    static func ended(_ connection: PostgresConnection, by error: any Error) -> Bool {
+        if connection.isClosed { return true }
+        guard let state = (PostgresStoreError.readable(error) as? PostgresStoreError)?.sqlState else { return false }
+        return state.hasPrefix("57P") || state.hasPrefix("08")
     }
 
     private func sendBegin(then first: [PostgresQuery]) throws -> [PostgresQueryResult] {
@@ -189,7 +200,8 @@ public final class PostgresEventStore: EventStore {
         do {
             return try await read(connection)
         } catch {
-            guard connection.isClosed else { throw error }
+            guard Self.ended(connection, by: error) else { throw error }
+            try? await connection.close()
             return try await read(try await reader())
         }
     }
