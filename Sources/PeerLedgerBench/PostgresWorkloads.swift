@@ -64,17 +64,25 @@ public struct PostgresWorkloads: Sendable {
     /// the seconds they took. Session ids start after `first`.
     static func appends(stores: [PostgresEventStore], writers: Int, count: Int, first: Int) async throws -> Double {
         let metadata = EventMetadata(actor: "bench")
+        return try await spread(count, over: stores, writers: writers) { store, n in
+            let id = first + n + 1
+            _ = try await store.append(metadata) { log in
+                try log.append(.sessionAdded(LedgerWorkloads.session(id)), to: "session-\(id)", expecting: .noStream)
+            }
+        }
+    }
+
+    /// Runs `write` for 0..<`count` from `writers` tasks at once, writer `w` taking every
+    /// `writers`-th number from `w` on `targets[w % targets.count]`; the seconds they took.
+    static func spread<Target: Sendable>(
+        _ count: Int, over targets: [Target], writers: Int, _ write: @escaping @Sendable (Target, Int) async throws -> Void
+    ) async throws -> Double {
         let started = ContinuousClock.now
         try await withThrowingTaskGroup(of: Void.self) { group in
             for writer in 0..<writers {
-                let store = stores[writer % stores.count]
+                let target = targets[writer % targets.count]
                 group.addTask {
-                    for n in stride(from: writer, to: count, by: writers) {
-                        let id = first + n + 1
-                        _ = try await store.append(metadata) { log in
-                            try log.append(.sessionAdded(LedgerWorkloads.session(id)), to: "session-\(id)", expecting: .noStream)
-                        }
-                    }
+                    for n in stride(from: writer, to: count, by: writers) { try await write(target, n) }
                 }
             }
             try await group.waitForAll()
@@ -103,22 +111,12 @@ extension PostgresWorkloads {
         }
         log("two nodes follow the log; \(writers) writers...")
         let metadata = EventMetadata(actor: "bench")
-        let started = ContinuousClock.now
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for writer in 0..<writers {
-                let node = nodes[writer % nodes.count]
-                group.addTask {
-                    for n in stride(from: writer, to: count, by: writers) {
-                        let id = first + n + 1
-                        _ = try await node.write(metadata) { tx in
-                            try tx.append(.sessionAdded(LedgerWorkloads.session(id)), to: "session-\(id)", expecting: .noStream)
-                        }
-                    }
-                }
+        let seconds = try await spread(count, over: nodes, writers: writers) { node, n in
+            let id = first + n + 1
+            _ = try await node.write(metadata) { tx in
+                try tx.append(.sessionAdded(LedgerWorkloads.session(id)), to: "session-\(id)", expecting: .noStream)
             }
-            try await group.waitForAll()
         }
-        let seconds = (ContinuousClock.now - started).seconds
         let groups = nodes.map { String(format: "%.1f", $0.groupCommits.commandsPerGroup) }.joined(separator: ", ")
         log("commands per commit on the nodes: \(groups)")
         return seconds
