@@ -195,6 +195,7 @@ public struct PostgresStoreTarget: Sendable, CustomStringConvertible {
             try? await connection.close()
         }
         let asked = sessionAttributes == .readWrite ? " that takes writes (target_session_attrs=read-write)" : ""
-        throw PostgresStoreError(message: "no server\(asked) of \(self): \(reasons.joined(separator: "; "))")
+        // The caller names the store: the servers and their reasons are what is new here.
+        throw PostgresStoreError(message: "no server\(asked): \(reasons.joined(separator: "; "))")
     }
 }
