@@ -18,14 +18,18 @@ import Synchronization
 /// (docs/postgres.md, "Several nodes").
 ///
 /// The leader watches its connection: it stops the job as soon as the connection closes, and
-/// when a `SELECT 1` sent every `retry` is not answered within `retry` (the connection is then
-/// closed). Leadership is a matter of efficiency, not of correctness: the jobs claim their work in
+/// when a `SELECT TRUE` sent every `retry` is not answered within `answerLimit` (the connection
+/// is then closed). The limit is longer than `retry`: a server slow for a moment under load is not
+/// a lost leader, and a leader that gave its lead up for every slow answer would hand the job
+/// from node to node. Leadership is a matter of efficiency, not of correctness: the jobs claim their work in
 /// the database (a message's claim, a poll's record), so even two leaders for a moment would not
 /// do a piece of work twice.
 public struct PostgresLeadership: Sendable {
     /// What is led, e.g. `outbox` or `router-poller`: one lock per role.
     public let role: String
     public let retry: Duration
+    /// How long a question to the server may go unanswered before the connection counts as lost.
+    public let answerLimit: Duration
     private let target: PostgresStoreTarget
     private let logger: Logger
 
@@ -34,10 +38,14 @@ public struct PostgresLeadership: Sendable {
         let description: String
     }
 
-    public init(role: String, target: PostgresStoreTarget, retry: Duration = .seconds(1), logger: Logger? = nil) {
+    public init(
+        role: String, target: PostgresStoreTarget, retry: Duration = .seconds(1),
+        answerLimit: Duration = .seconds(5), logger: Logger? = nil
+    ) {
         self.role = role
         self.target = target
         self.retry = retry
+        self.answerLimit = answerLimit
         self.logger = logger ?? Logger(label: "peerledger.leadership")
     }
 
@@ -144,10 +152,10 @@ public struct PostgresLeadership: Sendable {
         }
     }
 
-    /// One boolean answer to `query`, or an error when none came within `retry` (the connection
-    /// is then closed, so the server ends the session and frees its locks).
+    /// One boolean answer to `query`, or an error when none came within `answerLimit` (the
+    /// connection is then closed, so the server ends the session and frees its locks).
     private func ask(_ connection: PostgresConnection, _ query: PostgresQuery) async throws -> Bool {
-        let limit = retry
+        let limit = answerLimit
         return try await withThrowingTaskGroup(of: Bool?.self) { group in
             group.addTask {
                 for try await answer in try await connection.query(query, logger: logger).decode(Bool.self) { return answer }
