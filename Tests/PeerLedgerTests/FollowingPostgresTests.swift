@@ -240,6 +240,39 @@ struct FollowingPostgresTests {
         }
     }
 
+    @Test("commands that queue on a node while its group waits for the log's lock join that group: one lock and one commit for all")
+    func lateCommandsJoinTheGroupWaitingForTheLock() async throws {
+        try await Self.withNodes(2) { nodes, record, url in
+            let (a, b) = (nodes[0], nodes[1])
+            let database = String(url.split(separator: "/").last?.split(separator: "?").first ?? "")
+            let before = b.ledger.groupCommits
+            // A holds the log's head; B's group of one command waits for it in PostgreSQL.
+            let hold = try await WriterHold.start(a.ledger)
+            let first = try await queue(on: b.ledger) { try await b.addSession(1) }
+            try await waitUntil("B's group to wait for the log's lock", within: .seconds(30)) {
+                try await PostgresCluster.shared().psql(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()",
+                    database: database) == "1"
+            }
+            let second = try await queue(on: b.ledger) { try await b.addSession(2) }
+            let third = try await queue(on: b.ledger) { try await b.addSession(3) }
+            try await hold.release()
+
+            #expect(try await first.value == 1)
+            #expect(try await second.value == 2)
+            #expect(try await third.value == 3)
+            let after = b.ledger.groupCommits
+            #expect(after.groups - before.groups == 1)
+            #expect(after.commands - before.commands == 3)
+            let events = try await record.events(after: 0, limit: 10)
+            #expect(events.map(\.stream) == [Peer.stream(participant: 9_999, exchange: 1), "session-1", "session-2", "session-3"])
+            #expect(try await record.verify().isValid)
+            // A reads B's group (its copy comes level), and both copies have the same projections.
+            #expect(try await a.session(3)?.values[.peer_ipaddr] == .text("206.126.0.4"))
+            #expect(try a.ledger.projectionChecksum() == b.ledger.projectionChecksum())
+        }
+    }
+
     @Test("a node's file commits without waiting for the disk (synchronous=NORMAL), as the log of record commits first; a ledger of its own waits (FULL)")
     func aCopyCommitsWithoutWaitingForTheDisk() async throws {
         try await Self.withNodes(1) { nodes, _, _ in

@@ -14,7 +14,9 @@ import Synchronization
 /// - Order in the log is the order commands took the writer: a group runs its commands in the
 ///   order they queued, each deciding on the state the ones before it left.
 /// - No command waits for company: a group is made of the commands already queued when the writer
-///   takes them, and a command that finds nothing in flight runs at once (`Ledger.write`).
+///   takes them, and a command that finds nothing in flight runs at once (`Ledger.write`). On a
+///   ledger following a log of record, the commands that queue while the group waits for the
+///   record's lock (another node's commit) join it once it has the lock.
 ///
 /// A group runs on GRDB's writer queue (its asynchronous access), one at a time; when it is
 /// committed and answered, the commands that queued meanwhile form the next group.
@@ -153,6 +155,7 @@ final class GroupCommit: Sendable {
             return ({ for command in group { command.fail(error) } }, [])
         }
         var start: Int64 = 0
+        var group = group
         if let followed {
             do {
                 start = try Ledger.lockAndLevel(db, followed)
@@ -160,6 +163,9 @@ final class GroupCommit: Sendable {
                 Self.rollBack(db)
                 return ({ for command in group { command.fail(error) } }, [])
             }
+            // The lock was a wait on another node's commit: the commands that queued during it
+            // join this group, which has paid for the lock, rather than wait for a lock of their own.
+            group += lateCommands()
         }
         let alone = group.count == 1
         var ran: [Ran] = []
@@ -205,6 +211,22 @@ final class GroupCommit: Sendable {
         }
         record(commands: group.count)
         return ({ for outcome in ran { outcome.answer(nil) } }, [])
+    }
+
+    /// The commands for a log of record queued since the group was taken, in the order they
+    /// queued; the ones whose callers were cancelled meanwhile hear so and are not run. Commands
+    /// for the file alone stay queued for a group of their own.
+    private func lateCommands() -> [Command] {
+        let late = state.withLock { state in
+            let joining = state.queue.prefix { $0.record != nil }.count
+            defer { state.queue.removeFirst(joining) }
+            return Array(state.queue.prefix(joining))
+        }
+        var joining: [Command] = []
+        for command in late {
+            if command.cancelled.isSet { command.fail(CancellationError()) } else { joining.append(command) }
+        }
+        return joining
     }
 
     /// The group's transaction is lost to `error` (its commit failed, or SQLite gave it up under
