@@ -579,7 +579,7 @@ public final class PostgresEventStore: EventStore {
 
     /// The triggers that keep the log append-only and gap-free and its heads following it.
     public static let requiredTriggers = [
-        "events_gap_free", "events_move_stream_head", "events_refuse_delete", "events_refuse_truncate", "events_refuse_update",
+        "events_gap_free", "events_refuse_delete", "events_refuse_truncate", "events_refuse_update",
         "log_head_follows_log", "stream_heads_follow_log",
     ]
 

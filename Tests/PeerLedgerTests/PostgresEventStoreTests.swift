@@ -138,6 +138,33 @@ struct PostgresEventStoreTests {
         }
     }
 
+    @Test("an event that does not follow its stream's head is refused by the log's insert trigger, and neither head moves",
+          arguments: [
+              ("session-2", 3, "2"), // the stream's head is position 3, not 2
+              ("session-2", 2, "3"), // version 2 is taken: the head is version 2
+              ("session-1", 1, "NULL"), // a second first event
+              ("session-9", 2, "NULL"), // a stream with no head yet starts at version 1
+              ("session-9", 1, "3"), // a first event names no predecessor
+          ])
+    func streamHeadsRefuseWhatDoesNotFollow(_ stream: String, _ version: Int, _ previous: String) async throws {
+        try await withPostgresStore { store, _ in
+            try await Conformance.appendThree(store)
+            let statement = """
+                INSERT INTO events (position, stream, stream_version, type, schema_version, payload, metadata, recorded_at,
+                                    prev_hash, hash, previous_in_stream)
+                SELECT 4, '\(stream)', \(version), 'SessionNoted', 1, '{}', '{}', '', hash, repeat('4', 64), \(previous) FROM log_head
+                """
+            let error = await #expect(throws: PostgresStoreError.self) { try await store.executeUnchecked(statement) }
+            #expect(error?.sqlState == "23514")
+            #expect(error?.message.contains("version \(version) of \(stream) does not follow its stream's head") == true, "\(String(describing: error))")
+            // The log's head and every stream's head are where the three events left them.
+            let report = try await store.verify()
+            #expect(report.isValid, "\(report.summary)")
+            #expect(report.events == 3)
+            #expect(try await store.head().position == 3)
+        }
+    }
+
     /// The grants docs/postgres.md gives the server's role: it appends and reads, and the
     /// privileges themselves (before any trigger) refuse it changing or removing the log or
     /// switching its triggers off.
