@@ -62,13 +62,13 @@ final class ServeRun: @unchecked Sendable {
     deinit { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
 }
 
-/// Reads a pipe's first line on a Dispatch thread.
+/// Reads a pipe's first line on a thread of its own.
 final class LineReader: @unchecked Sendable {
     private let done = DispatchSemaphore(value: 0)
     private var line: String?
 
     init(_ handle: FileHandle) {
-        DispatchQueue.global().async { [self] in
+        onThreadOfItsOwn { [self] in
             var data = Data()
             while !data.contains(UInt8(ascii: "\n")) {
                 let chunk = handle.availableData

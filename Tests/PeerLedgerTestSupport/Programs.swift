@@ -47,7 +47,7 @@ public func runProgram(
     return CommandRun(status: process.terminationStatus, exited: process.terminationReason == .exit, output: out, errors: err)
 }
 
-/// `runProgram` waiting on a Dispatch thread, never on Swift's cooperative pool.
+/// `runProgram` waiting on a thread of its own (`offPool`), never on Swift's cooperative pool.
 public func runProgram(
     _ executable: String, _ arguments: [String], environment: [String: String]? = nil, seconds: Double = 60
 ) async throws -> CommandRun {
@@ -103,7 +103,7 @@ public func peerledger(_ arguments: [String], environment: [String: String]? = n
     try runProgram(peerledgerBinary().path, arguments, environment: environment, seconds: seconds)
 }
 
-/// `peerledger` waiting on a Dispatch thread, never on Swift's cooperative pool: tests run side
+/// `peerledger` waiting on a thread of its own (`offPool`), never on Swift's cooperative pool: tests run side
 /// by side, and a wait that held a pool thread would stall the in-process servers of others.
 public func peerledger(_ arguments: [String], environment: [String: String]? = nil, seconds: Double = 60) async throws -> CommandRun {
     try await runProgram(peerledgerBinary().path, arguments, environment: environment, seconds: seconds)
@@ -116,14 +116,15 @@ private final class OutputCollector: @unchecked Sendable {
     private var out = Data(), err = Data()
 
     init(output: Pipe, errors: Pipe) {
+        // Each read blocks until its pipe ends: on a thread of its own (`offPool` says why).
         group.enter()
-        DispatchQueue.global().async { [self] in
+        onThreadOfItsOwn { [self] in
             let data = output.fileHandleForReading.readDataToEndOfFile()
             lock.withLock { out = data }
             group.leave()
         }
         group.enter()
-        DispatchQueue.global().async { [self] in
+        onThreadOfItsOwn { [self] in
             let data = errors.fileHandleForReading.readDataToEndOfFile()
             lock.withLock { err = data }
             group.leave()

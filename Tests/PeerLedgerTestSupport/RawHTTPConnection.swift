@@ -8,7 +8,7 @@ import Foundation
 /// needs to speak HTTP/1.0, send a request no HTTP client library would build, and see whether
 /// the server closed the connection. Every read is bounded by a time limit.
 ///
-/// The socket calls block, so each runs on a Dispatch thread (`offPool`), never on Swift's
+/// The socket calls block, so each runs on a thread of its own (`offPool`), never on Swift's
 /// cooperative pool: an in-process server answers on that pool, and a test blocking it would
 /// wait on itself.
 public final class RawHTTPConnection: @unchecked Sendable {

@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 
 /// Waits, polling every `interval`, until `condition` holds; past `limit` it throws a
 /// `TestFailure` naming `what` was awaited, so a test that would otherwise hang fails and says
@@ -17,12 +18,23 @@ public func waitUntil(
     }
 }
 
-/// Runs blocking `work` (a socket read, a pipe read, a child's exit) on a Dispatch thread and
+/// Runs blocking `work` (a socket read, a pipe read, a child's exit) on a thread of its own and
 /// suspends until it returns, so it never holds a thread of Swift's cooperative pool: an
 /// in-process server answers on that pool, and a test blocking it could wait on itself.
+///
+/// Not on Dispatch's shared workers either: on Linux they are as many as the cores, and a worker
+/// blocked in a read is replaced only when Dispatch's monitor notices, about once a second per
+/// thread. With hundreds of tests side by side, each waiting on a child or a socket, a short wait
+/// (a `psql`) queued behind them for a minute.
 public func offPool<T: Sendable, E: Error>(_ work: @escaping @Sendable () throws(E) -> T) async throws(E) -> T {
     let result: Result<T, E> = await withCheckedContinuation { continuation in
-        DispatchQueue.global().async { continuation.resume(returning: Result { () throws(E) -> T in try work() }) }
+        onThreadOfItsOwn { continuation.resume(returning: Result { () throws(E) -> T in try work() }) }
     }
     return try result.get()
+}
+
+/// Starts `work` on a new thread, which ends with it.
+public func onThreadOfItsOwn(_ work: @escaping @Sendable () -> Void) {
+    let thread = Thread { work() }
+    thread.start()
 }

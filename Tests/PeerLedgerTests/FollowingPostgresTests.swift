@@ -249,10 +249,21 @@ struct FollowingPostgresTests {
             // A holds the log's head; B's group of one command waits for it in PostgreSQL.
             let hold = try await WriterHold.start(a.ledger)
             let first = try await queue(on: b.ledger) { try await b.addSession(1) }
-            try await waitUntil("B's group to wait for the log's lock", within: .seconds(30)) {
-                try await PostgresCluster.shared().psql(
-                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()",
-                    database: database) == "1"
+            do {
+                try await waitUntil("B's group to wait for the log's lock", within: .seconds(60), every: .milliseconds(100)) {
+                    try await PostgresCluster.shared().psql(
+                        """
+                        SELECT count(*) FROM pg_stat_activity
+                        WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%log_head FOR UPDATE%'
+                        """,
+                        database: database) != "0"
+                }
+            } catch {
+                let activity = try? await PostgresCluster.shared().psql(
+                    "SELECT pid, state, wait_event_type, wait_event, query FROM pg_stat_activity WHERE datname = current_database()",
+                    database: database)
+                print("the database's sessions when B's group was not seen waiting:\n\(activity ?? "(psql failed)")")
+                throw error
             }
             let second = try await queue(on: b.ledger) { try await b.addSession(2) }
             let third = try await queue(on: b.ledger) { try await b.addSession(3) }
