@@ -117,17 +117,7 @@ extension PostgresEventStore: LogOfRecord {
                             \(queued.queuedAt), \(firstPosition ?? 0))
                     """)
             }
-            for event in commit.events {
-                // The link to the stream's previous event is read by the statement itself, as
-                // SQLite's insert does; the log's trigger checks it and the chain.
-                queries.append("""
-                    INSERT INTO events (position, stream, stream_version, type, schema_version, payload, metadata, recorded_at,
-                                        prev_hash, hash, previous_in_stream)
-                    VALUES (\(event.position), \(event.stream), \(event.streamVersion), \(event.type), \(event.schemaVersion),
-                            \(event.payload), \(event.metadata), \(event.recordedAt), \(event.prevHash), \(event.hash),
-                            (SELECT position FROM stream_heads WHERE stream = \(event.stream)))
-                    """)
-            }
+            if !commit.events.isEmpty { queries.append(Self.insert(commit.events)) }
             for idempotency in commit.idempotency {
                 queries.append("""
                     INSERT INTO idempotency_keys (actor, key, fingerprint, answer, position)

@@ -516,29 +516,43 @@ public final class PostgresEventStore: EventStore {
     // MARK: Copying a log in
 
     /// Appends `events`, the next ones of another store's log, exactly as recorded (position,
-    /// stream, version, times, hashes as given, each with the position of its stream's event
-    /// before it), in one transaction under the head's lock. The log's insert trigger refuses
-    /// any that does not follow the head: `peerledger store copy` checks each beforehand too.
-    package func appendAsRecorded(_ events: [(event: RecordedEvent, previousInStream: Int64?)]) async throws {
+    /// stream, version, times, hashes as given), in one transaction under the head's lock. The
+    /// log's insert trigger refuses any that does not follow the head: `peerledger store copy`
+    /// checks each beforehand too.
+    package func appendAsRecorded(_ events: [RecordedEvent]) async throws {
         guard !events.isEmpty else { return }
         try await writerThread.run { [self] in
             try execute("BEGIN")
             do {
                 _ = try execute("SELECT position FROM log_head FOR UPDATE")
-                for (event, previous) in events {
-                    try execute("""
-                        INSERT INTO events (position, stream, stream_version, type, schema_version, payload, metadata, recorded_at,
-                                            prev_hash, hash, previous_in_stream)
-                        VALUES (\(event.position), \(event.stream), \(event.streamVersion), \(event.type), \(event.schemaVersion),
-                                \(event.payload), \(event.metadata), \(event.recordedAt), \(event.prevHash), \(event.hash), \(previous))
-                        """)
-                }
+                _ = try execute(Self.insert(events))
                 try execute("COMMIT")
             } catch {
                 _ = try? execute("ROLLBACK")
                 throw error
             }
         }
+    }
+
+    /// One statement that inserts `events`, the log's next events in order, as recorded: their
+    /// columns bound as arrays (`unnest`), so the server parses and plans one insert for all of
+    /// them, not one per event. Each event's link to its stream's event before it
+    /// (`previous_in_stream`) is the one before it among `events`, or else its stream's head
+    /// when the statement began; the log's insert trigger checks each row, in position order,
+    /// against the heads the rows before it moved.
+    static func insert(_ events: [RecordedEvent]) -> PostgresQuery {
+        """
+        INSERT INTO events (position, stream, stream_version, type, schema_version, payload, metadata, recorded_at,
+                            prev_hash, hash, previous_in_stream)
+        SELECT e.position, e.stream, e.stream_version, e.type, e.schema_version, e.payload, e.metadata, e.recorded_at,
+               e.prev_hash, e.hash, COALESCE(LAG(e.position) OVER (PARTITION BY e.stream ORDER BY e.position), h.position)
+        FROM unnest(\(events.map(\.position)), \(events.map(\.stream)), \(events.map(\.streamVersion)), \(events.map(\.type)),
+                    \(events.map(\.schemaVersion)), \(events.map(\.payload)), \(events.map(\.metadata)),
+                    \(events.map(\.recordedAt)), \(events.map(\.prevHash)), \(events.map(\.hash)))
+             AS e (position, stream, stream_version, type, schema_version, payload, metadata, recorded_at, prev_hash, hash)
+        LEFT JOIN stream_heads h ON h.stream = e.stream
+        ORDER BY e.position
+        """
     }
 
     /// Keeps secrets under the refs another store gave them.

@@ -195,7 +195,7 @@ public enum StoreCopy {
         func append(_ events: [(event: RecordedEvent, previousInStream: Int64?)]) async throws {
             switch self {
             case let .sqlite(copy): try copy.append(events.map(\.event))
-            case let .postgres(store, _): try await store.appendAsRecorded(events)
+            case let .postgres(store, _): try await store.appendAsRecorded(events.map(\.event))
             }
         }
 
