@@ -1,5 +1,5 @@
 public import PeerLedger
-public import PeerLedgerDomain
+import PeerLedgerDomain
 import PostgresNIO
 
 /// The PostgreSQL log as the log of record that ledger files follow (`Ledger.follow`): each node

@@ -89,16 +89,12 @@ public enum StoreCopy {
             while true {
                 let events = try await reader.events(after: copied, limit: batchSize)
                 guard !events.isEmpty else { break }
-                var batch: [(event: RecordedEvent, previousInStream: Int64?)] = []
-                batch.reserveCapacity(events.count)
                 for event in events {
-                    let previous = walk.heads[event.stream]?.position
                     if let bad = walk.take(event, link: .notKept) {
                         throw BackupFailure(.badInput, "\(source) position \(bad.position): \(bad.reason); \(writer.leftBehind(copied))")
                     }
-                    batch.append((event, previous))
                 }
-                try await writer.append(batch)
+                try await writer.append(events)
                 copied = walk.events
                 progress(copied, max(total, copied))
             }
@@ -192,10 +188,10 @@ public enum StoreCopy {
             }
         }
 
-        func append(_ events: [(event: RecordedEvent, previousInStream: Int64?)]) async throws {
+        func append(_ events: [RecordedEvent]) async throws {
             switch self {
-            case let .sqlite(copy): try copy.append(events.map(\.event))
-            case let .postgres(store, _): try await store.appendAsRecorded(events.map(\.event))
+            case let .sqlite(copy): try copy.append(events)
+            case let .postgres(store, _): try await store.appendAsRecorded(events)
             }
         }
 
