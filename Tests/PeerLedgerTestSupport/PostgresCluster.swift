@@ -60,7 +60,10 @@ public struct PostgresCluster: Sendable {
 
     /// The cluster this process's tests share, started by the first test that asks.
     public static func shared() async throws -> PostgresCluster {
-        try await onProgramsQueue {
+        // Once started, at once: the programs' queue is only for starting it, and behind the
+        // other tests' programs (an initdb, a base backup) a test asking for it waited a minute.
+        if let started = sharedCluster.withLock({ $0 }) { return try started.get() }
+        return try await onProgramsQueue {
             if let started = sharedCluster.withLock({ $0 }) { return try started.get() }
             let started = Result { try startBlocking() }.mapError { TestFailure("\($0)") }
             sharedCluster.withLock { $0 = started }
