@@ -19,11 +19,11 @@ import Synchronization
 ///
 /// The leader watches its connection: it stops the job as soon as the connection closes, and
 /// when a `SELECT TRUE` sent every `retry` is not answered within `answerLimit` (the connection
-/// is then closed). The limit is longer than `retry`: a server slow for a moment under load is not
-/// a lost leader, and a leader that gave its lead up for every slow answer would hand the job
-/// from node to node. Leadership is a matter of efficiency, not of correctness: the jobs claim their work in
-/// the database (a message's claim, a poll's record), so even two leaders for a moment would not
-/// do a piece of work twice.
+/// is then closed). The limit is longer than `retry`: a server slow for a moment under load is
+/// not a lost leader, and a leader that gave its lead up for every slow answer would hand the job
+/// from node to node. Leadership is a matter of efficiency, not of correctness: the jobs claim
+/// their work in the database (a message's claim, a poll's record), so even two leaders for a
+/// moment would not do a piece of work twice.
 public struct PostgresLeadership: Sendable {
     /// What is led, e.g. `outbox` or `router-poller`: one lock per role.
     public let role: String
