@@ -46,16 +46,7 @@ extension PostgresEventStore: LogOfRecord {
         guard !transactionOpen.withLock({ $0 }) else { return try Self.tail(try executeTogether(queries)) }
         // A catch-up outside a command's transaction may open a lost connection again, and runs
         // once more on a new one when the loss shows only now (reads change nothing).
-        try reopenWriterIfLost()
-        let connection = writer
-        do {
-            return try Self.tail(try executeTogether(queries))
-        } catch {
-            guard Self.ended(connection, by: error) else { throw error }
-            try? connection.close().wait()
-            try reopenWriterIfLost()
-            return try Self.tail(try executeTogether(queries))
-        }
+        return try onLiveWriter { try Self.tail(try executeTogether(queries)) }
     }
 
     /// The four reads of a tail after `position`: the hash there, at most `limit` events after

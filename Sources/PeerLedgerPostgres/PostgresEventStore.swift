@@ -112,7 +112,7 @@ public final class PostgresEventStore: EventStore {
         var answers: AnswerWait
     }
 
-    var writer: PostgresConnection { writerLink.withLock { $0.connection } }
+    private var writer: PostgresConnection { writerLink.withLock { $0.connection } }
     private var answers: AnswerWait { writerLink.withLock { $0.answers } }
 
     /// Opens the writer's connection again when the server ended it: PostgreSQL restarted, a
@@ -135,15 +135,22 @@ public final class PostgresEventStore: EventStore {
     /// opened again first if it was lost, and once more when the loss shows only now (nothing of
     /// the transaction can have committed). Returns the answers to `first`, in order.
     func begin(then first: [PostgresQuery]) throws -> [PostgresQueryResult] {
+        try onLiveWriter { try sendBegin(then: first) }
+    }
+
+    /// Runs `work`, which starts nothing that can commit, on the writer's connection, opened
+    /// again first if it was lost; when `work` fails because the server ended the connection
+    /// (`ended`), it runs once more on a new one.
+    func onLiveWriter<T>(_ work: () throws -> T) throws -> T {
         try reopenWriterIfLost()
         let connection = writer
         do {
-            return try sendBegin(then: first)
+            return try work()
         } catch {
             guard Self.ended(connection, by: error) else { throw error }
             try? connection.close().wait()
             try reopenWriterIfLost()
-            return try sendBegin(then: first)
+            return try work()
         }
     }
 
