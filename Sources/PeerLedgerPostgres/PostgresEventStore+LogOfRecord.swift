@@ -26,14 +26,15 @@ extension PostgresEventStore: LogOfRecord {
 
     public func lock(readingAfter position: Int64, limit: Int) throws -> (head: LogHead, tail: RecordTail) {
         do {
-            // The reads run after the lock is granted, in its transaction: they see every commit
-            // before it, and nothing can commit between the head and them.
-            let answers = try begin(then: ["SELECT position, hash FROM log_head FOR UPDATE"] + Self.tailQueries(after: position, limit: limit))
-            guard let row = answers[0].first else {
+            // The tail is read by the statement after the lock's: it sees every commit before the
+            // lock was granted, and nothing can commit between the head and it. (One statement
+            // could not do both: its snapshot would be taken before it waited for the lock.)
+            let answers = try begin(then: ["SELECT position, hash FROM log_head FOR UPDATE", Self.tailQuery(after: position, limit: limit)])
+            guard answers.count == 2, let row = answers[0].first else {
                 throw PostgresStoreError(message: "log_head has no row: the schema is damaged")
             }
             let (headPosition, hash) = try row.decode((Int64, String).self)
-            return (LogHead(position: headPosition, hash: hash), try Self.tail(Array(answers.dropFirst())))
+            return (LogHead(position: headPosition, hash: hash), try Self.tail(answers[1]))
         } catch {
             rollback()
             throw error
@@ -41,50 +42,86 @@ extension PostgresEventStore: LogOfRecord {
     }
 
     public func tail(after position: Int64, limit: Int) throws -> RecordTail {
-        // The four reads sent together: one round trip, as a catch-up runs under the head's lock.
-        let queries = Self.tailQueries(after: position, limit: limit)
-        guard !transactionOpen.withLock({ $0 }) else { return try Self.tail(try executeTogether(queries)) }
+        let query = Self.tailQuery(after: position, limit: limit)
+        guard !transactionOpen.withLock({ $0 }) else { return try Self.tail(try execute(query)) }
         // A catch-up outside a command's transaction may open a lost connection again, and runs
         // once more on a new one when the loss shows only now (reads change nothing).
-        return try onLiveWriter { try Self.tail(try executeTogether(queries)) }
+        return try onLiveWriter { try Self.tail(try execute(query)) }
     }
 
-    /// The four reads of a tail after `position`: the hash there, at most `limit` events after
-    /// it, and the secrets and mail kept with them.
-    private static func tailQueries(after position: Int64, limit: Int) -> [PostgresQuery] {
-        [
-            position == 0 ? "SELECT NULL::text" : "SELECT hash FROM events WHERE position = \(position)",
-            "\(unescaped: Self.columns) WHERE position > \(position) ORDER BY position LIMIT \(Int64(max(1, limit)))",
-            // The secrets kept with these events; a copy made from nothing takes every secret,
-            // those kept before secrets had positions included.
-            position == 0 ? "SELECT ref, value FROM secrets" : "SELECT ref, value FROM secrets WHERE position > \(position)",
-            position == 0
-                ? "SELECT request_id, message_id, sender, recipients, message, queued_at FROM outbox_mail"
-                : "SELECT request_id, message_id, sender, recipients, message, queued_at FROM outbox_mail WHERE position > \(position)",
-        ]
+    /// The tail after `position` in one statement, since each statement is a round trip of its
+    /// own (postgres-nio sends a connection's next statement once the last is answered): at most
+    /// `limit` events after it, each row also carrying the hash at `position`, and the first row
+    /// (or the only one, when no event follows) the secrets and mail kept with these events, as
+    /// JSON arrays. A copy made from nothing takes every secret and message, those kept before
+    /// secrets had positions included.
+    private static func tailQuery(after position: Int64, limit: Int) -> PostgresQuery {
+        """
+            SELECT e.position, e.stream, e.stream_version, e.type, e.schema_version, e.payload, e.metadata, e.recorded_at,
+                   e.prev_hash, e.hash, e.previous_in_stream, x.hash_at,
+                   CASE WHEN e.position IS NULL OR e.position = \(position) + 1 THEN x.secrets END,
+                   CASE WHEN e.position IS NULL OR e.position = \(position) + 1 THEN x.mail END
+            FROM (SELECT (SELECT hash FROM events WHERE position = \(position)) AS hash_at,
+                         (SELECT json_agg(json_build_array(ref, value))::text FROM secrets
+                          WHERE \(position) = 0 OR position > \(position)) AS secrets,
+                         (SELECT json_agg(json_build_array(request_id::text, message_id, sender, recipients, message, queued_at))::text
+                          FROM outbox_mail WHERE \(position) = 0 OR position > \(position)) AS mail) x
+            LEFT JOIN LATERAL (\(unescaped: Self.columns) WHERE position > \(position) ORDER BY position LIMIT \(Int64(max(1, limit)))) e ON TRUE
+            """
     }
 
-    /// The tail the answers to `tailQueries` give.
-    private static func tail(_ answers: [PostgresQueryResult]) throws -> RecordTail {
-        guard answers.count == 4 else { throw PostgresStoreError(message: "a tail read \(answers.count) answers, not 4") }
-        let (hashRows, eventRows, secretRows, mailRows) = (answers[0], answers[1], answers[2], answers[3])
-        let hashAtCopyHead = try hashRows.first?.decode(String?.self)
-        let events = try eventRows.map { try Self.event($0).event }
-        let secrets = try secretRows.map { row in
-            let (ref, value) = try row.decode((String, String).self)
-            return (ref: ref, value: value)
+    /// The tail the rows of `tailQuery` give.
+    private static func tail(_ rows: PostgresQueryResult) throws -> RecordTail {
+        var tail = RecordTail(events: [], secrets: [], mail: [], hashAtCopyHead: nil)
+        for row in rows {
+            let (position, stream, version, type, schemaVersion, payload, metadata, recordedAt, prevHash, hash, _, hashAt, secrets, mail) =
+                try row.decode(
+                    (Int64?, String?, Int64?, String?, Int?, String?, String?, String?, String?, String?, Int64?, String?, String?, String?).self)
+            tail.hashAtCopyHead = hashAt
+            if let secrets { tail.secrets = try keptSecrets(secrets) }
+            if let mail { tail.mail = try keptMail(mail) }
+            guard let position else { continue }
+            guard let stream, let version, let type, let schemaVersion, let payload, let metadata, let recordedAt, let prevHash, let hash
+            else { throw PostgresStoreError(message: "event \(position) of the log has an empty column: the schema is damaged") }
+            tail.events.append(RecordedEvent(
+                position: position, stream: stream, streamVersion: version, type: type, schemaVersion: schemaVersion,
+                payload: payload, metadata: metadata, recordedAt: recordedAt, prevHash: prevHash, hash: hash))
         }
-        let mail = try mailRows.map { row in
-            let (requestID, messageID, sender, recipients, message, queuedAt) =
-                try row.decode((Int64, String, String, String, String, String).self)
+        return tail
+    }
+
+    /// The secrets a tail carries, `[[ref, value], ...]`.
+    private static func keptSecrets(_ text: String) throws -> [(ref: String, value: String)] {
+        try kept(text, "secrets", columns: 2).map { (ref: $0[0], value: $0[1]) }
+    }
+
+    /// The mail a tail carries, `[[request_id, message_id, sender, recipients, message, queued_at], ...]`.
+    private static func keptMail(_ text: String) throws -> [QueuedMail] {
+        try kept(text, "mail", columns: 6).map { columns in
+            guard let requestID = Int64(columns[0]) else {
+                throw PostgresStoreError(message: "the log's mail has a request id that is not a number: \(columns[0])")
+            }
             return QueuedMail(
-                requestID: requestID, messageID: messageID,
+                requestID: requestID, messageID: columns[1],
                 mail: OutgoingMail(
-                    sender: sender, recipients: (try? JSON.parse(recipients))?.arrayValue?.compactMap(\.stringValue) ?? [],
-                    message: message),
-                queuedAt: queuedAt)
+                    sender: columns[2], recipients: (try? JSON.parse(columns[3]))?.arrayValue?.compactMap(\.stringValue) ?? [],
+                    message: columns[4]),
+                queuedAt: columns[5])
         }
-        return RecordTail(events: events, secrets: secrets, mail: mail, hashAtCopyHead: hashAtCopyHead)
+    }
+
+    /// The rows of a JSON array of arrays of `columns` strings, as PostgreSQL's `json_agg` wrote them.
+    private static func kept(_ text: String, _ what: String, columns: Int) throws -> [[String]] {
+        guard let rows = (try? JSON.parse(text))?.arrayValue else {
+            throw PostgresStoreError(message: "the log's \(what) came back as something other than a JSON array")
+        }
+        return try rows.map { row in
+            let values = row.arrayValue?.compactMap(\.stringValue) ?? []
+            guard values.count == columns else {
+                throw PostgresStoreError(message: "the log's \(what) came back with a row of \(values.count) values, not \(columns)")
+            }
+            return values
+        }
     }
 
     public func idempotencyRecord(actor: String, key: String) throws -> (fingerprint: String, answer: String)? {
@@ -122,7 +159,7 @@ extension PostgresEventStore: LogOfRecord {
                     ON CONFLICT (webhook_id) DO UPDATE SET position = GREATEST(webhook_cursors.position, excluded.position)
                     """)
             }
-            // The commit sent with the inserts: one round trip. Were one refused, the server
+            // The commit handed over with the inserts: the writer waits once. Were one refused, the server
             // answers the COMMIT of the aborted transaction with ROLLBACK, and the refusal is thrown.
             queries.append("COMMIT")
             let ended = try executePipelined(queries)

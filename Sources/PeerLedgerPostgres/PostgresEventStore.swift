@@ -131,7 +131,9 @@ public final class PostgresEventStore: EventStore {
     }
 
     /// `BEGIN` on the writer's connection and the transaction's first statements `first` (the
-    /// head's lock, and what is read under it), sent together: one round trip. The connection is
+    /// head's lock, and what is read under it), handed over together: the writer waits once. (On
+    /// the wire each statement is still a round trip of its own: postgres-nio sends a connection's
+    /// next statement once the last is answered, from its event loop.) The connection is
     /// opened again first if it was lost, and once more when the loss shows only now (nothing of
     /// the transaction can have committed). Returns the answers to `first`, in order.
     func begin(then first: [PostgresQuery]) throws -> [PostgresQueryResult] {
@@ -332,11 +334,11 @@ public final class PostgresEventStore: EventStore {
         }
     }
 
-    /// Runs `queries` on the writer connection in order, sent a batch at a time without waiting
-    /// for each answer (the connection answers in order): a command's thousands of inserts pay
-    /// one round trip per batch, not one each. The first error is thrown once the batch's answers
-    /// are in; the transaction is then aborted, and the caller rolls it back. Returns the last
-    /// query's answer.
+    /// Runs `queries` on the writer connection in order, handed over a batch at a time without
+    /// waiting for each answer (the connection runs them in order, each sent from its event loop
+    /// once the last is answered): the writer waits once per batch, not once per statement. The
+    /// first error is thrown once the batch's answers are in; the transaction is then aborted, and
+    /// the caller rolls it back. Returns the last query's answer.
     @discardableResult
     func executePipelined(_ queries: [PostgresQuery], batch: Int = 1_000) throws -> PostgresQueryResult? {
         var start = queries.startIndex
@@ -349,8 +351,8 @@ public final class PostgresEventStore: EventStore {
         return last
     }
 
-    /// Runs `queries` on the writer connection in order, all sent before the first answer is
-    /// awaited: one round trip. Their answers in the same order; the first error is thrown once
+    /// Runs `queries` on the writer connection in order, all handed over before the first answer
+    /// is awaited: the writer waits once. Their answers in the same order; the first error is thrown once
     /// every answer is in.
     func executeTogether(_ queries: [PostgresQuery]) throws -> [PostgresQueryResult] {
         let (connection, answers) = writerLink.withLock { ($0.connection, $0.answers) }

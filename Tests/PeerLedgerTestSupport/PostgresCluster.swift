@@ -126,7 +126,8 @@ public struct PostgresCluster: Sendable {
     // MARK: Replication
 
     /// A streaming standby of this cluster, in a folder of its own on a free port: a base backup
-    /// taken with `pg_basebackup -R` (which writes `standby.signal` and `primary_conninfo`),
+    /// taken with `pg_basebackup -R` (which writes `standby.signal` and `primary_conninfo`; with
+    /// `--checkpoint=fast`, since a spread checkpoint on an idle primary takes a minute or more),
     /// started with `cluster_name` = `name`, the name the primary's `synchronous_standby_names`
     /// lists. Returns once the standby accepts connections; `waitForSynchronousStandby` tells when
     /// it streams.
@@ -138,7 +139,8 @@ public struct PostgresCluster: Sendable {
             do {
                 try Self.asPostgres(
                     "pg_basebackup",
-                    ["-h", "127.0.0.1", "-p", "\(primaryPort)", "-U", "postgres", "-D", standby.data, "-R", "-X", "stream", "--no-sync"],
+                    ["-h", "127.0.0.1", "-p", "\(primaryPort)", "-U", "postgres", "-D", standby.data, "-R", "-X", "stream", "--no-sync",
+                     "--checkpoint=fast"],
                     seconds: 120)
                 standby = PostgresCluster(folder: folder, port: try freeLoopbackPort())
                 try Self.launchServer(data: standby.data, port: standby.port, folder: folder, settings: ["-c", "cluster_name=\(name)"])

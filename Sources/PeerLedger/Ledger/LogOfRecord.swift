@@ -19,7 +19,7 @@ public protocol LogOfRecord: AnyObject, Sendable {
     /// at a time, until `commit` or `rollback`. Returns the head.
     func lock() throws -> LogHead
     /// `lock`, with the tail after `position` (a copy's head) read in the same transaction
-    /// under the lock (as `tail` reads it): one round trip where a lock and a catch-up took two.
+    /// under the lock (as `tail` reads it): one wait where a lock and a catch-up took two.
     func lock(readingAfter position: Int64, limit: Int) throws -> (head: LogHead, tail: RecordTail)
     /// At most `limit` events after `position` (a copy's head), with the secrets kept with them:
     /// in the open transaction after `lock`, otherwise on their own (bringing a copy level before a read).
