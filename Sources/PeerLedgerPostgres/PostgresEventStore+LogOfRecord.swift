@@ -26,15 +26,15 @@ extension PostgresEventStore: LogOfRecord {
 
     public func lock(readingAfter position: Int64, limit: Int) throws -> (head: LogHead, tail: RecordTail) {
         do {
-            // The tail is read by the statement after the lock's: it sees every commit before the
-            // lock was granted, and nothing can commit between the head and it. (One statement
-            // could not do both: its snapshot would be taken before it waited for the lock.)
-            let answers = try begin(then: ["SELECT position, hash FROM log_head FOR UPDATE", Self.tailQuery(after: position, limit: limit)])
-            guard answers.count == 2, let row = answers[0].first else {
+            // One statement under the lock, the lock's own (`Migrations/postgres/0008_lock_and_tail.sql`):
+            // it reads the tail once the lock is granted, so it sees every commit before it, and
+            // nothing can commit between the head and it.
+            let rows = try begin(then: ["SELECT * FROM log_lock_and_tail(\(position), \(Int64(max(1, limit))))"])
+            guard let first = rows.first?.first else {
                 throw PostgresStoreError(message: "log_head has no row: the schema is damaged")
             }
-            let (headPosition, hash) = try row.decode((Int64, String).self)
-            return (LogHead(position: headPosition, hash: hash), try Self.tail(answers[1]))
+            let (headPosition, hash) = try first.decode((Int64, String).self)
+            return (LogHead(position: headPosition, hash: hash), try Self.tail(rows[0], after: 2))
         } catch {
             rollback()
             throw error
@@ -42,44 +42,36 @@ extension PostgresEventStore: LogOfRecord {
     }
 
     public func tail(after position: Int64, limit: Int) throws -> RecordTail {
-        let query = Self.tailQuery(after: position, limit: limit)
-        guard !transactionOpen.withLock({ $0 }) else { return try Self.tail(try execute(query)) }
+        // One statement, since each is a round trip of its own (postgres-nio sends a connection's
+        // next statement once the last is answered).
+        let query: PostgresQuery = "SELECT * FROM log_tail(\(position), \(Int64(max(1, limit))))"
+        guard !transactionOpen.withLock({ $0 }) else { return try Self.tail(try execute(query), after: 0) }
         // A catch-up outside a command's transaction may open a lost connection again, and runs
         // once more on a new one when the loss shows only now (reads change nothing).
-        return try onLiveWriter { try Self.tail(try execute(query)) }
+        return try onLiveWriter { try Self.tail(try execute(query), after: 0) }
     }
 
-    /// The tail after `position` in one statement, since each statement is a round trip of its
-    /// own (postgres-nio sends a connection's next statement once the last is answered): at most
-    /// `limit` events after it, each row also carrying the hash at `position`, and the first row
-    /// (or the only one, when no event follows) the secrets and mail kept with these events, as
-    /// JSON arrays. A copy made from nothing takes every secret and message, those kept before
-    /// secrets had positions included.
-    private static func tailQuery(after position: Int64, limit: Int) -> PostgresQuery {
-        """
-            SELECT e.position, e.stream, e.stream_version, e.type, e.schema_version, e.payload, e.metadata, e.recorded_at,
-                   e.prev_hash, e.hash, e.previous_in_stream, x.hash_at,
-                   CASE WHEN e.position IS NULL OR e.position = \(position) + 1 THEN x.secrets END,
-                   CASE WHEN e.position IS NULL OR e.position = \(position) + 1 THEN x.mail END
-            FROM (SELECT (SELECT hash FROM events WHERE position = \(position)) AS hash_at,
-                         (SELECT json_agg(json_build_array(ref, value))::text FROM secrets
-                          WHERE \(position) = 0 OR position > \(position)) AS secrets,
-                         (SELECT json_agg(json_build_array(request_id::text, message_id, sender, recipients, message, queued_at))::text
-                          FROM outbox_mail WHERE \(position) = 0 OR position > \(position)) AS mail) x
-            LEFT JOIN LATERAL (\(unescaped: Self.columns) WHERE position > \(position) ORDER BY position LIMIT \(Int64(max(1, limit)))) e ON TRUE
-            """
-    }
-
-    /// The tail the rows of `tailQuery` give.
-    private static func tail(_ rows: PostgresQueryResult) throws -> RecordTail {
+    /// The tail the rows of `log_tail` give, its columns after the first `skipped` of each row:
+    /// an event's (null on the row of a tail without events), the hash at the copy's head, and,
+    /// on the first row, the secrets and mail kept with the events as JSON arrays.
+    private static func tail(_ rows: PostgresQueryResult, after skipped: Int) throws -> RecordTail {
         var tail = RecordTail(events: [], secrets: [], mail: [], hashAtCopyHead: nil)
         for row in rows {
-            let (position, stream, version, type, schemaVersion, payload, metadata, recordedAt, prevHash, hash, _, hashAt, secrets, mail) =
-                try row.decode(
-                    (Int64?, String?, Int64?, String?, Int?, String?, String?, String?, String?, String?, Int64?, String?, String?, String?).self)
-            tail.hashAtCopyHead = hashAt
-            if let secrets { tail.secrets = try keptSecrets(secrets) }
-            if let mail { tail.mail = try keptMail(mail) }
+            let cells = Array(row).dropFirst(skipped)
+            guard cells.count == 14 else { throw PostgresStoreError(message: "a tail row has \(cells.count) columns, not 14") }
+            var column = cells.makeIterator()
+            func next<T: PostgresDecodable>(_ type: T.Type) throws -> T {
+                guard let cell = column.next() else { throw PostgresStoreError(message: "a tail row ended early") }
+                return try cell.decode(T.self)
+            }
+            let position = try next(Int64?.self), stream = try next(String?.self), version = try next(Int64?.self)
+            let type = try next(String?.self), schemaVersion = try next(Int?.self), payload = try next(String?.self)
+            let metadata = try next(String?.self), recordedAt = try next(String?.self), prevHash = try next(String?.self)
+            let hash = try next(String?.self)
+            _ = try next(Int64?.self)  // previous_in_stream: a copy finds it again from its own stream heads
+            tail.hashAtCopyHead = try next(String?.self)
+            if let secrets = try next(String?.self) { tail.secrets = try keptSecrets(secrets) }
+            if let mail = try next(String?.self) { tail.mail = try keptMail(mail) }
             guard let position else { continue }
             guard let stream, let version, let type, let schemaVersion, let payload, let metadata, let recordedAt, let prevHash, let hash
             else { throw PostgresStoreError(message: "event \(position) of the log has an empty column: the schema is damaged") }

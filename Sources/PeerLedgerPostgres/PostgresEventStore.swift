@@ -598,6 +598,7 @@ public final class PostgresEventStore: EventStore {
         GRANT SELECT, INSERT, UPDATE ON log_head, stream_heads, webhook_cursors TO peerledger;
         GRANT SELECT, INSERT, UPDATE, DELETE ON console_sessions, console_login_failures TO peerledger;
         GRANT SELECT ON ledger_migrations TO peerledger;
+        GRANT EXECUTE ON FUNCTION log_tail(bigint, bigint), log_lock_and_tail(bigint, bigint) TO peerledger;
         """
 
     /// The triggers that keep the log append-only and gap-free and its heads following it.

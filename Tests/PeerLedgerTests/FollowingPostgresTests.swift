@@ -254,7 +254,7 @@ struct FollowingPostgresTests {
                     try await PostgresCluster.shared().psql(
                         """
                         SELECT count(*) FROM pg_stat_activity
-                        WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%log_head FOR UPDATE%'
+                        WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%log_lock_and_tail%'
                         """,
                         database: database) != "0"
                 }

@@ -168,7 +168,7 @@ struct PostgresEventStoreTests {
     /// The grants docs/postgres.md gives the server's role: it appends and reads, and the
     /// privileges themselves (before any trigger) refuse it changing or removing the log or
     /// switching its triggers off.
-    @Test("a role with only the documented grants appends and reads, and may not change, delete or unguard the log")
+    @Test("a role with only the documented grants appends, reads and runs nodes, and may not change, delete or unguard the log")
     func restrictedRole() async throws {
         try await withPostgresStore { owner, url in
             let role = "pl_writer_\(UInt32.random(in: 0...UInt32.max))"
@@ -196,9 +196,17 @@ struct PostgresEventStoreTests {
                     // lock, from its trigger).
                     #expect(error?.sqlState == "42501", "\(statement): \(String(describing: error))")
                 }
+                // Nodes on this role: a command's lock, catch-up and commit (`log_lock_and_tail`),
+                // and a new node's copy of the log with its secrets (`log_tail`).
+                let writer = try await FollowingPostgresTests.Node.start(parts.string ?? url)
+                let id = try await writer.addSession(200, password: "s3cr3t-bgp")
+                await writer.close()
+                let late = try await FollowingPostgresTests.Node.start(parts.string ?? url)
+                #expect(try await late.session(id)?.values[.password] == .text("s3cr3t-bgp"))
+                await late.close()
                 let report = try await restricted.verify()
                 #expect(report.isValid, "\(report.summary)")
-                #expect(report.events == 3)
+                #expect(report.events == 4)
             } catch {
                 await restricted.close()
                 throw error
