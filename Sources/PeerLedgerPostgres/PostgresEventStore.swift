@@ -544,23 +544,14 @@ public final class PostgresEventStore: EventStore {
     }
 
     /// One statement that inserts `events`, the log's next events in order, as recorded: their
-    /// columns bound as arrays (`unnest`), so the server parses and plans one insert for all of
-    /// them, not one per event. Each event's link to its stream's event before it
-    /// (`previous_in_stream`) is the one before it among `events`, or else its stream's head
-    /// when the statement began; the log's insert trigger checks each row, in position order,
-    /// against the heads the rows before it moved.
+    /// columns bound as arrays, handed to `log_append` (`Migrations/postgres/0009_append_function.sql`),
+    /// which inserts them all with one statement the server planned once for the connection.
     static func insert(_ events: [RecordedEvent]) -> PostgresQuery {
         """
-        INSERT INTO events (position, stream, stream_version, type, schema_version, payload, metadata, recorded_at,
-                            prev_hash, hash, previous_in_stream)
-        SELECT e.position, e.stream, e.stream_version, e.type, e.schema_version, e.payload, e.metadata, e.recorded_at,
-               e.prev_hash, e.hash, COALESCE(LAG(e.position) OVER (PARTITION BY e.stream ORDER BY e.position), h.position)
-        FROM unnest(\(events.map(\.position)), \(events.map(\.stream)), \(events.map(\.streamVersion)), \(events.map(\.type)),
-                    \(events.map(\.schemaVersion)), \(events.map(\.payload)), \(events.map(\.metadata)),
-                    \(events.map(\.recordedAt)), \(events.map(\.prevHash)), \(events.map(\.hash)))
-             AS e (position, stream, stream_version, type, schema_version, payload, metadata, recorded_at, prev_hash, hash)
-        LEFT JOIN stream_heads h ON h.stream = e.stream
-        ORDER BY e.position
+        SELECT log_append(\(events.map(\.position)), \(events.map(\.stream)), \(events.map(\.streamVersion)),
+                          \(events.map(\.type)), \(events.map { Int64($0.schemaVersion) }), \(events.map(\.payload)),
+                          \(events.map(\.metadata)), \(events.map(\.recordedAt)), \(events.map(\.prevHash)),
+                          \(events.map(\.hash)))
         """
     }
 
@@ -599,6 +590,8 @@ public final class PostgresEventStore: EventStore {
         GRANT SELECT, INSERT, UPDATE, DELETE ON console_sessions, console_login_failures TO peerledger;
         GRANT SELECT ON ledger_migrations TO peerledger;
         GRANT EXECUTE ON FUNCTION log_tail(bigint, bigint), log_lock_and_tail(bigint, bigint) TO peerledger;
+        GRANT EXECUTE ON FUNCTION log_append(bigint[], text[], bigint[], text[], bigint[], text[], text[], text[], text[], text[])
+            TO peerledger;
         """
 
     /// The triggers that keep the log append-only and gap-free and its heads following it.
