@@ -16,10 +16,11 @@ public struct PostgresWorkloads: Sendable {
         self.log = log
     }
 
-    /// Durable single appends (one SessionAdded per transaction, one writer), then appends from
-    /// 16 writers over two stores (what two `serve` nodes hold: one writer connection each), each
-    /// against as many plain `BEGIN; INSERT; COMMIT` of a row of the same payload, from one
-    /// connection and from 16.
+    /// Durable single appends (one SessionAdded per transaction, one writer) through the store and
+    /// through a node following it, then appends from 16 writers over two stores (one writer
+    /// connection each) and commands from 16 writers over two nodes (what two `serve --store`
+    /// processes do), each against as many plain `BEGIN; INSERT; COMMIT` of a row of the same
+    /// payload, from one connection and from 16.
     public func run(count: Int) async throws -> [BenchmarkRow] {
         let bench = try await PostgresBenchSchema.create(url: url)
         var stores: [PostgresEventStore] = []
@@ -36,6 +37,13 @@ public struct PostgresWorkloads: Sendable {
             rows.append(BenchmarkRow(
                 workload: "PostgreSQL: durable single appends (SessionAdded)", figure: Double(count) / lone,
                 baseline: Double(count) / plainLone, unit: "commands/s", higherIsBetter: true, target: ">= 0.50", note: settings))
+
+            let loneNode = try await Self.nodeWrites(stores: [stores[0]], writers: 1, count: count, first: 3 * count, log: log)
+            log("single commands on a node: \(Int(Double(count) / loneNode))/s")
+            rows.append(BenchmarkRow(
+                workload: "PostgreSQL: durable single commands on a node (addSession)", figure: Double(count) / loneNode,
+                baseline: Double(count) / plainLone, unit: "commands/s", higherIsBetter: true, target: ">= 0.50",
+                note: "a ledger file following the log, one writer; baseline: plain inserts from one connection"))
 
             let many = try await Self.appends(stores: stores, writers: 16, count: count, first: count)
             let plainMany = try await bench.plainInserts(count: count, writers: 16, payload: payload)

@@ -112,6 +112,19 @@ struct FollowingPostgresTests {
         }
     }
 
+    /// Refuses the commit of the next transaction it sees, as a full disk or an I/O error would.
+    final class CommitRefusal: TransactionObserver, Sendable {
+        let refused = Mutex(0)
+        func observes(eventsOfKind eventKind: DatabaseEventKind) -> Bool { false }
+        func databaseDidChange(with event: DatabaseEvent) {}
+        func databaseWillCommit() throws {
+            refused.withLock { $0 += 1 }
+            throw DatabaseError(resultCode: .SQLITE_FULL, message: "the test refuses this commit")
+        }
+        func databaseDidCommit(_ db: Database) {}
+        func databaseDidRollback(_ db: Database) {}
+    }
+
     /// A receiver that takes every delivery, without a network.
     struct Accepts: WebhookSender {
         func send(_ request: WebhookRequest) async throws -> Int { 200 }
@@ -308,6 +321,37 @@ struct FollowingPostgresTests {
             let late = try await Node.start(url)
             #expect(try await late.session(id)?.values[.password] == .text("s3cr3t-bgp"))
             await late.close()
+        }
+    }
+
+    @Test("a command the log committed is answered as done when the node's file then fails to commit, and the file copies it in at its next read",
+          arguments: ["write (a group)", "writeNow (a command-line tool's)"])
+    func fileCommitFailingAfterTheLogs(_ path: String) async throws {
+        try await Self.withNodes(1) { nodes, record, _ in
+            let node = nodes[0]
+            // The file's next commit fails: an observer refuses it, and SQLite rolls it back.
+            let refusal = CommitRefusal()
+            try await node.ledger.database.writeWithoutTransaction { db in db.add(transactionObserver: refusal, extent: .nextTransaction) }
+            let id: Int64
+            if path.hasPrefix("writeNow") {
+                let ledger = node.ledger
+                id = try await offPool {
+                    try ledger.writeNow(EventMetadata(actor: "test")) { transaction in
+                        try transaction.addSession([
+                            .source_asn: "8038", .source_ipaddr: "1.2.3.5", .resource_id: "422", .public_id: "1", .peer_asn: "16509",
+                            .peer_ipaddr: "206.126.0.2", .type: "Peer",
+                        ])
+                    }
+                }
+            } else {
+                id = try await node.addSession(1)
+            }
+            #expect(refusal.refused.withLock { $0 } == 1)
+            #expect(try await record.head().position == 1)
+            #expect(try node.ledger.headPosition() == 0)
+            // The file was rolled back; its next read copies the event in from the log.
+            #expect(try await node.session(id)?.values[.peer_ipaddr] == .text("206.126.0.2"))
+            #expect(try node.ledger.headPosition() == 1)
         }
     }
 

@@ -205,9 +205,18 @@ final class GroupCommit: Sendable {
                 commit.events = try Array(SQLiteLog.events(db, after: start))
                 try followed.commit(commit)
             }
-            try db.cachedStatement(sql: "COMMIT TRANSACTION").execute()
         } catch {
             return lose(ran, to: error, db, followed, leaving: [])
+        }
+        do {
+            try db.cachedStatement(sql: "COMMIT TRANSACTION").execute()
+        } catch {
+            // A ledger of its own: the file's commit is the commands', and every caller hears
+            // its error. A copy: the record holds the group durably already, so the callers hear
+            // their answers, and the copy, rolled back, copies the group's events in from the
+            // record at its next catch-up, as after a crash between the two commits.
+            guard followed != nil else { return lose(ran, to: error, db, nil, leaving: []) }
+            Self.rollBack(db)
         }
         record(commands: group.count)
         return ({ for outcome in ran { outcome.answer(nil) } }, [])

@@ -283,29 +283,40 @@ extension Ledger {
     /// One command's transaction when the file follows a record: the record's head locked and the
     /// copy brought level, the command run on the copy, its events, secrets and idempotency
     /// record committed on the record, then the copy's transaction committed. A command that
-    /// throws, or a record that refuses, rolls both back. If this process dies between the
-    /// record's commit and the file's, the file lacks the command's events until its next catch-up
-    /// copies them in from the record, with the secrets and mail kept there beside them.
+    /// throws, or a record that refuses, rolls both back. Once the record has committed, the
+    /// command is done: if the file's own commit fails, or this process dies between the two,
+    /// the file lacks the command's events until its next catch-up copies them in from the
+    /// record, with the secrets and mail kept there beside them.
     static func commandFollowing<T>(
         _ db: Database, _ record: any LogOfRecord, _ metadata: EventMetadata, clock: any LedgerClock, ids: any IDGenerator,
         _ body: (LedgerTransaction) throws -> T
     ) throws -> T {
-        try inImmediateTransaction(db) {
+        try db.cachedStatement(sql: "BEGIN IMMEDIATE TRANSACTION").execute()
+        let value: T
+        do {
             let start = try lockAndLevel(db, record)
             do {
                 let transaction = try LedgerTransaction(db: db, metadata: metadata, recordedAt: clock.now(), ids: ids)
                 transaction.record = record
-                let value = try body(transaction)
+                value = try body(transaction)
                 try transaction.finish()
                 var commit = transaction.forRecord
                 commit.events = try Array(SQLiteLog.events(db, after: start))
                 try record.commit(commit)
-                return value
             } catch {
                 record.rollback()
                 throw error
             }
+        } catch {
+            try? db.rollback()
+            throw error
         }
+        do {
+            try db.cachedStatement(sql: "COMMIT TRANSACTION").execute()
+        } catch {
+            try? db.rollback()
+        }
+        return value
     }
 }
 
