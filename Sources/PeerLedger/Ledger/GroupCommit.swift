@@ -208,15 +208,15 @@ final class GroupCommit: Sendable {
         } catch {
             return lose(ran, to: error, db, followed, leaving: [])
         }
-        do {
-            try db.cachedStatement(sql: "COMMIT TRANSACTION").execute()
-        } catch {
-            // A ledger of its own: the file's commit is the commands', and every caller hears
-            // its error. A copy: the record holds the group durably already, so the callers hear
-            // their answers, and the copy, rolled back, copies the group's events in from the
-            // record at its next catch-up, as after a crash between the two commits.
-            guard followed != nil else { return lose(ran, to: error, db, nil, leaving: []) }
-            Self.rollBack(db)
+        if followed != nil {
+            // The record holds the group durably: the callers hear their answers whatever the file says.
+            Ledger.commitCopy(db)
+        } else {
+            do {
+                try db.cachedStatement(sql: "COMMIT TRANSACTION").execute()
+            } catch {
+                return lose(ran, to: error, db, nil, leaving: [])
+            }
         }
         record(commands: group.count)
         return ({ for outcome in ran { outcome.answer(nil) } }, [])

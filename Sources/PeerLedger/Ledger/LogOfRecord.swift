@@ -311,12 +311,20 @@ extension Ledger {
             try? db.rollback()
             throw error
         }
+        commitCopy(db)
+        return value
+    }
+
+    /// Commits the copy's transaction once the record has committed it. The command is done
+    /// then, whatever the file says: if its commit fails (a full disk, an I/O error), the copy is
+    /// rolled back and its next catch-up copies the events in from the record, as after a crash
+    /// between the two commits.
+    static func commitCopy(_ db: Database) {
         do {
             try db.cachedStatement(sql: "COMMIT TRANSACTION").execute()
         } catch {
             try? db.rollback()
         }
-        return value
     }
 }
 
