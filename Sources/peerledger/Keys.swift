@@ -28,17 +28,14 @@ struct Keys: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let ledger = try database.open(.createIfMissing)
-            let record = try await store.follow(ledger)
+            let ledger = try await store.open(database, .createIfMissing)
             let chosen = scope.flatMap(APIKeyScope.init(rawValue:)) ?? (readOnly ? .read : .write)
             let issued: IssuedAPIKey
             do {
                 issued = try ledger.createAPIKey(name: name, scope: chosen, metadata: .commandLine())
             } catch let refusal as Refusal {
-                await record?.close()
                 throw ValidationError(refusal.message)
             }
-            await record?.close()
             print(
                 JSON.object([
                     ("apiKey", .string(issued.key.apiKey)), ("secret", .string(issued.secret)),

@@ -92,13 +92,6 @@ struct PostgresStoreOption: ParsableArguments {
         }
     }
 
-    /// With `--store`: makes `ledger` (the `--db` file) follow the PostgreSQL log as its copy
-    /// (`Ledger.follow`), so the command's writes go to the log of record; nil without it.
-    func follow(_ ledger: Ledger) async throws -> PostgresEventStore? {
-        guard let store = try await connect() else { return nil }
-        return try await follow(ledger, store)
-    }
-
     /// Makes `ledger` follow `store`, which is closed if it cannot.
     private func follow(_ ledger: Ledger, _ store: PostgresEventStore) async throws -> PostgresEventStore {
         do {

@@ -126,6 +126,31 @@ struct ServeNodesOnPostgresTests {
         }
     }
 
+    @Test("a command given --store whose write PostgreSQL refuses exits 1 with the server's reason, its connection closed, not a crash")
+    func refusedWriteThroughTheStoreExitsCleanly() async throws {
+        try await withPostgresDatabase { url in
+            let file = temporaryDatabasePath()
+            let first = try await peerledger(["keys", "create", "--db", file, "--store", url, "--name", "first"])
+            #expect(first.status == 0, "keys create: \(first.errors)")
+            // From now on the log refuses every insert, as a server out of disk would.
+            let database = String(url.split(separator: "/").last?.split(separator: "?").first ?? "")
+            try await PostgresCluster.shared().psql(
+                """
+                CREATE FUNCTION refuse_events() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN RAISE EXCEPTION 'the test refuses events'; END $$;
+                CREATE TRIGGER refuse_events BEFORE INSERT ON events FOR EACH STATEMENT EXECUTE FUNCTION refuse_events();
+                """,
+                database: database)
+            let refused = try await peerledger(["keys", "create", "--db", file, "--store", url, "--name", "second"])
+            #expect(refused.status == 1, "keys create: \(refused.status) \(refused.errors)")
+            #expect(refused.errors.contains("the test refuses events"), "\(refused.errors)")
+            #expect(!refused.errors.contains("crashed"), "\(refused.errors)")
+            let keys = try await peerledger(["keys", "list", "--db", file])
+            #expect(keys.output.contains("\"name\":\"first\""))
+            #expect(!keys.output.contains("\"name\":\"second\""))
+        }
+    }
+
     @Test("rebuild, snapshots and audit --as-of given --store work on a node's copy brought level with the log first")
     func projectionCommandsOnANodesCopy() async throws {
         try await withPostgresDatabase { url in
