@@ -117,7 +117,7 @@ struct PostgresNodesTests {
                 }
             }
             defer { for candidate in candidates { candidate.cancel() } }
-            try await waitUntil("both jobs to have run", within: .seconds(20)) { ran.withLock { $0.count } == 2 }
+            try await waitUntil("both jobs to have run", within: .seconds(60)) { ran.withLock { $0.count } == 2 }
             for candidate in candidates { await candidate.value }
             // Each ran its job once, one after the other, never both at once.
             #expect(ran.withLock { $0.sorted() } == [1, 2])
