@@ -125,8 +125,11 @@ extension PostgresWorkloads {
                 try tx.append(.sessionAdded(LedgerWorkloads.session(id)), to: "session-\(id)", expecting: .noStream)
             }
         }
-        let groups = nodes.map { String(format: "%.1f", $0.groupCommits.commandsPerGroup) }.joined(separator: ", ")
-        log("commands per commit on the nodes: \(groups)")
+        let groups = nodes.map { node in
+            let commits = node.groupCommits
+            return String(format: "%.1f", commits.commandsPerGroup) + " (\(commits.onHead) of \(commits.groups) on the head, \(commits.ranAgain) run again)"
+        }
+        log("commands per commit on the nodes: \(groups.joined(separator: ", "))")
         return seconds
     }
 

@@ -165,6 +165,62 @@ extension PostgresEventStore: LogOfRecord {
         }
     }
 
+    public func commit(_ commit: RecordCommit, onHead head: LogHead) throws -> Bool {
+        guard !transactionOpen.withLock({ $0 }) else {
+            throw PostgresStoreError(message: "a commit on the head is made outside a transaction, not inside the one `lock` began")
+        }
+        // Never sent twice: a call that may have committed is settled, not repeated.
+        try reopenWriterIfLost()
+        let connection = writerConnection
+        do {
+            guard let row = try execute(Self.commitOnHead(commit, head)).first else {
+                throw PostgresStoreError(message: "log_commit_on_head answered no row")
+            }
+            let committed = try row.decode(Bool?.self)
+            guard let committed else { throw PostgresStoreError(message: "log_commit_on_head answered neither committed nor moved") }
+            return committed
+        } catch {
+            guard Self.ended(connection, by: error) else { throw error }
+            return try settledAfterLoss(commit.events.first)
+        }
+    }
+
+    /// Whether a commit on the head whose answer was lost with its connection committed: under
+    /// the head's lock, taken on a new connection, the call's transaction has ended either way
+    /// (its backend holds the lock until then), and the log holds `first` or it does not. The
+    /// caller runs the commands again under the lock when it does not: a commit of no events
+    /// counts as not made, as it kept nothing.
+    private func settledAfterLoss(_ first: RecordedEvent?) throws -> Bool {
+        guard let first else { return false }
+        let rows = try begin(then: [
+            "SELECT position FROM log_head FOR UPDATE",
+            // A statement of its own: its snapshot is taken once the lock is held.
+            "SELECT hash FROM events WHERE position = \(first.position)",
+        ])
+        rollback()
+        guard let hash = try rows[1].first?.decode(String.self) else { return false }
+        return hash == first.hash
+    }
+
+    /// The call that commits `commit` if the head is `head` (`Migrations/postgres/0011_commit_on_head.sql`).
+    static func commitOnHead(_ commit: RecordCommit, _ head: LogHead) -> PostgresQuery {
+        let (events, mail) = (commit.events, commit.mail)
+        let recipients = mail.map { JSON.array($0.mail.recipients.map(JSON.string)).serialized() }
+        let (keys, cursors) = (commit.idempotency, commit.webhookCursors)
+        return """
+            CALL log_commit_on_head(
+                \(head.position), \(head.hash),
+                \(events.map(\.position)), \(events.map(\.stream)), \(events.map(\.streamVersion)), \(events.map(\.type)),
+                \(events.map { Int64($0.schemaVersion) }), \(events.map(\.payload)), \(events.map(\.metadata)),
+                \(events.map(\.recordedAt)), \(events.map(\.prevHash)), \(events.map(\.hash)),
+                \(commit.secrets.map(\.ref)), \(commit.secrets.map(\.value)),
+                \(mail.map(\.requestID)), \(mail.map(\.messageID)), \(mail.map(\.mail.sender)), \(recipients),
+                \(mail.map(\.mail.message)), \(mail.map(\.queuedAt)),
+                \(keys.map(\.actor)), \(keys.map(\.key)), \(keys.map(\.fingerprint)), \(keys.map(\.answer)), \(keys.map(\.position)),
+                \(cursors.map(\.webhookID)), \(cursors.map(\.position)), NULL)
+            """
+    }
+
     public func rollback() {
         // Outside a transaction (the commit's own failure ended it) this is a warning, not an error.
         _ = try? end("ROLLBACK")

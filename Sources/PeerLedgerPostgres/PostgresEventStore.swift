@@ -113,6 +113,8 @@ public final class PostgresEventStore: EventStore {
     }
 
     private var writer: PostgresConnection { writerLink.withLock { $0.connection } }
+    /// The writer's connection now, to tell afterwards whether a call's failure was its loss (`ended`).
+    var writerConnection: PostgresConnection { writer }
     private var answers: AnswerWait { writerLink.withLock { $0.answers } }
 
     /// Opens the writer's connection again when the server ended it: PostgreSQL restarted, a
@@ -591,6 +593,10 @@ public final class PostgresEventStore: EventStore {
         GRANT SELECT ON ledger_migrations TO peerledger;
         GRANT EXECUTE ON FUNCTION log_tail(bigint, bigint), log_lock_and_tail(bigint, bigint) TO peerledger;
         GRANT EXECUTE ON FUNCTION log_append(bigint[], text[], bigint[], text[], bigint[], text[], text[], text[], text[], text[])
+            TO peerledger;
+        GRANT EXECUTE ON PROCEDURE log_commit_on_head(
+            bigint, text, bigint[], text[], bigint[], text[], bigint[], text[], text[], text[], text[], text[], text[], text[],
+            bigint[], text[], text[], text[], text[], text[], text[], text[], text[], text[], bigint[], bigint[], bigint[], boolean)
             TO peerledger;
         """
 

@@ -78,6 +78,62 @@ struct FollowingPostgresTests {
         }
     }
 
+    @Test("a node writing alone commits each command on the log's head in one call, without locking the head first, and keeps its secrets there")
+    func aLoneNodeCommitsOnTheHead() async throws {
+        try await Self.withNodes(1) { nodes, record, _ in
+            let node = nodes[0]
+            #expect(try await node.addSession(1) == 1)
+            #expect(try await node.addSession(2, password: "on-the-head-bgp") == 2)
+            #expect(try await node.addSession(3) == 3)
+            let commits = node.ledger.groupCommits
+            #expect(commits.groups == 3)
+            #expect(commits.onHead == 3)
+            #expect(commits.ranAgain == 0)
+            let events = try await record.events(after: 0, limit: 10)
+            #expect(events.map(\.stream) == ["session-1", "session-2", "session-3"])
+            #expect(try await record.verify().isValid)
+            #expect(try await record.allSecrets().map(\.value) == ["on-the-head-bgp"])
+            // The copy is the log.
+            #expect(try node.ledger.verify().lastHash == (try await record.head()).hash)
+        }
+    }
+
+    @Test("a command decided on a copy another node has moved past runs again under the log's lock: refused on the stale copy, then done; done on it, then refused")
+    func aStaleCopysCommandRunsAgainUnderTheLock() async throws {
+        try await Self.withNodes(2) { nodes, record, _ in
+            let (a, b) = (nodes[0], nodes[1])
+            let metadata = EventMetadata(actor: "test")
+            let stream = Peer.stream(participant: 77, exchange: 1)
+            let reset = LedgerEvent.peerStatusReset(PeerStatusReset(participantID: 77, publicID: 1))
+            _ = try await a.ledger.write(metadata) { tx in try tx.append(reset, to: stream, expecting: .noStream) }
+
+            // B's copy lacks A's event: the append at version 1 is a conflict there. Under the
+            // lock, on the copy brought level, it is the stream's second event.
+            let second = try await b.ledger.write(metadata) { tx in try tx.append(reset, to: stream, expecting: .exactly(1)) }
+            #expect(second.position == 2 && second.streamVersion == 2)
+            #expect(b.ledger.groupCommits.ranAgain == 1)
+            #expect(b.ledger.groupCommits.onHead == 0)
+
+            // B's next group takes the lock and finds its copy level: the one after commits on the head.
+            #expect(try await b.addSession(1) == 1)
+            #expect(try await b.addSession(2) == 2)
+            #expect(b.ledger.groupCommits.onHead == 1)
+
+            // A writes session 3's address; B, deciding on its copy, would add it again. The log
+            // refuses the commit on a moved head, and under the lock B's command is refused.
+            #expect(try await a.addSession(3) == 3)
+            await #expect(throws: Refusal.self) { try await b.addSession(3) }
+            #expect(b.ledger.groupCommits.ranAgain == 2)
+            #expect(try await record.head().position == 5)
+            #expect(try await record.events(after: 0, limit: 10).map(\.stream) == [stream, stream, "session-1", "session-2", "session-3"])
+            #expect(try await record.verify().isValid)
+            // Both copies brought level (a refused group keeps nothing on the copy, what it copied in included).
+            _ = try await a.session(1)
+            _ = try await b.session(1)
+            #expect(try a.ledger.projectionChecksum() == b.ledger.projectionChecksum())
+        }
+    }
+
     @Test("after the server ends every connection (as a restart or a failover behind one address does), the next write and read open new ones")
     func lostConnectionsAreOpenedAgain() async throws {
         try await Self.withNodes(2) { nodes, record, url in
@@ -267,7 +323,8 @@ struct FollowingPostgresTests {
                     try await PostgresCluster.shared().psql(
                         """
                         SELECT count(*) FROM pg_stat_activity
-                        WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%log_lock_and_tail%'
+                        WHERE datname = current_database() AND wait_event_type = 'Lock'
+                          AND (query LIKE '%log_lock_and_tail%' OR query LIKE '%log_commit_on_head%')
                         """,
                         database: database) != "0"
                 }

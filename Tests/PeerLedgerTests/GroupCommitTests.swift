@@ -260,6 +260,9 @@ struct WriterHold {
     /// following a log of record, under the record's lock, as its commands run).
     static func start(_ ledger: Ledger) async throws -> WriterHold {
         let flags = HandOff()
+        // On a following ledger, the holder locks the record's head before it runs, as a group
+        // does after another node wrote (alone, a node runs on its copy and commits on the head).
+        ledger.lockRecordForNextGroup()
         let task = Task.detached {
             _ = try await ledger.writeInGroup(EventMetadata(actor: "holder"), record: ledger.logOfRecord) { tx in
                 flags.entered.store(true, ordering: .releasing)

@@ -61,6 +61,19 @@ final class GroupCommit: Sendable {
     }
 
     private let state = Mutex(State())
+    /// Whether the next group on a ledger following a record runs on the copy as it stands and
+    /// commits on its head in one call (`LogOfRecord.commit(_:onHead:)`), rather than locking the
+    /// record's head first: while the copy was level at the last lock, as for a node writing
+    /// alone. A group that finds the head moved runs again under the lock, and groups take the
+    /// lock until one finds the copy level again, so nodes writing at once do not each run their
+    /// groups twice.
+    private let decidesOnHead = Atomic<Bool>(true)
+
+    /// Makes the next following group lock the record's head before its commands run (tests hold
+    /// the record's lock with it).
+    func lockRecordForNextGroup() {
+        decidesOnHead.store(false, ordering: .relaxed)
+    }
     private let statistics = Mutex(GroupCommitStatistics())
 
     /// Takes the writer for a lone command when nothing is in flight or queued; the caller then
@@ -91,8 +104,8 @@ final class GroupCommit: Sendable {
     }
 
     /// The commit of a transaction of `commands` commands (a lone command is a group of one).
-    func record(commands: Int) {
-        statistics.withLock { $0.add(group: commands) }
+    func record(commands: Int, onHead: Bool = false) {
+        statistics.withLock { $0.add(group: commands, onHead: onHead) }
     }
 
     /// The groups committed so far.
@@ -140,7 +153,7 @@ final class GroupCommit: Sendable {
     /// one round of the record's lock and one commit there for the whole group. Commands only
     /// read the record while they run, so a command rolled back to its savepoint leaves nothing
     /// there.
-    private func commit(_ group: [Command], _ db: Database) -> (answer: () -> Void, leftOver: [Command]) {
+    private func commit(_ group: [Command], _ db: Database, underLock: Bool = false) -> (answer: () -> Void, leftOver: [Command]) {
         guard let first = group.first else { return ({}, []) }
         // Commands for a record and for the file alone (queued before `follow`) are not mixed.
         let followed = first.record
@@ -156,16 +169,27 @@ final class GroupCommit: Sendable {
         }
         var start: Int64 = 0
         var group = group
+        // The copy's head when the group runs on it as it stands, to commit on (no lock taken);
+        // otherwise the record whose head the group holds locked.
+        var onHead: LogHead?
+        var locked: (any LogOfRecord)?
         if let followed {
             do {
-                start = try Ledger.lockAndLevel(db, followed)
+                if !underLock, decidesOnHead.load(ordering: .relaxed) {
+                    onHead = try Ledger.copyHead(db)
+                    start = onHead?.position ?? 0
+                } else {
+                    let (level, wasLevel) = try Ledger.lockAndLevel(db, followed)
+                    (start, locked) = (level, followed)
+                    decidesOnHead.store(wasLevel, ordering: .relaxed)
+                }
             } catch {
                 Self.rollBack(db)
                 return ({ for command in group { command.fail(error) } }, [])
             }
             // The lock was a wait on another node's commit: the commands that queued during it
             // join this group, which has paid for the lock, rather than wait for a lock of their own.
-            group += lateCommands()
+            if locked != nil { group += lateCommands() }
         }
         let alone = group.count == 1
         var ran: [Ran] = []
@@ -174,25 +198,28 @@ final class GroupCommit: Sendable {
             do {
                 if !alone { try db.cachedStatement(sql: "SAVEPOINT command").execute() }
             } catch {
-                return lose(ran, to: error, db, followed, leaving: group[index...])
+                return lose(ran, to: error, db, locked, leaving: group[index...])
             }
             let outcome = command.run(db)
             ran.append(outcome)
             if let error = outcome.error, !Self.inTransaction(db) {
                 // SQLite gave the whole transaction up under this command (an I/O error, a full
                 // disk): the commands before it lost their work with it.
-                return lose(ran, to: error, db, followed, leaving: group[(index + 1)...])
+                return lose(ran, to: error, db, locked, leaving: group[(index + 1)...])
             }
             guard !alone else { continue }
             do {
                 if outcome.error != nil { try db.cachedStatement(sql: "ROLLBACK TRANSACTION TO SAVEPOINT command").execute() }
                 try db.cachedStatement(sql: "RELEASE SAVEPOINT command").execute()
             } catch {
-                return lose(ran, to: error, db, followed, leaving: group[(index + 1)...])
+                return lose(ran, to: error, db, locked, leaving: group[(index + 1)...])
             }
         }
-        guard ran.contains(where: { $0.error == nil }) else {
-            followed?.rollback()
+        let anyKept = ran.contains { $0.error == nil }
+        // Refusals decided on a copy as it stood are answered once the record's head is known to
+        // be that copy's: a group of them commits nothing on the head, to check it.
+        guard anyKept || onHead != nil else {
+            locked?.rollback()
             Self.rollBack(db)
             return ({ for outcome in ran { outcome.answer(nil) } }, [])
         }
@@ -203,13 +230,29 @@ final class GroupCommit: Sendable {
                 var commit = RecordCommit()
                 for outcome in ran where outcome.error == nil { commit.add(outcome.forRecord) }
                 commit.events = try Array(SQLiteLog.events(db, after: start))
-                try followed.commit(commit)
+                if let onHead {
+                    guard try followed.commit(commit, onHead: onHead) else {
+                        // Another node moved the record after the copy's head: what the commands
+                        // decided on the copy may not hold. The group runs again, under the lock,
+                        // on the copy brought level; its callers hear only that run's answers.
+                        Self.rollBack(db)
+                        decidesOnHead.store(false, ordering: .relaxed)
+                        statistics.withLock { $0.ranAgain += 1 }
+                        return self.commit(group, db, underLock: true)
+                    }
+                } else {
+                    try followed.commit(commit)
+                }
             }
         } catch {
-            return lose(ran, to: error, db, followed, leaving: [])
+            return lose(ran, to: error, db, locked, leaving: [])
         }
         if followed != nil {
             // The record holds the group durably: the callers hear their answers whatever the file says.
+            guard anyKept else {
+                Self.rollBack(db)
+                return ({ for outcome in ran { outcome.answer(nil) } }, [])
+            }
             Ledger.commitCopy(db)
         } else {
             do {
@@ -218,7 +261,7 @@ final class GroupCommit: Sendable {
                 return lose(ran, to: error, db, nil, leaving: [])
             }
         }
-        record(commands: group.count)
+        record(commands: group.count, onHead: onHead != nil)
         return ({ for outcome in ran { outcome.answer(nil) } }, [])
     }
 
@@ -274,14 +317,21 @@ public struct GroupCommitStatistics: Sendable, Equatable {
     public var commands = 0
     /// The most commands one transaction held.
     public var largestGroup = 0
+    /// On a ledger following a log of record: the groups committed on the record's head as the
+    /// copy stood, without locking it first (`LogOfRecord.commit(_:onHead:)`).
+    public var onHead = 0
+    /// Groups run a second time, under the record's lock, because another node had moved the
+    /// record after the copy's head.
+    public var ranAgain = 0
 
     /// Commands per transaction on average (0 before the first).
     public var commandsPerGroup: Double { groups == 0 ? 0 : Double(commands) / Double(groups) }
 
-    mutating func add(group size: Int) {
+    mutating func add(group size: Int, onHead committedOnHead: Bool) {
         groups += 1
         commands += size
         largestGroup = max(largestGroup, size)
+        if committedOnHead { onHead += 1 }
     }
 }
 

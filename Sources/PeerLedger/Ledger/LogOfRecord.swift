@@ -30,6 +30,13 @@ public protocol LogOfRecord: AnyObject, Sendable {
     /// what the commands kept beside them, and commits. The commands are acknowledged only once
     /// this returns.
     func commit(_ commit: RecordCommit) throws
+    /// Without a transaction open: commits `commit` in one call if the record's head is still
+    /// `head` (a copy's, level at its last commit), holding the head's lock only for that call;
+    /// false, keeping nothing, when the head has moved. True means committed as `commit` means
+    /// it. Also false when an idempotency key it keeps was kept meanwhile by another node (the
+    /// commands read the record's idempotency records outside the lock): run under the lock, the
+    /// commands read that node's answer.
+    func commit(_ commit: RecordCommit, onHead head: LogHead) throws -> Bool
     /// Ends the open transaction without keeping anything.
     func rollback()
     /// Where each subscription's deliveries stand, as the nodes that delivered kept it.
@@ -262,18 +269,24 @@ extension Ledger {
         return tail.events.count
     }
 
+    /// The head of the copy, in the caller's transaction.
+    static func copyHead(_ db: Database) throws -> LogHead {
+        LogHead(position: try SQLiteLog.headPosition(db), hash: try SQLiteLog.lastHash(db) ?? RecordedEvent.genesisHash)
+    }
+
     /// Locks the record's head (`LogOfRecord.lock`) and brings the copy level with it, in the
-    /// caller's transaction; the copy's head position after. The record's transaction is rolled
-    /// back if the copy cannot be brought level.
-    static func lockAndLevel(_ db: Database, _ record: any LogOfRecord) throws -> Int64 {
-        let ours = LogHead(position: try SQLiteLog.headPosition(db), hash: try SQLiteLog.lastHash(db) ?? RecordedEvent.genesisHash)
+    /// caller's transaction: the copy's head position after, and whether it was level already
+    /// (no other writer had moved the record). The record's transaction is rolled back if the
+    /// copy cannot be brought level.
+    static func lockAndLevel(_ db: Database, _ record: any LogOfRecord) throws -> (start: Int64, wasLevel: Bool) {
+        let ours = try copyHead(db)
         // The lock hands back the record's head with what follows the copy's: a copy already
         // level (a node's own last command, a read's catch-up) finds nothing to copy, and one
         // behind (another node wrote) copies in what came with the lock.
         let (head, tail) = try record.lock(readingAfter: ours.position, limit: copyBatch)
         do {
             if ours != head, try copyIn(db, tail) == copyBatch { try copyLevel(db, record) }
-            return try SQLiteLog.headPosition(db)
+            return (try SQLiteLog.headPosition(db), ours == head)
         } catch {
             record.rollback()
             throw error
@@ -294,7 +307,7 @@ extension Ledger {
         try db.cachedStatement(sql: "BEGIN IMMEDIATE TRANSACTION").execute()
         let value: T
         do {
-            let start = try lockAndLevel(db, record)
+            let start = try lockAndLevel(db, record).start
             do {
                 let transaction = try LedgerTransaction(db: db, metadata: metadata, recordedAt: clock.now(), ids: ids)
                 transaction.record = record
