@@ -117,8 +117,11 @@ extension PostgresEventStore: LogOfRecord {
     }
 
     public func idempotencyRecord(actor: String, key: String) throws -> (fingerprint: String, answer: String)? {
-        guard let row = try execute("SELECT fingerprint, answer FROM idempotency_keys WHERE actor = \(actor) AND key = \(key)").first
-        else { return nil }
+        let query: PostgresQuery = "SELECT fingerprint, answer FROM idempotency_keys WHERE actor = \(actor) AND key = \(key)"
+        // Read outside a transaction too, by a group deciding on its copy before a commit on the
+        // head: a lost connection is then opened again, as for a catch-up.
+        let rows = transactionOpen.withLock({ $0 }) ? try execute(query) : try onLiveWriter { try execute(query) }
+        guard let row = rows.first else { return nil }
         let (fingerprint, answer) = try row.decode((String, String).self)
         return (fingerprint, answer)
     }

@@ -134,6 +134,45 @@ struct FollowingPostgresTests {
         }
     }
 
+    @Test("a commit on the head keeps everything when the head is the one named, and nothing when the head has moved or one of its idempotency keys is kept already")
+    func aCommitOnTheHeadKeepsAllOrNothing() async throws {
+        try await Self.withNodes(0) { _, record, _ in
+            // Two chained events as a copy records them.
+            let copy = try Ledger.inMemory()
+            var events: [RecordedEvent] = []
+            for participant in [41, 42] {
+                events.append(try await copy.write(EventMetadata(actor: "test")) { tx in
+                    try tx.append(
+                        .peerStatusReset(PeerStatusReset(participantID: Int64(participant), publicID: 1)),
+                        to: Peer.stream(participant: Int64(participant), exchange: 1), expecting: .noStream)
+                })
+            }
+            func commit(_ event: RecordedEvent, key: String, secret: String) -> RecordCommit {
+                var commit = RecordCommit()
+                commit.events = [event]
+                commit.secrets = [(ref: "ref-\(secret)", value: secret)]
+                commit.idempotency = [IdempotencyRecord(actor: "test", key: key, fingerprint: "f", answer: "{}", position: event.position)]
+                return commit
+            }
+            let genesis = LogHead(position: 0, hash: RecordedEvent.genesisHash)
+            let first = LogHead(position: 1, hash: events[0].hash)
+
+            #expect(try record.commit(commit(events[0], key: "k-1", secret: "s-1"), onHead: genesis))
+            // The head named is no longer the log's.
+            #expect(try record.commit(commit(events[1], key: "k-2", secret: "s-2"), onHead: genesis) == false)
+            // The head is right, but another commit kept this idempotency key.
+            #expect(try record.commit(commit(events[1], key: "k-1", secret: "s-2"), onHead: first) == false)
+            #expect(try await record.head() == first)
+            #expect(try await record.allSecrets().map(\.value) == ["s-1"])
+
+            #expect(try record.commit(commit(events[1], key: "k-2", secret: "s-2"), onHead: first))
+            #expect(try await record.events(after: 0, limit: 10).map(\.hash) == events.map(\.hash))
+            #expect(try await record.allSecrets().map(\.value) == ["s-1", "s-2"])
+            #expect(try record.idempotencyRecord(actor: "test", key: "k-2")?.fingerprint == "f")
+            #expect(try await record.verify().isValid)
+        }
+    }
+
     @Test("after the server ends every connection (as a restart or a failover behind one address does), the next write and read open new ones")
     func lostConnectionsAreOpenedAgain() async throws {
         try await Self.withNodes(2) { nodes, record, url in

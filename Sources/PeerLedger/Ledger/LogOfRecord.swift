@@ -24,7 +24,8 @@ public protocol LogOfRecord: AnyObject, Sendable {
     /// At most `limit` events after `position` (a copy's head), with the secrets kept with them:
     /// in the open transaction after `lock`, otherwise on their own (bringing a copy level before a read).
     func tail(after position: Int64, limit: Int) throws -> RecordTail
-    /// The first answer kept for `key` by `actor`, in the open transaction.
+    /// The first answer kept for `key` by `actor`: in the open transaction after `lock`, otherwise
+    /// as committed now (a group deciding on its copy before `commit(_:onHead:)`).
     func idempotencyRecord(actor: String, key: String) throws -> (fingerprint: String, answer: String)?
     /// Appends `commit`'s events (a command's or a group's, as the copy recorded them), keeps
     /// what the commands kept beside them, and commits. The commands are acknowledged only once
