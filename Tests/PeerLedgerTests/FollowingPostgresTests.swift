@@ -114,18 +114,23 @@ struct FollowingPostgresTests {
             #expect(b.ledger.groupCommits.ranAgain == 1)
             #expect(b.ledger.groupCommits.onHead == 0)
 
-            // B's next group takes the lock and finds its copy level: the one after commits on the head.
+            // After a moved head B's groups lock first, until two in a row find its copy level
+            // (the backoff); the one after commits on the head.
             #expect(try await b.addSession(1) == 1)
             #expect(try await b.addSession(2) == 2)
+            #expect(b.ledger.groupCommits.onHead == 0)
+            #expect(try await b.addSession(3) == 3)
             #expect(b.ledger.groupCommits.onHead == 1)
 
-            // A writes session 3's address; B, deciding on its copy, would add it again. The log
+            // A writes session 4's address; B, deciding on its copy, would add it again. The log
             // refuses the commit on a moved head, and under the lock B's command is refused.
-            #expect(try await a.addSession(3) == 3)
-            await #expect(throws: Refusal.self) { try await b.addSession(3) }
+            #expect(try await a.addSession(4) == 4)
+            await #expect(throws: Refusal.self) { try await b.addSession(4) }
             #expect(b.ledger.groupCommits.ranAgain == 2)
-            #expect(try await record.head().position == 5)
-            #expect(try await record.events(after: 0, limit: 10).map(\.stream) == [stream, stream, "session-1", "session-2", "session-3"])
+            #expect(try await record.head().position == 6)
+            #expect(
+                try await record.events(after: 0, limit: 10).map(\.stream)
+                    == [stream, stream, "session-1", "session-2", "session-3", "session-4"])
             #expect(try await record.verify().isValid)
             // Both copies brought level (a refused group keeps nothing on the copy, what it copied in included).
             _ = try await a.session(1)

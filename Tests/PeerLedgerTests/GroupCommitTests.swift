@@ -235,6 +235,34 @@ struct GroupCommitTests {
         // On a single processor every command waits for a group (`Ledger.writesOnCallerThread`).
         #expect(t.ledger.queuedWrites.load(ordering: .relaxed) == (Ledger.writesOnCallerThread ? 0 : 2))
     }
+
+    @Test("a following ledger commits on the log's head until the head moves, then locks first until as many locks as its backoff find the copy level; the backoff doubles with each moved head and resets on a commit on the head")
+    func headModeBacksOffAfterAMovedHead() {
+        var mode = HeadMode()
+        #expect(mode.decidesOnHead)
+        mode.headMoved()
+        // The group run again under the lock found another node's events.
+        mode.locked(foundLevel: false)
+        #expect(mode.lockedGroupsLeft == 2)
+        mode.locked(foundLevel: true)
+        #expect(!mode.decidesOnHead)
+        // Another node's events under a lock leave at least one level lock to go.
+        mode.locked(foundLevel: false)
+        #expect(mode.lockedGroupsLeft == 1)
+        mode.locked(foundLevel: true)
+        #expect(mode.decidesOnHead)
+        // Moved again before a commit on the head: the backoff doubles.
+        mode.headMoved()
+        #expect(mode.lockedGroupsLeft == 4)
+        for _ in 0..<4 { mode.locked(foundLevel: true) }
+        #expect(mode.decidesOnHead)
+        mode.committedOnHead()
+        mode.headMoved()
+        #expect(mode.lockedGroupsLeft == 2)
+        // The backoff stops growing at 256 groups.
+        for _ in 0..<20 { mode.headMoved() }
+        #expect(mode.lockedGroupsLeft == 256)
+    }
 }
 
 /// Starts `work` (a write) and returns once it is queued behind the writer, so writes queued one

@@ -63,17 +63,15 @@ final class GroupCommit: Sendable {
     private let state = Mutex(State())
     /// Whether the next group on a ledger following a record runs on the copy as it stands and
     /// commits on its head in one call (`LogOfRecord.commit(_:onHead:)`), rather than locking the
-    /// record's head first: while the copy was level at the last lock, as for a node writing
-    /// alone. A group that finds the head moved runs again under the lock, and groups take the
-    /// lock until one finds the copy level again, so nodes writing at once do not each run their
-    /// groups twice.
-    private let decidesOnHead = Atomic<Bool>(true)
+    /// record's head first (`HeadMode`).
+    private let headMode = Mutex(HeadMode())
 
     /// Makes the next following group lock the record's head before its commands run (tests hold
     /// the record's lock with it).
     func lockRecordForNextGroup() {
-        decidesOnHead.store(false, ordering: .relaxed)
+        headMode.withLock { $0.lockedGroupsLeft = max($0.lockedGroupsLeft, 1) }
     }
+
     private let statistics = Mutex(GroupCommitStatistics())
 
     /// Takes the writer for a lone command when nothing is in flight or queued; the caller then
@@ -175,13 +173,13 @@ final class GroupCommit: Sendable {
         var locked: (any LogOfRecord)?
         if let followed {
             do {
-                if !underLock, decidesOnHead.load(ordering: .relaxed) {
+                if !underLock, headMode.withLock({ $0.decidesOnHead }) {
                     onHead = try Ledger.copyHead(db)
                     start = onHead?.position ?? 0
                 } else {
                     let (level, wasLevel) = try Ledger.lockAndLevel(db, followed)
                     (start, locked) = (level, followed)
-                    decidesOnHead.store(wasLevel, ordering: .relaxed)
+                    headMode.withLock { $0.locked(foundLevel: wasLevel) }
                 }
             } catch {
                 Self.rollBack(db)
@@ -236,7 +234,7 @@ final class GroupCommit: Sendable {
                         // decided on the copy may not hold. The group runs again, under the lock,
                         // on the copy brought level; its callers hear only that run's answers.
                         Self.rollBack(db)
-                        decidesOnHead.store(false, ordering: .relaxed)
+                        headMode.withLock { $0.headMoved() }
                         statistics.withLock { $0.ranAgain += 1 }
                         return self.commit(group, db, underLock: true)
                     }
@@ -261,6 +259,7 @@ final class GroupCommit: Sendable {
                 return lose(ran, to: error, db, nil, leaving: [])
             }
         }
+        if onHead != nil { headMode.withLock { $0.committedOnHead() } }
         record(commands: group.count, onHead: onHead != nil)
         return ({ for outcome in ran { outcome.answer(nil) } }, [])
     }
@@ -305,6 +304,35 @@ final class GroupCommit: Sendable {
         // Whatever failed is the error that tells what happened; a rollback of a transaction
         // SQLite already gave up has nothing to say.
         try? db.rollback()
+    }
+}
+
+/// When a following ledger's groups decide on the copy as it stands and commit on the record's
+/// head, and when they lock the head first. On the head while the copy was level at the last lock
+/// (a node writing alone). A group that finds the head moved (another node wrote) runs again
+/// under the lock, and the groups after it lock first until as many of them in a row as the
+/// backoff says have found the copy level; each moved head doubles the backoff (up to 256), each
+/// commit on the head resets it. Nodes writing at once thus rarely run a group twice, and a node
+/// left alone is back on the head after a lock or two.
+struct HeadMode {
+    /// Locked groups that must find the copy level before a group commits on the head again.
+    var lockedGroupsLeft = 0
+    /// How many such groups the next moved head asks for, halved.
+    var backoff = 1
+
+    var decidesOnHead: Bool { lockedGroupsLeft == 0 }
+
+    mutating func locked(foundLevel: Bool) {
+        lockedGroupsLeft = foundLevel ? max(0, lockedGroupsLeft - 1) : max(lockedGroupsLeft, 1)
+    }
+
+    mutating func headMoved() {
+        backoff = min(backoff * 2, 256)
+        lockedGroupsLeft = backoff
+    }
+
+    mutating func committedOnHead() {
+        backoff = 1
     }
 }
 

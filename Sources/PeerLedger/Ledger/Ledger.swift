@@ -232,7 +232,7 @@ public final class Ledger: Sendable {
     /// Who holds the writer and the commands waiting for it (see `write`).
     private let groups = GroupCommit()
     /// Makes the next group on a following ledger lock the record's head before its commands
-    /// run, as it does after another node moved the record (`GroupCommit.decidesOnHead`).
+    /// run, as it does after another node moved the record (`HeadMode`).
     func lockRecordForNextGroup() { groups.lockRecordForNextGroup() }
     /// How many `write`s found another in flight and waited for a group (tests read it).
     let queuedWrites = Atomic<Int>(0)
