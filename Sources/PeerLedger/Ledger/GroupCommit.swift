@@ -227,7 +227,7 @@ final class GroupCommit: Sendable {
             if let followed {
                 var commit = RecordCommit()
                 for outcome in ran where outcome.error == nil { commit.add(outcome.forRecord) }
-                commit.events = try Array(SQLiteLog.events(db, after: start))
+                commit.events = try SQLiteLog.eventsAfter(db, start)
                 if let onHead {
                     guard try followed.commit(commit, onHead: onHead) else {
                         // Another node moved the record after the copy's head: what the commands

@@ -315,7 +315,7 @@ extension Ledger {
                 value = try body(transaction)
                 try transaction.finish()
                 var commit = transaction.forRecord
-                commit.events = try Array(SQLiteLog.events(db, after: start))
+                commit.events = try SQLiteLog.eventsAfter(db, start)
                 try record.commit(commit)
             } catch {
                 record.rollback()

@@ -56,6 +56,16 @@ enum SQLiteLog {
         ).map(RecordedEvent.init(row:))
     }
 
+    /// Every event after `start`, read whole with a statement the connection keeps prepared: what
+    /// a following ledger's command or group hands the log of record (preparing the statement
+    /// took as long as reading a command's events).
+    static func eventsAfter(_ db: Database, _ start: Int64) throws -> [RecordedEvent] {
+        try Row.fetchAll(
+            db.cachedStatement(sql: "SELECT \(RecordedEvent.columns) FROM events WHERE position > ? ORDER BY position"),
+            arguments: [start]
+        ).map(RecordedEvent.init(row:))
+    }
+
     /// Hands every event after `start` (and up to `end`, when given) to `body`, whole, in order.
     static func forEach(
         _ db: Database, after start: Int64 = 0, through end: Int64? = nil, _ body: (RecordedEvent) throws -> Void
