@@ -178,6 +178,38 @@ struct FollowingPostgresTests {
         }
     }
 
+    @Test("a commit on the head whose connection the server ends while it waits is settled under the lock on a new connection, and the command runs again there once")
+    func aCommitOnTheHeadLostWithItsConnectionIsSettled() async throws {
+        try await Self.withNodes(1) { nodes, record, url in
+            let node = nodes[0]
+            let database = String(url.split(separator: "/").last?.split(separator: "?").first ?? "")
+            // Another writer holds the log's head: the node's call waits for it.
+            _ = try record.lock()
+            let write = Task { try await node.addSession(1) }
+            let waiting = """
+                SELECT count(*) FROM pg_stat_activity
+                WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%log_commit_on_head%'
+                """
+            try await waitUntil("the node's call to wait for the head's lock", within: .seconds(60), every: .milliseconds(50)) {
+                try await PostgresCluster.shared().psql(waiting, database: database) == "1"
+            }
+            let ended = try await PostgresCluster.shared().psql(
+                """
+                SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+                WHERE datname = current_database() AND query LIKE '%log_commit_on_head%' AND pid <> pg_backend_pid()
+                """,
+                database: database)
+            #expect(ended == "1")
+            record.rollback()
+
+            // Nothing of the call was kept: the command ran again under the lock, once.
+            #expect(try await write.value == 1)
+            #expect(node.ledger.groupCommits.ranAgain == 1)
+            #expect(try await record.events(after: 0, limit: 10).map(\.stream) == ["session-1"])
+            #expect(try await record.verify().isValid)
+        }
+    }
+
     @Test("after the server ends every connection (as a restart or a failover behind one address does), the next write and read open new ones")
     func lostConnectionsAreOpenedAgain() async throws {
         try await Self.withNodes(2) { nodes, record, url in
