@@ -2,8 +2,9 @@
 --
 -- A node alone on the log (or writing while the others are idle) decided each command under a
 -- lock it took for nothing: `BEGIN`, `log_lock_and_tail`, `log_append` and `COMMIT`, four round
--- trips while the head stays locked. When its copy was level at its last commit, a node now runs
--- the command on its copy at once and hands the record one `CALL log_commit_on_head`: it locks
+-- trips, the head locked through the last three. While no other node moves the head (`HeadMode`
+-- in GroupCommit.swift says when a node expects so), a node now runs the command on its copy at
+-- once and hands the record one `CALL log_commit_on_head`: it locks
 -- the head, and commits the events with the secrets and mail kept beside them only when the head
 -- is still the copy's (position and hash); otherwise it keeps nothing, and the node runs the
 -- command again under the lock (`Ledger.lockAndLevel`), on its copy brought level.
