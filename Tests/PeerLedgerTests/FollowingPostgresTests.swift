@@ -139,6 +139,31 @@ struct FollowingPostgresTests {
         }
     }
 
+    @Test("a lone command refused after it appended on a node's copy leaves nothing on the log when its group checks the head")
+    func aLoneRefusedCommandKeepsNothingOnTheHead() async throws {
+        try await Self.withNodes(1) { nodes, record, _ in
+            let node = nodes[0]
+            let stream = Peer.stream(participant: 77, exchange: 1)
+            let appendsThenRefuses: @Sendable (LedgerTransaction) throws -> Int64 = { tx in
+                try tx.append(.peerStatusReset(PeerStatusReset(participantID: 77, publicID: 1)), to: stream, expecting: .noStream)
+                throw Refusal("refused on purpose")
+            }
+            do {
+                _ = try await node.ledger.write(EventMetadata(actor: "test"), appendsThenRefuses)
+                Issue.record("the refused command was answered as done")
+            } catch let refusal as Refusal {
+                #expect(refusal == Refusal("refused on purpose"))
+            }
+            #expect(try await record.head().position == 0)
+            #expect(try await record.events(after: 0, limit: 10).isEmpty)
+            #expect(try node.ledger.verify().events == 0)
+            // The next command is the log's first event.
+            #expect(try await node.addSession(1) == 1)
+            #expect(try await record.events(after: 0, limit: 10).map(\.stream) == ["session-1"])
+            #expect(node.ledger.groupCommits.onHead == 1)
+        }
+    }
+
     @Test("a commit on the head keeps everything when the head is the one named, and nothing when the head has moved or one of its idempotency keys is kept already")
     func aCommitOnTheHeadKeepsAllOrNothing() async throws {
         try await Self.withNodes(0) { _, record, _ in

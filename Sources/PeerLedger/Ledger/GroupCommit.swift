@@ -227,7 +227,9 @@ final class GroupCommit: Sendable {
             if let followed {
                 var commit = RecordCommit()
                 for outcome in ran where outcome.error == nil { commit.add(outcome.forRecord) }
-                commit.events = try SQLiteLog.eventsAfter(db, start)
+                // A lone command is not in a savepoint: refused, its events are still in the
+                // copy's transaction, and none of them may reach the record.
+                commit.events = anyKept ? try SQLiteLog.eventsAfter(db, start) : []
                 if let onHead {
                     guard try followed.commit(commit, onHead: onHead) else {
                         // Another node moved the record after the copy's head: what the commands
