@@ -122,8 +122,8 @@ struct FollowingPostgresTests {
             #expect(try await b.addSession(3) == 3)
             #expect(b.ledger.groupCommits.onHead == 1)
 
-            // A writes session 4's address; B, deciding on its copy, would add it again. The log
-            // refuses the commit on a moved head, and under the lock B's command is refused.
+            // A adds a peer address; B, deciding on its copy, would add the same address again.
+            // The log refuses the commit on a moved head, and under the lock B's command is refused.
             #expect(try await a.addSession(4) == 4)
             await #expect(throws: Refusal.self) { try await b.addSession(4) }
             #expect(b.ledger.groupCommits.ranAgain == 2)
