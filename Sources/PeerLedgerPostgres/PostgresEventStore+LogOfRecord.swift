@@ -44,11 +44,16 @@ extension PostgresEventStore: LogOfRecord {
     public func tail(after position: Int64, limit: Int) throws -> RecordTail {
         // One statement, since each is a round trip of its own (postgres-nio sends a connection's
         // next statement once the last is answered).
-        let query: PostgresQuery = "SELECT * FROM log_tail(\(position), \(Int64(max(1, limit))))"
-        guard !transactionOpen.withLock({ $0 }) else { return try Self.tail(try execute(query), after: 0) }
-        // A catch-up outside a command's transaction may open a lost connection again, and runs
-        // once more on a new one when the loss shows only now (reads change nothing).
-        return try onLiveWriter { try Self.tail(try execute(query), after: 0) }
+        try Self.tail(try read(onWriter: "SELECT * FROM log_tail(\(position), \(Int64(max(1, limit))))"), after: 0)
+    }
+
+    /// Runs a read on the writer's connection: in the open transaction, or outside one (a
+    /// catch-up, a group deciding on its copy before a commit on the head), where it may open a
+    /// lost connection again and runs once more on a new one when the loss shows only now
+    /// (reads change nothing).
+    private func read(onWriter query: PostgresQuery) throws -> PostgresQueryResult {
+        guard !transactionOpen.withLock({ $0 }) else { return try execute(query) }
+        return try onLiveWriter { try execute(query) }
     }
 
     /// The tail the rows of `log_tail` give, its columns after the first `skipped` of each row:
@@ -118,10 +123,7 @@ extension PostgresEventStore: LogOfRecord {
 
     public func idempotencyRecord(actor: String, key: String) throws -> (fingerprint: String, answer: String)? {
         let query: PostgresQuery = "SELECT fingerprint, answer FROM idempotency_keys WHERE actor = \(actor) AND key = \(key)"
-        // Read outside a transaction too, by a group deciding on its copy before a commit on the
-        // head: a lost connection is then opened again, as for a catch-up.
-        let rows = transactionOpen.withLock({ $0 }) ? try execute(query) : try onLiveWriter { try execute(query) }
-        guard let row = rows.first else { return nil }
+        guard let row = try read(onWriter: query).first else { return nil }
         let (fingerprint, answer) = try row.decode((String, String).self)
         return (fingerprint, answer)
     }
@@ -174,7 +176,7 @@ extension PostgresEventStore: LogOfRecord {
         }
         // Never sent twice: a call that may have committed is settled, not repeated.
         try reopenWriterIfLost()
-        let connection = writerConnection
+        let connection = writer
         do {
             guard let row = try execute(Self.commitOnHead(commit, head)).first else {
                 throw PostgresStoreError(message: "log_commit_on_head answered no row")
@@ -195,14 +197,10 @@ extension PostgresEventStore: LogOfRecord {
     /// counts as not made, as it kept nothing.
     private func settledAfterLoss(_ first: RecordedEvent?) throws -> Bool {
         guard let first else { return false }
-        let rows = try begin(then: [
-            "SELECT position FROM log_head FOR UPDATE",
-            // A statement of its own: its snapshot is taken once the lock is held.
-            "SELECT hash FROM events WHERE position = \(first.position)",
-        ])
+        // The lock and the read after it, as a node's group takes them (`log_lock_and_tail`).
+        let (_, tail) = try lock(readingAfter: first.position - 1, limit: 1)
         rollback()
-        guard let hash = try rows[1].first?.decode(String.self) else { return false }
-        return hash == first.hash
+        return tail.events.first?.hash == first.hash
     }
 
     /// The call that commits `commit` if the head is `head` (`Migrations/postgres/0011_commit_on_head.sql`).

@@ -112,9 +112,8 @@ public final class PostgresEventStore: EventStore {
         var answers: AnswerWait
     }
 
-    private var writer: PostgresConnection { writerLink.withLock { $0.connection } }
-    /// The writer's connection now, to tell afterwards whether a call's failure was its loss (`ended`).
-    var writerConnection: PostgresConnection { writer }
+    /// The writer's connection now (also to tell afterwards whether a call's failure was its loss, `ended`).
+    var writer: PostgresConnection { writerLink.withLock { $0.connection } }
     private var answers: AnswerWait { writerLink.withLock { $0.answers } }
 
     /// Opens the writer's connection again when the server ended it: PostgreSQL restarted, a
