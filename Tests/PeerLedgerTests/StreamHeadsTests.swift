@@ -7,7 +7,7 @@ import Testing
 @testable import PeerLedgerDomain
 import PeerLedgerTestSupport
 
-/// The log's per-stream bookkeeping (migration 0006): `stream_heads` and
+/// The log's per-stream bookkeeping (migrations 0006 and 0012): `stream_heads` and
 /// `events.previous_in_stream`, kept by SQLite triggers instead of a stream index.
 @Suite("Stream heads and links")
 struct StreamHeadsTests {
@@ -92,6 +92,10 @@ struct StreamHeadsTests {
             try executeRaw(t.ledger, "INSERT INTO stream_heads (stream, version, position) VALUES ('session-9', 1, 6)")
         }
         #expect(invented?.message == message)
+        let misnamed = #expect(throws: DatabaseError.self) {
+            try executeRaw(t.ledger, "UPDATE stream_heads SET version = 4 WHERE stream = 'session-1'")
+        }
+        #expect(misnamed?.message == message)
         let gone = #expect(throws: DatabaseError.self) { try executeRaw(t.ledger, "DELETE FROM stream_heads WHERE stream = 'session-3'") }
         #expect(gone?.message == "stream_heads: DELETE refused (a stream, once begun, is never gone)")
         #expect(try Self.heads(t.ledger) == ["session-1 v3 @6", "session-2 v2 @5", "session-3 v1 @3"])
