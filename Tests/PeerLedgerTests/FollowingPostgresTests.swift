@@ -761,11 +761,11 @@ struct FollowingPostgresTests {
         }
     }
 
-    @Test("a file holding an event the log of record lacks is refused as a copy of it")
+    @Test("a file holding an event the log of record lacks is refused as a copy of it, and its commits still wait for the disk")
     func aDivergedFileIsRefused() async throws {
         try await Self.withNodes(1) { nodes, _, _ in
             _ = try await nodes[0].addSession(1)
-            let stray = try Ledger.inMemory()
+            let stray = try Ledger.open(at: temporaryDatabasePath())
             _ = try await stray.write(EventMetadata(actor: "test")) { transaction in
                 try transaction.addSession([
                     .source_asn: "8038", .source_ipaddr: "1.2.3.5", .resource_id: "422", .public_id: "1", .peer_asn: "20940",
@@ -775,6 +775,9 @@ struct FollowingPostgresTests {
             await #expect(throws: LogOfRecordError(
                 description: "the ledger file's event at position 1 is not the log of record's: the file is not a copy of it")
             ) { try await stray.follow(nodes[0].store) }
+            // Following began by letting the copy's commits skip the disk; refused, the file is its own again.
+            let synchronous = try await stray.database.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") }
+            #expect(synchronous == 2)
         }
     }
 }

@@ -134,6 +134,12 @@ extension Ledger {
     public func follow(_ record: any LogOfRecord) async throws {
         followed.withLock { $0 = FollowedRecord(record) }
         do {
+            // The file is a copy from here on: the record keeps every acknowledged command durably
+            // (it commits first), and a copy that lost its last commits to a power cut copies them
+            // in again when it next follows. So the copy's commits, the first copy's batches
+            // included, need not wait for the disk: WAL with `synchronous=NORMAL` keeps the file
+            // whole and loses at most a suffix.
+            try await database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
             try await copyLogFirst(from: record)
             let since = clock.now().iso8601
             try await database.write { db in
@@ -144,14 +150,11 @@ extension Ledger {
                         """,
                     arguments: [record.location, since])
             }
-            // The file is a copy now: the record keeps every acknowledged command durably (it
-            // commits first), and a copy that lost its last commits to a power cut copies them
-            // in again when it next follows. So the copy's commits need not wait for the disk:
-            // WAL with `synchronous=NORMAL` keeps the file whole and loses at most a suffix.
-            try await database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
             copyOf.withLock { $0 = record.location }
         } catch {
             followed.withLock { $0 = nil }
+            // Not a copy after all (refused, or the record unreachable): its own commits wait for the disk again.
+            try? await database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
             throw error
         }
     }
@@ -169,7 +172,11 @@ extension Ledger {
             let tail = try await next.value
             let full = tail.events.count == Self.copyBatch
             if full, let last = tail.events.last { next = Self.tailOnThread(record, after: last.position) }
-            copied += try await database.write { db in try Self.copyIn(db, tail, projecting: false) }
+            copied += try await database.write { db in
+                // A batch is a bulk transaction: the WAL may grow before it checkpoints, as an import's.
+                try Ledger.setWALCheckpoint(db, forEvents: tail.events.count)
+                return try Self.copyIn(db, tail, projecting: false)
+            }
             if !full { break }
         }
         let pool = database as? DatabasePool
