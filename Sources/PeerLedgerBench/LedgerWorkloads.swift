@@ -225,7 +225,7 @@ public struct LedgerWorkloads {
     }
 
     /// What a lone `peerledger rebuild` reported: events, their rate and its peak memory.
-    struct LoneRebuild {
+    struct LoneRebuild: Sendable {
         var events: Int64
         var eventsPerSecond: Double
         var peakMegabytes: Double
@@ -234,11 +234,12 @@ public struct LedgerWorkloads {
     /// Runs `peerledger rebuild` on its own (this binary as a child process), so the figures are
     /// the command's, not the benchmark's, which holds the world it built. The child prints its
     /// rate and its own peak (VmHWM, which a new program starts afresh), and fails unless its
-    /// projections came out as they were.
-    static func loneRebuild(database: String) throws -> LoneRebuild {
+    /// projections came out as they were. `arguments` follow the database's (`--store URL`: the
+    /// file is a node's copy of that log, made first if it does not exist).
+    static func loneRebuild(database: String, arguments: [String] = []) throws -> LoneRebuild {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        process.arguments = ["rebuild", "--db", database]
+        process.arguments = ["rebuild", "--db", database] + arguments
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
