@@ -41,7 +41,8 @@ public struct VerifyReport: Sendable, Equatable {
 /// heads against the log, and checks that the append-only triggers exist.
 public enum Verifier {
     public static let requiredTriggers = [
-        "events_begin_stream", "events_gap_free", "events_move_stream_head", "events_refuse_delete", "events_refuse_update", "events_stream_link",
+        "events_begin_stream", "events_gap_free", "events_move_stream_head", "events_refuse_delete", "events_refuse_update",
+        "events_stream_link",
         "stream_heads_follow_log_insert", "stream_heads_follow_log_update", "stream_heads_refuse_delete",
     ]
 
