@@ -61,6 +61,12 @@ let package = Package(
             dependencies: [.product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
+        // SQLite's connection switches that C sets through a variadic call Swift cannot make
+        // (`sqlite3_db_config`): the log's triggers switched off for a node's first copy's batches.
+        .target(
+            name: "CSQLiteSwitches",
+            linkerSettings: [.linkedLibrary("sqlite3")]
+        ),
         // The ledger core: the event store and its side tables (secrets, idempotency, API keys,
         // the outbox), projections and their typed queries (the only SQL over projection tables),
         // commands, request mail rendered and enqueued. No HTTP, no API face, no router or mail I/O.
@@ -68,6 +74,7 @@ let package = Package(
             name: "PeerLedger",
             dependencies: [
                 "PeerLedgerDomain",
+                "CSQLiteSwitches",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 // SQLite's C API, for the few reads that take column bytes without a copy.
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),

@@ -175,7 +175,7 @@ extension Ledger {
             copied += try await database.write { db in
                 // A batch is a bulk transaction: the WAL may grow before it checkpoints, as an import's.
                 try Ledger.setWALCheckpoint(db, forEvents: tail.events.count)
-                return try Self.copyIn(db, tail, projecting: false)
+                return try Self.copyIn(db, tail, projecting: false, inBulk: true)
             }
             if !full { break }
         }
@@ -246,10 +246,12 @@ extension Ledger {
 
     /// Appends the record's events to the copy as recorded, keeps their secrets, and applies them
     /// to the projections (unless `projecting` is false: the caller brings them level after),
-    /// in the caller's transaction; refuses a copy that is not a prefix. Returns how many events
-    /// it copied.
+    /// in the caller's transaction; refuses a copy that is not a prefix. `inBulk` appends the
+    /// events with the log's triggers off and their checks made in Swift
+    /// (`SQLiteLog.appendCopied`): for a first copy's batches of thousands, since switching
+    /// triggers prepares the connection's statements again. Returns how many events it copied.
     @discardableResult
-    static func copyIn(_ db: Database, _ tail: RecordTail, projecting: Bool = true) throws -> Int {
+    static func copyIn(_ db: Database, _ tail: RecordTail, projecting: Bool = true, inBulk: Bool = false) throws -> Int {
         let head = try SQLiteLog.headPosition(db)
         if head > 0 {
             let ours = try SQLiteLog.lastHash(db)
@@ -265,8 +267,9 @@ extension Ledger {
         }
         for queued in tail.mail { try Outbox.copyIn(db, queued) }
         guard !tail.events.isEmpty else { return 0 }
+        if inBulk { try SQLiteLog.appendCopied(db, tail.events) }
         for event in tail.events {
-            try SQLiteLog.appendAsRecorded(db, event)
+            if !inBulk { try SQLiteLog.appendAsRecorded(db, event) }
             // What the node that made the command wrote beside the log, and its event carries.
             try APIKeyStore.copyIn(db, event)
             try ConsoleUserStore.copyIn(db, event)

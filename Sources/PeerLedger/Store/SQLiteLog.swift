@@ -1,3 +1,4 @@
+import CSQLiteSwitches
 import GRDB
 import PeerLedgerDomain
 
@@ -92,6 +93,84 @@ enum SQLiteLog {
     static func appendAsRecorded(_ db: Database, _ event: RecordedEvent) throws {
         try event.insert(db)
     }
+
+    /// Appends a batch of another log's events exactly as it recorded them, in the caller's
+    /// transaction, with the log's triggers switched off on this connection for the batch: a
+    /// node's first copy of the log of record (`Ledger.follow`), where they were most of the
+    /// copy's time. What they check is checked here first, for each event, and nothing of the
+    /// batch is kept when one fails (the caller's transaction rolls back):
+    /// - its position follows the last one without a gap (`events_gap_free`);
+    /// - its stream's version follows the stream's head, 1 for a new stream (`events_gap_free`),
+    ///   and it links to the head's position (`events_stream_link`; set here as an append sets it);
+    /// - its `prev_hash` is the hash of the event before it, which no trigger checks.
+    /// Each stream's head is then written once, naming the batch's last event of that stream:
+    /// what `events_begin_stream` and `events_move_stream_head` leave after the batch, and what
+    /// `verify` checks against the log. Only the log and its heads have triggers, so nothing else
+    /// the copy writes in the transaction goes without one.
+    static func appendCopied(_ db: Database, _ events: [RecordedEvent]) throws {
+        guard !events.isEmpty else { return }
+        var position = try headPosition(db)
+        var hash = try lastHash(db) ?? RecordedEvent.genesisHash
+        var heads: [String: (version: Int64, position: Int64)] = [:]
+        try withTriggersOff(db) {
+            for event in events {
+                let head = try heads[event.stream] ?? streamHead(db, event.stream)
+                let version = head?.version ?? 0
+                guard event.position == position + 1, event.streamVersion == version + 1 else {
+                    throw LogOfRecordError(
+                        description: """
+                            the log of record's event at position \(event.position) (\(event.stream), version \
+                            \(event.streamVersion)) does not follow the copy's position \(position) and its stream's \
+                            version \(version) without a gap: the copy was not changed
+                            """)
+                }
+                guard event.prevHash == hash else {
+                    throw LogOfRecordError(
+                        description: """
+                            the log of record's event at position \(event.position) does not link to the hash of the \
+                            event before it: the copy was not changed
+                            """)
+                }
+                try insertCopied.execute(
+                    db, event.position, event.stream, event.streamVersion, event.type, Int64(event.schemaVersion),
+                    event.payload, event.metadata, event.recordedAt, event.prevHash, event.hash, head?.position)
+                heads[event.stream] = (event.streamVersion, event.position)
+                position = event.position
+                hash = event.hash
+            }
+            for (stream, head) in heads { try moveHead.execute(db, stream, head.version, head.position) }
+        }
+    }
+
+    /// A stream's head as `stream_heads` holds it, or nil for a stream without events.
+    private static func streamHead(_ db: Database, _ stream: String) throws -> (version: Int64, position: Int64)? {
+        try readHead.firstRow(db, stream) { columns in
+            guard let version = columns.int64(0), let position = columns.int64(1) else { return nil }
+            return (version, position)
+        } ?? nil
+    }
+
+    /// Runs `body` with this connection's triggers switched off (the other connections keep
+    /// theirs), and on again after, whether it throws or not.
+    private static func withTriggersOff(_ db: Database, _ body: () throws -> Void) throws {
+        guard peerledger_sqlite3_enable_triggers(UnsafeMutableRawPointer(db.sqliteConnection), 0) == 0 else {
+            throw DatabaseError(message: "SQLite did not switch the log's triggers off for a copy's batch")
+        }
+        defer {
+            // The call SQLite has just accepted: only a connection already closed could refuse it.
+            let on = peerledger_sqlite3_enable_triggers(UnsafeMutableRawPointer(db.sqliteConnection), 1)
+            precondition(on == 1, "SQLite did not switch the log's triggers on again")
+        }
+        try body()
+    }
+
+    private static let insertCopied = WriteStatement(
+        "INSERT INTO events (\(RecordedEvent.columns), previous_in_stream) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+    private static let readHead = WriteStatement("SELECT version, position FROM stream_heads WHERE stream = ?")
+    private static let moveHead = WriteStatement("""
+        INSERT INTO stream_heads (stream, version, position) VALUES (?, ?, ?)
+        ON CONFLICT (stream) DO UPDATE SET version = excluded.version, position = excluded.position
+        """)
 
     /// How many secrets, and how many idempotent writes' first answers, the ledger keeps beside
     /// its log: what a backup carries and an export does not.
