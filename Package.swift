@@ -62,7 +62,7 @@ let package = Package(
             swiftSettings: strict
         ),
         // SQLite's connection switches that C sets through a variadic call Swift cannot make
-        // (`sqlite3_db_config`): the log's triggers switched off for a node's first copy's batches.
+        // (`sqlite3_db_config`): the log's triggers switched off for the batches `follow` copies.
         .target(
             name: "CSQLiteSwitches",
             linkerSettings: [.linkedLibrary("sqlite3")]

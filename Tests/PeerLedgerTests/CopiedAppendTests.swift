@@ -7,7 +7,7 @@ import Testing
 @testable import PeerLedgerFixtures
 import PeerLedgerTestSupport
 
-/// A node's first copy of the log of record appends its batches with the log's triggers off and
+/// `Ledger.follow` appends the log of record's batches to a node's copy with the log's triggers off and
 /// their checks made in Swift (`SQLiteLog.appendCopied`). The log, its links and its heads must
 /// come out as appends one by one leave them, a batch that breaks what the triggers guard must
 /// leave nothing, and the triggers must be in force again after either.

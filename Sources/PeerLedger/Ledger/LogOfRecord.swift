@@ -248,7 +248,7 @@ extension Ledger {
     /// to the projections (unless `projecting` is false: the caller brings them level after),
     /// in the caller's transaction; refuses a copy that is not a prefix. `inBulk` appends the
     /// events with the log's triggers off and their checks made in Swift
-    /// (`SQLiteLog.appendCopied`): for a first copy's batches of thousands, since switching
+    /// (`SQLiteLog.appendCopied`): for the batches of thousands `follow` copies, since switching
     /// triggers prepares the connection's statements again. Returns how many events it copied.
     @discardableResult
     static func copyIn(_ db: Database, _ tail: RecordTail, projecting: Bool = true, inBulk: Bool = false) throws -> Int {

@@ -95,9 +95,9 @@ enum SQLiteLog {
     }
 
     /// Appends a batch of another log's events exactly as it recorded them, in the caller's
-    /// transaction, with the log's triggers switched off on this connection for the batch: a
-    /// node's first copy of the log of record (`Ledger.follow`), where they were most of the
-    /// copy's time. What they check is checked here first, for each event, and nothing of the
+    /// transaction, with the log's triggers switched off on this connection for the batch: the
+    /// copy `Ledger.follow` brings level as a node starts (from nothing on a new node), where
+    /// they were most of the insert's time. What they check is checked here first, for each event, and nothing of the
     /// batch is kept when one fails (the caller's transaction rolls back):
     /// - its position follows the last one without a gap (`events_gap_free`);
     /// - its stream's version follows the stream's head, 1 for a new stream (`events_gap_free`),
