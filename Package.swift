@@ -61,10 +61,10 @@ let package = Package(
             dependencies: [.product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
-        // SQLite's connection switches that C sets through a variadic call Swift cannot make
-        // (`sqlite3_db_config`): the log's triggers switched off for the batches `follow` copies.
+        // C calls Swift cannot make directly: `sqlite3_db_config` (variadic; the log's triggers
+        // switched off for the batches `follow` copies) and glibc's `malloc_trim` (in `malloc.h`).
         .target(
-            name: "CSQLiteSwitches",
+            name: "CPeerLedgerShims",
             linkerSettings: [.linkedLibrary("sqlite3")]
         ),
         // The ledger core: the event store and its side tables (secrets, idempotency, API keys,
@@ -74,7 +74,7 @@ let package = Package(
             name: "PeerLedger",
             dependencies: [
                 "PeerLedgerDomain",
-                "CSQLiteSwitches",
+                "CPeerLedgerShims",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 // SQLite's C API, for the few reads that take column bytes without a copy.
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),

@@ -1,4 +1,4 @@
-import CSQLiteSwitches
+import CPeerLedgerShims
 import GRDB
 import PeerLedgerDomain
 

@@ -1,5 +1,8 @@
 #include <sqlite3.h>
-#include "CSQLiteSwitches.h"
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+#include "CPeerLedgerShims.h"
 
 int peerledger_sqlite3_enable_triggers(void *connection, int enabled) {
     int now = -1;
@@ -7,4 +10,12 @@ int peerledger_sqlite3_enable_triggers(void *connection, int enabled) {
         return -1;
     }
     return now;
+}
+
+int peerledger_return_freed_memory(void) {
+#if defined(__GLIBC__)
+    return malloc_trim(0);
+#else
+    return 0;
+#endif
 }
