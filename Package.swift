@@ -62,7 +62,7 @@ let package = Package(
             swiftSettings: strict
         ),
         // C calls Swift cannot make directly: `sqlite3_db_config` (variadic; the log's triggers
-        // switched off for the batches `follow` copies) and glibc's `malloc_trim` (in `malloc.h`).
+        // switched off for the batches `follow` copies).
         .target(
             name: "CPeerLedgerShims",
             linkerSettings: [.linkedLibrary("sqlite3")]

@@ -1,7 +1,4 @@
 #include <sqlite3.h>
-#if defined(__GLIBC__)
-#include <malloc.h>
-#endif
 #include "CPeerLedgerShims.h"
 
 int peerledger_sqlite3_enable_triggers(void *connection, int enabled) {
@@ -10,12 +7,4 @@ int peerledger_sqlite3_enable_triggers(void *connection, int enabled) {
         return -1;
     }
     return now;
-}
-
-int peerledger_return_freed_memory(void) {
-#if defined(__GLIBC__)
-    return malloc_trim(0);
-#else
-    return 0;
-#endif
 }

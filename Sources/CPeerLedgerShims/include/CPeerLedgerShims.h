@@ -1,8 +1,7 @@
 #ifndef PEERLEDGER_CPEERLEDGERSHIMS_H
 #define PEERLEDGER_CPEERLEDGERSHIMS_H
 
-/// C calls Swift cannot make directly, each behind one plain function: a variadic function, or
-/// one declared in a header Swift's system modules do not include.
+/// C calls Swift cannot make directly (a variadic function), each behind one plain function.
 
 /// Turns the triggers of one SQLite connection on (`enabled` 1) or off (0), with
 /// `sqlite3_db_config(SQLITE_DBCONFIG_ENABLE_TRIGGER)` (variadic). `connection` is the
@@ -11,10 +10,5 @@
 /// prepared statements when the setting changes, so each is prepared again, with or without its
 /// triggers, at its next step.
 int peerledger_sqlite3_enable_triggers(void *connection, int enabled);
-
-/// Returns the memory the process has freed to the system where the C library keeps it for
-/// reuse (glibc's `malloc_trim(0)`, declared in `malloc.h`, over every thread's arena): 1 when
-/// some was returned, 0 when none was or the C library has no such call.
-int peerledger_return_freed_memory(void);
 
 #endif

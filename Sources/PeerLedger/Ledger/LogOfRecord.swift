@@ -1,4 +1,3 @@
-import CPeerLedgerShims
 import Foundation
 import GRDB
 import Synchronization
@@ -180,7 +179,6 @@ extension Ledger {
             }
             if !full { break }
         }
-        if copied > 0 { Self.handFreedMemoryBack() }
         let pool = database as? DatabasePool
         try await database.write { db in
             let projected = try Projector.projectedPosition(db)
@@ -191,21 +189,7 @@ extension Ledger {
                 _ = try Projector.catchUp(db, after: projected, prefetchFrom: pool)
             }
         }
-        if copied > 0 {
-            Self.handFreedMemoryBack()
-            commits.signal()
-        }
-    }
-
-    /// Returns to the system what the copy's batches and its replay freed. glibc keeps freed
-    /// memory in the arena of the thread that allocated it (a batch is read on a thread of its
-    /// own, its rows arrive on PostgreSQL's connection threads, the replay reads ahead on
-    /// another), so a node's process would otherwise hold the copy's peak long after it and
-    /// build its next large thing (a rebuild, a catch-up) on top of it: a lone
-    /// `peerledger rebuild --store` of 1,000,000 events reached 245–260 MB that way, against
-    /// about 200 MB with the arenas capped at two.
-    private static func handFreedMemoryBack() {
-        _ = peerledger_return_freed_memory()
+        if copied > 0 { commits.signal() }
     }
 
     /// The record's tail after `position`, read on a thread of its own (the record's calls block).
