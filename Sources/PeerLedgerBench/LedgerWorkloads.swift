@@ -310,10 +310,3 @@ struct BenchmarkFailure: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-
-extension Memory {
-    /// Resets the peak-resident figure (Linux: writing 5 to /proc/self/clear_refs).
-    static func resetPeak() {
-        try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
-    }
-}

@@ -126,7 +126,7 @@ struct CopiedAppendTests {
                 try await copy.database.write { db in try SQLiteLog.appendCopied(db, batch) }
             }
             #expect(error?.description.contains(refusal) == true, "\(error?.description ?? "no error"), seed \(seed)")
-            #expect(error?.description.hasSuffix("the copy was not changed") == true)
+            #expect(error?.description.hasSuffix("nothing of its batch was copied") == true)
             #expect(try Self.logRows(copy) == before, "seed \(seed)")
             #expect(try Self.heads(copy) == headsBefore, "seed \(seed)")
             #expect(try Self.refusalOfRawAppend(copy, stream: next.stream, version: 1) == Self.gapMessage)

@@ -97,8 +97,9 @@ enum SQLiteLog {
     /// Appends a batch of another log's events exactly as it recorded them, in the caller's
     /// transaction, with the log's triggers switched off on this connection for the batch: the
     /// copy `Ledger.follow` brings level as a node starts (from nothing on a new node), where
-    /// they were most of the insert's time. What they check is checked here first, for each event, and nothing of the
-    /// batch is kept when one fails (the caller's transaction rolls back):
+    /// they were most of the insert's time. What they check is checked here first, for each
+    /// event, and nothing of the batch is kept when one fails (the caller's transaction rolls
+    /// back; batches copied before it stay, a prefix of the log):
     /// - its position follows the last one without a gap (`events_gap_free`);
     /// - its stream's version follows the stream's head, 1 for a new stream (`events_gap_free`),
     ///   and it links to the head's position (`events_stream_link`; set here as an append sets it);
@@ -121,14 +122,14 @@ enum SQLiteLog {
                         description: """
                             the log of record's event at position \(event.position) (\(event.stream), version \
                             \(event.streamVersion)) does not follow the copy's position \(position) and its stream's \
-                            version \(version) without a gap: the copy was not changed
+                            version \(version) without a gap: nothing of its batch was copied
                             """)
                 }
                 guard event.prevHash == hash else {
                     throw LogOfRecordError(
                         description: """
                             the log of record's event at position \(event.position) does not link to the hash of the \
-                            event before it: the copy was not changed
+                            event before it: nothing of its batch was copied
                             """)
                 }
                 try insertCopied.execute(
