@@ -248,9 +248,12 @@ public struct LedgerWorkloads {
         process.waitUntilExit()
         guard process.terminationStatus == 0 else { throw BenchmarkFailure("peerledger rebuild exited \(process.terminationStatus): \(text)") }
         let lines = text.split(separator: "\n")
-        // "rebuilt N events in S s (R events/s)" and "peak resident memory M MB".
-        guard let rate = lines.first(where: { $0.hasPrefix("rebuilt ") })?.split(separator: " "), rate.count >= 5,
-            let events = Int64(rate[1]), let seconds = Double(rate[4]), seconds > 0,
+        // "rebuilt N events in S s (R events/s)" (a copy made from nothing by `--store`: "copied N
+        // events from the log and built the projections from them in S s ...") and "peak
+        // resident memory M MB".
+        guard let rate = lines.first(where: { $0.hasPrefix("rebuilt ") || $0.hasPrefix("copied ") })?.split(separator: " "),
+            rate.count >= 5, let events = Int64(rate[1]),
+            let at = rate.firstIndex(of: "in"), at + 1 < rate.endIndex, let seconds = Double(rate[at + 1]), seconds > 0,
             let peak = lines.first(where: { $0.hasPrefix("peak resident memory ") }),
             let megabytes = Double(peak.dropFirst("peak resident memory ".count).split(separator: " ").first ?? "")
         else { throw BenchmarkFailure("peerledger rebuild did not report its rate and peak memory: \(text)") }

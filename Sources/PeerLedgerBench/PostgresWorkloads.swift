@@ -170,7 +170,8 @@ extension PostgresWorkloads {
             let baseline = total / ((before + after) / 2)
             log("node copy: \(Int(total / seconds)) events/s; baseline \(Int(total / before)) and \(Int(total / after)) events/s")
             // Its memory as a node's process has it (this one holds the world it loaded): a lone
-            // `peerledger rebuild --store` making a copy from nothing, then rebuilding it.
+            // `peerledger rebuild --store` making a copy from nothing (the copy's one replay
+            // builds its projections; the command does not replay them again).
             let lonePath = folder.appendingPathComponent("lone-node-copy.sqlite").path
             let lone = try await onThread {
                 try LedgerWorkloads.loneRebuild(database: lonePath, arguments: ["--store", bench.schemaURL])

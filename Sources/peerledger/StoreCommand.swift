@@ -115,20 +115,31 @@ struct PostgresStoreOption: ParsableArguments {
     func open(
         _ database: DatabaseOptions, _ access: LedgerAccess, snapshotInterval: Int64 = ProjectionSnapshots.defaultInterval
     ) async throws -> Ledger {
+        try await openNoting(database, access, snapshotInterval: snapshotInterval).ledger
+    }
+
+    /// As `open`, and whether `--store` made the file's copy from nothing just now: it held no
+    /// event before it followed the log, so every projection it has was built from the log by
+    /// that copy's one replay.
+    func openNoting(
+        _ database: DatabaseOptions, _ access: LedgerAccess, snapshotInterval: Int64 = ProjectionSnapshots.defaultInterval
+    ) async throws -> (ledger: Ledger, madeFromNothing: Bool) {
         // The log first: a store that cannot be reached leaves no new file behind.
         let store = try await connect()
         let ledger: Ledger
+        let wasEmpty: Bool
         do {
             ledger = try database.open(access, snapshotInterval: snapshotInterval)
+            wasEmpty = try ledger.headPosition() == 0
         } catch {
             await store?.close()
             throw error
         }
-        if let store {
-            let record = try await follow(ledger, store)
-            FollowedStore.kept.withLock { $0.append(record) }
-        }
-        return ledger
+        guard let store else { return (ledger, false) }
+        let record = try await follow(ledger, store)
+        FollowedStore.kept.withLock { $0.append(record) }
+        let copied = try ledger.headPosition()
+        return (ledger, wasEmpty && copied > 0)
     }
 
     /// Writes the log as `peerledger export` does, a page of events at a time.
