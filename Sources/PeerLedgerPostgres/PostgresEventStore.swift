@@ -498,7 +498,11 @@ public final class PostgresEventStore: EventStore {
             binds.append(value)
             return "$\(binds.count)"
         }
-        if let stream = query.stream { clauses.append("stream = \(bind(stream))") }
+        var sql = ""
+        if let stream = query.stream {
+            sql = Self.streamChain(bind(stream)) + " "
+            clauses.append("position IN (SELECT position FROM chain)")
+        }
         if let actor = query.actor { clauses.append("(metadata::jsonb ->> 'actor') = \(bind(actor))") }
         if let type = query.type { clauses.append("type = \(bind(type))") }
         if let since = query.since { clauses.append("recorded_at >= \(bind(since.iso8601))") }
@@ -507,7 +511,7 @@ public final class PostgresEventStore: EventStore {
             binds.append(after)
             clauses.append("position > $\(binds.count)")
         }
-        var sql = Self.columns
+        sql += Self.columns
         if !clauses.isEmpty { sql += " WHERE " + clauses.joined(separator: " AND ") }
         sql += " ORDER BY position"
         if let limit = query.limit { sql += " LIMIT \(max(0, limit))" }
@@ -515,8 +519,24 @@ public final class PostgresEventStore: EventStore {
     }
 
     public func events(inStream stream: String) async throws -> [RecordedEvent] {
-        let rows = try await read("\(unescaped: Self.columns) WHERE stream = \(stream) ORDER BY stream_version")
-        return try rows.map { try Self.event($0).event }
+        var binds = PostgresBindings()
+        binds.append(stream)
+        let sql = Self.streamChain("$1") + " " + Self.columns + " WHERE position IN (SELECT position FROM chain) ORDER BY position"
+        return try await read(PostgresQuery(unsafeSQL: sql, binds: binds)).map { try Self.event($0).event }
+    }
+
+    /// `chain`: the positions of one stream's events (`stream` is the bind that names it),
+    /// walked back from its head along `previous_in_stream`, one key lookup per event. The log
+    /// has no index over streams (`0012_log_indexed_by_position`), as SQLite's has none.
+    static func streamChain(_ stream: String) -> String {
+        """
+        WITH RECURSIVE chain (position, previous) AS (
+            SELECT e.position, e.previous_in_stream FROM stream_heads h JOIN events e ON e.position = h.position
+            WHERE h.stream = \(stream)
+            UNION ALL
+            SELECT e.position, e.previous_in_stream FROM chain c JOIN events e ON e.position = c.previous
+        )
+        """
     }
 
     public func secret(_ ref: String) async throws -> String? {

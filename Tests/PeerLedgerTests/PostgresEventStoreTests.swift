@@ -138,6 +138,32 @@ struct PostgresEventStoreTests {
         }
     }
 
+    @Test("the log's table is indexed by position alone; an event whose hash repeats an earlier one is found by verify at its position")
+    func hashesAreCheckedByVerifyNotByAnIndex() async throws {
+        try await withPostgresStore { store, _ in
+            let indexes = try await store.read("SELECT indexdef FROM pg_indexes WHERE tablename = 'events' ORDER BY indexname")
+                .map { try $0.decode(String.self) }
+            #expect(indexes.count == 1, "\(indexes)")
+            #expect(indexes.first?.contains("(\"position\")") == true, "\(indexes)")
+
+            try await Conformance.appendThree(store)
+            // A fourth event that follows the head (its prev_hash is the head's hash) but carries
+            // the first event's hash: the insert takes it, and verify names it.
+            try await store.executeUnchecked("""
+                INSERT INTO events (position, stream, stream_version, type, schema_version, payload, metadata, recorded_at,
+                                    prev_hash, hash, previous_in_stream)
+                SELECT 4, 'session-9', 1, 'SessionNoted', 1, '{}', '{}', '', l.hash, e.hash, NULL
+                FROM log_head l, events e WHERE e.position = 1
+                """)
+            #expect(try await store.head().position == 4)
+            let report = try await store.verify()
+            #expect(!report.isValid)
+            #expect(report.firstBad?.position == 4, "\(report.summary)")
+            #expect(report.firstBad?.reason.contains("hash does not match the event's content") == true, "\(report.summary)")
+            #expect(report.events == 3, "\(report.summary)")
+        }
+    }
+
     @Test("an event that does not follow its stream's head is refused by the log's insert trigger, and neither head moves",
           arguments: [
               ("session-2", 3, "2"), // the stream's head is position 3, not 2

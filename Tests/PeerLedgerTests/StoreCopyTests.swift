@@ -153,7 +153,8 @@ struct StoreCopyTests {
             #expect(exported.output == exportedLocally.output)
 
             // The same audit answers from both stores, the filters' values bound (one of them SQL).
-            for filters in [["--type", "SessionAdded"], ["--actor", "test", "--json"], ["--session", "1"], ["--actor", "x' OR '1'='1"]] {
+            for filters in [["--type", "SessionAdded"], ["--actor", "test", "--json"], ["--session", "1"], ["--actor", "x' OR '1'='1"],
+                            ["--stream", "session-2", "--type", "SessionUpdated"], ["--stream", "session-1' OR '1'='1"]] {
                 let remote = try await peerledger(["audit", "--store", url] + filters)
                 let here = try await peerledger(["audit", "--db", path] + filters)
                 #expect(remote.status == 0, "\(remote.errors)")
