@@ -142,7 +142,11 @@ extension PostgresWorkloads {
     /// With `http`, that node's file then serves the big exchange's lists over HTTP as a `serve
     /// --store` process following the same log (each read checks the log's head first), against
     /// nginx serving the same bytes (`HTTPWorkload`).
-    public func nodeCopy(of world: Ledger, folder: URL, http: Bool = false) async throws -> [BenchmarkRow] {
+    ///
+    /// Then `writes` durable single commands on that node, the log holding the world (its
+    /// indexes as large as a long-lived ledger's), against as many plain inserts on the same
+    /// server, run before and after them.
+    public func nodeCopy(of world: Ledger, folder: URL, http: Bool = false, writes: Int = 1_000) async throws -> [BenchmarkRow] {
         let bench = try await PostgresBenchSchema.create(url: url)
         let store: PostgresEventStore
         do {
@@ -180,6 +184,7 @@ extension PostgresWorkloads {
             guard lone.events == events else {
                 throw BenchmarkFailure("the lone node's copy rebuilt \(lone.events) events, not the log's \(events)")
             }
+            let writeRow = try await Self.singleCommands(on: node, count: writes, after: events, bench: bench, log: log)
             var served: [BenchmarkRow] = []
             if http {
                 log("the big exchange's lists over HTTP from a node following PostgreSQL, against nginx...")
@@ -199,12 +204,39 @@ extension PostgresWorkloads {
                 workload: "PostgreSQL: peak resident memory of a lone `peerledger rebuild --store` copying the log from nothing",
                 figure: lone.peakMegabytes,
                 baseline: nil, unit: "MB", higherIsBetter: false, target: "< 250 MB")
-            return [copyRow, memoryRow] + served
+            return [copyRow, memoryRow, writeRow] + served
         } catch {
             await store.close()
             try? await bench.drop()
             throw error
         }
+    }
+
+    /// `count` commands adding a session each on `node` (following the log of `events` events),
+    /// one at a time, against as many plain inserts from one connection before and after them.
+    static func singleCommands(
+        on node: Ledger, count: Int, after events: Int64, bench: PostgresBenchSchema, log: @escaping @Sendable (String) -> Void
+    ) async throws -> BenchmarkRow {
+        let payload = try LedgerWorkloads(events: 0, folder: FileManager.default.temporaryDirectory, log: log).samplePayload()
+        let before = try await bench.plainInserts(count: count, writers: 1, payload: payload)
+        // Session ids past any the world holds.
+        let first = 1_000_000_000
+        let metadata = EventMetadata(actor: "bench")
+        let started = ContinuousClock.now
+        for n in 0..<count {
+            let id = first + n + 1
+            _ = try await node.write(metadata) { tx in
+                try tx.append(.sessionAdded(LedgerWorkloads.session(id)), to: "session-\(id)", expecting: .noStream)
+            }
+        }
+        let seconds = (ContinuousClock.now - started).seconds
+        let after = try await bench.plainInserts(count: count, writers: 1, payload: payload, table: "plain_rows_after")
+        let baseline = Double(count) / ((before + after) / 2)
+        log("single commands on the node following \(events) events: \(Int(Double(count) / seconds))/s; plain \(Int(Double(count) / before))/s and \(Int(Double(count) / after))/s")
+        return BenchmarkRow(
+            workload: "PostgreSQL: durable single commands on a node, the log holding \(events) events (addSession)",
+            figure: Double(count) / seconds, baseline: baseline, unit: "commands/s", higherIsBetter: true, target: ">= 0.50",
+            note: "baseline: plain inserts from one connection, before and after")
     }
 
     /// Appends the world's log to `store` as recorded, 10,000 events a transaction, with the

@@ -44,9 +44,10 @@ package struct PostgresBenchSchema: Sendable {
 
     /// The baseline: `writers` connections at once, each committing its share of `count` rows of
     /// `payload` one at a time (`BEGIN; INSERT; COMMIT`) into a plain table with a primary key.
-    /// Returns the seconds from the first insert to the last commit.
-    package func plainInserts(count: Int, writers: Int, payload: String) async throws -> Double {
-        let table = "plain_rows_\(writers)"
+    /// Returns the seconds from the first insert to the last commit. `table` names a new table
+    /// for a second run of the same size (`plain_rows_<writers>` otherwise).
+    package func plainInserts(count: Int, writers: Int, payload: String, table name: String? = nil) async throws -> Double {
+        let table = name ?? "plain_rows_\(writers)"
         try await withConnection(searchPath: true) { connection in
             try await connection.query(
                 "CREATE TABLE \(unescaped: table) (id bigint PRIMARY KEY, payload text NOT NULL)", logger: Self.logger)

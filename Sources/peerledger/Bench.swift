@@ -67,7 +67,7 @@ struct Bench: AsyncParsableCommand {
                     // A node's copy built from PostgreSQL, beside SQLite's lone rebuild of the same world.
                     let world = try Self.existingWorld(rebuild, option: "--rebuild")
                     let events = try world.eventCount()
-                    rows = try await PostgresWorkloads(url: url) { printError($0) }.nodeCopy(of: world, folder: folder, http: http)
+                    rows = try await PostgresWorkloads(url: url) { printError($0) }.nodeCopy(of: world, folder: folder, http: http, writes: writes)
                         + LedgerWorkloads(events: Int(events), folder: folder) { printError($0) }.loneRebuild(of: world, events: events).rows
                     print(json ? BenchmarkTable.json([("postgres", rows)]) : BenchmarkTable.render(rows))
                     return
