@@ -108,6 +108,19 @@ package struct PostgresBenchSchema: Sendable {
     }
 
     @discardableResult
+    /// The server's WAL position, in bytes from its start: two readings apart are the WAL
+    /// written between them, by every session of the server.
+    package func walBytes() async throws -> Int64 {
+        try await withConnection(searchPath: false) { connection in
+            for try await bytes in try await connection.query(
+                "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint", logger: Self.logger
+            ).decode(Int64.self) {
+                return bytes
+            }
+            throw PostgresStoreError(message: "pg_current_wal_lsn() gave no row")
+        }
+    }
+
     private func withConnection<T: Sendable>(
         searchPath: Bool, _ body: @Sendable (PostgresConnection) async throws -> T
     ) async throws -> T {
