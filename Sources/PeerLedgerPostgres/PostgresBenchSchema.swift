@@ -107,7 +107,6 @@ package struct PostgresBenchSchema: Sendable {
         try PostgresStoreTarget(url: searchPath ? schemaURL : url)
     }
 
-    @discardableResult
     /// The server's WAL position, in bytes from its start: two readings apart are the WAL
     /// written between them, by every session of the server.
     package func walBytes() async throws -> Int64 {
@@ -121,6 +120,7 @@ package struct PostgresBenchSchema: Sendable {
         }
     }
 
+    @discardableResult
     private func withConnection<T: Sendable>(
         searchPath: Bool, _ body: @Sendable (PostgresConnection) async throws -> T
     ) async throws -> T {

@@ -525,14 +525,14 @@ public final class PostgresEventStore: EventStore {
         return try await read(PostgresQuery(unsafeSQL: sql, binds: binds)).map { try Self.event($0).event }
     }
 
-    /// `chain`: the positions of one stream's events (`stream` is the bind that names it),
+    /// `chain`: the positions of one stream's events (`placeholder` is the bind, `$n`, that names it),
     /// walked back from its head along `previous_in_stream`, one key lookup per event. The log
     /// has no index over streams (`0012_log_indexed_by_position`), as SQLite's has none.
-    static func streamChain(_ stream: String) -> String {
+    static func streamChain(_ placeholder: String) -> String {
         """
         WITH RECURSIVE chain (position, previous) AS (
             SELECT e.position, e.previous_in_stream FROM stream_heads h JOIN events e ON e.position = h.position
-            WHERE h.stream = \(stream)
+            WHERE h.stream = \(placeholder)
             UNION ALL
             SELECT e.position, e.previous_in_stream FROM chain c JOIN events e ON e.position = c.previous
         )
