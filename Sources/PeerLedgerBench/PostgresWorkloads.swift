@@ -218,15 +218,10 @@ extension PostgresWorkloads {
         on node: Ledger, count: Int, after events: Int64, bench: PostgresBenchSchema, log: @escaping @Sendable (String) -> Void
     ) async throws -> BenchmarkRow {
         let payload = try LedgerWorkloads(events: 0, folder: FileManager.default.temporaryDirectory, log: log).samplePayload()
-        var wal = try await bench.walBytes()
+        // WAL a write: the server's position read around each run (its other sessions, at rest, counted in).
+        let walAtStart = try await bench.walBytes()
         let before = try await bench.plainInserts(count: count, writers: 1, payload: payload)
-        // WAL per write, with the server's other sessions' (few, at rest) counted in.
-        func walPerWrite() async throws -> Int64 {
-            let now = try await bench.walBytes()
-            defer { wal = now }
-            return (now - wal) / Int64(count)
-        }
-        let plainWAL = try await walPerWrite()
+        let walAfterPlain = try await bench.walBytes()
         // Session ids past any the world holds.
         let first = 1_000_000_000
         let metadata = EventMetadata(actor: "bench")
@@ -238,7 +233,9 @@ extension PostgresWorkloads {
             }
         }
         let seconds = (ContinuousClock.now - started).seconds
-        let commandWAL = try await walPerWrite()
+        let walAfterCommands = try await bench.walBytes()
+        let plainWAL = (walAfterPlain - walAtStart) / Int64(count)
+        let commandWAL = (walAfterCommands - walAfterPlain) / Int64(count)
         let after = try await bench.plainInserts(count: count, writers: 1, payload: payload, table: "plain_rows_after")
         let baseline = Double(count) / ((before + after) / 2)
         log("single commands on the node following \(events) events: \(Int(Double(count) / seconds))/s; plain \(Int(Double(count) / before))/s and \(Int(Double(count) / after))/s; WAL \(commandWAL) bytes a command, \(plainWAL) a plain insert")

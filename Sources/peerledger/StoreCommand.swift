@@ -130,7 +130,8 @@ struct PostgresStoreOption: ParsableArguments {
         let wasEmpty: Bool
         do {
             ledger = try database.open(access, snapshotInterval: snapshotInterval)
-            wasEmpty = try ledger.headPosition() == 0
+            // Read only when it will follow a log: a command on the file alone needs nothing more.
+            wasEmpty = try store != nil && ledger.headPosition() == 0
         } catch {
             await store?.close()
             throw error
