@@ -263,7 +263,7 @@ public final class PostgresEventStore: EventStore {
         do {
             // The lock every append takes first: from here to the commit, this transaction is
             // the log's only writer.
-            guard let row = try begin(then: ["SELECT position, hash, recorded_at FROM log_head FOR UPDATE"])[0].first else {
+            guard let row = try begin(then: [PostgresQuery(unsafeSQL: Self.headLock)])[0].first else {
                 throw PostgresStoreError(message: "log_head has no row: the schema is damaged")
             }
             let (position, hash, time) = try row.decode((Int64, String, String).self)
@@ -422,11 +422,16 @@ public final class PostgresEventStore: EventStore {
         throw PostgresStoreError(message: "log_head has no row: the schema is damaged")
     }
 
+    /// The head's lock every append and every node's group takes first: from then to its commit,
+    /// the transaction is the log's only writer. Like every statement that reads `log_head`, it
+    /// names the row by its key, which the table's length does not slow down (`Migrations/postgres/0013_head_read_by_its_key.sql`).
+    static let headLock = "SELECT position, hash, recorded_at FROM log_head WHERE singleton FOR UPDATE"
+
     /// The log's head, a statement prepared once on the reader's connection: every read of a
     /// following node asks it (shared between the reads waiting together, `HeadCheck`), so the
     /// server binds and runs it without parsing and planning it each time.
     struct HeadQuery: PostgresPreparedStatement {
-        static let sql = "SELECT position, hash FROM log_head"
+        static let sql = "SELECT position, hash FROM log_head WHERE singleton"
 
         func makeBindings() -> PostgresBindings { PostgresBindings() }
 
@@ -475,7 +480,7 @@ public final class PostgresEventStore: EventStore {
     }
 
     private static func head(on connection: PostgresConnection, logger: Logger) async throws -> LogHead {
-        for try await (position, hash) in try await connection.query("SELECT position, hash FROM log_head", logger: logger)
+        for try await (position, hash) in try await connection.query(PostgresQuery(unsafeSQL: HeadQuery.sql), logger: logger)
             .decode((Int64, String).self)
         {
             return LogHead(position: position, hash: hash)
@@ -554,7 +559,7 @@ public final class PostgresEventStore: EventStore {
         try await writerThread.run { [self] in
             try execute("BEGIN")
             do {
-                _ = try execute("SELECT position FROM log_head FOR UPDATE")
+                _ = try execute(PostgresQuery(unsafeSQL: Self.headLock))
                 _ = try execute(Self.insert(events))
                 try execute("COMMIT")
             } catch {

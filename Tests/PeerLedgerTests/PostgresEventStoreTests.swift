@@ -164,6 +164,51 @@ struct PostgresEventStoreTests {
         }
     }
 
+    /// `log_head` keeps one row, but every event's insert writes a new version of it, and none
+    /// written inside a running transaction can be pruned: a bulk append leaves the table many
+    /// pages long. Every statement that reads the head names the row by its key, so none of
+    /// them reads all those pages (`Migrations/postgres/0013_head_read_by_its_key.sql`).
+    @Test("once log_head has grown many pages long, the head's reads, locks and moves go through its key, never a scan of the table")
+    func theHeadIsReadByItsKey() async throws {
+        try await withPostgresStore { store, _ in
+            _ = try await store.append(Conformance.metadata, idempotency: nil, record: { _ in "" }) { log in
+                for n in 1...2_000 { try log.append(Conformance.noted(Int64(n), "bulk"), to: "bulk-\(n)", expecting: .noStream) }
+            }
+            try await store.executeUnchecked("ANALYZE log_head")
+            let pages = try await store.read("SELECT pg_relation_size('log_head') / current_setting('block_size')::bigint")
+                .first?.decode(Int64.self) ?? 0
+            #expect(pages >= 20, "log_head is \(pages) pages long")
+            let head = try await store.head()
+
+            // On one connection, in one transaction (rolled back), each statement that reads the
+            // head; the transaction's own counts say how the table was read.
+            _ = try await store.read("BEGIN")
+            _ = try await store.read("\(unescaped: PostgresEventStore.HeadQuery.sql)")
+            _ = try await store.read("\(unescaped: PostgresEventStore.headLock)")
+            let tail = try await store.read("SELECT head_position FROM log_lock_and_tail(\(head.position), 10)")
+            #expect(try tail.first?.decode(Int64.self) == head.position)
+            // The procedure's lock, given a head that is not the log's: it answers false before it would commit.
+            let empty = "'{}'"
+            let arrays = Array(repeating: empty, count: 25).joined(separator: ", ")
+            let committed = try await store.read("CALL log_commit_on_head(0, '', \(unescaped: arrays), NULL)")
+            #expect(try committed.first?.decode(Bool.self) == false)
+            // An event's insert: the trigger moves the head from the row it finds by the key.
+            let inserted = try await store.read("""
+                SELECT log_append(ARRAY[\(head.position + 1)]::bigint[], ARRAY['bulk-1'], ARRAY[2]::bigint[],
+                                  ARRAY['SessionNoted'], ARRAY[1]::bigint[], ARRAY['{}'], ARRAY['{}'], ARRAY[''],
+                                  ARRAY[\(head.hash)], ARRAY[repeat('9', 64)])
+                """)
+            #expect(try inserted.first?.decode(Int64.self) == 1)
+            let scans = try await store.read(
+                "SELECT seq_scan, idx_scan FROM pg_stat_xact_user_tables WHERE relname = 'log_head'"
+            ).first?.decode((Int64, Int64).self)
+            _ = try await store.read("ROLLBACK")
+            #expect(scans?.0 == 0, "log_head was scanned: \(String(describing: scans))")
+            #expect((scans?.1 ?? 0) >= 6, "\(String(describing: scans))")
+            #expect(try await store.head() == head)
+        }
+    }
+
     @Test("an event that does not follow its stream's head is refused by the log's insert trigger, and neither head moves",
           arguments: [
               ("session-2", 3, "2"), // the stream's head is position 3, not 2
