@@ -424,7 +424,7 @@ public final class PostgresEventStore: EventStore {
 
     /// The head's lock every append and every node's group takes first: from then to its commit,
     /// the transaction is the log's only writer. Like every statement that reads `log_head`, it
-    /// names the row by its key, which the table's length does not slow down (`Migrations/postgres/0013_head_read_by_its_key.sql`).
+    /// names the row by its key, which the table's length does not slow down (`Migrations/postgres/0013_heads_read_by_their_keys.sql`).
     static let headLock = "SELECT position, hash, recorded_at FROM log_head WHERE singleton FOR UPDATE"
 
     /// The log's head, a statement prepared once on the reader's connection: every read of a
