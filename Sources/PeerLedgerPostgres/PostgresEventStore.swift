@@ -261,8 +261,7 @@ public final class PostgresEventStore: EventStore {
         let savepoints = group.count > 1
         var replies: [@Sendable ((any Error)?) -> Void] = []
         do {
-            // The lock every append takes first: from here to the commit, this transaction is
-            // the log's only writer.
+            // From the head's lock to the commit, this transaction is the log's only writer.
             guard let row = try begin(then: [PostgresQuery(unsafeSQL: Self.headLock)])[0].first else {
                 throw PostgresStoreError(message: "log_head has no row: the schema is damaged")
             }
