@@ -82,10 +82,11 @@ public struct PostgresLeadership: Sendable {
         on connection: PostgresConnection, changed: @escaping @Sendable (Bool) -> Void,
         _ job: @escaping @Sendable () async throws -> Void
     ) async -> Bool {
+        let closed = Closed(connection)
         while !Task.isCancelled {
             let won: Bool
             do {
-                won = try await ask(connection, "SELECT pg_try_advisory_lock(hashtextextended('peerledger:' || \(role), 0))")
+                won = try await ask(connection, closed, "SELECT pg_try_advisory_lock(hashtextextended('peerledger:' || \(role), 0))")
             } catch {
                 logger.warning("leadership of \(role): \(PostgresStoreError.readable(error))")
                 return false
@@ -96,17 +97,17 @@ public struct PostgresLeadership: Sendable {
             }
             logger.info("leading \(role)")
             changed(true)
-            let outcome = await lead(on: connection, job)
+            let outcome = await lead(on: connection, closed, job)
             changed(false)
             switch outcome {
             case .jobEnded:
-                _ = try? await ask(connection, "SELECT pg_advisory_unlock(hashtextextended('peerledger:' || \(role), 0))")
+                _ = try? await ask(connection, closed, "SELECT pg_advisory_unlock(hashtextextended('peerledger:' || \(role), 0))")
                 return true
             case .cancelled:
                 return true
             case .jobFailed(let error):
                 logger.warning("leading \(role): the job failed: \(error); giving up the lead")
-                _ = try? await ask(connection, "SELECT pg_advisory_unlock(hashtextextended('peerledger:' || \(role), 0))")
+                _ = try? await ask(connection, closed, "SELECT pg_advisory_unlock(hashtextextended('peerledger:' || \(role), 0))")
                 do { try await Task.sleep(for: retry) } catch { return true }
             case .lost(let why):
                 logger.warning("no longer leading \(role): \(why)")
@@ -121,9 +122,10 @@ public struct PostgresLeadership: Sendable {
     }
 
     /// Runs `job` beside a watch of the connection; whichever ends first ends the other.
-    private func lead(on connection: PostgresConnection, _ job: @escaping @Sendable () async throws -> Void) async -> Outcome {
-        let closed = Closed(connection)
-        return await withTaskGroup(of: Outcome.self) { group in
+    private func lead(
+        on connection: PostgresConnection, _ closed: Closed, _ job: @escaping @Sendable () async throws -> Void
+    ) async -> Outcome {
+        await withTaskGroup(of: Outcome.self) { group in
             group.addTask {
                 do {
                     try await job()
@@ -136,7 +138,7 @@ public struct PostgresLeadership: Sendable {
                 while !Task.isCancelled {
                     if closed.now { return .lost("the connection to PostgreSQL closed") }
                     do {
-                        _ = try await ask(connection, "SELECT TRUE")
+                        _ = try await ask(connection, closed, "SELECT TRUE")
                     } catch is CancellationError {
                         return .cancelled
                     } catch {
@@ -152,26 +154,84 @@ public struct PostgresLeadership: Sendable {
         }
     }
 
-    /// One boolean answer to `query`, or an error when none came within `answerLimit` (the
-    /// connection is then closed, so the server ends the session and frees its locks).
-    private func ask(_ connection: PostgresConnection, _ query: PostgresQuery) async throws -> Bool {
-        let limit = answerLimit
-        return try await withThrowingTaskGroup(of: Bool?.self) { group in
-            group.addTask {
-                for try await answer in try await connection.query(query, logger: logger).decode(Bool.self) { return answer }
-                throw Lost(description: "PostgreSQL answered no row")
+    /// One boolean answer to `query`; an error as soon as the connection has closed, or when no
+    /// answer came within `answerLimit` (the connection is then closed, so the server ends the
+    /// session and frees its locks), or when the caller is cancelled. The query runs in a task of
+    /// its own that this does not wait for: postgres-nio can leave a query pending after its
+    /// channel has closed (seen when a leader's session is ended under load), and a leader waiting
+    /// for that query would never hear that it had lost its lead.
+    private func ask(_ connection: PostgresConnection, _ closed: Closed, _ query: PostgresQuery) async throws -> Bool {
+        let answer = FirstAnswer()
+        let logger = self.logger
+        let asking = Task {
+            do {
+                for try await value in try await connection.query(query, logger: logger).decode(Bool.self) {
+                    answer.give(.success(value))
+                    return
+                }
+                answer.give(.failure(Lost(description: "PostgreSQL answered no row")))
+            } catch {
+                answer.give(.failure(error))
             }
-            group.addTask {
-                try await Task.sleep(for: limit)
+        }
+        let limit = answerLimit
+        let watching = Task {
+            let end = ContinuousClock.now + limit
+            while !Task.isCancelled {
+                if closed.now { return answer.give(.failure(Lost(description: "the connection to PostgreSQL closed"))) }
+                if ContinuousClock.now >= end { return answer.give(.failure(Unanswered())) }
+                try? await Task.sleep(for: .milliseconds(50))
+            }
+        }
+        defer {
+            watching.cancel()
+            asking.cancel()
+        }
+        do {
+            return try await withTaskCancellationHandler {
+                try await answer.value()
+            } onCancel: {
+                answer.give(.failure(CancellationError()))
+            }
+        } catch is Unanswered {
+            try? await connection.close()
+            throw Lost(description: "PostgreSQL did not answer within \(limit)")
+        }
+    }
+
+    /// No answer within `answerLimit`.
+    private struct Unanswered: Error {}
+}
+
+/// The first of several outcomes given to it, for the one caller waiting on it.
+private final class FirstAnswer: Sendable {
+    private struct State {
+        var result: Result<Bool, any Error>?
+        var waiting: CheckedContinuation<Bool, any Error>?
+    }
+
+    private let state = Mutex(State())
+
+    /// Keeps `result` unless one came before, and hands it to the caller waiting, if any.
+    func give(_ result: Result<Bool, any Error>) {
+        let waiting = state.withLock { state -> CheckedContinuation<Bool, any Error>? in
+            guard state.result == nil else { return nil }
+            state.result = result
+            defer { state.waiting = nil }
+            return state.waiting
+        }
+        waiting?.resume(with: result)
+    }
+
+    /// The first outcome given, once there is one.
+    func value() async throws -> Bool {
+        try await withCheckedThrowingContinuation { continuation in
+            let given = state.withLock { state -> Result<Bool, any Error>? in
+                if let result = state.result { return result }
+                state.waiting = continuation
                 return nil
             }
-            guard let first = try await group.next() else { throw CancellationError() }
-            group.cancelAll()
-            guard let answer = first else {
-                try? await connection.close()
-                throw Lost(description: "PostgreSQL did not answer within \(limit)")
-            }
-            return answer
+            if let given { continuation.resume(with: given) }
         }
     }
 }
