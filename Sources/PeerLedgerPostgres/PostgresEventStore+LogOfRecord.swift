@@ -13,7 +13,7 @@ extension PostgresEventStore: LogOfRecord {
 
     public func lock() throws -> LogHead {
         do {
-            guard let row = try begin(then: [PostgresQuery(unsafeSQL: Self.headLock)])[0].first else {
+            guard let row = try begin(then: [Self.headLock])[0].first else {
                 throw PostgresStoreError(message: "log_head has no row: the schema is damaged")
             }
             let (position, hash, _) = try row.decode((Int64, String, String).self)

@@ -262,7 +262,7 @@ public final class PostgresEventStore: EventStore {
         var replies: [@Sendable ((any Error)?) -> Void] = []
         do {
             // From the head's lock to the commit, this transaction is the log's only writer.
-            guard let row = try begin(then: [PostgresQuery(unsafeSQL: Self.headLock)])[0].first else {
+            guard let row = try begin(then: [Self.headLock])[0].first else {
                 throw PostgresStoreError(message: "log_head has no row: the schema is damaged")
             }
             let (position, hash, time) = try row.decode((Int64, String, String).self)
@@ -424,7 +424,7 @@ public final class PostgresEventStore: EventStore {
     /// The head's lock every append and every node's group takes first: from then to its commit,
     /// the transaction is the log's only writer. Like every statement that reads `log_head`, it
     /// names the row by its key, which the table's length does not slow down (`Migrations/postgres/0013_heads_read_by_their_keys.sql`).
-    static let headLock = "SELECT position, hash, recorded_at FROM log_head WHERE singleton FOR UPDATE"
+    static let headLock: PostgresQuery = "SELECT position, hash, recorded_at FROM log_head WHERE singleton FOR UPDATE"
 
     /// The log's head, a statement prepared once on the reader's connection: every read of a
     /// following node asks it (shared between the reads waiting together, `HeadCheck`), so the
@@ -558,7 +558,7 @@ public final class PostgresEventStore: EventStore {
         try await writerThread.run { [self] in
             try execute("BEGIN")
             do {
-                _ = try execute(PostgresQuery(unsafeSQL: Self.headLock))
+                _ = try execute(Self.headLock)
                 _ = try execute(Self.insert(events))
                 try execute("COMMIT")
             } catch {

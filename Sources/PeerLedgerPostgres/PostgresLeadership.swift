@@ -176,12 +176,9 @@ public struct PostgresLeadership: Sendable {
         }
         let limit = answerLimit
         let watching = Task {
-            let end = ContinuousClock.now + limit
-            while !Task.isCancelled {
-                if closed.now { return answer.give(.failure(Lost(description: "the connection to PostgreSQL closed"))) }
-                if ContinuousClock.now >= end { return answer.give(.failure(Unanswered())) }
-                try? await Task.sleep(for: .milliseconds(50))
-            }
+            await closed.wait(upTo: limit)
+            guard !Task.isCancelled else { return }
+            answer.give(.failure(closed.now ? Lost(description: "the connection to PostgreSQL closed") : Unanswered()))
         }
         defer {
             watching.cancel()

@@ -193,7 +193,7 @@ struct PostgresEventStoreTests {
             // head; the transaction's own counts say how each table was read.
             _ = try await store.read("BEGIN")
             _ = try await store.read("\(unescaped: PostgresEventStore.HeadQuery.sql)")
-            _ = try await store.read("\(unescaped: PostgresEventStore.headLock)")
+            _ = try await store.read(PostgresEventStore.headLock)
             let tail = try await store.read("SELECT head_position FROM log_lock_and_tail(\(head.position), 10)")
             #expect(try tail.first?.decode(Int64.self) == head.position)
             // The procedure's lock, given a head that is not the log's: it answers false before it would commit.
